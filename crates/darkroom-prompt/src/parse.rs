@@ -1,0 +1,754 @@
+//! The prompt grammar: tokens → [`Scene`] (entities, relations, scene-level cues).
+//!
+//! A single left-to-right pass with a little state, not a general parser: prompts are short
+//! noun-phrase lists joined by relations, and a deterministic pass is fast (≥ 50,000 prompts/s)
+//! and explainable. The state that makes binding right:
+//! - `group`: the entities the current clause is about ("a cat and a dog" → both), so a relation
+//!   that follows is said of them ("… on a sofa");
+//! - `last`: the last-mentioned entity, which relative clauses ("that is red"), copulas
+//!   ("is red"), positions ("on the left") and text ("that says …") attach to;
+//! - `pending`: a relation waiting for its object (and, for `between`, its second object).
+//!
+//! Whatever is not understood goes to `unparsed`, in order.
+
+use darkroom_color::{named, Rgb8};
+
+use crate::inflect;
+use crate::lexicon::{self, Dir, Phrase};
+use crate::scene::*;
+use crate::tokenize::{tokenize, Kind, Tok};
+
+/// A noun phrase as read, before it is attached to the scene.
+#[derive(Debug, Default)]
+struct Np {
+    count: Option<u32>,
+    at_least: Option<u32>,
+    counted: bool,
+    definite: bool,
+    color: Option<Color>,
+    extra_colors: Vec<String>,
+    material: Option<Material>,
+    size: Option<SizeWord>,
+    modifiers: Vec<String>,
+    noun: Option<String>,
+    plural: bool,
+    /// Words inside the phrase that were not understood.
+    unknown: Vec<String>,
+    /// The phrase as written, for `unparsed` when it attaches to nothing.
+    orig: Vec<String>,
+    /// Colour and material words, for setting descriptions ("white background").
+    attr_words: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    pred: Predicate,
+    subjects: Vec<usize>,
+    /// For `between`: the first object; for an inverted relation ("on the table, a cup"): the
+    /// object waiting for its subject.
+    first: Option<usize>,
+    words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Join {
+    None,
+    And,
+    With,
+}
+
+struct Parser<'a> {
+    toks: &'a [Tok],
+    words: Vec<&'a str>,
+    scene: Scene,
+    group: Vec<usize>,
+    /// The previous clause's subjects, for a relation right after a comma.
+    prev_group: Vec<usize>,
+    last: Option<usize>,
+    pending: Option<Pending>,
+    join: Join,
+    about_last: bool,
+    light_ctx: bool,
+    text_intro: bool,
+    prep: Option<String>,
+    negate: bool,
+    /// The container entity after "a glass of", waiting for its contents.
+    container_of: Option<usize>,
+    /// Token index just after the last noun phrase, to attach a quoted string that follows
+    /// a noun directly (`a sign "OPEN"`).
+    np_end: usize,
+}
+
+/// Parses the prompt's words into a scene without the checklist.
+pub(crate) fn parse_scene(prompt: &str) -> Scene {
+    let toks = tokenize(prompt);
+    let words: Vec<&str> = toks
+        .iter()
+        .map(|t| match t.kind {
+            Kind::Word => t.text.as_str(),
+            Kind::Quoted => "\"",
+            Kind::Punct => ",",
+        })
+        .collect();
+    let mut p = Parser {
+        toks: &toks,
+        words,
+        scene: Scene::default(),
+        group: Vec::new(),
+        prev_group: Vec::new(),
+        last: None,
+        pending: None,
+        join: Join::None,
+        about_last: false,
+        light_ctx: false,
+        text_intro: false,
+        prep: None,
+        negate: false,
+        container_of: None,
+        np_end: usize::MAX,
+    };
+    p.run();
+    p.scene
+}
+
+const CAMERA_TAIL: &[&str] = &["shot", "view", "perspective", "angle", "camera", "lens", "photo", "composition"];
+const CONTAINERS: &[&str] = &[
+    "cup", "glass", "bowl", "bottle", "jar", "vase", "plate", "basket", "box", "bag", "bucket", "mug", "pot",
+    "slice", "piece", "bouquet", "can", "tray", "crate", "sack", "pitcher", "jug", "carton", "tin", "bunch",
+    "loaf", "field", "bowlful", "spoonful", "shelf",
+];
+
+impl<'a> Parser<'a> {
+    fn run(&mut self) {
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            match self.toks[i].kind {
+                Kind::Punct => {
+                    self.end_clause();
+                    i += 1;
+                    continue;
+                }
+                Kind::Quoted => {
+                    let attach = self.text_intro || self.np_end == i;
+                    self.add_text(self.toks[i].orig.clone(), attach);
+                    i += 1;
+                    continue;
+                }
+                Kind::Word => {}
+            }
+            if self.text_intro {
+                // Unquoted text after "that says": one word, as written.
+                self.add_text(self.toks[i].orig.clone(), true);
+                i += 1;
+                continue;
+            }
+            if let Some((len, ph)) = lexicon::phrase(&self.words[i..]) {
+                if let Phrase::Quantity(c, al) = ph {
+                    let preset = (c, al);
+                    if let Some((np, used)) = self.parse_np(i + len, Some(preset)) {
+                        self.handle_np(np, i + len + used);
+                        i += len + used;
+                        continue;
+                    }
+                }
+                let extra = self.apply_phrase(ph, i, len);
+                i += len + extra;
+                continue;
+            }
+            let w = self.words[i];
+            match w {
+                "and" | "&" | "plus" | "or" => {
+                    let in_between =
+                        matches!(&self.pending, Some(p) if p.pred == Predicate::Between && p.first.is_some());
+                    if !in_between {
+                        self.join = Join::And;
+                    }
+                    i += 1;
+                    continue;
+                }
+                "with" | "without" | "holding" | "wearing" | "carrying" | "has" | "have" | "having" => {
+                    self.flush_prep();
+                    self.join = Join::With;
+                    self.negate = w == "without";
+                    i += 1;
+                    continue;
+                }
+                "it" | "them" | "itself" => {
+                    if let Some(id) = self.pronoun() {
+                        self.attach(id, false);
+                        self.np_end = i + 1;
+                    } else {
+                        self.scene.unparsed.push(self.toks[i].orig.clone());
+                    }
+                    i += 1;
+                    continue;
+                }
+                "of" => {
+                    let container = self.last.filter(|&l| {
+                        self.np_end == i && CONTAINERS.contains(&self.scene.entities[l].noun.as_str())
+                    });
+                    match container {
+                        Some(c) => self.container_of = Some(c),
+                        None => self.scene.unparsed.push(self.toks[i].orig.clone()),
+                    }
+                    i += 1;
+                    continue;
+                }
+                "in" | "inside" | "at" | "within" | "into" | "against" | "amid" | "amidst" => {
+                    self.flush_prep();
+                    self.prep = Some(self.toks[i].orig.clone());
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some((np, used)) = self.parse_np(i, None) {
+                self.handle_np(np, i + used);
+                i += used;
+                continue;
+            }
+            self.scene.unparsed.push(self.toks[i].orig.clone());
+            i += 1;
+        }
+        self.end_clause();
+        if let Some(p) = self.pending.take() {
+            self.scene.unparsed.extend(p.words);
+        }
+    }
+
+    fn orig(&self, from: usize, len: usize) -> Vec<String> {
+        self.toks[from..(from + len).min(self.toks.len())].iter().map(|t| t.orig.clone()).collect()
+    }
+
+    fn flush_prep(&mut self) {
+        if let Some(p) = self.prep.take() {
+            self.scene.unparsed.push(p);
+        }
+    }
+
+    fn end_clause(&mut self) {
+        self.flush_prep();
+        // An inverted relation ("On the table, a red cup") waits across the comma for its
+        // subject; anything else left dangling was not understood.
+        let keep = matches!(&self.pending, Some(p) if p.subjects.is_empty() && p.first.is_some());
+        if !keep {
+            if let Some(p) = self.pending.take() {
+                self.scene.unparsed.extend(p.words);
+            }
+        }
+        if !self.group.is_empty() {
+            self.prev_group = std::mem::take(&mut self.group);
+        }
+        self.join = Join::None;
+        self.about_last = false;
+        self.light_ctx = false;
+        self.text_intro = false;
+        self.negate = false;
+        self.container_of = None;
+    }
+
+    fn relation_subjects(&mut self) -> Vec<usize> {
+        if self.about_last {
+            self.about_last = false;
+            return self.last.into_iter().collect();
+        }
+        if self.group.is_empty() {
+            // After a comma the relation is said of the previous clause's subject; at the start
+            // of a prompt there is none yet (an inverted relation: "on the table, a cup").
+            return self.prev_group.clone();
+        }
+        self.group.clone()
+    }
+
+    /// Applies a phrase; returns how many extra words after it were consumed.
+    fn apply_phrase(&mut self, ph: Phrase, i: usize, len: usize) -> usize {
+        let mut extra = 0;
+        match ph {
+            Phrase::Rel(_) | Phrase::Between => {
+                let pred = match ph {
+                    Phrase::Rel(p) => p,
+                    _ => Predicate::Between,
+                };
+                let subjects = self.relation_subjects();
+                if let Some(old) = self.pending.take() {
+                    self.scene.unparsed.extend(old.words);
+                }
+                self.flush_prep();
+                self.pending = Some(Pending {
+                    pred,
+                    subjects,
+                    first: None,
+                    words: self.orig(i, len),
+                });
+            }
+            Phrase::Position(pos) => match self.last {
+                Some(l) => self.scene.entities[l].position = Some(pos),
+                None => self.scene.unparsed.extend(self.orig(i, len)),
+            },
+            Phrase::Camera(angle) => {
+                self.scene.camera.get_or_insert_with(Camera::default).angle = Some(angle);
+                extra = self.camera_tail(i + len);
+            }
+            Phrase::Shot(shot) => {
+                self.scene.camera.get_or_insert_with(Camera::default).shot = Some(shot);
+                extra = self.camera_tail(i + len);
+            }
+            Phrase::Light(l) => {
+                self.push_light(l);
+                self.light_ctx = true;
+            }
+            Phrase::LightWord => self.light_ctx = true,
+            Phrase::From(dir) => match (dir, self.light_ctx) {
+                (Dir::Left, _) => self.push_light(Lighting::FromLeft),
+                (Dir::Right, _) => self.push_light(Lighting::FromRight),
+                (Dir::Behind, _) => self.push_light(Lighting::Backlit),
+                (Dir::Above, true) => self.push_light(Lighting::FromAbove),
+                (Dir::Above, false) => {
+                    self.scene.camera.get_or_insert_with(Camera::default).angle = Some(CameraAngle::FromAbove)
+                }
+                (Dir::Below, false) => {
+                    self.scene.camera.get_or_insert_with(Camera::default).angle = Some(CameraAngle::FromBelow)
+                }
+                (Dir::Below, true) => self.scene.unparsed.extend(self.orig(i, len)),
+            },
+            Phrase::Style(s) => self.push_style(s),
+            Phrase::Quantity(..) => self.scene.unparsed.extend(self.orig(i, len)),
+            Phrase::TextIntro => self.text_intro = true,
+            Phrase::Relative | Phrase::Copula => self.about_last = true,
+            Phrase::Skip => {}
+        }
+        extra
+    }
+
+    fn camera_tail(&self, j: usize) -> usize {
+        usize::from(self.words.get(j).is_some_and(|w| CAMERA_TAIL.contains(w)))
+    }
+
+    fn push_light(&mut self, l: Lighting) {
+        // "from behind" and "backlit" are the same cue; keep one.
+        let l = if l == Lighting::FromBehind { Lighting::Backlit } else { l };
+        if !self.scene.lighting.contains(&l) {
+            self.scene.lighting.push(l);
+        }
+    }
+
+    fn push_style(&mut self, s: &str) {
+        if !self.scene.style.iter().any(|x| x == s) {
+            self.scene.style.push(s.to_string());
+        }
+    }
+
+    fn add_text(&mut self, content: String, attach: bool) {
+        let entity = if attach { self.last } else { None };
+        self.scene.text.push(TextItem { content, entity });
+        self.text_intro = false;
+    }
+
+    fn pronoun(&self) -> Option<usize> {
+        let mut ids: Vec<usize> = (0..self.scene.entities.len()).rev().collect();
+        ids.retain(|id| !self.group.contains(id));
+        ids.first().copied().or(self.last)
+    }
+
+    fn color_at(&self, j: usize) -> Option<(Color, usize)> {
+        let w = *self.words.get(j)?;
+        if self.toks[j].kind != Kind::Word {
+            return None;
+        }
+        if w.starts_with('#') {
+            let rgb = Rgb8::from_hex(w)?;
+            return Some((Color::new(rgb.to_hex(), rgb), 1));
+        }
+        let next = self.words.get(j + 1).copied().filter(|_| self.toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word));
+        if let (Some((white, black)), Some(nx)) = (lexicon::color_modifier(w), next) {
+            if let Some(base) = named::lookup(nx) {
+                let joined = format!("{w}{nx}");
+                let rgb = named::lookup(&joined).unwrap_or_else(|| {
+                    base.mix(Rgb8::new(255, 255, 255), white).mix(Rgb8::new(0, 0, 0), black)
+                });
+                return Some((Color::new(format!("{w} {nx}"), rgb), 2));
+            }
+        }
+        if let Some(nx) = next {
+            // Two-word CSS names ("sky blue", "royal blue") and colour pairs ("navy blue").
+            if let Some(rgb) = named::lookup(&format!("{w}{nx}")).filter(|_| named::lookup(nx).is_some()) {
+                return Some((Color::new(format!("{w} {nx}"), rgb), 2));
+            }
+            if let (Some(rgb), Some(_)) = (named::lookup(w), named::lookup(nx)) {
+                if matches!(nx, "blue" | "green" | "red" | "yellow" | "purple" | "pink" | "orange" | "brown" | "gray" | "grey") {
+                    return Some((Color::new(format!("{w} {nx}"), rgb), 2));
+                }
+            }
+        }
+        if lexicon::material(w).is_some() && w != "golden" {
+            return None;
+        }
+        let rgb = named::lookup(w)?;
+        Some((Color::new(w, rgb), 1))
+    }
+
+    fn stops_noun(&self, j: usize) -> bool {
+        let w = self.words[j];
+        self.toks[j].kind != Kind::Word
+            || lexicon::function_word(w)
+            || lexicon::count_word(w).is_some()
+            || lexicon::phrase(&self.words[j..]).is_some()
+            || lexicon::verbish(w) && !lexicon::descriptive(w)
+            || lexicon::descriptive(w)
+            || lexicon::size(w).is_some()
+            || (lexicon::material(w).is_some() && !self.compound_ahead(j))
+            || (named::lookup(w).is_some() && !lexicon::color_noun(w))
+            || w.starts_with('#')
+            || matches!(w, "is" | "are" | "that" | "which" | "who" | "one" | "ones")
+    }
+
+    /// Whether `words[j..]` starts a known multi-word noun ("glass bottle" is not; "wine glass" is).
+    fn compound_ahead(&self, j: usize) -> bool {
+        let Some(nx) = self.words.get(j + 1) else { return false };
+        lexicon::compound(&format!("{} {}", self.words[j], inflect::singular(nx)))
+    }
+
+    fn parse_np(&mut self, start: usize, preset: Option<(Option<u32>, Option<u32>)>) -> Option<(Np, usize)> {
+        let n = self.toks.len();
+        let mut np = Np::default();
+        let mut j = start;
+        if let Some((c, al)) = preset {
+            np.count = c;
+            np.at_least = al;
+            np.counted = true;
+        } else if j < n && self.toks[j].kind == Kind::Word {
+            if let Some((c, al, def)) = lexicon::count_word(self.words[j]) {
+                np.count = c;
+                np.at_least = al;
+                np.definite = def;
+                np.counted = !def;
+                j += 1;
+                // "the two cubes"
+                if def && j < n {
+                    if let Some((c2, al2, false)) = lexicon::count_word(self.words[j]) {
+                        if !matches!(self.words[j], "a" | "an") {
+                            np.count = c2;
+                            np.at_least = al2;
+                            np.counted = true;
+                            j += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Adjectives.
+        let mut last_attr: Option<(usize, &'static str)> = None;
+        while j < n && self.toks[j].kind == Kind::Word {
+            let w = self.words[j];
+            if self.compound_ahead(j) {
+                break;
+            }
+            if let Some((c, used)) = self.color_at(j) {
+                if np.color.is_none() {
+                    np.color = Some(c.clone());
+                } else {
+                    np.extra_colors.push(c.name.clone());
+                }
+                np.attr_words.push(c.name);
+                last_attr = Some((j, "color"));
+                j += used;
+                // "red-colored", "blue coloured"
+                if j < n && matches!(self.words[j], "colored" | "coloured" | "tinted" | "toned" | "hued") {
+                    j += 1;
+                }
+                continue;
+            }
+            if let Some(m) = lexicon::material(w) {
+                // A finish and a substance can both be said ("glossy ceramic"); keep the substance.
+                match np.material {
+                    Some(old) if old.is_finish() && !m.is_finish() => {
+                        np.modifiers.push(old.as_str().to_string());
+                        np.material = Some(m);
+                    }
+                    Some(_) => np.modifiers.push(w.to_string()),
+                    None => np.material = Some(m),
+                }
+                np.attr_words.push(w.to_string());
+                last_attr = Some((j, "material"));
+                j += 1;
+                continue;
+            }
+            if let Some(s) = lexicon::size(w) {
+                np.size = Some(s);
+                j += 1;
+                continue;
+            }
+            if lexicon::descriptive(w) {
+                np.modifiers.push(w.to_string());
+                j += 1;
+                continue;
+            }
+            if let Some(st) = lexicon::style_word(w) {
+                let more = j + 1 < n && self.toks[j + 1].kind == Kind::Word && !self.stops_noun(j + 1);
+                if more && !matches!(w, "photo" | "photograph" | "render" | "illustration") {
+                    self.push_style(st);
+                    j += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        // Nouns.
+        let noun_start = j;
+        while j < n {
+            // "wine glass": a known compound continues the noun even through a material word.
+            let joins = j > noun_start
+                && self.toks[j].kind == Kind::Word
+                && lexicon::compound(&format!("{} {}", self.words[j - 1], inflect::singular(self.words[j])));
+            if !joins && self.stops_noun(j) {
+                break;
+            }
+            j += 1;
+        }
+        let mut noun_words: Vec<&str> = self.words[noun_start..j].to_vec();
+        if noun_words.is_empty() && j < n && matches!(self.words[j], "one" | "ones") && j > start {
+            // "a red one": the noun of the entity just mentioned.
+            if let Some(l) = self.last {
+                np.noun = Some(self.scene.entities[l].noun.clone());
+                np.plural = self.words[j] == "ones";
+                j += 1;
+            }
+        }
+        if noun_words.is_empty() && np.noun.is_none() {
+            // "a glass", "an orange": the last attribute word was the noun.
+            if let Some((k, what)) = last_attr {
+                let w = self.words[k];
+                let counted = np.counted || np.definite;
+                if k + 1 == j && lexicon::color_noun(w) && (counted || what == "material") {
+                    match what {
+                        "color" => np.color = None,
+                        _ => np.material = None,
+                    }
+                    np.attr_words.pop();
+                    noun_words.push(w);
+                }
+            }
+        }
+        if !noun_words.is_empty() {
+            let (noun, plural, unknown) = build_noun(&noun_words);
+            np.noun = Some(noun);
+            np.plural = plural;
+            np.unknown = unknown;
+        }
+        if j == start {
+            return None;
+        }
+        np.orig = self.orig(start, j - start);
+        Some((np, j - start))
+    }
+
+    fn handle_np(&mut self, np: Np, end: usize) {
+        self.scene.unparsed.extend(np.unknown.iter().cloned());
+        let Some(noun) = np.noun.clone() else {
+            // Attributes only ("is red", "in red", "made of glass"): said of the last entity.
+            let target = if self.about_last || self.prep.is_some() || self.join == Join::None { self.last } else { None };
+            self.about_last = false;
+            let prep = self.prep.take();
+            match target {
+                Some(t) if np.color.is_some() || np.material.is_some() || np.size.is_some() || !np.modifiers.is_empty() => {
+                    let e = &mut self.scene.entities[t];
+                    merge_attrs(e, &np);
+                }
+                _ => {
+                    self.scene.unparsed.extend(prep);
+                    self.scene.unparsed.extend(np.orig);
+                }
+            }
+            return;
+        };
+        // Setting: "in a kitchen", "on a white background".
+        let via_on = matches!(&self.pending, Some(p) if p.pred == Predicate::On || p.pred == Predicate::InFrontOf);
+        if lexicon::setting_noun(&noun) && (self.prep.is_some() || via_on || matches!(noun.as_str(), "background" | "backdrop")) {
+            let mut desc = np.attr_words.clone();
+            desc.push(noun.clone());
+            self.scene.setting.push(desc.join(" "));
+            if matches!(noun.as_str(), "background" | "backdrop" | "wall" | "seamless backdrop") {
+                if let Some(c) = np.color.clone() {
+                    self.scene.background = Some(c);
+                }
+            }
+            self.prep = None;
+            if via_on {
+                self.pending = None;
+            }
+            self.np_end = end;
+            return;
+        }
+        self.flush_prep();
+        if let Some(c) = self.container_of.take() {
+            let mut desc = np.attr_words.clone();
+            desc.push(noun);
+            self.scene.entities[c].modifiers.push(format!("of {}", desc.join(" ")));
+            self.np_end = end;
+            return;
+        }
+        let id = self.resolve(&np, noun);
+        self.np_end = end;
+        self.attach(id, true);
+    }
+
+    /// Finds the entity a definite phrase refers to, or creates a new one.
+    fn resolve(&mut self, np: &Np, noun: String) -> usize {
+        if np.definite {
+            let found = self.scene.entities.iter().rev().find(|e| {
+                e.noun == noun
+                    && match (&np.color, &e.color) {
+                        (Some(a), Some(b)) => a.hex == b.hex,
+                        _ => true,
+                    }
+            });
+            if let Some(e) = found {
+                let id = e.id;
+                merge_attrs(&mut self.scene.entities[id], np);
+                return id;
+            }
+        }
+        let (count, at_least) = if self.negate {
+            (Some(0), None)
+        } else if np.counted {
+            (np.count, np.at_least)
+        } else if np.plural {
+            (None, Some(2))
+        } else {
+            (Some(1), None)
+        };
+        let id = self.scene.entities.len();
+        let mut e = Entity {
+            id,
+            noun,
+            count,
+            count_at_least: if count.is_none() { at_least.or(Some(2)) } else { None },
+            color: None,
+            material: None,
+            size: None,
+            position: None,
+            modifiers: Vec::new(),
+        };
+        merge_attrs(&mut e, np);
+        self.scene.entities.push(e);
+        id
+    }
+
+    /// Places an entity in the clause: object of a pending relation, or a (new) subject.
+    fn attach(&mut self, id: usize, _new: bool) {
+        if let Some(mut p) = self.pending.take() {
+            if p.subjects.is_empty() {
+                match p.first {
+                    None => {
+                        // Inverted: "on the table, a cup" — the object comes first.
+                        p.first = Some(id);
+                        self.pending = Some(p);
+                        self.last = Some(id);
+                        return;
+                    }
+                    Some(obj) if p.pred != Predicate::Between => {
+                        self.add_relation(id, p.pred, obj, None);
+                        self.group = vec![id];
+                        self.last = Some(id);
+                        self.join = Join::None;
+                        return;
+                    }
+                    Some(_) => {}
+                }
+            }
+            if p.pred == Predicate::Between {
+                match p.first {
+                    None => {
+                        p.first = Some(id);
+                        self.pending = Some(p);
+                    }
+                    Some(first) => {
+                        for &s in &p.subjects {
+                            self.add_relation(s, Predicate::Between, first, Some(id));
+                        }
+                        if p.subjects.is_empty() {
+                            self.scene.unparsed.extend(p.words);
+                        }
+                    }
+                }
+            } else {
+                for &s in &p.subjects {
+                    self.add_relation(s, p.pred, id, None);
+                }
+            }
+            self.last = Some(id);
+            self.join = Join::None;
+            return;
+        }
+        match self.join {
+            Join::And if !self.group.is_empty() => self.group.push(id),
+            _ => self.group = vec![id],
+        }
+        self.join = Join::None;
+        self.negate = false;
+        self.last = Some(id);
+    }
+
+    fn add_relation(&mut self, subject: usize, predicate: Predicate, object: usize, object2: Option<usize>) {
+        if subject == object || Some(subject) == object2 {
+            return;
+        }
+        let r = Relation { subject, predicate, object, object2 };
+        if !self.scene.relations.contains(&r) {
+            self.scene.relations.push(r);
+        }
+    }
+}
+
+fn merge_attrs(e: &mut Entity, np: &Np) {
+    if let Some(c) = &np.color {
+        match &e.color {
+            None => e.color = Some(c.clone()),
+            Some(old) if old.hex != c.hex => e.modifiers.push(c.name.clone()),
+            Some(_) => {}
+        }
+    }
+    e.modifiers.extend(np.extra_colors.iter().cloned());
+    if let Some(m) = np.material {
+        match e.material {
+            None => e.material = Some(m),
+            Some(old) if old.is_finish() && !m.is_finish() => {
+                e.modifiers.push(old.as_str().to_string());
+                e.material = Some(m);
+            }
+            Some(old) if old != m => e.modifiers.push(m.as_str().to_string()),
+            Some(_) => {}
+        }
+    }
+    if np.size.is_some() {
+        e.size = np.size;
+    }
+    for m in &np.modifiers {
+        if !e.modifiers.contains(m) {
+            e.modifiers.push(m.clone());
+        }
+    }
+}
+
+/// Builds a noun from the noun words: known compounds, noun-noun compounds, else the last word
+/// with the words before it reported as not understood.
+fn build_noun(words: &[&str]) -> (String, bool, Vec<String>) {
+    let last = words[words.len() - 1];
+    let plural = inflect::is_plural(last);
+    let head = inflect::singular(last);
+    let mut parts: Vec<String> = vec![head];
+    let mut k = words.len() - 1;
+    while k > 0 {
+        let prev = words[k - 1];
+        let candidate = format!("{} {}", prev, parts.join(" "));
+        if lexicon::compound(&candidate) || lexicon::noun_modifier(prev) {
+            parts.insert(0, prev.to_string());
+            k -= 1;
+        } else {
+            break;
+        }
+    }
+    let unknown = words[..k].iter().map(|w| (*w).to_string()).collect();
+    (parts.join(" "), plural, unknown)
+}
