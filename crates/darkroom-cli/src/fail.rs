@@ -1,0 +1,17 @@
+//! How a command fails, which decides the exit code.
+
+/// A command's failure.
+pub enum Fail {
+    /// Bad input from the user (exit 2): the message names the value and what is accepted.
+    Input(String),
+    /// A bug or an environment failure that is not the user's input (exit 3).
+    #[allow(dead_code)]
+    Internal(anyhow::Error),
+}
+
+impl Fail {
+    /// An input error from anything displayable.
+    pub fn input(e: impl std::fmt::Display) -> Fail {
+        Fail::Input(e.to_string())
+    }
+}

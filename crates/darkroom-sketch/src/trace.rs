@@ -1,0 +1,261 @@
+//! The ray tracer: nearest hit, shading, shadows, reflection and refraction.
+//!
+//! Draft and finish share the geometry and the shading model, and differ only in what they
+//! spend: a draft shoots one hard shadow ray and looks reflections and transmission up in the
+//! environment (one bounce through glass); a finish traces reflections and refraction up to
+//! four bounces and estimates soft shadows with stratified rays on the light's disc, adding
+//! samples only where the first ones disagree (penumbrae).
+
+use crate::layout::Object;
+use crate::material::{Mat, Pattern, Surface};
+use crate::math::{mix, v3, V3};
+use crate::shapes::{slab, Ray};
+use crate::stage::{Light, Stage};
+
+/// What a ray hit.
+pub struct Hit {
+    pub t: f32,
+    /// Object index + 1; 0 for the ground.
+    pub id: u16,
+    pub p: V3,
+    pub n: V3,
+    pub mat: Mat,
+}
+
+/// The scene ready for tracing.
+pub struct World<'a> {
+    pub objects: &'a [Object],
+    pub stage: &'a Stage,
+    pub finish: bool,
+}
+
+const EPS: f32 = 1e-3;
+
+fn inv(d: V3) -> V3 {
+    v3(1.0 / d.x, 1.0 / d.y, 1.0 / d.z)
+}
+
+impl World<'_> {
+    /// Nearest hit along the ray.
+    pub fn hit(&self, r: &Ray) -> Option<Hit> {
+        let iv = inv(r.d);
+        let mut best_t = f32::INFINITY;
+        let mut best: Option<(usize, usize)> = None;
+        for (oi, o) in self.objects.iter().enumerate() {
+            let Some((t0, _)) = slab(r, iv, o.bounds.0 - V3::ONE * EPS, o.bounds.1 + V3::ONE * EPS) else { continue };
+            if t0 > best_t {
+                continue;
+            }
+            for (pi, (s, _)) in o.parts.iter().enumerate() {
+                if let Some(t) = s.hit(r, iv, EPS) {
+                    if t < best_t {
+                        best_t = t;
+                        best = Some((oi, pi));
+                    }
+                }
+            }
+        }
+        let ground_t = if r.d.y < -1e-6 { -r.o.y / r.d.y } else { f32::INFINITY };
+        if ground_t > EPS && ground_t < best_t {
+            let p = r.at(ground_t);
+            return Some(Hit { t: ground_t, id: 0, p, n: v3(0.0, 1.0, 0.0), mat: Mat::ground(self.stage.ground) });
+        }
+        let (oi, pi) = best?;
+        let (s, mat) = self.objects[oi].parts[pi];
+        let p = r.at(best_t);
+        Some(Hit { t: best_t, id: (oi + 1).min(u16::MAX as usize) as u16, p, n: s.normal(p), mat })
+    }
+
+    /// Light transmitted from `p` toward a direction: 1 lit, 0 blocked, glass lets part through.
+    fn transmit(&self, p: V3, d: V3) -> f32 {
+        let r = Ray { o: p, d };
+        let iv = inv(d);
+        let mut t = 1.0;
+        for o in self.objects {
+            if slab(&r, iv, o.bounds.0 - V3::ONE * EPS, o.bounds.1 + V3::ONE * EPS).is_none() {
+                continue;
+            }
+            for (s, m) in &o.parts {
+                if s.hit(&r, iv, EPS).is_some() {
+                    if m.surface == Surface::Glass {
+                        t *= 0.62;
+                    } else {
+                        return 0.0;
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    /// Visibility of a light from `p`, soft in the finish tier.
+    fn shadow(&self, p: V3, l: &Light, salt: u64) -> f32 {
+        if !l.shadows {
+            return 1.0;
+        }
+        if !self.finish || l.radius < 0.02 {
+            return self.transmit(p, l.dir);
+        }
+        // Stratified directions on the light's disc, rotated per pixel so the penumbra noise
+        // does not form bands.
+        let a = if l.dir.y.abs() < 0.9 { v3(0.0, 1.0, 0.0) } else { v3(1.0, 0.0, 0.0) };
+        let u = a.cross(l.dir).norm();
+        let w = l.dir.cross(u);
+        let rot = (mix(salt) >> 40) as f32 / (1u64 << 24) as f32 * std::f32::consts::TAU;
+        let sample = |k: u32, n: u32| {
+            let golden = 2.399_963_f32;
+            let rr = ((k as f32 + 0.5) / n as f32).sqrt() * l.radius;
+            let th = k as f32 * golden + rot;
+            (l.dir + u * (rr * th.cos()) + w * (rr * th.sin())).norm()
+        };
+        let first: f32 = (0..4).map(|k| self.transmit(p, sample(k * 4, 16))).sum::<f32>() / 4.0;
+        if first == 0.0 || first == 1.0 {
+            return first;
+        }
+        let rest: f32 = (0..16).filter(|k| k % 4 != 0).map(|k| self.transmit(p, sample(k, 16))).sum::<f32>();
+        (first * 4.0 + rest) / 16.0
+    }
+
+    /// The environment seen along a direction (sky, or the seamless backdrop).
+    pub fn env(&self, d: V3) -> V3 {
+        let s = self.stage;
+        if s.seamless {
+            return s.sky_horizon;
+        }
+        if d.y < 0.0 {
+            return s.ground * 0.8;
+        }
+        let t = d.y.clamp(0.0, 1.0).powf(0.6);
+        s.sky_horizon.lerp(s.sky_zenith, t)
+    }
+
+    /// Radiance along a ray.
+    pub fn radiance(&self, r: &Ray, depth: u32, salt: u64) -> (V3, u16) {
+        let Some(h) = self.hit(r) else { return (self.env(r.d), 0) };
+        let s = self.stage;
+        let mut n = h.n;
+        let entering = n.dot(r.d) < 0.0;
+        if !entering {
+            n = -n;
+        }
+        let mut albedo = h.mat.albedo;
+        match h.mat.pattern {
+            Pattern::Wood => {
+                let g = ((h.p.x * 9.0 + (h.p.z * 3.0).sin() * 0.6 + (h.p.y * 2.0).sin() * 0.3).sin() * 0.5 + 0.5).powf(3.0);
+                albedo = albedo * (0.82 + 0.28 * g);
+            }
+            Pattern::Marble => {
+                let v = ((h.p.x * 4.0 + h.p.y * 6.0 + (h.p.z * 5.0 + h.p.x * 3.0).sin() * 1.5).sin()).abs().powf(0.25);
+                albedo = albedo * (0.72 + 0.28 * v);
+            }
+            Pattern::None => {}
+        }
+        let view = -r.d;
+        let p_out = h.p + n * EPS * 2.0;
+        // Distant ground fades into the sky (faster on a seamless backdrop, hiding the horizon).
+        let fog_len = if s.seamless { 18.0 } else { 80.0 };
+        let fog = if h.id == 0 { 1.0 - (-h.t / fog_len).exp() } else { 0.0 };
+        if h.mat.surface == Surface::Glass {
+            return (self.glass(r, &h, n, entering, depth, salt), h.id);
+        }
+        let mut c = V3::ZERO;
+        for l in &s.lights {
+            let ndl = n.dot(l.dir);
+            if ndl <= 0.0 {
+                continue;
+            }
+            let vis = self.shadow(p_out, l, salt ^ 0x51);
+            if vis <= 0.0 {
+                continue;
+            }
+            let hv = (l.dir + view).norm();
+            let spec = if h.mat.spec > 0.0 { h.mat.spec * n.dot(hv).max(0.0).powf(h.mat.shin) } else { 0.0 };
+            let (kd, ks) = match h.mat.surface {
+                Surface::Metal => (albedo * 0.12, albedo * spec),
+                _ => (albedo, V3::ONE * spec),
+            };
+            c = c + (kd * ndl + ks).mul(l.color) * vis;
+        }
+        // Sky light from above, bounce light from the ground below.
+        let hemi = s.ground.mul(s.ambient * 1.5).lerp(s.ambient, 0.5 + 0.5 * n.y);
+        let occl = if h.id == 0 { 1.0 } else { 0.75 + 0.25 * (h.p.y * 4.0).min(1.0) };
+        c = c + albedo.mul(hemi) * occl;
+        if h.mat.reflect > 0.0 {
+            let rd = r.d.reflect(n);
+            let refl = if self.finish && depth < 4 {
+                self.radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(31)).0
+            } else {
+                self.env(rd)
+            };
+            c = match h.mat.surface {
+                Surface::Metal => c + refl.mul(albedo) * h.mat.reflect,
+                _ => {
+                    let f = schlick(view.dot(n).max(0.0), 0.04) * h.mat.reflect * 4.0;
+                    c.lerp(refl, f.min(0.6))
+                }
+            };
+        }
+        if fog > 0.0 {
+            c = c.lerp(self.env(v3(r.d.x, 0.001, r.d.z)), fog);
+        }
+        (c, h.id)
+    }
+
+    fn glass(&self, r: &Ray, h: &Hit, n: V3, entering: bool, depth: u32, salt: u64) -> V3 {
+        let view = -r.d;
+        let cos = view.dot(n).max(0.0);
+        let f = schlick(cos, 0.04);
+        let tint = h.mat.albedo;
+        let rd = r.d.reflect(n);
+        let p_out = h.p + n * EPS * 2.0;
+        let p_in = h.p - n * EPS * 2.0;
+        let mut highlight = V3::ZERO;
+        for l in &self.stage.lights {
+            let hv = (l.dir + view).norm();
+            highlight = highlight + l.color * n.dot(hv).max(0.0).powf(h.mat.shin) * 1.5;
+        }
+        if self.finish && depth < 5 {
+            let refl = self.radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(17)).0;
+            let eta = if entering { 1.0 / 1.5 } else { 1.5 };
+            let refr = refract(r.d, n, eta);
+            let through = match refr {
+                Some(d) => self.radiance(&Ray { o: p_in, d }, depth + 1, salt.wrapping_mul(13)).0,
+                None => refl,
+            };
+            let t = if entering { tint } else { V3::ONE };
+            refl * f + through.mul(t) * (1.0 - f) + highlight
+        } else {
+            // Draft: see straight through (one bounce), reflections from the environment.
+            let through = if depth < 2 {
+                let far = self.exit_point(r, h);
+                self.radiance(&Ray { o: far, d: r.d }, depth + 1, salt).0
+            } else {
+                self.env(r.d)
+            };
+            self.env(rd) * (f + 0.05) + through.mul(tint) * (0.92 - f) + highlight
+        }
+    }
+
+    /// Where a straight ray leaves the glass part it entered (for the draft's see-through).
+    fn exit_point(&self, r: &Ray, h: &Hit) -> V3 {
+        let o = &self.objects[(h.id as usize).saturating_sub(1)];
+        let inside = Ray { o: h.p + r.d * EPS * 2.0, d: r.d };
+        let iv = inv(r.d);
+        let t = o.parts.iter().filter_map(|(s, _)| s.hit(&inside, iv, EPS)).fold(0.0f32, f32::max);
+        inside.at(t + EPS * 2.0)
+    }
+}
+
+fn schlick(cos: f32, f0: f32) -> f32 {
+    f0 + (1.0 - f0) * (1.0 - cos).powi(5)
+}
+
+fn refract(d: V3, n: V3, eta: f32) -> Option<V3> {
+    let cos_i = -d.dot(n);
+    let k = 1.0 - eta * eta * (1.0 - cos_i * cos_i);
+    if k < 0.0 {
+        None
+    } else {
+        Some((d * eta + n * (eta * cos_i - k.sqrt())).norm())
+    }
+}
