@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(Rgb8::from_hex("0047AB"), None);
         assert_eq!(Rgb8::from_hex("#GGGGGG"), None);
         assert_eq!(Rgb8::parse("Navy").unwrap().to_hex(), "#000080");
-        assert!(Rgb8::parse("blurple").unwrap_err().to_string().contains("blurple"));
+        assert!(Rgb8::parse("blurple")
+            .unwrap_err()
+            .to_string()
+            .contains("blurple"));
     }
 
     #[test]

@@ -254,9 +254,15 @@ mod tests {
     #[test]
     fn aspects_parse_and_resolve() {
         let a: Aspect = "16:9".parse().unwrap();
-        assert_eq!(resolve_dims(SizeSpec::LongSide(1920), Some(a)), Ok((1920, 1080)));
+        assert_eq!(
+            resolve_dims(SizeSpec::LongSide(1920), Some(a)),
+            Ok((1920, 1080))
+        );
         let p: Aspect = "9:16".parse().unwrap();
-        assert_eq!(resolve_dims(SizeSpec::LongSide(1920), Some(p)), Ok((1080, 1920)));
+        assert_eq!(
+            resolve_dims(SizeSpec::LongSide(1920), Some(p)),
+            Ok((1080, 1920))
+        );
         assert_eq!(resolve_dims(SizeSpec::LongSide(512), None), Ok((512, 512)));
         for bad in ["0:9", "16/9", "a:b", "16:", "1:100", "inf:1", "-1:1"] {
             assert!(bad.parse::<Aspect>().is_err(), "{bad}");

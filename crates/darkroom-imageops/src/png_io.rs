@@ -62,7 +62,12 @@ pub enum PngError {
 
 /// Encodes 8-bit RGB pixels as PNG with text metadata. Keys must be 1–79 Latin-1 characters;
 /// values that are not plain ASCII go into `iTXt` chunks (UTF-8).
-pub fn encode_png(width: u32, height: u32, rgb: &[u8], text: &[(&str, &str)]) -> Result<Vec<u8>, PngError> {
+pub fn encode_png(
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    text: &[(&str, &str)],
+) -> Result<Vec<u8>, PngError> {
     if rgb.len() != width as usize * height as usize * 3 {
         return Err(PngError::Encode(format!(
             "{} bytes given for {width}x{height} RGB ({} expected)",
@@ -85,33 +90,59 @@ pub fn encode_png(width: u32, height: u32, rgb: &[u8], text: &[(&str, &str)]) ->
             };
             r.map_err(|e| PngError::Encode(e.to_string()))?;
         }
-        let mut w = enc.write_header().map_err(|e| PngError::Encode(e.to_string()))?;
-        w.write_image_data(rgb).map_err(|e| PngError::Encode(e.to_string()))?;
+        let mut w = enc
+            .write_header()
+            .map_err(|e| PngError::Encode(e.to_string()))?;
+        w.write_image_data(rgb)
+            .map_err(|e| PngError::Encode(e.to_string()))?;
         w.finish().map_err(|e| PngError::Encode(e.to_string()))?;
     }
     Ok(out)
 }
 
 /// Encodes and writes a PNG file.
-pub fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8], text: &[(&str, &str)]) -> Result<(), PngError> {
+pub fn write_png(
+    path: &Path,
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    text: &[(&str, &str)],
+) -> Result<(), PngError> {
     let bytes = encode_png(width, height, rgb, text)?;
-    std::fs::write(path, bytes).map_err(|source| PngError::Write { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes).map_err(|source| PngError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Decodes a PNG buffer into 8-bit RGB, refusing images over `max_pixels`.
 pub fn decode_png(bytes: &[u8], name: &str, max_pixels: u64) -> Result<RgbImage, PngError> {
-    let derr = |why: String| PngError::Decode { name: name.to_string(), why };
+    let derr = |why: String| PngError::Decode {
+        name: name.to_string(),
+        why,
+    };
     let mut dec = png::Decoder::new(Cursor::new(bytes));
     dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = dec.read_info().map_err(|e| derr(e.to_string()))?;
     let (width, height) = (reader.info().width, reader.info().height);
     if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(PngError::TooLarge { name: name.to_string(), width, height, limit: max_pixels });
+        return Err(PngError::TooLarge {
+            name: name.to_string(),
+            width,
+            height,
+            limit: max_pixels,
+        });
     }
     let mut buf = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut buf).map_err(|e| derr(e.to_string()))?;
+    let frame = reader
+        .next_frame(&mut buf)
+        .map_err(|e| derr(e.to_string()))?;
     let info = reader.info();
-    let mut text: Vec<(String, String)> = info.uncompressed_latin1_text.iter().map(|t| (t.keyword.clone(), t.text.clone())).collect();
+    let mut text: Vec<(String, String)> = info
+        .uncompressed_latin1_text
+        .iter()
+        .map(|t| (t.keyword.clone(), t.text.clone()))
+        .collect();
     for t in &info.utf8_text {
         if let Ok(v) = t.get_text() {
             text.push((t.keyword.clone(), v));
@@ -120,17 +151,31 @@ pub fn decode_png(bytes: &[u8], name: &str, max_pixels: u64) -> Result<RgbImage,
     let data = &buf[..frame.buffer_size()];
     let rgb: Vec<u8> = match frame.color_type {
         png::ColorType::Rgb => data.to_vec(),
-        png::ColorType::Rgba => data.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        png::ColorType::Rgba => data
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
         png::ColorType::Grayscale => data.iter().flat_map(|&g| [g, g, g]).collect(),
-        png::ColorType::GrayscaleAlpha => data.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0]]).collect(),
+        png::ColorType::GrayscaleAlpha => data
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0]])
+            .collect(),
         png::ColorType::Indexed => return Err(derr("indexed colour was not expanded".into())),
     };
-    Ok(RgbImage { width, height, rgb, text })
+    Ok(RgbImage {
+        width,
+        height,
+        rgb,
+        text,
+    })
 }
 
 /// Reads and decodes a PNG file.
 pub fn read_png(path: &Path, max_pixels: u64) -> Result<RgbImage, PngError> {
-    let bytes = std::fs::read(path).map_err(|source| PngError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PngError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     decode_png(&bytes, &path.display().to_string(), max_pixels)
 }
 
@@ -141,7 +186,8 @@ mod tests {
     #[test]
     fn round_trip_with_text() {
         let rgb: Vec<u8> = (0..4 * 3 * 3).map(|i| i as u8 * 7).collect();
-        let bytes = encode_png(4, 3, &rgb, &[("prompt", "a red sphere"), ("note", "ΔE ok")]).unwrap();
+        let bytes =
+            encode_png(4, 3, &rgb, &[("prompt", "a red sphere"), ("note", "ΔE ok")]).unwrap();
         let img = decode_png(&bytes, "mem", 1 << 20).unwrap();
         assert_eq!((img.width, img.height), (4, 3));
         assert_eq!(img.rgb, rgb);
@@ -152,8 +198,13 @@ mod tests {
     #[test]
     fn limits_and_garbage() {
         let bytes = encode_png(10, 10, &[0; 300], &[]).unwrap();
-        assert!(matches!(decode_png(&bytes, "big.png", 99), Err(PngError::TooLarge { .. })));
-        let e = decode_png(&bytes[..bytes.len() / 2], "cut.png", 1 << 20).unwrap_err().to_string();
+        assert!(matches!(
+            decode_png(&bytes, "big.png", 99),
+            Err(PngError::TooLarge { .. })
+        ));
+        let e = decode_png(&bytes[..bytes.len() / 2], "cut.png", 1 << 20)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("cut.png"), "{e}");
         assert!(decode_png(b"not a png", "x.png", 100).is_err());
         assert!(encode_png(2, 2, &[0; 5], &[]).is_err());

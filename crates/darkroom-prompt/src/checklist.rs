@@ -39,10 +39,19 @@ pub fn plural(noun: &str) -> String {
         "leaf" => "leaves".to_string(),
         "shelf" => "shelves".to_string(),
         "wolf" => "wolves".to_string(),
-        _ if last.ends_with('y') && !last.ends_with("ay") && !last.ends_with("ey") && !last.ends_with("oy") => {
+        _ if last.ends_with('y')
+            && !last.ends_with("ay")
+            && !last.ends_with("ey")
+            && !last.ends_with("oy") =>
+        {
             format!("{}ies", &last[..last.len() - 1])
         }
-        _ if last.ends_with('s') || last.ends_with('x') || last.ends_with("ch") || last.ends_with("sh") || last.ends_with('z') => {
+        _ if last.ends_with('s')
+            || last.ends_with('x')
+            || last.ends_with("ch")
+            || last.ends_with("sh")
+            || last.ends_with('z') =>
+        {
             format!("{last}es")
         }
         _ => format!("{last}s"),
@@ -51,15 +60,32 @@ pub fn plural(noun: &str) -> String {
 }
 
 fn number_word(n: u32) -> String {
-    const W: [&str; 13] =
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
-    W.get(n as usize).map_or_else(|| n.to_string(), |w| (*w).to_string())
+    const W: [&str; 13] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    W.get(n as usize)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
 }
 
 impl Builder<'_> {
-    fn push(&mut self, kind: AssertionKind, question: String, depends_on: Vec<usize>, entities: Vec<usize>, value: Option<String>) -> usize {
+    fn push(
+        &mut self,
+        kind: AssertionKind,
+        question: String,
+        depends_on: Vec<usize>,
+        entities: Vec<usize>,
+        value: Option<String>,
+    ) -> usize {
         let id = self.out.len();
-        self.out.push(Assertion { id, kind, question, depends_on, entities, value });
+        self.out.push(Assertion {
+            id,
+            kind,
+            question,
+            depends_on,
+            entities,
+            value,
+        });
         id
     }
 
@@ -69,8 +95,16 @@ impl Builder<'_> {
 
     /// "sphere", or "red sphere" when another entity has the same noun.
     fn label(&self, e: &Entity) -> String {
-        let shared = self.scene.entities.iter().any(|o| o.id != e.id && o.noun == e.noun);
-        let noun = if self.is_plural(e) { plural(&e.noun) } else { e.noun.clone() };
+        let shared = self
+            .scene
+            .entities
+            .iter()
+            .any(|o| o.id != e.id && o.noun == e.noun);
+        let noun = if self.is_plural(e) {
+            plural(&e.noun)
+        } else {
+            e.noun.clone()
+        };
         if shared {
             if let Some(c) = &e.color {
                 return format!("{} {noun}", c.name);
@@ -86,19 +120,32 @@ impl Builder<'_> {
     }
 
     fn be(&self, e: &Entity) -> &'static str {
-        if self.is_plural(e) { "Are" } else { "Is" }
+        if self.is_plural(e) {
+            "Are"
+        } else {
+            "Is"
+        }
     }
 }
 
 /// Builds the checklist of a scene.
 pub fn build(scene: &Scene) -> Vec<Assertion> {
-    let mut b = Builder { scene, out: Vec::new() };
+    let mut b = Builder {
+        scene,
+        out: Vec::new(),
+    };
     let mut exists: Vec<Option<usize>> = vec![None; scene.entities.len()];
     for e in &scene.entities {
         let label = b.label(e);
         let be = b.be(e);
         if e.count == Some(0) {
-            b.push(AssertionKind::Count, format!("Are there no {}?", plural(&e.noun)), vec![], vec![e.id], Some("0".into()));
+            b.push(
+                AssertionKind::Count,
+                format!("Are there no {}?", plural(&e.noun)),
+                vec![],
+                vec![e.id],
+                Some("0".into()),
+            );
             continue;
         }
         let q = if b.is_plural(e) {
@@ -130,7 +177,13 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             _ => {}
         }
         if let Some(c) = &e.color {
-            b.push(AssertionKind::Color, format!("{be} the {label} {}?", c.name), vec![ent], vec![e.id], Some(c.hex.clone()));
+            b.push(
+                AssertionKind::Color,
+                format!("{be} the {label} {}?", c.name),
+                vec![ent],
+                vec![e.id],
+                Some(c.hex.clone()),
+            );
         }
         if let Some(m) = e.material {
             let q = if m.is_finish() {
@@ -138,13 +191,31 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             } else {
                 format!("{be} the {label} made of {}?", m.as_str())
             };
-            b.push(AssertionKind::Material, q, vec![ent], vec![e.id], Some(m.as_str().into()));
+            b.push(
+                AssertionKind::Material,
+                q,
+                vec![ent],
+                vec![e.id],
+                Some(m.as_str().into()),
+            );
         }
         if let Some(s) = e.size {
-            b.push(AssertionKind::Size, format!("{be} the {label} {}?", s.as_str()), vec![ent], vec![e.id], Some(s.as_str().into()));
+            b.push(
+                AssertionKind::Size,
+                format!("{be} the {label} {}?", s.as_str()),
+                vec![ent],
+                vec![e.id],
+                Some(s.as_str().into()),
+            );
         }
         if let Some(p) = e.position {
-            b.push(AssertionKind::Position, format!("{be} the {label} {}?", p.phrase()), vec![ent], vec![e.id], Some(format!("{p:?}").to_lowercase()));
+            b.push(
+                AssertionKind::Position,
+                format!("{be} the {label} {}?", p.phrase()),
+                vec![ent],
+                vec![e.id],
+                Some(format!("{p:?}").to_lowercase()),
+            );
         }
     }
     for r in &scene.relations {
@@ -161,11 +232,29 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             Some(o2) => {
                 ents.push(o2);
                 let o2 = &scene.entities[o2];
-                format!("{} the {} between the {} and the {}?", b.be(s), b.label(s), b.label(o), b.label(o2))
+                format!(
+                    "{} the {} between the {} and the {}?",
+                    b.be(s),
+                    b.label(s),
+                    b.label(o),
+                    b.label(o2)
+                )
             }
-            None => format!("{} the {} {} the {}?", b.be(s), b.label(s), r.predicate.phrase(), b.label(o)),
+            None => format!(
+                "{} the {} {} the {}?",
+                b.be(s),
+                b.label(s),
+                r.predicate.phrase(),
+                b.label(o)
+            ),
         };
-        b.push(AssertionKind::Relation, q, deps, ents, Some(r.predicate.as_str().into()));
+        b.push(
+            AssertionKind::Relation,
+            q,
+            deps,
+            ents,
+            Some(r.predicate.as_str().into()),
+        );
     }
     if let Some(cam) = &scene.camera {
         if let Some(a) = cam.angle {
@@ -175,7 +264,13 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
                 CameraAngle::FromAbove => "Is the scene viewed from above, from a high angle?",
                 CameraAngle::TopDown => "Is the scene viewed from directly above (top-down)?",
             };
-            b.push(AssertionKind::Camera, q.into(), vec![], vec![], Some(a.as_str().into()));
+            b.push(
+                AssertionKind::Camera,
+                q.into(),
+                vec![],
+                vec![],
+                Some(a.as_str().into()),
+            );
         }
         if let Some(s) = cam.shot {
             let q = match (s, scene.entities.iter().find(|e| e.count != Some(0))) {
@@ -183,14 +278,22 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
                 (Shot::CloseUp, None) => "Is it a close-up?".to_string(),
                 (Shot::Wide, _) => "Is it a wide shot that shows the whole scene?".to_string(),
             };
-            b.push(AssertionKind::Camera, q, vec![], vec![], Some(s.as_str().into()));
+            b.push(
+                AssertionKind::Camera,
+                q,
+                vec![],
+                vec![],
+                Some(s.as_str().into()),
+            );
         }
     }
     for l in &scene.lighting {
         let q = match l {
             Lighting::Soft => "Is the lighting soft, with gentle shadows?",
             Lighting::Hard => "Is the lighting hard, with crisp shadows?",
-            Lighting::Cinematic => "Is the lighting cinematic: contrasty, with a warm key and cool shadows?",
+            Lighting::Cinematic => {
+                "Is the lighting cinematic: contrasty, with a warm key and cool shadows?"
+            }
             Lighting::Studio => "Is the scene lit like a studio shot, evenly, on a clean backdrop?",
             Lighting::GoldenHour => "Is the scene lit by low, warm golden-hour light?",
             Lighting::Backlit => "Is the subject lit from behind?",
@@ -201,18 +304,36 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             Lighting::FromBehind => "Does the main light come from behind the subject?",
             Lighting::FromAbove => "Does the main light come from above?",
         };
-        b.push(AssertionKind::Lighting, q.into(), vec![], vec![], Some(l.as_str().into()));
+        b.push(
+            AssertionKind::Lighting,
+            q.into(),
+            vec![],
+            vec![],
+            Some(l.as_str().into()),
+        );
     }
     for t in &scene.text {
         match t.entity.filter(|&e| exists[e].is_some()) {
             Some(e) => {
                 let ent = &scene.entities[e];
                 let q = format!("Does the {} say \"{}\"?", b.label(ent), t.content);
-                b.push(AssertionKind::Text, q, exists[e].into_iter().collect(), vec![e], Some(t.content.clone()));
+                b.push(
+                    AssertionKind::Text,
+                    q,
+                    exists[e].into_iter().collect(),
+                    vec![e],
+                    Some(t.content.clone()),
+                );
             }
             None => {
                 let q = format!("Does the image show the text \"{}\"?", t.content);
-                b.push(AssertionKind::Text, q, vec![], vec![], Some(t.content.clone()));
+                b.push(
+                    AssertionKind::Text,
+                    q,
+                    vec![],
+                    vec![],
+                    Some(t.content.clone()),
+                );
             }
         }
     }

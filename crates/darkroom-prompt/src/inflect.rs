@@ -47,11 +47,51 @@ const IRREGULAR: &[(&str, &str)] = &[
 
 /// Words whose singular and plural are the same, or that end in `s` and are singular.
 const INVARIANT: &[&str] = &[
-    "aircraft", "atlas", "bass", "bison", "bonus", "cactus", "campus", "canvas", "chaos", "chassis",
-    "chess", "circus", "compass", "cosmos", "cress", "deer", "fish", "gas", "hippopotamus",
-    "iris", "jeans", "lens", "mathematics", "moose", "moss", "news", "octopus", "pants", "physics",
-    "plus", "salmon", "scissors", "series", "sheep", "shorts", "shrimp", "species", "sunglasses",
-    "swiss", "tennis", "trousers", "trout", "tuna", "virus", "walrus",
+    "aircraft",
+    "atlas",
+    "bass",
+    "bison",
+    "bonus",
+    "cactus",
+    "campus",
+    "canvas",
+    "chaos",
+    "chassis",
+    "chess",
+    "circus",
+    "compass",
+    "cosmos",
+    "cress",
+    "deer",
+    "fish",
+    "gas",
+    "hippopotamus",
+    "iris",
+    "jeans",
+    "lens",
+    "mathematics",
+    "moose",
+    "moss",
+    "news",
+    "octopus",
+    "pants",
+    "physics",
+    "plus",
+    "salmon",
+    "scissors",
+    "series",
+    "sheep",
+    "shorts",
+    "shrimp",
+    "species",
+    "sunglasses",
+    "swiss",
+    "tennis",
+    "trousers",
+    "trout",
+    "tuna",
+    "virus",
+    "walrus",
 ];
 
 /// Returns the singular of a lowercase noun, or the word itself when it is not a plural.
@@ -62,7 +102,8 @@ pub fn singular(word: &str) -> String {
     if INVARIANT.contains(&word) || word.len() < 3 || !word.ends_with('s') {
         return word.to_string();
     }
-    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") || word.ends_with("'s") {
+    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") || word.ends_with("'s")
+    {
         return word.to_string();
     }
     let stem = |n: usize| word[..word.len() - n].to_string();

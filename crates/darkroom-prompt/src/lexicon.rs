@@ -49,10 +49,18 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
     use Predicate as P;
     let r = match w {
         // Relations, longest first.
-        ["to", "the", "left", "side", "of", ..] | ["on", "the", "left", "side", "of", ..] => (5, Rel(P::LeftOf)),
-        ["to", "the", "right", "side", "of", ..] | ["on", "the", "right", "side", "of", ..] => (5, Rel(P::RightOf)),
-        ["to", "the", "left", "of", ..] | ["on", "the", "left", "of", ..] | ["at", "the", "left", "of", ..] => (4, Rel(P::LeftOf)),
-        ["to", "the", "right", "of", ..] | ["on", "the", "right", "of", ..] | ["at", "the", "right", "of", ..] => (4, Rel(P::RightOf)),
+        ["to", "the", "left", "side", "of", ..] | ["on", "the", "left", "side", "of", ..] => {
+            (5, Rel(P::LeftOf))
+        }
+        ["to", "the", "right", "side", "of", ..] | ["on", "the", "right", "side", "of", ..] => {
+            (5, Rel(P::RightOf))
+        }
+        ["to", "the", "left", "of", ..]
+        | ["on", "the", "left", "of", ..]
+        | ["at", "the", "left", "of", ..] => (4, Rel(P::LeftOf)),
+        ["to", "the", "right", "of", ..]
+        | ["on", "the", "right", "of", ..]
+        | ["at", "the", "right", "of", ..] => (4, Rel(P::RightOf)),
         ["left", "of", ..] => (2, Rel(P::LeftOf)),
         ["right", "of", ..] => (2, Rel(P::RightOf)),
         ["in", "front", "of", ..] => (3, Rel(P::InFrontOf)),
@@ -61,33 +69,40 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         ["next", "to", ..] | ["close", "to", ..] | ["adjacent", "to", ..] => (2, Rel(P::NextTo)),
         ["in", "between", ..] => (2, Between),
         ["between", ..] => (1, Between),
-        [
-            "sitting" | "resting" | "standing" | "placed" | "lying" | "laying" | "perched" | "balanced"
-            | "stacked" | "set" | "parked",
-            "on" | "upon" | "atop",
-            "top",
-            "of",
-            ..,
-        ] => (4, Rel(P::On)),
-        [
-            "sitting" | "resting" | "standing" | "placed" | "lying" | "laying" | "perched" | "balanced"
-            | "stacked" | "set" | "parked",
-            "on" | "upon" | "atop",
-            ..,
-        ] => (2, Rel(P::On)),
-        ["floating" | "hovering" | "hanging" | "flying" | "suspended", "above" | "over", ..] => (2, Rel(P::Above)),
-        ["hiding" | "lying" | "sitting" | "standing" | "placed", "under" | "underneath", ..] => (2, Rel(P::Under)),
-        ["hiding" | "lying" | "sitting" | "standing" | "placed", "below" | "beneath", ..] => (2, Rel(P::Below)),
+        ["sitting" | "resting" | "standing" | "placed" | "lying" | "laying" | "perched"
+        | "balanced" | "stacked" | "set" | "parked", "on" | "upon" | "atop", "top", "of", ..] => {
+            (4, Rel(P::On))
+        }
+        ["sitting" | "resting" | "standing" | "placed" | "lying" | "laying" | "perched"
+        | "balanced" | "stacked" | "set" | "parked", "on" | "upon" | "atop", ..] => (2, Rel(P::On)),
+        ["leaning" | "propped", "against" | "on", ..] => (2, Rel(P::NextTo)),
+        ["floating" | "hovering" | "hanging" | "flying" | "suspended", "above" | "over", ..] => {
+            (2, Rel(P::Above))
+        }
+        ["hiding" | "lying" | "sitting" | "standing" | "placed", "under" | "underneath", ..] => {
+            (2, Rel(P::Under))
+        }
+        ["hiding" | "lying" | "sitting" | "standing" | "placed", "below" | "beneath", ..] => {
+            (2, Rel(P::Below))
+        }
         ["hiding" | "standing" | "sitting" | "placed", "behind", ..] => (2, Rel(P::Behind)),
         ["standing" | "sitting" | "placed" | "parked", "next", "to", ..] => (3, Rel(P::NextTo)),
-        ["standing" | "sitting" | "placed" | "parked", "beside" | "near", ..] => (2, Rel(P::NextTo)),
+        ["standing" | "sitting" | "placed" | "parked", "beside" | "near", ..] => {
+            (2, Rel(P::NextTo))
+        }
 
         // Absolute positions.
-        ["on" | "at" | "to", "the", "left", "side", ..] => (4, Position(crate::scene::Position::Left)),
-        ["on" | "at" | "to", "the", "right", "side", ..] => (4, Position(crate::scene::Position::Right)),
+        ["on" | "at" | "to", "the", "left", "side", ..] => {
+            (4, Position(crate::scene::Position::Left))
+        }
+        ["on" | "at" | "to", "the", "right", "side", ..] => {
+            (4, Position(crate::scene::Position::Right))
+        }
         ["on" | "at" | "to", "the", "left", ..] => (3, Position(crate::scene::Position::Left)),
         ["on" | "at" | "to", "the", "right", ..] => (3, Position(crate::scene::Position::Right)),
-        ["in" | "at", "the", "center" | "centre" | "middle", ..] => (3, Position(crate::scene::Position::Center)),
+        ["in" | "at", "the", "center" | "centre" | "middle", ..] => {
+            (3, Position(crate::scene::Position::Center))
+        }
         ["at" | "on", "the", "top", ..] => (3, Position(crate::scene::Position::Top)),
         ["at" | "on", "the", "bottom", ..] => (3, Position(crate::scene::Position::Bottom)),
         ["in", "the", "foreground", ..] => (3, Position(crate::scene::Position::Foreground)),
@@ -104,7 +119,9 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
 
         // Camera.
         ["at", "eye", "level", ..] => (3, Camera(CameraAngle::EyeLevel)),
-        ["eye", "level", ..] | ["straight", "on", ..] | ["head", "on", ..] => (2, Camera(CameraAngle::EyeLevel)),
+        ["eye", "level", ..] | ["straight", "on", ..] | ["head", "on", ..] => {
+            (2, Camera(CameraAngle::EyeLevel))
+        }
         ["worm's" | "worms" | "worm", "eye", ..] => (2, Camera(CameraAngle::FromBelow)),
         ["bird's" | "birds" | "bird", "eye", ..] => (2, Camera(CameraAngle::FromAbove)),
         ["low", "angle", ..] | ["looking", "up", ..] => (2, Camera(CameraAngle::FromBelow)),
@@ -115,6 +132,7 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         ["view" | "viewed" | "seen" | "shot" | "photographed" | "filmed", "from", "above", ..] => {
             (3, Camera(CameraAngle::FromAbove))
         }
+        ["a", "flat", "lay", "of", ..] => (4, Camera(CameraAngle::TopDown)),
         ["top", "down", ..] | ["flat", "lay", ..] => (2, Camera(CameraAngle::TopDown)),
         ["overhead" | "topdown", ..] => (1, Camera(CameraAngle::TopDown)),
         ["a" | "an", "close", "up", "of", ..] => (4, Shot(crate::scene::Shot::CloseUp)),
@@ -129,13 +147,19 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
 
         // Lighting.
         ["golden", "hour", ..] => (2, Light(Lighting::GoldenHour)),
-        ["back", "lit", ..] | ["rim", "light" | "lighting" | "lit", ..] => (2, Light(Lighting::Backlit)),
-        ["backlit" | "backlighting" | "backlight" | "backlights", ..] => (1, Light(Lighting::Backlit)),
+        ["back", "lit", ..] | ["rim", "light" | "lighting" | "lit", ..] => {
+            (2, Light(Lighting::Backlit))
+        }
+        ["backlit" | "backlighting" | "backlight" | "backlights", ..] => {
+            (1, Light(Lighting::Backlit))
+        }
         ["sunset" | "sunrise" | "dusk", ..] => (1, Light(Lighting::GoldenHour)),
         ["sunlight" | "sunlit" | "daylight" | "sunny", ..] => (1, Light(Lighting::Natural)),
         ["softly" | "gently", "lit", ..] => (2, Light(Lighting::Soft)),
         ["harshly", "lit", ..] => (2, Light(Lighting::Hard)),
-        [q, "light" | "lighting" | "lights" | "lit" | "illumination" | "shadows", ..] if light_quality(q).is_some() => {
+        [q, "light" | "lighting" | "lights" | "lit" | "illumination" | "shadows", ..]
+            if light_quality(q).is_some() =>
+        {
             (2, Light(light_quality(q)?))
         }
         // "light blue" is a colour, not lighting.
@@ -148,15 +172,12 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         ["from", "below" | "beneath", ..] => (2, From(Dir::Below)),
 
         // Style frames and multi-word styles.
-        [
-            "a" | "an",
-            "photo" | "photograph" | "image" | "picture" | "render" | "rendering" | "illustration" | "painting"
-            | "drawing" | "sketch" | "snapshot" | "shot",
-            "of",
-            ..,
-        ] => (3, Style("photo")),
+        ["a" | "an", "photo" | "photograph" | "image" | "picture" | "render" | "rendering" | "illustration"
+        | "painting" | "drawing" | "sketch" | "snapshot" | "shot", "of", ..] => (3, Style("photo")),
         ["a" | "an", "3d", "render" | "rendering" | "model", "of", ..] => (4, Style("3d render")),
-        ["a" | "an", "product", "photo" | "shot" | "photograph", "of", ..] => (4, Style("product photo")),
+        ["a" | "an", "product", "photo" | "shot" | "photograph", "of", ..] => {
+            (4, Style("product photo"))
+        }
         ["oil", "painting", ..] => (2, Style("oil painting")),
         ["pixel", "art", ..] => (2, Style("pixel art")),
         ["low", "poly", ..] => (2, Style("low poly")),
@@ -166,32 +187,46 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         ["line", "art", ..] => (2, Style("line art")),
         ["flat", "design" | "illustration", ..] => (2, Style("flat design")),
         ["product", "photo" | "photography" | "shot", ..] => (2, Style("product photo")),
-        ["studio", "photo" | "photograph" | "photography" | "shot", ..] => (2, Style("studio photo")),
+        ["studio", "photo" | "photograph" | "photography" | "shot", ..] => {
+            (2, Style("studio photo"))
+        }
         ["film", "grain", ..] => (2, Style("film grain")),
-        ["highly" | "ultra" | "hyper", "detailed", ..] | ["high", "detail", ..] => (2, Style("detailed")),
+        ["highly" | "ultra" | "hyper", "detailed", ..] | ["high", "detail", ..] => {
+            (2, Style("detailed"))
+        }
         ["high", "resolution", ..] => (2, Style("high resolution")),
         ["depth", "of", "field", ..] => (3, Style("depth of field")),
-        ["black", "and", "white", "photo" | "photograph" | "image" | "film", ..] => (4, Style("black and white")),
+        ["black", "and", "white", "photo" | "photograph" | "image" | "film", ..] => {
+            (4, Style("black and white"))
+        }
         ["in", "the", "style", "of", ..] => (4, Style("in the style of")),
 
         // Counts.
         ["a", "pair" | "couple", "of", ..] => (3, Quantity(Some(2), None)),
         ["a", "dozen", ..] => (2, Quantity(Some(12), None)),
         ["a", "few", ..] => (2, Quantity(None, Some(2))),
-        ["a" | "an", "group" | "bunch" | "pile" | "stack" | "row" | "set" | "collection" | "handful" | "herd"
-            | "flock" | "crowd" | "fleet" | "cluster" | "line" | "lot", "of", ..] => (3, Quantity(None, Some(2))),
+        ["a" | "an", "group" | "bunch" | "pile" | "stack" | "row" | "set" | "collection" | "handful"
+        | "herd" | "flock" | "crowd" | "fleet" | "cluster" | "line" | "lot", "of", ..] => {
+            (3, Quantity(None, Some(2)))
+        }
         ["lots" | "plenty", "of", ..] => (2, Quantity(None, Some(2))),
 
         // Text.
         ["that" | "which", "says" | "reads" | "read" | "say" | "spells", ..] => (2, TextIntro),
-        ["with" | "showing", "the", "text" | "word" | "words" | "caption" | "slogan" | "phrase", ..] => (3, TextIntro),
+        ["with" | "showing", "the", "text" | "word" | "words" | "caption" | "slogan" | "phrase", ..] => {
+            (3, TextIntro)
+        }
         ["with" | "showing", "text" | "caption" | "lettering", ..] => (2, TextIntro),
         ["with", "a", "label" | "caption", ..] => (3, TextIntro),
-        ["says" | "saying" | "reads" | "labeled" | "labelled" | "spelling" | "inscribed", ..] => (1, TextIntro),
+        ["says" | "saying" | "reads" | "labeled" | "labelled" | "spelling" | "inscribed", ..] => {
+            (1, TextIntro)
+        }
         ["the", "text" | "word" | "words", ..] => (2, TextIntro),
 
         // Relative clauses and copulas.
-        ["that" | "which" | "who", "is" | "are" | "was" | "were" | "looks" | "look", ..] => (2, Relative),
+        ["that" | "which" | "who", "is" | "are" | "was" | "were" | "looks" | "look", ..] => {
+            (2, Relative)
+        }
         ["that" | "which" | "who", ..] => (1, Relative),
         ["is" | "are" | "looks" | "look" | "appears" | "appear", ..] => (1, Copula),
         ["made", "of" | "from" | "out", "of", ..] => (3, Copula),
@@ -199,9 +234,13 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
 
         // Grammar that carries nothing checkable.
         ["there", "is" | "are", ..] => (2, Skip),
-        ["very" | "extremely" | "really" | "slightly" | "also" | "together" | "both" | "each" | "every"
-            | "featuring" | "showing" | "depicting" | "containing" | "against" | "within" | "set" | "scene"
-            | "composition" | "visible", ..] => (1, Skip),
+        ["in", "a", "row" | "line" | "circle" | "group" | "pile", ..] => (3, Skip),
+        ["side", "by", "side", ..] => (3, Skip),
+        ["written" | "printed" | "spelled" | "lettered", "\"", ..] => (1, TextIntro),
+        ["written" | "printed" | "spelled" | "lettered", ..] => (1, Skip),
+        ["very" | "extremely" | "really" | "slightly" | "also" | "together" | "both" | "each"
+        | "every" | "featuring" | "showing" | "depicting" | "containing" | "against" | "within"
+        | "set" | "scene" | "composition" | "visible", ..] => (1, Skip),
         ["in", "the", "scene" | "image" | "picture" | "frame", ..] => (3, Skip),
         _ => return None,
     };
@@ -237,9 +276,8 @@ pub(crate) fn count_word(w: &str) -> Option<(Option<u32>, Option<u32>, bool)> {
         "eleven" => 11,
         "twelve" | "dozen" => 12,
         "no" | "zero" => 0,
-        "several" | "some" | "many" | "multiple" | "numerous" | "various" | "few" | "these" | "those" => {
-            return Some((None, Some(2), false))
-        }
+        "several" | "some" | "many" | "multiple" | "numerous" | "various" | "few" | "these"
+        | "those" => return Some((None, Some(2), false)),
         _ => {
             if w.len() <= 3 && w.bytes().all(|c| c.is_ascii_digit()) {
                 w.parse().ok()?
@@ -254,9 +292,11 @@ pub(crate) fn count_word(w: &str) -> Option<(Option<u32>, Option<u32>, bool)> {
 /// A material or finish word.
 pub(crate) fn material(w: &str) -> Option<Material> {
     Some(match w {
-        "matte" | "matt" | "flat" => Material::Matte,
+        "matte" | "matt" => Material::Matte,
         "glossy" | "shiny" | "polished" | "lacquered" | "gloss" | "reflective" => Material::Glossy,
-        "metal" | "metallic" | "steel" | "iron" | "aluminium" | "aluminum" | "tin" => Material::Metal,
+        "metal" | "metallic" | "steel" | "iron" | "aluminium" | "aluminum" | "tin" => {
+            Material::Metal
+        }
         "chrome" | "chromed" | "mirrored" => Material::Chrome,
         "gold" => Material::Gold,
         "silver" => Material::Silver,
@@ -267,9 +307,9 @@ pub(crate) fn material(w: &str) -> Option<Material> {
         "marble" => Material::Marble,
         "plastic" => Material::Plastic,
         "ceramic" | "porcelain" | "clay" | "terracotta" => Material::Ceramic,
-        "fabric" | "cloth" | "velvet" | "wool" | "woolen" | "woollen" | "cotton" | "silk" | "knitted" | "linen"
-        | "felt" => Material::Fabric,
-        "stone" | "concrete" | "granite" | "rock" => Material::Stone,
+        "fabric" | "cloth" | "velvet" | "wool" | "woolen" | "woollen" | "cotton" | "silk"
+        | "knitted" | "linen" | "felt" => Material::Fabric,
+        "stone" | "concrete" | "granite" | "rock" | "brick" => Material::Stone,
         "leather" => Material::Leather,
         "paper" | "cardboard" => Material::Paper,
         "rubber" => Material::Rubber,
@@ -333,20 +373,127 @@ pub(crate) fn style_word(w: &str) -> Option<&'static str> {
 pub(crate) fn descriptive(w: &str) -> bool {
     matches!(
         w,
-        "fluffy" | "cute" | "old" | "new" | "young" | "happy" | "sad" | "angry" | "smooth" | "rough" | "wet"
-            | "dry" | "round" | "square" | "striped" | "spotted" | "checkered" | "vintage" | "modern" | "rustic"
-            | "elegant" | "beautiful" | "ornate" | "simple" | "empty" | "full" | "open" | "closed" | "broken"
-            | "ancient" | "futuristic" | "translucent" | "frosted" | "furry" | "soft" | "hard" | "fresh"
-            | "ripe" | "sleek" | "shabby" | "clean" | "dirty" | "dusty" | "rusty" | "glowing" | "luminous"
-            | "sleeping" | "smiling" | "wooly" | "hairy" | "fuzzy" | "curved" | "straight" | "thin" | "thick"
-            | "wide" | "narrow" | "short" | "long" | "heavy" | "delicate" | "sturdy" | "tiled" | "hexagonal"
-            | "circular" | "rectangular" | "triangular" | "spherical" | "cubic" | "cylindrical" | "giant_"
-            | "lone" | "single_" | "lonely" | "majestic" | "cozy" | "cosy" | "retro" | "classic" | "antique"
-            | "handmade" | "stylish" | "luxury" | "luxurious" | "premium" | "colorful" | "colourful"
-            | "blank" | "striking" | "stacked_" | "wild" | "domestic" | "friendly" | "playful" | "curious"
-            | "sitting_" | "warm" | "cool" | "cold" | "hot_" | "frozen" | "icy" | "melting" | "burning"
-            | "floating_" | "empty_" | "neat" | "tidy" | "messy" | "large_" | "low" | "high" | "ceramic_"
-            | "patterned" | "plain" | "textured" | "embossed" | "engraved" | "carved" | "painted" | "woven"
+        "fluffy"
+            | "cute"
+            | "old"
+            | "new"
+            | "young"
+            | "happy"
+            | "sad"
+            | "angry"
+            | "smooth"
+            | "rough"
+            | "wet"
+            | "dry"
+            | "round"
+            | "square"
+            | "striped"
+            | "spotted"
+            | "checkered"
+            | "vintage"
+            | "modern"
+            | "rustic"
+            | "elegant"
+            | "beautiful"
+            | "ornate"
+            | "simple"
+            | "empty"
+            | "full"
+            | "open"
+            | "closed"
+            | "broken"
+            | "ancient"
+            | "futuristic"
+            | "translucent"
+            | "frosted"
+            | "furry"
+            | "soft"
+            | "hard"
+            | "fresh"
+            | "ripe"
+            | "sleek"
+            | "shabby"
+            | "clean"
+            | "dirty"
+            | "dusty"
+            | "rusty"
+            | "glowing"
+            | "luminous"
+            | "sleeping"
+            | "smiling"
+            | "wooly"
+            | "hairy"
+            | "fuzzy"
+            | "curved"
+            | "straight"
+            | "thin"
+            | "thick"
+            | "wide"
+            | "narrow"
+            | "short"
+            | "long"
+            | "heavy"
+            | "delicate"
+            | "sturdy"
+            | "tiled"
+            | "hexagonal"
+            | "circular"
+            | "rectangular"
+            | "triangular"
+            | "spherical"
+            | "cubic"
+            | "cylindrical"
+            | "lone"
+            | "lonely"
+            | "majestic"
+            | "cozy"
+            | "cosy"
+            | "retro"
+            | "classic"
+            | "antique"
+            | "handmade"
+            | "stylish"
+            | "luxury"
+            | "luxurious"
+            | "premium"
+            | "colorful"
+            | "colourful"
+            | "blank"
+            | "striking"
+            | "wild"
+            | "domestic"
+            | "friendly"
+            | "playful"
+            | "curious"
+            | "warm"
+            | "cool"
+            | "cold"
+            | "frozen"
+            | "icy"
+            | "melting"
+            | "burning"
+            | "neat"
+            | "tidy"
+            | "messy"
+            | "low"
+            | "high"
+            | "patterned"
+            | "snowy"
+            | "sandy"
+            | "grassy"
+            | "rocky"
+            | "rainy"
+            | "foggy"
+            | "misty"
+            | "cloudy"
+            | "stormy"
+            | "plain"
+            | "textured"
+            | "embossed"
+            | "engraved"
+            | "carved"
+            | "painted"
+            | "woven"
     )
 }
 
@@ -354,13 +501,76 @@ pub(crate) fn descriptive(w: &str) -> bool {
 pub(crate) fn function_word(w: &str) -> bool {
     matches!(
         w,
-        "and" | "or" | "but" | "with" | "without" | "of" | "in" | "inside" | "at" | "to" | "from" | "for"
-            | "into" | "onto" | "it" | "them" | "its" | "their" | "they" | "while" | "as" | "like" | "than"
-            | "then" | "where" | "when" | "has" | "have" | "having" | "be" | "being" | "been" | "was" | "were"
-            | "&" | "plus" | "under" | "over" | "out" | "up" | "down" | "off" | "around" | "across" | "through"
-            | "toward" | "towards" | "facing" | "holding" | "wearing" | "carrying" | "sits" | "stands"
-            | "rests" | "lies" | "floats" | "hangs" | "holds" | "wears" | "surrounded" | "filled" | "covered"
-            | "placed" | "sitting" | "standing" | "resting" | "lying" | "floating" | "hanging" | "hovering"
+        "and"
+            | "or"
+            | "but"
+            | "with"
+            | "without"
+            | "of"
+            | "in"
+            | "inside"
+            | "at"
+            | "to"
+            | "from"
+            | "for"
+            | "into"
+            | "onto"
+            | "it"
+            | "them"
+            | "its"
+            | "their"
+            | "they"
+            | "while"
+            | "as"
+            | "like"
+            | "than"
+            | "then"
+            | "where"
+            | "when"
+            | "has"
+            | "have"
+            | "having"
+            | "be"
+            | "being"
+            | "been"
+            | "was"
+            | "were"
+            | "&"
+            | "plus"
+            | "under"
+            | "over"
+            | "out"
+            | "up"
+            | "down"
+            | "off"
+            | "around"
+            | "across"
+            | "through"
+            | "toward"
+            | "towards"
+            | "facing"
+            | "holding"
+            | "wearing"
+            | "carrying"
+            | "sits"
+            | "stands"
+            | "rests"
+            | "lies"
+            | "floats"
+            | "hangs"
+            | "holds"
+            | "wears"
+            | "surrounded"
+            | "filled"
+            | "covered"
+            | "placed"
+            | "sitting"
+            | "standing"
+            | "resting"
+            | "lying"
+            | "floating"
+            | "hanging"
+            | "hovering"
     )
 }
 
@@ -368,28 +578,134 @@ pub(crate) fn function_word(w: &str) -> bool {
 pub(crate) fn compound(words: &str) -> bool {
     matches!(
         words,
-        "teddy bear" | "wine glass" | "fire hydrant" | "traffic light" | "hair drier" | "hair dryer"
-            | "potted plant" | "stop sign" | "parking meter" | "sports ball" | "baseball bat" | "baseball glove"
-            | "tennis racket" | "hot dog" | "dining table" | "cell phone" | "mobile phone" | "tv monitor"
-            | "coffee cup" | "coffee mug" | "coffee table" | "water bottle" | "wine bottle" | "beer bottle"
-            | "ice cream" | "street lamp" | "street light" | "fire truck" | "police car" | "light bulb"
-            | "picture frame" | "polar bear" | "golden retriever" | "christmas tree" | "palm tree"
-            | "office chair" | "desk lamp" | "floor lamp" | "table lamp" | "paper bag" | "shopping bag"
-            | "alarm clock" | "wall clock" | "soccer ball" | "tennis ball" | "beach ball" | "rubber duck"
-            | "toy car" | "race car" | "sports car" | "school bus" | "pickup truck" | "hot air balloon"
-            | "air balloon" | "traffic cone" | "road sign" | "flower pot" | "flower vase" | "vending machine"
-            | "washing machine" | "microwave oven" | "credit card" | "gift box" | "shoe box" | "cardboard box"
-            | "treasure chest" | "chess piece" | "chess board" | "dinner plate" | "soup bowl" | "tea cup"
-            | "tea pot" | "perfume bottle" | "lava lamp" | "neon sign" | "paper lantern" | "candle holder"
-            | "computer mouse" | "space shuttle" | "ice cube" | "sugar cube" | "rubik's cube" | "guinea pig"
-            | "sea turtle" | "sea lion" | "living room" | "swimming pool" | "baseball cap" | "top hat"
-            | "bow tie" | "t shirt" | "sun hat" | "rain boot" | "high heel" | "dining chair" | "park bench"
-            | "bird house" | "dog house" | "fire place" | "gas station" | "light house" | "wind turbine"
-            | "solar panel" | "hard drive" | "game controller" | "remote control" | "stuffed animal"
-            | "french fry" | "fried egg" | "paper plane" | "paper airplane" | "origami crane"
-            | "electric guitar" | "grand piano" | "music box" | "snow globe" | "water tower" | "cutting board"
-            | "frying pan" | "tennis court" | "stop light" | "mail box" | "post box" | "bus stop"
-            | "street sign" | "shop sign" | "billboard sign" | "glass bottle_"
+        "teddy bear"
+            | "wine glass"
+            | "fire hydrant"
+            | "traffic light"
+            | "hair drier"
+            | "hair dryer"
+            | "potted plant"
+            | "stop sign"
+            | "parking meter"
+            | "sports ball"
+            | "baseball bat"
+            | "baseball glove"
+            | "tennis racket"
+            | "hot dog"
+            | "dining table"
+            | "cell phone"
+            | "mobile phone"
+            | "tv monitor"
+            | "coffee cup"
+            | "coffee mug"
+            | "coffee table"
+            | "water bottle"
+            | "wine bottle"
+            | "beer bottle"
+            | "ice cream"
+            | "street lamp"
+            | "street light"
+            | "fire truck"
+            | "police car"
+            | "light bulb"
+            | "picture frame"
+            | "polar bear"
+            | "golden retriever"
+            | "christmas tree"
+            | "palm tree"
+            | "office chair"
+            | "desk lamp"
+            | "floor lamp"
+            | "table lamp"
+            | "paper bag"
+            | "shopping bag"
+            | "alarm clock"
+            | "wall clock"
+            | "soccer ball"
+            | "tennis ball"
+            | "beach ball"
+            | "rubber duck"
+            | "toy car"
+            | "race car"
+            | "sports car"
+            | "school bus"
+            | "pickup truck"
+            | "hot air balloon"
+            | "air balloon"
+            | "traffic cone"
+            | "road sign"
+            | "flower pot"
+            | "flower vase"
+            | "vending machine"
+            | "washing machine"
+            | "microwave oven"
+            | "credit card"
+            | "gift box"
+            | "shoe box"
+            | "cardboard box"
+            | "treasure chest"
+            | "chess piece"
+            | "chess board"
+            | "dinner plate"
+            | "soup bowl"
+            | "tea cup"
+            | "tea pot"
+            | "perfume bottle"
+            | "lava lamp"
+            | "neon sign"
+            | "paper lantern"
+            | "candle holder"
+            | "computer mouse"
+            | "space shuttle"
+            | "ice cube"
+            | "sugar cube"
+            | "rubik's cube"
+            | "guinea pig"
+            | "sea turtle"
+            | "sea lion"
+            | "living room"
+            | "swimming pool"
+            | "baseball cap"
+            | "top hat"
+            | "bow tie"
+            | "t shirt"
+            | "sun hat"
+            | "rain boot"
+            | "high heel"
+            | "dining chair"
+            | "park bench"
+            | "bird house"
+            | "dog house"
+            | "fire place"
+            | "gas station"
+            | "light house"
+            | "wind turbine"
+            | "solar panel"
+            | "hard drive"
+            | "game controller"
+            | "remote control"
+            | "stuffed animal"
+            | "french fry"
+            | "fried egg"
+            | "paper plane"
+            | "paper airplane"
+            | "origami crane"
+            | "electric guitar"
+            | "grand piano"
+            | "music box"
+            | "snow globe"
+            | "water tower"
+            | "cutting board"
+            | "frying pan"
+            | "tennis court"
+            | "stop light"
+            | "mail box"
+            | "post box"
+            | "bus stop"
+            | "outer space"
+            | "street sign"
+            | "shop sign"
+            | "billboard sign"
     )
 }
 
@@ -397,20 +713,140 @@ pub(crate) fn compound(words: &str) -> bool {
 pub(crate) fn noun_modifier(w: &str) -> bool {
     matches!(
         w,
-        "coffee" | "water" | "wine" | "tea" | "beer" | "flower" | "fire" | "street" | "toy" | "baby" | "kitchen"
-            | "bath" | "beach" | "door" | "window" | "table" | "desk" | "floor" | "wall" | "garden" | "space"
-            | "sports" | "race" | "police" | "school" | "office" | "birthday" | "christmas" | "ice" | "snow"
-            | "rain" | "sun" | "moon" | "star" | "apple" | "banana" | "cheese" | "pizza" | "chocolate_"
-            | "soda" | "milk" | "juice" | "cookie" | "cake" | "candy" | "gift" | "shoe" | "book" | "music"
-            | "game" | "video" | "computer" | "phone" | "car" | "bike" | "bicycle" | "truck" | "train"
-            | "bus" | "ship" | "boat" | "house" | "city" | "farm" | "cat" | "dog" | "horse" | "bird" | "fish"
-            | "tree" | "leaf" | "rose" | "tulip" | "cactus" | "pine" | "oak" | "maple" | "dinner" | "lunch"
-            | "breakfast" | "party" | "wedding" | "picnic" | "camping" | "hiking" | "tennis" | "golf"
-            | "soccer" | "football" | "basketball" | "baseball" | "hockey" | "ski" | "surf" | "skate"
-            | "lamp" | "light" | "wind" | "solar" | "robot" | "dragon" | "unicorn" | "pumpkin" | "lemon"
-            | "strawberry" | "cherry" | "perfume" | "lipstick" | "makeup" | "skincare" | "serum" | "soap"
-            | "shampoo" | "hand" | "face" | "body" | "eye" | "hair" | "nail" | "tooth" | "vase" | "candle"
-            | "neon" | "led" | "glass_" | "picture" | "photo" | "art" | "sign" | "road" | "traffic"
+        "coffee"
+            | "water"
+            | "wine"
+            | "tea"
+            | "beer"
+            | "flower"
+            | "fire"
+            | "street"
+            | "toy"
+            | "baby"
+            | "kitchen"
+            | "bath"
+            | "beach"
+            | "door"
+            | "window"
+            | "table"
+            | "desk"
+            | "floor"
+            | "wall"
+            | "garden"
+            | "space"
+            | "sports"
+            | "race"
+            | "police"
+            | "school"
+            | "office"
+            | "birthday"
+            | "christmas"
+            | "ice"
+            | "snow"
+            | "rain"
+            | "sun"
+            | "moon"
+            | "star"
+            | "apple"
+            | "banana"
+            | "cheese"
+            | "pizza"
+            | "soda"
+            | "milk"
+            | "juice"
+            | "cookie"
+            | "cake"
+            | "candy"
+            | "gift"
+            | "shoe"
+            | "book"
+            | "music"
+            | "game"
+            | "video"
+            | "computer"
+            | "phone"
+            | "car"
+            | "bike"
+            | "bicycle"
+            | "truck"
+            | "train"
+            | "bus"
+            | "ship"
+            | "boat"
+            | "house"
+            | "city"
+            | "farm"
+            | "cat"
+            | "dog"
+            | "horse"
+            | "bird"
+            | "fish"
+            | "tree"
+            | "leaf"
+            | "rose"
+            | "tulip"
+            | "cactus"
+            | "pine"
+            | "oak"
+            | "maple"
+            | "dinner"
+            | "lunch"
+            | "breakfast"
+            | "party"
+            | "wedding"
+            | "picnic"
+            | "camping"
+            | "hiking"
+            | "tennis"
+            | "golf"
+            | "soccer"
+            | "football"
+            | "basketball"
+            | "baseball"
+            | "hockey"
+            | "ski"
+            | "surf"
+            | "skate"
+            | "lamp"
+            | "light"
+            | "wind"
+            | "solar"
+            | "robot"
+            | "dragon"
+            | "unicorn"
+            | "pumpkin"
+            | "lemon"
+            | "strawberry"
+            | "cherry"
+            | "perfume"
+            | "lipstick"
+            | "makeup"
+            | "skincare"
+            | "serum"
+            | "soap"
+            | "shampoo"
+            | "hand"
+            | "face"
+            | "body"
+            | "eye"
+            | "hair"
+            | "nail"
+            | "tooth"
+            | "vase"
+            | "candle"
+            | "neon"
+            | "led"
+            | "market"
+            | "storefront"
+            | "shop"
+            | "outer"
+            | "carrot"
+            | "picture"
+            | "photo"
+            | "art"
+            | "sign"
+            | "road"
+            | "traffic"
     )
 }
 
@@ -418,17 +854,96 @@ pub(crate) fn noun_modifier(w: &str) -> bool {
 pub(crate) fn setting_noun(w: &str) -> bool {
     matches!(
         w,
-        "background" | "backdrop" | "kitchen" | "forest" | "woods" | "beach" | "street" | "city" | "cityscape"
-            | "room" | "living room" | "bedroom" | "bathroom" | "office" | "studio" | "desert" | "field"
-            | "meadow" | "park" | "garden" | "ocean" | "sea" | "lake" | "river" | "snow" | "space"
-            | "outer space" | "sky" | "night" | "alley" | "cafe" | "café" | "restaurant" | "library"
-            | "classroom" | "warehouse" | "museum" | "gallery" | "stage" | "market" | "jungle" | "cave"
-            | "countryside" | "farm" | "village" | "town" | "road" | "highway" | "parking lot" | "rooftop"
-            | "harbor" | "harbour" | "island" | "landscape" | "water" | "grass" | "sand" | "interior"
-            | "seamless backdrop" | "void" | "darkness" | "fog" | "mist" | "rain" | "sunset_" | "hallway"
-            | "corridor" | "attic" | "basement" | "garage" | "shop" | "store" | "supermarket" | "lab"
-            | "laboratory" | "church" | "temple" | "castle" | "palace" | "arena" | "stadium" | "mountains"
-            | "hills" | "valley" | "canyon" | "tundra" | "savanna" | "swamp" | "underwater" | "wilderness"
+        "background"
+            | "backdrop"
+            | "ground"
+            | "kitchen"
+            | "forest"
+            | "woods"
+            | "beach"
+            | "street"
+            | "city"
+            | "cityscape"
+            | "room"
+            | "living room"
+            | "bedroom"
+            | "bathroom"
+            | "office"
+            | "studio"
+            | "desert"
+            | "field"
+            | "meadow"
+            | "park"
+            | "garden"
+            | "ocean"
+            | "sea"
+            | "lake"
+            | "river"
+            | "snow"
+            | "space"
+            | "outer space"
+            | "sky"
+            | "night"
+            | "alley"
+            | "cafe"
+            | "café"
+            | "restaurant"
+            | "library"
+            | "classroom"
+            | "warehouse"
+            | "museum"
+            | "gallery"
+            | "stage"
+            | "market"
+            | "jungle"
+            | "cave"
+            | "countryside"
+            | "farm"
+            | "village"
+            | "town"
+            | "road"
+            | "highway"
+            | "parking lot"
+            | "rooftop"
+            | "harbor"
+            | "harbour"
+            | "island"
+            | "landscape"
+            | "water"
+            | "grass"
+            | "sand"
+            | "interior"
+            | "seamless backdrop"
+            | "void"
+            | "darkness"
+            | "fog"
+            | "mist"
+            | "rain"
+            | "hallway"
+            | "corridor"
+            | "attic"
+            | "basement"
+            | "garage"
+            | "shop"
+            | "store"
+            | "supermarket"
+            | "lab"
+            | "laboratory"
+            | "church"
+            | "temple"
+            | "castle"
+            | "palace"
+            | "arena"
+            | "stadium"
+            | "mountains"
+            | "hills"
+            | "valley"
+            | "canyon"
+            | "tundra"
+            | "savanna"
+            | "swamp"
+            | "underwater"
+            | "wilderness"
     )
 }
 
@@ -436,11 +951,46 @@ pub(crate) fn setting_noun(w: &str) -> bool {
 pub(crate) fn color_noun(w: &str) -> bool {
     matches!(
         w,
-        "orange" | "lime" | "plum" | "peach" | "salmon" | "chocolate" | "olive" | "tomato" | "coral"
-            | "gold" | "silver" | "cream" | "mint" | "amber" | "lemon" | "wheat" | "navy" | "glass"
-            | "marble" | "wood" | "metal" | "plastic" | "paper" | "stone" | "rock" | "crystal" | "clay"
-            | "cotton" | "silk" | "leather" | "rubber" | "copper" | "brass" | "bronze" | "steel" | "iron"
-            | "tin" | "concrete" | "felt" | "linen"
+        "orange"
+            | "lime"
+            | "plum"
+            | "peach"
+            | "salmon"
+            | "chocolate"
+            | "olive"
+            | "tomato"
+            | "coral"
+            | "gold"
+            | "silver"
+            | "cream"
+            | "mint"
+            | "amber"
+            | "lemon"
+            | "wheat"
+            | "navy"
+            | "glass"
+            | "marble"
+            | "wood"
+            | "metal"
+            | "plastic"
+            | "paper"
+            | "stone"
+            | "rock"
+            | "crystal"
+            | "clay"
+            | "cotton"
+            | "silk"
+            | "leather"
+            | "rubber"
+            | "copper"
+            | "brass"
+            | "bronze"
+            | "steel"
+            | "iron"
+            | "tin"
+            | "concrete"
+            | "felt"
+            | "linen"
     )
 }
 
@@ -453,10 +1003,36 @@ pub(crate) fn verbish(w: &str) -> bool {
     }
     !matches!(
         w,
-        "building" | "painting" | "ceiling" | "earring" | "clothing" | "pudding" | "railing" | "sibling"
-            | "duckling" | "seedling" | "stocking" | "awning" | "wedding" | "dumpling" | "stuffing"
-            | "frosting" | "icing_" | "drawing" | "carving" | "sculpting" | "bedding" | "lighting"
-            | "pudding_" | "evening" | "morning" | "spring_" | "string_" | "offering" | "landing"
-            | "speed" | "breed" | "steed" | "tweed" | "creed" | "bread_" | "sled_" | "seaweed" | "reed_"
+        "building"
+            | "painting"
+            | "ceiling"
+            | "earring"
+            | "clothing"
+            | "pudding"
+            | "railing"
+            | "sibling"
+            | "duckling"
+            | "seedling"
+            | "stocking"
+            | "awning"
+            | "wedding"
+            | "dumpling"
+            | "stuffing"
+            | "frosting"
+            | "drawing"
+            | "carving"
+            | "sculpting"
+            | "bedding"
+            | "lighting"
+            | "evening"
+            | "morning"
+            | "offering"
+            | "landing"
+            | "speed"
+            | "breed"
+            | "steed"
+            | "tweed"
+            | "creed"
+            | "seaweed"
     )
 }

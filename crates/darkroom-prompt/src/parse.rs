@@ -72,6 +72,11 @@ struct Parser<'a> {
     text_intro: bool,
     prep: Option<String>,
     negate: bool,
+    /// The object of the last vertical relation ("on", "above"…), for stacks.
+    stack_top: Option<usize>,
+    /// Whether a relation was completed since the clause's subject group began: "and" after
+    /// one starts a new subject ("… left of a cube and a cone behind the table").
+    related: bool,
     /// The container entity after "a glass of", waiting for its contents.
     container_of: Option<usize>,
     /// Token index just after the last noun phrase, to attach a quoted string that follows
@@ -105,17 +110,65 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
         prep: None,
         negate: false,
         container_of: None,
+        stack_top: None,
+        related: false,
         np_end: usize::MAX,
     };
     p.run();
     p.scene
 }
 
-const CAMERA_TAIL: &[&str] = &["shot", "view", "perspective", "angle", "camera", "lens", "photo", "composition"];
+const CAMERA_TAIL: &[&str] = &[
+    "shot",
+    "view",
+    "perspective",
+    "angle",
+    "camera",
+    "lens",
+    "photo",
+    "composition",
+];
 const CONTAINERS: &[&str] = &[
-    "cup", "glass", "bowl", "bottle", "jar", "vase", "plate", "basket", "box", "bag", "bucket", "mug", "pot",
-    "slice", "piece", "bouquet", "can", "tray", "crate", "sack", "pitcher", "jug", "carton", "tin", "bunch",
-    "loaf", "field", "bowlful", "spoonful", "shelf",
+    "poster",
+    "picture",
+    "painting",
+    "photo",
+    "drawing",
+    "portrait",
+    "image",
+    "map",
+    "statue",
+    "sculpture",
+    "cup",
+    "glass",
+    "bowl",
+    "bottle",
+    "jar",
+    "vase",
+    "plate",
+    "basket",
+    "box",
+    "bag",
+    "bucket",
+    "mug",
+    "pot",
+    "slice",
+    "piece",
+    "bouquet",
+    "can",
+    "tray",
+    "crate",
+    "sack",
+    "pitcher",
+    "jug",
+    "carton",
+    "tin",
+    "bunch",
+    "loaf",
+    "field",
+    "bowlful",
+    "spoonful",
+    "shelf",
 ];
 
 impl<'a> Parser<'a> {
@@ -137,10 +190,14 @@ impl<'a> Parser<'a> {
                 }
                 Kind::Word => {}
             }
-            if self.text_intro {
+            if self.text_intro && !lexicon::function_word(self.words[i]) {
                 // Unquoted text after "that says": one word, as written.
                 self.add_text(self.toks[i].orig.clone(), true);
                 i += 1;
+                continue;
+            }
+            if let Some(len) = self.style_frame(i) {
+                i += len;
                 continue;
             }
             if let Some((len, ph)) = lexicon::phrase(&self.words[i..]) {
@@ -159,15 +216,15 @@ impl<'a> Parser<'a> {
             let w = self.words[i];
             match w {
                 "and" | "&" | "plus" | "or" => {
-                    let in_between =
-                        matches!(&self.pending, Some(p) if p.pred == Predicate::Between && p.first.is_some());
+                    let in_between = matches!(&self.pending, Some(p) if p.pred == Predicate::Between && p.first.is_some());
                     if !in_between {
                         self.join = Join::And;
                     }
                     i += 1;
                     continue;
                 }
-                "with" | "without" | "holding" | "wearing" | "carrying" | "has" | "have" | "having" => {
+                "with" | "without" | "holding" | "wearing" | "carrying" | "has" | "have"
+                | "having" => {
                     self.flush_prep();
                     self.join = Join::With;
                     self.negate = w == "without";
@@ -186,7 +243,8 @@ impl<'a> Parser<'a> {
                 }
                 "of" => {
                     let container = self.last.filter(|&l| {
-                        self.np_end == i && CONTAINERS.contains(&self.scene.entities[l].noun.as_str())
+                        self.np_end == i
+                            && CONTAINERS.contains(&self.scene.entities[l].noun.as_str())
                     });
                     match container {
                         Some(c) => self.container_of = Some(c),
@@ -203,6 +261,18 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             }
+            if let Some(st) = lexicon::style_word(w)
+                .filter(|_| !matches!(w, "photo" | "photograph" | "render" | "illustration"))
+            {
+                // A style word on its own ("…, photorealistic") describes the image.
+                let before_noun =
+                    i + 1 < n && self.toks[i + 1].kind == Kind::Word && !self.stops_noun(i + 1);
+                if !before_noun {
+                    self.push_style(st);
+                    i += 1;
+                    continue;
+                }
+            }
             if let Some((np, used)) = self.parse_np(i, None) {
                 self.handle_np(np, i + used);
                 i += used;
@@ -218,7 +288,10 @@ impl<'a> Parser<'a> {
     }
 
     fn orig(&self, from: usize, len: usize) -> Vec<String> {
-        self.toks[from..(from + len).min(self.toks.len())].iter().map(|t| t.orig.clone()).collect()
+        self.toks[from..(from + len).min(self.toks.len())]
+            .iter()
+            .map(|t| t.orig.clone())
+            .collect()
     }
 
     fn flush_prep(&mut self) {
@@ -242,6 +315,8 @@ impl<'a> Parser<'a> {
         }
         self.join = Join::None;
         self.about_last = false;
+        self.stack_top = None;
+        self.related = false;
         self.light_ctx = false;
         self.text_intro = false;
         self.negate = false;
@@ -263,14 +338,22 @@ impl<'a> Parser<'a> {
 
     /// Applies a phrase; returns how many extra words after it were consumed.
     fn apply_phrase(&mut self, ph: Phrase, i: usize, len: usize) -> usize {
-        let mut extra = 0;
+        let extra = 0;
         match ph {
             Phrase::Rel(_) | Phrase::Between => {
                 let pred = match ph {
                     Phrase::Rel(p) => p,
                     _ => Predicate::Between,
                 };
-                let subjects = self.relation_subjects();
+                let vertical = matches!(
+                    pred,
+                    Predicate::On | Predicate::Above | Predicate::Below | Predicate::Under
+                );
+                let subjects = match (vertical, self.stack_top) {
+                    // "a cube on a sphere on a cylinder": a stack, each on the one named after it.
+                    (true, Some(top)) if Some(top) == self.last && !self.about_last => vec![top],
+                    _ => self.relation_subjects(),
+                };
                 if let Some(old) = self.pending.take() {
                     self.scene.unparsed.extend(old.words);
                 }
@@ -282,6 +365,24 @@ impl<'a> Parser<'a> {
                     words: self.orig(i, len),
                 });
             }
+            Phrase::Position(_)
+            | Phrase::Camera(_)
+            | Phrase::Shot(_)
+            | Phrase::Light(_)
+            | Phrase::Style(_) => {
+                self.prep = None;
+                return self.apply_scene_phrase(ph, i, len);
+            }
+            _ => return self.apply_scene_phrase(ph, i, len),
+        }
+        extra
+    }
+
+    /// Scene-level phrases ("at golden hour", "in the centre"): a preposition before them is
+    /// part of the phrase.
+    fn apply_scene_phrase(&mut self, ph: Phrase, i: usize, len: usize) -> usize {
+        let mut extra = 0;
+        match ph {
             Phrase::Position(pos) => match self.last {
                 Some(l) => self.scene.entities[l].position = Some(pos),
                 None => self.scene.unparsed.extend(self.orig(i, len)),
@@ -305,10 +406,12 @@ impl<'a> Parser<'a> {
                 (Dir::Behind, _) => self.push_light(Lighting::Backlit),
                 (Dir::Above, true) => self.push_light(Lighting::FromAbove),
                 (Dir::Above, false) => {
-                    self.scene.camera.get_or_insert_with(Camera::default).angle = Some(CameraAngle::FromAbove)
+                    self.scene.camera.get_or_insert_with(Camera::default).angle =
+                        Some(CameraAngle::FromAbove)
                 }
                 (Dir::Below, false) => {
-                    self.scene.camera.get_or_insert_with(Camera::default).angle = Some(CameraAngle::FromBelow)
+                    self.scene.camera.get_or_insert_with(Camera::default).angle =
+                        Some(CameraAngle::FromBelow)
                 }
                 (Dir::Below, true) => self.scene.unparsed.extend(self.orig(i, len)),
             },
@@ -316,9 +419,50 @@ impl<'a> Parser<'a> {
             Phrase::Quantity(..) => self.scene.unparsed.extend(self.orig(i, len)),
             Phrase::TextIntro => self.text_intro = true,
             Phrase::Relative | Phrase::Copula => self.about_last = true,
-            Phrase::Skip => {}
+            Phrase::Skip | Phrase::Rel(_) | Phrase::Between => {}
         }
         extra
+    }
+
+    /// "an oil painting of", "a watercolor illustration of", "an isometric 3d render of": an
+    /// article, style words, "of". Records the styles and returns the words consumed.
+    fn style_frame(&mut self, i: usize) -> Option<usize> {
+        if !matches!(self.words[i], "a" | "an") {
+            return None;
+        }
+        let mut j = i + 1;
+        let mut found: Vec<&'static str> = Vec::new();
+        while j < self.words.len() {
+            if let Some((len, Phrase::Style(s))) = lexicon::phrase(&self.words[j..]) {
+                found.push(s);
+                j += len;
+            } else if let Some(s) = lexicon::style_word(self.words[j]) {
+                found.push(s);
+                j += 1;
+            } else if matches!(
+                self.words[j],
+                "painting"
+                    | "drawing"
+                    | "sketch"
+                    | "poster"
+                    | "portrait"
+                    | "picture"
+                    | "image"
+                    | "print"
+            ) && !found.is_empty()
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if found.is_empty() || self.words.get(j) != Some(&"of") {
+            return None;
+        }
+        for s in found {
+            self.push_style(s);
+        }
+        Some(j + 1 - i)
     }
 
     fn camera_tail(&self, j: usize) -> usize {
@@ -327,7 +471,11 @@ impl<'a> Parser<'a> {
 
     fn push_light(&mut self, l: Lighting) {
         // "from behind" and "backlit" are the same cue; keep one.
-        let l = if l == Lighting::FromBehind { Lighting::Backlit } else { l };
+        let l = if l == Lighting::FromBehind {
+            Lighting::Backlit
+        } else {
+            l
+        };
         if !self.scene.lighting.contains(&l) {
             self.scene.lighting.push(l);
         }
@@ -360,23 +508,42 @@ impl<'a> Parser<'a> {
             let rgb = Rgb8::from_hex(w)?;
             return Some((Color::new(rgb.to_hex(), rgb), 1));
         }
-        let next = self.words.get(j + 1).copied().filter(|_| self.toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word));
+        let next = self
+            .words
+            .get(j + 1)
+            .copied()
+            .filter(|_| self.toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word));
         if let (Some((white, black)), Some(nx)) = (lexicon::color_modifier(w), next) {
             if let Some(base) = named::lookup(nx) {
                 let joined = format!("{w}{nx}");
                 let rgb = named::lookup(&joined).unwrap_or_else(|| {
-                    base.mix(Rgb8::new(255, 255, 255), white).mix(Rgb8::new(0, 0, 0), black)
+                    base.mix(Rgb8::new(255, 255, 255), white)
+                        .mix(Rgb8::new(0, 0, 0), black)
                 });
                 return Some((Color::new(format!("{w} {nx}"), rgb), 2));
             }
         }
         if let Some(nx) = next {
             // Two-word CSS names ("sky blue", "royal blue") and colour pairs ("navy blue").
-            if let Some(rgb) = named::lookup(&format!("{w}{nx}")).filter(|_| named::lookup(nx).is_some()) {
+            if let Some(rgb) =
+                named::lookup(&format!("{w}{nx}")).filter(|_| named::lookup(nx).is_some())
+            {
                 return Some((Color::new(format!("{w} {nx}"), rgb), 2));
             }
             if let (Some(rgb), Some(_)) = (named::lookup(w), named::lookup(nx)) {
-                if matches!(nx, "blue" | "green" | "red" | "yellow" | "purple" | "pink" | "orange" | "brown" | "gray" | "grey") {
+                if matches!(
+                    nx,
+                    "blue"
+                        | "green"
+                        | "red"
+                        | "yellow"
+                        | "purple"
+                        | "pink"
+                        | "orange"
+                        | "brown"
+                        | "gray"
+                        | "grey"
+                ) {
                     return Some((Color::new(format!("{w} {nx}"), rgb), 2));
                 }
             }
@@ -388,8 +555,21 @@ impl<'a> Parser<'a> {
         Some((Color::new(w, rgb), 1))
     }
 
+    /// A colour, material, size or known descriptive word.
+    fn is_attr(&self, j: usize) -> bool {
+        let w = self.words[j];
+        self.toks[j].kind == Kind::Word
+            && (self.color_at(j).is_some()
+                || lexicon::material(w).is_some()
+                || lexicon::size(w).is_some()
+                || lexicon::descriptive(w))
+    }
+
     fn stops_noun(&self, j: usize) -> bool {
         let w = self.words[j];
+        if self.toks[j].kind == Kind::Word && self.compound_ahead(j) {
+            return false;
+        }
         self.toks[j].kind != Kind::Word
             || lexicon::function_word(w)
             || lexicon::count_word(w).is_some()
@@ -405,11 +585,17 @@ impl<'a> Parser<'a> {
 
     /// Whether `words[j..]` starts a known multi-word noun ("glass bottle" is not; "wine glass" is).
     fn compound_ahead(&self, j: usize) -> bool {
-        let Some(nx) = self.words.get(j + 1) else { return false };
+        let Some(nx) = self.words.get(j + 1) else {
+            return false;
+        };
         lexicon::compound(&format!("{} {}", self.words[j], inflect::singular(nx)))
     }
 
-    fn parse_np(&mut self, start: usize, preset: Option<(Option<u32>, Option<u32>)>) -> Option<(Np, usize)> {
+    fn parse_np(
+        &mut self,
+        start: usize,
+        preset: Option<(Option<u32>, Option<u32>)>,
+    ) -> Option<(Np, usize)> {
         let n = self.toks.len();
         let mut np = Np::default();
         let mut j = start;
@@ -437,76 +623,108 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        // Adjectives.
+        // Adjectives, then nouns; unknown words followed by more adjectives and a noun were
+        // adjectives we do not know ("a glorbly red sphere"), and go to `unknown`.
         let mut last_attr: Option<(usize, &'static str)> = None;
-        while j < n && self.toks[j].kind == Kind::Word {
-            let w = self.words[j];
-            if self.compound_ahead(j) {
-                break;
-            }
-            if let Some((c, used)) = self.color_at(j) {
-                if np.color.is_none() {
-                    np.color = Some(c.clone());
-                } else {
-                    np.extra_colors.push(c.name.clone());
+        let mut noun_words: Vec<&str>;
+        loop {
+            while j < n && self.toks[j].kind == Kind::Word {
+                let w = self.words[j];
+                if self.compound_ahead(j) {
+                    break;
                 }
-                np.attr_words.push(c.name);
-                last_attr = Some((j, "color"));
-                j += used;
-                // "red-colored", "blue coloured"
-                if j < n && matches!(self.words[j], "colored" | "coloured" | "tinted" | "toned" | "hued") {
-                    j += 1;
-                }
-                continue;
-            }
-            if let Some(m) = lexicon::material(w) {
-                // A finish and a substance can both be said ("glossy ceramic"); keep the substance.
-                match np.material {
-                    Some(old) if old.is_finish() && !m.is_finish() => {
-                        np.modifiers.push(old.as_str().to_string());
-                        np.material = Some(m);
+                if let Some((c, used)) = self.color_at(j) {
+                    if np.color.is_none() {
+                        np.color = Some(c.clone());
+                    } else {
+                        np.extra_colors.push(c.name.clone());
                     }
-                    Some(_) => np.modifiers.push(w.to_string()),
-                    None => np.material = Some(m),
+                    np.attr_words.push(c.name);
+                    last_attr = Some((j, "color"));
+                    j += used;
+                    // "red-colored", "blue coloured"
+                    if j < n
+                        && matches!(
+                            self.words[j],
+                            "colored" | "coloured" | "tinted" | "toned" | "hued"
+                        )
+                    {
+                        j += 1;
+                    }
+                    continue;
                 }
-                np.attr_words.push(w.to_string());
-                last_attr = Some((j, "material"));
-                j += 1;
-                continue;
-            }
-            if let Some(s) = lexicon::size(w) {
-                np.size = Some(s);
-                j += 1;
-                continue;
-            }
-            if lexicon::descriptive(w) {
-                np.modifiers.push(w.to_string());
-                j += 1;
-                continue;
-            }
-            if let Some(st) = lexicon::style_word(w) {
-                let more = j + 1 < n && self.toks[j + 1].kind == Kind::Word && !self.stops_noun(j + 1);
-                if more && !matches!(w, "photo" | "photograph" | "render" | "illustration") {
-                    self.push_style(st);
+                if let Some(m) = lexicon::material(w) {
+                    // A finish and a substance can both be said ("glossy ceramic"); keep the substance.
+                    match np.material {
+                        Some(old) if old.is_finish() && !m.is_finish() => {
+                            np.modifiers.push(old.as_str().to_string());
+                            np.material = Some(m);
+                        }
+                        Some(_) => np.modifiers.push(w.to_string()),
+                        None => np.material = Some(m),
+                    }
+                    np.attr_words.push(w.to_string());
+                    last_attr = Some((j, "material"));
                     j += 1;
                     continue;
                 }
+                if let Some(s) = lexicon::size(w) {
+                    np.size = Some(s);
+                    j += 1;
+                    continue;
+                }
+                if lexicon::descriptive(w) {
+                    np.modifiers.push(w.to_string());
+                    j += 1;
+                    continue;
+                }
+                if let Some((len, Phrase::Style(st))) = lexicon::phrase(&self.words[j..]) {
+                    self.push_style(st);
+                    j += len;
+                    continue;
+                }
+                if let Some(st) = lexicon::style_word(w) {
+                    let more = j + 1 < n
+                        && self.toks[j + 1].kind == Kind::Word
+                        && !lexicon::function_word(self.words[j + 1])
+                        && lexicon::phrase(&self.words[j + 1..])
+                            .is_none_or(|(_, p)| matches!(p, Phrase::Style(_)));
+                    if more && !matches!(w, "photo" | "photograph" | "render" | "illustration") {
+                        self.push_style(st);
+                        j += 1;
+                        continue;
+                    }
+                }
+                break;
+            }
+            // Nouns.
+            let noun_start = j;
+            while j < n {
+                // "wine glass": a known compound continues the noun even through a material word.
+                let joins = j > noun_start
+                    && self.toks[j].kind == Kind::Word
+                    && lexicon::compound(&format!(
+                        "{} {}",
+                        self.words[j - 1],
+                        inflect::singular(self.words[j])
+                    ));
+                if !joins && self.stops_noun(j) {
+                    break;
+                }
+                j += 1;
+            }
+            noun_words = self.words[noun_start..j].to_vec();
+            let mut k = j;
+            while k < n && self.is_attr(k) {
+                k += 1;
+            }
+            if !noun_words.is_empty() && k > j && k < n && !self.stops_noun(k) {
+                np.unknown
+                    .extend(self.toks[noun_start..j].iter().map(|t| t.orig.clone()));
+                continue;
             }
             break;
         }
-        // Nouns.
-        let noun_start = j;
-        while j < n {
-            // "wine glass": a known compound continues the noun even through a material word.
-            let joins = j > noun_start
-                && self.toks[j].kind == Kind::Word
-                && lexicon::compound(&format!("{} {}", self.words[j - 1], inflect::singular(self.words[j])));
-            if !joins && self.stops_noun(j) {
-                break;
-            }
-            j += 1;
-        }
-        let mut noun_words: Vec<&str> = self.words[noun_start..j].to_vec();
         if noun_words.is_empty() && j < n && matches!(self.words[j], "one" | "ones") && j > start {
             // "a red one": the noun of the entity just mentioned.
             if let Some(l) = self.last {
@@ -534,7 +752,7 @@ impl<'a> Parser<'a> {
             let (noun, plural, unknown) = build_noun(&noun_words);
             np.noun = Some(noun);
             np.plural = plural;
-            np.unknown = unknown;
+            np.unknown.extend(unknown);
         }
         if j == start {
             return None;
@@ -547,11 +765,20 @@ impl<'a> Parser<'a> {
         self.scene.unparsed.extend(np.unknown.iter().cloned());
         let Some(noun) = np.noun.clone() else {
             // Attributes only ("is red", "in red", "made of glass"): said of the last entity.
-            let target = if self.about_last || self.prep.is_some() || self.join == Join::None { self.last } else { None };
+            let target = if self.about_last || self.prep.is_some() || self.join == Join::None {
+                self.last
+            } else {
+                None
+            };
             self.about_last = false;
             let prep = self.prep.take();
             match target {
-                Some(t) if np.color.is_some() || np.material.is_some() || np.size.is_some() || !np.modifiers.is_empty() => {
+                Some(t)
+                    if np.color.is_some()
+                        || np.material.is_some()
+                        || np.size.is_some()
+                        || !np.modifiers.is_empty() =>
+                {
                     let e = &mut self.scene.entities[t];
                     merge_attrs(e, &np);
                 }
@@ -564,11 +791,16 @@ impl<'a> Parser<'a> {
         };
         // Setting: "in a kitchen", "on a white background".
         let via_on = matches!(&self.pending, Some(p) if p.pred == Predicate::On || p.pred == Predicate::InFrontOf);
-        if lexicon::setting_noun(&noun) && (self.prep.is_some() || via_on || matches!(noun.as_str(), "background" | "backdrop")) {
+        if lexicon::setting_noun(&noun)
+            && (self.prep.is_some() || via_on || matches!(noun.as_str(), "background" | "backdrop"))
+        {
             let mut desc = np.attr_words.clone();
             desc.push(noun.clone());
             self.scene.setting.push(desc.join(" "));
-            if matches!(noun.as_str(), "background" | "backdrop" | "wall" | "seamless backdrop") {
+            if matches!(
+                noun.as_str(),
+                "background" | "backdrop" | "wall" | "seamless backdrop"
+            ) {
                 if let Some(c) = np.color.clone() {
                     self.scene.background = Some(c);
                 }
@@ -584,7 +816,9 @@ impl<'a> Parser<'a> {
         if let Some(c) = self.container_of.take() {
             let mut desc = np.attr_words.clone();
             desc.push(noun);
-            self.scene.entities[c].modifiers.push(format!("of {}", desc.join(" ")));
+            self.scene.entities[c]
+                .modifiers
+                .push(format!("of {}", desc.join(" ")));
             self.np_end = end;
             return;
         }
@@ -623,7 +857,11 @@ impl<'a> Parser<'a> {
             id,
             noun,
             count,
-            count_at_least: if count.is_none() { at_least.or(Some(2)) } else { None },
+            count_at_least: if count.is_none() {
+                at_least.or(Some(2))
+            } else {
+                None
+            },
             color: None,
             material: None,
             size: None,
@@ -658,7 +896,15 @@ impl<'a> Parser<'a> {
                 }
             }
             if p.pred == Predicate::Between {
+                let several = self.scene.entities[id].count.is_none_or(|c| c >= 2);
                 match p.first {
+                    // "between two plates": the two copies of one entity.
+                    None if several => {
+                        for &s in &p.subjects {
+                            self.add_relation(s, Predicate::Between, id, Some(id));
+                        }
+                        self.related = true;
+                    }
                     None => {
                         p.first = Some(id);
                         self.pending = Some(p);
@@ -667,6 +913,7 @@ impl<'a> Parser<'a> {
                         for &s in &p.subjects {
                             self.add_relation(s, Predicate::Between, first, Some(id));
                         }
+                        self.related = true;
                         if p.subjects.is_empty() {
                             self.scene.unparsed.extend(p.words);
                         }
@@ -676,25 +923,49 @@ impl<'a> Parser<'a> {
                 for &s in &p.subjects {
                     self.add_relation(s, p.pred, id, None);
                 }
+                self.related = true;
+                let vertical = matches!(
+                    p.pred,
+                    Predicate::On | Predicate::Above | Predicate::Below | Predicate::Under
+                );
+                self.stack_top = if vertical { Some(id) } else { None };
             }
             self.last = Some(id);
             self.join = Join::None;
             return;
         }
         match self.join {
-            Join::And if !self.group.is_empty() => self.group.push(id),
-            _ => self.group = vec![id],
+            Join::And if !self.group.is_empty() && !self.related => self.group.push(id),
+            _ => {
+                self.group = vec![id];
+                self.related = false;
+            }
         }
+        self.stack_top = None;
         self.join = Join::None;
         self.negate = false;
         self.last = Some(id);
     }
 
-    fn add_relation(&mut self, subject: usize, predicate: Predicate, object: usize, object2: Option<usize>) {
-        if subject == object || Some(subject) == object2 {
+    fn add_relation(
+        &mut self,
+        subject: usize,
+        predicate: Predicate,
+        object: usize,
+        object2: Option<usize>,
+    ) {
+        if subject == object
+            || Some(subject) == object2
+            || (object2.is_some() && predicate != Predicate::Between)
+        {
             return;
         }
-        let r = Relation { subject, predicate, object, object2 };
+        let r = Relation {
+            subject,
+            predicate,
+            object,
+            object2,
+        };
         if !self.scene.relations.contains(&r) {
             self.scene.relations.push(r);
         }

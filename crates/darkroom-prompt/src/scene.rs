@@ -156,7 +156,12 @@ impl Material {
     pub fn is_metal(&self) -> bool {
         matches!(
             self,
-            Material::Metal | Material::Chrome | Material::Gold | Material::Silver | Material::Copper | Material::Brass
+            Material::Metal
+                | Material::Chrome
+                | Material::Gold
+                | Material::Silver
+                | Material::Copper
+                | Material::Brass
         )
     }
 }

@@ -42,17 +42,43 @@ pub fn to_text(s: &Scene) -> String {
     }
     for r in &s.relations {
         match r.object2 {
-            Some(o2) => writeln!(o, "  {} between {} and {}", name(r.subject), name(r.object), name(o2)),
-            None => writeln!(o, "  {} {} {}", name(r.subject), r.predicate.as_str(), name(r.object)),
+            Some(o2) => writeln!(
+                o,
+                "  {} between {} and {}",
+                name(r.subject),
+                name(r.object),
+                name(o2)
+            ),
+            None => writeln!(
+                o,
+                "  {} {} {}",
+                name(r.subject),
+                r.predicate.as_str(),
+                name(r.object)
+            ),
         }
         .ok();
     }
     let cam = s.camera.map_or("-".to_string(), |c| {
-        [c.angle.map(|a| a.as_str()), c.shot.map(|x| x.as_str())].into_iter().flatten().collect::<Vec<_>>().join(", ")
+        [c.angle.map(|a| a.as_str()), c.shot.map(|x| x.as_str())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
     });
-    let list = |v: Vec<String>| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let _ = writeln!(o, "camera: {cam}");
-    let _ = writeln!(o, "lighting: {}", list(s.lighting.iter().map(|l| l.as_str().to_string()).collect()));
+    let _ = writeln!(
+        o,
+        "lighting: {}",
+        list(s.lighting.iter().map(|l| l.as_str().to_string()).collect())
+    );
     let _ = writeln!(o, "setting: {}", list(s.setting.clone()));
     if let Some(b) = &s.background {
         let _ = writeln!(o, "background: {} ({})", b.name, b.hex);
@@ -61,19 +87,38 @@ pub fn to_text(s: &Scene) -> String {
     let _ = writeln!(
         o,
         "text: {}",
-        list(s.text.iter().map(|t| match t.entity {
-            Some(e) => format!("\"{}\" on {}", t.content, name(e)),
-            None => format!("\"{}\"", t.content),
-        }).collect())
+        list(
+            s.text
+                .iter()
+                .map(|t| match t.entity {
+                    Some(e) => format!("\"{}\" on {}", t.content, name(e)),
+                    None => format!("\"{}\"", t.content),
+                })
+                .collect()
+        )
     );
     let _ = writeln!(o, "checklist:");
     for a in &s.checklist {
         let deps = if a.depends_on.is_empty() {
             String::new()
         } else {
-            format!("  (needs {})", a.depends_on.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "))
+            format!(
+                "  (needs {})",
+                a.depends_on
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
-        let _ = writeln!(o, "  [{}] {:<8} {}{}", a.id, a.kind.as_str(), a.question, deps);
+        let _ = writeln!(
+            o,
+            "  [{}] {:<8} {}{}",
+            a.id,
+            a.kind.as_str(),
+            a.question,
+            deps
+        );
     }
     let _ = writeln!(o, "unparsed: {}", list(s.unparsed.clone()));
     o

@@ -80,7 +80,10 @@ pub(crate) fn tokenize(s: &str) -> Vec<Tok> {
             while j < chars.len() && is_word_char(chars[j]) {
                 j += 1;
             }
-            let orig: String = chars[i..j].iter().map(|&c| if c == '\u{2019}' { '\'' } else { c }).collect();
+            let orig: String = chars[i..j]
+                .iter()
+                .map(|&c| if c == '\u{2019}' { '\'' } else { c })
+                .collect();
             let orig = orig.trim_matches('\'').to_string();
             if !orig.is_empty() {
                 out.push(Tok {
@@ -90,7 +93,10 @@ pub(crate) fn tokenize(s: &str) -> Vec<Tok> {
                 });
             }
             i = j;
-        } else if matches!(c, ',' | ';' | '.' | '!' | '?' | ':' | '(' | ')' | '[' | ']' | '\n' | '|') {
+        } else if matches!(
+            c,
+            ',' | ';' | '.' | '!' | '?' | ':' | '(' | ')' | '[' | ']' | '\n' | '|'
+        ) {
             if out.last().map(|t: &Tok| t.kind) != Some(Kind::Punct) {
                 out.push(Tok {
                     kind: Kind::Punct,
@@ -116,7 +122,10 @@ mod tests {
         let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(
             words,
-            ["a", "close", "up", "of", "a", "#0047ab", "bottle", ",", "that", "says", "OPEN", ",", "worm's", "eye", "view"]
+            [
+                "a", "close", "up", "of", "a", "#0047ab", "bottle", ",", "that", "says", "OPEN",
+                ",", "worm's", "eye", "view"
+            ]
         );
         assert_eq!(t[10].kind, Kind::Quoted);
     }

@@ -89,18 +89,20 @@ fn kind_and_dims(noun: &str) -> (Kind, V3) {
     let d = |w: f32, h: f32, dd: f32| v3(w, h, dd);
     use Kind::*;
     match noun {
-        "sphere" | "ball" | "orb" | "globe" | "bubble" | "pearl" | "marble" | "planet" | "moon" | "sun" | "apple"
-        | "orange" | "balloon" | "melon" | "tomato" | "peach" | "lemon" | "cherry" | "snowball" | "egg" | "plum" => {
-            (Sphere, d(1.0, 1.0, 1.0))
+        "sphere" | "ball" | "orb" | "globe" | "bubble" | "pearl" | "marble" | "planet" | "moon"
+        | "sun" | "apple" | "orange" | "balloon" | "melon" | "tomato" | "peach" | "lemon"
+        | "cherry" | "snowball" | "egg" | "plum" => (Sphere, d(1.0, 1.0, 1.0)),
+        "cube" | "die" | "dice" | "block" | "ice cube" | "sugar cube" | "rubik's cube" => {
+            (Cube, d(1.0, 1.0, 1.0))
         }
-        "cube" | "die" | "dice" | "block" | "ice cube" | "sugar cube" | "rubik's cube" => (Cube, d(1.0, 1.0, 1.0)),
-        "box" | "crate" | "chest" | "gift box" | "cardboard box" | "shoe box" | "treasure chest" | "brick" => {
-            (Cube, d(1.2, 0.8, 0.9))
-        }
+        "box" | "crate" | "chest" | "gift box" | "cardboard box" | "shoe box"
+        | "treasure chest" | "brick" => (Cube, d(1.2, 0.8, 0.9)),
         "cylinder" | "drum" | "barrel" => (Cylinder, d(0.8, 1.1, 0.8)),
         "pillar" | "column" | "tower" | "chimney" => (Cylinder, d(0.6, 2.2, 0.6)),
         "can" | "tin" | "jar" => (Cylinder, d(0.5, 0.75, 0.5)),
-        "cup" | "mug" | "coffee cup" | "coffee mug" | "tea cup" | "teacup" => (Cylinder, d(0.45, 0.5, 0.45)),
+        "cup" | "mug" | "coffee cup" | "coffee mug" | "tea cup" | "teacup" => {
+            (Cylinder, d(0.45, 0.5, 0.45))
+        }
         "glass" | "wine glass" | "tumbler" => (Cylinder, d(0.38, 0.65, 0.38)),
         "candle" => (Cylinder, d(0.25, 0.8, 0.25)),
         "vase" | "flower vase" | "pot" | "flower pot" => (Cylinder, d(0.55, 1.0, 0.55)),
@@ -109,45 +111,43 @@ fn kind_and_dims(noun: &str) -> (Kind, V3) {
             (Torus, d(1.1, 1.1, 0.33))
         }
         "pyramid" | "tetrahedron" => (Pyramid, d(1.1, 1.0, 1.1)),
-        "table" | "desk" | "dining table" | "coffee table" | "counter" | "workbench" => (Table, d(2.6, 1.0, 1.5)),
-        "bench" | "park bench" => (Table, d(2.4, 0.6, 0.6)),
-        "pedestal" | "plinth" | "podium" | "stand" | "platform" | "stool" => (Pedestal, d(1.0, 0.9, 1.0)),
-        "plane" | "slab" | "tray" | "board" | "plate" | "mat" | "rug" | "carpet" | "tile" | "floor" => {
-            (Slab, d(2.4, 0.06, 2.4))
+        "table" | "desk" | "dining table" | "coffee table" | "counter" | "workbench" => {
+            (Table, d(2.6, 1.0, 1.5))
         }
-        "sign" | "signboard" | "billboard" | "poster" | "banner" | "placard" | "street sign" | "shop sign"
-        | "neon sign" | "road sign" => (Sign, d(1.4, 1.9, 0.1)),
+        "bench" | "park bench" => (Table, d(2.4, 0.6, 0.6)),
+        "pedestal" | "plinth" | "podium" | "stand" | "platform" | "stool" => {
+            (Pedestal, d(1.0, 0.9, 1.0))
+        }
+        "plane" | "slab" | "tray" | "board" | "plate" | "mat" | "rug" | "carpet" | "tile"
+        | "floor" => (Slab, d(2.4, 0.06, 2.4)),
+        "sign" | "signboard" | "billboard" | "poster" | "banner" | "placard" | "street sign"
+        | "shop sign" | "neon sign" | "road sign" => (Sign, d(1.4, 1.9, 0.1)),
         _ if last == "bottle" => (Bottle, d(0.42, 1.2, 0.42)),
         _ if last == "ball" => (Sphere, d(1.0, 1.0, 1.0)),
         _ if last == "table" => (Table, d(2.6, 1.0, 1.5)),
         _ if last == "box" || last == "cube" => (Cube, d(1.0, 1.0, 1.0)),
-        "person" | "man" | "woman" | "boy" | "girl" | "astronaut" | "robot" | "statue" | "figure" | "model" => {
-            (StandInRound, d(0.55, 1.75, 0.4))
-        }
+        "person" | "man" | "woman" | "boy" | "girl" | "astronaut" | "robot" | "statue"
+        | "figure" | "model" => (StandInRound, d(0.55, 1.75, 0.4)),
         "child" | "kid" | "penguin" | "snowman" => (StandInRound, d(0.5, 1.1, 0.4)),
         "tree" | "palm tree" | "christmas tree" | "pine" => (StandInRound, d(1.3, 3.0, 1.3)),
-        "plant" | "potted plant" | "cactus" | "bush" | "flower" | "lamp" | "floor lamp" | "desk lamp" | "lantern" => {
-            (StandInRound, d(0.55, 1.0, 0.55))
-        }
-        "car" | "sports car" | "race car" | "police car" | "taxi" | "truck" | "van" | "pickup truck" => {
-            (StandIn, d(3.0, 1.3, 1.6))
-        }
+        "plant" | "potted plant" | "cactus" | "bush" | "flower" | "lamp" | "floor lamp"
+        | "desk lamp" | "lantern" => (StandInRound, d(0.55, 1.0, 0.55)),
+        "car" | "sports car" | "race car" | "police car" | "taxi" | "truck" | "van"
+        | "pickup truck" => (StandIn, d(3.0, 1.3, 1.6)),
         "bus" | "school bus" | "train" | "fire truck" => (StandIn, d(4.5, 2.4, 2.0)),
         "house" | "cabin" | "hut" => (StandIn, d(3.0, 2.6, 2.6)),
         "building" | "skyscraper" | "castle" | "lighthouse" => (StandIn, d(2.5, 5.0, 2.5)),
-        "dog" | "horse" | "cow" | "sheep" | "goat" | "pig" | "deer" | "lion" | "tiger" | "bear" | "teddy bear"
-        | "fox" | "wolf" => (StandIn, d(1.0, 0.75, 0.45)),
-        "cat" | "rabbit" | "bunny" | "duck" | "bird" | "chicken" | "mouse" | "rat" | "squirrel" | "frog"
-        | "rubber duck" | "goose" => (StandIn, d(0.6, 0.5, 0.3)),
+        "dog" | "horse" | "cow" | "sheep" | "goat" | "pig" | "deer" | "lion" | "tiger" | "bear"
+        | "teddy bear" | "fox" | "wolf" => (StandIn, d(1.0, 0.75, 0.45)),
+        "cat" | "rabbit" | "bunny" | "duck" | "bird" | "chicken" | "mouse" | "rat" | "squirrel"
+        | "frog" | "rubber duck" | "goose" => (StandIn, d(0.6, 0.5, 0.3)),
         "chair" | "armchair" | "office chair" | "dining chair" => (StandIn, d(0.7, 1.1, 0.7)),
         "sofa" | "couch" | "bed" => (StandIn, d(2.4, 0.9, 1.0)),
         "book" | "notebook" | "laptop" | "tablet" => (StandIn, d(0.7, 0.15, 0.5)),
-        "phone" | "cell phone" | "smartphone" | "mobile phone" | "remote" | "card" | "credit card" => {
-            (StandIn, d(0.25, 0.45, 0.06))
-        }
-        "fire hydrant" | "parking meter" | "traffic light" | "street lamp" | "street light" | "lamp post" => {
-            (StandInRound, d(0.45, 1.6, 0.45))
-        }
+        "phone" | "cell phone" | "smartphone" | "mobile phone" | "remote" | "card"
+        | "credit card" => (StandIn, d(0.25, 0.45, 0.06)),
+        "fire hydrant" | "parking meter" | "traffic light" | "street lamp" | "street light"
+        | "lamp post" => (StandInRound, d(0.45, 1.6, 0.45)),
         _ => (StandIn, d(0.9, 0.9, 0.9)),
     }
 }
@@ -261,7 +261,10 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         let pa = ancestors(nodes, a);
         let pb = ancestors(nodes, b);
         // Walk down from the roots while the paths agree.
-        let (ra, rb): (Vec<usize>, Vec<usize>) = (pa.iter().rev().copied().collect(), pb.iter().rev().copied().collect());
+        let (ra, rb): (Vec<usize>, Vec<usize>) = (
+            pa.iter().rev().copied().collect(),
+            pb.iter().rev().copied().collect(),
+        );
         let mut k = 0;
         while k < ra.len() && k < rb.len() && ra[k] == rb[k] {
             k += 1;
@@ -277,7 +280,9 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     for r in &scene.relations {
         for &s in &copies[r.subject] {
             for &o in &copies[r.object] {
-                let Some((a, b)) = sibling_pair(&nodes, s, o) else { continue };
+                let Some((a, b)) = sibling_pair(&nodes, s, o) else {
+                    continue;
+                };
                 match r.predicate {
                     Predicate::LeftOf => before.push((a, b)),
                     Predicate::RightOf => before.push((b, a)),
@@ -301,9 +306,18 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     }
     before.sort_unstable();
     before.dedup();
-    let constrained = |i: usize| before.iter().chain(near.iter()).any(|&(a, b)| a == i || b == i);
+    let constrained = |i: usize| {
+        before
+            .iter()
+            .chain(near.iter())
+            .any(|&(a, b)| a == i || b == i)
+    };
     for &(a, b, sign) in &depth {
-        if nodes[a].parent.is_none() && nodes[b].parent.is_none() && !constrained(a) && nodes[a].attached.is_none() {
+        if nodes[a].parent.is_none()
+            && nodes[b].parent.is_none()
+            && !constrained(a)
+            && nodes[a].attached.is_none()
+        {
             nodes[a].attached = Some((b, sign));
         } else {
             nodes[a].dz = sign;
@@ -311,8 +325,9 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     }
 
     // Groups: the roots (not attached), and the children of each node by mode.
-    let roots: Vec<usize> =
-        (0..nodes.len()).filter(|&i| nodes[i].parent.is_none() && nodes[i].attached.is_none()).collect();
+    let roots: Vec<usize> = (0..nodes.len())
+        .filter(|&i| nodes[i].parent.is_none() && nodes[i].attached.is_none())
+        .collect();
     let pos_bias = |n: &Node| match scene.entities[n.entity].position {
         Some(Position::Left) => 0,
         Some(Position::Right) => 2,
@@ -330,13 +345,18 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
                 .filter(|&i| !before.iter().any(|&(a, b)| b == i && left.contains(&a)))
                 .collect();
             // A cycle (contradictory prompt): fall back to all remaining.
-            let pool = if ready.is_empty() { left.clone() } else { ready };
+            let pool = if ready.is_empty() {
+                left.clone()
+            } else {
+                ready
+            };
             let last = out.last().copied();
             let pick = pool
                 .iter()
                 .copied()
                 .min_by_key(|&i| {
-                    let is_near = last.is_some_and(|l| near.contains(&(l, i)) || near.contains(&(i, l)));
+                    let is_near =
+                        last.is_some_and(|l| near.contains(&(l, i)) || near.contains(&(i, l)));
                     (pos_bias(&nodes[i]), !is_near, key(i))
                 })
                 .unwrap_or(pool[0]);
@@ -348,7 +368,9 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
 
     // 3. Sizes: children fit their supports (top-down), then footprints (bottom-up).
     let children = |nodes: &[Node], p: usize, m: Mode| -> Vec<usize> {
-        (0..nodes.len()).filter(|&i| nodes[i].parent == Some(p) && nodes[i].mode == m).collect()
+        (0..nodes.len())
+            .filter(|&i| nodes[i].parent == Some(p) && nodes[i].mode == m)
+            .collect()
     };
     let mut bfs: Vec<usize> = roots.clone();
     bfs.extend((0..nodes.len()).filter(|&i| nodes[i].attached.is_some()));
@@ -359,8 +381,13 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         let top = children(&nodes, p, Mode::OnTop);
         if !top.is_empty() {
             let pd = nodes[p].dims;
-            let room = if nodes[p].kind == Kind::Sphere { pd.x * 0.5 } else { pd.x * 0.9 };
-            let total: f32 = top.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.12 * (top.len() - 1) as f32;
+            let room = if nodes[p].kind == Kind::Sphere {
+                pd.x * 0.5
+            } else {
+                pd.x * 0.9
+            };
+            let total: f32 =
+                top.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.12 * (top.len() - 1) as f32;
             let deep = top.iter().map(|&c| nodes[c].dims.z).fold(0.0, f32::max);
             let s = (room / total).min(pd.z.max(0.3) * 1.2 / deep).min(1.0);
             for &c in &top {
@@ -370,7 +397,8 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         let under = children(&nodes, p, Mode::UnderTable);
         if !under.is_empty() {
             let pd = nodes[p].dims;
-            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.1 * (under.len() - 1) as f32;
+            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>()
+                + 0.1 * (under.len() - 1) as f32;
             let tallest = under.iter().map(|&c| nodes[c].dims.y).fold(0.0, f32::max);
             let s = (pd.x * 0.75 / total).min(pd.y * 0.75 / tallest).min(1.0);
             for &c in &under {
@@ -382,7 +410,10 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         }
     }
     // Keep every root visible next to the largest one.
-    let tallest = roots.iter().map(|&r| nodes[r].dims.x.max(nodes[r].dims.y)).fold(0.0, f32::max);
+    let tallest = roots
+        .iter()
+        .map(|&r| nodes[r].dims.x.max(nodes[r].dims.y))
+        .fold(0.0, f32::max);
     for &r in &roots {
         let m = nodes[r].dims.x.max(nodes[r].dims.y);
         if m < tallest * 0.22 {
@@ -392,14 +423,21 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     let mut footprint = vec![0.0f32; nodes.len()];
     for &i in bfs.iter().rev() {
         let own = nodes[i].dims.x;
-        let kids: f32 = children(&nodes, i, Mode::OnTop).iter().map(|&c| footprint[c]).sum::<f32>();
-        let float = children(&nodes, i, Mode::Float).iter().map(|&c| footprint[c] + 0.15).sum::<f32>();
+        let kids: f32 = children(&nodes, i, Mode::OnTop)
+            .iter()
+            .map(|&c| footprint[c])
+            .sum::<f32>();
+        let float = children(&nodes, i, Mode::Float)
+            .iter()
+            .map(|&c| footprint[c] + 0.15)
+            .sum::<f32>();
         footprint[i] = own.max(kids).max(float);
     }
 
     // 4. Placing.
     let root_order = order(&roots, &mut rng, &nodes);
-    let avg = root_order.iter().map(|&r| footprint[r]).sum::<f32>() / root_order.len().max(1) as f32;
+    let avg =
+        root_order.iter().map(|&r| footprint[r]).sum::<f32>() / root_order.len().max(1) as f32;
     let mut cursor = 0.0;
     for &r in &root_order {
         let w = footprint[r];
@@ -424,7 +462,11 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
             let (o, od) = (nodes[obj].pos, nodes[obj].dims);
             let d = nodes[i].dims;
             let side = if rng.f() < 0.5 { -1.0 } else { 1.0 };
-            let dx = if sign < 0.0 { 0.3 * od.x } else { 0.5 * (od.x + d.x) * 0.8 };
+            let dx = if sign < 0.0 {
+                0.3 * od.x
+            } else {
+                0.5 * (od.x + d.x) * 0.8
+            };
             let dz = sign * (od.z / 2.0 + d.z / 2.0 + 0.35 * avg.max(0.5));
             nodes[i].pos = v3(o.x + side * dx, 0.0, o.z + dz);
         }
@@ -443,11 +485,19 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         let top_y = pp.y + pd.y;
         let top = order(&children(&nodes, p, Mode::OnTop), &mut rng, &nodes);
         if !top.is_empty() {
-            let total: f32 = top.iter().map(|&c| footprint[c].max(nodes[c].dims.x)).sum::<f32>() + 0.1 * (top.len() - 1) as f32;
+            let total: f32 = top
+                .iter()
+                .map(|&c| footprint[c].max(nodes[c].dims.x))
+                .sum::<f32>()
+                + 0.1 * (top.len() - 1) as f32;
             let mut x = pp.x - total / 2.0;
             for &c in &top {
                 let w = footprint[c].max(nodes[c].dims.x);
-                let y = if nodes[p].kind == Kind::Sphere { top_y - 0.02 } else { top_y };
+                let y = if nodes[p].kind == Kind::Sphere {
+                    top_y - 0.02
+                } else {
+                    top_y
+                };
                 let dz = nodes[c].dz * (pd.z * 0.25);
                 nodes[c].pos = v3(x + w / 2.0, y, pp.z + dz);
                 x += w + 0.1;
@@ -455,7 +505,8 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         }
         let float = order(&children(&nodes, p, Mode::Float), &mut rng, &nodes);
         if !float.is_empty() {
-            let total: f32 = float.iter().map(|&c| footprint[c]).sum::<f32>() + 0.15 * (float.len() - 1) as f32;
+            let total: f32 =
+                float.iter().map(|&c| footprint[c]).sum::<f32>() + 0.15 * (float.len() - 1) as f32;
             let mut x = pp.x - total / 2.0;
             let gap = 0.35 + 0.15 * rng.f();
             for &c in &float {
@@ -466,7 +517,8 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
         }
         let under = order(&children(&nodes, p, Mode::UnderTable), &mut rng, &nodes);
         if !under.is_empty() {
-            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.1 * (under.len() - 1) as f32;
+            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>()
+                + 0.1 * (under.len() - 1) as f32;
             let mut x = pp.x - total / 2.0;
             for &c in &under {
                 let w = nodes[c].dims.x;
@@ -502,7 +554,13 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
         max: v3(cx + w / 2.0, y0 + h, cz + dd / 2.0),
     };
     match n.kind {
-        Kind::Sphere => parts.push((Shape::Sphere { c: p + v3(0.0, h / 2.0, 0.0), r: h / 2.0 }, mat)),
+        Kind::Sphere => parts.push((
+            Shape::Sphere {
+                c: p + v3(0.0, h / 2.0, 0.0),
+                r: h / 2.0,
+            },
+            mat,
+        )),
         Kind::Cube | Kind::StandIn => {
             parts.push((bx(p.x, p.y, p.z, w, h, dd), mat));
             if n.kind == Kind::StandIn {
@@ -510,24 +568,73 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
             }
         }
         Kind::Cylinder | Kind::StandInRound => {
-            parts.push((Shape::Cylinder { base: p, r: w / 2.0, h }, mat));
+            parts.push((
+                Shape::Cylinder {
+                    base: p,
+                    r: w / 2.0,
+                    h,
+                },
+                mat,
+            ));
             if n.kind == Kind::StandInRound {
                 label = Some(e.noun.clone());
             }
         }
-        Kind::Cone => parts.push((Shape::Cone { base: p, r: w / 2.0, h }, mat)),
+        Kind::Cone => parts.push((
+            Shape::Cone {
+                base: p,
+                r: w / 2.0,
+                h,
+            },
+            mat,
+        )),
         Kind::Torus => {
             let big = w / 2.0 * 0.7;
             let small = w / 2.0 * 0.3;
-            parts.push((Shape::Torus { c: p + v3(0.0, h / 2.0, 0.0), big, small }, mat));
+            parts.push((
+                Shape::Torus {
+                    c: p + v3(0.0, h / 2.0, 0.0),
+                    big,
+                    small,
+                },
+                mat,
+            ));
         }
-        Kind::Pyramid => parts.push((Shape::Pyramid { base: p, a: w / 2.0, h }, mat)),
+        Kind::Pyramid => parts.push((
+            Shape::Pyramid {
+                base: p,
+                a: w / 2.0,
+                h,
+            },
+            mat,
+        )),
         Kind::Bottle => {
             let r = w / 2.0;
             let body = h * 0.62;
-            parts.push((Shape::Cylinder { base: p, r, h: body }, mat));
-            parts.push((Shape::Cone { base: p + v3(0.0, body, 0.0), r, h: h * 0.3 }, mat));
-            parts.push((Shape::Cylinder { base: p + v3(0.0, body + h * 0.12, 0.0), r: r * 0.36, h: h * 0.26 }, mat));
+            parts.push((
+                Shape::Cylinder {
+                    base: p,
+                    r,
+                    h: body,
+                },
+                mat,
+            ));
+            parts.push((
+                Shape::Cone {
+                    base: p + v3(0.0, body, 0.0),
+                    r,
+                    h: h * 0.3,
+                },
+                mat,
+            ));
+            parts.push((
+                Shape::Cylinder {
+                    base: p + v3(0.0, body + h * 0.12, 0.0),
+                    r: r * 0.36,
+                    h: h * 0.26,
+                },
+                mat,
+            ));
         }
         Kind::Table => {
             let t = (h * 0.08).max(0.05);
@@ -540,13 +647,23 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
             }
         }
         Kind::Pedestal => {
-            parts.push((Shape::Cylinder { base: p, r: w / 2.0, h }, mat));
+            parts.push((
+                Shape::Cylinder {
+                    base: p,
+                    r: w / 2.0,
+                    h,
+                },
+                mat,
+            ));
         }
         Kind::Slab => parts.push((bx(p.x, p.y, p.z, w, h, dd), mat)),
         Kind::Sign => {
             let board_h = h * 0.5;
             let post_w = w * 0.07;
-            parts.push((bx(p.x, p.y, p.z + dd, post_w, h - board_h, post_w), Mat::post()));
+            parts.push((
+                bx(p.x, p.y, p.z + dd, post_w, h - board_h, post_w),
+                Mat::post(),
+            ));
             let b0 = p.y + h - board_h;
             parts.push((bx(p.x, b0, p.z, w, board_h, dd), mat));
             let content = scene
@@ -557,7 +674,11 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
             match content {
                 Some(c) => {
                     let z = p.z - dd / 2.0;
-                    text = Some((c, v3(p.x - w / 2.0, b0, z), v3(p.x + w / 2.0, b0 + board_h, z)));
+                    text = Some((
+                        c,
+                        v3(p.x - w / 2.0, b0, z),
+                        v3(p.x + w / 2.0, b0 + board_h, z),
+                    ));
                 }
                 None => label = Some(e.noun.clone()),
             }
@@ -567,7 +688,11 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
         if let Some(t) = scene.text.iter().find(|t| t.entity == Some(e.id)) {
             // Text on a non-sign object: printed on its front face.
             let z = p.z - dd / 2.0 - 0.01;
-            text = Some((t.content.clone(), v3(p.x - w * 0.45, p.y + h * 0.3, z), v3(p.x + w * 0.45, p.y + h * 0.7, z)));
+            text = Some((
+                t.content.clone(),
+                v3(p.x - w * 0.45, p.y + h * 0.3, z),
+                v3(p.x + w * 0.45, p.y + h * 0.7, z),
+            ));
         }
     }
     let mut lo = v3(f32::INFINITY, f32::INFINITY, f32::INFINITY);
@@ -577,5 +702,13 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
         lo = lo.min(a);
         hi = hi.max(b);
     }
-    Object { entity: n.entity, copy: n.copy, kind: n.kind, parts, bounds: (lo, hi), label, text }
+    Object {
+        entity: n.entity,
+        copy: n.copy,
+        kind: n.kind,
+        parts,
+        bounds: (lo, hi),
+        label,
+        text,
+    }
 }

@@ -50,7 +50,12 @@ pub struct Options {
 impl Options {
     /// Draft quality at the given size and seed.
     pub fn new(width: u32, height: u32, seed: u64) -> Options {
-        Options { width, height, seed, quality: Quality::Draft }
+        Options {
+            width,
+            height,
+            seed,
+            quality: Quality::Draft,
+        }
     }
 }
 
@@ -87,18 +92,28 @@ pub enum RenderError {
 pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
     let (w, h) = (opts.width, opts.height);
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-        return Err(RenderError::Size { width: w, height: h });
+        return Err(RenderError::Size {
+            width: w,
+            height: h,
+        });
     }
     let objects = layout::layout(scene, opts.seed);
     let stage = stage::stage(scene, &objects, w, h, opts.seed);
     let finish = opts.quality == Quality::Finish;
-    let world = World { objects: &objects, stage: &stage, finish };
+    let world = World {
+        objects: &objects,
+        stage: &stage,
+        finish,
+    };
     let lut = srgb_lut();
     let (wf, hf) = (w as f32, h as f32);
     let sample = |x: f32, y: f32, salt: u64| -> ([f32; 3], u16) {
         let nx = 2.0 * x / wf - 1.0;
         let ny = 1.0 - 2.0 * y / hf;
-        let ray = Ray { o: stage.cam.pos, d: stage.cam.dir(nx, ny) };
+        let ray = Ray {
+            o: stage.cam.pos,
+            d: stage.cam.dir(nx, ny),
+        };
         let (c, id) = world.radiance(&ray, 0, salt);
         let r2 = nx * nx * 0.5 + ny * ny * 0.5;
         let v = 1.0 - stage.vignette * r2;
@@ -108,14 +123,17 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
     // Pass 1: one sample per pixel centre (the whole draft).
     let mut px = vec![[0f32; 3]; wu * h as usize];
     let mut ids = vec![0u16; wu * h as usize];
-    px.par_chunks_mut(wu).zip(ids.par_chunks_mut(wu)).enumerate().for_each(|(y, (row, idrow))| {
-        for x in 0..wu {
-            let salt = mix(opts.seed ^ ((y as u64) << 32 | x as u64));
-            let (c, id) = sample(x as f32 + 0.5, y as f32 + 0.5, salt);
-            row[x] = c;
-            idrow[x] = id;
-        }
-    });
+    px.par_chunks_mut(wu)
+        .zip(ids.par_chunks_mut(wu))
+        .enumerate()
+        .for_each(|(y, (row, idrow))| {
+            for x in 0..wu {
+                let salt = mix(opts.seed ^ ((y as u64) << 32 | x as u64));
+                let (c, id) = sample(x as f32 + 0.5, y as f32 + 0.5, salt);
+                row[x] = c;
+                idrow[x] = id;
+            }
+        });
     // Pass 2 (finish): antialias where the object changes or the colour jumps.
     if finish {
         let src = px.clone();
@@ -144,11 +162,18 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
                 // 8 more samples on a rotated grid.
                 let mut acc = c0;
                 const OFF: [(f32, f32); 8] = [
-                    (0.125, 0.375), (0.375, 0.875), (0.625, 0.125), (0.875, 0.625),
-                    (0.0625, 0.8125), (0.3125, 0.0625), (0.6875, 0.5625), (0.9375, 0.3125),
+                    (0.125, 0.375),
+                    (0.375, 0.875),
+                    (0.625, 0.125),
+                    (0.875, 0.625),
+                    (0.0625, 0.8125),
+                    (0.3125, 0.0625),
+                    (0.6875, 0.5625),
+                    (0.9375, 0.3125),
                 ];
                 for (k, (ox, oy)) in OFF.iter().enumerate() {
-                    let salt = mix(opts.seed ^ ((y as u64) << 32 | x as u64) ^ ((k as u64 + 1) << 56));
+                    let salt =
+                        mix(opts.seed ^ ((y as u64) << 32 | x as u64) ^ ((k as u64 + 1) << 56));
                     let (c, _) = sample(x as f32 + ox, y as f32 + oy, salt);
                     acc = [acc[0] + c[0], acc[1] + c[1], acc[2] + c[2]];
                 }
@@ -157,13 +182,15 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
         });
     }
     let mut rgb = vec![0u8; wu * h as usize * 3];
-    rgb.par_chunks_mut(wu * 3).zip(px.par_chunks(wu)).for_each(|(out, row)| {
-        for (o, c) in out.chunks_exact_mut(3).zip(row) {
-            for k in 0..3 {
-                o[k] = lut[((c[k].clamp(0.0, 1.0) * 4095.0) + 0.5) as usize];
+    rgb.par_chunks_mut(wu * 3)
+        .zip(px.par_chunks(wu))
+        .for_each(|(out, row)| {
+            for (o, c) in out.chunks_exact_mut(3).zip(row) {
+                for k in 0..3 {
+                    o[k] = lut[((c[k].clamp(0.0, 1.0) * 4095.0) + 0.5) as usize];
+                }
             }
-        }
-    });
+        });
     let mut img = Image {
         width: w,
         height: h,
@@ -184,7 +211,9 @@ fn tonemap(x: f32) -> f32 {
 /// Display-linear 0..1 → sRGB byte, sampled at 4096 steps: a table lookup instead of a `powf`
 /// per channel keeps the draft inside its time budget.
 fn srgb_lut() -> Vec<u8> {
-    (0..4096).map(|i| darkroom_color::linear_to_srgb(i as f32 / 4095.0)).collect()
+    (0..4096)
+        .map(|i| darkroom_color::linear_to_srgb(i as f32 / 4095.0))
+        .collect()
 }
 
 /// Renders a prompt string directly (parse + render).

@@ -49,7 +49,14 @@ fn lin(c: Rgb8) -> V3 {
 
 impl Mat {
     fn diffuse(albedo: V3, spec: f32, shin: f32, reflect: f32) -> Mat {
-        Mat { albedo, surface: Surface::Diffuse, spec, shin, reflect, pattern: Pattern::None }
+        Mat {
+            albedo,
+            surface: Surface::Diffuse,
+            spec,
+            shin,
+            reflect,
+            pattern: Pattern::None,
+        }
     }
 
     /// The dark post of a sign.
@@ -79,30 +86,43 @@ pub fn for_entity(e: &Entity, kind: Kind, open: Rgb8) -> Mat {
     match e.material {
         None => {
             if kind == Kind::Table && given.is_none() {
-                Mat { pattern: Pattern::Wood, ..Mat::diffuse(colour(Rgb8::new(0xA0, 0x70, 0x3C)), 0.1, 30.0, 0.0) }
+                Mat {
+                    pattern: Pattern::Wood,
+                    ..Mat::diffuse(colour(Rgb8::new(0xA0, 0x70, 0x3C)), 0.1, 30.0, 0.0)
+                }
             } else {
                 Mat::diffuse(plain, 0.25, 60.0, 0.0)
             }
         }
-        Some(Material::Matte) | Some(Material::Fabric) | Some(Material::Paper) => Mat::diffuse(plain, 0.0, 1.0, 0.0),
+        Some(Material::Matte) | Some(Material::Fabric) | Some(Material::Paper) => {
+            Mat::diffuse(plain, 0.0, 1.0, 0.0)
+        }
         Some(Material::Glossy) => Mat::diffuse(plain, 0.7, 300.0, 0.12),
         Some(Material::Plastic) => Mat::diffuse(plain, 0.45, 120.0, 0.05),
         Some(Material::Ceramic) => Mat::diffuse(plain, 0.55, 200.0, 0.08),
         Some(Material::Stone) => Mat::diffuse(colour(Rgb8::new(0x8A, 0x87, 0x82)), 0.05, 10.0, 0.0),
-        Some(Material::Leather) => Mat::diffuse(colour(Rgb8::new(0x6B, 0x3E, 0x26)), 0.3, 40.0, 0.0),
-        Some(Material::Rubber) => Mat::diffuse(colour(Rgb8::new(0x2A, 0x2A, 0x2A)), 0.15, 20.0, 0.0),
-        Some(Material::Wood) => {
-            Mat { pattern: Pattern::Wood, ..Mat::diffuse(colour(Rgb8::new(0xA0, 0x70, 0x3C)), 0.1, 30.0, 0.0) }
+        Some(Material::Leather) => {
+            Mat::diffuse(colour(Rgb8::new(0x6B, 0x3E, 0x26)), 0.3, 40.0, 0.0)
         }
-        Some(Material::Marble) => {
-            Mat { pattern: Pattern::Marble, ..Mat::diffuse(colour(Rgb8::new(0xEE, 0xEA, 0xE4)), 0.4, 200.0, 0.06) }
+        Some(Material::Rubber) => {
+            Mat::diffuse(colour(Rgb8::new(0x2A, 0x2A, 0x2A)), 0.15, 20.0, 0.0)
         }
-        Some(m @ (Material::Metal
-        | Material::Chrome
-        | Material::Gold
-        | Material::Silver
-        | Material::Copper
-        | Material::Brass)) => {
+        Some(Material::Wood) => Mat {
+            pattern: Pattern::Wood,
+            ..Mat::diffuse(colour(Rgb8::new(0xA0, 0x70, 0x3C)), 0.1, 30.0, 0.0)
+        },
+        Some(Material::Marble) => Mat {
+            pattern: Pattern::Marble,
+            ..Mat::diffuse(colour(Rgb8::new(0xEE, 0xEA, 0xE4)), 0.4, 200.0, 0.06)
+        },
+        Some(
+            m @ (Material::Metal
+            | Material::Chrome
+            | Material::Gold
+            | Material::Silver
+            | Material::Copper
+            | Material::Brass),
+        ) => {
             let (base, reflect) = match m {
                 Material::Chrome => (Rgb8::new(0xE8, 0xEA, 0xEC), 0.92),
                 Material::Gold => (Rgb8::new(0xFF, 0xC8, 0x5A), 0.8),
@@ -111,13 +131,21 @@ pub fn for_entity(e: &Entity, kind: Kind, open: Rgb8) -> Mat {
                 Material::Brass => (Rgb8::new(0xDC, 0xB0, 0x5A), 0.75),
                 _ => (Rgb8::new(0xB8, 0xBC, 0xC2), 0.7),
             };
-            Mat { surface: Surface::Metal, ..Mat::diffuse(colour(base), 1.0, 400.0, reflect) }
+            Mat {
+                surface: Surface::Metal,
+                ..Mat::diffuse(colour(base), 1.0, 400.0, reflect)
+            }
         }
         Some(Material::Glass) => {
             // A glass tint is a pale version of the named colour: coloured glass still lets
             // most light through.
-            let tint = given.map_or(v3(0.93, 0.98, 0.98), |c| lin(c.mix(Rgb8::new(255, 255, 255), 0.25)));
-            Mat { surface: Surface::Glass, ..Mat::diffuse(tint, 1.0, 500.0, 1.0) }
+            let tint = given.map_or(v3(0.93, 0.98, 0.98), |c| {
+                lin(c.mix(Rgb8::new(255, 255, 255), 0.25))
+            });
+            Mat {
+                surface: Surface::Glass,
+                ..Mat::diffuse(tint, 1.0, 500.0, 1.0)
+            }
         }
     }
 }

@@ -8,7 +8,10 @@ use crate::stage::Stage;
 use crate::Image;
 
 fn to_px(img: &Image, nx: f32, ny: f32) -> (f32, f32) {
-    ((nx + 1.0) * 0.5 * img.width as f32, (1.0 - ny) * 0.5 * img.height as f32)
+    (
+        (nx + 1.0) * 0.5 * img.width as f32,
+        (1.0 - ny) * 0.5 * img.height as f32,
+    )
 }
 
 fn fill(img: &mut Image, x0: i64, y0: i64, x1: i64, y1: i64, c: [u8; 3]) {
@@ -24,7 +27,9 @@ fn fill(img: &mut Image, x0: i64, y0: i64, x1: i64, y1: i64, c: [u8; 3]) {
 /// Draws `text` with its top-left at `(x, y)`, glyph pixels `s` wide.
 fn text(img: &mut Image, x: i64, y: i64, s: i64, t: &str, c: [u8; 3]) {
     for (k, ch) in t.chars().enumerate() {
-        let Some(g) = glyph(ch).or_else(|| glyph('?')) else { continue };
+        let Some(g) = glyph(ch).or_else(|| glyph('?')) else {
+            continue;
+        };
         let gx = x + k as i64 * 6 * s;
         for (row, bits) in g.iter().enumerate() {
             for col in 0..5 {
@@ -48,13 +53,28 @@ pub(crate) fn draw(img: &mut Image, objects: &[Object], stage: &Stage) {
     for o in objects {
         if let Some((content, a, b)) = &o.text {
             let corners = [*a, *b, v3(a.x, b.y, a.z), v3(b.x, a.y, b.z)];
-            let pts: Vec<(f32, f32)> = corners.iter().filter_map(|&c| cam.project(c)).map(|(x, y)| to_px(img, x, y)).collect();
+            let pts: Vec<(f32, f32)> = corners
+                .iter()
+                .filter_map(|&c| cam.project(c))
+                .map(|(x, y)| to_px(img, x, y))
+                .collect();
             if pts.len() == 4 {
-                let (x0, x1) = pts.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), p| (l.min(p.0), h.max(p.0)));
-                let (y0, y1) = pts.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), p| (l.min(p.1), h.max(p.1)));
+                let (x0, x1) = pts
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), p| {
+                        (l.min(p.0), h.max(p.0))
+                    });
+                let (y0, y1) = pts
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), p| {
+                        (l.min(p.1), h.max(p.1))
+                    });
                 let (bw, bh) = (x1 - x0, y1 - y0);
                 let n = content.chars().count().max(1) as f32;
-                let s = ((bw * 0.85) / (n * 6.0)).min(bh * 0.6 / 7.0).floor().max(1.0) as i64;
+                let s = ((bw * 0.85) / (n * 6.0))
+                    .min(bh * 0.6 / 7.0)
+                    .floor()
+                    .max(1.0) as i64;
                 let tw = text_width(content, s);
                 let tx = ((x0 + x1) / 2.0) as i64 - tw / 2;
                 let ty = ((y0 + y1) / 2.0) as i64 - 7 * s / 2;
@@ -64,14 +84,23 @@ pub(crate) fn draw(img: &mut Image, objects: &[Object], stage: &Stage) {
         if let Some(label) = &o.label {
             let (lo, hi) = o.bounds;
             let top = v3((lo.x + hi.x) / 2.0, hi.y, lo.z);
-            let Some((nx, ny)) = cam.project(top) else { continue };
+            let Some((nx, ny)) = cam.project(top) else {
+                continue;
+            };
             let (px, py) = to_px(img, nx, ny);
             let s = (img.height.min(img.width) as i64 / 220).max(1);
             let tw = text_width(label, s);
             let pad = 2 * s;
             let bx = px as i64 - tw / 2 - pad;
             let by = py as i64 - 7 * s - 3 * pad;
-            fill(img, bx, by, bx + tw + 2 * pad, by + 7 * s + 2 * pad, [0xF7, 0xF5, 0xEF]);
+            fill(
+                img,
+                bx,
+                by,
+                bx + tw + 2 * pad,
+                by + 7 * s + 2 * pad,
+                [0xF7, 0xF5, 0xEF],
+            );
             text(img, bx + pad, by + pad, s, label, [0x22, 0x22, 0x22]);
         }
     }

@@ -10,16 +10,38 @@ use crate::math::{v3, V3};
 /// A primitive in world space.
 #[derive(Debug, Clone, Copy)]
 pub enum Shape {
-    Sphere { c: V3, r: f32 },
-    Box { min: V3, max: V3 },
+    Sphere {
+        c: V3,
+        r: f32,
+    },
+    Box {
+        min: V3,
+        max: V3,
+    },
     /// Vertical cylinder standing on `base` (its bottom centre).
-    Cylinder { base: V3, r: f32, h: f32 },
+    Cylinder {
+        base: V3,
+        r: f32,
+        h: f32,
+    },
     /// Vertical cone standing on `base`, apex up.
-    Cone { base: V3, r: f32, h: f32 },
+    Cone {
+        base: V3,
+        r: f32,
+        h: f32,
+    },
     /// Torus standing upright facing the camera: ring in the xy plane around `c`.
-    Torus { c: V3, big: f32, small: f32 },
+    Torus {
+        c: V3,
+        big: f32,
+        small: f32,
+    },
     /// Square pyramid standing on `base` with half-width `a`.
-    Pyramid { base: V3, a: f32, h: f32 },
+    Pyramid {
+        base: V3,
+        a: f32,
+        h: f32,
+    },
 }
 
 /// A ray.
@@ -230,7 +252,11 @@ impl Shape {
                 let c = (min + max) * 0.5;
                 let e = (max - min) * 0.5;
                 let d = p - c;
-                let q = v3(d.x / e.x.max(1e-6), d.y / e.y.max(1e-6), d.z / e.z.max(1e-6));
+                let q = v3(
+                    d.x / e.x.max(1e-6),
+                    d.y / e.y.max(1e-6),
+                    d.z / e.z.max(1e-6),
+                );
                 let (ax, ay, az) = (q.x.abs(), q.y.abs(), q.z.abs());
                 if ax >= ay && ax >= az {
                     v3(q.x.signum(), 0.0, 0.0)
@@ -295,7 +321,13 @@ fn pyramid_planes(base: V3, a: f32, h: f32) -> [(V3, f32); 5] {
         (n, n.dot(apex))
     };
     let bottom = v3(0.0, -1.0, 0.0);
-    [side(1.0, 0.0), side(-1.0, 0.0), side(0.0, 1.0), side(0.0, -1.0), (bottom, bottom.dot(base))]
+    [
+        side(1.0, 0.0),
+        side(-1.0, 0.0),
+        side(0.0, 1.0),
+        side(0.0, -1.0),
+        (bottom, bottom.dot(base)),
+    ]
 }
 
 #[cfg(test)]
@@ -310,24 +342,61 @@ mod tests {
     #[test]
     fn every_shape_is_hit_from_outside_and_inside() {
         let shapes = [
-            Shape::Sphere { c: v3(0.0, 0.5, 0.0), r: 0.5 },
-            Shape::Box { min: v3(-0.5, 0.0, -0.5), max: v3(0.5, 1.0, 0.5) },
-            Shape::Cylinder { base: V3::ZERO, r: 0.5, h: 1.0 },
-            Shape::Cone { base: V3::ZERO, r: 0.5, h: 1.0 },
-            Shape::Torus { c: v3(0.0, 0.5, 0.0), big: 0.35, small: 0.15 },
-            Shape::Pyramid { base: V3::ZERO, a: 0.5, h: 1.0 },
+            Shape::Sphere {
+                c: v3(0.0, 0.5, 0.0),
+                r: 0.5,
+            },
+            Shape::Box {
+                min: v3(-0.5, 0.0, -0.5),
+                max: v3(0.5, 1.0, 0.5),
+            },
+            Shape::Cylinder {
+                base: V3::ZERO,
+                r: 0.5,
+                h: 1.0,
+            },
+            Shape::Cone {
+                base: V3::ZERO,
+                r: 0.5,
+                h: 1.0,
+            },
+            Shape::Torus {
+                c: v3(0.0, 0.5, 0.0),
+                big: 0.35,
+                small: 0.15,
+            },
+            Shape::Pyramid {
+                base: V3::ZERO,
+                a: 0.5,
+                h: 1.0,
+            },
         ];
         for s in shapes {
             let (r, inv) = ray(v3(0.0, 0.3, -5.0), v3(0.0, 0.0, 1.0));
-            let probe = if matches!(s, Shape::Torus { .. }) { v3(0.35, 0.5, -5.0) } else { r.o };
-            let (r, inv) = if probe == r.o { (r, inv) } else { ray(probe, v3(0.0, 0.0, 1.0)) };
-            let t = s.hit(&r, inv, 1e-4).unwrap_or_else(|| panic!("{s:?} missed"));
+            let probe = if matches!(s, Shape::Torus { .. }) {
+                v3(0.35, 0.5, -5.0)
+            } else {
+                r.o
+            };
+            let (r, inv) = if probe == r.o {
+                (r, inv)
+            } else {
+                ray(probe, v3(0.0, 0.0, 1.0))
+            };
+            let t = s
+                .hit(&r, inv, 1e-4)
+                .unwrap_or_else(|| panic!("{s:?} missed"));
             let p = r.at(t);
             let n = s.normal(p);
-            assert!(n.dot(r.d) < 0.0, "{s:?}: normal {n:?} does not face the ray");
+            assert!(
+                n.dot(r.d) < 0.0,
+                "{s:?}: normal {n:?} does not face the ray"
+            );
             // From just inside, the exit is found.
             let (ri, invi) = ray(p + r.d * 1e-3, r.d);
-            let t2 = s.hit(&ri, invi, 1e-4).unwrap_or_else(|| panic!("{s:?} no exit"));
+            let t2 = s
+                .hit(&ri, invi, 1e-4)
+                .unwrap_or_else(|| panic!("{s:?} no exit"));
             assert!(t2 > 0.0);
             // A ray that passes far away misses.
             let (rm, invm) = ray(v3(5.0, 5.0, -5.0), v3(0.0, 0.0, 1.0));

@@ -24,14 +24,28 @@ impl Cam {
     fn looking(pos: V3, fwd: V3, tan_half: f32, aspect: f32) -> Cam {
         let fwd = fwd.norm();
         let right = v3(0.0, 1.0, 0.0).cross(fwd).norm();
-        let right = if right.len() < 0.5 { v3(1.0, 0.0, 0.0) } else { right };
+        let right = if right.len() < 0.5 {
+            v3(1.0, 0.0, 0.0)
+        } else {
+            right
+        };
         let up = fwd.cross(right).norm();
-        Cam { pos, fwd, right, up, tan_half, aspect }
+        Cam {
+            pos,
+            fwd,
+            right,
+            up,
+            tan_half,
+            aspect,
+        }
     }
 
     /// Direction of the ray through normalised device coordinates (x right, y up, in -1..1).
     pub fn dir(&self, nx: f32, ny: f32) -> V3 {
-        (self.fwd + self.right * (nx * self.tan_half * self.aspect) + self.up * (ny * self.tan_half)).norm()
+        (self.fwd
+            + self.right * (nx * self.tan_half * self.aspect)
+            + self.up * (ny * self.tan_half))
+            .norm()
     }
 
     /// Projects a world point to normalised device coordinates; `None` behind the camera.
@@ -41,7 +55,10 @@ impl Cam {
         if z <= 1e-4 {
             return None;
         }
-        Some((d.dot(self.right) / (z * self.tan_half * self.aspect), d.dot(self.up) / (z * self.tan_half)))
+        Some((
+            d.dot(self.right) / (z * self.tan_half * self.aspect),
+            d.dot(self.up) / (z * self.tan_half),
+        ))
     }
 }
 
@@ -80,17 +97,17 @@ fn ground_for(setting: &[String]) -> Option<V3> {
         let last = s.rsplit(' ').next().unwrap_or(s);
         let c = match last {
             "beach" | "sand" | "desert" | "dune" => Rgb8::new(0xD8, 0xC3, 0x94),
-            "grass" | "park" | "meadow" | "field" | "garden" | "forest" | "woods" | "jungle" | "countryside" | "farm" => {
-                Rgb8::new(0x5E, 0x84, 0x3E)
-            }
+            "grass" | "park" | "meadow" | "field" | "garden" | "forest" | "woods" | "jungle"
+            | "countryside" | "farm" => Rgb8::new(0x5E, 0x84, 0x3E),
             "snow" | "tundra" => Rgb8::new(0xF2, 0xF4, 0xF7),
-            "kitchen" | "room" | "bedroom" | "office" | "library" | "cafe" | "restaurant" | "classroom" => {
-                Rgb8::new(0x9C, 0x74, 0x50)
-            }
+            "kitchen" | "room" | "bedroom" | "office" | "library" | "cafe" | "restaurant"
+            | "classroom" => Rgb8::new(0x9C, 0x74, 0x50),
             "ocean" | "sea" | "lake" | "river" | "water" | "underwater" | "harbor" | "harbour" => {
                 Rgb8::new(0x2E, 0x5E, 0x7E)
             }
-            "street" | "city" | "road" | "highway" | "alley" | "rooftop" | "cityscape" => Rgb8::new(0x5A, 0x5A, 0x5E),
+            "street" | "city" | "road" | "highway" | "alley" | "rooftop" | "cityscape" => {
+                Rgb8::new(0x5A, 0x5A, 0x5E)
+            }
             "space" | "void" | "darkness" | "night" => Rgb8::new(0x14, 0x14, 0x1A),
             _ => continue,
         };
@@ -109,7 +126,11 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
 
     // What to frame: everything, or the main subject for a close-up.
     let framed: Vec<&Object> = match cam_cue.shot {
-        Some(Shot::CloseUp) => objects.iter().filter(|o| o.entity == objects[0].entity).take(1).collect(),
+        Some(Shot::CloseUp) => objects
+            .iter()
+            .filter(|o| o.entity == objects[0].entity)
+            .take(1)
+            .collect(),
         _ => objects.iter().collect(),
     };
     let (mut lo, mut hi) = (v3(-0.5, 0.0, -0.5), v3(0.5, 1.0, 0.5));
@@ -147,7 +168,13 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
     let yaw: f32 = rng.range(-5.0, 5.0);
     let tan_half = (fov_deg.to_radians() * 0.5).tan();
     let corners: Vec<V3> = (0..8)
-        .map(|i| v3(if i & 1 == 0 { lo.x } else { hi.x }, if i & 2 == 0 { lo.y } else { hi.y }, if i & 4 == 0 { lo.z } else { hi.z }))
+        .map(|i| {
+            v3(
+                if i & 1 == 0 { lo.x } else { hi.x },
+                if i & 2 == 0 { lo.y } else { hi.y },
+                if i & 4 == 0 { lo.z } else { hi.z },
+            )
+        })
         .collect();
     let mut target = center;
     let mut pitch_r = pitch.to_radians();
@@ -155,7 +182,13 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
         // Look up at the upper part of the scene from near the ground.
         target.y = lo.y + (hi.y - lo.y) * 0.6;
     }
-    let fwd_of = |p: f32| v3(yaw.to_radians().sin() * p.cos(), p.sin(), yaw.to_radians().cos() * p.cos());
+    let fwd_of = |p: f32| {
+        v3(
+            yaw.to_radians().sin() * p.cos(),
+            p.sin(),
+            yaw.to_radians().cos() * p.cos(),
+        )
+    };
     let fit = |fwd: V3, target: V3| -> f32 {
         let (mut a, mut b) = (0.05f32, 2000.0f32);
         for _ in 0..40 {
@@ -195,7 +228,11 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
 
     // Lights, placed relative to the camera so "from the left" is the left of the frame.
     let back = v3(-cam.fwd.x, 0.0, -cam.fwd.z).norm();
-    let back = if back.len() < 0.5 { v3(0.0, 0.0, -1.0) } else { back };
+    let back = if back.len() < 0.5 {
+        v3(0.0, 0.0, -1.0)
+    } else {
+        back
+    };
     let right = cam.right;
     let toward = |az_deg: f32, el_deg: f32| {
         let (az, el) = (az_deg.to_radians(), el_deg.to_radians());
@@ -230,7 +267,12 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
         ground = v3(0.16, 0.15, 0.15);
         vignette = 0.45;
         if has(Lighting::Cinematic) {
-            fill = Some(Light { dir: toward(70.0, 20.0), color: v3(0.25, 0.38, 0.7) * 0.55, radius: 0.0, shadows: false });
+            fill = Some(Light {
+                dir: toward(70.0, 20.0),
+                color: v3(0.25, 0.38, 0.7) * 0.55,
+                radius: 0.0,
+                shadows: false,
+            });
         }
     }
     if has(Lighting::Studio) {
@@ -280,7 +322,22 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
         sky_zenith = c;
         ground = c * 0.9;
     }
-    let mut lights = vec![Light { dir: toward(az, el), color: key_col, radius, shadows: true }];
+    let mut lights = vec![Light {
+        dir: toward(az, el),
+        color: key_col,
+        radius,
+        shadows: true,
+    }];
     lights.extend(fill);
-    Stage { cam, lights, ambient, sky_horizon, sky_zenith, ground, seamless, vignette, exposure: 1.0 }
+    Stage {
+        cam,
+        lights,
+        ambient,
+        sky_horizon,
+        sky_zenith,
+        ground,
+        seamless,
+        vignette,
+        exposure: 1.0,
+    }
 }

@@ -42,7 +42,14 @@ impl World<'_> {
         let mut best_t = f32::INFINITY;
         let mut best: Option<(usize, usize)> = None;
         for (oi, o) in self.objects.iter().enumerate() {
-            let Some((t0, _)) = slab(r, iv, o.bounds.0 - V3::ONE * EPS, o.bounds.1 + V3::ONE * EPS) else { continue };
+            let Some((t0, _)) = slab(
+                r,
+                iv,
+                o.bounds.0 - V3::ONE * EPS,
+                o.bounds.1 + V3::ONE * EPS,
+            ) else {
+                continue;
+            };
             if t0 > best_t {
                 continue;
             }
@@ -55,15 +62,31 @@ impl World<'_> {
                 }
             }
         }
-        let ground_t = if r.d.y < -1e-6 { -r.o.y / r.d.y } else { f32::INFINITY };
+        let ground_t = if r.d.y < -1e-6 {
+            -r.o.y / r.d.y
+        } else {
+            f32::INFINITY
+        };
         if ground_t > EPS && ground_t < best_t {
             let p = r.at(ground_t);
-            return Some(Hit { t: ground_t, id: 0, p, n: v3(0.0, 1.0, 0.0), mat: Mat::ground(self.stage.ground) });
+            return Some(Hit {
+                t: ground_t,
+                id: 0,
+                p,
+                n: v3(0.0, 1.0, 0.0),
+                mat: Mat::ground(self.stage.ground),
+            });
         }
         let (oi, pi) = best?;
         let (s, mat) = self.objects[oi].parts[pi];
         let p = r.at(best_t);
-        Some(Hit { t: best_t, id: (oi + 1).min(u16::MAX as usize) as u16, p, n: s.normal(p), mat })
+        Some(Hit {
+            t: best_t,
+            id: (oi + 1).min(u16::MAX as usize) as u16,
+            p,
+            n: s.normal(p),
+            mat,
+        })
     }
 
     /// Light transmitted from `p` toward a direction: 1 lit, 0 blocked, glass lets part through.
@@ -72,7 +95,14 @@ impl World<'_> {
         let iv = inv(d);
         let mut t = 1.0;
         for o in self.objects {
-            if slab(&r, iv, o.bounds.0 - V3::ONE * EPS, o.bounds.1 + V3::ONE * EPS).is_none() {
+            if slab(
+                &r,
+                iv,
+                o.bounds.0 - V3::ONE * EPS,
+                o.bounds.1 + V3::ONE * EPS,
+            )
+            .is_none()
+            {
                 continue;
             }
             for (s, m) in &o.parts {
@@ -98,7 +128,11 @@ impl World<'_> {
         }
         // Stratified directions on the light's disc, rotated per pixel so the penumbra noise
         // does not form bands.
-        let a = if l.dir.y.abs() < 0.9 { v3(0.0, 1.0, 0.0) } else { v3(1.0, 0.0, 0.0) };
+        let a = if l.dir.y.abs() < 0.9 {
+            v3(0.0, 1.0, 0.0)
+        } else {
+            v3(1.0, 0.0, 0.0)
+        };
         let u = a.cross(l.dir).norm();
         let w = l.dir.cross(u);
         let rot = (mix(salt) >> 40) as f32 / (1u64 << 24) as f32 * std::f32::consts::TAU;
@@ -108,11 +142,17 @@ impl World<'_> {
             let th = k as f32 * golden + rot;
             (l.dir + u * (rr * th.cos()) + w * (rr * th.sin())).norm()
         };
-        let first: f32 = (0..4).map(|k| self.transmit(p, sample(k * 4, 16))).sum::<f32>() / 4.0;
+        let first: f32 = (0..4)
+            .map(|k| self.transmit(p, sample(k * 4, 16)))
+            .sum::<f32>()
+            / 4.0;
         if first == 0.0 || first == 1.0 {
             return first;
         }
-        let rest: f32 = (0..16).filter(|k| k % 4 != 0).map(|k| self.transmit(p, sample(k, 16))).sum::<f32>();
+        let rest: f32 = (0..16)
+            .filter(|k| k % 4 != 0)
+            .map(|k| self.transmit(p, sample(k, 16)))
+            .sum::<f32>();
         (first * 4.0 + rest) / 16.0
     }
 
@@ -131,7 +171,9 @@ impl World<'_> {
 
     /// Radiance along a ray.
     pub fn radiance(&self, r: &Ray, depth: u32, salt: u64) -> (V3, u16) {
-        let Some(h) = self.hit(r) else { return (self.env(r.d), 0) };
+        let Some(h) = self.hit(r) else {
+            return (self.env(r.d), 0);
+        };
         let s = self.stage;
         let mut n = h.n;
         let entering = n.dot(r.d) < 0.0;
@@ -141,11 +183,18 @@ impl World<'_> {
         let mut albedo = h.mat.albedo;
         match h.mat.pattern {
             Pattern::Wood => {
-                let g = ((h.p.x * 9.0 + (h.p.z * 3.0).sin() * 0.6 + (h.p.y * 2.0).sin() * 0.3).sin() * 0.5 + 0.5).powf(3.0);
+                let g = ((h.p.x * 9.0 + (h.p.z * 3.0).sin() * 0.6 + (h.p.y * 2.0).sin() * 0.3)
+                    .sin()
+                    * 0.5
+                    + 0.5)
+                    .powf(3.0);
                 albedo = albedo * (0.82 + 0.28 * g);
             }
             Pattern::Marble => {
-                let v = ((h.p.x * 4.0 + h.p.y * 6.0 + (h.p.z * 5.0 + h.p.x * 3.0).sin() * 1.5).sin()).abs().powf(0.25);
+                let v = ((h.p.x * 4.0 + h.p.y * 6.0 + (h.p.z * 5.0 + h.p.x * 3.0).sin() * 1.5)
+                    .sin())
+                .abs()
+                .powf(0.25);
                 albedo = albedo * (0.72 + 0.28 * v);
             }
             Pattern::None => {}
@@ -154,7 +203,11 @@ impl World<'_> {
         let p_out = h.p + n * EPS * 2.0;
         // Distant ground fades into the sky (faster on a seamless backdrop, hiding the horizon).
         let fog_len = if s.seamless { 18.0 } else { 80.0 };
-        let fog = if h.id == 0 { 1.0 - (-h.t / fog_len).exp() } else { 0.0 };
+        let fog = if h.id == 0 {
+            1.0 - (-h.t / fog_len).exp()
+        } else {
+            0.0
+        };
         if h.mat.surface == Surface::Glass {
             return (self.glass(r, &h, n, entering, depth, salt), h.id);
         }
@@ -169,7 +222,11 @@ impl World<'_> {
                 continue;
             }
             let hv = (l.dir + view).norm();
-            let spec = if h.mat.spec > 0.0 { h.mat.spec * n.dot(hv).max(0.0).powf(h.mat.shin) } else { 0.0 };
+            let spec = if h.mat.spec > 0.0 {
+                h.mat.spec * n.dot(hv).max(0.0).powf(h.mat.shin)
+            } else {
+                0.0
+            };
             let (kd, ks) = match h.mat.surface {
                 Surface::Metal => (albedo * 0.12, albedo * spec),
                 _ => (albedo, V3::ONE * spec),
@@ -177,13 +234,21 @@ impl World<'_> {
             c = c + (kd * ndl + ks).mul(l.color) * vis;
         }
         // Sky light from above, bounce light from the ground below.
-        let hemi = s.ground.mul(s.ambient * 1.5).lerp(s.ambient, 0.5 + 0.5 * n.y);
-        let occl = if h.id == 0 { 1.0 } else { 0.75 + 0.25 * (h.p.y * 4.0).min(1.0) };
+        let hemi = s
+            .ground
+            .mul(s.ambient * 1.5)
+            .lerp(s.ambient, 0.5 + 0.5 * n.y);
+        let occl = if h.id == 0 {
+            1.0
+        } else {
+            0.75 + 0.25 * (h.p.y * 4.0).min(1.0)
+        };
         c = c + albedo.mul(hemi) * occl;
         if h.mat.reflect > 0.0 {
             let rd = r.d.reflect(n);
             let refl = if self.finish && depth < 4 {
-                self.radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(31)).0
+                self.radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(31))
+                    .0
             } else {
                 self.env(rd)
             };
@@ -215,11 +280,16 @@ impl World<'_> {
             highlight = highlight + l.color * n.dot(hv).max(0.0).powf(h.mat.shin) * 1.5;
         }
         if self.finish && depth < 5 {
-            let refl = self.radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(17)).0;
+            let refl = self
+                .radiance(&Ray { o: p_out, d: rd }, depth + 1, salt.wrapping_mul(17))
+                .0;
             let eta = if entering { 1.0 / 1.5 } else { 1.5 };
             let refr = refract(r.d, n, eta);
             let through = match refr {
-                Some(d) => self.radiance(&Ray { o: p_in, d }, depth + 1, salt.wrapping_mul(13)).0,
+                Some(d) => {
+                    self.radiance(&Ray { o: p_in, d }, depth + 1, salt.wrapping_mul(13))
+                        .0
+                }
                 None => refl,
             };
             let t = if entering { tint } else { V3::ONE };
@@ -239,9 +309,16 @@ impl World<'_> {
     /// Where a straight ray leaves the glass part it entered (for the draft's see-through).
     fn exit_point(&self, r: &Ray, h: &Hit) -> V3 {
         let o = &self.objects[(h.id as usize).saturating_sub(1)];
-        let inside = Ray { o: h.p + r.d * EPS * 2.0, d: r.d };
+        let inside = Ray {
+            o: h.p + r.d * EPS * 2.0,
+            d: r.d,
+        };
         let iv = inv(r.d);
-        let t = o.parts.iter().filter_map(|(s, _)| s.hit(&inside, iv, EPS)).fold(0.0f32, f32::max);
+        let t = o
+            .parts
+            .iter()
+            .filter_map(|(s, _)| s.hit(&inside, iv, EPS))
+            .fold(0.0f32, f32::max);
         inside.at(t + EPS * 2.0)
     }
 }

@@ -37,14 +37,26 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     // Validate everything before any work, and report every problem at once.
     let scene = darkroom_prompt::parse(&a.prompt).map_err(|e| e.to_string());
     let size = a.size.parse::<SizeSpec>().map_err(|e| e.to_string());
-    let aspect = a.aspect.as_deref().map(str::parse::<Aspect>).transpose().map_err(|e| e.to_string());
+    let aspect = a
+        .aspect
+        .as_deref()
+        .map(str::parse::<Aspect>)
+        .transpose()
+        .map_err(|e| e.to_string());
     let quality = a.quality.parse::<Quality>().map_err(|e| e.to_string());
-    let mut problems: Vec<String> = [&scene.as_ref().err(), &size.as_ref().err(), &aspect.as_ref().err(), &quality.as_ref().err()]
-        .iter()
-        .filter_map(|e| e.map(|s| s.to_string()))
-        .collect();
+    let mut problems: Vec<String> = [
+        &scene.as_ref().err(),
+        &size.as_ref().err(),
+        &aspect.as_ref().err(),
+        &quality.as_ref().err(),
+    ]
+    .iter()
+    .filter_map(|e| e.map(|s| s.to_string()))
+    .collect();
     let dims = match (&size, &aspect) {
-        (Ok(s), Ok(asp)) => resolve_dims(*s, *asp).map_err(|e| problems.push(e.to_string())).ok(),
+        (Ok(s), Ok(asp)) => resolve_dims(*s, *asp)
+            .map_err(|e| problems.push(e.to_string()))
+            .ok(),
         _ => None,
     };
     if !problems.is_empty() {
@@ -54,10 +66,19 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         return Err(Fail::Input("invalid arguments".into()));
     };
     // Open the output first: a path we cannot write should fail before the render, not after.
-    let mut file = File::create(&a.output)
-        .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}; give a path in an existing, writable folder", a.output.display())))?;
+    let mut file = File::create(&a.output).map_err(|e| {
+        Fail::Input(format!(
+            "cannot write `{}`: {e}; give a path in an existing, writable folder",
+            a.output.display()
+        ))
+    })?;
     let start = Instant::now();
-    let opts = darkroom_sketch::Options { width, height, seed: a.seed, quality };
+    let opts = darkroom_sketch::Options {
+        width,
+        height,
+        seed: a.seed,
+        quality,
+    };
     let img = darkroom_sketch::render(&scene, &opts).map_err(Fail::input)?;
     let size_s = format!("{width}x{height}");
     let seed_s = a.seed.to_string();
@@ -69,7 +90,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         ("size", size_s.as_str()),
         ("quality", q.as_str()),
     ];
-    let bytes = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta).map_err(|e| Fail::Internal(e.into()))?;
+    let bytes = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta)
+        .map_err(|e| Fail::Internal(e.into()))?;
     file.write_all(&bytes)
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", a.output.display())))?;
     eprintln!(

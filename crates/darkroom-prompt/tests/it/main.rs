@@ -1,1 +1,8 @@
-//! Integration tests for darkroom-prompt.
+//! Integration tests for darkroom-prompt, one module per topic.
+
+// The compact scene summary the table is written in.
+mod summary;
+// The 150+ prompt expectation table.
+mod table;
+// The JSON contract, the checklist, errors and robustness.
+mod contract;
