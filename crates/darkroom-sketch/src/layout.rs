@@ -289,6 +289,15 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
                     Predicate::NextTo => near.push((a, b)),
                     Predicate::InFrontOf => depth.push((a, b, -1.0)),
                     Predicate::Behind => depth.push((a, b, 1.0)),
+                    Predicate::Between if r.object2 == Some(r.object) => {
+                        // Between two copies of one entity: the first copy on one side, the
+                        // others on the other.
+                        if o == copies[r.object][0] {
+                            before.push((b, a));
+                        } else {
+                            before.push((a, b));
+                        }
+                    }
                     Predicate::Between => {
                         before.push((b, a));
                         if let Some(o2) = r.object2 {

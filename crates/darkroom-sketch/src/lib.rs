@@ -30,7 +30,6 @@ use darkroom_core::{Quality, MAX_SIDE};
 use darkroom_prompt::Scene;
 use rayon::prelude::*;
 
-use crate::math::mix;
 use crate::shapes::Ray;
 use crate::trace::World;
 
@@ -73,6 +72,9 @@ pub struct Image {
     pub ids: Vec<u16>,
     /// What each id is: `(entity index, copy)`.
     pub objects: Vec<(usize, u32)>,
+    /// The image row (in pixels from the top, possibly outside the image) where the ground's
+    /// horizon projects; `None` when the camera looks straight down. Renderer truth, for tests.
+    pub horizon: Option<f32>,
 }
 
 /// A render request that cannot be honoured.
@@ -128,7 +130,9 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
         .enumerate()
         .for_each(|(y, (row, idrow))| {
             for x in 0..wu {
-                let salt = mix(opts.seed ^ ((y as u64) << 32 | x as u64));
+                // The salt is the pixel position itself: the shadow sampler derives its
+                // rotation from it, and the render stays a pure function of its inputs.
+                let salt = (y as u64) << 32 | x as u64;
                 let (c, id) = sample(x as f32 + 0.5, y as f32 + 0.5, salt);
                 row[x] = c;
                 idrow[x] = id;
@@ -172,8 +176,7 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
                     (0.9375, 0.3125),
                 ];
                 for (k, (ox, oy)) in OFF.iter().enumerate() {
-                    let salt =
-                        mix(opts.seed ^ ((y as u64) << 32 | x as u64) ^ ((k as u64 + 1) << 56));
+                    let salt = (y as u64) << 32 | x as u64 | ((k as u64 + 1) << 56);
                     let (c, _) = sample(x as f32 + ox, y as f32 + oy, salt);
                     acc = [acc[0] + c[0], acc[1] + c[1], acc[2] + c[2]];
                 }
@@ -197,9 +200,19 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
         rgb,
         ids,
         objects: objects.iter().map(|o| (o.entity, o.copy)).collect(),
+        horizon: horizon_row(&stage.cam, h),
     };
     overlay::draw(&mut img, &objects, &stage);
     Ok(img)
+}
+
+fn horizon_row(cam: &stage::Cam, h: u32) -> Option<f32> {
+    // Rays with zero vertical component: fwd.y + up.y * ny * tan = 0.
+    if cam.up.y.abs() < 1e-3 {
+        return None;
+    }
+    let ny = -cam.fwd.y / (cam.up.y * cam.tan_half);
+    Some((1.0 - ny) * 0.5 * h as f32)
 }
 
 /// Filmic tone curve (Narkowicz's ACES fit) from linear radiance to display-linear 0..1.

@@ -58,9 +58,6 @@ impl V3 {
     pub fn reflect(self, n: V3) -> V3 {
         self - n * (2.0 * self.dot(n))
     }
-    pub fn luma(self) -> f32 {
-        0.2126 * self.x + 0.7152 * self.y + 0.0722 * self.z
-    }
 }
 
 impl Add for V3 {

@@ -8,7 +8,7 @@
 
 use crate::layout::Object;
 use crate::material::{Mat, Pattern, Surface};
-use crate::math::{mix, v3, V3};
+use crate::math::{v3, V3};
 use crate::shapes::{slab, Ray};
 use crate::stage::{Light, Stage};
 
@@ -135,24 +135,25 @@ impl World<'_> {
         };
         let u = a.cross(l.dir).norm();
         let w = l.dir.cross(u);
-        let rot = (mix(salt) >> 40) as f32 / (1u64 << 24) as f32 * std::f32::consts::TAU;
+        // Interleaved gradient noise (Jimenez 2014) of the pixel position rotates the pattern:
+        // neighbouring pixels get well-spread rotations, so 16 rays read as a smooth penumbra
+        // rather than salt-and-pepper noise. `salt` carries the pixel and the AA sample index.
+        let (px, py, k) = ((salt & 0xFFFF_FFFF) as f32, ((salt >> 32) & 0xFF_FFFF) as f32, (salt >> 56) as f32);
+        let (px, py) = (px + 5.588 * k, py + 5.588 * k);
+        let ign = (52.982_918 * (0.067_110_56 * px + 0.005_837_15 * py).fract()).fract();
+        let rot = ign * std::f32::consts::TAU;
         let sample = |k: u32, n: u32| {
             let golden = 2.399_963_f32;
             let rr = ((k as f32 + 0.5) / n as f32).sqrt() * l.radius;
             let th = k as f32 * golden + rot;
             (l.dir + u * (rr * th.cos()) + w * (rr * th.sin())).norm()
         };
-        let first: f32 = (0..4)
-            .map(|k| self.transmit(p, sample(k * 4, 16)))
-            .sum::<f32>()
-            / 4.0;
+        // Four probes first; only a penumbra (where they disagree) pays for 16 rays.
+        let first: f32 = (0..4).map(|k| self.transmit(p, sample(k * 4, 16))).sum::<f32>() / 4.0;
         if first == 0.0 || first == 1.0 {
             return first;
         }
-        let rest: f32 = (0..16)
-            .filter(|k| k % 4 != 0)
-            .map(|k| self.transmit(p, sample(k, 16)))
-            .sum::<f32>();
+        let rest: f32 = (0..16).filter(|k| k % 4 != 0).map(|k| self.transmit(p, sample(k, 16))).sum::<f32>();
         (first * 4.0 + rest) / 16.0
     }
 
@@ -160,7 +161,11 @@ impl World<'_> {
     pub fn env(&self, d: V3) -> V3 {
         let s = self.stage;
         if s.seamless {
-            return s.sky_horizon;
+            // A sweep backdrop is lit from the front and falls off upward; the gradient gives
+            // metal and glass something to reflect.
+            // Behind the camera the studio is dark, which is what chrome shows in a real one.
+            let toward_camera = (-d.dot(s.cam.fwd)).max(0.0);
+            return s.sky_horizon * (1.0 - 0.45 * d.y.clamp(0.0, 1.0).powf(0.7)) * (1.0 - 0.8 * toward_camera.powf(1.5));
         }
         if d.y < 0.0 {
             return s.ground * 0.8;
@@ -217,7 +222,7 @@ impl World<'_> {
             if ndl <= 0.0 {
                 continue;
             }
-            let vis = self.shadow(p_out, l, salt ^ 0x51);
+            let vis = self.shadow(p_out, l, salt);
             if vis <= 0.0 {
                 continue;
             }
@@ -243,7 +248,9 @@ impl World<'_> {
         } else {
             0.75 + 0.25 * (h.p.y * 4.0).min(1.0)
         };
-        c = c + albedo.mul(hemi) * occl;
+        // Metals have (almost) no diffuse term: their colour is what they reflect.
+        let diffuse_share = if h.mat.surface == Surface::Metal { 0.12 } else { 1.0 };
+        c = c + albedo.mul(hemi) * (occl * diffuse_share);
         if h.mat.reflect > 0.0 {
             let rd = r.d.reflect(n);
             let refl = if self.finish && depth < 4 {
