@@ -1,5 +1,8 @@
 //! Parse throughput: prompts per second over a mix of short and long prompts (target ≥ 50,000/s).
 
+// criterion's macros generate undocumented items.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const PROMPTS: &[&str] = &[

@@ -84,7 +84,6 @@ pub struct Stage {
     /// A seamless backdrop: the background is a flat colour, no horizon.
     pub seamless: bool,
     pub vignette: f32,
-    pub exposure: f32,
 }
 
 fn lin(c: Rgb8) -> V3 {
@@ -338,6 +337,5 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
         ground,
         seamless,
         vignette,
-        exposure: 1.0,
     }
 }

@@ -138,7 +138,11 @@ impl World<'_> {
         // Interleaved gradient noise (Jimenez 2014) of the pixel position rotates the pattern:
         // neighbouring pixels get well-spread rotations, so 16 rays read as a smooth penumbra
         // rather than salt-and-pepper noise. `salt` carries the pixel and the AA sample index.
-        let (px, py, k) = ((salt & 0xFFFF_FFFF) as f32, ((salt >> 32) & 0xFF_FFFF) as f32, (salt >> 56) as f32);
+        let (px, py, k) = (
+            (salt & 0xFFFF_FFFF) as f32,
+            ((salt >> 32) & 0xFF_FFFF) as f32,
+            (salt >> 56) as f32,
+        );
         let (px, py) = (px + 5.588 * k, py + 5.588 * k);
         let ign = (52.982_918 * (0.067_110_56 * px + 0.005_837_15 * py).fract()).fract();
         let rot = ign * std::f32::consts::TAU;
@@ -149,11 +153,17 @@ impl World<'_> {
             (l.dir + u * (rr * th.cos()) + w * (rr * th.sin())).norm()
         };
         // Four probes first; only a penumbra (where they disagree) pays for 16 rays.
-        let first: f32 = (0..4).map(|k| self.transmit(p, sample(k * 4, 16))).sum::<f32>() / 4.0;
+        let first: f32 = (0..4)
+            .map(|k| self.transmit(p, sample(k * 4, 16)))
+            .sum::<f32>()
+            / 4.0;
         if first == 0.0 || first == 1.0 {
             return first;
         }
-        let rest: f32 = (0..16).filter(|k| k % 4 != 0).map(|k| self.transmit(p, sample(k, 16))).sum::<f32>();
+        let rest: f32 = (0..16)
+            .filter(|k| k % 4 != 0)
+            .map(|k| self.transmit(p, sample(k, 16)))
+            .sum::<f32>();
         (first * 4.0 + rest) / 16.0
     }
 
@@ -165,7 +175,9 @@ impl World<'_> {
             // metal and glass something to reflect.
             // Behind the camera the studio is dark, which is what chrome shows in a real one.
             let toward_camera = (-d.dot(s.cam.fwd)).max(0.0);
-            return s.sky_horizon * (1.0 - 0.45 * d.y.clamp(0.0, 1.0).powf(0.7)) * (1.0 - 0.8 * toward_camera.powf(1.5));
+            return s.sky_horizon
+                * (1.0 - 0.45 * d.y.clamp(0.0, 1.0).powf(0.7))
+                * (1.0 - 0.8 * toward_camera.powf(1.5));
         }
         if d.y < 0.0 {
             return s.ground * 0.8;
@@ -249,7 +261,11 @@ impl World<'_> {
             0.75 + 0.25 * (h.p.y * 4.0).min(1.0)
         };
         // Metals have (almost) no diffuse term: their colour is what they reflect.
-        let diffuse_share = if h.mat.surface == Surface::Metal { 0.12 } else { 1.0 };
+        let diffuse_share = if h.mat.surface == Surface::Metal {
+            0.12
+        } else {
+            1.0
+        };
         c = c + albedo.mul(hemi) * (occl * diffuse_share);
         if h.mat.reflect > 0.0 {
             let rd = r.d.reflect(n);

@@ -14,7 +14,10 @@ fn camera_angle_moves_the_horizon() {
     // Image rows grow downward: looking up puts the horizon low, looking down puts it high.
     assert!(below > level + 20.0, "below {below} level {level}");
     assert!(above < level - 40.0, "above {above} level {level}");
-    assert!((level - 80.0).abs() < 12.0, "eye level keeps the horizon near the middle: {level}");
+    assert!(
+        (level - 80.0).abs() < 12.0,
+        "eye level keeps the horizon near the middle: {level}"
+    );
     // Looking straight down, the horizon is far above the frame.
     assert!(h("a tall tower, top-down").is_none_or(|r| r < -1000.0));
 }
@@ -42,7 +45,9 @@ fn light_direction_follows_the_prompt() {
                 if img.ids[i] == 0 {
                     continue;
                 }
-                let v = f64::from(img.rgb[i * 3]) + f64::from(img.rgb[i * 3 + 1]) + f64::from(img.rgb[i * 3 + 2]);
+                let v = f64::from(img.rgb[i * 3])
+                    + f64::from(img.rgb[i * 3 + 1])
+                    + f64::from(img.rgb[i * 3 + 2]);
                 if (x as f32) < s.cx {
                     l += v;
                     nl += 1.0;
@@ -82,10 +87,19 @@ fn materials_look_different() {
     let (glass, _) = look("a red glass sphere on a checkered floor");
     let (chrome, chrome_sd) = look("a chrome sphere on a checkered floor");
     let dist = |a: [f32; 3], b: [f32; 3]| (0..3).map(|k| (a[k] - b[k]).abs()).sum::<f32>();
-    assert!(dist(matte, glossy) > 4.0, "matte {matte:?} glossy {glossy:?}");
+    assert!(
+        dist(matte, glossy) > 4.0,
+        "matte {matte:?} glossy {glossy:?}"
+    );
     assert!(dist(matte, glass) > 30.0, "matte {matte:?} glass {glass:?}");
-    assert!(dist(glass, chrome) > 30.0, "glass {glass:?} chrome {chrome:?}");
-    assert!(chrome_sd > 10.0, "chrome reflects a varied world: sd {chrome_sd}");
+    assert!(
+        dist(glass, chrome) > 30.0,
+        "glass {glass:?} chrome {chrome:?}"
+    );
+    assert!(
+        chrome_sd > 10.0,
+        "chrome reflects a varied world: sd {chrome_sd}"
+    );
 }
 
 #[test]
@@ -98,14 +112,26 @@ fn sizes_and_aspects_are_exact() {
     let scene = darkroom_prompt::parse("a cube").unwrap();
     for (w, h) in [(0, 10), (10, 0), (8193, 10)] {
         let e = render(&scene, &Options::new(w, h, 0)).unwrap_err();
-        assert_eq!(e, RenderError::Size { width: w, height: h });
+        assert_eq!(
+            e,
+            RenderError::Size {
+                width: w,
+                height: h
+            }
+        );
         assert!(e.to_string().contains("1..=8192"));
     }
 }
 
 #[test]
 fn size_words_change_relative_size() {
-    let (_, img) = draw("a tiny red cube next to a huge blue cube", 200, 120, 0, Quality::Draft);
+    let (_, img) = draw(
+        "a tiny red cube next to a huge blue cube",
+        200,
+        120,
+        0,
+        Quality::Draft,
+    );
     assert!(stats(&img, 1).n > stats(&img, 0).n * 4);
 }
 
@@ -118,7 +144,10 @@ fn unknown_nouns_get_labelled_stand_ins_and_signs_show_their_text() {
     let (_, blank) = draw("a sign", 240, 240, 0, Quality::Draft);
     assert_ne!(sign.rgb, blank.rgb, "the sign's text is drawn");
     let dark_on_light = |img: &darkroom_sketch::Image| {
-        img.rgb.chunks_exact(3).filter(|p| p[0] < 60 && p[1] < 60 && p[2] < 60).count()
+        img.rgb
+            .chunks_exact(3)
+            .filter(|p| p[0] < 60 && p[1] < 60 && p[2] < 60)
+            .count()
     };
     assert!(dark_on_light(&plain) > 20, "the stand-in carries a label");
 }

@@ -3,9 +3,24 @@
 use darkroom_core::Quality;
 use darkroom_sketch::{render, Image, Options};
 
-pub fn draw(prompt: &str, w: u32, h: u32, seed: u64, q: Quality) -> (darkroom_prompt::Scene, Image) {
+pub fn draw(
+    prompt: &str,
+    w: u32,
+    h: u32,
+    seed: u64,
+    q: Quality,
+) -> (darkroom_prompt::Scene, Image) {
     let scene = darkroom_prompt::parse(prompt).unwrap();
-    let img = render(&scene, &Options { width: w, height: h, seed, quality: q }).unwrap();
+    let img = render(
+        &scene,
+        &Options {
+            width: w,
+            height: h,
+            seed,
+            quality: q,
+        },
+    )
+    .unwrap();
     (scene, img)
 }
 
@@ -22,7 +37,15 @@ pub struct Stats {
 }
 
 pub fn stats(img: &Image, entity: usize) -> Stats {
-    let mut s = Stats { n: 0, cx: 0.0, cy: 0.0, x0: u32::MAX, x1: 0, y0: u32::MAX, y1: 0 };
+    let mut s = Stats {
+        n: 0,
+        cx: 0.0,
+        cy: 0.0,
+        x0: u32::MAX,
+        x1: 0,
+        y0: u32::MAX,
+        y1: 0,
+    };
     let (mut sx, mut sy) = (0f64, 0f64);
     for y in 0..img.height {
         for x in 0..img.width {
@@ -52,8 +75,8 @@ pub fn mean_rgb(img: &Image, entity: usize) -> [f32; 3] {
     let mut n = 0f64;
     for (i, &id) in img.ids.iter().enumerate() {
         if id != 0 && img.objects[id as usize - 1].0 == entity {
-            for k in 0..3 {
-                acc[k] += f64::from(img.rgb[i * 3 + k]);
+            for (a, &c) in acc.iter_mut().zip(&img.rgb[i * 3..i * 3 + 3]) {
+                *a += f64::from(c);
             }
             n += 1.0;
         }
