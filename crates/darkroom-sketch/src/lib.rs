@@ -157,7 +157,7 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
                     let j = yy as usize * wu + xx as usize;
                     let c = src[j];
                     let l = c[0] * 0.3 + c[1] * 0.59 + c[2] * 0.11;
-                    if ids[j] != ids[i] || (l - l0).abs() > 0.08 {
+                    if ids[j] != ids[i] || (l - l0).abs() > 0.14 {
                         edge = true;
                         break;
                     }
