@@ -1,10 +1,22 @@
-//! Colour for darkroom: 8-bit sRGB values, the CSS named colours and hex notation.
+//! Colour science for darkroom: sRGB values, CIELAB and Oklab, CIEDE2000, CSS colour syntax,
+//! dominant palettes, brand compliance, drift, grading and `.cube` LUTs. Pure: no IO.
 //!
-//! Pure and allocation-light. The prompt parser looks colour words up here
-//! ([`named`]), the renderer turns them into linear light ([`Rgb8::to_linear`]), and later the
-//! brand judges measure distances in CIELAB built on the same conversions.
+//! The prompt parser looks colour words up here ([`named`]), the renderer turns them into
+//! linear light ([`Rgb8::to_linear`]), the brand judge and `darkroom audit images` measure
+//! ([`brand::BrandTable`]), and `darkroom grade` builds its LUT ([`grade::grade_lut`]).
 
+pub mod brand;
+pub mod css;
+pub mod cube;
+pub mod delta;
+pub mod grade;
 pub mod named;
+pub mod palette;
+pub mod space;
+
+pub use css::{parse_color, CssColorError};
+pub use delta::{de2000, de76, de_ok};
+pub use space::{Lab, Oklab};
 
 use serde::{Deserialize, Serialize};
 
