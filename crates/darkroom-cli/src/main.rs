@@ -28,6 +28,20 @@ enum Command {
     Parse(cmd::parse::Args),
     /// Render a prompt with the built-in offline renderer.
     Sketch(cmd::sketch::Args),
+    /// Colour tools: differences and palettes.
+    #[command(subcommand)]
+    Color(cmd::color::Cmd),
+    /// Audits: brand compliance and quality of image folders.
+    #[command(subcommand)]
+    Audit(cmd::audit::Cmd),
+    /// Grade an image toward a brand palette, or apply a `.cube` LUT.
+    Grade(cmd::finishing::GradeArgs),
+    /// Upscale an image with Lanczos3.
+    Upscale(cmd::finishing::UpscaleArgs),
+    /// Extend (out-paint) an image to an aspect ratio.
+    Extend(cmd::finishing::ExtendArgs),
+    /// Repaint the masked part of an image.
+    Inpaint(cmd::finishing::InpaintArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +57,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Sketch(a) => cmd::sketch::run(a),
+        Command::Color(c) => cmd::color::run(c),
+        Command::Audit(c) => cmd::audit::run(c),
+        Command::Grade(a) => cmd::finishing::grade(a),
+        Command::Upscale(a) => cmd::finishing::upscale(a),
+        Command::Extend(a) => cmd::finishing::extend(a),
+        Command::Inpaint(a) => cmd::finishing::inpaint(a),
     };
     match result {
         Ok(code) => code,

@@ -212,7 +212,8 @@ impl Cube {
         let mut cube = Cube::default();
         let (mut n1, mut n3) = (0usize, 0usize);
         let (mut dmin, mut dmax) = ([0f32; 3], [1f32; 3]);
-        let (mut r1, mut r3): (Option<(f32, f32)>, Option<(f32, f32)>) = (None, None);
+        let mut r1: Option<(f32, f32)> = None;
+        let mut r3: Option<(f32, f32)> = None;
         let mut data: Vec<([f32; 3], usize)> = Vec::new();
         let floats = |line: usize, parts: &[&str], n: usize| -> Result<Vec<f32>, CubeError> {
             if parts.len() != n {

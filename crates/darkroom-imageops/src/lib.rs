@@ -1,9 +1,16 @@
-//! Pure pixel operations: encoding and decoding images.
+//! Pure pixel operations: decoding with limits, PNG writing with metadata, Lanczos3 resizing,
+//! sharpness and clipping, perceptual hashes, and local out-painting (extend) and in-painting.
 //!
-//! This crate owns the image codecs so that no other crate depends on them. Today it writes PNG
-//! with `tEXt`/`iTXt` metadata (generation parameters travel inside the file) and reads PNG back
-//! with a pixel-count limit, naming the file in every error.
+//! This crate owns the image codecs (`png`, `image`) and the resizer (`fast_image_resize`) so
+//! that no other crate depends on them. Nothing here does IO beyond the `read_*`/`write_*`
+//! helpers, and nothing panics on any input: errors name the file.
 
+pub mod decode;
+pub mod fill;
+pub mod metrics;
+pub mod phash;
 pub mod png_io;
+pub mod resize;
 
+pub use decode::{decode, read_image, DecodeError, Limits};
 pub use png_io::{decode_png, encode_png, read_png, write_png, PngError, RgbImage};

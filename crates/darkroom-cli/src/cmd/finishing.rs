@@ -1,0 +1,300 @@
+//! Finishing operations on single files: `grade`, `upscale`, `extend`, `inpaint`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use darkroom_color::cube::{Cube, Interp};
+use darkroom_core::Aspect;
+use darkroom_imageops::RgbImage;
+
+use crate::fail::Fail;
+
+use super::io::{check_png_out, read_brand, read_image, write_png};
+
+/// `darkroom grade`.
+#[derive(clap::Args)]
+pub struct GradeArgs {
+    /// The image to grade.
+    image: PathBuf,
+    /// Grade toward this brand palette (a brand TOML file).
+    #[arg(long, conflicts_with = "lut")]
+    brand: Option<PathBuf>,
+    /// Apply this `.cube` LUT instead.
+    #[arg(long)]
+    lut: Option<PathBuf>,
+    /// How far to move dominant colours toward the brand, 0..1.
+    #[arg(long, default_value_t = 0.6)]
+    strength: f64,
+    /// Interpolation inside the 3D LUT: tetrahedral or trilinear.
+    #[arg(long, default_value = "tetrahedral")]
+    interp: String,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Also write the brand grade as a `.cube` LUT.
+    #[arg(long)]
+    export_lut: Option<PathBuf>,
+}
+
+/// Runs `grade`.
+pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
+    let interp = match a.interp.as_str() {
+        "tetrahedral" => Interp::Tetrahedral,
+        "trilinear" => Interp::Trilinear,
+        other => {
+            return Err(Fail::Input(format!(
+                "invalid --interp `{other}`; accepted: tetrahedral, trilinear"
+            )))
+        }
+    };
+    if !(0.0..=1.0).contains(&a.strength) {
+        return Err(Fail::Input(format!(
+            "invalid --strength {}; accepted: 0..1",
+            a.strength
+        )));
+    }
+    check_png_out(&a.output)?;
+    let mut img = read_image(&a.image)?;
+    let (cube, what) = match (&a.brand, &a.lut) {
+        (Some(b), None) => {
+            let brand = read_brand(b)?;
+            let dominant = darkroom_color::palette::palette(
+                &img.rgb,
+                img.width as usize,
+                img.height as usize,
+                6,
+            );
+            let lut = darkroom_color::grade::grade_lut(&dominant, &brand, a.strength, 33);
+            let title = format!(
+                "darkroom grade toward {} (strength {})",
+                b.display(),
+                a.strength
+            );
+            (
+                Cube {
+                    title: Some(title),
+                    lut1d: None,
+                    lut3d: Some(lut),
+                },
+                format!("brand {}", b.display()),
+            )
+        }
+        (None, Some(l)) => {
+            if a.export_lut.is_some() {
+                return Err(Fail::Input(
+                    "--export-lut goes with --brand (a LUT given with --lut is already a file)"
+                        .into(),
+                ));
+            }
+            let text = std::fs::read_to_string(l)
+                .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", l.display())))?;
+            (
+                Cube::parse(&text, &l.display().to_string()).map_err(Fail::input)?,
+                format!("lut {}", l.display()),
+            )
+        }
+        _ => return Err(Fail::Input("give --brand FILE or --lut FILE.cube".into())),
+    };
+    if let Some(out) = &a.export_lut {
+        std::fs::write(out, cube.to_cube_string())
+            .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", out.display())))?;
+    }
+    cube.apply_rgb8(&mut img.rgb, interp);
+    write_png(
+        &a.output,
+        &img,
+        &[
+            ("Software", "darkroom grade"),
+            ("source", &a.image.display().to_string()),
+            ("grade", &what),
+        ],
+    )?;
+    eprintln!(
+        "wrote {} ({}x{}, graded with {what})",
+        a.output.display(),
+        img.width,
+        img.height
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `darkroom upscale`.
+#[derive(clap::Args)]
+pub struct UpscaleArgs {
+    /// The image.
+    image: PathBuf,
+    /// Target: a factor (2x, 1.5x), a long side (2K, 4K, 3000) or exact WxH.
+    #[arg(long)]
+    to: String,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+fn target_size(to: &str, w: u32, h: u32) -> Result<(u32, u32), Fail> {
+    let bad = |why: &str| {
+        Fail::Input(format!("invalid --to `{to}`: {why}; accepted: a factor like 2x, a long side like 4K or 3000, or WxH"))
+    };
+    let t = to.trim().to_ascii_lowercase();
+    let (nw, nh) = if let Some(f) = t.strip_suffix('x').filter(|f| !f.contains('x')) {
+        let f: f64 = f.parse().map_err(|_| bad("not a number before `x`"))?;
+        if !(f > 0.0 && f <= 16.0) {
+            return Err(bad("the factor must be in (0, 16]"));
+        }
+        (
+            (f64::from(w) * f).round() as u32,
+            (f64::from(h) * f).round() as u32,
+        )
+    } else {
+        let s: darkroom_core::SizeSpec = t
+            .parse()
+            .map_err(|e: darkroom_core::ValueError| Fail::Input(e.to_string()))?;
+        let aspect = Aspect {
+            w: f64::from(w),
+            h: f64::from(h),
+        };
+        darkroom_core::resolve_dims(
+            s,
+            match s {
+                darkroom_core::SizeSpec::LongSide(_) => Some(aspect),
+                darkroom_core::SizeSpec::Exact { .. } => None,
+            },
+        )
+        .map_err(Fail::input)?
+    };
+    if nw == 0 || nh == 0 || nw > darkroom_core::MAX_SIDE || nh > darkroom_core::MAX_SIDE {
+        return Err(bad(&format!(
+            "the result {nw}x{nh} is outside 1..={} per side",
+            darkroom_core::MAX_SIDE
+        )));
+    }
+    Ok((nw, nh))
+}
+
+/// Runs `upscale`.
+pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
+    check_png_out(&a.output)?;
+    let img = read_image(&a.image)?;
+    let (w, h) = target_size(&a.to, img.width, img.height)?;
+    let out = darkroom_imageops::resize::lanczos3(&img, w, h);
+    write_png(
+        &a.output,
+        &out,
+        &[
+            ("Software", "darkroom upscale"),
+            ("source", &a.image.display().to_string()),
+            ("filter", "lanczos3"),
+        ],
+    )?;
+    eprintln!(
+        "wrote {} ({w}x{h}, Lanczos3 from {}x{})",
+        a.output.display(),
+        img.width,
+        img.height
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `darkroom extend`.
+#[derive(clap::Args)]
+pub struct ExtendArgs {
+    /// The image.
+    image: PathBuf,
+    /// Target aspect ratio W:H, e.g. 21:9 or 9:16.
+    #[arg(long)]
+    aspect: String,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Runs `extend`.
+pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
+    let aspect: Aspect = a.aspect.parse().map_err(Fail::input)?;
+    check_png_out(&a.output)?;
+    let img = read_image(&a.image)?;
+    let (nw, nh, _, _) =
+        darkroom_imageops::fill::extend_geometry(img.width, img.height, aspect.ratio());
+    if nw > darkroom_core::MAX_SIDE || nh > darkroom_core::MAX_SIDE {
+        return Err(Fail::Input(format!(
+            "extending {}x{} to {aspect} gives {nw}x{nh}, over {} px per side",
+            img.width,
+            img.height,
+            darkroom_core::MAX_SIDE
+        )));
+    }
+    let out = darkroom_imageops::fill::extend(&img, aspect.ratio());
+    write_png(
+        &a.output,
+        &out,
+        &[
+            ("Software", "darkroom extend"),
+            ("source", &a.image.display().to_string()),
+            ("aspect", &a.aspect),
+        ],
+    )?;
+    eprintln!(
+        "wrote {} ({}x{}, extended from {}x{})",
+        a.output.display(),
+        out.width,
+        out.height,
+        img.width,
+        img.height
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `darkroom inpaint`.
+#[derive(clap::Args)]
+pub struct InpaintArgs {
+    /// The image.
+    image: PathBuf,
+    /// Mask image of the same size: light pixels (luma ≥ 128) are repainted.
+    #[arg(long)]
+    mask: PathBuf,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+fn mask_of(m: &RgbImage, img: &RgbImage, path: &Path) -> Result<Vec<bool>, Fail> {
+    if (m.width, m.height) != (img.width, img.height) {
+        return Err(Fail::Input(format!(
+            "mask `{}` is {}x{} but the image is {}x{}; they must match",
+            path.display(),
+            m.width,
+            m.height,
+            img.width,
+            img.height
+        )));
+    }
+    Ok(m.rgb
+        .chunks_exact(3)
+        .map(|p| 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]) >= 128_000)
+        .collect())
+}
+
+/// Runs `inpaint`.
+pub fn inpaint(a: InpaintArgs) -> Result<ExitCode, Fail> {
+    check_png_out(&a.output)?;
+    let img = read_image(&a.image)?;
+    let m = read_image(&a.mask)?;
+    let mask = mask_of(&m, &img, &a.mask)?;
+    let holes = mask.iter().filter(|&&x| x).count();
+    let out = darkroom_imageops::fill::inpaint(&img, &mask);
+    write_png(
+        &a.output,
+        &out,
+        &[
+            ("Software", "darkroom inpaint"),
+            ("source", &a.image.display().to_string()),
+        ],
+    )?;
+    eprintln!(
+        "wrote {} ({}x{}, {holes} pixels repainted)",
+        a.output.display(),
+        out.width,
+        out.height
+    );
+    Ok(ExitCode::SUCCESS)
+}

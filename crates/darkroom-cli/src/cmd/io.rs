@@ -1,0 +1,97 @@
+//! Shared file handling for the image commands: reading images and brand files with errors
+//! that name the file, and writing PNGs with provenance metadata.
+
+use std::path::Path;
+
+use darkroom_color::brand::{Brand, BrandSpec};
+use darkroom_imageops::{Limits, RgbImage};
+
+use crate::fail::Fail;
+
+/// Reads an image (PNG, JPEG, WebP) within the default limits.
+pub fn read_image(path: &Path) -> Result<RgbImage, Fail> {
+    darkroom_imageops::read_image(path, Limits::default()).map_err(Fail::input)
+}
+
+/// Writes a PNG; only `.png` outputs are supported, checked before any work by [`check_png_out`].
+pub fn write_png(path: &Path, img: &RgbImage, meta: &[(&str, &str)]) -> Result<(), Fail> {
+    let bytes = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, meta)
+        .map_err(|e| Fail::Internal(e.into()))?;
+    std::fs::write(path, bytes)
+        .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
+}
+
+/// Fails early when an output path is not a `.png` in an existing folder.
+pub fn check_png_out(path: &Path) -> Result<(), Fail> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if ext.as_deref() != Some("png") {
+        return Err(Fail::Input(format!(
+            "output `{}` must end in .png (the only format written)",
+            path.display()
+        )));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Fail::Input(format!(
+            "cannot write `{}`: folder `{}` does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a brand file: the `[brand]` table of a campaign, or a file holding just its keys.
+/// TOML errors are reported as `file:line:col: message`.
+pub fn read_brand(path: &Path) -> Result<Brand, Fail> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fail::Input(format!("cannot read brand file `{name}`: {e}")))?;
+    let where_ = |e: &toml::de::Error| -> String {
+        match e.span() {
+            Some(sp) => {
+                let before = &text[..sp.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("{name}:{line}:{col}: {}", e.message())
+            }
+            None => format!("{name}: {}", e.message()),
+        }
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        brand: BrandSpec,
+    }
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Fail::Input(where_(&e)))?;
+    let spec: BrandSpec = if table.contains_key("brand") {
+        toml::from_str::<File>(&text)
+            .map_err(|e| Fail::Input(where_(&e)))?
+            .brand
+    } else {
+        toml::from_str(&text).map_err(|e| Fail::Input(where_(&e)))?
+    };
+    Brand::from_spec(&spec).map_err(|errs| Fail::Input(format!("{name}: {}", errs.join("; "))))
+}
+
+/// Fails early when a file cannot be created in its folder.
+pub fn check_writable(path: &Path) -> Result<(), Fail> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Fail::Input(format!(
+            "cannot write `{}`: folder `{}` does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
