@@ -223,3 +223,375 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(run(&["--help"], None).0, 0);
     assert_eq!(run(&["--version"], None).0, 0);
 }
+
+// ---- colour, audit and finishing commands -------------------------------------------------
+
+fn write_png(path: &Path, w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) {
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            rgb.extend_from_slice(&f(x, y));
+        }
+    }
+    darkroom_imageops::write_png(path, w, h, &rgb, &[]).unwrap();
+}
+
+const BRAND: &str = r##"[brand]
+palette = [
+  { name = "Brand Blue", hex = "#0047AB" },
+  { name = "Paper", hex = "#F4F1EA" },
+]
+tolerance = 6.0
+min_on_palette = 0.5
+"##;
+
+#[test]
+fn color_diff_and_palette() {
+    let (code, out) = run(
+        &["color", "diff", "#0047AB", "lab(50 2.6772 -79.7751)"],
+        None,
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+    let (code, out) = run(
+        &[
+            "color",
+            "diff",
+            "--json",
+            "lab(50 2.6772 -79.7751)",
+            "lab(50 0 -82.7485)",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(
+        out.split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["de2000"], 2.0425, "the first Sharma (2005) pair");
+    let d = scratch("palette");
+    let f = d.join("two.png");
+    write_png(&f, 64, 64, |x, _| {
+        if x < 48 {
+            [0, 71, 171]
+        } else {
+            [244, 241, 234]
+        }
+    });
+    let (code, out) = run(
+        &["color", "palette", f.to_str().unwrap(), "-k", "2"],
+        Some(&d),
+    );
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn audit_images_reports_compliance_duplicates_and_bad_files() {
+    let d = scratch("audit");
+    let imgs = d.join("imgs");
+    std::fs::create_dir_all(&imgs).unwrap();
+    let brand = d.join("brand.toml");
+    std::fs::write(&brand, BRAND).unwrap();
+    // On brand: blue field with a paper stripe; its near-duplicate (2 px shift, +2 levels);
+    // off brand: red and green.
+    let scene = |dx: u32, bump: u8| {
+        move |x: u32, y: u32| {
+            let stripe = (x + dx) % 64 < 16 || y < 10;
+            let c: [u8; 3] = if stripe {
+                [244, 241, 234]
+            } else {
+                [0, 71, 171]
+            };
+            c.map(|v| v.saturating_add(bump))
+        }
+    };
+    write_png(&imgs.join("a_on_brand.png"), 96, 64, scene(0, 0));
+    write_png(&imgs.join("b_duplicate.png"), 96, 64, scene(2, 2));
+    write_png(&imgs.join("c_off_brand.png"), 96, 64, |x, _| {
+        if x < 50 {
+            [220, 30, 30]
+        } else {
+            [30, 160, 40]
+        }
+    });
+    std::fs::write(imgs.join("d_corrupt.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(imgs.join("notes.txt"), "ignored").unwrap();
+    let csv = d.join("audit.csv");
+    let (code, out) = run(
+        &[
+            "audit",
+            "images",
+            imgs.to_str().unwrap(),
+            "--brand",
+            brand.to_str().unwrap(),
+            "--json",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 1, "a corrupt file makes the exit code 1: {out}");
+    let json = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let images = v["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3);
+    assert!(images[0]["on_palette"].as_f64().unwrap() > 0.99);
+    assert_eq!(images[0]["passes"], true);
+    assert!(images[2]["on_palette"].as_f64().unwrap() < 0.01);
+    assert_eq!(images[2]["passes"], false);
+    assert!(
+        images[2]["drift"].as_f64().unwrap() > 10.0,
+        "off-brand image drifted from the first"
+    );
+    assert_eq!(v["near_duplicates"][0]["a"], "a_on_brand.png");
+    assert_eq!(v["near_duplicates"][0]["b"], "b_duplicate.png");
+    assert_eq!(v["near_duplicates"].as_array().unwrap().len(), 1);
+    assert!(v["errors"][0].as_str().unwrap().contains("d_corrupt.png"));
+    assert!(out.contains("error: ") && out.contains("d_corrupt.png"));
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert!(csv.starts_with("file,width,height,on_palette,passes"));
+    assert_eq!(csv.lines().count(), 4);
+    // The human table.
+    let (code, out) = run(
+        &[
+            "audit",
+            "images",
+            imgs.to_str().unwrap(),
+            "--brand",
+            brand.to_str().unwrap(),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn grade_upscale_extend_inpaint() {
+    let d = scratch("finishing");
+    let src = d.join("src.png");
+    // A drifted blue and an off-white, with a gentle gradient.
+    write_png(&src, 80, 60, |x, y| {
+        if x < 50 {
+            [28, 95 + (y / 10) as u8, 196]
+        } else {
+            [232, 236, 240]
+        }
+    });
+    let brand = d.join("brand.toml");
+    std::fs::write(&brand, BRAND).unwrap();
+    let s = src.to_str().unwrap();
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+
+    let (code, out) = run(
+        &[
+            "grade",
+            s,
+            "--brand",
+            brand.to_str().unwrap(),
+            "--strength",
+            "1",
+            "-o",
+            &p("graded.png"),
+            "--export-lut",
+            &p("grade.cube"),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 0, "{out}");
+    let before = darkroom_imageops::read_png(&src, 1 << 20).unwrap();
+    let after = darkroom_imageops::read_png(&d.join("graded.png"), 1 << 20).unwrap();
+    let brand_v = darkroom_color::brand::Brand::from_spec(
+        &toml::from_str::<toml::Table>(BRAND).unwrap()["brand"]
+            .clone()
+            .try_into()
+            .unwrap(),
+    )
+    .unwrap();
+    let score = |img: &darkroom_imageops::RgbImage| -> f64 {
+        darkroom_color::palette::palette(&img.rgb, img.width as usize, img.height as usize, 3)
+            .iter()
+            .map(|s| s.share * darkroom_color::brand::nearest(&brand_v, s.lab).1)
+            .sum()
+    };
+    assert!(
+        score(&after) < score(&before) * 0.5,
+        "{} → {}",
+        score(&before),
+        score(&after)
+    );
+    let cube = std::fs::read_to_string(d.join("grade.cube")).unwrap();
+    assert!(cube.contains("LUT_3D_SIZE 33"));
+    // Applying the exported LUT gives the same image as the brand grade.
+    let (code, _) = run(
+        &["grade", s, "--lut", &p("grade.cube"), "-o", &p("relut.png")],
+        Some(&d),
+    );
+    assert_eq!(code, 0);
+    let relut = darkroom_imageops::read_png(&d.join("relut.png"), 1 << 20).unwrap();
+    let maxdiff = relut
+        .rgb
+        .iter()
+        .zip(&after.rgb)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap();
+    assert!(maxdiff <= 1, "exported LUT reproduces the grade: {maxdiff}");
+
+    let (code, out) = run(&["upscale", s, "--to", "2x", "-o", &p("up.png")], Some(&d));
+    assert_eq!(code, 0, "{out}");
+    let up = darkroom_imageops::read_png(&d.join("up.png"), 1 << 24).unwrap();
+    assert_eq!((up.width, up.height), (160, 120));
+    let (code, _) = run(
+        &["upscale", s, "--to", "1K", "-o", &p("up1k.png")],
+        Some(&d),
+    );
+    assert_eq!(code, 0);
+    let up = darkroom_imageops::read_png(&d.join("up1k.png"), 1 << 24).unwrap();
+    assert_eq!((up.width, up.height), (1024, 768));
+
+    let (code, out) = run(
+        &["extend", s, "--aspect", "21:9", "-o", &p("wide.png")],
+        Some(&d),
+    );
+    assert_eq!(code, 0, "{out}");
+    let wide = darkroom_imageops::read_png(&d.join("wide.png"), 1 << 24).unwrap();
+    assert_eq!(wide.height, 60);
+    assert!((f64::from(wide.width) - 60.0 * 21.0 / 9.0).abs() <= 1.0);
+    let ox = ((wide.width - 80) / 2) as usize;
+    for y in 0..60usize {
+        assert_eq!(
+            &wide.rgb[(y * wide.width as usize + ox) * 3..][..80 * 3],
+            &before.rgb[y * 80 * 3..][..80 * 3]
+        );
+    }
+
+    let mask = d.join("mask.png");
+    write_png(&mask, 80, 60, |x, y| {
+        if (30..40).contains(&x) && (20..30).contains(&y) {
+            [255; 3]
+        } else {
+            [0; 3]
+        }
+    });
+    let (code, out) = run(
+        &[
+            "inpaint",
+            s,
+            "--mask",
+            mask.to_str().unwrap(),
+            "-o",
+            &p("fixed.png"),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 0, "{out}");
+    let fixed = darkroom_imageops::read_png(&d.join("fixed.png"), 1 << 20).unwrap();
+    for (i, (a, b)) in before.rgb.chunks(3).zip(fixed.rgb.chunks(3)).enumerate() {
+        let (x, y) = (i % 80, i / 80);
+        if !((30..40).contains(&x) && (20..30).contains(&y)) {
+            assert_eq!(a, b);
+        }
+    }
+}
+
+#[test]
+fn image_command_bad_input_is_one_line_and_exit_2() {
+    let d = scratch("image_bad");
+    let src = d.join("src.png");
+    write_png(&src, 20, 10, |_, _| [1, 2, 3]);
+    let s = src.to_str().unwrap();
+    let o = d.join("o.png");
+    let o = o.to_str().unwrap();
+    let brand = d.join("brand.toml");
+    std::fs::write(&brand, BRAND).unwrap();
+    let bad_brand = d.join("bad_brand.toml");
+    std::fs::write(&bad_brand, "[brand]\npalette = [\"#0047AB\"]\ncolour = 1\n").unwrap();
+    let cube = d.join("bad.cube");
+    std::fs::write(&cube, "LUT_3D_SIZE 2\n0 0 0\n1 x 0\n").unwrap();
+    let mask = d.join("mask.png");
+    write_png(&mask, 5, 5, |_, _| [255; 3]);
+    let junk = d.join("junk.png");
+    std::fs::write(&junk, "hello").unwrap();
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("bad_colour", vec!["color", "diff", "#12", "navy"]),
+        ("unknown_colour", vec!["color", "diff", "blurple", "navy"]),
+        (
+            "unreadable_image",
+            vec!["upscale", junk.to_str().unwrap(), "--to", "2x", "-o", o],
+        ),
+        (
+            "missing_image",
+            vec!["upscale", "nope.png", "--to", "2x", "-o", o],
+        ),
+        (
+            "bad_upscale_target",
+            vec!["upscale", s, "--to", "0x", "-o", o],
+        ),
+        ("aspect_zero", vec!["extend", s, "--aspect", "0:9", "-o", o]),
+        (
+            "not_png_output",
+            vec!["extend", s, "--aspect", "16:9", "-o", "out.jpg"],
+        ),
+        (
+            "malformed_cube",
+            vec!["grade", s, "--lut", cube.to_str().unwrap(), "-o", o],
+        ),
+        (
+            "brand_unknown_key",
+            vec!["grade", s, "--brand", bad_brand.to_str().unwrap(), "-o", o],
+        ),
+        (
+            "strength_out_of_range",
+            vec![
+                "grade",
+                s,
+                "--brand",
+                brand.to_str().unwrap(),
+                "--strength",
+                "2",
+                "-o",
+                o,
+            ],
+        ),
+        (
+            "mask_size_mismatch",
+            vec!["inpaint", s, "--mask", mask.to_str().unwrap(), "-o", o],
+        ),
+        (
+            "audit_missing_dir",
+            vec![
+                "audit",
+                "images",
+                "no-such-dir",
+                "--brand",
+                brand.to_str().unwrap(),
+            ],
+        ),
+    ];
+    let mut all = String::new();
+    for (name, args) in cases {
+        let (code, out) = run(&args, Some(&d));
+        assert_eq!(code, 2, "{name}: {out}");
+        let stderr = out.split("--- stderr\n").nth(1).unwrap();
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{name}: one line: {stderr}"
+        );
+        all.push_str(&format!("## {name}\n{stderr}"));
+    }
+    insta::assert_snapshot!(all);
+}

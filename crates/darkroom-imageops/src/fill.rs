@@ -95,7 +95,7 @@ fn fill(px: &[Px], known: &[bool], w: usize, h: usize, seed: u64) -> Vec<Px> {
         .zip(&low)
         .map(|(p, l)| [p[0] - l[0], p[1] - l[1], p[2] - l[2]])
         .collect();
-    let texture = quilt(&residual, known, w, h, seed);
+    let texture = quilt(&residual, &low, &base, known, w, h, seed);
     let mut out = px.to_vec();
     for i in 0..w * h {
         if !known[i] {
@@ -238,10 +238,22 @@ fn harmonic(v: &[Px], known: &[bool], w: usize, h: usize) -> Vec<Px> {
 
 /// Image quilting of the residual into the unknown pixels. Returns the residual everywhere
 /// (known pixels keep theirs).
-fn quilt(res: &[Px], known: &[bool], w: usize, h: usize, seed: u64) -> Vec<Px> {
+#[allow(clippy::too_many_arguments)]
+fn quilt(
+    res: &[Px],
+    low: &[Px],
+    base: &[Px],
+    known: &[bool],
+    w: usize,
+    h: usize,
+    seed: u64,
+) -> Vec<Px> {
     const B: usize = 24;
     const O: usize = 6;
-    const CANDIDATES: usize = 24;
+    const CANDIDATES: usize = 48;
+    // Weight of the context term: how well the source block's low frequencies match the
+    // structure layer where it lands (sampled every 3rd pixel).
+    const CONTEXT: f32 = 2.0;
     let mut out = res.to_vec();
     if w < B || h < B {
         for i in 0..w * h {
@@ -321,6 +333,16 @@ fn quilt(res: &[Px], known: &[bool], w: usize, h: usize, seed: u64) -> Vec<Px> {
                                     let d = out[t][k] - res[s][k];
                                     cost += d * d;
                                 }
+                            }
+                        }
+                    }
+                    for dy in (0..B).step_by(3) {
+                        for dx in (0..B).step_by(3) {
+                            let t = (y0 + dy) * w + x0 + dx;
+                            let s = (sy + dy) * w + sx + dx;
+                            for k in 0..3 {
+                                let d = base[t][k] - low[s][k];
+                                cost += CONTEXT * d * d;
                             }
                         }
                     }

@@ -80,13 +80,15 @@ pub fn sharpness(img: &RgbImage) -> (f64, f64) {
     (raw / (raw + 100.0), raw)
 }
 
-/// Exposure clipping: `(share of pixels with a channel at 0, share with a channel at 255)`.
+/// Exposure clipping: `(share of crushed shadows, share of blown highlights)`, a pixel counting
+/// when all three channels are at most 2 or at least 253. A saturated colour with one channel
+/// at 0 or 255 (brand blue #0047AB, amber #FFB000) is not clipped exposure.
 pub fn clipping(img: &RgbImage) -> (f64, f64) {
     let n = (img.rgb.len() / 3).max(1) as f64;
     let (mut lo, mut hi) = (0u64, 0u64);
     for p in img.rgb.chunks_exact(3) {
-        lo += u64::from(p.contains(&0));
-        hi += u64::from(p.contains(&255));
+        lo += u64::from(p.iter().all(|&c| c <= 2));
+        hi += u64::from(p.iter().all(|&c| c >= 253));
     }
     (lo as f64 / n, hi as f64 / n)
 }
