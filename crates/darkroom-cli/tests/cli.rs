@@ -363,6 +363,16 @@ fn audit_images_reports_compliance_duplicates_and_bad_files() {
     let csv = std::fs::read_to_string(csv).unwrap();
     assert!(csv.starts_with("file,width,height,on_palette,passes"));
     assert_eq!(csv.lines().count(), 4);
+    // Drift against a chosen reference: the reference itself has none.
+    let reference = imgs.join("c_off_brand.png");
+    let (_, out) = run(
+        &["audit", "images", imgs.to_str().unwrap(), "--brand", brand.to_str().unwrap(), "--json", "--reference", reference.to_str().unwrap()],
+        Some(&d),
+    );
+    let json = out.split("--- stdout\n").nth(1).unwrap().split("--- stderr").next().unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert!(v["images"][2]["drift"].as_f64().unwrap() < 1e-9);
+    assert!(v["images"][0]["drift"].as_f64().unwrap() > 10.0);
     // The human table.
     let (code, out) = run(
         &[
