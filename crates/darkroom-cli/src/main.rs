@@ -42,6 +42,8 @@ enum Command {
     Extend(cmd::finishing::ExtendArgs),
     /// Repaint the masked part of an image.
     Inpaint(cmd::finishing::InpaintArgs),
+    /// Judge an image against its prompt (and a brand).
+    Judge(cmd::judge::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Upscale(a) => cmd::finishing::upscale(a),
         Command::Extend(a) => cmd::finishing::extend(a),
         Command::Inpaint(a) => cmd::finishing::inpaint(a),
+        Command::Judge(a) => cmd::judge::run(a),
     };
     match result {
         Ok(code) => code,

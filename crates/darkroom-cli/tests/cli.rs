@@ -366,10 +366,25 @@ fn audit_images_reports_compliance_duplicates_and_bad_files() {
     // Drift against a chosen reference: the reference itself has none.
     let reference = imgs.join("c_off_brand.png");
     let (_, out) = run(
-        &["audit", "images", imgs.to_str().unwrap(), "--brand", brand.to_str().unwrap(), "--json", "--reference", reference.to_str().unwrap()],
+        &[
+            "audit",
+            "images",
+            imgs.to_str().unwrap(),
+            "--brand",
+            brand.to_str().unwrap(),
+            "--json",
+            "--reference",
+            reference.to_str().unwrap(),
+        ],
         Some(&d),
     );
-    let json = out.split("--- stdout\n").nth(1).unwrap().split("--- stderr").next().unwrap();
+    let json = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     assert!(v["images"][2]["drift"].as_f64().unwrap() < 1e-9);
     assert!(v["images"][0]["drift"].as_f64().unwrap() > 10.0);

@@ -18,6 +18,12 @@ pub fn de_ok(x: Oklab, y: Oklab) -> f64 {
 
 /// CIEDE2000 colour difference with kL = kC = kH = 1.
 pub fn de2000(x: Lab, y: Lab) -> f64 {
+    de2000_k(x, y, 1.0, 1.0, 1.0)
+}
+
+/// CIEDE2000 with parametric factors (kL = 2 is the textile-industry weighting that makes
+/// lightness differences count half).
+pub fn de2000_k(x: Lab, y: Lab, kl: f64, kc: f64, kh: f64) -> f64 {
     use std::f64::consts::PI;
     let deg = PI / 180.0;
     let c1 = x.a.hypot(x.b);
@@ -81,6 +87,6 @@ pub fn de2000(x: Lab, y: Lab) -> f64 {
     let sc = 1.0 + 0.045 * cbarp;
     let sh = 1.0 + 0.015 * cbarp * t;
     let rt = -(2.0 * dtheta * deg).sin() * rc;
-    let (tl, tc, th) = (dl / sl, dc / sc, dhh / sh);
+    let (tl, tc, th) = (dl / (kl * sl), dc / (kc * sc), dhh / (kh * sh));
     (tl * tl + tc * tc + th * th + rt * tc * th).sqrt()
 }

@@ -2,8 +2,11 @@
 //!
 //! This crate does no IO and has no runtime. It holds what a render or a provider request is
 //! made of — a [`SizeSpec`] (`512`, `1K`, `2K`, `4K`, `WxH`), an [`Aspect`] (`16:9`), a
-//! [`Quality`] tier — and how they combine into pixel dimensions ([`resolve_dims`]). Parsing is
-//! strict and every error says what was given and what would be accepted.
+//! [`Quality`] tier — and how they combine into pixel dimensions ([`resolve_dims`]) — and the
+//! seam every judge implements ([`judge::Judge`]). Parsing is strict and every error says what
+//! was given and what would be accepted.
+
+pub mod judge;
 
 use std::fmt;
 use std::str::FromStr;

@@ -166,13 +166,18 @@ mod tests {
         assert_eq!((p.width, p.height, p.rgb.len()), (3, 2, 18));
         let j = decode(&jpeg(32, 16), "a.jpg", Limits::default()).unwrap();
         assert_eq!((j.width, j.height), (32, 16));
-        let src = image::RgbImage::from_fn(8, 4, |x, y| image::Rgb([(x * 30) as u8, (y * 60) as u8, 7]));
+        let src =
+            image::RgbImage::from_fn(8, 4, |x, y| image::Rgb([(x * 30) as u8, (y * 60) as u8, 7]));
         let mut webp = Vec::new();
-        image::codecs::webp::WebPEncoder::new_lossless(&mut webp).encode(src.as_raw(), 8, 4, image::ExtendedColorType::Rgb8).unwrap();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+            .encode(src.as_raw(), 8, 4, image::ExtendedColorType::Rgb8)
+            .unwrap();
         let w = decode(&webp, "a.webp", Limits::default()).unwrap();
         assert_eq!((w.width, w.height), (8, 4));
         assert_eq!(w.rgb, src.into_raw(), "lossless WebP decodes exactly");
-        let e = decode(&webp[..webp.len() / 2], "cut.webp", Limits::default()).unwrap_err().to_string();
+        let e = decode(&webp[..webp.len() / 2], "cut.webp", Limits::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("cut.webp"), "{e}");
     }
 

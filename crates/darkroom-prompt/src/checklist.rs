@@ -39,6 +39,8 @@ pub fn plural(noun: &str) -> String {
         "leaf" => "leaves".to_string(),
         "shelf" => "shelves".to_string(),
         "wolf" => "wolves".to_string(),
+        "torus" => "tori".to_string(),
+        "cactus" => "cacti".to_string(),
         _ if last.ends_with('y')
             && !last.ends_with("ay")
             && !last.ends_with("ey")

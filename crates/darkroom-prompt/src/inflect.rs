@@ -38,6 +38,7 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("teeth", "tooth"),
     ("thieves", "thief"),
     ("tomatoes", "tomato"),
+    ("tori", "torus"),
     ("torpedoes", "torpedo"),
     ("volcanoes", "volcano"),
     ("wives", "wife"),
@@ -171,6 +172,7 @@ mod tests {
             ("curves", "curve"),
             ("dishes", "dish"),
             ("tomatoes", "tomato"),
+            ("tori", "torus"),
             ("apples", "apple"),
             ("lens", "lens"),
         ] {

@@ -17,6 +17,7 @@
 pub mod checklist;
 mod inflect;
 mod lexicon;
+pub mod mutate;
 mod parse;
 pub mod scene;
 mod text;

@@ -121,7 +121,7 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
         let (c, id) = world.radiance(&ray, 0, salt);
         let r2 = nx * nx * 0.5 + ny * ny * 0.5;
         let v = 1.0 - stage.vignette * r2;
-        ([tonemap(c.x * v), tonemap(c.y * v), tonemap(c.z * v)], id)
+        (tonemap_rgb([c.x * v, c.y * v, c.z * v]), id)
     };
     let wu = w as usize;
     // Pass 1: one sample per pixel centre (the whole draft).
@@ -215,6 +215,19 @@ fn horizon_row(cam: &stage::Cam, h: u32) -> Option<f32> {
     }
     let ny = -cam.fwd.y / (cam.up.y * cam.tan_half);
     Some((1.0 - ny) * 0.5 * h as f32)
+}
+
+/// Hue-preserving tone mapping: the filmic curve is applied to the largest channel and the
+/// colour is scaled by the same factor, so channel ratios (hue and saturation) survive. Applied
+/// per channel, the curve saturated red before green and turned orange objects yellow — and a
+/// brand colour must render as itself.
+fn tonemap_rgb(c: [f32; 3]) -> [f32; 3] {
+    let m = c[0].max(c[1]).max(c[2]);
+    if m <= 1e-6 {
+        return [0.0; 3];
+    }
+    let s = tonemap(m) / m;
+    [c[0] * s, c[1] * s, c[2] * s]
 }
 
 /// Filmic tone curve (Narkowicz's ACES fit) from linear radiance to display-linear 0..1.

@@ -239,12 +239,16 @@ pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u
     };
     let mut az = -50.0 + rng.range(-15.0, 15.0);
     let mut el = 50.0 + rng.range(-8.0, 8.0);
-    let mut key_col = v3(1.0, 0.97, 0.92) * 2.4;
+    // Key and fill balanced like daylight: a cast shadow keeps about 40 % of the lit ground's
+    // light, so shadows read as shadows, not as black objects.
+    let mut key_col = v3(1.0, 0.97, 0.92) * 1.7;
     let mut radius = 0.09;
-    let mut ambient = v3(0.38, 0.42, 0.5) * 0.55;
-    let mut sky_horizon = v3(0.78, 0.8, 0.84);
-    let mut sky_zenith = v3(0.42, 0.55, 0.76);
-    let mut ground = v3(0.36, 0.34, 0.32);
+    let mut ambient = v3(0.85, 0.9, 1.0) * 0.85;
+    // A mid-grey world by default (a photographer's 18 % grey): white and black objects both
+    // stand out from it, as they must for a preview and for the judges that read it.
+    let mut sky_horizon = v3(0.26, 0.27, 0.29);
+    let mut sky_zenith = v3(0.12, 0.15, 0.21);
+    let mut ground = v3(0.15, 0.145, 0.14);
     let mut vignette = 0.12;
     let mut fill: Option<Light> = None;
     let mut seamless = false;

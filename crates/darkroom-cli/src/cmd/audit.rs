@@ -22,6 +22,8 @@ use crate::fail::Fail;
 pub enum Cmd {
     /// Brand compliance, sharpness, clipping, near-duplicates and drift of a folder of images.
     Images(ImagesArgs),
+    /// How accurate the layout judge is against injected mutations.
+    Judges(super::audit_judges::Args),
 }
 
 /// `darkroom audit images`.
@@ -86,7 +88,10 @@ fn r4(x: f64) -> f64 {
 
 /// Runs the command.
 pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
-    let Cmd::Images(a) = c;
+    let a = match c {
+        Cmd::Images(a) => a,
+        Cmd::Judges(j) => return super::audit_judges::run_cmd(j),
+    };
     let brand = super::io::read_brand(&a.brand)?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&a.dir)
         .map_err(|e| Fail::Input(format!("cannot read folder `{}`: {e}", a.dir.display())))?

@@ -1,8 +1,10 @@
 //! One module per subcommand (or family of subcommands).
 
 pub mod audit;
+pub mod audit_judges;
 pub mod color;
 pub mod finishing;
 pub mod io;
+pub mod judge;
 pub mod parse;
 pub mod sketch;

@@ -1,0 +1,83 @@
+//! The judging seam: what every judge takes and returns.
+//!
+//! A judge scores one image. What it needs besides the pixels (a checklist, a brand, the
+//! siblings of the same shot, the requested size) is its own context type `C`, so this crate
+//! stays free of the prompt and colour crates while the engine can hold any judge behind one
+//! trait per context.
+
+use serde::{Deserialize, Serialize};
+
+/// Pixels to judge: 8-bit sRGB, row-major, 3 bytes per pixel.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageRef<'a> {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width × height × 3` bytes.
+    pub rgb: &'a [u8],
+}
+
+/// The answer to one checklist assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The image does what the assertion says.
+    Yes,
+    /// It does not.
+    No,
+    /// This judge cannot tell; never a guess.
+    Undecided,
+}
+
+/// A verdict on one assertion, with the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The checklist assertion id, when the finding answers one.
+    pub assertion: Option<usize>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why: the region, the measured ΔE, the offsets; plain text for people and the report.
+    pub evidence: String,
+}
+
+/// What a judge says about one image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// The judge's name (`layout`, `brand`, `quality`, `novelty`, `vision`).
+    pub judge: String,
+    /// The score in 0..1 (adherence = satisfied ÷ decided), `None` when nothing was decided.
+    pub score: Option<f64>,
+    /// Per-assertion (or per-check) findings.
+    pub findings: Vec<Finding>,
+    /// Named measurements (on-palette share, sharpness, pHash distance…).
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl Judgement {
+    /// Satisfied ÷ decided over the findings that answer assertions.
+    pub fn adherence(findings: &[Finding]) -> Option<f64> {
+        let decided = findings
+            .iter()
+            .filter(|f| f.verdict != Verdict::Undecided)
+            .count();
+        let yes = findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::Yes)
+            .count();
+        (decided > 0).then(|| yes as f64 / decided as f64)
+    }
+
+    /// A named metric.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics.iter().find(|m| m.0 == name).map(|m| m.1)
+    }
+}
+
+/// Something that scores images given a context `C`.
+pub trait Judge<C: ?Sized> {
+    /// A short stable name.
+    fn name(&self) -> &'static str;
+    /// Judges one image.
+    fn judge(&self, image: ImageRef<'_>, ctx: &C) -> Judgement;
+}

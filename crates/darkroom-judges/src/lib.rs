@@ -1,0 +1,22 @@
+//! Judges: what scores an image, and why.
+//!
+//! Every judge implements [`darkroom_core::judge::Judge`] for its own context and returns a
+//! score with findings (`yes` / `no` / `undecided`, each with evidence):
+//! - [`layout::LayoutJudge`] answers checklist assertions from pixels alone: colour regions in
+//!   CIELAB, matched to the prompt's coloured entities, give presence, colour, count and
+//!   left/right/above/below/on; the horizon gives camera hints. What it cannot decide stays
+//!   undecided.
+//! - [`brand::BrandJudge`], [`quality::QualityJudge`], [`novelty::NoveltyJudge`]: on-palette
+//!   share, sharpness/clipping/size, and pHash distance to sibling drafts.
+//! - [`vision::VisionJudge`]: the DSG question list asked of a vision-language model in one call,
+//!   answers parsed strictly.
+//! - [`accuracy`]: how far to trust the layout judge, measured against injected mutations.
+
+pub mod accuracy;
+pub mod brand;
+pub mod layout;
+pub mod novelty;
+pub mod quality;
+pub mod vision;
+
+pub use darkroom_core::judge::{Finding, ImageRef, Judge, Judgement, Verdict};

@@ -1,0 +1,10 @@
+//! Integration tests for darkroom-judges, one module per topic.
+
+// The layout judge's accuracy against injected mutations, at both tiers.
+mod accuracy;
+// The layout judge on an image made outside the renderer.
+mod photo;
+// The vision judge's prompt and its strict parsing of recorded answers.
+mod vision;
+// Brand, quality and novelty judges.
+mod others;
