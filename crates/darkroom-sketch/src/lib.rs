@@ -104,21 +104,21 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
     let objects = layout::layout(scene, opts.seed);
     let stage = stage::stage(scene, &objects, w, h, opts.seed);
     let finish = opts.quality == Quality::Finish;
-    let world = World {
-        objects: &objects,
-        stage: &stage,
-        finish,
-    };
+    let world = World::new(&objects, &stage, finish, w, h);
     let lut = srgb_lut();
     let (wf, hf) = (w as f32, h as f32);
     let sample = |x: f32, y: f32, salt: u64| -> ([f32; 3], u16) {
+        let (px, py) = (
+            (x as usize).min(w as usize - 1),
+            (y as usize).min(h as usize - 1),
+        );
         let nx = 2.0 * x / wf - 1.0;
         let ny = 1.0 - 2.0 * y / hf;
         let ray = Ray {
             o: stage.cam.pos,
             d: stage.cam.dir(nx, ny),
         };
-        let (c, id) = world.radiance(&ray, 0, salt);
+        let (c, id) = world.radiance_primary(&ray, salt, px, py);
         let r2 = nx * nx * 0.5 + ny * ny * 0.5;
         let v = 1.0 - stage.vignette * r2;
         (tonemap_rgb([c.x * v, c.y * v, c.z * v]), id)

@@ -27,6 +27,94 @@ pub struct World<'a> {
     pub objects: &'a [Object],
     pub stage: &'a Stage,
     pub finish: bool,
+    accel: Accel,
+}
+
+/// Culling structures: which objects a ray can possibly hit. They only ever remove objects a
+/// ray provably misses (every candidate is still ray-tested), so images are unchanged.
+struct Accel {
+    /// Screen tiles of `TILE` pixels: the objects whose projected bounds overlap each tile.
+    tiles_x: usize,
+    tiles: Vec<Vec<u16>>,
+    /// Per light: objects' bounding spheres projected along the light onto a grid, so a hard
+    /// shadow ray tests only the objects whose footprint contains its own projection.
+    grids: Vec<Option<LightGrid>>,
+}
+
+const TILE: usize = 16;
+
+struct LightGrid {
+    u: V3,
+    w: V3,
+    min: (f32, f32),
+    cell: f32,
+    n: usize,
+    cells: Vec<Vec<u16>>,
+}
+
+impl LightGrid {
+    fn build(objects: &[Object], dir: V3) -> Option<LightGrid> {
+        if objects.is_empty() {
+            return None;
+        }
+        let a = if dir.y.abs() < 0.9 {
+            v3(0.0, 1.0, 0.0)
+        } else {
+            v3(1.0, 0.0, 0.0)
+        };
+        let u = a.cross(dir).norm();
+        let w = dir.cross(u);
+        let spheres: Vec<(f32, f32, f32)> = objects
+            .iter()
+            .map(|o| {
+                let c = (o.bounds.0 + o.bounds.1) * 0.5;
+                let r = (o.bounds.1 - o.bounds.0).len() * 0.5 + 4.0 * EPS;
+                (c.dot(u), c.dot(w), r)
+            })
+            .collect();
+        let (mut lo, mut hi) = (
+            (f32::INFINITY, f32::INFINITY),
+            (f32::NEG_INFINITY, f32::NEG_INFINITY),
+        );
+        for &(cu, cw, r) in &spheres {
+            lo = (lo.0.min(cu - r), lo.1.min(cw - r));
+            hi = (hi.0.max(cu + r), hi.1.max(cw + r));
+        }
+        let n = 64;
+        let cell = ((hi.0 - lo.0).max(hi.1 - lo.1) / n as f32).max(1e-4);
+        let mut cells = vec![Vec::new(); n * n];
+        for (k, &(cu, cw, r)) in spheres.iter().enumerate() {
+            let i0 = (((cu - r - lo.0) / cell).floor().max(0.0) as usize).min(n - 1);
+            let i1 = (((cu + r - lo.0) / cell).floor().max(0.0) as usize).min(n - 1);
+            let j0 = (((cw - r - lo.1) / cell).floor().max(0.0) as usize).min(n - 1);
+            let j1 = (((cw + r - lo.1) / cell).floor().max(0.0) as usize).min(n - 1);
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    cells[j * n + i].push(k as u16);
+                }
+            }
+        }
+        Some(LightGrid {
+            u,
+            w,
+            min: lo,
+            cell,
+            n,
+            cells,
+        })
+    }
+
+    /// Candidate occluders of a ray from `p` along the grid's light direction.
+    fn at(&self, p: V3) -> &[u16] {
+        let (x, y) = (
+            (p.dot(self.u) - self.min.0) / self.cell,
+            (p.dot(self.w) - self.min.1) / self.cell,
+        );
+        if x < 0.0 || y < 0.0 || x >= self.n as f32 || y >= self.n as f32 {
+            return &[];
+        }
+        &self.cells[y as usize * self.n + x as usize]
+    }
 }
 
 const EPS: f32 = 1e-3;
@@ -44,13 +132,102 @@ fn inv(d: V3) -> V3 {
     v3(1.0 / d.x, 1.0 / d.y, 1.0 / d.z)
 }
 
-impl World<'_> {
+impl<'a> World<'a> {
+    /// Prepares a scene for an image of `width × height` pixels.
+    pub fn new(
+        objects: &'a [Object],
+        stage: &'a Stage,
+        finish: bool,
+        width: u32,
+        height: u32,
+    ) -> World<'a> {
+        let (w, h) = (width as usize, height as usize);
+        let (tiles_x, tiles_y) = (w.div_ceil(TILE), h.div_ceil(TILE));
+        let mut tiles = vec![Vec::new(); tiles_x * tiles_y];
+        for (k, o) in objects.iter().enumerate() {
+            let (lo, hi) = o.bounds;
+            let mut rect = Some((
+                f32::INFINITY,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+            ));
+            for c in 0..8 {
+                let p = v3(
+                    if c & 1 == 0 { lo.x } else { hi.x },
+                    if c & 2 == 0 { lo.y } else { hi.y },
+                    if c & 4 == 0 { lo.z } else { hi.z },
+                );
+                match (stage.cam.project(p), rect) {
+                    (Some((nx, ny)), Some((x0, y0, x1, y1))) => {
+                        let (px, py) = ((nx + 1.0) * 0.5 * w as f32, (1.0 - ny) * 0.5 * h as f32);
+                        rect = Some((x0.min(px), y0.min(py), x1.max(px), y1.max(py)));
+                    }
+                    // A corner behind the camera: the object may cover anything.
+                    _ => rect = None,
+                }
+            }
+            let (x0, y0, x1, y1) = rect.unwrap_or((0.0, 0.0, w as f32, h as f32));
+            let clamp_t =
+                |v: f32, n: usize| ((v / TILE as f32).floor().max(0.0) as usize).min(n - 1);
+            if x1 < -2.0 || y1 < -2.0 || x0 > w as f32 + 2.0 || y0 > h as f32 + 2.0 {
+                continue;
+            }
+            for ty in clamp_t(y0 - 2.0, tiles_y)..=clamp_t(y1 + 2.0, tiles_y) {
+                for tx in clamp_t(x0 - 2.0, tiles_x)..=clamp_t(x1 + 2.0, tiles_x) {
+                    tiles[ty * tiles_x + tx].push(k as u16);
+                }
+            }
+        }
+        let grids = stage
+            .lights
+            .iter()
+            .map(|l| {
+                if l.shadows {
+                    LightGrid::build(objects, l.dir)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        World {
+            objects,
+            stage,
+            finish,
+            accel: Accel {
+                tiles_x,
+                tiles,
+                grids,
+            },
+        }
+    }
+
+    /// Radiance of a primary ray through pixel `(x, y)` (only the tile's objects are tested).
+    pub fn radiance_primary(&self, r: &Ray, salt: u64, x: usize, y: usize) -> (V3, u16) {
+        let tile = &self.accel.tiles[(y / TILE) * self.accel.tiles_x + x / TILE];
+        self.radiance_in(r, 0, salt, Some(tile))
+    }
+
     /// Nearest hit along the ray.
     pub fn hit(&self, r: &Ray) -> Option<Hit> {
+        self.hit_in(r, None)
+    }
+
+    /// Nearest hit among candidate objects (all when `None`).
+    fn hit_in(&self, r: &Ray, cands: Option<&[u16]>) -> Option<Hit> {
+        // Generic over the candidate iterator: no allocation on the per-ray path.
+        match cands {
+            Some(c) => self.hit_among(r, c.iter().map(|&k| k as usize)),
+            None => self.hit_among(r, 0..self.objects.len()),
+        }
+    }
+
+    fn hit_among(&self, r: &Ray, list: impl Iterator<Item = usize>) -> Option<Hit> {
         let iv = inv(r.d);
         let mut best_t = f32::INFINITY;
         let mut best: Option<(usize, usize)> = None;
-        for (oi, o) in self.objects.iter().enumerate() {
+        for oi in list {
+            let o = &self.objects[oi];
             let Some((t0, _)) = slab(
                 r,
                 iv,
@@ -100,10 +277,21 @@ impl World<'_> {
 
     /// Light transmitted from `p` toward a direction: 1 lit, 0 blocked, glass lets part through.
     fn transmit(&self, p: V3, d: V3) -> f32 {
+        self.transmit_in(p, d, None)
+    }
+
+    fn transmit_in(&self, p: V3, d: V3, cands: Option<&[u16]>) -> f32 {
+        match cands {
+            Some(c) => self.transmit_among(p, d, c.iter().map(|&k| &self.objects[k as usize])),
+            None => self.transmit_among(p, d, self.objects.iter()),
+        }
+    }
+
+    fn transmit_among<'o>(&self, p: V3, d: V3, objects: impl Iterator<Item = &'o Object>) -> f32 {
         let r = Ray { o: p, d };
         let iv = inv(d);
         let mut t = 1.0;
-        for o in self.objects {
+        for o in objects {
             if slab(
                 &r,
                 iv,
@@ -128,13 +316,19 @@ impl World<'_> {
     }
 
     /// Visibility of a light from `p`, soft in the finish tier.
-    fn shadow(&self, p: V3, l: &Light, salt: u64, depth: u32) -> f32 {
+    fn shadow(&self, p: V3, l: &Light, li: usize, salt: u64, depth: u32) -> f32 {
         if !l.shadows {
             return 1.0;
         }
         // Penumbrae seen in reflections or through glass are not worth their rays.
         if !self.finish || l.radius < 0.02 || depth > 0 {
-            return self.transmit(p, l.dir);
+            let cands = self
+                .accel
+                .grids
+                .get(li)
+                .and_then(|g| g.as_ref())
+                .map(|g| g.at(p));
+            return self.transmit_in(p, l.dir, cands);
         }
         self.soft_shadow(p, l, salt)
     }
@@ -203,7 +397,11 @@ impl World<'_> {
 
     /// Radiance along a ray.
     pub fn radiance(&self, r: &Ray, depth: u32, salt: u64) -> (V3, u16) {
-        let Some(h) = self.hit(r) else {
+        self.radiance_in(r, depth, salt, None)
+    }
+
+    fn radiance_in(&self, r: &Ray, depth: u32, salt: u64, cands: Option<&[u16]>) -> (V3, u16) {
+        let Some(h) = self.hit_in(r, cands) else {
             return (self.env(r.d), 0);
         };
         let s = self.stage;
@@ -246,12 +444,12 @@ impl World<'_> {
             return (self.glass(r, &h, n, entering, depth, salt), h.id);
         }
         let mut c = V3::ZERO;
-        for l in &s.lights {
+        for (li, l) in s.lights.iter().enumerate() {
             let ndl = n.dot(l.dir);
             if ndl <= 0.0 {
                 continue;
             }
-            let vis = self.shadow(p_out, l, salt, depth);
+            let vis = self.shadow(p_out, l, li, salt, depth);
             if vis <= 0.0 {
                 continue;
             }
