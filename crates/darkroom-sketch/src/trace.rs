@@ -208,11 +208,6 @@ impl<'a> World<'a> {
         self.radiance_in(r, 0, salt, Some(tile))
     }
 
-    /// Nearest hit along the ray.
-    pub fn hit(&self, r: &Ray) -> Option<Hit> {
-        self.hit_in(r, None)
-    }
-
     /// Nearest hit among candidate objects (all when `None`).
     fn hit_in(&self, r: &Ray, cands: Option<&[u16]>) -> Option<Hit> {
         // Generic over the candidate iterator: no allocation on the per-ray path.
