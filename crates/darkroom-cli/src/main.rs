@@ -44,6 +44,8 @@ enum Command {
     Inpaint(cmd::finishing::InpaintArgs),
     /// Judge an image against its prompt (and a brand).
     Judge(cmd::judge::Args),
+    /// Validate a campaign and print its plan and estimate.
+    Check(cmd::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Extend(a) => cmd::finishing::extend(a),
         Command::Inpaint(a) => cmd::finishing::inpaint(a),
         Command::Judge(a) => cmd::judge::run(a),
+        Command::Check(a) => cmd::check::run(a),
     };
     match result {
         Ok(code) => code,

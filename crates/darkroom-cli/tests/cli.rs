@@ -784,3 +784,27 @@ fn audit_judges_reports_precision_recall_and_undecided() {
         "{out}"
     );
 }
+
+// ---- campaigns ----------------------------------------------------------------------------
+
+#[test]
+fn check_prints_the_plan_or_every_problem() {
+    let example =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/spring-launch.toml");
+    let (code, out) = run(&["check", example.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("plan: 32 draft calls (first round), 8 finish calls, 12 deliverables"),
+        "{out}"
+    );
+    let d = scratch("check_bad");
+    let bad = d.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[campaign]\nname = \"x\"\n\n[providers.local]\nkind = \"skecth\"\n\n[tiers.draft]\nprovider = \"lcoal\"\nsize = \"0\"\n[tiers.finish]\nprovider = \"local\"\nvarints = 3\n\n[[shots]]\nid = \"a\"\nprompt = \"a red sphere\"\ndeliver = [\"0:9\"]\n",
+    )
+    .unwrap();
+    let (code, out) = run(&["check", bad.to_str().unwrap()], Some(&d));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(out);
+}

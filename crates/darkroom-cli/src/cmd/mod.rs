@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod audit_judges;
+pub mod check;
 pub mod color;
 pub mod finishing;
 pub mod io;

@@ -1,0 +1,181 @@
+//! Campaign → plan: the first round of draft attempts, with deterministic ids, and an estimate.
+//!
+//! An attempt's id is a hash of what determines its output — provider kind, model, prompt,
+//! seed, pixel size and quality — so the same campaign always plans the same ids, and an id
+//! already done in the ledger is never called again. Seeds are pinned by the shot (`seed + k`)
+//! or derived from the campaign, shot and variant, never from the clock.
+
+use darkroom_core::{resolve_dims, Quality};
+
+use crate::validate::{Campaign, ProviderKind, Tier};
+
+/// One planned provider call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// Deterministic id (16 hex digits).
+    pub id: String,
+    /// The shot it is for.
+    pub shot: String,
+    /// Variant index within the round.
+    pub variant: u32,
+    /// Provider name.
+    pub provider: String,
+    /// Provider family.
+    pub kind: ProviderKind,
+    /// Model id (empty for the built-in renderer).
+    pub model: String,
+    /// The prompt sent.
+    pub prompt: String,
+    /// The seed.
+    pub seed: u64,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+    /// Quality tier.
+    pub quality: Quality,
+}
+
+/// What a campaign is expected to cost and take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Draft calls in the first round.
+    pub draft_calls: u32,
+    /// Finish calls (promoted drafts re-made at the finish tier).
+    pub finish_calls: u32,
+    /// Files delivered (finals × aspect ratios).
+    pub deliverables: u32,
+    /// USD if every shot passes in its first round.
+    pub money_expected: f64,
+    /// USD if every shot uses every round.
+    pub money_worst: f64,
+    /// Wall seconds expected at the providers' concurrency (first round, then finishing).
+    pub seconds_expected: f64,
+}
+
+/// The first round of drafts and the estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Draft attempts, shot by shot.
+    pub attempts: Vec<Attempt>,
+    /// The estimate.
+    pub estimate: Estimate,
+}
+
+/// List price (USD) and typical latency (s) of one image, from `reference/providers.md`
+/// (Gemini, OpenAI, Stability price tables; local servers cost nothing but time).
+pub fn price(
+    kind: ProviderKind,
+    model: &str,
+    width: u32,
+    height: u32,
+    quality: Quality,
+) -> (f64, f64) {
+    let long = width.max(height);
+    match kind {
+        ProviderKind::Sketch => (0.0, if quality == Quality::Draft { 0.02 } else { 1.0 }),
+        ProviderKind::Sim | ProviderKind::Gemini if model.contains("pro") => {
+            (if long > 2048 { 0.24 } else { 0.134 }, 25.0)
+        }
+        ProviderKind::Sim | ProviderKind::Gemini => (0.039, 6.0),
+        ProviderKind::OpenAi if model.contains("mini") => {
+            (if width == height { 0.011 } else { 0.015 }, 15.0)
+        }
+        ProviderKind::OpenAi => (if width == height { 0.042 } else { 0.063 }, 25.0),
+        ProviderKind::Stability => (0.04, 8.0),
+        ProviderKind::ComfyUi | ProviderKind::A1111 => (0.0, 10.0),
+    }
+}
+
+fn hash64(parts: &[&str]) -> (u64, String) {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(&[0x1f]);
+    }
+    let d = h.finalize();
+    let b = d.as_bytes();
+    let n = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    (n, d.to_hex()[..16].to_string())
+}
+
+fn dims(t: &Tier, aspect: darkroom_core::Aspect) -> (u32, u32) {
+    match t.size {
+        darkroom_core::SizeSpec::Exact { width, height } => (width, height),
+        s => resolve_dims(s, Some(aspect)).unwrap_or((512, 512)),
+    }
+}
+
+/// Plans a validated campaign.
+pub fn plan(c: &Campaign) -> Plan {
+    let mut attempts = Vec::new();
+    let dp = &c.providers[&c.draft.provider];
+    let fp = &c.providers[&c.finish.provider];
+    let (mut draft_money, mut finish_money, mut finish_calls, mut deliverables) =
+        (0.0, 0.0, 0u32, 0u32);
+    let mut draft_secs = 0.0;
+    let mut finish_secs = 0.0;
+    for s in &c.shots {
+        let aspect = s
+            .deliver
+            .first()
+            .copied()
+            .unwrap_or(darkroom_core::Aspect::SQUARE);
+        let (w, h) = dims(&c.draft, aspect);
+        for k in 0..c.draft.variants {
+            let seed = match s.seed {
+                Some(base) => base.wrapping_add(u64::from(k)),
+                None => hash64(&[&c.name, &s.id, &k.to_string()]).0 >> 1,
+            };
+            let model = dp.model.clone().unwrap_or_default();
+            let (_, id) = hash64(&[
+                dp.kind.as_str(),
+                &model,
+                &s.prompt,
+                &seed.to_string(),
+                &format!("{w}x{h}"),
+                &c.draft.quality.to_string(),
+            ]);
+            let (usd, secs) = price(dp.kind, &model, w, h, c.draft.quality);
+            draft_money += usd;
+            draft_secs += secs;
+            attempts.push(Attempt {
+                id,
+                shot: s.id.clone(),
+                variant: k,
+                provider: dp.name.clone(),
+                kind: dp.kind,
+                model,
+                prompt: s.prompt.clone(),
+                seed,
+                width: w,
+                height: h,
+                quality: c.draft.quality,
+            });
+        }
+        let promoted = c.finish.keep.max(s.finals);
+        let (fw, fh) = dims(&c.finish, aspect);
+        let (usd, secs) = price(
+            fp.kind,
+            fp.model.as_deref().unwrap_or(""),
+            fw,
+            fh,
+            c.finish.quality,
+        );
+        finish_calls += promoted;
+        finish_money += usd * f64::from(promoted);
+        finish_secs += secs * f64::from(promoted);
+        deliverables += s.finals * s.deliver.len() as u32;
+    }
+    let rounds = f64::from(c.budget.max_rounds);
+    let estimate = Estimate {
+        draft_calls: attempts.len() as u32,
+        finish_calls,
+        deliverables,
+        money_expected: draft_money + finish_money,
+        money_worst: draft_money * rounds + finish_money,
+        seconds_expected: draft_secs / f64::from(dp.concurrency)
+            + finish_secs / f64::from(fp.concurrency),
+    };
+    Plan { attempts, estimate }
+}

@@ -1,0 +1,903 @@
+//! Parse with spans → validate into a [`Campaign`], collecting every problem.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use darkroom_color::brand::{Brand, BrandSpec, ColorSpec};
+use darkroom_core::{Aspect, Quality, SizeSpec};
+
+use crate::diag::{line_col, suggest, Diagnostic, Diagnostics};
+
+/// A spanned TOML value (the parser's items, normalised so validation reads one shape).
+#[derive(Debug, Clone)]
+enum Node {
+    Table(Vec<(String, Range<usize>, Node)>, Range<usize>),
+    Array(Vec<Node>, Range<usize>),
+    Str(String, Range<usize>),
+    Int(i64, Range<usize>),
+    Float(f64, Range<usize>),
+    Bool(#[allow(dead_code)] bool, Range<usize>),
+    Other(Range<usize>),
+}
+
+impl Node {
+    fn span(&self) -> Range<usize> {
+        match self {
+            Node::Table(_, s)
+            | Node::Array(_, s)
+            | Node::Str(_, s)
+            | Node::Int(_, s)
+            | Node::Float(_, s)
+            | Node::Bool(_, s)
+            | Node::Other(s) => s.clone(),
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            Node::Table(..) => "a table",
+            Node::Array(..) => "an array",
+            Node::Str(..) => "a string",
+            Node::Int(..) => "an integer",
+            Node::Float(..) => "a number",
+            Node::Bool(..) => "a boolean",
+            Node::Other(..) => "a date or other value",
+        }
+    }
+}
+
+fn from_value(v: &toml_edit::Value) -> Node {
+    let s = v.span().unwrap_or(0..0);
+    match v {
+        toml_edit::Value::String(x) => Node::Str(x.value().clone(), s),
+        toml_edit::Value::Integer(x) => Node::Int(*x.value(), s),
+        toml_edit::Value::Float(x) => Node::Float(*x.value(), s),
+        toml_edit::Value::Boolean(x) => Node::Bool(*x.value(), s),
+        toml_edit::Value::Array(a) => Node::Array(a.iter().map(from_value).collect(), s),
+        toml_edit::Value::InlineTable(t) => Node::Table(
+            t.iter()
+                .map(|(k, v)| {
+                    let ks = t
+                        .get_key_value(k)
+                        .and_then(|(key, _)| key.span())
+                        .unwrap_or(s.clone());
+                    (k.to_string(), ks, from_value(v))
+                })
+                .collect(),
+            s,
+        ),
+        toml_edit::Value::Datetime(_) => Node::Other(s),
+    }
+}
+
+fn from_table(t: &toml_edit::Table) -> Node {
+    let s = t.span().unwrap_or(0..0);
+    Node::Table(
+        t.iter()
+            .map(|(k, item)| {
+                let ks = t
+                    .get_key_value(k)
+                    .and_then(|(key, _)| key.span())
+                    .unwrap_or(s.clone());
+                (k.to_string(), ks, from_item(item))
+            })
+            .collect(),
+        s,
+    )
+}
+
+fn from_item(i: &toml_edit::Item) -> Node {
+    match i {
+        toml_edit::Item::Value(v) => from_value(v),
+        toml_edit::Item::Table(t) => from_table(t),
+        toml_edit::Item::ArrayOfTables(a) => {
+            Node::Array(a.iter().map(from_table).collect(), a.span().unwrap_or(0..0))
+        }
+        toml_edit::Item::None => Node::Other(0..0),
+    }
+}
+
+/// A provider family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    /// The built-in renderer.
+    Sketch,
+    /// The simulator of a paid model.
+    Sim,
+    /// Google Gemini (Nano Banana).
+    Gemini,
+    /// OpenAI GPT image.
+    OpenAi,
+    /// Stability AI.
+    Stability,
+    /// A ComfyUI server.
+    ComfyUi,
+    /// An AUTOMATIC1111 / Forge server.
+    A1111,
+}
+
+const KINDS: &[&str] = &[
+    "sketch",
+    "sim",
+    "gemini",
+    "openai",
+    "stability",
+    "comfyui",
+    "a1111",
+];
+
+impl ProviderKind {
+    fn parse(s: &str) -> Option<ProviderKind> {
+        Some(match s {
+            "sketch" => ProviderKind::Sketch,
+            "sim" => ProviderKind::Sim,
+            "gemini" => ProviderKind::Gemini,
+            "openai" => ProviderKind::OpenAi,
+            "stability" => ProviderKind::Stability,
+            "comfyui" => ProviderKind::ComfyUi,
+            "a1111" => ProviderKind::A1111,
+            _ => return None,
+        })
+    }
+
+    /// The name used in campaign files.
+    pub fn as_str(&self) -> &'static str {
+        KINDS[*self as usize]
+    }
+}
+
+/// A provider as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    /// The name the campaign gives it.
+    pub name: String,
+    /// Its family.
+    pub kind: ProviderKind,
+    /// The model id, where the family has several.
+    pub model: Option<String>,
+    /// The environment variable holding the API key (its value is never read here).
+    pub api_key_env: Option<String>,
+    /// Endpoint override (gateways, proxies, tests).
+    pub base_url: Option<String>,
+    /// Request timeout in seconds.
+    pub timeout: f64,
+    /// Calls in flight at most.
+    pub concurrency: u32,
+    /// Calls per minute at most.
+    pub rate_limit: Option<f64>,
+}
+
+/// A rung of the funnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    /// Provider name.
+    pub provider: String,
+    /// Image size.
+    pub size: SizeSpec,
+    /// Drafts per shot and round (draft tier).
+    pub variants: u32,
+    /// Drafts promoted per shot (finish tier).
+    pub keep: u32,
+    /// Render quality.
+    pub quality: Quality,
+}
+
+/// Thresholds a draft must pass to be promoted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Gates {
+    /// Minimum adherence (satisfied ÷ decided).
+    pub adherence: Option<f64>,
+    /// Minimum on-palette share.
+    pub on_palette: Option<f64>,
+    /// Minimum sharpness.
+    pub sharpness: Option<f64>,
+    /// pHash distance at or below which a draft is a near-duplicate of a sibling.
+    pub near_duplicate: u32,
+}
+
+/// Spending limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// Hard cap in credits.
+    pub credits: Option<f64>,
+    /// Hard cap in money: amount and currency.
+    pub money: Option<(f64, String)>,
+    /// Drafting rounds per shot at most.
+    pub max_rounds: u32,
+}
+
+/// One thing to deliver, after template expansion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shot {
+    /// Stable id (template values filled in and slugged).
+    pub id: String,
+    /// The prompt, template values filled in.
+    pub prompt: String,
+    /// How many finals.
+    pub finals: u32,
+    /// Aspect ratios to deliver.
+    pub deliver: Vec<Aspect>,
+    /// Base seed, when pinned.
+    pub seed: Option<u64>,
+}
+
+/// A validated campaign.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    /// Name.
+    pub name: String,
+    /// Output folder (deliverables, report, ledger).
+    pub output: String,
+    /// Brand, when given.
+    pub brand: Option<Brand>,
+    /// Providers by name.
+    pub providers: BTreeMap<String, Provider>,
+    /// The draft tier.
+    pub draft: Tier,
+    /// The finish tier.
+    pub finish: Tier,
+    /// Gates.
+    pub gates: Gates,
+    /// Budget.
+    pub budget: Budget,
+    /// Shots, expanded.
+    pub shots: Vec<Shot>,
+}
+
+struct V<'t> {
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+impl V<'_> {
+    fn err(&mut self, span: &Range<usize>, path: &str, msg: impl Into<String>) {
+        let (line, col) = line_col(self.text, span.start);
+        self.diags.push(Diagnostic {
+            line,
+            col,
+            path: path.to_string(),
+            message: msg.into(),
+        });
+    }
+
+    /// Checks a table's keys against the allowed ones; returns the entries.
+    fn keys<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        allowed: &[&str],
+    ) -> Vec<(&'n str, &'n Node)> {
+        let Node::Table(entries, _) = node else {
+            self.err(
+                &node.span(),
+                path,
+                format!("expected a table, found {}", node.kind()),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, ks, v) in entries {
+            if allowed.contains(&k.as_str()) {
+                out.push((k.as_str(), v));
+            } else {
+                let hint =
+                    suggest(k, allowed).map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.err(
+                    ks,
+                    &p,
+                    format!("unknown key `{k}`; allowed: {}{hint}", allowed.join(", ")),
+                );
+            }
+        }
+        out
+    }
+
+    fn string(&mut self, n: &Node, path: &str) -> Option<String> {
+        match n {
+            Node::Str(s, _) => Some(s.clone()),
+            other => {
+                self.err(
+                    &other.span(),
+                    path,
+                    format!("expected a string, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, n: &Node, path: &str, lo: f64, hi: f64) -> Option<f64> {
+        let x = match n {
+            Node::Int(i, _) => *i as f64,
+            Node::Float(f, _) => *f,
+            other => {
+                self.err(
+                    &other.span(),
+                    path,
+                    format!("expected a number, found {}", other.kind()),
+                );
+                return None;
+            }
+        };
+        if !(lo..=hi).contains(&x) {
+            self.err(
+                &n.span(),
+                path,
+                format!("{x} is out of range; accepted: {lo}..={hi}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    fn int(&mut self, n: &Node, path: &str, lo: i64, hi: i64) -> Option<i64> {
+        match n {
+            Node::Int(i, s) if (lo..=hi).contains(i) => {
+                let _ = s;
+                Some(*i)
+            }
+            Node::Int(i, s) => {
+                self.err(
+                    s,
+                    path,
+                    format!("{i} is out of range; accepted: {lo}..={hi}"),
+                );
+                None
+            }
+            other => {
+                self.err(
+                    &other.span(),
+                    path,
+                    format!("expected an integer, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(a) = rest.find('{') {
+        match rest[a..].find('}') {
+            Some(b) => {
+                out.push(rest[a + 1..a + b].to_string());
+                rest = &rest[a + b + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Parses and validates a campaign file. `file` names it in diagnostics.
+pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
+    let doc = match toml_edit::ImDocument::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let (line, col) = line_col(text, e.span().map_or(0, |s| s.start));
+            let msg = e.message().trim().replace('\n', " ");
+            return Err(Diagnostics {
+                file: file.into(),
+                items: vec![Diagnostic {
+                    line,
+                    col,
+                    path: "(syntax)".into(),
+                    message: msg,
+                }],
+            });
+        }
+    };
+    let root = from_table(doc.as_table());
+    let mut v = V {
+        text,
+        diags: Vec::new(),
+    };
+    let top = v.keys(
+        &root,
+        "",
+        &[
+            "campaign",
+            "brand",
+            "providers",
+            "tiers",
+            "gates",
+            "budget",
+            "shots",
+        ],
+    );
+    let get = |k: &str| top.iter().find(|(n, _)| *n == k).map(|(_, n)| *n);
+
+    // [campaign]
+    let mut name = None;
+    let mut output = None;
+    match get("campaign") {
+        Some(c) => {
+            for (k, n) in v.keys(c, "campaign", &["name", "output"]) {
+                match k {
+                    "name" => name = v.string(n, "campaign.name"),
+                    _ => output = v.string(n, "campaign.output"),
+                }
+            }
+            if name.is_none() && !v.diags.iter().any(|d| d.path == "campaign.name") {
+                v.err(
+                    &c.span(),
+                    "campaign.name",
+                    "missing; give the campaign a name, e.g. name = \"spring-launch\"",
+                );
+            }
+        }
+        None => v.err(
+            &(0..0),
+            "campaign",
+            "missing [campaign] table with at least `name`",
+        ),
+    }
+    let name = name.unwrap_or_default();
+
+    // [brand]
+    let brand = get("brand").and_then(|b| {
+        let mut spec = BrandSpec {
+            palette: Vec::new(),
+            tolerance: None,
+            min_on_palette: None,
+            forbid: Vec::new(),
+        };
+        let colours = |v: &mut V, n: &Node, path: &str| -> Vec<ColorSpec> {
+            let Node::Array(items, _) = n else {
+                v.err(
+                    &n.span(),
+                    path,
+                    format!("expected an array of colours, found {}", n.kind()),
+                );
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for (i, it) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                let spec = match it {
+                    Node::Str(s, _) => Some(ColorSpec::Bare(s.clone())),
+                    Node::Table(..) => {
+                        let (mut nm, mut hex) = (None, None);
+                        for (k, x) in v.keys(it, &p, &["name", "hex"]) {
+                            if k == "name" {
+                                nm = v.string(x, &format!("{p}.name"));
+                            } else {
+                                hex = v.string(x, &format!("{p}.hex"));
+                            }
+                        }
+                        hex.map(|hex| ColorSpec::Named { name: nm, hex })
+                    }
+                    other => {
+                        v.err(
+                            &other.span(),
+                            &p,
+                            format!(
+                                "expected a colour string or {{ name, hex }}, found {}",
+                                other.kind()
+                            ),
+                        );
+                        None
+                    }
+                };
+                if let Some(s) = spec {
+                    let hex = match &s {
+                        ColorSpec::Bare(h) | ColorSpec::Named { hex: h, .. } => h.clone(),
+                    };
+                    if let Err(e) = darkroom_color::parse_color(&hex) {
+                        v.err(&it.span(), &p, e.to_string());
+                    } else {
+                        out.push(s);
+                    }
+                }
+            }
+            out
+        };
+        for (k, n) in v.keys(
+            b,
+            "brand",
+            &["palette", "tolerance", "min_on_palette", "forbid"],
+        ) {
+            match k {
+                "palette" => spec.palette = colours(&mut v, n, "brand.palette"),
+                "forbid" => spec.forbid = colours(&mut v, n, "brand.forbid"),
+                "tolerance" => spec.tolerance = v.number(n, "brand.tolerance", 0.1, 100.0),
+                _ => spec.min_on_palette = v.number(n, "brand.min_on_palette", 0.0, 1.0),
+            }
+        }
+        match Brand::from_spec(&spec) {
+            Ok(b) => Some(b),
+            Err(errs) => {
+                for e in errs {
+                    v.err(&b.span(), "brand", e);
+                }
+                None
+            }
+        }
+    });
+
+    // [providers.*]
+    let mut providers = BTreeMap::new();
+    if let Some(ps) = get("providers") {
+        let entries: Vec<(String, Range<usize>, Node)> = match ps {
+            Node::Table(e, _) => e.clone(),
+            other => {
+                v.err(
+                    &other.span(),
+                    "providers",
+                    format!(
+                        "expected tables like [providers.local], found {}",
+                        other.kind()
+                    ),
+                );
+                Vec::new()
+            }
+        };
+        for (pname, pspan, node) in &entries {
+            let path = format!("providers.{pname}");
+            let allowed = [
+                "kind",
+                "model",
+                "api_key_env",
+                "base_url",
+                "timeout",
+                "concurrency",
+                "rate_limit",
+                "prices",
+            ];
+            let mut kind = None;
+            let mut p = Provider {
+                name: pname.clone(),
+                kind: ProviderKind::Sketch,
+                model: None,
+                api_key_env: None,
+                base_url: None,
+                timeout: 120.0,
+                concurrency: 4,
+                rate_limit: None,
+            };
+            for (k, n) in v.keys(node, &path, &allowed) {
+                let kp = format!("{path}.{k}");
+                match k {
+                    "kind" => {
+                        if let Some(s) = v.string(n, &kp) {
+                            match ProviderKind::parse(&s) {
+                                Some(x) => kind = Some(x),
+                                None => {
+                                    let hint = suggest(&s, KINDS).map_or(String::new(), |h| {
+                                        format!("; did you mean `{h}`?")
+                                    });
+                                    v.err(
+                                        &n.span(),
+                                        &kp,
+                                        format!(
+                                            "unknown provider kind `{s}`; accepted: {}{hint}",
+                                            KINDS.join(", ")
+                                        ),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    "model" => p.model = v.string(n, &kp),
+                    "api_key_env" => p.api_key_env = v.string(n, &kp),
+                    "base_url" => p.base_url = v.string(n, &kp),
+                    "timeout" => p.timeout = v.number(n, &kp, 1.0, 3600.0).unwrap_or(p.timeout),
+                    "concurrency" => p.concurrency = v.int(n, &kp, 1, 256).unwrap_or(4) as u32,
+                    "rate_limit" => p.rate_limit = v.number(n, &kp, 0.1, 100_000.0),
+                    _ => {}
+                }
+            }
+            match kind {
+                Some(k) => p.kind = k,
+                None if !v.diags.iter().any(|d| d.path == format!("{path}.kind")) => v.err(
+                    pspan,
+                    &path,
+                    format!("missing `kind`; accepted: {}", KINDS.join(", ")),
+                ),
+                None => {}
+            }
+            providers.insert(pname.clone(), p);
+        }
+    }
+    let provider_names: Vec<&str> = providers.keys().map(String::as_str).collect();
+
+    // [tiers.draft] and [tiers.finish]
+    let tier = |v: &mut V, name: &str, n: Option<&Node>| -> Tier {
+        let mut t = Tier {
+            provider: String::new(),
+            size: if name == "draft" {
+                SizeSpec::LongSide(512)
+            } else {
+                SizeSpec::LongSide(2048)
+            },
+            variants: 8,
+            keep: 2,
+            quality: if name == "draft" {
+                Quality::Draft
+            } else {
+                Quality::Finish
+            },
+        };
+        let path = format!("tiers.{name}");
+        let Some(n) = n else {
+            v.err(
+                &(0..0),
+                &path,
+                format!("missing [{path}] with at least `provider`"),
+            );
+            return t;
+        };
+        for (k, x) in v.keys(
+            n,
+            &path,
+            &["provider", "size", "variants", "keep", "quality"],
+        ) {
+            let kp = format!("{path}.{k}");
+            match k {
+                "provider" => {
+                    if let Some(s) = v.string(x, &kp) {
+                        if !providers.contains_key(&s) {
+                            let hint = suggest(&s, &provider_names)
+                                .map_or(String::new(), |h| format!("; did you mean `{h}`?"));
+                            let list = if provider_names.is_empty() {
+                                "none are defined".to_string()
+                            } else {
+                                provider_names.join(", ")
+                            };
+                            v.err(
+                                &x.span(),
+                                &kp,
+                                format!("no provider named `{s}`; defined: {list}{hint}"),
+                            );
+                        }
+                        t.provider = s;
+                    }
+                }
+                "size" => {
+                    let s = match x {
+                        Node::Int(i, _) => Some(i.to_string()),
+                        other => v.string(other, &kp),
+                    };
+                    if let Some(s) = s {
+                        match s.parse::<SizeSpec>() {
+                            Ok(z) => t.size = z,
+                            Err(e) => v.err(&x.span(), &kp, e.to_string()),
+                        }
+                    }
+                }
+                "variants" => t.variants = v.int(x, &kp, 1, 1000).unwrap_or(8) as u32,
+                "keep" => t.keep = v.int(x, &kp, 1, 100).unwrap_or(2) as u32,
+                _ => {
+                    if let Some(s) = v.string(x, &kp) {
+                        match s.parse::<Quality>() {
+                            Ok(q) => t.quality = q,
+                            Err(e) => v.err(&x.span(), &kp, e.to_string()),
+                        }
+                    }
+                }
+            }
+        }
+        if t.provider.is_empty() && !v.diags.iter().any(|d| d.path == format!("{path}.provider")) {
+            v.err(&n.span(), &path, "missing `provider`");
+        }
+        t
+    };
+    let tiers_node = get("tiers");
+    let tier_entries = tiers_node
+        .map(|t| v.keys(t, "tiers", &["draft", "finish"]))
+        .unwrap_or_default();
+    let tget = |k: &str| tier_entries.iter().find(|(n, _)| *n == k).map(|(_, n)| *n);
+    let draft = tier(&mut v, "draft", tget("draft"));
+    let finish = tier(&mut v, "finish", tget("finish"));
+
+    // [gates]
+    let mut gates = Gates {
+        near_duplicate: 6,
+        ..Gates::default()
+    };
+    if let Some(g) = get("gates") {
+        for (k, n) in v.keys(
+            g,
+            "gates",
+            &["adherence", "on_palette", "sharpness", "near_duplicate"],
+        ) {
+            let kp = format!("gates.{k}");
+            match k {
+                "adherence" => gates.adherence = v.number(n, &kp, 0.0, 1.0),
+                "on_palette" => gates.on_palette = v.number(n, &kp, 0.0, 1.0),
+                "sharpness" => gates.sharpness = v.number(n, &kp, 0.0, 1.0),
+                _ => gates.near_duplicate = v.int(n, &kp, 0, 64).unwrap_or(6) as u32,
+            }
+        }
+    }
+
+    // [budget]
+    let mut budget = Budget {
+        credits: None,
+        money: None,
+        max_rounds: 3,
+    };
+    if let Some(b) = get("budget") {
+        for (k, n) in v.keys(b, "budget", &["credits", "money", "max_rounds"]) {
+            let kp = format!("budget.{k}");
+            match k {
+                "credits" => budget.credits = v.number(n, &kp, 0.0, 1e12),
+                "money" => {
+                    if let Some(s) = v.string(n, &kp) {
+                        let mut it = s.split_whitespace();
+                        match (it.next().and_then(|a| a.parse::<f64>().ok()), it.next(), it.next()) {
+                            (Some(a), Some(c), None) if a >= 0.0 && c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) => {
+                                budget.money = Some((a, c.to_string()))
+                            }
+                            _ => v.err(&n.span(), &kp, format!("`{s}` is not an amount and a currency; accepted like \"5.00 USD\"")),
+                        }
+                    }
+                }
+                _ => budget.max_rounds = v.int(n, &kp, 1, 20).unwrap_or(3) as u32,
+            }
+        }
+    }
+
+    // [[shots]]
+    let mut shots = Vec::new();
+    match get("shots") {
+        Some(Node::Array(items, _)) => {
+            for (i, s) in items.iter().enumerate() {
+                let path = format!("shots[{i}]");
+                let (mut id, mut prompt, mut finals, mut deliver, mut seed) =
+                    (None, None, 1u32, Vec::new(), None);
+                let mut vars: Vec<(String, Vec<String>)> = Vec::new();
+                let mut prompt_span = s.span();
+                for (k, n) in v.keys(
+                    s,
+                    &path,
+                    &["id", "prompt", "finals", "deliver", "vars", "seed"],
+                ) {
+                    let kp = format!("{path}.{k}");
+                    match k {
+                        "id" => id = v.string(n, &kp),
+                        "prompt" => {
+                            prompt_span = n.span();
+                            prompt = v.string(n, &kp);
+                        }
+                        "finals" => finals = v.int(n, &kp, 1, 100).unwrap_or(1) as u32,
+                        "seed" => seed = v.int(n, &kp, 0, i64::MAX).map(|x| x as u64),
+                        "deliver" => match n {
+                            Node::Array(a, _) => {
+                                for (j, x) in a.iter().enumerate() {
+                                    if let Some(t) = v.string(x, &format!("{kp}[{j}]")) {
+                                        match t.parse::<Aspect>() {
+                                            Ok(asp) => deliver.push(asp),
+                                            Err(e) => v.err(&x.span(), &format!("{kp}[{j}]"), e.to_string()),
+                                        }
+                                    }
+                                }
+                            }
+                            other => v.err(&other.span(), &kp, format!("expected an array like [\"16:9\", \"1:1\"], found {}", other.kind())),
+                        },
+                        _ => match n {
+                            Node::Table(entries, _) => {
+                                for (vk, _, vn) in entries {
+                                    match vn {
+                                        Node::Array(a, _) if !a.is_empty() => {
+                                            let vals: Vec<String> = a.iter().filter_map(|x| v.string(x, &format!("{kp}.{vk}"))).collect();
+                                            vars.push((vk.clone(), vals));
+                                        }
+                                        other => v.err(&other.span(), &format!("{kp}.{vk}"), "expected a non-empty array of strings"),
+                                    }
+                                }
+                            }
+                            other => v.err(&other.span(), &kp, format!("expected a table like {{ color = [\"red\", \"blue\"] }}, found {}", other.kind())),
+                        },
+                    }
+                }
+                let (Some(id), Some(prompt)) = (id, prompt) else {
+                    if !v.diags.iter().any(|d| d.path.starts_with(&path)) {
+                        v.err(&s.span(), &path, "a shot needs `id` and `prompt`");
+                    }
+                    continue;
+                };
+                if deliver.is_empty() {
+                    deliver.push(Aspect::SQUARE);
+                }
+                // Template placeholders must be declared vars.
+                for ph in placeholders(&id).into_iter().chain(placeholders(&prompt)) {
+                    if !vars.iter().any(|(k, _)| *k == ph) {
+                        v.err(
+                            &prompt_span,
+                            &path,
+                            format!("placeholder `{{{ph}}}` has no entry in `vars`"),
+                        );
+                    }
+                }
+                // Cartesian product of the vars, in declaration order.
+                let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+                for (k, vals) in &vars {
+                    combos = combos
+                        .into_iter()
+                        .flat_map(|c| {
+                            vals.iter().map(move |x| {
+                                let mut c2 = c.clone();
+                                c2.push((k.clone(), x.clone()));
+                                c2
+                            })
+                        })
+                        .collect();
+                }
+                for combo in combos {
+                    let fill = |t: &str| {
+                        combo.iter().fold(t.to_string(), |acc, (k, x)| {
+                            acc.replace(&format!("{{{k}}}"), x)
+                        })
+                    };
+                    let (sid, sp) = (slug(&fill(&id)), fill(&prompt));
+                    if let Err(e) = darkroom_prompt::parse(&sp) {
+                        v.err(&prompt_span, &format!("{path}.prompt"), e.to_string());
+                    }
+                    if shots.iter().any(|x: &Shot| x.id == sid) {
+                        v.err(
+                            &s.span(),
+                            &format!("{path}.id"),
+                            format!("shot id `{sid}` is used twice; ids must be unique"),
+                        );
+                    }
+                    shots.push(Shot {
+                        id: sid,
+                        prompt: sp,
+                        finals,
+                        deliver: deliver.clone(),
+                        seed,
+                    });
+                }
+            }
+        }
+        Some(other) => v.err(
+            &other.span(),
+            "shots",
+            format!("expected [[shots]] tables, found {}", other.kind()),
+        ),
+        None => v.err(
+            &(0..0),
+            "shots",
+            "no [[shots]]; a campaign needs at least one shot",
+        ),
+    }
+
+    if !v.diags.is_empty() {
+        v.diags.sort_by_key(|d| (d.line, d.col));
+        return Err(Diagnostics {
+            file: file.into(),
+            items: v.diags,
+        });
+    }
+    let output = output.unwrap_or_else(|| format!("out/{}", slug(&name)));
+    Ok(Campaign {
+        name,
+        output,
+        brand,
+        providers,
+        draft,
+        finish,
+        gates,
+        budget,
+        shots,
+    })
+}

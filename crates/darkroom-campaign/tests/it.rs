@@ -1,0 +1,130 @@
+//! Campaign loading, validation (every problem at once, with positions) and planning.
+
+use darkroom_campaign::{load, plan::plan, ProviderKind};
+
+const EXAMPLE: &str = include_str!("../../../examples/spring-launch.toml");
+
+#[test]
+fn the_example_campaign_validates_and_expands_its_templates() {
+    let c = load(EXAMPLE, "spring-launch.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.name, "spring-launch");
+    let ids: Vec<&str> = c.shots.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "hero",
+            "bottle-0047ab",
+            "bottle-yellow",
+            "bottle-matte-black"
+        ]
+    );
+    assert_eq!(
+        c.shots[2].prompt,
+        "a yellow bottle on a white pedestal, soft light from the left, view from below"
+    );
+    assert_eq!(c.shots[0].deliver.len(), 3);
+    assert_eq!(c.providers["local"].kind, ProviderKind::Sketch);
+    assert_eq!(c.brand.as_ref().unwrap().colors.len(), 3);
+}
+
+#[test]
+fn plans_are_deterministic_and_ids_depend_on_what_matters() {
+    let c = load(EXAMPLE, "x").unwrap();
+    let (a, b) = (plan(&c), plan(&c));
+    assert_eq!(a, b);
+    assert_eq!(a.attempts.len(), 4 * 8);
+    let mut ids: Vec<&str> = a.attempts.iter().map(|x| x.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 32, "ids are unique");
+    assert_eq!(a.estimate.deliverables, 2 * 3 + 3 * 2);
+    assert_eq!(a.estimate.finish_calls, 2 * 4);
+    assert_eq!(a.estimate.money_expected, 0.0, "sketch is free");
+    // The hero's draft is 16:9 at a 512 long side.
+    assert_eq!((a.attempts[0].width, a.attempts[0].height), (512, 288));
+    // Changing the prompt changes the ids; changing the campaign's comments does not.
+    let other = load(&EXAMPLE.replace("cinematic lighting", "soft lighting"), "x").unwrap();
+    assert_ne!(plan(&other).attempts[0].id, a.attempts[0].id);
+    let commented = load(
+        &EXAMPLE.replace("# darkroom example", "# a comment\n# darkroom example"),
+        "x",
+    )
+    .unwrap();
+    assert_eq!(plan(&commented).attempts, a.attempts);
+}
+
+#[test]
+fn five_mistakes_are_all_reported_with_line_and_column() {
+    let text = r#"[campaign]
+name = "x"
+
+[providers.local]
+kind = "skecth"
+
+[tiers.draft]
+provider = "lcoal"
+size = "0"
+[tiers.finish]
+provider = "local"
+varints = 3
+
+[[shots]]
+id = "a"
+prompt = "a red sphere"
+deliver = ["0:9"]
+"#;
+    let e = load(text, "bad.toml").unwrap_err();
+    let lines: Vec<String> = e.to_string().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 5, "{e}");
+    assert_eq!(lines[0], "bad.toml:5:8: providers.local.kind: unknown provider kind `skecth`; accepted: sketch, sim, gemini, openai, stability, comfyui, a1111; did you mean `sketch`?");
+    assert!(lines[1].starts_with("bad.toml:8:12: tiers.draft.provider: no provider named `lcoal`; defined: local; did you mean `local`?"), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with("bad.toml:9:8: tiers.draft.size: invalid size `0`"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("bad.toml:12:1: tiers.finish.varints: unknown key `varints`")
+            && lines[3].ends_with("did you mean `variants`?"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("bad.toml:17:12: shots[0].deliver[0]: invalid aspect ratio `0:9`"),
+        "{}",
+        lines[4]
+    );
+}
+
+#[test]
+fn other_problems_are_named() {
+    for (text, want) in [
+        (
+            "[campaign]\nname = \"x\"\n[[shots]]\nid = \"a\"\nprompt = \"\"\n",
+            "the prompt is empty",
+        ),
+        ("[campaign]\nname = 1\n", "campaign.name: expected a string"),
+        (
+            "[campaign]\nname = \"x\"\ncolour = 2\n",
+            "unknown key `colour`",
+        ),
+        ("[campaign\nname = \"x\"\n", "(syntax)"),
+        (
+            "[campaign]\nname = \"x\"\n[budget]\nmoney = \"five\"\n",
+            "accepted like \"5.00 USD\"",
+        ),
+        (
+            "[campaign]\nname = \"x\"\n[[shots]]\nid = \"s-{c}\"\nprompt = \"a {c} cube\"\n",
+            "placeholder `{c}` has no entry in `vars`",
+        ),
+        (
+            "[campaign]\nname = \"x\"\n[brand]\npalette = [\"#12\"]\n",
+            "brand.palette[0]: invalid colour `#12`",
+        ),
+        ("", "missing [campaign]"),
+    ] {
+        let e = load(text, "f.toml").unwrap_err().to_string();
+        assert!(e.contains(want), "{text:?}: {e}");
+        assert!(e.starts_with("f.toml:"), "{e}");
+    }
+}

@@ -1,0 +1,67 @@
+//! `darkroom check CAMPAIGN`: validate, plan and estimate, spending nothing.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom check`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+}
+
+/// Runs the command: every problem in the file at once (exit 2), or the plan and its estimate.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let name = a.campaign.display().to_string();
+    let text = std::fs::read_to_string(&a.campaign)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = match darkroom_campaign::load(&text, &name) {
+        Ok(c) => c,
+        Err(d) => {
+            for line in d.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            eprintln!("{} problem(s) in {name}", d.items.len());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let p = darkroom_campaign::plan::plan(&c);
+    println!("campaign {} → {}", c.name, c.output);
+    println!(
+        "  draft:  {} via {} at {}, {} variants per shot",
+        c.draft.quality, c.draft.provider, c.draft.size, c.draft.variants
+    );
+    println!(
+        "  finish: {} via {} at {}, {} kept per shot",
+        c.finish.quality, c.finish.provider, c.finish.size, c.finish.keep
+    );
+    println!("shots:");
+    for s in &c.shots {
+        let asp: Vec<String> = s.deliver.iter().map(|x| x.to_string()).collect();
+        println!(
+            "  {:<24} {} final(s) × {}  \"{}\"",
+            s.id,
+            s.finals,
+            asp.join(", "),
+            s.prompt
+        );
+    }
+    let e = &p.estimate;
+    println!(
+        "plan: {} draft calls (first round), {} finish calls, {} deliverables",
+        e.draft_calls, e.finish_calls, e.deliverables
+    );
+    println!(
+        "estimate: ${:.2} expected, ${:.2} worst case ({} rounds), about {:.0} s",
+        e.money_expected, e.money_worst, c.budget.max_rounds, e.seconds_expected
+    );
+    if let Some(cr) = c.budget.credits {
+        println!("budget: {cr} credits");
+    }
+    if let Some((m, cur)) = &c.budget.money {
+        println!("budget: {m:.2} {cur}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
