@@ -1,0 +1,385 @@
+//! The ledger: one SQLite file per campaign (`<output>/darkroom.db`, WAL, one writer) that
+//! accounts for every attempt — planned, sent, done, failed or refused — with its cost reserved
+//! and settled, its timing, its error class and its asset; plus the content-addressed store the
+//! assets live in (`<output>/store/ab/cd/<blake3>.<ext>`).
+//!
+//! The budget guard is the point: [`Ledger::reserve`] checks that everything spent or reserved
+//! so far plus this call's worst-case price stays within the cap *in the same transaction* that
+//! marks the attempt `sent`, so no interleaving of concurrent calls can overspend. After a crash,
+//! [`Ledger::reconcile`] settles the `sent` rows: those whose result reached the store are done,
+//! the others are counted as spent and marked failed (`interrupted`), to be retried only if the
+//! budget allows. An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
+
+mod store;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+pub use store::Store;
+
+/// The migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// A ledger failure.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite failed.
+    #[error("ledger database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The store could not be written or read.
+    #[error("asset store `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database was written by a newer darkroom.
+    #[error("the ledger has schema version {found}, newer than this darkroom knows ({known}); upgrade darkroom")]
+    Newer {
+        /// Version in the file.
+        found: i64,
+        /// Latest known here.
+        known: i64,
+    },
+}
+
+/// What an attempt is, when it is reserved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRow {
+    /// Deterministic id.
+    pub id: String,
+    /// Shot id.
+    pub shot: String,
+    /// `draft` or `finish`.
+    pub tier: String,
+    /// Drafting round.
+    pub round: u32,
+    /// Variant index.
+    pub variant: u32,
+    /// Provider name.
+    pub provider: String,
+    /// Model id.
+    pub model: String,
+    /// Seed.
+    pub seed: u64,
+    /// Parameters, JSON.
+    pub params: String,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// An image came back and was stored.
+    Done {
+        /// blake3 of the asset.
+        asset: String,
+        /// The model version the provider reported.
+        model_version: Option<String>,
+    },
+    /// The provider refused (content policy): recorded, never retried.
+    Refused {
+        /// The provider's reason.
+        message: String,
+    },
+    /// Any other failure, with the class the scheduler acted on.
+    Failed {
+        /// `transient`, `rate_limited`, `auth`, `invalid`, `interrupted`…
+        class: String,
+        /// What happened (never containing a secret).
+        message: String,
+    },
+}
+
+/// The result of asking to spend.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reservation {
+    /// Reserved: the call may be made.
+    Granted,
+    /// The attempt is already done: do not call it again.
+    AlreadyDone,
+    /// The budget cannot cover the call's worst case.
+    Denied {
+        /// Spent and reserved so far.
+        committed: f64,
+    },
+}
+
+/// Spend and counts, for `status` and the report.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Totals {
+    /// Settled cost plus reservations of calls in flight.
+    pub committed: f64,
+    /// Settled cost only.
+    pub settled: f64,
+    /// Attempts per status.
+    pub by_status: Vec<(String, u64)>,
+    /// Calls made (tries, including retries).
+    pub tries: u64,
+}
+
+/// The ledger of one campaign.
+pub struct Ledger {
+    conn: Mutex<Connection>,
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+impl Ledger {
+    /// Opens (creating and migrating) a ledger file.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let conn = Connection::open(path)?;
+        Ledger::setup(conn)
+    }
+
+    /// An in-memory ledger (tests).
+    pub fn in_memory() -> Result<Ledger, LedgerError> {
+        Ledger::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Ledger, LedgerError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(LedgerError::Newer {
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Ledger {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut c)
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64, LedgerError> {
+        self.with(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    }
+
+    /// Records planned attempts (idempotent: known ids are left as they are).
+    pub fn plan(&self, rows: &[AttemptRow]) -> Result<(), LedgerError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut st = tx.prepare(
+                    "INSERT OR IGNORE INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'planned', ?10)",
+                )?;
+                let t = now();
+                for r in rows {
+                    st.execute(params![r.id, r.shot, r.tier, r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The budget guard: reserves `worst` against `cap` and marks the attempt `sent`, in one
+    /// immediate (write-locking) transaction. `cap = None` means no cap.
+    pub fn reserve(
+        &self,
+        row: &AttemptRow,
+        worst: f64,
+        cap: Option<f64>,
+    ) -> Result<Reservation, LedgerError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let status: Option<String> = tx.query_row("SELECT status FROM attempts WHERE id = ?1", [&row.id], |r| r.get(0)).optional()?;
+            if status.as_deref() == Some("done") {
+                return Ok(Reservation::AlreadyDone);
+            }
+            let committed = committed(&tx)?;
+            if let Some(cap) = cap {
+                if committed + worst > cap + 1e-9 {
+                    return Ok(Reservation::Denied { committed });
+                }
+            }
+            let t = now();
+            tx.execute(
+                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11)
+                 ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = cost_reserved + ?10,
+                   started_at = ?11, tries = tries + 1, error_class = NULL, error_message = NULL,
+                   queue_wait = ?11 - COALESCE(queued_at, ?11)",
+                params![row.id, row.shot, row.tier, row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t],
+            )?;
+            tx.commit()?;
+            Ok(Reservation::Granted)
+        })
+    }
+
+    /// Settles a sent attempt with its actual cost (what the provider charged for this call).
+    pub fn settle(&self, id: &str, outcome: &Outcome, actual: f64) -> Result<(), LedgerError> {
+        self.with(|c| {
+            let t = now();
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // The reservation of this try is replaced by its actual cost.
+            let (status, asset, version, class, msg) = match outcome {
+                Outcome::Done { asset, model_version } => ("done", Some(asset.as_str()), model_version.as_deref(), None, None),
+                Outcome::Refused { message } => ("refused", None, None, Some("refused"), Some(message.as_str())),
+                Outcome::Failed { class, message } => ("failed", None, None, Some(class.as_str()), Some(message.as_str())),
+            };
+            tx.execute(
+                "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
+                   asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
+                   finished_at = ?8, latency = ?8 - started_at
+                 WHERE id = ?1",
+                params![id, status, actual, asset, version, class, msg, t],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// After a crash: `sent` rows whose asset is in the store become `done`; the others are
+    /// counted as spent (their reservation settles) and marked `failed` / `interrupted`.
+    /// Returns `(done, interrupted)`.
+    pub fn reconcile(&self, store: &Store) -> Result<(usize, usize), LedgerError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let sent: Vec<(String, Option<String>)> = {
+                let mut st = tx.prepare("SELECT id, asset FROM attempts WHERE status = 'sent'")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            let (mut done, mut lost) = (0, 0);
+            for (id, asset) in sent {
+                let has = asset.as_deref().is_some_and(|h| store.contains(h));
+                let (status, class) = if has { ("done", None) } else { ("failed", Some("interrupted")) };
+                tx.execute(
+                    "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + cost_reserved, cost_reserved = 0,
+                       error_class = ?3, error_message = CASE WHEN ?3 IS NULL THEN NULL ELSE 'the run stopped while this call was in flight' END
+                     WHERE id = ?1",
+                    params![id, status, class],
+                )?;
+                if has {
+                    done += 1;
+                } else {
+                    lost += 1;
+                }
+            }
+            tx.commit()?;
+            Ok((done, lost))
+        })
+    }
+
+    /// Whether an attempt is done (its result can be reused; never call it again).
+    pub fn is_done(&self, id: &str) -> Result<bool, LedgerError> {
+        self.with(|c| {
+            let s: Option<String> = c
+                .query_row("SELECT status FROM attempts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(s.as_deref() == Some("done"))
+        })
+    }
+
+    /// Records a stored asset.
+    pub fn record_asset(&self, hash: &str, path: &str, bytes: u64) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3)",
+                params![hash, path, bytes as i64],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a judge's score and verdicts for an attempt.
+    pub fn record_score(
+        &self,
+        attempt: &str,
+        judge: &str,
+        value: Option<f64>,
+        verdicts_json: &str,
+    ) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO scores (attempt, judge, value, verdicts) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (attempt, judge) DO UPDATE SET value = ?3, verdicts = ?4",
+                params![attempt, judge, value, verdicts_json],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a gate, rank or human decision with its reason code.
+    pub fn record_decision(
+        &self,
+        attempt: &str,
+        kind: &str,
+        reason: &str,
+        rank_key: Option<&str>,
+    ) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![attempt, kind, reason, rank_key, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Spend and counts.
+    pub fn totals(&self) -> Result<Totals, LedgerError> {
+        self.with(|c| {
+            let committed = committed(c)?;
+            let settled: f64 = c.query_row(
+                "SELECT COALESCE(SUM(cost_settled), 0) FROM attempts",
+                [],
+                |r| r.get(0),
+            )?;
+            let tries: i64 =
+                c.query_row("SELECT COALESCE(SUM(tries), 0) FROM attempts", [], |r| {
+                    r.get(0)
+                })?;
+            let mut st =
+                c.prepare("SELECT status, COUNT(*) FROM attempts GROUP BY status ORDER BY status")?;
+            let by_status = st
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(Totals {
+                committed,
+                settled,
+                by_status,
+                tries: tries as u64,
+            })
+        })
+    }
+}
+
+/// Settled cost plus the reservations of calls in flight.
+fn committed(c: &Connection) -> Result<f64, rusqlite::Error> {
+    c.query_row(
+        "SELECT COALESCE(SUM(COALESCE(cost_settled, 0) + cost_reserved), 0) FROM attempts",
+        [],
+        |r| r.get(0),
+    )
+}

@@ -1,0 +1,63 @@
+//! The content-addressed asset store: bytes stored once under their blake3 hash,
+//! `<root>/ab/cd/<hash>.<ext>`, written to a temporary file and renamed so a crash never leaves
+//! a half-written asset under a valid name.
+
+use std::path::{Path, PathBuf};
+
+use crate::LedgerError;
+
+/// The store under a folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// A store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Store {
+        Store { root: root.into() }
+    }
+
+    fn path_of(&self, hash: &str, ext: &str) -> PathBuf {
+        self.root
+            .join(&hash[0..2])
+            .join(&hash[2..4])
+            .join(format!("{hash}.{ext}"))
+    }
+
+    /// Stores bytes; returns `(hash, path)`. Storing the same bytes again writes nothing.
+    pub fn put(&self, bytes: &[u8], ext: &str) -> Result<(String, PathBuf), LedgerError> {
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let path = self.path_of(&hash, ext);
+        if path.exists() {
+            return Ok((hash, path));
+        }
+        let io = |p: &Path| {
+            let path = p.display().to_string();
+            move |source| LedgerError::Io { path, source }
+        };
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let tmp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok((hash, path))
+    }
+
+    /// Whether an asset with this hash is stored (any extension).
+    pub fn contains(&self, hash: &str) -> bool {
+        if hash.len() < 4 {
+            return false;
+        }
+        let dir = self.root.join(&hash[0..2]).join(&hash[2..4]);
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok).any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{hash}."))
+                })
+            })
+            .unwrap_or(false)
+    }
+}

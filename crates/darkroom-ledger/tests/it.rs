@@ -1,0 +1,204 @@
+//! The ledger: migrations, the budget guard under concurrency, settlement, crash reconciliation,
+//! the never-call-twice cache, and the content-addressed store.
+
+use std::sync::Arc;
+
+use darkroom_ledger::{AttemptRow, Ledger, Outcome, Reservation, Store};
+
+fn row(id: &str) -> AttemptRow {
+    AttemptRow {
+        id: id.into(),
+        shot: "hero".into(),
+        tier: "draft".into(),
+        round: 1,
+        variant: 0,
+        provider: "sim".into(),
+        model: "m".into(),
+        seed: 7,
+        params: "{}".into(),
+    }
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-output/ledger")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn migrations_apply_once_and_persist() {
+    let d = scratch("migrate");
+    let db = d.join("darkroom.db");
+    let l = Ledger::open(&db).unwrap();
+    assert_eq!(l.schema_version().unwrap(), 1);
+    l.plan(&[row("a"), row("b")]).unwrap();
+    drop(l);
+    let l = Ledger::open(&db).unwrap();
+    assert_eq!(l.schema_version().unwrap(), 1);
+    assert_eq!(
+        l.totals().unwrap().by_status,
+        vec![("planned".to_string(), 2)]
+    );
+}
+
+#[test]
+fn the_budget_is_never_exceeded_at_any_concurrency() {
+    // 16 threads race to make 200 calls of worst case 1.0 each against a cap of 37: exactly 37
+    // are granted, whatever the interleaving, and settling below the reservation frees budget.
+    let d = scratch("budget");
+    let l = Arc::new(Ledger::open(&d.join("darkroom.db")).unwrap());
+    let granted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let handles: Vec<_> = (0..16)
+        .map(|t| {
+            let (l, g) = (l.clone(), granted.clone());
+            std::thread::spawn(move || {
+                for k in 0..13 {
+                    let r = row(&format!("a{t}-{k}"));
+                    if l.reserve(&r, 1.0, Some(37.0)).unwrap() == Reservation::Granted {
+                        g.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        l.settle(
+                            &r.id,
+                            &Outcome::Done {
+                                asset: "x".into(),
+                                model_version: None,
+                            },
+                            1.0,
+                        )
+                        .unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(granted.load(std::sync::atomic::Ordering::SeqCst), 37);
+    let t = l.totals().unwrap();
+    assert!((t.committed - 37.0).abs() < 1e-9 && t.committed <= 37.0);
+    assert!(matches!(
+        l.reserve(&row("late"), 1.0, Some(37.0)).unwrap(),
+        Reservation::Denied { .. }
+    ));
+    // A cheaper actual price than reserved leaves room for more.
+    let l2 = Ledger::in_memory().unwrap();
+    assert_eq!(
+        l2.reserve(&row("x"), 2.0, Some(3.0)).unwrap(),
+        Reservation::Granted
+    );
+    assert!(
+        matches!(
+            l2.reserve(&row("y"), 2.0, Some(3.0)).unwrap(),
+            Reservation::Denied { .. }
+        ),
+        "2 reserved + 2 > 3"
+    );
+    l2.settle(
+        "x",
+        &Outcome::Done {
+            asset: "h".into(),
+            model_version: Some("v1".into()),
+        },
+        0.5,
+    )
+    .unwrap();
+    assert_eq!(
+        l2.reserve(&row("y"), 2.0, Some(3.0)).unwrap(),
+        Reservation::Granted,
+        "0.5 settled + 2 ≤ 3"
+    );
+}
+
+#[test]
+fn done_attempts_are_never_called_again_and_failures_are_recorded() {
+    let l = Ledger::in_memory().unwrap();
+    let r = row("a");
+    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
+    l.settle(
+        "a",
+        &Outcome::Failed {
+            class: "transient".into(),
+            message: "HTTP 503".into(),
+        },
+        0.0,
+    )
+    .unwrap();
+    assert!(!l.is_done("a").unwrap());
+    // A retry reserves again and counts a second try.
+    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
+    l.settle(
+        "a",
+        &Outcome::Done {
+            asset: "h".into(),
+            model_version: None,
+        },
+        1.0,
+    )
+    .unwrap();
+    assert!(l.is_done("a").unwrap());
+    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::AlreadyDone);
+    let t = l.totals().unwrap();
+    assert_eq!(t.tries, 2);
+    assert!((t.settled - 1.0).abs() < 1e-9);
+    l.reserve(&row("b"), 1.0, None).unwrap();
+    l.settle(
+        "b",
+        &Outcome::Refused {
+            message: "policy".into(),
+        },
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(
+        l.totals().unwrap().by_status,
+        vec![("done".to_string(), 1), ("refused".to_string(), 1)]
+    );
+}
+
+#[test]
+fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
+    let d = scratch("reconcile");
+    let store = Store::new(d.join("store"));
+    let db = d.join("darkroom.db");
+    {
+        let l = Ledger::open(&db).unwrap();
+        // Two calls in flight when the process dies; one had already stored its image and
+        // written its hash onto the row, the other had not.
+        l.reserve(&row("stored"), 1.5, Some(10.0)).unwrap();
+        l.reserve(&row("lost"), 2.0, Some(10.0)).unwrap();
+        let (hash, _) = store.put(b"png bytes", "png").unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "UPDATE attempts SET asset = ?2 WHERE id = ?1",
+            ("stored", hash.as_str()),
+        )
+        .unwrap();
+    }
+    let l = Ledger::open(&db).unwrap();
+    assert_eq!(l.reconcile(&store).unwrap(), (1, 1));
+    assert!(l.is_done("stored").unwrap());
+    assert!(!l.is_done("lost").unwrap());
+    let t = l.totals().unwrap();
+    assert!(
+        (t.settled - 3.5).abs() < 1e-9,
+        "both in-flight calls are counted as spent: {}",
+        t.settled
+    );
+    assert_eq!(l.reconcile(&store).unwrap(), (0, 0), "idempotent");
+}
+
+#[test]
+fn the_store_keeps_each_asset_once() {
+    let d = scratch("store");
+    let s = Store::new(d.join("store"));
+    let (h1, p1) = s.put(b"abc", "png").unwrap();
+    let (h2, p2) = s.put(b"abc", "png").unwrap();
+    assert_eq!((h1.clone(), p1.clone()), (h2, p2));
+    assert!(p1.ends_with(format!("{}/{}/{h1}.png", &h1[0..2], &h1[2..4])));
+    assert!(s.contains(&h1));
+    assert!(!s.contains("0000beef"));
+    assert_eq!(std::fs::read(&p1).unwrap(), b"abc");
+}
