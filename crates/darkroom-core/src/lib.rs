@@ -7,6 +7,7 @@
 //! was given and what would be accepted.
 
 pub mod judge;
+pub mod provider;
 
 use std::fmt;
 use std::str::FromStr;

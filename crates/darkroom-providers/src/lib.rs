@@ -1,0 +1,59 @@
+//! Providers: one module (folder) per provider, one variant of [`AnyProvider`] each.
+//!
+//! - [`sketch`]: the built-in offline renderer — free, deterministic, the default.
+//! - [`sim`]: a simulator of a paid model wrapping `sketch`: a latency distribution, failure
+//!   rates (429 with a retry hint, 5xx, timeouts, refusals), instruction drops per checklist
+//!   category (the scene is mutated before rendering and the mutation is reported), colour drift
+//!   and a price table. Every outcome is a deterministic function of the request and the
+//!   attempt number, so runs, tests and `simulate` are reproducible.
+
+pub mod sim;
+pub mod sketch;
+
+use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+
+/// Any provider, behind one type the engine can hold.
+pub enum AnyProvider {
+    /// The built-in renderer.
+    Sketch(sketch::Sketch),
+    /// The simulator.
+    Sim(sim::Sim),
+}
+
+impl Provider for AnyProvider {
+    fn name(&self) -> &str {
+        match self {
+            AnyProvider::Sketch(p) => p.name(),
+            AnyProvider::Sim(p) => p.name(),
+        }
+    }
+    fn capabilities(&self) -> Capabilities {
+        match self {
+            AnyProvider::Sketch(p) => p.capabilities(),
+            AnyProvider::Sim(p) => p.capabilities(),
+        }
+    }
+    fn price(&self, req: &Request) -> Cost {
+        match self {
+            AnyProvider::Sketch(p) => p.price(req),
+            AnyProvider::Sim(p) => p.price(req),
+        }
+    }
+    fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        match self {
+            AnyProvider::Sketch(p) => p.generate(req),
+            AnyProvider::Sim(p) => p.generate(req),
+        }
+    }
+}
+
+/// Checks that what came back is what was asked (some integrations ignore the size).
+pub fn check_size(req: &Request, g: &Generated) -> Result<(), ProviderError> {
+    if (g.width, g.height) != (req.width, req.height) {
+        return Err(ProviderError::Invalid(format!(
+            "the provider returned {}x{} for a {}x{} request",
+            g.width, g.height, req.width, req.height
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! The `sim` provider: a simulated paid model, for planning, load and fault tests, and for
+//! measuring the judges against known errors.
+//!
+//! Every outcome — latency, failure, instruction drops, colour drift — is a deterministic
+//! function of the request and of how many times that request was tried, so a rerun behaves the
+//! same and a retry can succeed where the first try failed. Latency is reported, not slept: the
+//! engine sleeps for it in a real run and advances a simulated clock in `darkroom simulate`.
+//!
+//! The built-in profiles are **simulations** modelled on public figures (issue 4 and
+//! `reference/providers.md`): a fast draft model at $0.039 per 1K image and a few seconds
+//! (Gemini 2.5 Flash Image's list price), and a pro model at $0.134 per 1K–2K and $0.24 per 4K
+//! image and tens of seconds (Gemini 3 Pro Image's). The latency and failure figures are
+//! assumptions for load testing, not measurements of those services.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_prompt::mutate::{opposite, Mutation};
+use darkroom_prompt::Color;
+
+/// Instruction drop rates per checklist category: the share of calls that get it wrong.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drops {
+    /// A relation is flipped.
+    pub relation: f64,
+    /// A count is off by one.
+    pub count: f64,
+    /// An entity is recoloured.
+    pub color: f64,
+    /// An entity is left out.
+    pub entity: f64,
+}
+
+/// A behaviour model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// Profile name.
+    pub name: &'static str,
+    /// The model id it reports.
+    pub model: &'static str,
+    /// Median latency, seconds.
+    pub median_s: f64,
+    /// 95th-percentile latency, seconds.
+    pub p95_s: f64,
+    /// Share of calls answered 429, and the retry hint given.
+    pub p_rate_limited: f64,
+    /// Retry hint of a 429, seconds.
+    pub retry_after_s: f64,
+    /// Share of 5xx answers.
+    pub p_server_error: f64,
+    /// Share of timeouts.
+    pub p_timeout: f64,
+    /// Share of content refusals.
+    pub p_refusal: f64,
+    /// Instruction drops.
+    pub drops: Drops,
+    /// Largest hue drift of the colours, degrees (uniform in ±).
+    pub hue_drift_deg: f64,
+    /// USD per image at ≤ 1K, ≤ 2K and 4K.
+    pub prices: [f64; 3],
+}
+
+/// A fast draft model (modelled on Gemini 2.5 Flash Image's price).
+pub const FAST_DRAFT: Profile = Profile {
+    name: "fast-draft",
+    model: "sim-fast-draft",
+    median_s: 4.0,
+    p95_s: 9.0,
+    p_rate_limited: 0.02,
+    retry_after_s: 5.0,
+    p_server_error: 0.02,
+    p_timeout: 0.005,
+    p_refusal: 0.005,
+    drops: Drops {
+        relation: 0.35,
+        count: 0.25,
+        color: 0.15,
+        entity: 0.05,
+    },
+    hue_drift_deg: 8.0,
+    prices: [0.039, 0.039, 0.039],
+};
+
+/// A pro model (modelled on Gemini 3 Pro Image's prices).
+pub const PRO: Profile = Profile {
+    name: "pro",
+    model: "sim-pro",
+    median_s: 22.0,
+    p95_s: 45.0,
+    p_rate_limited: 0.01,
+    retry_after_s: 10.0,
+    p_server_error: 0.01,
+    p_timeout: 0.005,
+    p_refusal: 0.003,
+    drops: Drops {
+        relation: 0.1,
+        count: 0.08,
+        color: 0.05,
+        entity: 0.01,
+    },
+    hue_drift_deg: 3.0,
+    prices: [0.134, 0.134, 0.24],
+};
+
+/// Looks a built-in profile up by name.
+pub fn profile(name: &str) -> Option<Profile> {
+    match name {
+        "fast-draft" => Some(FAST_DRAFT),
+        "pro" => Some(PRO),
+        _ => None,
+    }
+}
+
+/// The simulator.
+pub struct Sim {
+    name: String,
+    profile: Profile,
+    tries: Mutex<HashMap<u64, u32>>,
+    calls: AtomicU64,
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// A standard normal (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        let (u1, u2) = (self.f().max(1e-12), self.f());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+fn key(req: &Request) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for b in req
+        .prompt
+        .bytes()
+        .chain(req.seed.to_le_bytes())
+        .chain(req.width.to_le_bytes())
+        .chain(req.height.to_le_bytes())
+    {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+    }
+    h ^ (req.quality as u64) << 1
+}
+
+impl Sim {
+    /// A simulator with a profile.
+    pub fn new(name: impl Into<String>, profile: Profile) -> Sim {
+        Sim {
+            name: name.into(),
+            profile,
+            tries: Mutex::new(HashMap::new()),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// Calls made so far (tests check that nothing is executed twice).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The latency of a request's `try_no`-th try: lognormal with the profile's median and p95.
+    pub fn latency(&self, req: &Request, try_no: u32) -> Duration {
+        let mut r = Rng(key(req) ^ 0x1A7E ^ u64::from(try_no) << 40);
+        let sigma = (self.profile.p95_s / self.profile.median_s).ln() / 1.645;
+        Duration::from_secs_f64(self.profile.median_s * (sigma * r.normal()).exp())
+    }
+}
+
+impl Provider for Sim {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_side: 4096,
+            seeds: true,
+            edit: true,
+            mask: false,
+        }
+    }
+
+    fn price(&self, req: &Request) -> Cost {
+        let long = req.width.max(req.height);
+        let usd = self.profile.prices[if long <= 1024 {
+            0
+        } else if long <= 2048 {
+            1
+        } else {
+            2
+        }];
+        Cost {
+            usd,
+            credits: usd * 100.0,
+        }
+    }
+
+    fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let k = key(req);
+        let try_no = {
+            let mut t = self.tries.lock().unwrap_or_else(|p| p.into_inner());
+            let n = t.entry(k).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let p = &self.profile;
+        let mut r = Rng(k ^ u64::from(try_no) << 32);
+        let latency = self.latency(req, try_no);
+        let u = r.f();
+        let mut edge = p.p_rate_limited;
+        if u < edge {
+            return Err(ProviderError::RateLimited {
+                retry_after: Some(Duration::from_secs_f64(p.retry_after_s)),
+                message: "HTTP 429 RESOURCE_EXHAUSTED (simulated)".into(),
+            });
+        }
+        edge += p.p_server_error;
+        if u < edge {
+            return Err(ProviderError::Transient("HTTP 503 (simulated)".into()));
+        }
+        edge += p.p_timeout;
+        if u < edge {
+            return Err(ProviderError::Transient("timed out (simulated)".into()));
+        }
+        edge += p.p_refusal;
+        if u < edge {
+            return Err(ProviderError::Refused("content policy (simulated)".into()));
+        }
+        let mut scene = darkroom_prompt::parse(&req.prompt)
+            .map_err(|e| ProviderError::Invalid(e.to_string()))?;
+        // Instruction drops: each category independently, recorded as ground truth.
+        let mut mutations: Vec<Mutation> = Vec::new();
+        if !scene.relations.is_empty() && r.f() < p.drops.relation {
+            let i = (r.next() % scene.relations.len() as u64) as usize;
+            if let Some(to) = opposite(scene.relations[i].predicate) {
+                mutations.push(Mutation::BreakRelation {
+                    relation: i,
+                    from: scene.relations[i].predicate,
+                    to,
+                });
+            }
+        }
+        let counted: Vec<usize> = scene
+            .entities
+            .iter()
+            .filter(|e| e.count.is_some_and(|c| c >= 2))
+            .map(|e| e.id)
+            .collect();
+        if !counted.is_empty() && r.f() < p.drops.count {
+            let e = counted[(r.next() % counted.len() as u64) as usize];
+            let from = scene.entities[e].count.unwrap_or(2);
+            let to = if r.f() < 0.5 { from - 1 } else { from + 1 };
+            mutations.push(Mutation::Recount {
+                entity: e,
+                from,
+                to,
+            });
+        }
+        let coloured: Vec<usize> = scene
+            .entities
+            .iter()
+            .filter(|e| e.color.is_some())
+            .map(|e| e.id)
+            .collect();
+        if !coloured.is_empty() && r.f() < p.drops.color {
+            let e = coloured[(r.next() % coloured.len() as u64) as usize];
+            const OTHERS: [&str; 6] = ["red", "green", "blue", "yellow", "purple", "orange"];
+            let from = scene.entities[e]
+                .color
+                .clone()
+                .unwrap_or_else(|| Color::new("red", darkroom_color::Rgb8::new(255, 0, 0)));
+            let choices: Vec<&str> = OTHERS.iter().copied().filter(|n| *n != from.name).collect();
+            let name = choices[(r.next() % choices.len() as u64) as usize];
+            let rgb =
+                darkroom_color::named::lookup(name).unwrap_or(darkroom_color::Rgb8::new(0, 128, 0));
+            mutations.push(Mutation::Recolour {
+                entity: e,
+                from,
+                to: Color::new(name, rgb),
+            });
+        }
+        if scene.entities.len() > 1 && r.f() < p.drops.entity {
+            let e = (r.next() % scene.entities.len() as u64) as usize;
+            mutations.push(Mutation::Remove { entity: e });
+        }
+        for m in &mutations {
+            m.apply(&mut scene);
+        }
+        // Colour drift: every colour's hue turns by the same small, seeded angle.
+        let drift = (r.f() * 2.0 - 1.0) * p.hue_drift_deg;
+        for e in scene.entities.iter_mut() {
+            if let Some(c) = &e.color {
+                let lab = darkroom_color::Lab::from_rgb8(c.rgb());
+                let (h, ch) = (lab.b.atan2(lab.a) + drift.to_radians(), lab.chroma());
+                let turned = darkroom_color::Lab {
+                    l: lab.l,
+                    a: ch * h.cos(),
+                    b: ch * h.sin(),
+                }
+                .to_rgb8();
+                e.color = Some(Color::new(c.name.clone(), turned));
+            }
+        }
+        let png = crate::sketch::render(req, &scene)?;
+        let mut notes = vec![
+            ("hue_drift_deg".to_string(), format!("{drift:.2}")),
+            ("try".to_string(), try_no.to_string()),
+        ];
+        for m in &mutations {
+            notes.push((
+                "mutation".to_string(),
+                serde_json::to_string(m).unwrap_or_default(),
+            ));
+        }
+        Ok(Generated {
+            png,
+            width: req.width,
+            height: req.height,
+            cost: self.price(req),
+            model_version: Some(format!("{}-2026-11", p.model)),
+            latency,
+            notes,
+        })
+    }
+}
