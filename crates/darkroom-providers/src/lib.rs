@@ -16,8 +16,8 @@ use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderE
 pub enum AnyProvider {
     /// The built-in renderer.
     Sketch(sketch::Sketch),
-    /// The simulator.
-    Sim(sim::Sim),
+    /// The simulator (boxed: its profile and try table are large next to `Sketch`).
+    Sim(Box<sim::Sim>),
 }
 
 impl Provider for AnyProvider {
