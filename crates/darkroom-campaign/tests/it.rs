@@ -20,7 +20,7 @@ fn the_example_campaign_validates_and_expands_its_templates() {
     );
     assert_eq!(
         c.shots[2].prompt,
-        "a yellow bottle on a white pedestal, soft light from the left, view from below"
+        "a yellow bottle on a #1A1A1A pedestal on a #F4F1EA background, soft light from the left"
     );
     assert_eq!(c.shots[0].deliver.len(), 3);
     assert_eq!(c.providers["local"].kind, ProviderKind::Sketch);
@@ -43,7 +43,7 @@ fn plans_are_deterministic_and_ids_depend_on_what_matters() {
     // The hero's draft is 16:9 at a 512 long side.
     assert_eq!((a.attempts[0].width, a.attempts[0].height), (512, 288));
     // Changing the prompt changes the ids; changing the campaign's comments does not.
-    let other = load(&EXAMPLE.replace("cinematic lighting", "soft lighting"), "x").unwrap();
+    let other = load(&EXAMPLE.replace("soft lighting", "cinematic lighting"), "x").unwrap();
     assert_ne!(plan(&other).attempts[0].id, a.attempts[0].id);
     let commented = load(
         &EXAMPLE.replace("# darkroom example", "# a comment\n# darkroom example"),

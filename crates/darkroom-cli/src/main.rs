@@ -46,6 +46,8 @@ enum Command {
     Judge(cmd::judge::Args),
     /// Validate a campaign and print its plan and estimate.
     Check(cmd::check::Args),
+    /// Run (or resume) a campaign: draft, judge, promote, finish, deliver.
+    Run(cmd::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Inpaint(a) => cmd::finishing::inpaint(a),
         Command::Judge(a) => cmd::judge::run(a),
         Command::Check(a) => cmd::check::run(a),
+        Command::Run(a) => cmd::run::run(a),
     };
     match result {
         Ok(code) => code,

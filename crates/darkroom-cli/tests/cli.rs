@@ -808,3 +808,55 @@ fn check_prints_the_plan_or_every_problem() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn run_delivers_offline_and_resumes() {
+    let d = scratch("run");
+    let campaign = d.join("c.toml");
+    std::fs::write(
+        &campaign,
+        "[campaign]\nname = \"t\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n[tiers.draft]\nprovider = \"local\"\nsize = \"96\"\nvariants = 2\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\nkeep = 1\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"16:9\", \"1:1\"]\n",
+    )
+    .unwrap();
+    let go = || {
+        bin()
+            .current_dir(&d)
+            .args(["run", "c.toml"])
+            .output()
+            .unwrap()
+    };
+    let first = go();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("hero\t16:9\t128x72") && stdout.contains("hero\t1:1\t128x128"),
+        "{stdout}"
+    );
+    assert!(d.join("out/deliverables/manifest.json").exists());
+    let second = go();
+    assert!(String::from_utf8_lossy(&second.stderr).contains("answered from the ledger"));
+    // A campaign error is exit 2; an unknown shot is a one-line input error.
+    std::fs::write(d.join("bad.toml"), "[campaign]\nname = 1\n").unwrap();
+    assert_eq!(
+        bin()
+            .current_dir(&d)
+            .args(["run", "bad.toml"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--only", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no shot `nope`"));
+}

@@ -299,6 +299,38 @@ impl Ledger {
         })
     }
 
+    /// The stored asset of a done attempt: `(hash, path)`.
+    pub fn done_asset(&self, id: &str) -> Result<Option<(String, String)>, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT a.hash, a.path FROM attempts t JOIN assets a ON a.hash = t.asset WHERE t.id = ?1 AND t.status = 'done'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Records a delivered file.
+    pub fn record_deliverable(
+        &self,
+        path: &str,
+        shot: &str,
+        attempt: &str,
+        aspect: &str,
+        size: (u32, u32),
+        hash: &str,
+    ) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO deliverables (path, shot, attempt, aspect, width, height, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (path) DO UPDATE SET attempt = ?3, width = ?5, height = ?6, hash = ?7",
+                params![path, shot, attempt, aspect, size.0, size.1, hash],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Records a stored asset.
     pub fn record_asset(&self, hash: &str, path: &str, bytes: u64) -> Result<(), LedgerError> {
         self.with(|c| {

@@ -12,6 +12,13 @@ pub struct Args {
     campaign: PathBuf,
 }
 
+impl Args {
+    /// Arguments for a campaign path (used by `run --dry-run`).
+    pub fn from_path(campaign: PathBuf) -> Args {
+        Args { campaign }
+    }
+}
+
 /// Runs the command: every problem in the file at once (exit 2), or the plan and its estimate.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let name = a.campaign.display().to_string();

@@ -8,4 +8,5 @@ pub mod finishing;
 pub mod io;
 pub mod judge;
 pub mod parse;
+pub mod run;
 pub mod sketch;

@@ -121,7 +121,10 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
             let lab = Lab::from_rgb8(c.rgb());
             match colours
                 .iter()
-                .position(|x| darkroom_color::de2000(*x, lab) < 3.0)
+                // Prompt colours closer than this cannot be told apart in pixels: one class,
+                // and the entities sharing it are ambiguous (their counts and relations are
+                // left undecided).
+                .position(|x| darkroom_color::de2000(*x, lab) < 10.0)
             {
                 Some(i) => i,
                 None => {

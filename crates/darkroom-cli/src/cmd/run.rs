@@ -1,0 +1,102 @@
+//! `darkroom run CAMPAIGN`: the funnel, on budget, resumable.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+    /// Override the budget cap (USD when the campaign sets `money`, credits otherwise).
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Run only this shot.
+    #[arg(long)]
+    only: Option<String>,
+    /// Validate and plan only (like `darkroom check`).
+    #[arg(long)]
+    dry_run: bool,
+    /// Wait for the `sim` provider's simulated latencies in real time.
+    #[arg(long)]
+    realtime: bool,
+}
+
+/// Runs the command. Exit 0 when everything was delivered, 1 when items failed or the budget
+/// ran out, 2 for a campaign error.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    if a.dry_run {
+        return super::check::run(super::check::Args::from_path(a.campaign));
+    }
+    let name = a.campaign.display().to_string();
+    let text = std::fs::read_to_string(&a.campaign)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = match darkroom_campaign::load(&text, &name) {
+        Ok(c) => c,
+        Err(d) => {
+            for line in d.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(b) = a.budget {
+        if !(b >= 0.0 && b.is_finite()) {
+            return Err(Fail::Input(format!(
+                "invalid --budget {b}; accepted: a number ≥ 0"
+            )));
+        }
+    }
+    // The output folder is relative to the directory darkroom runs in.
+    let base = Path::new(".");
+    let start = Instant::now();
+    let opts = darkroom_engine::Options {
+        budget: a.budget,
+        only: a.only,
+        realtime: a.realtime,
+    };
+    let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
+        darkroom_engine::EngineError::NoShot(..)
+        | darkroom_engine::EngineError::Unavailable(..) => Fail::Input(e.to_string()),
+        other => Fail::Internal(other.into()),
+    })?;
+    for d in &r.deliverables {
+        println!(
+            "{}\t{}\t{}x{}\t{}",
+            d.shot,
+            d.aspect,
+            d.width,
+            d.height,
+            d.path.display()
+        );
+    }
+    let t = &r.totals;
+    let statuses: Vec<String> = t
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    eprintln!(
+        "{} deliverables in {:.1} s; attempts: {}; calls {} ({} answered from the ledger); spent {:.3}",
+        r.deliverables.len(),
+        start.elapsed().as_secs_f64(),
+        statuses.join(", "),
+        t.tries,
+        r.reused,
+        t.settled
+    );
+    for (shot, why) in &r.failed_shots {
+        eprintln!("failed: {shot}: {why}");
+    }
+    if r.budget_exhausted {
+        eprintln!("stopped: the budget cannot cover the next call");
+    }
+    Ok(if r.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,166 @@
+//! Delivery: each final in each requested aspect ratio and size, with its provenance embedded
+//! in the PNG (`tEXt`) and beside it (a JSON sidecar), listed in `deliverables/manifest.json`.
+//! A provider that renders any aspect re-renders the final at it (same prompt and seed); for
+//! others the final is out-painted to the aspect locally. Every file's pixel size is checked
+//! against what was asked.
+
+use std::path::PathBuf;
+
+use darkroom_campaign::{ProviderKind, Shot};
+use darkroom_core::provider::Request;
+use darkroom_core::{resolve_dims, Aspect};
+use darkroom_imageops::RgbImage;
+
+use crate::stages::{Call, Done, Exec};
+use crate::{Ctx, EngineError};
+
+/// One delivered file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deliverable {
+    /// Shot id.
+    pub shot: String,
+    /// Path of the file.
+    pub path: PathBuf,
+    /// The aspect ratio, as asked.
+    pub aspect: String,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+    /// The attempt that made it.
+    pub attempt: String,
+    /// blake3 of the file's pixels-and-metadata bytes.
+    pub hash: String,
+}
+
+fn aspect_name(a: Aspect) -> String {
+    a.to_string()
+}
+
+pub(crate) async fn deliver(
+    ctx: &Ctx,
+    exec: &Exec,
+    shot: &Shot,
+    k: usize,
+    call: &Call,
+    png: &[u8],
+) -> Result<Vec<Deliverable>, String> {
+    let c = &ctx.campaign;
+    let dir = ctx.out.join("deliverables").join(&shot.id);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let fp = &c.providers[&c.finish.provider];
+    let mut out = Vec::new();
+    for &aspect in &shot.deliver {
+        let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
+        let (bytes, attempt) = if (w, h) == (call.req.width, call.req.height) {
+            (png.to_vec(), call.row.id.clone())
+        } else if fp.kind == ProviderKind::Sketch {
+            let req = Request {
+                width: w,
+                height: h,
+                reference: None,
+                ..call.req.clone()
+            };
+            let again = exec.make_call("deliver", k as u32, &shot.id, &c.finish.provider, req);
+            let id = again.row.id.clone();
+            match exec.one_call(again).await {
+                Done::Image(b) => (b, id),
+                Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
+                Done::OverBudget => {
+                    return Err(format!("{} at {aspect}: the budget ran out", shot.id))
+                }
+            }
+        } else {
+            let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26)
+                .map_err(|e| e.to_string())?;
+            let wide = darkroom_imageops::fill::extend(&img, aspect.ratio());
+            let sized = darkroom_imageops::resize::lanczos3(&wide, w, h);
+            let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
+                .map_err(|e| e.to_string())?;
+            (bytes, call.row.id.clone())
+        };
+        let img: RgbImage =
+            darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;
+        if (img.width, img.height) != (w, h) {
+            return Err(format!(
+                "{} at {aspect}: got {}x{}, asked {w}x{h}",
+                shot.id, img.width, img.height
+            ));
+        }
+        let seed = call.req.seed.to_string();
+        let asp = aspect_name(aspect);
+        let meta = [
+            ("Software", "darkroom"),
+            ("campaign", c.name.as_str()),
+            ("shot", shot.id.as_str()),
+            ("prompt", call.req.prompt.as_str()),
+            ("seed", seed.as_str()),
+            ("attempt", attempt.as_str()),
+            ("provider", c.finish.provider.as_str()),
+            ("aspect", asp.as_str()),
+        ];
+        let file = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta)
+            .map_err(|e| e.to_string())?;
+        let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &file)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        let (hash, _) = ctx.store.put(&file, "png").map_err(|e| e.to_string())?;
+        let sidecar = serde_json::json!({
+            "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
+            "attempt": attempt, "prompt": call.req.prompt, "seed": call.req.seed, "provider": c.finish.provider,
+            "model": fp.model, "blake3": hash,
+        });
+        let side = dir.join(format!("{name}.json"));
+        std::fs::write(
+            &side,
+            serde_json::to_string_pretty(&sidecar).unwrap_or_default(),
+        )
+        .map_err(|e| format!("cannot write `{}`: {e}", side.display()))?;
+        let rel = path
+            .strip_prefix(&ctx.out)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let _ = ctx
+            .ledger
+            .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash);
+        out.push(Deliverable {
+            shot: shot.id.clone(),
+            path,
+            aspect: asp,
+            width: w,
+            height: h,
+            attempt,
+            hash,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineError> {
+    let dir = ctx.out.join("deliverables");
+    std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "shot": d.shot,
+                "file": d.path.strip_prefix(&dir).unwrap_or(&d.path).display().to_string(),
+                "aspect": d.aspect, "width": d.width, "height": d.height, "attempt": d.attempt, "blake3": d.hash,
+            })
+        })
+        .collect();
+    items.sort_by_key(|v| v["file"].as_str().unwrap_or("").to_string());
+    let m = serde_json::json!({"campaign": ctx.campaign.name, "deliverables": items});
+    let path = dir.join("manifest.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap_or_default()).map_err(|source| {
+        EngineError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    })
+}

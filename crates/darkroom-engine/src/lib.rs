@@ -1,0 +1,148 @@
+//! The funnel engine: a validated campaign in, delivered files and a ledger out.
+//!
+//! ```text
+//! draft rounds ─▶ judge ─▶ gate + rank ─▶ finish ─▶ deliver (every aspect, pixel size checked)
+//! ```
+//! Every provider call goes through the ledger's budget guard (worst case reserved in the same
+//! transaction that marks the call sent), runs on a tokio runtime within its provider's
+//! concurrency, is retried by error class (transient with exponential backoff, rate limits after
+//! the provider's hint, refusals never), and is settled with its actual cost. An attempt whose
+//! deterministic id is already done is not called again, so a second run resumes where the first
+//! stopped; calls left in flight by a crash are reconciled at start. One failed call never stops
+//! the run: it is recorded, and reflected in the exit status.
+
+mod deliver;
+mod stages;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use darkroom_campaign::{Campaign, ProviderKind};
+use darkroom_ledger::{Ledger, Store, Totals};
+use darkroom_providers::sim::{profile, Sim, FAST_DRAFT};
+use darkroom_providers::sketch::Sketch;
+use darkroom_providers::AnyProvider;
+
+pub use deliver::Deliverable;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Overrides the campaign's budget cap (in the campaign's unit: USD when `money` is set,
+    /// credits otherwise).
+    pub budget: Option<f64>,
+    /// Only this shot.
+    pub only: Option<String>,
+    /// Sleep for the `sim` provider's latencies (load and crash tests); otherwise they are only
+    /// recorded.
+    pub realtime: bool,
+}
+
+/// A run that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The ledger or the store failed.
+    #[error(transparent)]
+    Ledger(#[from] darkroom_ledger::LedgerError),
+    /// A file could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A tier uses a provider this build cannot call yet.
+    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch` or `sim`")]
+    Unavailable(String, &'static str),
+    /// `--only` names no shot.
+    #[error("no shot `{0}` in the campaign; shots: {1}")]
+    NoShot(String, String),
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// Files delivered.
+    pub deliverables: Vec<Deliverable>,
+    /// Shots that could not be delivered, with why.
+    pub failed_shots: Vec<(String, String)>,
+    /// Whether the budget stopped the run.
+    pub budget_exhausted: bool,
+    /// Spend and counts from the ledger.
+    pub totals: Totals,
+    /// Calls answered from the ledger instead of the provider (resumed work).
+    pub reused: u64,
+}
+
+impl RunReport {
+    /// Whether everything asked was delivered.
+    pub fn complete(&self) -> bool {
+        self.failed_shots.is_empty() && !self.budget_exhausted
+    }
+}
+
+/// The engine's view of one campaign.
+pub(crate) struct Ctx {
+    pub campaign: Campaign,
+    pub opts: Options,
+    pub out: PathBuf,
+    pub ledger: Arc<Ledger>,
+    pub store: Store,
+    pub providers: BTreeMap<String, Arc<AnyProvider>>,
+    pub cap: Option<f64>,
+    pub in_money: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
+    move |source| EngineError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Runs (or resumes) a campaign. `base` resolves a relative output folder.
+pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, EngineError> {
+    let out = base.join(&campaign.output);
+    std::fs::create_dir_all(&out).map_err(io(&out))?;
+    let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
+    let store = Store::new(out.join("store"));
+    ledger.reconcile(&store)?;
+    let mut providers = BTreeMap::new();
+    for (name, p) in &campaign.providers {
+        let used = campaign.draft.provider == *name || campaign.finish.provider == *name;
+        let any = match p.kind {
+            ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
+            ProviderKind::Sim => {
+                let prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
+                AnyProvider::Sim(Box::new(Sim::new(name.clone(), prof)))
+            }
+            other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
+            _ => continue,
+        };
+        providers.insert(name.clone(), Arc::new(any));
+    }
+    if let Some(only) = &opts.only {
+        if !campaign.shots.iter().any(|s| &s.id == only) {
+            let ids: Vec<&str> = campaign.shots.iter().map(|s| s.id.as_str()).collect();
+            return Err(EngineError::NoShot(only.clone(), ids.join(", ")));
+        }
+    }
+    let in_money = campaign.budget.money.is_some();
+    let cap = opts
+        .budget
+        .or(campaign.budget.money.as_ref().map(|m| m.0))
+        .or(campaign.budget.credits);
+    let ctx = Arc::new(Ctx {
+        campaign,
+        opts,
+        out,
+        ledger,
+        store,
+        providers,
+        cap,
+        in_money,
+    });
+    stages::run(ctx)
+}

@@ -1,0 +1,600 @@
+//! The stages: draft rounds, judging, gates and ranking, finishing, delivery.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
+use darkroom_core::provider::{Provider, ProviderError, Request};
+use darkroom_core::{resolve_dims, Aspect, Quality};
+use darkroom_judges::brand::BrandJudge;
+use darkroom_judges::layout::LayoutJudge;
+use darkroom_judges::novelty::{NoveltyJudge, Siblings};
+use darkroom_judges::quality::{QualityJudge, Requested};
+use darkroom_ledger::{AttemptRow, Outcome, Reservation};
+use darkroom_providers::AnyProvider;
+use tokio::sync::Semaphore;
+
+use crate::{Ctx, EngineError, RunReport};
+
+/// Tries per call (the first and up to four retries).
+const MAX_TRIES: u32 = 5;
+
+/// One provider call to make (or to find done in the ledger).
+#[derive(Clone)]
+pub(crate) struct Call {
+    pub row: AttemptRow,
+    pub req: Request,
+}
+
+/// What became of a call.
+pub(crate) enum Done {
+    /// An image (fresh or from the ledger).
+    Image(Vec<u8>),
+    /// Failed for good (refused, auth, invalid, out of tries), with why.
+    Failed(String),
+    /// Not made: the budget cannot cover it.
+    OverBudget,
+}
+
+fn hash_u64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0x1f]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+    h >> 1
+}
+
+fn attempt_id(provider: &str, model: &str, req: &Request) -> String {
+    let q = req.quality.to_string();
+    let (s, d) = (
+        req.seed.to_string(),
+        format!("{}x{}", req.width, req.height),
+    );
+    let refd = req.reference.as_ref().map_or(0, |r| {
+        hash_u64(&[&String::from_utf8_lossy(&r[..r.len().min(4096)])])
+    });
+    format!(
+        "{:016x}",
+        hash_u64(&[provider, model, &req.prompt, &s, &d, &q, &refd.to_string()])
+    )
+}
+
+pub(crate) struct Exec {
+    ctx: Arc<Ctx>,
+    sems: BTreeMap<String, Arc<Semaphore>>,
+    stop: Arc<AtomicBool>,
+    reused: Arc<AtomicU64>,
+}
+
+impl Exec {
+    fn call(
+        &self,
+        tier: &str,
+        round: u32,
+        variant: u32,
+        shot: &str,
+        provider: &str,
+        req: Request,
+    ) -> Call {
+        let p = &self.ctx.campaign.providers[provider];
+        let model = p.model.clone().unwrap_or_default();
+        let id = attempt_id(provider, &model, &req);
+        let params = serde_json::json!({"prompt": req.prompt, "width": req.width, "height": req.height, "quality": req.quality.to_string()}).to_string();
+        Call {
+            row: AttemptRow {
+                id,
+                shot: shot.into(),
+                tier: tier.into(),
+                round,
+                variant,
+                provider: provider.into(),
+                model,
+                seed: req.seed,
+                params,
+            },
+            req,
+        }
+    }
+
+    /// Runs calls concurrently within each provider's limit.
+    async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
+        let mut handles = Vec::new();
+        for c in calls {
+            let ctx = self.ctx.clone();
+            let sem = self.sems[&c.row.provider].clone();
+            let stop = self.stop.clone();
+            let reused = self.reused.clone();
+            handles.push(tokio::spawn(async move {
+                let d = one(&ctx, &sem, &stop, &reused, &c).await;
+                (c, d)
+            }));
+        }
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            if let Ok(r) = h.await {
+                out.push(r);
+            }
+        }
+        out
+    }
+}
+
+async fn one(
+    ctx: &Arc<Ctx>,
+    sem: &Arc<Semaphore>,
+    stop: &AtomicBool,
+    reused: &AtomicU64,
+    c: &Call,
+) -> Done {
+    let Ok(_permit) = sem.clone().acquire_owned().await else {
+        return Done::Failed("scheduler closed".into());
+    };
+    if let Ok(Some((_, path))) = ctx.ledger.done_asset(&c.row.id) {
+        if let Ok(bytes) = std::fs::read(&path) {
+            reused.fetch_add(1, Ordering::Relaxed);
+            return Done::Image(bytes);
+        }
+    }
+    let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
+    let is_sim = matches!(*provider, AnyProvider::Sim(_));
+    let mut last = String::new();
+    for k in 0..MAX_TRIES {
+        if stop.load(Ordering::SeqCst) {
+            return Done::OverBudget;
+        }
+        let cost = provider.price(&c.req);
+        let worst = if ctx.in_money { cost.usd } else { cost.credits };
+        match ctx.ledger.reserve(&c.row, worst, ctx.cap) {
+            Ok(Reservation::Granted) => {}
+            Ok(Reservation::AlreadyDone) => {
+                if let Ok(Some((_, path))) = ctx.ledger.done_asset(&c.row.id) {
+                    if let Ok(bytes) = std::fs::read(&path) {
+                        return Done::Image(bytes);
+                    }
+                }
+            }
+            Ok(Reservation::Denied { .. }) => {
+                stop.store(true, Ordering::SeqCst);
+                return Done::OverBudget;
+            }
+            Err(e) => return Done::Failed(e.to_string()),
+        }
+        let (p2, req) = (provider.clone(), c.req.clone());
+        let result = tokio::task::spawn_blocking(move || {
+            let r = p2.generate(&req);
+            r.and_then(|g| darkroom_providers::check_size(&req, &g).map(|()| g))
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(ProviderError::Invalid(format!(
+                "the provider call panicked: {e}"
+            )))
+        });
+        let spend =
+            |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
+        match result {
+            Ok(g) => {
+                if is_sim && ctx.opts.realtime {
+                    tokio::time::sleep(g.latency).await;
+                }
+                let stored = ctx.store.put(&g.png, "png");
+                let (hash, path) = match stored {
+                    Ok(x) => x,
+                    Err(e) => {
+                        let _ = ctx.ledger.settle(
+                            &c.row.id,
+                            &Outcome::Failed {
+                                class: "invalid".into(),
+                                message: e.to_string(),
+                            },
+                            spend(&g.cost),
+                        );
+                        return Done::Failed(e.to_string());
+                    }
+                };
+                let _ =
+                    ctx.ledger
+                        .record_asset(&hash, &path.display().to_string(), g.png.len() as u64);
+                for (k, v) in &g.notes {
+                    if k == "mutation" {
+                        let _ = ctx.ledger.record_decision(
+                            &c.row.id,
+                            "sim",
+                            "injected_mutation",
+                            Some(v),
+                        );
+                    }
+                }
+                let _ = ctx.ledger.settle(
+                    &c.row.id,
+                    &Outcome::Done {
+                        asset: hash,
+                        model_version: g.model_version.clone(),
+                    },
+                    spend(&g.cost),
+                );
+                return Done::Image(g.png);
+            }
+            Err(e) => {
+                let outcome = match &e {
+                    ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
+                    other => Outcome::Failed {
+                        class: other.class().into(),
+                        message: other.to_string(),
+                    },
+                };
+                // Failed calls are not charged by the providers modelled here.
+                let _ = ctx.ledger.settle(&c.row.id, &outcome, 0.0);
+                last = e.to_string();
+                match e {
+                    ProviderError::Transient(_) => {
+                        if ctx.opts.realtime {
+                            tokio::time::sleep(Duration::from_millis(200 << k)).await;
+                        }
+                    }
+                    ProviderError::RateLimited { retry_after, .. } => {
+                        if ctx.opts.realtime {
+                            tokio::time::sleep(
+                                retry_after
+                                    .unwrap_or(Duration::from_millis(500 << k))
+                                    .min(Duration::from_secs(60)),
+                            )
+                            .await;
+                        }
+                    }
+                    _ => return Done::Failed(last),
+                }
+            }
+        }
+    }
+    Done::Failed(format!("gave up after {MAX_TRIES} tries: {last}"))
+}
+
+/// A judged draft.
+#[derive(Clone)]
+pub(crate) struct Scored {
+    pub call: Call,
+    pub png: Vec<u8>,
+    pub adherence: f64,
+    pub on_palette: f64,
+    pub sharpness: f64,
+    pub phash: u64,
+    pub failed_questions: Vec<String>,
+}
+
+impl Scored {
+    pub fn rank_key(&self) -> String {
+        format!(
+            "{:.4}/{:.4}/{:.4}/{}",
+            self.adherence, self.on_palette, self.sharpness, self.call.row.id
+        )
+    }
+}
+
+fn judge(
+    ctx: &Ctx,
+    brand: Option<&BrandJudge>,
+    call: &Call,
+    png: &[u8],
+    siblings: &[u64],
+) -> Option<(Scored, Vec<Judgement>)> {
+    let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26).ok()?;
+    let view = ImageRef {
+        width: img.width,
+        height: img.height,
+        rgb: &img.rgb,
+    };
+    let scene = darkroom_prompt::parse(&call.req.prompt).ok()?;
+    let layout = LayoutJudge.judge(view, &scene);
+    let quality = QualityJudge.judge(
+        view,
+        &Requested {
+            width: call.req.width,
+            height: call.req.height,
+        },
+    );
+    let novelty = NoveltyJudge.judge(
+        view,
+        &Siblings {
+            hashes: siblings.to_vec(),
+            threshold: ctx.campaign.gates.near_duplicate,
+        },
+    );
+    let brand_j = brand.map(|b| b.judge(view, &()));
+    let failed_questions = layout
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::No)
+        .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
+        .collect();
+    let s = Scored {
+        call: call.clone(),
+        png: png.to_vec(),
+        adherence: layout.score.unwrap_or(1.0),
+        on_palette: brand_j.as_ref().and_then(|b| b.score).unwrap_or(1.0),
+        sharpness: quality.metric("sharpness").unwrap_or(0.0),
+        phash: novelty.metric("phash").map_or(0, |h| h as u64),
+        failed_questions,
+    };
+    let mut all = vec![layout, quality, novelty];
+    all.extend(brand_j);
+    Some((s, all))
+}
+
+/// The gate: `None` when the draft passes, else the reason code.
+fn gate(ctx: &Ctx, s: &Scored, near_dup: bool) -> Option<&'static str> {
+    let g = &ctx.campaign.gates;
+    if g.adherence.is_some_and(|m| s.adherence < m) {
+        return Some("below_adherence");
+    }
+    if ctx.campaign.brand.is_some() && g.on_palette.is_some_and(|m| s.on_palette < m) {
+        return Some("below_on_palette");
+    }
+    if g.sharpness.is_some_and(|m| s.sharpness < m) {
+        return Some("below_sharpness");
+    }
+    if near_dup {
+        return Some("near_duplicate");
+    }
+    None
+}
+
+/// "Is the sphere to the left of the cube?" → "the sphere to the left of the cube".
+fn restate(q: &str) -> String {
+    let q = q.trim_end_matches('?');
+    for p in ["Is there ", "Are there ", "Is ", "Are ", "Does ", "Do "] {
+        if let Some(rest) = q.strip_prefix(p) {
+            return rest.to_string();
+        }
+    }
+    q.to_string()
+}
+
+pub(crate) fn run(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .map_err(|e| EngineError::Io {
+            path: "tokio runtime".into(),
+            source: e,
+        })?;
+    rt.block_on(run_async(ctx))
+}
+
+async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
+    let sems = ctx
+        .campaign
+        .providers
+        .iter()
+        .map(|(n, p)| (n.clone(), Arc::new(Semaphore::new(p.concurrency as usize))))
+        .collect();
+    let exec = Exec {
+        ctx: ctx.clone(),
+        sems,
+        stop: Arc::new(AtomicBool::new(false)),
+        reused: Arc::new(AtomicU64::new(0)),
+    };
+    let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
+    let c = &ctx.campaign;
+    let shots: Vec<_> = c
+        .shots
+        .iter()
+        .filter(|s| ctx.opts.only.as_ref().is_none_or(|o| *o == s.id))
+        .cloned()
+        .collect();
+    let mut passing: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
+    let mut refinement: BTreeMap<String, String> = BTreeMap::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
+
+    // Draft rounds.
+    for round in 1..=c.budget.max_rounds {
+        let pending: Vec<_> = shots
+            .iter()
+            .filter(|s| passing.get(&s.id).is_none_or(Vec::is_empty))
+            .collect();
+        if pending.is_empty() || exec.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let mut calls = Vec::new();
+        for s in &pending {
+            let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+            let (w, h) = resolve_dims(c.draft.size, Some(aspect)).unwrap_or((512, 512));
+            let prompt = match refinement.get(&s.id) {
+                Some(extra) if round > 1 => format!("{}, {extra}", s.prompt),
+                _ => s.prompt.clone(),
+            };
+            for k in 0..c.draft.variants {
+                let seed = match s.seed {
+                    Some(b) => b.wrapping_add(u64::from(k) + u64::from(round - 1) * 1000),
+                    None => hash_u64(&[&c.name, &s.id, &round.to_string(), &k.to_string()]),
+                };
+                let req = Request {
+                    prompt: prompt.clone(),
+                    seed,
+                    width: w,
+                    height: h,
+                    quality: c.draft.quality,
+                    reference: None,
+                };
+                calls.push(exec.call("draft", round, k, &s.id, &c.draft.provider, req));
+            }
+        }
+        let results = exec.execute(calls).await;
+        let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
+        for (call, done) in results {
+            let Done::Image(png) = done else { continue };
+            let shot = call.row.shot.clone();
+            let siblings: Vec<u64> = passing
+                .get(&shot)
+                .map(|v| v.iter().map(|s| s.phash).collect())
+                .unwrap_or_default();
+            let Some((scored, judgements)) = judge(&ctx, brand.as_ref(), &call, &png, &siblings)
+            else {
+                continue;
+            };
+            for j in &judgements {
+                let json = serde_json::to_string(j).unwrap_or_default();
+                let _ = ctx
+                    .ledger
+                    .record_score(&call.row.id, &j.judge, j.score, &json);
+            }
+            let near_dup = judgements.iter().any(|j| {
+                j.judge == "novelty" && j.findings.iter().any(|f| f.verdict == Verdict::No)
+            });
+            match gate(&ctx, &scored, near_dup) {
+                Some(reason) => {
+                    let _ = ctx.ledger.record_decision(
+                        &call.row.id,
+                        "gate",
+                        reason,
+                        Some(&scored.rank_key()),
+                    );
+                    let e = best_failures.entry(shot).or_insert((-1.0, Vec::new()));
+                    if scored.adherence > e.0 {
+                        *e = (scored.adherence, scored.failed_questions.clone());
+                    }
+                }
+                None => {
+                    let _ = ctx.ledger.record_decision(
+                        &call.row.id,
+                        "gate",
+                        "passed",
+                        Some(&scored.rank_key()),
+                    );
+                    passing.entry(shot).or_default().push(scored);
+                }
+            }
+        }
+        // Semantic refinement: restate what the best failing draft got wrong.
+        for (shot, (_, qs)) in best_failures {
+            if !qs.is_empty() {
+                refinement.insert(
+                    shot,
+                    qs.iter().map(|q| restate(q)).collect::<Vec<_>>().join(", "),
+                );
+            }
+        }
+    }
+
+    // Rank and promote, then finish.
+    let mut finish_calls = Vec::new();
+    for s in &shots {
+        let mut list = passing.remove(&s.id).unwrap_or_default();
+        if list.is_empty() {
+            if !exec.stop.load(Ordering::SeqCst) {
+                failed.push((s.id.clone(), "no draft passed the gates".into()));
+            }
+            continue;
+        }
+        // Ranking key: adherence, on-palette share, sharpness (all descending), then attempt id.
+        list.sort_by(|a, b| {
+            b.adherence
+                .total_cmp(&a.adherence)
+                .then(b.on_palette.total_cmp(&a.on_palette))
+                .then(b.sharpness.total_cmp(&a.sharpness))
+                .then(a.call.row.id.cmp(&b.call.row.id))
+        });
+        let keep = c.finish.keep.max(s.finals) as usize;
+        for (i, d) in list.iter().enumerate() {
+            let reason = if i < keep { "promoted" } else { "ranked_out" };
+            let _ = ctx
+                .ledger
+                .record_decision(&d.call.row.id, "rank", reason, Some(&d.rank_key()));
+        }
+        let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+        let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
+        for (k, d) in list.into_iter().take(keep).enumerate() {
+            let caps = ctx.providers[&c.finish.provider].capabilities();
+            let reference = caps.edit.then(|| d.png.clone());
+            let req = Request {
+                prompt: d.call.req.prompt.clone(),
+                seed: d.call.req.seed,
+                width: w,
+                height: h,
+                quality: Quality::Finish,
+                reference,
+            };
+            let req = Request {
+                quality: c.finish.quality,
+                ..req
+            };
+            finish_calls.push((
+                s.clone(),
+                exec.call("finish", 1, k as u32, &s.id, &c.finish.provider, req),
+            ));
+        }
+    }
+    let results = exec
+        .execute(finish_calls.iter().map(|(_, c)| c.clone()).collect())
+        .await;
+    let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
+    for (call, done) in results {
+        match done {
+            Done::Image(png) => finished
+                .entry(call.row.shot.clone())
+                .or_default()
+                .push((call, png)),
+            Done::Failed(why) => {
+                failed.push((call.row.shot.clone(), format!("finish failed: {why}")))
+            }
+            Done::OverBudget => {}
+        }
+    }
+
+    // Deliver every final in every aspect ratio.
+    let mut deliverables = Vec::new();
+    for s in &shots {
+        let Some(list) = finished.get(&s.id) else {
+            continue;
+        };
+        for (k, (call, png)) in list.iter().take(s.finals as usize).enumerate() {
+            match crate::deliver::deliver(&ctx, &exec, s, k, call, png).await {
+                Ok(mut d) => deliverables.append(&mut d),
+                Err(why) => failed.push((s.id.clone(), why)),
+            }
+        }
+        if list.len() < s.finals as usize && !exec.stop.load(Ordering::SeqCst) {
+            failed.push((
+                s.id.clone(),
+                format!("{} of {} finals finished", list.len(), s.finals),
+            ));
+        }
+    }
+    crate::deliver::manifest(&ctx, &deliverables)?;
+    failed.sort();
+    failed.dedup();
+    Ok(RunReport {
+        deliverables,
+        failed_shots: failed,
+        budget_exhausted: exec.stop.load(Ordering::SeqCst),
+        totals: ctx.ledger.totals()?,
+        reused: exec.reused.load(Ordering::Relaxed),
+    })
+}
+
+impl Exec {
+    /// A single finish-tier call for a delivery aspect (used by delivery).
+    pub(crate) async fn one_call(&self, call: Call) -> Done {
+        self.execute(vec![call])
+            .await
+            .into_iter()
+            .next()
+            .map_or(Done::Failed("no result".into()), |(_, d)| d)
+    }
+
+    pub(crate) fn make_call(
+        &self,
+        tier: &str,
+        variant: u32,
+        shot: &str,
+        provider: &str,
+        req: Request,
+    ) -> Call {
+        self.call(tier, 1, variant, shot, provider, req)
+    }
+}
