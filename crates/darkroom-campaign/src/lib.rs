@@ -14,4 +14,6 @@ pub mod plan;
 mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use validate::{load, Budget, Campaign, Gates, Provider, ProviderKind, Shot, Tier};
+pub use validate::{
+    load, Budget, Campaign, Gates, Provider, ProviderKind, Shot, SimOverrides, Tier,
+};

@@ -164,6 +164,23 @@ pub struct Provider {
     pub concurrency: u32,
     /// Calls per minute at most.
     pub rate_limit: Option<f64>,
+    /// `sim` only: overrides of the profile's behaviour (failure shares, latency seconds).
+    pub sim: SimOverrides,
+}
+
+/// Overrides of a `sim` profile, for fault and load tests.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SimOverrides {
+    /// Share of 5xx/timeouts (transient failures).
+    pub transient: Option<f64>,
+    /// Share of content refusals.
+    pub refusal: Option<f64>,
+    /// Share of 429 answers.
+    pub rate_limited: Option<f64>,
+    /// Median latency, seconds.
+    pub latency_median: Option<f64>,
+    /// 95th-percentile latency, seconds.
+    pub latency_p95: Option<f64>,
 }
 
 /// A rung of the funnel.
@@ -561,6 +578,8 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 "concurrency",
                 "rate_limit",
                 "prices",
+                "failures",
+                "latency",
             ];
             let mut kind = None;
             let mut p = Provider {
@@ -572,6 +591,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 timeout: 120.0,
                 concurrency: 4,
                 rate_limit: None,
+                sim: SimOverrides::default(),
             };
             for (k, n) in v.keys(node, &path, &allowed) {
                 let kp = format!("{path}.{k}");
@@ -602,6 +622,26 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     "timeout" => p.timeout = v.number(n, &kp, 1.0, 3600.0).unwrap_or(p.timeout),
                     "concurrency" => p.concurrency = v.int(n, &kp, 1, 256).unwrap_or(4) as u32,
                     "rate_limit" => p.rate_limit = v.number(n, &kp, 0.1, 100_000.0),
+                    "failures" => {
+                        for (fk, fv) in v.keys(n, &kp, &["transient", "refusal", "rate_limited"]) {
+                            let x = v.number(fv, &format!("{kp}.{fk}"), 0.0, 1.0);
+                            match fk {
+                                "transient" => p.sim.transient = x,
+                                "refusal" => p.sim.refusal = x,
+                                _ => p.sim.rate_limited = x,
+                            }
+                        }
+                    }
+                    "latency" => {
+                        for (lk, lv) in v.keys(n, &kp, &["median", "p95"]) {
+                            let x = v.number(lv, &format!("{kp}.{lk}"), 0.0, 3600.0);
+                            if lk == "median" {
+                                p.sim.latency_median = x;
+                            } else {
+                                p.sim.latency_p95 = x;
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -48,6 +48,10 @@ enum Command {
     Check(cmd::check::Args),
     /// Run (or resume) a campaign: draft, judge, promote, finish, deliver.
     Run(cmd::run::Args),
+    /// What the ledger says about a campaign: counts, spend, CPSA, latency, failures.
+    Status(cmd::status::Args),
+    /// Write a commented example campaign that runs offline.
+    Init(cmd::init::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Judge(a) => cmd::judge::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Run(a) => cmd::run::run(a),
+        Command::Status(a) => cmd::status::run(a),
+        Command::Init(a) => cmd::init::run(a),
     };
     match result {
         Ok(code) => code,

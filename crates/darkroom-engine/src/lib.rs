@@ -115,7 +115,22 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         let any = match p.kind {
             ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
             ProviderKind::Sim => {
-                let prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
+                let mut prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
+                let o = &p.sim;
+                if let Some(t) = o.transient {
+                    prof.p_server_error = t;
+                    prof.p_timeout = 0.0;
+                }
+                if let Some(r) = o.refusal {
+                    prof.p_refusal = r;
+                }
+                if let Some(r) = o.rate_limited {
+                    prof.p_rate_limited = r;
+                }
+                if let Some(m) = o.latency_median {
+                    prof.median_s = m.max(1e-6);
+                    prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
+                }
                 AnyProvider::Sim(Box::new(Sim::new(name.clone(), prof)))
             }
             other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),

@@ -176,3 +176,52 @@ fn unknown_shots_and_unavailable_providers_are_errors() {
     let e = run(c, &d, Options::default()).unwrap_err().to_string();
     assert!(e.contains("not available"), "{e}");
 }
+
+#[test]
+fn faults_are_retried_and_refusals_recorded_never_retried() {
+    let d = scratch("faults");
+    let text = SMALL.replace(
+        "kind = \"sketch\"",
+        "kind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 8\nfailures = { transient = 0.3, refusal = 0.05, rate_limited = 0.0 }",
+    );
+    let text = text
+        .replace("max_rounds = 2", "max_rounds = 3")
+        .replace("adherence = 0.8", "adherence = 0.0");
+    let c = darkroom_campaign::load(&text, "f.toml").unwrap();
+    let r = run(c, &d, Options::default()).unwrap();
+    assert!(
+        r.complete(),
+        "the run completes despite faults: {:?}",
+        r.failed_shots
+    );
+    let db = rusqlite_stats(&d.join("out/darkroom.db"));
+    assert!(db.retried > 0, "transient failures were retried");
+    assert!(db.refused > 0, "refusals were recorded");
+    assert_eq!(
+        db.refused_retried, 0,
+        "a refused attempt is never tried again"
+    );
+}
+
+struct Stats {
+    retried: u64,
+    refused: u64,
+    refused_retried: u64,
+}
+
+fn rusqlite_stats(db: &Path) -> Stats {
+    // Read the ledger through its own API where it has one; counts per status come from totals.
+    let l = darkroom_ledger::Ledger::open(db).unwrap();
+    let t = l.totals().unwrap();
+    let attempts: u64 = t.by_status.iter().map(|s| s.1).sum();
+    let refused = t
+        .by_status
+        .iter()
+        .find(|s| s.0 == "refused")
+        .map_or(0, |s| s.1);
+    Stats {
+        retried: t.tries - attempts,
+        refused,
+        refused_retried: l.refused_with_retries().unwrap(),
+    }
+}

@@ -120,6 +120,25 @@ pub struct Totals {
     pub tries: u64,
 }
 
+/// What `darkroom status` shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Status {
+    /// `(tier, status, attempts)`.
+    pub by_tier: Vec<(String, String, u64)>,
+    /// Failures by error class.
+    pub failures: Vec<(String, u64)>,
+    /// Settled spend.
+    pub spent: f64,
+    /// Calls made, retries included.
+    pub tries: u64,
+    /// Files delivered.
+    pub deliverables: u64,
+    /// Latency of done calls: p50 and p95, seconds.
+    pub latency: Option<(f64, f64)>,
+    /// Queue wait: p50 and p95, seconds.
+    pub queue_wait: Option<(f64, f64)>,
+}
+
 /// The ledger of one campaign.
 pub struct Ledger {
     conn: Mutex<Connection>,
@@ -374,6 +393,47 @@ impl Ledger {
                 params![attempt, kind, reason, rank_key, now()],
             )?;
             Ok(())
+        })
+    }
+
+    /// Refused attempts that were tried more than once (must be none: refusals are final).
+    pub fn refused_with_retries(&self) -> Result<u64, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM attempts WHERE status = 'refused' AND tries > 1",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
+    /// The summary `darkroom status` prints.
+    pub fn status(&self) -> Result<Status, LedgerError> {
+        self.with(|c| {
+            let by_tier = c
+                .prepare("SELECT tier, status, COUNT(*) FROM attempts GROUP BY tier, status ORDER BY tier, status")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
+                .collect::<Result<_, _>>()?;
+            let failures = c
+                .prepare("SELECT error_class, COUNT(*) FROM attempts WHERE error_class IS NOT NULL GROUP BY error_class ORDER BY error_class")?
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<_, _>>()?;
+            let spent: f64 = c.query_row("SELECT COALESCE(SUM(cost_settled), 0) FROM attempts", [], |r| r.get(0))?;
+            let tries: i64 = c.query_row("SELECT COALESCE(SUM(tries), 0) FROM attempts", [], |r| r.get(0))?;
+            let deliverables: i64 = c.query_row("SELECT COUNT(*) FROM deliverables", [], |r| r.get(0))?;
+            let pct = |col: &str| -> Result<Option<(f64, f64)>, rusqlite::Error> {
+                let mut v: Vec<f64> = c
+                    .prepare(&format!("SELECT {col} FROM attempts WHERE status = 'done' AND {col} IS NOT NULL"))?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                v.sort_by(f64::total_cmp);
+                let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+                Ok(Some((at(0.5), at(0.95))))
+            };
+            Ok(Status { by_tier, failures, spent, tries: tries as u64, deliverables: deliverables as u64, latency: pct("latency")?, queue_wait: pct("queue_wait")? })
         })
     }
 

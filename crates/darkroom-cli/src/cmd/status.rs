@@ -1,0 +1,90 @@
+//! `darkroom status CAMPAIGN`: what the ledger says — counts per tier and status, spend, cost per
+//! successful asset, success rate, latency and queue wait, failures by class.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom status`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let name = a.campaign.display().to_string();
+    let text = std::fs::read_to_string(&a.campaign)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = darkroom_campaign::load(&text, &name)
+        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let db = PathBuf::from(&c.output).join("darkroom.db");
+    if !db.exists() {
+        return Err(Fail::Input(format!(
+            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
+            db.display()
+        )));
+    }
+    let l = darkroom_ledger::Ledger::open(&db).map_err(|e| Fail::Internal(e.into()))?;
+    let s = l.status().map_err(|e| Fail::Internal(e.into()))?;
+    let finished: u64 = s
+        .by_tier
+        .iter()
+        .filter(|x| x.1 != "planned" && x.1 != "sent")
+        .map(|x| x.2)
+        .sum();
+    let done: u64 = s
+        .by_tier
+        .iter()
+        .filter(|x| x.1 == "done")
+        .map(|x| x.2)
+        .sum();
+    let success = if finished > 0 {
+        done as f64 / finished as f64
+    } else {
+        0.0
+    };
+    let cpsa = (s.deliverables > 0).then(|| s.spent / s.deliverables as f64);
+    if a.json {
+        let v = serde_json::json!({
+            "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
+            "failures": s.failures.iter().map(|(k, n)| serde_json::json!({"class": k, "count": n})).collect::<Vec<_>>(),
+            "spent": s.spent, "tries": s.tries, "deliverables": s.deliverables, "cpsa": cpsa, "success_rate": success,
+            "latency_p50": s.latency.map(|x| x.0), "latency_p95": s.latency.map(|x| x.1),
+            "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("campaign {} ({})", c.name, db.display());
+    for (t, st, n) in &s.by_tier {
+        println!("  {t:<8} {st:<8} {n}");
+    }
+    println!(
+        "calls {} (retries included), success rate {:.1}%",
+        s.tries,
+        success * 100.0
+    );
+    println!(
+        "spent {:.3}; deliverables {}; cost per successful asset {}",
+        s.spent,
+        s.deliverables,
+        cpsa.map_or("-".into(), |x| format!("{x:.4}"))
+    );
+    if let Some((p50, p95)) = s.latency {
+        println!("latency p50 {p50:.3} s, p95 {p95:.3} s");
+    }
+    if let Some((p50, p95)) = s.queue_wait {
+        println!("queue wait p50 {p50:.3} s, p95 {p95:.3} s");
+    }
+    if !s.failures.is_empty() {
+        let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        println!("failures: {}", f.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
