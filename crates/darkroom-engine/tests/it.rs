@@ -225,3 +225,68 @@ fn rusqlite_stats(db: &Path) -> Stats {
         refused_retried: l.refused_with_retries().unwrap(),
     }
 }
+
+#[test]
+fn gates_and_ranking_use_the_judges_and_the_ledger_keeps_every_verdict() {
+    let d = scratch("verdicts");
+    // One shot on brand, one off brand: the brand gate must reject the second's drafts.
+    let text = SMALL
+        .replace(
+            "tolerance = 30.0\nmin_on_palette = 0.1",
+            "tolerance = 6.0\nmin_on_palette = 0.3",
+        )
+        .replace(
+            "[gates]\nadherence = 0.8",
+            "[gates]\nadherence = 0.8\non_palette = 0.3",
+        );
+    let text = text.replace(
+        "prompt = \"a red sphere to the left of a blue cube\"",
+        "prompt = \"a #0047AB sphere to the left of a #808080 cube on a #808080 background, soft lighting\"",
+    );
+    let c = darkroom_campaign::load(&text, "v.toml").unwrap();
+    let _ = run(
+        c,
+        &d,
+        Options {
+            only: None,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let db = rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    let judges: Vec<String> = db
+        .prepare("SELECT DISTINCT judge FROM scores ORDER BY judge")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(judges, ["brand", "layout", "novelty", "quality"]);
+    // Every verdict is kept with its evidence.
+    let layout: String = db
+        .query_row(
+            "SELECT verdicts FROM scores WHERE judge = 'layout' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&layout).unwrap();
+    assert!(v["findings"][0]["evidence"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+    // Gate decisions carry reason codes and the ranking key.
+    let reasons: Vec<String> = db
+        .prepare("SELECT DISTINCT reason FROM decisions WHERE kind = 'gate' ORDER BY reason")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(reasons.contains(&"passed".to_string()), "{reasons:?}");
+    assert!(
+        reasons.contains(&"below_on_palette".to_string()),
+        "the off-brand bottles are rejected: {reasons:?}"
+    );
+    let promoted: i64 = db.query_row("SELECT COUNT(*) FROM decisions WHERE kind = 'rank' AND reason = 'promoted' AND rank_key IS NOT NULL", [], |r| r.get(0)).unwrap();
+    assert!(promoted >= 1);
+}
