@@ -21,18 +21,9 @@ impl Args {
 
 /// Runs the command: every problem in the file at once (exit 2), or the plan and its estimate.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let name = a.campaign.display().to_string();
-    let text = std::fs::read_to_string(&a.campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = match darkroom_campaign::load(&text, &name) {
+    let c = match super::io::read_campaign(&a.campaign)? {
         Ok(c) => c,
-        Err(d) => {
-            for line in d.to_string().lines() {
-                eprintln!("error: {line}");
-            }
-            eprintln!("{} problem(s) in {name}", d.items.len());
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let p = darkroom_campaign::plan::plan(&c);
     println!("campaign {} → {}", c.name, c.output);

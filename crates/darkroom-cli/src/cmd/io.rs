@@ -33,18 +33,23 @@ pub fn check_png_out(path: &Path) -> Result<(), Fail> {
             path.display()
         )));
     }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        return Err(Fail::Input(format!(
-            "cannot write `{}`: folder `{}` does not exist",
-            path.display(),
-            parent.display()
-        )));
-    }
-    Ok(())
+    check_writable(path)
+}
+
+/// Reads a campaign file; every problem in it is printed (one line each) and mapped to exit 2.
+pub fn read_campaign(
+    path: &Path,
+) -> Result<Result<darkroom_campaign::Campaign, std::process::ExitCode>, Fail> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    Ok(darkroom_campaign::load(&text, &name).map_err(|d| {
+        for line in d.to_string().lines() {
+            eprintln!("error: {line}");
+        }
+        eprintln!("{} problem(s) in {name}", d.items.len());
+        std::process::ExitCode::from(2)
+    }))
 }
 
 /// Reads a brand file: the `[brand]` table of a campaign, or a file holding just its keys.

@@ -31,17 +31,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if a.dry_run {
         return super::check::run(super::check::Args::from_path(a.campaign));
     }
-    let name = a.campaign.display().to_string();
-    let text = std::fs::read_to_string(&a.campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = match darkroom_campaign::load(&text, &name) {
+    let c = match super::io::read_campaign(&a.campaign)? {
         Ok(c) => c,
-        Err(d) => {
-            for line in d.to_string().lines() {
-                eprintln!("error: {line}");
-            }
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     if let Some(b) = a.budget {
         if !(b >= 0.0 && b.is_finite()) {
