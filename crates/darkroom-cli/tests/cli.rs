@@ -862,6 +862,42 @@ fn run_delivers_offline_and_resumes() {
 }
 
 #[test]
+fn run_stops_at_the_budget_with_exit_1() {
+    let d = scratch("run-budget");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"t\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 16\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 8\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n[budget]\nmoney = \"10 USD\"\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\"]\n",
+    )
+    .unwrap();
+    // $0.10 covers two $0.039 calls; the campaign wants eight drafts and a finish.
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--budget", "0.10"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("stopped: the budget cannot cover the next call"),
+        "{err}"
+    );
+    let spent: f64 = err
+        .split("spent ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no spend in {err}"));
+    assert!(spent <= 0.10, "{err}");
+    let bad = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--budget=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid --budget -1"));
+}
+
+#[test]
 fn init_then_status() {
     let d = scratch("init");
     let o = bin()

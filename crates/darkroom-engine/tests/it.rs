@@ -127,29 +127,44 @@ fn the_campaign_delivers_every_shot_in_every_aspect_and_resumes_without_calls() 
 
 #[test]
 fn the_budget_stops_the_run_cleanly_and_is_never_exceeded() {
+    // Concurrency 16 and a cap that covers exactly 37 calls at $0.039 (38 would be $1.482):
+    // 3 shots × 16 variants × 2 rounds want far more, so the guard must stop the run.
     let d = scratch("budget");
     let text = SMALL
         .replace(
             "kind = \"sketch\"",
             "kind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 16",
         )
+        .replace("variants = 3", "variants = 16")
         .replace(
             "[budget]\nmax_rounds = 2",
-            "[budget]\nmoney = \"0.20 USD\"\nmax_rounds = 2",
+            "[budget]\nmoney = \"1.4435 USD\"\nmax_rounds = 2",
         );
     let c = darkroom_campaign::load(&text, "b.toml").unwrap();
     let r = run(c, &d, Options::default()).unwrap();
     assert!(r.budget_exhausted);
     assert!(!r.complete());
+    assert!(r.totals.committed <= 1.4435, "spent {}", r.totals.committed);
+    assert!(r.totals.settled <= 1.4435, "spent {}", r.totals.settled);
+    let done = r
+        .totals
+        .by_status
+        .iter()
+        .find(|(s, _)| s == "done")
+        .map_or(0, |(_, n)| *n);
+    assert!(done <= 37, "{done} calls paid for, the cap covers 37");
     assert!(
-        r.totals.committed <= 0.20 + 1e-9,
-        "spent {}",
+        r.totals.committed >= 1.4435 - 0.039 - 1e-9,
+        "the budget was used: {}",
         r.totals.committed
     );
     assert!(
-        r.totals.committed >= 0.20 - 0.039 - 1e-9,
-        "the budget was used: {}",
-        r.totals.committed
+        !r.totals
+            .by_status
+            .iter()
+            .any(|(s, n)| s == "sent" && *n > 0),
+        "nothing is left `sent` after a clean stop: {:?}",
+        r.totals.by_status
     );
 }
 
