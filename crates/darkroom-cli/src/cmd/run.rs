@@ -42,6 +42,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             )));
         }
     }
+    let unit = if c.budget.money.is_some() {
+        "USD"
+    } else {
+        "credits"
+    };
     // The output folder is relative to the directory darkroom runs in.
     let base = Path::new(".");
     let start = Instant::now();
@@ -72,7 +77,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     eprintln!(
-        "{} deliverables in {:.1} s; attempts: {}; calls {} ({} answered from the ledger); spent {:.3}",
+        "{} deliverables in {:.1} s; attempts: {}; calls {} ({} answered from the ledger); spent {:.3} {unit}",
         r.deliverables.len(),
         start.elapsed().as_secs_f64(),
         statuses.join(", "),
