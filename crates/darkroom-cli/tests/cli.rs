@@ -954,3 +954,126 @@ fn init_then_status() {
     assert_eq!(v["cpsa"], 0.0);
     assert!(v["latency_p50"].as_f64().is_some());
 }
+
+/// Every `.png` under `dir`, by relative path.
+fn pngs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "png") {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sigkill_at_random_points_then_resume_pays_once_and_delivers_everything() {
+    // Ten SIGKILLs at pseudo-random points of runs that wait for `sim` latencies in real time,
+    // then a run to the end. Whatever moments the kills land on, these must hold: every
+    // deliverable appears, byte-identical to an uninterrupted run; a call done in the ledger is
+    // never executed again (only calls caught in flight by a kill may be, at most once per
+    // interruption the ledger recorded); the ledger never counts less than the executed calls
+    // cost, and over-counts only the reservations of interrupted calls.
+    let d = scratch("sigkill");
+    let campaign = "[campaign]\nname = \"k\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 4\nfailures = { transient = 0.0, refusal = 0.0, rate_limited = 0.0 }\nlatency = { median = 0.12, p95 = 0.25 }\n[tiers.draft]\nprovider = \"sim\"\nsize = \"64\"\nvariants = 8\n[tiers.finish]\nprovider = \"sim\"\nsize = \"96\"\nkeep = 1\n[gates]\nadherence = 0.0\n[budget]\nmoney = \"100 USD\"\nmax_rounds = 1\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\", \"16:9\"]\n[[shots]]\nid = \"pack\"\nprompt = \"three yellow bottles on a white table\"\ndeliver = [\"4:5\"]\n";
+    for sub in ["ref", "crash"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+        std::fs::write(d.join(sub).join("c.toml"), campaign).unwrap();
+    }
+    let reference = bin()
+        .current_dir(d.join("ref"))
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        reference.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let crash = d.join("crash");
+    let log = crash.join("calls.log");
+    let go = || {
+        let mut c = bin();
+        c.current_dir(&crash)
+            .args(["run", "c.toml", "--realtime", "--sim-call-log"])
+            .arg(&log)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    let mut state: u64 = 0x5EED;
+    for _ in 0..10 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let wait = 80 + (state >> 33) % 500;
+        let mut child = go().spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        // SIGKILL on Unix: no chance to clean up. A child that already finished is fine too.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let last = go().stderr(std::process::Stdio::piped()).output().unwrap();
+    assert_eq!(
+        last.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    let ours = pngs(&crash.join("out/deliverables"));
+    let theirs = pngs(&d.join("ref/out/deliverables"));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    assert!(ours.len() >= 3);
+    assert!(
+        ours == theirs,
+        "deliverables differ from an uninterrupted run"
+    );
+
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let mut per_call: std::collections::HashMap<&str, u64> = Default::default();
+    let mut executed = 0.0;
+    for l in lines.lines() {
+        let (k, usd) = l.split_once('\t').unwrap();
+        *per_call.entry(k).or_default() += 1;
+        executed += usd.parse::<f64>().unwrap();
+    }
+    let repeats: u64 = per_call.values().map(|n| n - 1).sum();
+    let ledger = darkroom_ledger::Ledger::open(&crash.join("out/darkroom.db")).unwrap();
+    let interrupted = ledger.interrupted().unwrap();
+    let spent = ledger.totals().unwrap().settled;
+    eprintln!(
+        "{} calls executed, {repeats} repeated, {interrupted} interrupted; executed ${executed:.3}, ledger ${spent:.3}",
+        lines.lines().count()
+    );
+    assert!(
+        repeats <= interrupted,
+        "{repeats} repeated executions but only {interrupted} calls were in flight at a kill"
+    );
+    assert!(
+        spent + 1e-9 >= executed,
+        "ledger {spent} < executed {executed}"
+    );
+    assert!(
+        spent <= executed + interrupted as f64 * 0.039 + 1e-9,
+        "ledger {spent} over-counts beyond the interrupted reservations (executed {executed})"
+    );
+    // Everything done: a further run calls nothing.
+    let before = lines.lines().count();
+    assert_eq!(go().status().unwrap().code(), Some(0));
+    let after = std::fs::read_to_string(&log).unwrap().lines().count();
+    assert_eq!(
+        before, after,
+        "a finished campaign makes no calls when run again"
+    );
+}

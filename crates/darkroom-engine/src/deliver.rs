@@ -4,7 +4,7 @@
 //! others the final is out-painted to the aspect locally. Every file's pixel size is checked
 //! against what was asked.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use darkroom_campaign::{ProviderKind, Shot};
 use darkroom_core::provider::Request;
@@ -103,7 +103,7 @@ pub(crate) async fn deliver(
             .map_err(|e| e.to_string())?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
         let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, &file)
+        write_atomic(&path, &file)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         let (hash, _) = ctx.store.put(&file, "png").map_err(|e| e.to_string())?;
         let sidecar = serde_json::json!({
@@ -112,7 +112,7 @@ pub(crate) async fn deliver(
             "model": fp.model, "blake3": hash,
         });
         let side = dir.join(format!("{name}.json"));
-        std::fs::write(
+        write_atomic(
             &side,
             serde_json::to_string_pretty(&sidecar).unwrap_or_default(),
         )
@@ -157,10 +157,20 @@ pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineErro
     items.sort_by_key(|v| v["file"].as_str().unwrap_or("").to_string());
     let m = serde_json::json!({"campaign": ctx.campaign.name, "deliverables": items});
     let path = dir.join("manifest.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap_or_default()).map_err(|source| {
+    write_atomic(&path, serde_json::to_string_pretty(&m).unwrap_or_default()).map_err(|source| {
         EngineError::Io {
             path: path.display().to_string(),
             source,
         }
     })
+}
+
+/// Writes through a temporary file and a rename, so a crash mid-write never leaves a truncated
+/// deliverable under its final name.
+fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }

@@ -37,6 +37,8 @@ pub struct Options {
     /// Sleep for the `sim` provider's latencies (load and crash tests); otherwise they are only
     /// recorded.
     pub realtime: bool,
+    /// Where the `sim` providers log every billed call (crash tests count executions with it).
+    pub sim_call_log: Option<PathBuf>,
 }
 
 /// A run that could not start.
@@ -131,7 +133,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                     prof.median_s = m.max(1e-6);
                     prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
                 }
-                AnyProvider::Sim(Box::new(Sim::new(name.clone(), prof)))
+                let mut sim = Sim::new(name.clone(), prof);
+                if let Some(log) = &opts.sim_call_log {
+                    sim = sim.with_call_log(log).map_err(io(log))?;
+                }
+                AnyProvider::Sim(Box::new(sim))
             }
             other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
             _ => continue,

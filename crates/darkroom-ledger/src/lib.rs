@@ -20,7 +20,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 pub use store::Store;
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_interrupted.sql"),
+];
 
 /// A ledger failure.
 #[derive(Debug, thiserror::Error)]
@@ -291,7 +294,7 @@ impl Ledger {
                 let (status, class) = if has { ("done", None) } else { ("failed", Some("interrupted")) };
                 tx.execute(
                     "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + cost_reserved, cost_reserved = 0,
-                       error_class = ?3, error_message = CASE WHEN ?3 IS NULL THEN NULL ELSE 'the run stopped while this call was in flight' END
+                       interrupted = interrupted + (?3 IS NOT NULL), error_class = ?3, error_message = CASE WHEN ?3 IS NULL THEN NULL ELSE 'the run stopped while this call was in flight' END
                      WHERE id = ?1",
                     params![id, status, class],
                 )?;
@@ -401,6 +404,18 @@ impl Ledger {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM attempts WHERE status = 'refused' AND tries > 1",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
+    /// Calls found in flight after a crash, over all attempts (each may have been executed by
+    /// the provider without its answer reaching the ledger).
+    pub fn interrupted(&self) -> Result<u64, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(SUM(interrupted), 0) FROM attempts",
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)

@@ -33,15 +33,31 @@ fn migrations_apply_once_and_persist() {
     let d = scratch("migrate");
     let db = d.join("darkroom.db");
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 1);
+    assert_eq!(l.schema_version().unwrap(), 2);
     l.plan(&[row("a"), row("b")]).unwrap();
     drop(l);
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 1);
+    assert_eq!(l.schema_version().unwrap(), 2);
     assert_eq!(
         l.totals().unwrap().by_status,
         vec![("planned".to_string(), 2)]
     );
+}
+
+#[test]
+fn a_ledger_from_an_older_release_is_upgraded_in_place() {
+    let d = scratch("upgrade");
+    let db = d.join("darkroom.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(include_str!("../migrations/0001_initial.sql"))
+            .unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let l = Ledger::open(&db).unwrap();
+    assert_eq!(l.schema_version().unwrap(), 2);
+    l.plan(&[row("a")]).unwrap();
+    assert_eq!(l.interrupted().unwrap(), 0);
 }
 
 #[test]
@@ -188,6 +204,11 @@ fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
         t.settled
     );
     assert_eq!(l.reconcile(&store).unwrap(), (0, 0), "idempotent");
+    assert_eq!(
+        l.interrupted().unwrap(),
+        1,
+        "only the call whose result was lost may have run without the ledger knowing"
+    );
 }
 
 #[test]

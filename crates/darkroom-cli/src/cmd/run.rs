@@ -23,6 +23,9 @@ pub struct Args {
     /// Wait for the `sim` provider's simulated latencies in real time.
     #[arg(long)]
     realtime: bool,
+    /// Append every billed `sim` call to this file (for crash tests).
+    #[arg(long, hide = true)]
+    sim_call_log: Option<PathBuf>,
 }
 
 /// Runs the command. Exit 0 when everything was delivered, 1 when items failed or the budget
@@ -54,6 +57,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         budget: a.budget,
         only: a.only,
         realtime: a.realtime,
+        sim_call_log: a.sim_call_log,
     };
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
         darkroom_engine::EngineError::NoShot(..)

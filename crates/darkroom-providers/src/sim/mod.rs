@@ -120,6 +120,7 @@ pub struct Sim {
     profile: Profile,
     tries: Mutex<HashMap<u64, u32>>,
     calls: AtomicU64,
+    call_log: Option<Mutex<std::fs::File>>,
 }
 
 struct Rng(u64);
@@ -163,7 +164,19 @@ impl Sim {
             profile,
             tries: Mutex::new(HashMap::new()),
             calls: AtomicU64::new(0),
+            call_log: None,
         }
+    }
+
+    /// Also appends one line per answered (billed) call to `path`, `<request key>\t<usd>`, so
+    /// tests that kill and resume processes can count executions across them.
+    pub fn with_call_log(mut self, path: &std::path::Path) -> std::io::Result<Sim> {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        self.call_log = Some(Mutex::new(f));
+        Ok(self)
     }
 
     /// Calls made so far (tests check that nothing is executed twice).
@@ -331,11 +344,21 @@ impl Provider for Sim {
                 serde_json::to_string(m).unwrap_or_default(),
             ));
         }
+        let cost = self.price(req);
+        if let Some(log) = &self.call_log {
+            use std::io::Write;
+            // One write per line, on an append-only file: lines from concurrent calls and from
+            // successive processes never interleave.
+            let line = format!("{:016x}\t{}\n", key(req), cost.usd);
+            let mut f = log.lock().unwrap_or_else(|p| p.into_inner());
+            f.write_all(line.as_bytes())
+                .map_err(|e| ProviderError::Transient(format!("sim call log: {e}")))?;
+        }
         Ok(Generated {
             png,
             width: req.width,
             height: req.height,
-            cost: self.price(req),
+            cost,
             model_version: Some(format!("{}-2026-11", p.model)),
             latency,
             notes,
