@@ -67,7 +67,7 @@ pub(crate) async fn deliver(
                 Done::Image(b) => (b, id),
                 Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
                 Done::OverBudget => {
-                    return Err(format!("{} at {aspect}: the budget ran out", shot.id))
+                    return Err(format!("{} at {aspect}: {}", shot.id, exec.stop_reason()))
                 }
             }
         } else {

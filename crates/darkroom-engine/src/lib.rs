@@ -39,6 +39,11 @@ pub struct Options {
     pub realtime: bool,
     /// Where the `sim` providers log every billed call (crash tests count executions with it).
     pub sim_call_log: Option<PathBuf>,
+    /// Stop scheduling on Ctrl-C (SIGINT) instead of dying: calls in flight finish and are
+    /// recorded, nothing new is sent. Only for a process that owns its terminal (the CLI).
+    pub ctrl_c: bool,
+    /// Called with one plain line as each stage starts (draft rounds, finish, deliver).
+    pub progress: Option<fn(&str)>,
 }
 
 /// A run that could not start.
@@ -72,6 +77,8 @@ pub struct RunReport {
     pub failed_shots: Vec<(String, String)>,
     /// Whether the budget stopped the run.
     pub budget_exhausted: bool,
+    /// Whether Ctrl-C stopped the run.
+    pub interrupted: bool,
     /// Spend and counts from the ledger.
     pub totals: Totals,
     /// Calls answered from the ledger instead of the provider (resumed work).
@@ -81,7 +88,7 @@ pub struct RunReport {
 impl RunReport {
     /// Whether everything asked was delivered.
     pub fn complete(&self) -> bool {
-        self.failed_shots.is_empty() && !self.budget_exhausted
+        self.failed_shots.is_empty() && !self.budget_exhausted && !self.interrupted
     }
 }
 

@@ -34,7 +34,8 @@ pub(crate) enum Done {
     Image(Vec<u8>),
     /// Failed for good (refused, auth, invalid, out of tries), with why.
     Failed(String),
-    /// Not made: the budget cannot cover it.
+    /// Not made: the budget cannot cover it, or the run was interrupted (see
+    /// [`Exec::stop_reason`]).
     OverBudget,
 }
 
@@ -67,6 +68,8 @@ pub(crate) struct Exec {
     ctx: Arc<Ctx>,
     sems: BTreeMap<String, Arc<Semaphore>>,
     stop: Arc<AtomicBool>,
+    /// Set by Ctrl-C (with `stop`): nothing new is sent, calls in flight finish and are recorded.
+    interrupted: Arc<AtomicBool>,
     reused: Arc<AtomicU64>,
 }
 
@@ -358,6 +361,7 @@ pub(crate) fn run(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_time()
+        .enable_io()
         .build()
         .map_err(|e| EngineError::Io {
             path: "tokio runtime".into(),
@@ -377,8 +381,12 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         ctx: ctx.clone(),
         sems,
         stop: Arc::new(AtomicBool::new(false)),
+        interrupted: Arc::new(AtomicBool::new(false)),
         reused: Arc::new(AtomicU64::new(0)),
     };
+    if ctx.opts.ctrl_c {
+        listen_for_ctrl_c(&exec, ctx.opts.progress)?;
+    }
     let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
     let c = &ctx.campaign;
     let shots: Vec<_> = c
@@ -424,6 +432,14 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 calls.push(exec.call("draft", round, k, &s.id, &c.draft.provider, req));
             }
         }
+        say(
+            &ctx,
+            &format!(
+                "draft round {round}: {} calls for {} shot(s)",
+                calls.len(),
+                pending.len()
+            ),
+        );
         let results = exec.execute(calls).await;
         let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
         for (call, done) in results {
@@ -529,6 +545,9 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             ));
         }
     }
+    if !finish_calls.is_empty() && !exec.stop.load(Ordering::SeqCst) {
+        say(&ctx, &format!("finish: {} calls", finish_calls.len()));
+    }
     let results = exec
         .execute(finish_calls.iter().map(|(_, c)| c.clone()).collect())
         .await;
@@ -547,6 +566,9 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     }
 
     // Deliver every final in every aspect ratio.
+    if !finished.is_empty() {
+        say(&ctx, &format!("deliver: {} shot(s)", finished.len()));
+    }
     let mut deliverables = Vec::new();
     for s in &shots {
         let Some(list) = finished.get(&s.id) else {
@@ -571,13 +593,72 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     Ok(RunReport {
         deliverables,
         failed_shots: failed,
-        budget_exhausted: exec.stop.load(Ordering::SeqCst),
+        budget_exhausted: exec.stop.load(Ordering::SeqCst)
+            && !exec.interrupted.load(Ordering::SeqCst),
+        interrupted: exec.interrupted.load(Ordering::SeqCst),
         totals: ctx.ledger.totals()?,
         reused: exec.reused.load(Ordering::Relaxed),
     })
 }
 
+/// Reports progress, one plain line per stage, when the caller asked for it.
+fn say(ctx: &Ctx, line: &str) {
+    if let Some(f) = ctx.opts.progress {
+        f(line);
+    }
+}
+
+/// The first Ctrl-C (SIGINT) stops scheduling: calls in flight finish and are recorded, and the
+/// run ends with what it has. A second one exits at once; the calls it cuts off are left `sent`
+/// and reconciled by the next run. The handler is registered before this returns, so a signal
+/// that arrives after any progress line is always caught.
+fn listen_for_ctrl_c(exec: &Exec, progress: Option<fn(&str)>) -> Result<(), EngineError> {
+    let (stop, interrupted) = (exec.stop.clone(), exec.interrupted.clone());
+    let first = move || {
+        interrupted.store(true, Ordering::SeqCst);
+        stop.store(true, Ordering::SeqCst);
+        if let Some(f) = progress {
+            f("interrupted: finishing the calls in flight, sending nothing new (Ctrl-C again to quit now)");
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sig = signal(SignalKind::interrupt()).map_err(|source| EngineError::Io {
+            path: "Ctrl-C handler".into(),
+            source,
+        })?;
+        tokio::spawn(async move {
+            if sig.recv().await.is_some() {
+                first();
+                if sig.recv().await.is_some() {
+                    std::process::exit(130);
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            first();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    Ok(())
+}
+
 impl Exec {
+    /// Why a call was not made: the budget, or an interruption.
+    pub(crate) fn stop_reason(&self) -> &'static str {
+        if self.interrupted.load(Ordering::SeqCst) {
+            "the run was interrupted"
+        } else {
+            "the budget ran out"
+        }
+    }
+
     /// A single finish-tier call for a delivery aspect (used by delivery).
     pub(crate) async fn one_call(&self, call: Call) -> Done {
         self.execute(vec![call])

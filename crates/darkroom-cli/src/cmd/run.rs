@@ -58,6 +58,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         only: a.only,
         realtime: a.realtime,
         sim_call_log: a.sim_call_log,
+        ctrl_c: true,
+        progress: Some(|line| eprintln!("{line}")),
     };
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
         darkroom_engine::EngineError::NoShot(..)
@@ -94,6 +96,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     if r.budget_exhausted {
         eprintln!("stopped: the budget cannot cover the next call");
+    }
+    if r.interrupted {
+        eprintln!("stopped: interrupted; run the same command again to resume");
     }
     Ok(if r.complete() {
         ExitCode::SUCCESS
