@@ -105,6 +105,9 @@ impl Exec {
 
     /// Runs calls concurrently within each provider's limit.
     async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
+        // Queued now: the time until each call gets a concurrency slot is its queue wait.
+        let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
+        let _ = self.ctx.ledger.plan(&rows);
         let mut handles = Vec::new();
         for c in calls {
             let ctx = self.ctx.clone();

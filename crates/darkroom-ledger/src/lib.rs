@@ -201,14 +201,16 @@ impl Ledger {
         self.with(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
     }
 
-    /// Records planned attempts (idempotent: known ids are left as they are).
+    /// Records planned attempts as queued now. Idempotent: a known id keeps its status; one not
+    /// done yet (a resumed run) is queued again now, so its queue wait is this run's.
     pub fn plan(&self, rows: &[AttemptRow]) -> Result<(), LedgerError> {
         self.with(|c| {
             let tx = c.transaction()?;
             {
                 let mut st = tx.prepare(
-                    "INSERT OR IGNORE INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'planned', ?10)",
+                    "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'planned', ?10)
+                     ON CONFLICT (id) DO UPDATE SET queued_at = excluded.queued_at WHERE status <> 'done'",
                 )?;
                 let t = now();
                 for r in rows {

@@ -61,6 +61,34 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
 }
 
 #[test]
+fn queue_wait_is_from_planning_to_sending_and_replanning_keeps_done_rows() {
+    let d = scratch("queue");
+    let l = Ledger::open(&d.join("darkroom.db")).unwrap();
+    assert_eq!(l.status().unwrap().queue_wait, None);
+    l.plan(&[row("a"), row("b")]).unwrap();
+    assert_eq!(
+        l.reserve(&row("a"), 1.0, None).unwrap(),
+        Reservation::Granted
+    );
+    // Planning again while `a` is in flight leaves it in flight and adds nothing.
+    l.plan(&[row("a"), row("b")]).unwrap();
+    assert_eq!(
+        l.totals().unwrap().by_status,
+        vec![("planned".to_string(), 1), ("sent".to_string(), 1)]
+    );
+    let done = Outcome::Done {
+        asset: "x".into(),
+        model_version: None,
+    };
+    l.settle("a", &done, 1.0).unwrap();
+    let (p50, p95) = l.status().unwrap().queue_wait.expect("measured once done");
+    assert!(p50 >= 0.0 && p95 >= p50);
+    // A done row stays done when planned again.
+    l.plan(&[row("a")]).unwrap();
+    assert!(l.is_done("a").unwrap());
+}
+
+#[test]
 fn the_budget_is_never_exceeded_at_any_concurrency() {
     // 16 threads race to make 200 calls of worst case 1.0 each against a cap of 37: exactly 37
     // are granted, whatever the interleaving, and settling below the reservation frees budget.
