@@ -52,6 +52,8 @@ enum Command {
     Status(cmd::status::Args),
     /// Write a commented example campaign that runs offline.
     Init(cmd::init::Args),
+    /// Compare strategies (lottery, funnel) on simulated models with a simulated clock.
+    Simulate(cmd::simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Extend(a) => cmd::finishing::extend(a),
         Command::Inpaint(a) => cmd::finishing::inpaint(a),
         Command::Judge(a) => cmd::judge::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Run(a) => cmd::run::run(a),
         Command::Status(a) => cmd::status::run(a),

@@ -42,6 +42,9 @@ pub struct Options {
     /// Stop scheduling on Ctrl-C (SIGINT) instead of dying: calls in flight finish and are
     /// recorded, nothing new is sent. Only for a process that owns its terminal (the CLI).
     pub ctrl_c: bool,
+    /// Promote drafts as finals without a finish call: the "lottery" strategy, where every
+    /// candidate is already made on the final model at the final size.
+    pub finish_from_draft: bool,
     /// Called with one plain line as each stage starts (draft rounds, finish, deliver).
     pub progress: Option<fn(&str)>,
 }

@@ -223,6 +223,11 @@ async fn one(
                     },
                     spend(&g.cost),
                 );
+                if is_sim && !ctx.opts.realtime {
+                    // Not slept: the ledger keeps the latency the simulation reports, so
+                    // `status` and `simulate` see the simulated clock, not the render time.
+                    let _ = ctx.ledger.set_latency(&c.row.id, g.latency.as_secs_f64());
+                }
                 return Done::Image(g.png);
             }
             Err(e) => {
@@ -502,6 +507,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
 
     // Rank and promote, then finish.
     let mut finish_calls = Vec::new();
+    let mut direct: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
     for s in &shots {
         let mut list = passing.remove(&s.id).unwrap_or_default();
         if list.is_empty() {
@@ -528,6 +534,13 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
         for (k, d) in list.into_iter().take(keep).enumerate() {
+            if ctx.opts.finish_from_draft {
+                direct
+                    .entry(s.id.clone())
+                    .or_default()
+                    .push((d.call.clone(), d.png.clone()));
+                continue;
+            }
             let caps = ctx.providers[&c.finish.provider].capabilities();
             let reference = caps.edit.then(|| d.png.clone());
             let req = Request {
@@ -554,7 +567,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let results = exec
         .execute(finish_calls.iter().map(|(_, c)| c.clone()).collect())
         .await;
-    let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
+    let mut finished = direct;
     for (call, done) in results {
         match done {
             Done::Image(png) => finished

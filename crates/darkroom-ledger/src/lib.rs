@@ -424,6 +424,41 @@ impl Ledger {
         })
     }
 
+    /// Latency (seconds) of every done call with its `(tier, round, provider)`, for simulated
+    /// clocks.
+    pub fn latencies(&self) -> Result<Vec<(String, u32, String, f64)>, LedgerError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT tier, round, provider, latency FROM attempts
+                 WHERE status = 'done' AND latency IS NOT NULL ORDER BY tier, round, provider",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Overrides a call's latency with the one its (simulated) provider reported.
+    pub fn set_latency(&self, id: &str, seconds: f64) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET latency = ?2 WHERE id = ?1",
+                params![id, seconds],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Gate decisions: `(passed, all)`.
+    pub fn gate_counts(&self) -> Result<(u64, u64), LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(SUM(reason = 'passed'), 0), COUNT(*) FROM decisions WHERE kind = 'gate'",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )?)
+        })
+    }
+
     /// The summary `darkroom status` prints.
     pub fn status(&self) -> Result<Status, LedgerError> {
         self.with(|c| {

@@ -10,5 +10,6 @@ pub mod io;
 pub mod judge;
 pub mod parse;
 pub mod run;
+pub mod simulate;
 pub mod sketch;
 pub mod status;

@@ -59,6 +59,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         realtime: a.realtime,
         sim_call_log: a.sim_call_log,
         ctrl_c: true,
+        finish_from_draft: false,
         progress: Some(|line| eprintln!("{line}")),
     };
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {

@@ -1,0 +1,246 @@
+//! `darkroom simulate CAMPAIGN --strategy lottery|funnel`: the campaign on the built-in `sim`
+//! profiles with a simulated clock, to compare strategies before spending anything.
+//!
+//! Both strategies use the campaign's shots, gates, judges, round limit and deliveries; only the
+//! models differ. **funnel**: drafts on `fast-draft` at the draft size, the best promoted to `pro`
+//! at the finish size. **lottery** (generate, look, generate again): every candidate is made on
+//! `pro` at the finish size, and the best ones are the finals. Images are really rendered and
+//! judged (by `sketch`, so the run takes seconds, not the minutes the latencies add up to); the
+//! clock is simulated: each stage takes `max(longest call, Σ latency / concurrency)` per provider.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use darkroom_campaign::{Campaign, Provider, ProviderKind, SimOverrides, Tier};
+
+use crate::fail::Fail;
+
+/// A strategy to simulate.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// Generate every candidate on the expensive model at the final size.
+    Lottery,
+    /// Draft on the fast model, promote the best to the expensive one.
+    Funnel,
+}
+
+impl Strategy {
+    fn name(self) -> &'static str {
+        match self {
+            Strategy::Lottery => "lottery",
+            Strategy::Funnel => "funnel",
+        }
+    }
+}
+
+/// Arguments of `darkroom simulate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+    /// One strategy; both when omitted.
+    #[arg(long, value_enum)]
+    strategy: Option<Strategy>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What one strategy cost.
+struct Outcome {
+    strategy: &'static str,
+    calls: u64,
+    spent_usd: f64,
+    assets: u64,
+    wanted: u64,
+    sim_seconds: f64,
+    passed: u64,
+    judged: u64,
+}
+
+impl Outcome {
+    fn cpsa(&self) -> Option<f64> {
+        (self.assets > 0).then(|| self.spent_usd / self.assets as f64)
+    }
+}
+
+fn sim_provider(name: &str, model: &str, concurrency: u32) -> Provider {
+    Provider {
+        name: name.into(),
+        kind: ProviderKind::Sim,
+        model: Some(model.into()),
+        api_key_env: None,
+        base_url: None,
+        timeout: 120.0,
+        concurrency,
+        rate_limit: None,
+        sim: SimOverrides::default(),
+    }
+}
+
+/// The campaign rewritten for a strategy, writing under `output`.
+fn rewrite(c: &Campaign, s: Strategy, output: &str) -> Campaign {
+    let mut c = c.clone();
+    c.output = output.into();
+    c.providers = BTreeMap::from([
+        ("fast".to_string(), sim_provider("fast", "fast-draft", 8)),
+        ("pro".to_string(), sim_provider("pro", "pro", 4)),
+    ]);
+    // No cap: the point is what each strategy costs to finish. Spend is counted in USD.
+    c.budget.credits = None;
+    c.budget.money = Some((1e12, "USD".into()));
+    c.finish.provider = "pro".into();
+    c.draft = match s {
+        Strategy::Funnel => Tier {
+            provider: "fast".into(),
+            ..c.draft.clone()
+        },
+        Strategy::Lottery => Tier {
+            provider: "pro".into(),
+            size: c.finish.size,
+            quality: c.finish.quality,
+            ..c.draft.clone()
+        },
+    };
+    c
+}
+
+fn simulate(c: &Campaign, s: Strategy, base: &std::path::Path) -> Result<Outcome, Fail> {
+    let out = format!("sim-{}", s.name());
+    let dir = base.join(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = rewrite(c, s, &out);
+    let concurrency: BTreeMap<String, u32> = run
+        .providers
+        .iter()
+        .map(|(n, p)| (n.clone(), p.concurrency))
+        .collect();
+    let opts = darkroom_engine::Options {
+        finish_from_draft: s == Strategy::Lottery,
+        ..Default::default()
+    };
+    let r = darkroom_engine::run(run, base, opts).map_err(|e| Fail::Internal(e.into()))?;
+    let l = darkroom_ledger::Ledger::open(&dir.join("darkroom.db"))
+        .map_err(|e| Fail::Internal(e.into()))?;
+    // Simulated clock: stages run one after another; within a stage each provider works
+    // through its calls `concurrency` at a time.
+    let mut stages: BTreeMap<(String, u32), BTreeMap<String, (f64, f64)>> = BTreeMap::new();
+    for (tier, round, provider, lat) in l.latencies().map_err(|e| Fail::Internal(e.into()))? {
+        let e = stages
+            .entry((tier, round))
+            .or_default()
+            .entry(provider)
+            .or_insert((0.0, 0.0));
+        e.0 = e.0.max(lat);
+        e.1 += lat;
+    }
+    let sim_seconds = stages
+        .values()
+        .map(|per| {
+            per.iter()
+                .map(|(p, (max, sum))| max.max(sum / f64::from(concurrency[p].max(1))))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    let (passed, judged) = l.gate_counts().map_err(|e| Fail::Internal(e.into()))?;
+    // A successful asset is a delivered final: one file per final in the shot's first aspect.
+    let mut assets = 0;
+    for shot in &c.shots {
+        let first = shot.deliver.first().map(ToString::to_string);
+        assets += r
+            .deliverables
+            .iter()
+            .filter(|d| d.shot == shot.id && Some(&d.aspect) == first.as_ref())
+            .count() as u64;
+    }
+    drop(l);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Outcome {
+        strategy: s.name(),
+        calls: r.totals.tries,
+        spent_usd: r.totals.settled,
+        assets,
+        wanted: c.shots.iter().map(|s| u64::from(s.finals)).sum(),
+        sim_seconds,
+        passed,
+        judged,
+    })
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let c = match super::io::read_campaign(&a.campaign)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let base = std::env::temp_dir().join(format!("darkroom-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&base).map_err(|e| {
+        Fail::Input(format!(
+            "cannot create a scratch folder `{}`: {e}",
+            base.display()
+        ))
+    })?;
+    let strategies = match a.strategy {
+        Some(s) => vec![s],
+        None => vec![Strategy::Lottery, Strategy::Funnel],
+    };
+    let mut outcomes = Vec::new();
+    for s in strategies {
+        let o = simulate(&c, s, &base);
+        if o.is_err() {
+            let _ = std::fs::remove_dir_all(&base);
+        }
+        outcomes.push(o?);
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    if a.json {
+        let v: Vec<_> = outcomes
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "strategy": o.strategy, "calls": o.calls, "spent_usd": o.spent_usd,
+                    "assets": o.assets, "assets_wanted": o.wanted, "cpsa_usd": o.cpsa(),
+                    "simulated_seconds": o.sim_seconds,
+                    "pass_rate": (o.judged > 0).then(|| o.passed as f64 / o.judged as f64),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"campaign": c.name, "strategies": v}))
+                .unwrap_or_default()
+        );
+    } else {
+        println!(
+            "campaign {} on the simulated profiles (fast-draft, pro)",
+            c.name
+        );
+        println!(
+            "{:<9} {:>6} {:>10} {:>8} {:>10} {:>12} {:>10}",
+            "strategy", "calls", "spent", "assets", "CPSA", "sim. time", "pass rate"
+        );
+        for o in &outcomes {
+            println!(
+                "{:<9} {:>6} {:>10} {:>8} {:>10} {:>12} {:>10}",
+                o.strategy,
+                o.calls,
+                format!("${:.2}", o.spent_usd),
+                format!("{}/{}", o.assets, o.wanted),
+                o.cpsa().map_or("-".into(), |x| format!("${x:.3}")),
+                format!("{:.0} s", o.sim_seconds),
+                if o.judged > 0 {
+                    format!("{:.0}%", 100.0 * o.passed as f64 / o.judged as f64)
+                } else {
+                    "-".into()
+                }
+            );
+        }
+        if let [l, f] = &outcomes[..] {
+            if let (Some(lc), Some(fc)) = (l.cpsa(), f.cpsa()) {
+                println!("funnel CPSA = {:.2} × lottery CPSA", fc / lc);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
