@@ -69,14 +69,8 @@ pub fn palette(rgb: &[u8], w: usize, h: usize, k: usize) -> Vec<Swatch> {
     let (small, _, _) = downsample(rgb, w, h, 64);
     let pts: Vec<Lab> = small.iter().map(|&c| srgb_to_lab(c)).collect();
     let k = k.min(pts.len());
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut rand = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = darkroom_core::rand::SplitMix64(darkroom_core::rand::GAMMA);
+    let mut rand = move || rng.unit_f64();
     // k-means++ seeding.
     let mut centres = vec![pts[(rand() * pts.len() as f64) as usize % pts.len()]];
     let mut dist: Vec<f64> = pts.iter().map(|p| d2(p, &centres[0])).collect();

@@ -8,6 +8,7 @@
 
 pub mod judge;
 pub mod provider;
+pub mod rand;
 
 use std::fmt;
 use std::str::FromStr;

@@ -215,19 +215,18 @@ async fn one(
                         );
                     }
                 }
-                let _ = ctx.ledger.settle(
+                // Not slept: the ledger keeps the latency the simulation reports, so `status`
+                // and `simulate` see the simulated clock, not the render time.
+                let reported = (is_sim && !ctx.opts.realtime).then_some(g.latency.as_secs_f64());
+                let _ = ctx.ledger.settle_with_latency(
                     &c.row.id,
                     &Outcome::Done {
                         asset: hash,
                         model_version: g.model_version.clone(),
                     },
                     spend(&g.cost),
+                    reported,
                 );
-                if is_sim && !ctx.opts.realtime {
-                    // Not slept: the ledger keeps the latency the simulation reports, so
-                    // `status` and `simulate` see the simulated clock, not the render time.
-                    let _ = ctx.ledger.set_latency(&c.row.id, g.latency.as_secs_f64());
-                }
                 return Done::Image(g.png);
             }
             Err(e) => {

@@ -282,14 +282,8 @@ fn quilt(
         );
         (ik[d] + ik[a] - ik[b] - ik[c]) as usize == B * B
     };
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let mut rand = move |n: usize| {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    };
+    let mut rng = darkroom_core::rand::SplitMix64(seed ^ darkroom_core::rand::GAMMA);
+    let mut rand = move |n: usize| rng.below(n);
     // A pool of fully known source blocks, found once.
     let mut pool = Vec::new();
     for _ in 0..4000 {

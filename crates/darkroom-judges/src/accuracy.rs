@@ -42,19 +42,7 @@ pub struct Case {
     pub seed: u64,
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use darkroom_core::rand::SplitMix64 as Rng;
 
 fn article(w: &str) -> &'static str {
     if w.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -104,7 +92,7 @@ pub fn generate(n: usize, seed: u64, rate: f64) -> Vec<(Case, Scene)> {
         let Ok(scene) = darkroom_prompt::parse(&prompt) else {
             continue;
         };
-        let mutate = (r.next() % 1_000_000) as f64 / 1_000_000.0 < rate;
+        let mutate = (r.next_u64() % 1_000_000) as f64 / 1_000_000.0 < rate;
         let mutation = if !mutate {
             None
         } else {
@@ -151,7 +139,7 @@ pub fn generate(n: usize, seed: u64, rate: f64) -> Vec<(Case, Scene)> {
                 }),
             }
         };
-        let seed = r.next() % 100_000;
+        let seed = r.next_u64() % 100_000;
         out.push((
             Case {
                 prompt,

@@ -258,6 +258,18 @@ impl Ledger {
 
     /// Settles a sent attempt with its actual cost (what the provider charged for this call).
     pub fn settle(&self, id: &str, outcome: &Outcome, actual: f64) -> Result<(), LedgerError> {
+        self.settle_with_latency(id, outcome, actual, None)
+    }
+
+    /// [`Ledger::settle`], keeping the latency the provider reported (a simulation that did not
+    /// sleep) instead of the measured one.
+    pub fn settle_with_latency(
+        &self,
+        id: &str,
+        outcome: &Outcome,
+        actual: f64,
+        reported: Option<f64>,
+    ) -> Result<(), LedgerError> {
         self.with(|c| {
             let t = now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -270,9 +282,9 @@ impl Ledger {
             tx.execute(
                 "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
                    asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
-                   finished_at = ?8, latency = ?8 - started_at
+                   finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
                  WHERE id = ?1",
-                params![id, status, actual, asset, version, class, msg, t],
+                params![id, status, actual, asset, version, class, msg, t, reported],
             )?;
             tx.commit()?;
             Ok(())
@@ -434,17 +446,6 @@ impl Ledger {
             )?;
             let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             Ok(rows.collect::<Result<_, _>>()?)
-        })
-    }
-
-    /// Overrides a call's latency with the one its (simulated) provider reported.
-    pub fn set_latency(&self, id: &str, seconds: f64) -> Result<(), LedgerError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE attempts SET latency = ?2 WHERE id = ?1",
-                params![id, seconds],
-            )?;
-            Ok(())
         })
     }
 

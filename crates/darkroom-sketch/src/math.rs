@@ -99,10 +99,12 @@ impl Rng {
     /// A generator for one purpose (`salt`) under one seed, so adding a new random choice for
     /// one purpose does not shift the others.
     pub fn new(seed: u64, salt: u64) -> Rng {
-        Rng(mix(seed ^ mix(salt.wrapping_add(0x9E37_79B9_7F4A_7C15))))
+        Rng(mix(
+            seed ^ mix(salt.wrapping_add(darkroom_core::rand::GAMMA))
+        ))
     }
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.0 = self.0.wrapping_add(darkroom_core::rand::GAMMA);
         mix(self.0)
     }
     /// Uniform in `[0, 1)`.
@@ -120,8 +122,4 @@ impl Rng {
 }
 
 /// The splitmix64 finaliser, also used as a stateless hash of pixel coordinates.
-pub fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use darkroom_core::rand::mix;

@@ -192,43 +192,29 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
     for &l in &label {
         size[l as usize] += 1;
     }
-    let mut border: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::new();
-    let mut perimeter = vec![0usize; n];
-    for y in 0..th {
-        for x in 0..tw {
-            let i = y * tw + x;
-            for j in [(x + 1 < tw).then(|| i + 1), (y + 1 < th).then(|| i + tw)]
-                .into_iter()
-                .flatten()
-            {
-                let (a, b) = (label[i], label[j]);
-                if a != b {
-                    *border.entry((a, b)).or_default() += 1;
-                    *border.entry((b, a)).or_default() += 1;
-                    perimeter[a as usize] += 1;
-                    perimeter[b as usize] += 1;
-                }
-            }
-            if x == 0 || y == 0 || x + 1 == tw || y + 1 == th {
-                perimeter[label[i] as usize] += 1;
-            }
-        }
-    }
+    let (shared, mut perimeter) = region_borders(&label, tw, th);
     let mut merge_into: Vec<u32> = (0..n as u32).collect();
-    let mut pairs: Vec<(&(u32, u32), &usize)> = border.iter().collect();
+    // Both directions: either region of a pair may be the speck.
+    let mut pairs: Vec<((u32, u32), usize)> = shared
+        .iter()
+        .flat_map(|(&(a, b), &len)| [((a, b), len), ((b, a), len)])
+        .collect();
     pairs.sort();
     // Only specks (highlights, reflections, printed text) merge, and only into a region that
     // does not touch the border: an object standing on the background is never swallowed by it.
+    // The image edge counts toward a region's perimeter.
     let mut on_border = vec![false; n];
     for y in 0..th {
         for x in 0..tw {
             if x == 0 || y == 0 || x + 1 == tw || y + 1 == th {
-                on_border[label[y * tw + x] as usize] = true;
+                let l = label[y * tw + x] as usize;
+                on_border[l] = true;
+                perimeter[l] += 1;
             }
         }
     }
     let speck = (n as f64 * 0.003) as usize;
-    for (&(a, b), &len) in pairs {
+    for ((a, b), len) in pairs {
         let (sa, sb) = (size[a as usize], size[b as usize]);
         if sa > 0
             && sa <= speck
@@ -456,23 +442,15 @@ fn carve_achromatic(label: &mut [u32], lab: &[[f32; 3]], w: usize, h: usize) {
     }
 }
 
-/// Merges adjacent regions of the same chromaticity: the lit and shaded faces of one object
-/// differ mostly in lightness, which the pixel-level join may not bridge at a sharp face edge.
-/// Two regions merge when their mean colours are within ΔE2000 (kL = 2) of 8 and they share a
-/// border of at least a tenth of the smaller one's perimeter.
-fn merge_faces(label: &mut [u32], lab: &[[f32; 3]], w: usize, h: usize) {
-    let n = w * h;
-    let mut sum = vec![[0f64; 4]; n];
-    for (i, &l) in label.iter().enumerate() {
-        let s = &mut sum[l as usize];
-        s[0] += f64::from(lab[i][0]);
-        s[1] += f64::from(lab[i][1]);
-        s[2] += f64::from(lab[i][2]);
-        s[3] += 1.0;
-    }
-    let mut shared: std::collections::BTreeMap<(u32, u32), usize> =
-        std::collections::BTreeMap::new();
-    let mut perim = vec![0usize; n];
+/// The length of the border between each pair of adjacent regions (keyed `(smaller, larger)`
+/// label) and each region's perimeter against other regions (4-neighbourhood).
+fn region_borders(
+    label: &[u32],
+    w: usize,
+    h: usize,
+) -> (std::collections::BTreeMap<(u32, u32), usize>, Vec<usize>) {
+    let mut shared = std::collections::BTreeMap::new();
+    let mut perim = vec![0usize; label.len()];
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
@@ -489,6 +467,24 @@ fn merge_faces(label: &mut [u32], lab: &[[f32; 3]], w: usize, h: usize) {
             }
         }
     }
+    (shared, perim)
+}
+
+/// Merges adjacent regions of the same chromaticity: the lit and shaded faces of one object
+/// differ mostly in lightness, which the pixel-level join may not bridge at a sharp face edge.
+/// Two regions merge when their mean colours are within ΔE2000 (kL = 2) of 8 and they share a
+/// border of at least a tenth of the smaller one's perimeter.
+fn merge_faces(label: &mut [u32], lab: &[[f32; 3]], w: usize, h: usize) {
+    let n = w * h;
+    let mut sum = vec![[0f64; 4]; n];
+    for (i, &l) in label.iter().enumerate() {
+        let s = &mut sum[l as usize];
+        s[0] += f64::from(lab[i][0]);
+        s[1] += f64::from(lab[i][1]);
+        s[2] += f64::from(lab[i][2]);
+        s[3] += 1.0;
+    }
+    let (shared, perim) = region_borders(label, w, h);
     let mean = |l: u32| {
         let s = sum[l as usize];
         let k = s[3].max(1.0);

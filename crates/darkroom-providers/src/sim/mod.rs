@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::rand::SplitMix64;
 use darkroom_prompt::mutate::{opposite, Mutation};
 use darkroom_prompt::Color;
 
@@ -123,17 +124,13 @@ pub struct Sim {
     call_log: Option<Mutex<std::fs::File>>,
 }
 
-struct Rng(u64);
+struct Rng(SplitMix64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit_f64()
     }
     /// A standard normal (Box–Muller).
     fn normal(&mut self) -> f64 {
@@ -191,7 +188,7 @@ impl Sim {
 
     /// The latency of a request's `try_no`-th try: lognormal with the profile's median and p95.
     pub fn latency(&self, req: &Request, try_no: u32) -> Duration {
-        let mut r = Rng(key(req) ^ 0x1A7E ^ u64::from(try_no) << 40);
+        let mut r = Rng(SplitMix64(key(req) ^ 0x1A7E ^ u64::from(try_no) << 40));
         let sigma = (self.profile.p95_s / self.profile.median_s).ln() / 1.645;
         Duration::from_secs_f64(self.profile.median_s * (sigma * r.normal()).exp())
     }
@@ -236,7 +233,7 @@ impl Provider for Sim {
             *n
         };
         let p = &self.profile;
-        let mut r = Rng(k ^ u64::from(try_no) << 32);
+        let mut r = Rng(SplitMix64(k ^ u64::from(try_no) << 32));
         let latency = self.latency(req, try_no);
         let u = r.f();
         let mut edge = p.p_rate_limited;
