@@ -171,22 +171,7 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
         }
     }
     let mut label: Vec<u32> = (0..n as u32).map(|i| find(&mut parent, i)).collect();
-    if let Some(path) = std::env::var_os("DARKROOM_DEBUG_UF") {
-        let rgb: Vec<u8> = label
-            .iter()
-            .flat_map(|&l| {
-                let h = (l as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                [(h >> 16) as u8, (h >> 32) as u8, (h >> 48) as u8]
-            })
-            .collect();
-        let _ = darkroom_imageops::write_png(
-            std::path::Path::new(&path),
-            tw as u32,
-            th as u32,
-            &rgb,
-            &[],
-        );
-    }
+    dump_labels("DARKROOM_DEBUG_UF", &label, tw, th);
     // Merge small regions enclosed by a single larger one (highlights, reflections, labels).
     let mut size = vec![0usize; n];
     for &l in &label {
@@ -342,23 +327,7 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
             }
         }
     }
-    if let Some(path) = std::env::var_os("DARKROOM_DEBUG_REGIONS") {
-        // Development aid: write the label map, one flat colour per region.
-        let rgb: Vec<u8> = label
-            .iter()
-            .flat_map(|&l| {
-                let h = (l as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                [(h >> 16) as u8, (h >> 32) as u8, (h >> 48) as u8]
-            })
-            .collect();
-        let _ = darkroom_imageops::write_png(
-            std::path::Path::new(&path),
-            tw as u32,
-            th as u32,
-            &rgb,
-            &[],
-        );
-    }
+    dump_labels("DARKROOM_DEBUG_REGIONS", &label, tw, th);
     Segmentation {
         regions,
         width: tw,
@@ -440,6 +409,23 @@ fn carve_achromatic(label: &mut [u32], lab: &[[f32; 3]], w: usize, h: usize) {
             }
         }
     }
+}
+
+/// Development aid: when the environment variable `var` names a file, writes the label map
+/// there as a PNG, one flat colour per region.
+fn dump_labels(var: &str, label: &[u32], w: usize, h: usize) {
+    let Some(path) = std::env::var_os(var) else {
+        return;
+    };
+    let rgb: Vec<u8> = label
+        .iter()
+        .flat_map(|&l| {
+            let c = darkroom_core::rand::mix(u64::from(l) + 1);
+            [(c >> 16) as u8, (c >> 32) as u8, (c >> 48) as u8]
+        })
+        .collect();
+    let _ =
+        darkroom_imageops::write_png(std::path::Path::new(&path), w as u32, h as u32, &rgb, &[]);
 }
 
 /// The length of the border between each pair of adjacent regions (keyed `(smaller, larger)`
