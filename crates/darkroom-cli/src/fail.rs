@@ -15,3 +15,12 @@ impl Fail {
         Fail::Input(e.to_string())
     }
 }
+
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Input(m) => f.write_str(m),
+            Fail::Internal(e) => write!(f, "{e:#}"),
+        }
+    }
+}

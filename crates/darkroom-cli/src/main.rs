@@ -50,6 +50,8 @@ enum Command {
     Run(cmd::run::Args),
     /// What the ledger says about a campaign: counts, spend, CPSA, latency, failures.
     Status(cmd::status::Args),
+    /// Write the HTML report of a campaign (contact sheets, verdicts, charts).
+    Report(cmd::report::Args),
     /// Write a commented example campaign that runs offline.
     Init(cmd::init::Args),
     /// Compare strategies (lottery, funnel) on simulated models with a simulated clock.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(a),
         Command::Status(a) => cmd::status::run(a),
         Command::Init(a) => cmd::init::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1203,3 +1203,352 @@ fn simulate_compares_lottery_and_funnel_on_the_sim_profiles() {
         "{text}"
     );
 }
+
+/// A small priced campaign on `sim` (one worker, so the ledger's order is the same every run),
+/// run once; returns its folder.
+fn reported_campaign(name: &str) -> PathBuf {
+    let d = scratch(name);
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"tiny\"\noutput = \"out\"\n[brand]\npalette = [{ name = \"Brand Blue\", hex = \"#0047AB\" }, { name = \"Paper\", hex = \"#F4F1EA\" }]\ntolerance = 8.0\nmin_on_palette = 0.3\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 1\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 3\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n[gates]\nadherence = 0.5\non_palette = 0.3\n[budget]\nmoney = \"5 USD\"\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a #0047AB cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{err}"
+    );
+    assert!(err.contains("report: ./out/report.html"), "{err}");
+    d
+}
+
+/// Cuts the elements that show wall-clock times (the burn chart's x axis, the drift order, the
+/// wall-time tile) and the stylesheet out of a page, for a snapshot.
+fn without_clock(html: &str) -> String {
+    let mut s = html.to_string();
+    for (start, end) in [
+        ("<style>", "</style>"),
+        ("<svg class=\"chart\" id=\"svg-burn\"", "</svg>"),
+        ("<svg class=\"chart\" id=\"svg-drift\"", "</svg>"),
+        ("<div class=\"label\">Wall time</div>", "</div>"),
+    ] {
+        if let Some(i) = s.find(start) {
+            let j = i + s[i..].find(end).expect("closed") + end.len();
+            s.replace_range(i..j, &format!("{start}[filtered]{end}"));
+        }
+    }
+    s
+}
+
+#[test]
+fn run_writes_the_report_and_report_rewrites_it_byte_for_byte() {
+    let d = reported_campaign("report");
+    let page = d.join("out/report.html");
+    let first = std::fs::read_to_string(&page).unwrap();
+    // `darkroom report` from the same ledger: the same bytes.
+    let o = bin()
+        .current_dir(&d)
+        .args(["report", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), first);
+    // Elsewhere, with `-o`: links are relative to the new place and still resolve.
+    let o = bin()
+        .current_dir(&d)
+        .args(["report", "c.toml", "-o", "elsewhere/r.html"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let other = std::fs::read_to_string(d.join("elsewhere/r.html")).unwrap();
+    for (html, dir) in [(&first, d.join("out")), (&other, d.join("elsewhere"))] {
+        let mut n = 0;
+        for attr in ["src=\"", "href=\""] {
+            for part in html.split(attr).skip(1) {
+                let target = &part[..part.find('"').unwrap()];
+                if target.starts_with('#') || target.starts_with("data:") {
+                    continue;
+                }
+                assert!(!target.contains("://"), "no fetch: {target}");
+                assert!(
+                    dir.join(target).exists(),
+                    "{target} does not resolve from {}",
+                    dir.display()
+                );
+                n += 1;
+            }
+        }
+        assert!(n >= 3 + 2 + 2 * 2, "thumbnails and links: {n}");
+    }
+    // Three drafts, a finish, two deliverables; every chart; the checklist.
+    assert_eq!(
+        first
+            .matches("<div class=\"title\">round 1 · variant")
+            .count(),
+        3
+    );
+    for id in [
+        "burn",
+        "latency",
+        "adherence",
+        "on-palette",
+        "drift",
+        "palettes",
+    ] {
+        assert!(first.contains(&format!("id=\"svg-{id}\"")), "chart {id}");
+    }
+    assert!(first.contains("Is the sphere to the left of the cube?"));
+    insta::assert_snapshot!(without_clock(&first));
+    // No ledger yet: a clear input error.
+    std::fs::write(
+        d.join("fresh.toml"),
+        std::fs::read_to_string(d.join("c.toml"))
+            .unwrap()
+            .replace("\"out\"", "\"fresh\""),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["report", "fresh.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("run the campaign first"));
+}
+
+/// A WebDriver session on ChromeDriver, spoken over plain HTTP/1.1 (a few JSON calls do not
+/// justify an HTTP client dependency in the test).
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+    session: String,
+}
+
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    // ChromeDriver keeps the connection open: read the headers, then exactly Content-Length.
+    let mut r = std::io::BufReader::new(s);
+    let mut len = 0usize;
+    loop {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut r, &mut line).ok()? == 0 {
+            return None;
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                len = v.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Driver {
+    fn start(user_data: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // Wait until it answers (bounded by attempts, not by a deadline the test asserts on).
+        let mut ready = false;
+        for _ in 0..200 {
+            if http(port, "GET", "/status", None).is_some_and(|v| v["value"]["ready"] == true) {
+                ready = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(ready, "chromedriver did not start");
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--allow-file-access-from-files", "--window-size=1280,900",
+                format!("--user-data-dir={}", user_data.display())
+            ]}
+        }}});
+        let v = http(port, "POST", "/session", Some(&caps)).expect("a session");
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Driver {
+            child,
+            port,
+            session,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let p = format!("/session/{}{path}", self.session);
+        let b = (method == "POST").then_some(&body);
+        let v = http(self.port, method, &p, b).unwrap_or_else(|| panic!("{method} {p}: no answer"));
+        v["value"].clone()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = http(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for ch in bytes.chunks(4) {
+        let n = ch
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | (val(c) as u32) << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..ch.len()]);
+    }
+    out
+}
+
+#[test]
+fn the_report_opens_in_headless_chromium_with_every_image_and_chart() {
+    let have =
+        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    if !have {
+        // CI installs both (see .ci/run); elsewhere the test says why it did nothing.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver"
+        );
+        eprintln!("skipped: /usr/bin/chromium and /usr/bin/chromedriver are not installed");
+        return;
+    }
+    let d = reported_campaign("report-browser");
+    let page = std::fs::canonicalize(d.join("out/report.html")).unwrap();
+    let profile = d.join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let driver = Driver::start(&std::fs::canonicalize(&profile).unwrap());
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("file://{}", page.display())}),
+    );
+    let facts = driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": r#"
+            const imgs = [...document.images];
+            const nav = performance.getEntriesByType('navigation')[0];
+            return {
+              ready: document.readyState,
+              images: imgs.length,
+              broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
+              charts: [...document.querySelectorAll('figure.chart-figure')].map(f => {
+                const s = f.querySelector('svg.chart');
+                const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
+                return {id: f.id, w: r.width, h: r.height};
+              }),
+              scripts: document.scripts.length,
+              load_ms: nav ? nav.loadEventEnd : -1
+            };"#}),
+    );
+    assert_eq!(facts["ready"], "complete", "{facts}");
+    assert!(facts["images"].as_u64().unwrap() >= 6, "{facts}");
+    assert_eq!(
+        facts["broken"],
+        serde_json::json!([]),
+        "every <img> loaded: {facts}"
+    );
+    assert_eq!(facts["scripts"], 0, "{facts}");
+    let charts = facts["charts"].as_array().unwrap();
+    let ids: Vec<&str> = charts.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for id in [
+        "burn",
+        "latency",
+        "adherence",
+        "on-palette",
+        "drift",
+        "palettes",
+    ] {
+        assert!(
+            ids.contains(&format!("chart-{id}").as_str()),
+            "{id} in {ids:?}"
+        );
+    }
+    for c in charts {
+        assert!(
+            c["w"].as_f64().unwrap() > 100.0 && c["h"].as_f64().unwrap() > 50.0,
+            "{c}"
+        );
+    }
+    let logs = driver.call("POST", "/se/log", serde_json::json!({"type": "browser"}));
+    let errors: Vec<&serde_json::Value> = logs
+        .as_array()
+        .unwrap_or_else(|| panic!("browser log: {logs}"))
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    let shot = driver.call("GET", "/screenshot", serde_json::Value::Null);
+    let png = decode_base64(shot.as_str().expect("base64 screenshot"));
+    assert_eq!(&png[1..4], b"PNG");
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-output/report-chromium.png");
+    std::fs::write(&out, png).unwrap();
+    eprintln!(
+        "report loaded in {} ms; screenshot {}",
+        facts["load_ms"],
+        out.display()
+    );
+}

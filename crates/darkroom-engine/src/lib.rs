@@ -12,6 +12,7 @@
 //! the run: it is recorded, and reflected in the exit status.
 
 mod deliver;
+pub mod report;
 mod stages;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use darkroom_providers::sketch::Sketch;
 use darkroom_providers::AnyProvider;
 
 pub use deliver::Deliverable;
+pub use report::build_report;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +68,12 @@ pub enum EngineError {
     /// A tier uses a provider this build cannot call yet.
     #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch` or `sim`")]
     Unavailable(String, &'static str),
+    /// The campaign has not run yet: there is no ledger to report on.
+    #[error("no ledger at `{0}`: run the campaign first (`darkroom run CAMPAIGN`)")]
+    NoLedger(String),
+    /// The report could not be written.
+    #[error(transparent)]
+    Report(#[from] darkroom_report::ReportError),
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),

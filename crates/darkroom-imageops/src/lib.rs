@@ -11,6 +11,8 @@ pub mod metrics;
 pub mod phash;
 pub mod png_io;
 pub mod resize;
+pub mod thumb;
 
 pub use decode::{decode, read_image, DecodeError, Limits};
 pub use png_io::{decode_png, encode_png, read_png, write_png, PngError, RgbImage};
+pub use thumb::thumbnail_jpeg;

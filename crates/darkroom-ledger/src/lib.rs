@@ -10,6 +10,7 @@
 //! the others are counted as spent and marked failed (`interrupted`), to be retried only if the
 //! budget allows. An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
 
+mod dump;
 mod store;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use store::Store;
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -488,6 +490,11 @@ impl Ledger {
             };
             Ok(Status { by_tier, failures, spent, tries: tries as u64, deliverables: deliverables as u64, latency: pct("latency")?, queue_wait: pct("queue_wait")? })
         })
+    }
+
+    /// Everything recorded, in a stable order (the report's source).
+    pub fn dump(&self) -> Result<Dump, LedgerError> {
+        self.with(|c| dump::dump(c))
     }
 
     /// Spend and counts.

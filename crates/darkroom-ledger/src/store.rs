@@ -44,6 +44,23 @@ impl Store {
         Ok((hash, path))
     }
 
+    /// The stored file for a hash (any extension), if there is one.
+    pub fn find(&self, hash: &str) -> Option<PathBuf> {
+        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let dir = self.root.join(&hash[0..2]).join(&hash[2..4]);
+        let prefix = format!("{hash}.");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        found.into_iter().next()
+    }
+
     /// Whether an asset with this hash is stored (any extension).
     pub fn contains(&self, hash: &str) -> bool {
         if hash.len() < 4 {

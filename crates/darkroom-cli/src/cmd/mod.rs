@@ -9,6 +9,7 @@ pub mod init;
 pub mod io;
 pub mod judge;
 pub mod parse;
+pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod sketch;

@@ -62,6 +62,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         finish_from_draft: false,
         progress: Some(|line| eprintln!("{line}")),
     };
+    let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
         darkroom_engine::EngineError::NoShot(..)
         | darkroom_engine::EngineError::Unavailable(..) => Fail::Input(e.to_string()),
@@ -92,6 +93,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         r.reused,
         t.settled
     );
+    // The report is a view of the ledger: failing to write it loses no work, so it warns.
+    match super::report::write(&c_for_report, None) {
+        Ok((path, _)) => eprintln!("report: {}", path.display()),
+        Err(e) => eprintln!("warning: the report was not written: {e}"),
+    }
     for (shot, why) in &r.failed_shots {
         eprintln!("failed: {shot}: {why}");
     }

@@ -1,0 +1,60 @@
+//! `darkroom report CAMPAIGN [-o FILE]`: writes the HTML report (summary, charts, a contact sheet
+//! per shot, the finals) from the campaign's ledger. `darkroom run` writes the same report at
+//! the end of every run.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom report`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+    /// Where to write the HTML (default: `<output>/report.html`); thumbnails go to
+    /// `<name>_files/` beside it.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// Writes the report for a loaded campaign; returns the page's path and size in bytes.
+pub fn write(
+    c: &darkroom_campaign::Campaign,
+    output: Option<&Path>,
+) -> Result<(PathBuf, u64), Fail> {
+    let base = Path::new(".");
+    let html = output.map_or_else(
+        || base.join(&c.output).join("report.html"),
+        Path::to_path_buf,
+    );
+    if let Some(dir) = html.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Fail::Input(format!("cannot create `{}`: {e}", dir.display())))?;
+    }
+    let report = darkroom_engine::build_report(c, base, &html).map_err(|e| match e {
+        darkroom_engine::EngineError::NoLedger(..) => Fail::Input(e.to_string()),
+        other => Fail::Internal(other.into()),
+    })?;
+    let w = darkroom_report::write(&report, &html).map_err(|e| match e {
+        darkroom_report::ReportError::Io { .. } => Fail::Input(e.to_string()),
+        other => Fail::Internal(other.into()),
+    })?;
+    Ok((w.html, w.bytes))
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let c = match super::io::read_campaign(&a.campaign)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let (path, bytes) = write(&c, a.output.as_deref())?;
+    println!("{}", path.display());
+    eprintln!(
+        "report: {} ({:.1} kB with thumbnails)",
+        path.display(),
+        bytes as f64 / 1e3
+    );
+    Ok(ExitCode::SUCCESS)
+}

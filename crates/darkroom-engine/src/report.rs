@@ -1,0 +1,929 @@
+//! Builds the HTML report's input model for a campaign from what its ledger recorded: spend,
+//! pass rates, every draft with its scores, verdicts and the decision taken on it, the finals,
+//! and the charts' series. Nothing here reads a clock: times come from the ledger, so the same
+//! ledger and store give the same report byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use darkroom_campaign::Campaign;
+use darkroom_color::de2000;
+use darkroom_color::palette::{drift, palette, Swatch};
+use darkroom_core::judge::{Judgement, Verdict};
+use darkroom_imageops::{read_image, thumbnail_jpeg, Limits, RgbImage};
+use darkroom_ledger::{AttemptRecord, Dump, Ledger, Store};
+use darkroom_report::{
+    Bar, Card, Chart, CheckItem, Report, Section, Series, Sheet, Stat, SwatchCell, SwatchRow,
+    Table, Thumb, VerdictLine,
+};
+
+use crate::EngineError;
+
+/// Longest side of a thumbnail, pixels (twice the card width, for sharp screens).
+const THUMB_SIDE: u32 = 240;
+const THUMB_QUALITY: u8 = 78;
+
+/// Plain-language meaning of each reason code the engine records.
+pub fn reason_text(code: &str) -> &'static str {
+    match code {
+        "passed" => "passed every gate",
+        "promoted" => "ranked within `keep`: promoted to the finish tier",
+        "ranked_out" => "passed, but ranked below the promoted drafts",
+        "below_adherence" => "adherence below the gate",
+        "below_on_palette" => "on-palette share below the gate",
+        "below_sharpness" => "sharpness below the gate",
+        "near_duplicate" => "a near-duplicate of a better sibling",
+        "injected_mutation" => "the simulator broke an instruction on purpose",
+        _ => "",
+    }
+}
+
+/// Per-attempt facts gathered from the dump.
+#[derive(Default)]
+struct Facts {
+    judgements: BTreeMap<String, Judgement>,
+    decisions: Vec<(String, String, Option<String>)>,
+}
+
+/// Builds the report for `campaign` (its output folder resolved against `base`); card links are
+/// relative to `html`, where the page will be written.
+pub fn build_report(campaign: &Campaign, base: &Path, html: &Path) -> Result<Report, EngineError> {
+    let out = base.join(&campaign.output);
+    let db = out.join("darkroom.db");
+    if !db.exists() {
+        return Err(EngineError::NoLedger(db.display().to_string()));
+    }
+    let ledger = Ledger::open(&db)?;
+    let dump = ledger.dump()?;
+    let store = Store::new(out.join("store"));
+    let html_dir = html.parent().unwrap_or(Path::new("."));
+    Ok(Builder {
+        campaign,
+        out: &out,
+        html_dir,
+        store,
+        thumbs: BTreeMap::new(),
+    }
+    .build(&dump))
+}
+
+struct Builder<'a> {
+    campaign: &'a Campaign,
+    out: &'a Path,
+    html_dir: &'a Path,
+    store: Store,
+    /// Thumbnail name → (bytes, size).
+    thumbs: BTreeMap<String, (Vec<u8>, (u32, u32))>,
+}
+
+fn fmt_money(v: f64, unit: &str) -> String {
+    if unit == "USD" {
+        format!("${v:.3}")
+    } else {
+        format!("{v:.2} credits")
+    }
+}
+
+fn pct(n: u64, d: u64) -> String {
+    if d == 0 {
+        "–".into()
+    } else {
+        format!("{:.0} %", 100.0 * n as f64 / d as f64)
+    }
+}
+
+impl Builder<'_> {
+    fn build(mut self, dump: &Dump) -> Report {
+        let c = self.campaign;
+        let unit = if c.budget.money.is_some() {
+            "USD"
+        } else {
+            "credits"
+        };
+        let cap = c.budget.money.as_ref().map(|m| m.0).or(c.budget.credits);
+        let mut facts: BTreeMap<&str, Facts> = BTreeMap::new();
+        for s in &dump.scores {
+            if let Ok(j) = serde_json::from_str::<Judgement>(&s.verdicts) {
+                facts
+                    .entry(&s.attempt)
+                    .or_default()
+                    .judgements
+                    .insert(s.judge.clone(), j);
+            }
+        }
+        for d in &dump.decisions {
+            facts.entry(&d.attempt).or_default().decisions.push((
+                d.kind.clone(),
+                d.reason.clone(),
+                d.rank_key.clone(),
+            ));
+        }
+        let empty = Facts::default();
+        let fact = |id: &str| facts.get(id).unwrap_or(&empty);
+
+        // Summary figures.
+        let spent: f64 = dump.attempts.iter().filter_map(|a| a.cost).sum();
+        let tries: u64 = dump.attempts.iter().map(|a| a.tries as u64).sum();
+        let asked: u64 = c
+            .shots
+            .iter()
+            .map(|s| s.finals as u64 * s.deliver.len().max(1) as u64)
+            .sum();
+        let delivered = dump.deliverables.len() as u64;
+        let gated: Vec<&str> = dump
+            .decisions
+            .iter()
+            .filter(|d| d.kind == "gate")
+            .map(|d| d.reason.as_str())
+            .collect();
+        let passed = gated.iter().filter(|r| **r == "passed").count() as u64;
+        let t0 = dump
+            .attempts
+            .iter()
+            .filter_map(|a| a.started_at)
+            .fold(f64::INFINITY, f64::min);
+        let t1 = dump
+            .attempts
+            .iter()
+            .filter_map(|a| a.finished_at)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let wall = if t1 >= t0 { t1 - t0 } else { 0.0 };
+        let mut failures: BTreeMap<String, (u64, String)> = BTreeMap::new();
+        for a in &dump.attempts {
+            if let Some(class) = &a.error_class {
+                let e = failures.entry(class.clone()).or_default();
+                e.0 += 1;
+                if e.1.is_empty() {
+                    e.1 = a.error_message.clone().unwrap_or_default();
+                }
+            }
+        }
+        let failed_n: u64 = failures.values().map(|v| v.0).sum();
+        let mut stats = vec![
+            Stat {
+                label: "Spend".into(),
+                value: fmt_money(spent, unit),
+                note: cap.map_or("no cap".into(), |cap| {
+                    format!("of {} cap ({})", fmt_money(cap, unit), pct_f(spent, cap))
+                }),
+                tone: if cap.is_some_and(|cap| spent > cap + 1e-9) {
+                    "bad".into()
+                } else {
+                    String::new()
+                },
+            },
+            Stat {
+                label: "Deliverables".into(),
+                value: format!("{delivered} / {asked}"),
+                note: "delivered / asked".into(),
+                tone: if delivered >= asked { "good" } else { "bad" }.into(),
+            },
+            Stat {
+                label: "CPSA".into(),
+                value: if delivered > 0 {
+                    fmt_money(spent / delivered as f64, unit)
+                } else {
+                    "–".into()
+                },
+                note: "cost per successful asset".into(),
+                tone: String::new(),
+            },
+            Stat {
+                label: "Drafts passing the gates".into(),
+                value: pct(passed, gated.len() as u64),
+                note: format!("{passed} of {} judged", gated.len()),
+                tone: String::new(),
+            },
+            Stat {
+                label: "Calls".into(),
+                value: tries.to_string(),
+                note: format!("{} attempts; retries included", dump.attempts.len()),
+                tone: String::new(),
+            },
+            Stat {
+                label: "Wall time".into(),
+                value: format!("{wall:.1} s"),
+                note: "first call sent → last call ended".into(),
+                tone: String::new(),
+            },
+            Stat {
+                label: "Failures".into(),
+                value: failed_n.to_string(),
+                note: if failures.is_empty() {
+                    "none".into()
+                } else {
+                    failures
+                        .iter()
+                        .map(|(k, v)| format!("{} {k}", v.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                tone: if failed_n > 0 { "bad" } else { "good" }.into(),
+            },
+        ];
+        if let Some(cap) = cap {
+            stats.push(Stat {
+                label: "Budget used".into(),
+                value: pct_f(spent, cap),
+                note: format!("cap {}", fmt_money(cap, unit)),
+                tone: String::new(),
+            });
+        }
+
+        // Pass rate per stage and tier.
+        let mut rows = Vec::new();
+        for (tier, t) in [("draft", &c.draft), ("finish", &c.finish)] {
+            let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.tier == tier).collect();
+            let done = of.iter().filter(|a| a.status == "done").count() as u64;
+            let model = of.first().map_or(String::new(), |a| a.model.clone());
+            let who = if model.is_empty() {
+                t.provider.clone()
+            } else {
+                format!("{} · {model}", t.provider)
+            };
+            rows.push(vec![
+                format!("{tier} calls"),
+                who.clone(),
+                of.len().to_string(),
+                done.to_string(),
+                pct(done, of.len() as u64),
+            ]);
+            if tier == "draft" {
+                rows.push(vec![
+                    "draft gates".into(),
+                    who.clone(),
+                    gated.len().to_string(),
+                    passed.to_string(),
+                    pct(passed, gated.len() as u64),
+                ]);
+                let promoted = dump
+                    .decisions
+                    .iter()
+                    .filter(|d| d.kind == "rank" && d.reason == "promoted")
+                    .count() as u64;
+                rows.push(vec![
+                    "promotion".into(),
+                    who,
+                    passed.to_string(),
+                    promoted.to_string(),
+                    pct(promoted, passed),
+                ]);
+            }
+        }
+        rows.push(vec![
+            "delivery".into(),
+            "finishing ops".into(),
+            asked.to_string(),
+            delivered.to_string(),
+            pct(delivered, asked),
+        ]);
+        let mut tables = vec![Table {
+            title: "Pass rate per stage and tier".into(),
+            columns: ["stage", "provider · model", "in", "out", "rate"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        }];
+        let mut spend_rows: BTreeMap<(String, String, String), (u64, u64, f64)> = BTreeMap::new();
+        for a in &dump.attempts {
+            let e = spend_rows
+                .entry((a.tier.clone(), a.provider.clone(), a.model.clone()))
+                .or_default();
+            e.0 += 1;
+            e.1 += a.tries as u64;
+            e.2 += a.cost.unwrap_or(0.0);
+        }
+        tables.push(Table {
+            title: "Spend by tier".into(),
+            columns: ["tier", "provider", "model", "attempts", "calls", "spend"]
+                .map(String::from)
+                .to_vec(),
+            rows: spend_rows
+                .iter()
+                .map(|((t, p, m), (n, calls, cost))| {
+                    vec![
+                        t.clone(),
+                        p.clone(),
+                        m.clone(),
+                        n.to_string(),
+                        calls.to_string(),
+                        fmt_money(*cost, unit),
+                    ]
+                })
+                .collect(),
+        });
+        if !failures.is_empty() {
+            tables.push(Table {
+                title: "Failures by class".into(),
+                columns: ["class", "attempts", "first message"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: failures
+                    .iter()
+                    .map(|(k, (n, m))| vec![k.clone(), n.to_string(), m.clone()])
+                    .collect(),
+            });
+        }
+
+        // Checklists per shot, for categories and questions.
+        let checklists: BTreeMap<&str, Vec<CheckItem>> = c
+            .shots
+            .iter()
+            .map(|s| {
+                let items = darkroom_prompt::parse(&s.prompt)
+                    .map(|scene| {
+                        scene
+                            .checklist
+                            .iter()
+                            .map(|a| CheckItem {
+                                id: a.id,
+                                category: serde_json::to_value(a.kind)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(String::from))
+                                    .unwrap_or_default(),
+                                question: a.question.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (s.id.as_str(), items)
+            })
+            .collect();
+
+        // Charts.
+        let mut charts = Vec::new();
+        let mut burn: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut paid: Vec<(f64, &str, f64)> = dump
+            .attempts
+            .iter()
+            .filter_map(|a| Some((a.finished_at?, a.tier.as_str(), a.cost?)))
+            .filter(|x| x.2 > 0.0)
+            .collect();
+        paid.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+        let mut total = 0.0;
+        let mut by_tier: BTreeMap<&str, f64> = BTreeMap::new();
+        for (t, tier, cost) in &paid {
+            let x = t - t0;
+            total += cost;
+            let e = by_tier.entry(tier).or_default();
+            *e += cost;
+            burn.entry(format!("{tier} tier"))
+                .or_insert_with(|| vec![(0.0, 0.0)])
+                .push((x, *e));
+            burn.entry("all tiers".into())
+                .or_insert_with(|| vec![(0.0, 0.0)])
+                .push((x, total));
+        }
+        let mut series: Vec<Series> = burn
+            .into_iter()
+            .map(|(name, points)| Series { name, points })
+            .collect();
+        series.sort_by_key(|s| s.name != "all tiers");
+        charts.push(Chart::Lines {
+            id: "burn".into(),
+            title: format!("Credit burn over time, cumulative by tier ({unit})"),
+            x_label: "seconds since the first call".into(),
+            y_label: unit.into(),
+            series,
+            step: true,
+            reference: cap
+                .filter(|cap| *cap <= spent * 4.0)
+                .map(|cap| (cap, "budget cap".into())),
+        });
+        let mut lat: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for a in &dump.attempts {
+            if let (Some(l), "done") = (a.latency, a.status.as_str()) {
+                lat.entry(format!("{} · {} tier", a.provider, a.tier))
+                    .or_default()
+                    .push(l);
+            }
+        }
+        charts.push(Chart::Histograms {
+            id: "latency".into(),
+            title: "Latency per provider and tier".into(),
+            x_label: "seconds".into(),
+            groups: lat.into_iter().collect(),
+        });
+        let mut cats: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut on_palette = Vec::new();
+        for a in dump
+            .attempts
+            .iter()
+            .filter(|a| a.tier == "draft" && a.status == "done")
+        {
+            let f = fact(&a.id);
+            if let Some(j) = f.judgements.get("layout") {
+                let list = checklists.get(a.shot.as_str());
+                for fi in &j.findings {
+                    let cat = fi
+                        .assertion
+                        .and_then(|i| list.and_then(|l| l.get(i)))
+                        .map_or("other".to_string(), |q| q.category.clone());
+                    let e = cats.entry(cat).or_default();
+                    match fi.verdict {
+                        Verdict::Yes => {
+                            e.0 += 1;
+                            e.1 += 1
+                        }
+                        Verdict::No => e.1 += 1,
+                        Verdict::Undecided => {}
+                    }
+                }
+            }
+            if let Some(v) = f
+                .judgements
+                .get("brand")
+                .and_then(|j| j.metric("on_palette"))
+            {
+                on_palette.push(Bar {
+                    label: format!("{} r{} v{}", a.shot, a.round, a.variant),
+                    value: v,
+                    note: String::new(),
+                });
+            }
+        }
+        charts.push(Chart::Bars {
+            id: "adherence".into(),
+            title: "Adherence per checklist category (drafts: yes ÷ decided)".into(),
+            y_label: "adherence".into(),
+            bars: cats
+                .iter()
+                .filter(|(_, (_, d))| *d > 0)
+                .map(|(k, (y, d))| Bar {
+                    label: k.clone(),
+                    value: *y as f64 / *d as f64,
+                    note: format!("{y}/{d}"),
+                })
+                .collect(),
+            max: 1.0,
+            reference: c.gates.adherence.map(|g| (g, format!("gate {g:.2}"))),
+        });
+        if c.brand.is_some() {
+            charts.push(Chart::Bars {
+                id: "on-palette".into(),
+                title: "On-palette share per draft, against the gate".into(),
+                y_label: "on-palette share".into(),
+                bars: on_palette,
+                max: 1.0,
+                reference: c.gates.on_palette.map(|g| (g, format!("gate {g:.2}"))),
+            });
+        }
+
+        // Palettes: each stored image once, for the drift curve and the swatches.
+        let brand_sw: Vec<Swatch> = c
+            .brand
+            .as_ref()
+            .map(|b| {
+                let n = b.colors.len().max(1) as f64;
+                b.colors
+                    .iter()
+                    .map(|(_, lab)| Swatch {
+                        lab: *lab,
+                        rgb: lab.to_rgb8(),
+                        share: 1.0 / n,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut timeline: Vec<&AttemptRecord> = dump
+            .attempts
+            .iter()
+            .filter(|a| a.status == "done" && a.asset.is_some())
+            .collect();
+        timeline.sort_by(|a, b| {
+            a.finished_at
+                .unwrap_or(0.0)
+                .total_cmp(&b.finished_at.unwrap_or(0.0))
+                .then(a.id.cmp(&b.id))
+        });
+        let mut images: BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)> = BTreeMap::new();
+        let mut drift_pts = Vec::new();
+        let mut reference: Option<Vec<Swatch>> = (!brand_sw.is_empty()).then(|| brand_sw.clone());
+        for (i, a) in timeline.iter().enumerate() {
+            let hash = a.asset.clone().unwrap_or_default();
+            let pal = self.load(&hash, &mut images).1.clone();
+            if pal.is_empty() {
+                continue;
+            }
+            let r = reference.get_or_insert_with(|| pal.clone());
+            drift_pts.push((i as f64 + 1.0, drift(&pal, r)));
+        }
+        let window = 8usize;
+        let rolling: Vec<(f64, f64)> = (0..drift_pts.len())
+            .map(|i| {
+                let lo = i.saturating_sub(window - 1);
+                let s = &drift_pts[lo..=i];
+                (
+                    drift_pts[i].0,
+                    s.iter().map(|p| p.1).sum::<f64>() / s.len() as f64,
+                )
+            })
+            .collect();
+        charts.push(Chart::Lines {
+            id: "drift".into(),
+            title: if brand_sw.is_empty() {
+                "Style drift across the run: palette drift from the first image (ΔE00)".into()
+            } else {
+                "Style drift across the run: palette drift from the brand palette (ΔE00)".into()
+            },
+            x_label: "images in the order they arrived".into(),
+            y_label: "ΔE00".into(),
+            series: vec![
+                Series {
+                    name: "each image".into(),
+                    points: drift_pts,
+                },
+                Series {
+                    name: format!("mean of last {window}"),
+                    points: rolling,
+                },
+            ],
+            step: false,
+            reference: None,
+        });
+        let mut sw_rows = Vec::new();
+        if let Some(b) = &c.brand {
+            sw_rows.push(SwatchRow {
+                label: "brand palette".into(),
+                cells: b
+                    .colors
+                    .iter()
+                    .map(|(name, lab)| SwatchCell {
+                        hex: lab.to_rgb8().to_hex(),
+                        caption: name.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        for d in &dump.deliverables {
+            let pal = self
+                .load_file(&self.out.join(&d.path), &d.hash, &mut images)
+                .1
+                .clone();
+            let cells = pal
+                .iter()
+                .take(5)
+                .map(|s| {
+                    let caption = match &c.brand {
+                        Some(b) if !b.colors.is_empty() => {
+                            let de = b
+                                .colors
+                                .iter()
+                                .map(|(_, l)| de2000(s.lab, *l))
+                                .fold(f64::INFINITY, f64::min);
+                            format!("ΔE {de:.1} · {:.0}%", s.share * 100.0)
+                        }
+                        _ => format!("{:.0}%", s.share * 100.0),
+                    };
+                    SwatchCell {
+                        hex: s.rgb.to_hex(),
+                        caption,
+                    }
+                })
+                .collect();
+            sw_rows.push(SwatchRow {
+                label: format!("{} {}", d.shot, d.aspect),
+                cells,
+            });
+        }
+        charts.push(Chart::Swatches {
+            id: "palettes".into(),
+            title: "Brand palette beside each final's dominant palette (ΔE00 to the nearest brand colour)".into(),
+            rows: sw_rows,
+        });
+
+        // Per shot.
+        let mut sections = Vec::new();
+        for s in &c.shots {
+            let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.shot == s.id).collect();
+            let checklist = checklists.get(s.id.as_str()).cloned().unwrap_or_default();
+            let mut sheets = Vec::new();
+            let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == "draft").collect();
+            let mut n_pass = 0;
+            let mut n_prom = 0;
+            let mut cards = Vec::new();
+            for a in &drafts {
+                let card = self.card(a, fact(&a.id), &checklist, &mut images);
+                n_pass += (card.status == "passed"
+                    || card.status == "promoted"
+                    || card.status == "ranked_out") as usize;
+                n_prom += (card.status == "promoted") as usize;
+                cards.push(card);
+            }
+            sheets.push(Sheet {
+                title: "Drafts".into(),
+                cards,
+            });
+            let finishes: Vec<Card> = of
+                .iter()
+                .filter(|a| a.tier == "finish")
+                .map(|a| self.card(a, fact(&a.id), &checklist, &mut images))
+                .collect();
+            if !finishes.is_empty() {
+                sheets.push(Sheet {
+                    title: "Finish tier".into(),
+                    cards: finishes,
+                });
+            }
+            let delivered: Vec<Card> = dump
+                .deliverables
+                .iter()
+                .filter(|d| d.shot == s.id)
+                .map(|d| {
+                    let file = self.out.join(&d.path);
+                    let thumb = self.thumb_of_file(&file, &d.hash, &mut images);
+                    Card {
+                        title: format!("{} · {}×{}", d.aspect, d.width, d.height),
+                        thumb: thumb.as_ref().map(|t| t.0.clone()),
+                        thumb_size: thumb.map_or((0, 0), |t| t.1),
+                        link: Some(relative(self.html_dir, &file)),
+                        status: "final".into(),
+                        reason: format!("from {}", short(&d.attempt)),
+                        scores: vec![d.path.clone()],
+                        verdicts: vec![],
+                    }
+                })
+                .collect();
+            let asked_here = s.finals as usize * s.deliver.len().max(1);
+            let facts = vec![
+                format!(
+                    "{} drafts in {} round(s)",
+                    drafts.len(),
+                    drafts.iter().map(|a| a.round).max().unwrap_or(0)
+                ),
+                format!("{n_pass} passed the gates"),
+                format!("{n_prom} promoted"),
+                format!("{} of {asked_here} files delivered", delivered.len()),
+                format!(
+                    "aspects: {}",
+                    s.deliver
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ];
+            sheets.push(Sheet {
+                title: "Deliverables".into(),
+                cards: delivered,
+            });
+            sections.push(Section {
+                id: s.id.clone(),
+                title: s.id.clone(),
+                text: s.prompt.clone(),
+                facts,
+                checklist,
+                sheets,
+            });
+        }
+
+        let thumbs = std::mem::take(&mut self.thumbs)
+            .into_iter()
+            .map(|(name, (bytes, _))| Thumb { name, bytes })
+            .collect();
+        Report {
+            title: c.name.clone(),
+            kind: "campaign".into(),
+            subtitle: format!(
+                "{} shots · {} attempts · ledger {}",
+                c.shots.len(),
+                dump.attempts.len(),
+                relative(self.html_dir, &self.out.join("darkroom.db"))
+            ),
+            stats,
+            tables,
+            charts,
+            sections,
+            thumbs,
+        }
+    }
+
+    /// Decodes a stored asset once; returns the image and its palette.
+    fn load<'m>(
+        &self,
+        hash: &str,
+        images: &'m mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
+    ) -> &'m (Option<RgbImage>, Vec<Swatch>) {
+        let path = self.store.find(hash);
+        match path {
+            Some(p) => self.load_file(&p, hash, images),
+            None => images.entry(hash.to_string()).or_insert((None, Vec::new())),
+        }
+    }
+
+    fn load_file<'m>(
+        &self,
+        path: &Path,
+        hash: &str,
+        images: &'m mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
+    ) -> &'m (Option<RgbImage>, Vec<Swatch>) {
+        images.entry(hash.to_string()).or_insert_with(|| {
+            match read_image(path, Limits::default()) {
+                Ok(img) => {
+                    let pal = palette(&img.rgb, img.width as usize, img.height as usize, 5);
+                    (Some(img), pal)
+                }
+                Err(_) => (None, Vec::new()),
+            }
+        })
+    }
+
+    fn thumb_of_file(
+        &mut self,
+        path: &Path,
+        hash: &str,
+        images: &mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
+    ) -> Option<(String, (u32, u32))> {
+        let name = format!("{}.jpg", &hash[..hash.len().min(16)]);
+        if let Some((_, size)) = self.thumbs.get(&name) {
+            return Some((name, *size));
+        }
+        let img = self.load_file(path, hash, images).0.as_ref()?;
+        let (bytes, size) = thumbnail_jpeg(img, THUMB_SIDE, THUMB_QUALITY);
+        self.thumbs.insert(name.clone(), (bytes, size));
+        Some((name, size))
+    }
+
+    fn card(
+        &mut self,
+        a: &AttemptRecord,
+        f: &Facts,
+        checklist: &[CheckItem],
+        images: &mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
+    ) -> Card {
+        let (thumb, link) = match &a.asset {
+            Some(h) => match self.store.find(h) {
+                Some(p) => (
+                    self.thumb_of_file(&p, h, images),
+                    Some(relative(self.html_dir, &p)),
+                ),
+                None => (None, None),
+            },
+            None => (None, None),
+        };
+        let gate = f.decisions.iter().rev().find(|d| d.0 == "gate");
+        let rank = f.decisions.iter().rev().find(|d| d.0 == "rank");
+        let (status, code) = match (a.status.as_str(), rank, gate) {
+            ("done", Some(r), _) => (r.1.clone(), r.1.clone()),
+            ("done", None, Some(g)) if g.1 == "passed" => ("passed".to_string(), g.1.clone()),
+            ("done", None, Some(g)) => ("rejected".to_string(), g.1.clone()),
+            ("done", None, None) => ("done".to_string(), String::new()),
+            (other, _, _) => (other.to_string(), a.error_class.clone().unwrap_or_default()),
+        };
+        let mut reason = match reason_text(&code) {
+            "" => code.clone(),
+            t if code == status => t.to_string(),
+            t => format!("{code}: {t}"),
+        };
+        if let Some(m) = &a.error_message {
+            reason = format!("{reason} ({m})");
+        }
+        let mut scores = Vec::new();
+        let j = &f.judgements;
+        if let Some(v) = j.get("layout").and_then(|x| x.score) {
+            scores.push(format!("adherence {v:.2}"));
+        }
+        if let Some(v) = j.get("vision").and_then(|x| x.score) {
+            scores.push(format!("vision adherence {v:.2}"));
+        }
+        if let Some(v) = j.get("brand").and_then(|x| x.metric("on_palette")) {
+            scores.push(format!("on-palette {v:.2}"));
+        }
+        if let Some(v) = j.get("quality").and_then(|x| x.metric("sharpness")) {
+            scores.push(format!("sharpness {v:.2}"));
+        }
+        if let Some(k) = rank.or(gate).and_then(|d| d.2.clone()) {
+            scores.push(format!("rank key {k}"));
+        }
+        for d in f.decisions.iter().filter(|d| d.0 == "sim") {
+            scores.push(format!("injected: {}", d.2.clone().unwrap_or_default()));
+        }
+        if let Some(c) = a.cost.filter(|c| *c > 0.0) {
+            scores.push(format!("cost {c:.3}"));
+        }
+        if let Some(l) = a.latency {
+            scores.push(format!("latency {l:.2} s"));
+        }
+        let mut verdicts = Vec::new();
+        for judge in ["layout", "vision"] {
+            if let Some(jj) = j.get(judge) {
+                for fi in &jj.findings {
+                    let q = fi
+                        .assertion
+                        .and_then(|i| checklist.get(i))
+                        .map_or(String::new(), |q| q.question.clone());
+                    let v = match fi.verdict {
+                        Verdict::Yes => "yes",
+                        Verdict::No => "no",
+                        Verdict::Undecided => "undecided",
+                    };
+                    let text = match (q.is_empty(), fi.evidence.is_empty()) {
+                        (true, _) => fi.evidence.clone(),
+                        (false, true) => q,
+                        (false, false) => format!("{q} — {}", fi.evidence),
+                    };
+                    verdicts.push(VerdictLine {
+                        verdict: v.into(),
+                        text,
+                    });
+                }
+            }
+        }
+        let title = if a.tier == "draft" {
+            format!("round {} · variant {}", a.round, a.variant)
+        } else {
+            format!("finish · {}", short(&a.id))
+        };
+        Card {
+            title,
+            thumb: thumb.as_ref().map(|t| t.0.clone()),
+            thumb_size: thumb.map_or((0, 0), |t| t.1),
+            link,
+            status,
+            reason,
+            scores,
+            verdicts,
+        }
+    }
+}
+
+fn pct_f(n: f64, d: f64) -> String {
+    if d > 0.0 {
+        format!("{:.0} %", 100.0 * n / d)
+    } else {
+        "–".into()
+    }
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(10).collect()
+}
+
+/// `to` relative to the folder `from`, with `/` separators, for links in the page.
+pub fn relative(from: &Path, to: &Path) -> String {
+    let abs = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let (f, t) = (abs(from), abs(to));
+    let fc: Vec<_> = f.components().collect();
+    let tc: Vec<_> = t.components().collect();
+    let common = fc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); fc.len() - common];
+    parts.extend(
+        tc[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_to_the_page() {
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/b/c/d.png")),
+            "c/d.png"
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/x/d.png")),
+            "../x/d.png"
+        );
+        assert_eq!(
+            relative(Path::new("/a/./b"), Path::new("/a/b/../b/e.png")),
+            "e.png"
+        );
+    }
+
+    #[test]
+    fn every_reason_code_the_engine_records_has_a_meaning() {
+        for code in [
+            "passed",
+            "promoted",
+            "ranked_out",
+            "below_adherence",
+            "below_on_palette",
+            "below_sharpness",
+            "near_duplicate",
+        ] {
+            assert!(!reason_text(code).is_empty(), "{code}");
+        }
+    }
+}
