@@ -1235,10 +1235,14 @@ fn without_clock(html: &str) -> String {
         ("<style>", "</style>"),
         ("<svg class=\"chart\" id=\"svg-burn\"", "</svg>"),
         ("<svg class=\"chart\" id=\"svg-drift\"", "</svg>"),
-        ("<div class=\"label\">Wall time</div>", "</div>"),
+        (
+            "<div class=\"label\">Wall time</div><div class=\"value\">",
+            "</div>",
+        ),
     ] {
         if let Some(i) = s.find(start) {
-            let j = i + s[i..].find(end).expect("closed") + end.len();
+            let from = i + start.len();
+            let j = from + s[from..].find(end).expect("closed") + end.len();
             s.replace_range(i..j, &format!("{start}[filtered]{end}"));
         }
     }
