@@ -401,6 +401,49 @@ fn audit_images_reports_compliance_duplicates_and_bad_files() {
     );
     assert_eq!(code, 1);
     insta::assert_snapshot!(out);
+    // The HTML report: one card per readable image, the bad file listed, links that resolve.
+    let html = d.join("report/audit.html");
+    std::fs::create_dir_all(d.join("report")).unwrap();
+    let (code, _) = run(
+        &[
+            "audit",
+            "images",
+            imgs.to_str().unwrap(),
+            "--brand",
+            brand.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 1);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("darkroom · audit images"));
+    assert_eq!(
+        page.matches("<article class=\"card passed\">").count(),
+        2,
+        "two on brand"
+    );
+    assert_eq!(
+        page.matches("<article class=\"card rejected\">").count(),
+        1,
+        "one off brand"
+    );
+    assert!(page.contains("Files that could not be read") && page.contains("d_corrupt.png"));
+    assert!(page.contains("Near-duplicates") && page.contains("b_duplicate.png"));
+    for id in ["on-palette", "drift", "sharpness", "palettes"] {
+        assert!(page.contains(&format!("id=\"svg-{id}\"")), "{id}");
+    }
+    for part in page
+        .split("src=\"")
+        .skip(1)
+        .chain(page.split("href=\"").skip(1))
+    {
+        let target = &part[..part.find('"').unwrap()];
+        if !target.starts_with('#') && !target.starts_with("data:") {
+            assert!(d.join("report").join(target).exists(), "{target}");
+        }
+    }
 }
 
 #[test]

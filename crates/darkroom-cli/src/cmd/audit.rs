@@ -46,6 +46,9 @@ pub struct ImagesArgs {
     /// Also write one CSV row per image to this file.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Also write an HTML report (thumbnails, per-image figures, charts) to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 struct Row {
@@ -58,9 +61,12 @@ struct Row {
     clip_lo: f64,
     clip_hi: f64,
     phash: u64,
+    path: PathBuf,
+    /// JPEG thumbnail and its size, when an HTML report was asked for.
+    thumb: Option<(Vec<u8>, (u32, u32))>,
 }
 
-fn measure(path: &Path, table: &BrandTable) -> Result<Row, String> {
+fn measure(path: &Path, table: &BrandTable, thumb: bool) -> Result<Row, String> {
     let img = darkroom_imageops::read_image(path, Limits::default()).map_err(|e| e.to_string())?;
     let c = table.measure(&img.rgb);
     let pal = palette(&img.rgb, img.width as usize, img.height as usize, 6);
@@ -79,6 +85,8 @@ fn measure(path: &Path, table: &BrandTable) -> Result<Row, String> {
         clip_lo: lo,
         clip_hi: hi,
         phash: phash::phash(&img),
+        path: path.to_path_buf(),
+        thumb: thumb.then(|| darkroom_imageops::thumbnail_jpeg(&img, 240, 78)),
     })
 }
 
@@ -113,8 +121,8 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
             a.dir.display()
         )));
     }
-    if let Some(csv) = &a.csv {
-        super::io::check_writable(csv)?;
+    for out in [&a.csv, &a.html].into_iter().flatten() {
+        super::io::check_writable(out)?;
     }
     let table = BrandTable::new(&brand);
     let bar = if std::io::stderr().is_terminal() {
@@ -133,7 +141,7 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
     let results: Vec<Result<Row, String>> = files
         .par_iter()
         .map(|p| {
-            let r = measure(p, &table);
+            let r = measure(p, &table, a.html.is_some());
             done.fetch_add(1, Ordering::Relaxed);
             if let Some(b) = &bar {
                 b.inc(1);
@@ -149,7 +157,7 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
     let errors: Vec<String> = errors.into_iter().filter_map(Result::err).collect();
     // Drift against the reference (or the first readable image).
     let reference: Option<Vec<Swatch>> = match &a.reference {
-        Some(r) => Some(measure(r, &table).map_err(Fail::Input)?.palette),
+        Some(r) => Some(measure(r, &table, false).map_err(Fail::Input)?.palette),
         None => rows.first().map(|r| r.palette.clone()),
     };
     let drifts: Vec<f64> = rows
@@ -167,6 +175,15 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
     }
     if let Some(csv) = &a.csv {
         write_csv(csv, &rows, &drifts, &brand)?;
+    }
+    if let Some(html) = &a.html {
+        let report = html_report(&a, &rows, &drifts, &dups, &errors, &brand, html);
+        let w = darkroom_report::write(&report, html).map_err(Fail::input)?;
+        eprintln!(
+            "report: {} ({:.1} kB with thumbnails)",
+            w.html.display(),
+            w.bytes as f64 / 1e3
+        );
     }
     if a.json {
         print_json(&rows, &drifts, &dups, &errors, &brand);
@@ -339,4 +356,186 @@ fn write_csv(path: &Path, rows: &[Row], drifts: &[f64], brand: &Brand) -> Result
     }
     std::fs::write(path, out)
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
+}
+
+/// The audit as an HTML report: the same look as a campaign's, one card per image.
+fn html_report(
+    a: &ImagesArgs,
+    rows: &[Row],
+    drifts: &[f64],
+    dups: &[(usize, usize, u32)],
+    errors: &[String],
+    brand: &Brand,
+    html: &Path,
+) -> darkroom_report::Report {
+    use darkroom_report::*;
+    let html_dir = html.parent().unwrap_or(Path::new("."));
+    let n = rows.len().max(1) as f64;
+    let passing = rows
+        .iter()
+        .filter(|r| r.c.on_palette >= brand.min_on_palette)
+        .count();
+    let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / n;
+    let mut thumbs = Vec::new();
+    let cards: Vec<Card> = rows
+        .iter()
+        .zip(drifts)
+        .map(|(r, d)| {
+            let thumb = r.thumb.as_ref().map(|(bytes, size)| {
+                let name = format!("{:016x}.jpg", r.phash ^ fnv1a(&r.file));
+                thumbs.push(Thumb {
+                    name: name.clone(),
+                    bytes: bytes.clone(),
+                });
+                (name, *size)
+            });
+            let ok = r.c.on_palette >= brand.min_on_palette;
+            let mut scores = vec![
+                format!("on-palette {:.2}", r.c.on_palette),
+                format!("mean ΔE00 {:.1} · p95 {:.1}", r.c.mean_de, r.c.p95_de),
+                format!("sharpness {:.2}", r.sharpness),
+                format!(
+                    "clipped {:.1} % dark · {:.1} % light",
+                    r.clip_lo * 100.0,
+                    r.clip_hi * 100.0
+                ),
+                format!("drift {d:.2}"),
+                format!("{}×{}", r.width, r.height),
+            ];
+            if r.c.forbidden > 0.0 {
+                scores.insert(1, format!("forbidden {:.1} %", r.c.forbidden * 100.0));
+            }
+            Card {
+                title: r.file.clone(),
+                thumb: thumb.as_ref().map(|t| t.0.clone()),
+                thumb_size: thumb.map_or((0, 0), |t| t.1),
+                link: Some(darkroom_engine::report::relative(html_dir, &r.path)),
+                status: if ok { "passed" } else { "rejected" }.into(),
+                reason: if ok {
+                    "on-palette share meets the brand's minimum".into()
+                } else {
+                    format!("on-palette share below {:.2}", brand.min_on_palette)
+                },
+                scores,
+                verdicts: vec![],
+            }
+        })
+        .collect();
+    let mut worst: Vec<usize> = (0..rows.len()).collect();
+    worst.sort_by(|&i, &j| drifts[j].total_cmp(&drifts[i]).then(i.cmp(&j)));
+    let mut sw = vec![SwatchRow {
+        label: "brand palette".into(),
+        cells: brand
+            .colors
+            .iter()
+            .map(|(name, lab)| SwatchCell {
+                hex: lab.to_rgb8().to_hex(),
+                caption: name.clone(),
+            })
+            .collect(),
+    }];
+    for &i in worst.iter().take(12) {
+        sw.push(SwatchRow {
+            label: rows[i].file.clone(),
+            cells: rows[i]
+                .palette
+                .iter()
+                .take(5)
+                .map(|s| SwatchCell {
+                    hex: s.rgb.to_hex(),
+                    caption: format!(
+                        "ΔE {:.1} · {:.0}%",
+                        nearest(brand, s.lab).1,
+                        s.share * 100.0
+                    ),
+                })
+                .collect(),
+        });
+    }
+    let mut tables = Vec::new();
+    if !dups.is_empty() {
+        tables.push(Table {
+            title: "Near-duplicates (pHash distance)".into(),
+            columns: vec!["image".into(), "image".into(), "distance".into()],
+            rows: dups
+                .iter()
+                .map(|&(i, j, d)| vec![rows[i].file.clone(), rows[j].file.clone(), d.to_string()])
+                .collect(),
+        });
+    }
+    if !errors.is_empty() {
+        tables.push(Table {
+            title: "Files that could not be read".into(),
+            columns: vec!["error".into()],
+            rows: errors.iter().map(|e| vec![e.clone()]).collect(),
+        });
+    }
+    let tone = |bad: bool| if bad { "bad" } else { "good" }.to_string();
+    Report {
+        title: a.dir.display().to_string(),
+        kind: "audit images".into(),
+        subtitle: format!(
+            "{} images · brand {} · tolerance ΔE00 {:.1} · minimum on-palette {:.2}",
+            rows.len(),
+            a.brand.display(),
+            brand.tolerance,
+            brand.min_on_palette
+        ),
+        stats: vec![
+            Stat { label: "Images".into(), value: rows.len().to_string(), note: format!("{} unreadable", errors.len()), tone: tone(!errors.is_empty()) },
+            Stat { label: "On-brand".into(), value: format!("{passing} / {}", rows.len()), note: "on-palette share ≥ the minimum".into(), tone: tone(passing < rows.len()) },
+            Stat { label: "Mean on-palette".into(), value: format!("{:.2}", mean(&|r| r.c.on_palette)), note: "share of pixels".into(), tone: String::new() },
+            Stat { label: "Mean ΔE00".into(), value: format!("{:.1}", mean(&|r| r.c.mean_de)), note: "to the nearest brand colour".into(), tone: String::new() },
+            Stat { label: "Near-duplicate pairs".into(), value: dups.len().to_string(), note: format!("pHash distance ≤ {}", a.near_duplicate), tone: String::new() },
+            Stat { label: "Mean drift".into(), value: format!("{:.2}", drifts.iter().sum::<f64>() / n), note: "palette drift from the reference".into(), tone: String::new() },
+        ],
+        tables,
+        charts: vec![
+            Chart::Bars {
+                id: "on-palette".into(),
+                title: "On-palette share per image, against the brand's minimum".into(),
+                y_label: "on-palette share".into(),
+                bars: rows.iter().map(|r| Bar { label: r.file.clone(), value: r.c.on_palette, note: String::new() }).collect(),
+                max: 1.0,
+                reference: Some((brand.min_on_palette, format!("minimum {:.2}", brand.min_on_palette))),
+            },
+            Chart::Lines {
+                id: "drift".into(),
+                title: "Palette drift from the reference, in file order (ΔE00)".into(),
+                x_label: "image".into(),
+                y_label: "ΔE00".into(),
+                series: vec![Series { name: "drift".into(), points: drifts.iter().enumerate().map(|(i, d)| (i as f64 + 1.0, *d)).collect() }],
+                step: false,
+                reference: None,
+            },
+            Chart::Histograms {
+                id: "sharpness".into(),
+                title: "Sharpness across the folder".into(),
+                x_label: "sharpness".into(),
+                groups: vec![("all images".into(), rows.iter().map(|r| r.sharpness).collect())],
+            },
+            Chart::Swatches {
+                id: "palettes".into(),
+                title: "Brand palette beside the dominant palettes that drift most (ΔE00 to the nearest brand colour)".into(),
+                rows: sw,
+            },
+        ],
+        sections: vec![Section {
+            id: "images".into(),
+            title: "Images".into(),
+            text: String::new(),
+            facts: vec![format!("{passing} on-brand"), format!("{} off-brand", rows.len() - passing)],
+            checklist: vec![],
+            sheets: vec![Sheet { title: "Contact sheet".into(), cards }],
+        }],
+        thumbs,
+    }
+}
+
+/// FNV-1a of a file name: with the pHash, a stable thumbnail name that differs for two
+/// identical images.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
