@@ -77,6 +77,9 @@ pub enum ProviderError {
     /// A request the provider cannot accept (our bug, or an unsupported size).
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A quota that waiting seconds will not clear (a per-day limit, billing): not retried.
+    #[error("quota exhausted: {0}")]
+    Quota(String),
 }
 
 impl ProviderError {
@@ -88,6 +91,7 @@ impl ProviderError {
             ProviderError::Refused(_) => "refused",
             ProviderError::Auth(_) => "auth",
             ProviderError::Invalid(_) => "invalid",
+            ProviderError::Quota(_) => "quota",
         }
     }
 }

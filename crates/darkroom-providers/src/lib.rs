@@ -7,6 +7,9 @@
 //!   and a price table. Every outcome is a deterministic function of the request and the
 //!   attempt number, so runs, tests and `simulate` are reproducible.
 
+pub mod gemini;
+pub mod http;
+pub mod openai;
 pub mod sim;
 pub mod sketch;
 
@@ -18,6 +21,10 @@ pub enum AnyProvider {
     Sketch(sketch::Sketch),
     /// The simulator (boxed: its profile and try table are large next to `Sketch`).
     Sim(Box<sim::Sim>),
+    /// Google Gemini image models.
+    Gemini(gemini::Gemini),
+    /// OpenAI GPT image models.
+    OpenAi(openai::OpenAi),
 }
 
 impl Provider for AnyProvider {
@@ -25,24 +32,32 @@ impl Provider for AnyProvider {
         match self {
             AnyProvider::Sketch(p) => p.name(),
             AnyProvider::Sim(p) => p.name(),
+            AnyProvider::Gemini(p) => p.name(),
+            AnyProvider::OpenAi(p) => p.name(),
         }
     }
     fn capabilities(&self) -> Capabilities {
         match self {
             AnyProvider::Sketch(p) => p.capabilities(),
             AnyProvider::Sim(p) => p.capabilities(),
+            AnyProvider::Gemini(p) => p.capabilities(),
+            AnyProvider::OpenAi(p) => p.capabilities(),
         }
     }
     fn price(&self, req: &Request) -> Cost {
         match self {
             AnyProvider::Sketch(p) => p.price(req),
             AnyProvider::Sim(p) => p.price(req),
+            AnyProvider::Gemini(p) => p.price(req),
+            AnyProvider::OpenAi(p) => p.price(req),
         }
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         match self {
             AnyProvider::Sketch(p) => p.generate(req),
             AnyProvider::Sim(p) => p.generate(req),
+            AnyProvider::Gemini(p) => p.generate(req),
+            AnyProvider::OpenAi(p) => p.generate(req),
         }
     }
 }

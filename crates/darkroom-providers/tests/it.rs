@@ -189,3 +189,314 @@ mod layout_verdict {
             .verdict
     }
 }
+
+// ------------------------------------------------------------------ HTTP providers on fakes
+
+mod http_providers {
+    use std::time::Duration;
+
+    use darkroom_core::provider::{Provider, ProviderError, Request};
+    use darkroom_core::Quality;
+    use darkroom_fakes::{Fake, Script};
+    use darkroom_providers::gemini::Gemini;
+    use darkroom_providers::http::Secret;
+    use darkroom_providers::openai::OpenAi;
+
+    const KEY: &str = "test-key-5ecret-0042";
+
+    fn req(w: u32, h: u32, quality: Quality, reference: Option<Vec<u8>>) -> Request {
+        Request {
+            prompt: "a red sphere left of a blue cube".into(),
+            seed: 1,
+            width: w,
+            height: h,
+            quality,
+            reference,
+        }
+    }
+
+    fn gemini(f: &Fake, model: &str, timeout: f64) -> Gemini {
+        Gemini::new(
+            "nano".into(),
+            model.into(),
+            Secret::new(KEY),
+            Some(f.url.clone()),
+            Duration::from_secs_f64(timeout),
+        )
+    }
+
+    fn openai(f: &Fake, model: &str, timeout: f64) -> OpenAi {
+        OpenAi::new(
+            "gpt".into(),
+            model.into(),
+            Secret::new(KEY),
+            Some(f.url.clone()),
+            Duration::from_secs_f64(timeout),
+        )
+    }
+
+    fn no_key(e: &ProviderError) {
+        assert!(!format!("{e} {e:?}").contains(KEY), "{e:?}");
+    }
+
+    #[test]
+    fn gemini_success_edit_and_every_failure_in_its_own_way() {
+        let f = Fake::gemini(KEY);
+        let p = gemini(&f, "gemini-2.5-flash-image", 2.0);
+        // Success: the documented 16:9 size (1344x768) fitted to the request; cost from usage.
+        let g = p.generate(&req(640, 360, Quality::Draft, None)).unwrap();
+        assert_eq!((g.width, g.height), (640, 360));
+        assert!(
+            (g.cost.usd - (1290.0 * 30e-6 + 40.0 * 0.30e-6)).abs() < 1e-9,
+            "{:?}",
+            g.cost
+        );
+        assert_eq!(
+            g.model_version.as_deref(),
+            Some("gemini-2.5-flash-image-fake-001")
+        );
+        assert!(p.price(&req(640, 360, Quality::Draft, None)).usd >= g.cost.usd);
+        let seen = f.seen();
+        let body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+        assert_eq!(
+            seen[0].path,
+            "/v1beta/models/gemini-2.5-flash-image:generateContent"
+        );
+        assert_eq!(
+            body["generationConfig"]["imageConfig"],
+            serde_json::json!({"aspectRatio": "16:9"})
+        );
+        // Edit / finish reference: the image goes as an inlineData part.
+        let draft = darkroom_fakes::png(64, 64);
+        p.generate(&req(512, 512, Quality::Finish, Some(draft)))
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[1].body).unwrap();
+        assert_eq!(
+            body["contents"][0]["parts"][1]["inlineData"]["mimeType"],
+            "image/png"
+        );
+        // 429 with RetryInfo → RateLimited with that delay; then success.
+        f.push([Script::RateLimited(1.5)]);
+        match p.generate(&req(512, 512, Quality::Draft, None)) {
+            Err(ProviderError::RateLimited {
+                retry_after,
+                message,
+            }) => {
+                assert_eq!(retry_after, Some(Duration::from_millis(1500)));
+                assert!(message.contains("RESOURCE_EXHAUSTED"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(p.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        // Per-day quota: not retried.
+        f.push([Script::Quota]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "quota"
+        );
+        // 5xx then success.
+        f.push([Script::ServerError]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(p.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        // Refusals: blockReason, an image finishReason, and a text-only reply.
+        for how in ["prompt", "finish", "text"] {
+            f.push([Script::Refuse(how)]);
+            let e = p
+                .generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err();
+            assert_eq!(e.class(), "refused", "{how}: {e}");
+        }
+        // Malformed body, wrong size, slow reply.
+        f.push([Script::Malformed]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        f.push([Script::WrongSize]);
+        let e = p
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "invalid" && e.to_string().contains("512x512"),
+            "{e}"
+        );
+        let slow = gemini(&f, "gemini-2.5-flash-image", 0.3);
+        f.push([Script::Slow(Duration::from_secs(2))]);
+        let e = slow
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "transient" && e.to_string().contains("no reply within"),
+            "{e}"
+        );
+        no_key(&e);
+        // A wrong key is Auth, and the key never shows.
+        let bad = Gemini::new(
+            "nano".into(),
+            "gemini-2.5-flash-image".into(),
+            Secret::new("wrong-key-123"),
+            Some(f.url.clone()),
+            Duration::from_secs(2),
+        );
+        let e = bad
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert_eq!(e.class(), "auth", "{e}");
+        // Every request but the wrong key's was exactly what the vendor documents.
+        assert_eq!(
+            f.rejected(),
+            vec!["missing or wrong x-goog-api-key".to_string()]
+        );
+        assert_eq!(p.ping().unwrap(), "Nano Banana (fake)");
+    }
+
+    #[test]
+    fn gemini_pro_asks_for_the_size_tier_and_prices_4k_higher() {
+        let f = Fake::gemini(KEY);
+        let p = gemini(&f, "gemini-3-pro-image", 5.0);
+        let g = p.generate(&req(2048, 1152, Quality::Finish, None)).unwrap();
+        assert_eq!((g.width, g.height), (2048, 1152));
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[0].body).unwrap();
+        assert_eq!(
+            body["generationConfig"]["imageConfig"],
+            serde_json::json!({"aspectRatio": "16:9", "imageSize": "2K"})
+        );
+        let two_k = p.price(&req(2048, 2048, Quality::Finish, None)).usd;
+        let four_k = p.price(&req(4096, 4096, Quality::Finish, None)).usd;
+        assert!(
+            (0.134..0.14).contains(&two_k) && (0.24..0.25).contains(&four_k),
+            "{two_k} {four_k}"
+        );
+        assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    }
+
+    fn rgba_mask(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = png::Encoder::new(&mut out, w, h);
+        e.set_color(png::ColorType::Rgba);
+        e.set_depth(png::BitDepth::Eight);
+        let mut wr = e.write_header().unwrap();
+        // Transparent (alpha 0) = the area to repaint: the right half.
+        let data: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                if i % w >= w / 2 {
+                    [0, 0, 0, 0]
+                } else {
+                    [0, 0, 0, 255]
+                }
+            })
+            .collect();
+        wr.write_image_data(&data).unwrap();
+        drop(wr);
+        out
+    }
+
+    #[test]
+    fn openai_success_edit_with_mask_and_every_failure_in_its_own_way() {
+        let f = Fake::openai(KEY);
+        let p = openai(&f, "gpt-image-1", 2.0);
+        let g = p.generate(&req(1536, 1024, Quality::Finish, None)).unwrap();
+        assert_eq!((g.width, g.height), (1536, 1024));
+        assert!(
+            (g.cost.usd - (50.0 * 5e-6 + 4160.0 * 40e-6)).abs() < 1e-9,
+            "{:?}",
+            g.cost
+        );
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[0].body).unwrap();
+        assert_eq!(body["size"], "1536x1024");
+        assert_eq!(body["quality"], "high");
+        assert_eq!(
+            f.seen()[0].header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+        // Edit with an input image and a mask (transparent = repaint).
+        let image = darkroom_fakes::png(256, 256);
+        let g = p
+            .edit(
+                &req(1024, 1024, Quality::Finish, None),
+                &image,
+                Some(&rgba_mask(256, 256)),
+            )
+            .unwrap();
+        assert_eq!((g.width, g.height), (1024, 1024));
+        // A mask of the wrong size is refused by the vendor (and so by the fake).
+        let e = p
+            .edit(
+                &req(1024, 1024, Quality::Finish, None),
+                &image,
+                Some(&rgba_mask(64, 64)),
+            )
+            .unwrap_err();
+        assert_eq!(e.class(), "invalid", "{e}");
+        // The finish tier's reference goes as an edit.
+        p.generate(&req(1024, 1024, Quality::Finish, Some(image.clone())))
+            .unwrap();
+        assert_eq!(f.seen().last().unwrap().path, "/v1/images/edits");
+        // 429 with Retry-After, then success.
+        f.push([Script::RateLimited(2.0)]);
+        match p.generate(&req(1024, 1024, Quality::Draft, None)) {
+            Err(ProviderError::RateLimited { retry_after, .. }) => {
+                assert_eq!(retry_after, Some(Duration::from_secs(2)))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(p.generate(&req(1024, 1024, Quality::Draft, None)).is_ok());
+        f.push([Script::Quota]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "quota"
+        );
+        f.push([Script::ServerError]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(p.generate(&req(1024, 1024, Quality::Draft, None)).is_ok());
+        f.push([Script::Refuse("moderation")]);
+        let e = p
+            .generate(&req(1024, 1024, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "refused" && e.to_string().contains("moderation_blocked"),
+            "{e}"
+        );
+        f.push([Script::Malformed]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        f.push([Script::WrongSize]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "invalid"
+        );
+        let slow = openai(&f, "gpt-image-1", 0.3);
+        f.push([Script::Slow(Duration::from_secs(2))]);
+        let e = slow
+            .generate(&req(1024, 1024, Quality::Draft, None))
+            .unwrap_err();
+        assert_eq!(e.class(), "transient", "{e}");
+        no_key(&e);
+        let rejected = f.rejected();
+        assert_eq!(rejected.len(), 1, "only the wrong-size mask: {rejected:?}");
+        assert!(rejected[0].contains("mask 64x64"));
+        assert_eq!(p.ping().unwrap(), "gpt-image-1");
+    }
+}

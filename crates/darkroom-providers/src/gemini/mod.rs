@@ -1,0 +1,377 @@
+//! Google Gemini image models ("Nano Banana" `gemini-2.5-flash-image`, "Nano Banana Pro"
+//! `gemini-3-pro-image`, and newer ids as configured) over `generateContent`.
+//!
+//! One request per image: the prompt as a text part, the draft (finish tier) or the image to
+//! edit as an `inlineData` part, `responseModalities: ["IMAGE"]`, and `imageConfig` with the
+//! documented aspect ratio nearest the request and, for the models that have it, the `imageSize`
+//! tier. Thought parts are skipped. A reply without an image, a `promptFeedback.blockReason` or
+//! an image `finishReason` is a refusal; a 429 `RESOURCE_EXHAUSTED` carries its retry delay in
+//! the body (`RetryInfo.retryDelay`), except per-day quotas, which retrying will not clear. Cost
+//! comes from `usageMetadata`; `modelVersion` is recorded.
+
+use std::time::Duration;
+
+use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use serde_json::{json, Value};
+
+use crate::http::{
+    b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, nearest_aspect, Client,
+    Secret,
+};
+
+/// The vendor's endpoint.
+pub const DEFAULT_BASE: &str = "https://generativelanguage.googleapis.com";
+
+const ASPECTS: &[&str] = &[
+    "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
+];
+
+/// What a model costs and which sizes it has (USD; see `reference/providers.md` §1.9).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelInfo {
+    /// Whether `imageSize` 2K/4K exist (Gemini 3 image models); 2.5 Flash Image is 1K only.
+    pub sizes: bool,
+    /// USD per image-output token.
+    pub out_per_token: f64,
+    /// USD per input token (text and image).
+    pub in_per_token: f64,
+    /// Output tokens of one image at 1K/2K and at 4K.
+    pub tokens: (f64, f64),
+}
+
+/// What darkroom knows about a model id (unknown ids are priced as the Pro model, the dearest,
+/// so a budget is never under-reserved).
+pub fn model_info(model: &str) -> ModelInfo {
+    if model.starts_with("gemini-2.5-flash-image") {
+        ModelInfo {
+            sizes: false,
+            out_per_token: 30e-6,
+            in_per_token: 0.30e-6,
+            tokens: (1290.0, 1290.0),
+        }
+    } else if model.starts_with("gemini-3.1-flash-image") {
+        ModelInfo {
+            sizes: true,
+            out_per_token: 60e-6,
+            in_per_token: 0.50e-6,
+            tokens: (1120.0, 2520.0),
+        }
+    } else {
+        ModelInfo {
+            sizes: true,
+            out_per_token: 120e-6,
+            in_per_token: 2e-6,
+            tokens: (1120.0, 2000.0),
+        }
+    }
+}
+
+/// Pixel size the vendor documents for an aspect ratio and size tier.
+pub fn documented_size(model: &str, aspect: &str, tier: &str) -> (u32, u32) {
+    let k = match tier {
+        "2K" => 2,
+        "4K" => 4,
+        _ => 1,
+    };
+    if !model_info(model).sizes {
+        return match aspect {
+            "2:3" => (832, 1248),
+            "3:2" => (1248, 832),
+            "3:4" => (864, 1184),
+            "4:3" => (1184, 864),
+            "4:5" => (896, 1152),
+            "5:4" => (1152, 896),
+            "9:16" => (768, 1344),
+            "16:9" => (1344, 768),
+            "21:9" => (1536, 672),
+            _ => (1024, 1024),
+        };
+    }
+    let (w, h) = match aspect {
+        "2:3" => (848, 1264),
+        "3:2" => (1264, 848),
+        "3:4" => (896, 1200),
+        "4:3" => (1200, 896),
+        "4:5" => (928, 1152),
+        "5:4" => (1152, 928),
+        "9:16" => (768, 1376),
+        "16:9" => (1376, 768),
+        "21:9" => (1584, 672),
+        _ => (1024, 1024),
+    };
+    (w * k, h * k)
+}
+
+/// The size tier for a request's longer side.
+pub fn tier_for(max_side: u32) -> &'static str {
+    match max_side {
+        0..=1024 => "1K",
+        1025..=2048 => "2K",
+        _ => "4K",
+    }
+}
+
+/// A Gemini image model.
+#[derive(Debug)]
+pub struct Gemini {
+    name: String,
+    model: String,
+    key: Secret,
+    base: String,
+    client: Client,
+}
+
+impl Gemini {
+    /// A provider named `name` calling `model` at `base` (the vendor's when `None`).
+    pub fn new(
+        name: String,
+        model: String,
+        key: Secret,
+        base: Option<String>,
+        timeout: Duration,
+    ) -> Gemini {
+        Gemini {
+            name,
+            model,
+            key,
+            base: base
+                .unwrap_or_else(|| DEFAULT_BASE.into())
+                .trim_end_matches('/')
+                .to_string(),
+            client: Client::new(timeout),
+        }
+    }
+
+    fn plan(&self, req: &Request) -> (&'static str, &'static str, (u32, u32)) {
+        let aspect = nearest_aspect(req.width, req.height, ASPECTS);
+        let tier = if model_info(&self.model).sizes {
+            tier_for(req.width.max(req.height))
+        } else {
+            "1K"
+        };
+        (aspect, tier, documented_size(&self.model, aspect, tier))
+    }
+
+    /// The request body, exactly as the vendor documents it.
+    pub fn body(&self, req: &Request) -> Value {
+        let (aspect, tier, _) = self.plan(req);
+        let mut parts = vec![json!({"text": req.prompt})];
+        if let Some(img) = &req.reference {
+            parts.push(json!({"inlineData": {"mimeType": "image/png", "data": b64_encode(img)}}));
+        }
+        let mut image_config = json!({"aspectRatio": aspect});
+        if model_info(&self.model).sizes {
+            image_config["imageSize"] = json!(tier);
+        }
+        json!({
+            "contents": [{"role": "user", "parts": parts}],
+            "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": image_config}
+        })
+    }
+
+    /// Reads a 200 reply: the first non-thought image part, or why there is none.
+    fn read(
+        &self,
+        v: &Value,
+        req: &Request,
+        latency: Duration,
+    ) -> Result<Generated, ProviderError> {
+        if let Some(reason) = v["promptFeedback"]["blockReason"].as_str() {
+            let msg = v["promptFeedback"]["blockReasonMessage"]
+                .as_str()
+                .unwrap_or("");
+            return Err(ProviderError::Refused(
+                format!("prompt blocked: {reason} {msg}").trim().to_string(),
+            ));
+        }
+        let cand = &v["candidates"][0];
+        if cand.is_null() {
+            return Err(ProviderError::Transient(
+                "malformed reply: no candidates".into(),
+            ));
+        }
+        let finish = cand["finishReason"].as_str().unwrap_or("STOP");
+        let image = cand["content"]["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["thought"] != json!(true))
+            .find_map(|p| p.get("inlineData").or_else(|| p.get("inline_data")));
+        let Some(image) = image else {
+            let text: Vec<&str> = cand["content"]["parts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["text"].as_str())
+                .collect();
+            let msg = cand["finishMessage"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| text.join(" "));
+            return Err(ProviderError::Refused(format!(
+                "no image ({finish}): {}",
+                shorten(&msg)
+            )));
+        };
+        if finish != "STOP" {
+            return Err(ProviderError::Refused(format!("image withheld: {finish}")));
+        }
+        let data = image["data"].as_str().ok_or_else(|| {
+            ProviderError::Transient("malformed reply: an inlineData part without data".into())
+        })?;
+        let bytes = b64_decode(data)?;
+        let img = decode_reply(&bytes, "gemini reply")?;
+        let (_, _, expected) = self.plan(req);
+        let (png, width, height) = fit_reply(img, expected, (req.width, req.height))?;
+        let info = model_info(&self.model);
+        let u = &v["usageMetadata"];
+        let out = u["candidatesTokenCount"].as_f64().unwrap_or(0.0)
+            + u["thoughtsTokenCount"].as_f64().unwrap_or(0.0);
+        let inp = u["promptTokenCount"].as_f64().unwrap_or(0.0);
+        let usd = if u.is_object() {
+            out * info.out_per_token + inp * info.in_per_token
+        } else {
+            self.price(req).usd
+        };
+        Ok(Generated {
+            png,
+            width,
+            height,
+            cost: Cost {
+                usd,
+                credits: usd * 100.0,
+            },
+            model_version: v["modelVersion"].as_str().map(String::from),
+            latency,
+            notes: vec![],
+        })
+    }
+
+    /// Reads an error reply in Google's RPC shape.
+    fn error(&self, status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let e = &v["error"];
+        let message = self.key.redact(&format!(
+            "HTTP {status} {}: {}",
+            e["status"].as_str().unwrap_or(""),
+            shorten(
+                e["message"]
+                    .as_str()
+                    .unwrap_or(&String::from_utf8_lossy(body))
+            )
+        ));
+        let details = e["details"].as_array().cloned().unwrap_or_default();
+        if status == 429 {
+            let per_day = details.iter().any(|d| {
+                d["violations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| x["quotaId"].as_str().is_some_and(|q| q.contains("PerDay")))
+            });
+            if per_day {
+                // A daily quota does not clear by waiting seconds: stop, do not retry.
+                return ProviderError::Quota(format!("per-day limit: {message}"));
+            }
+            let hint = details
+                .iter()
+                .find_map(|d| d["retryDelay"].as_str())
+                .and_then(|s| s.trim_end_matches('s').parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .or(retry_after);
+            return ProviderError::RateLimited {
+                retry_after: hint,
+                message,
+            };
+        }
+        class_of_status(status, message, retry_after)
+    }
+
+    fn url(&self, method: &str) -> String {
+        format!("{}/v1beta/models/{}:{method}", self.base, self.model)
+    }
+
+    /// A cheap health check: the model's metadata (authentication, model exists).
+    pub fn ping(&self) -> Result<String, ProviderError> {
+        let url = format!("{}/v1beta/models/{}", self.base, self.model);
+        let r = self.client.send(
+            "GET",
+            &url,
+            &[("x-goog-api-key", self.key.expose().to_string())],
+            None,
+            Some(&self.key),
+        )?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        Ok(v["displayName"]
+            .as_str()
+            .or(v["name"].as_str())
+            .unwrap_or(&self.model)
+            .to_string())
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(199).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+impl Provider for Gemini {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let sizes = model_info(&self.model).sizes;
+        Capabilities {
+            max_side: if sizes { 6336 } else { 1536 },
+            seeds: false,
+            edit: true,
+            mask: false,
+        }
+    }
+
+    fn price(&self, req: &Request) -> Cost {
+        let info = model_info(&self.model);
+        let (_, tier, _) = self.plan(req);
+        let tokens = if tier == "4K" {
+            info.tokens.1
+        } else {
+            info.tokens.0
+        };
+        // Worst case: the image's output tokens, the prompt and a reference image as input.
+        // A token is never shorter than a byte, plus the request's framing.
+        let input =
+            (req.prompt.len() as f64 + 300.0 + if req.reference.is_some() { 1290.0 } else { 0.0 })
+                * info.in_per_token;
+        let usd = tokens * info.out_per_token + input;
+        Cost {
+            usd,
+            credits: usd * 100.0,
+        }
+    }
+
+    fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        let body = serde_json::to_vec(&self.body(req)).unwrap_or_default();
+        let r = self.client.send(
+            "POST",
+            &self.url("generateContent"),
+            &[("x-goog-api-key", self.key.expose().to_string())],
+            Some(("application/json", body)),
+            Some(&self.key),
+        )?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        self.read(&v, req, r.latency)
+    }
+}

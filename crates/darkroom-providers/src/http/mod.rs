@@ -1,0 +1,298 @@
+//! What every HTTP provider shares: the API key type that never prints, one blocking client with
+//! a timeout, the mapping of transport failures and HTTP statuses to the scheduler's error
+//! classes, and the checks every returned image goes through (it decodes within limits, it is
+//! the size the vendor documents for what was asked, and it is fitted to the size the engine
+//! asked for).
+//!
+//! Blocking on purpose: the engine runs provider calls on tokio's blocking pool, and a blocking
+//! client (ureq) is a fraction of an async stack's dependencies.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use darkroom_core::provider::ProviderError;
+use darkroom_imageops::{decode, encode_png, Limits, RgbImage};
+
+/// An API key. Its `Debug` and `Display` print `****`; the value is reachable only through
+/// [`Secret::expose`], which the providers call when they set the auth header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a key.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The key itself, for an auth header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with every occurrence of the key replaced by `****` (for messages that quote a
+    /// vendor's reply or a transport error, which could echo it).
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.len() < 4 {
+            return text.to_string();
+        }
+        text.replace(&self.0, "****")
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
+}
+
+/// A reply: status, the headers we act on, the body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// `Retry-After` (seconds or an HTTP date; only seconds are honoured).
+    pub retry_after: Option<Duration>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How long the call took.
+    pub latency: Duration,
+}
+
+/// A blocking client with one timeout for the whole call.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    timeout: Duration,
+}
+
+/// The most a reply body may be: a 4K PNG in base64 is ~40 MB.
+const MAX_BODY: u64 = 96 << 20;
+
+impl Client {
+    /// A client whose calls give up after `timeout`.
+    pub fn new(timeout: Duration) -> Client {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(timeout)
+            .user_agent(concat!("darkroom/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Client { agent, timeout }
+    }
+
+    /// Sends a request. Transport failures (refused connection, timeout, reset) are `Transient`;
+    /// any HTTP status comes back as a [`Reply`] for the provider to read its vendor's error
+    /// body. `secret` is redacted from every message.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+        secret: Option<&Secret>,
+    ) -> Result<Reply, ProviderError> {
+        let red = |s: String| secret.map_or(s.clone(), |k| k.redact(&s));
+        let start = Instant::now();
+        let mut req = self.agent.request(method, url);
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let res = match body {
+            Some((ctype, bytes)) => req.set("Content-Type", ctype).send_bytes(&bytes),
+            None => req.call(),
+        };
+        let resp = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                let msg = red(t.to_string());
+                let timed_out = msg.contains("timed out") || msg.contains("Timeout");
+                return Err(ProviderError::Transient(if timed_out {
+                    format!(
+                        "no reply within {:.1} s ({msg})",
+                        self.timeout.as_secs_f64()
+                    )
+                } else {
+                    format!("transport: {msg}")
+                }));
+            }
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        let mut body = Vec::new();
+        resp.into_reader()
+            .take(MAX_BODY)
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                let msg = red(e.to_string());
+                if msg.contains("timed out") {
+                    ProviderError::Transient(format!(
+                        "no reply within {:.1} s ({msg})",
+                        self.timeout.as_secs_f64()
+                    ))
+                } else {
+                    ProviderError::Transient(format!("reading the reply: {msg}"))
+                }
+            })?;
+        Ok(Reply {
+            status,
+            retry_after,
+            body,
+            latency: start.elapsed(),
+        })
+    }
+}
+
+/// The class of an HTTP error status when the vendor's body says nothing more specific.
+pub fn class_of_status(
+    status: u16,
+    message: String,
+    retry_after: Option<Duration>,
+) -> ProviderError {
+    match status {
+        429 => ProviderError::RateLimited {
+            retry_after,
+            message,
+        },
+        401 | 403 => ProviderError::Auth(message),
+        408 | 409 | 500..=599 => ProviderError::Transient(message),
+        _ => ProviderError::Invalid(message),
+    }
+}
+
+/// Base64 (standard alphabet, padded) as the vendors use it.
+pub fn b64_decode(s: &str) -> Result<Vec<u8>, ProviderError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|e| {
+            ProviderError::Transient(format!(
+                "malformed reply: the image is not valid base64 ({e})"
+            ))
+        })
+}
+
+/// Base64 of bytes.
+pub fn b64_encode(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// Decodes an image the vendor returned, within the usual limits; a broken image is a
+/// transient failure (truncated transfers happen), never a panic.
+pub fn decode_reply(bytes: &[u8], what: &str) -> Result<RgbImage, ProviderError> {
+    decode(bytes, what, Limits::default())
+        .map_err(|e| ProviderError::Transient(format!("malformed reply: {e}")))
+}
+
+/// Checks that the vendor returned the size it documents for what was asked, then fits the
+/// image to the engine's request (centre crop to the aspect, Lanczos3 to the size) and encodes
+/// it as PNG. A wrong size is `Invalid`: retrying the same request would get the same answer.
+pub fn fit_reply(
+    img: RgbImage,
+    expected: (u32, u32),
+    want: (u32, u32),
+) -> Result<(Vec<u8>, u32, u32), ProviderError> {
+    if (img.width, img.height) != expected {
+        return Err(ProviderError::Invalid(format!(
+            "the provider returned {}x{}, not the {}x{} it documents for this request",
+            img.width, img.height, expected.0, expected.1
+        )));
+    }
+    let img = if (img.width, img.height) == want {
+        img
+    } else {
+        let (w, h) = (img.width as f64, img.height as f64);
+        let target = want.0 as f64 / want.1 as f64;
+        let (cw, ch) = if w / h > target {
+            ((h * target).round() as u32, img.height)
+        } else {
+            (img.width, (w / target).round() as u32)
+        };
+        let (x0, y0) = ((img.width - cw) / 2, (img.height - ch) / 2);
+        let mut rgb = Vec::with_capacity((cw * ch * 3) as usize);
+        for y in y0..y0 + ch {
+            let row = ((y * img.width + x0) * 3) as usize;
+            rgb.extend_from_slice(&img.rgb[row..row + (cw * 3) as usize]);
+        }
+        let cropped = RgbImage {
+            width: cw,
+            height: ch,
+            rgb,
+            text: vec![],
+        };
+        darkroom_imageops::resize::lanczos3(&cropped, want.0, want.1)
+    };
+    let png = encode_png(img.width, img.height, &img.rgb, &[])
+        .map_err(|e| ProviderError::Invalid(format!("re-encoding the reply: {e}")))?;
+    Ok((png, img.width, img.height))
+}
+
+/// The aspect ratio from `options` nearest to `w:h` (by log ratio).
+pub fn nearest_aspect<'a>(w: u32, h: u32, options: &[&'a str]) -> &'a str {
+    let r = (w as f64 / h.max(1) as f64).ln();
+    let val = |a: &str| -> f64 {
+        let (x, y) = a.split_once(':').unwrap_or(("1", "1"));
+        (x.parse::<f64>().unwrap_or(1.0) / y.parse::<f64>().unwrap_or(1.0)).ln()
+    };
+    options
+        .iter()
+        .copied()
+        .min_by(|a, b| (val(a) - r).abs().total_cmp(&(val(b) - r).abs()))
+        .unwrap_or("1:1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_prints() {
+        let s = Secret::new("sk-live-123456");
+        assert_eq!(format!("{s} {s:?}"), "**** ****");
+        assert_eq!(s.redact("key=sk-live-123456&x"), "key=****&x");
+    }
+
+    #[test]
+    fn statuses_map_to_classes() {
+        assert_eq!(
+            class_of_status(429, "m".into(), None).class(),
+            "rate_limited"
+        );
+        assert_eq!(class_of_status(503, "m".into(), None).class(), "transient");
+        assert_eq!(class_of_status(401, "m".into(), None).class(), "auth");
+        assert_eq!(class_of_status(400, "m".into(), None).class(), "invalid");
+    }
+
+    #[test]
+    fn the_nearest_aspect_is_chosen_by_ratio() {
+        let opts = ["1:1", "16:9", "9:16", "21:9", "4:5"];
+        assert_eq!(nearest_aspect(1024, 576, &opts), "16:9");
+        assert_eq!(nearest_aspect(512, 512, &opts), "1:1");
+        assert_eq!(nearest_aspect(800, 1000, &opts), "4:5");
+        assert_eq!(nearest_aspect(2100, 900, &opts), "21:9");
+    }
+
+    #[test]
+    fn replies_are_fitted_to_the_request() {
+        let img = RgbImage {
+            width: 1344,
+            height: 768,
+            rgb: vec![90; 1344 * 768 * 3],
+            text: vec![],
+        };
+        let (png, w, h) = fit_reply(img.clone(), (1344, 768), (640, 360)).unwrap();
+        assert_eq!((w, h), (640, 360));
+        assert_eq!(&png[1..4], b"PNG");
+        let e = fit_reply(img, (1024, 1024), (512, 512)).unwrap_err();
+        assert_eq!(e.class(), "invalid");
+        assert!(e.to_string().contains("1344x768"), "{e}");
+    }
+}

@@ -1,0 +1,303 @@
+//! OpenAI GPT image models (`gpt-image-1`, `gpt-image-1-mini`, later ids) over
+//! `/v1/images/generations` (JSON) and `/v1/images/edits` (multipart: the image, and a mask
+//! whose transparent pixels mark the area to repaint).
+//!
+//! The size is the documented one nearest the request's aspect (`1024x1024`, `1536x1024`,
+//! `1024x1536`); the draft tier asks for `low` quality, the finish tier for `high`. The image
+//! comes back as `b64_json`; `usage` gives the cost. `moderation_blocked` (and the older
+//! `content_policy_violation`) is a refusal; a 429 honours `Retry-After`, except
+//! `insufficient_quota`, which waiting will not fix.
+
+use std::time::Duration;
+
+use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::Quality;
+use serde_json::{json, Value};
+
+use crate::http::{b64_decode, class_of_status, decode_reply, fit_reply, Client, Secret};
+
+/// The vendor's endpoint.
+pub const DEFAULT_BASE: &str = "https://api.openai.com";
+
+/// Token prices (USD per token) and the per-image price table of a model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelInfo {
+    /// Text input.
+    pub text_in: f64,
+    /// Image input.
+    pub image_in: f64,
+    /// Image output.
+    pub image_out: f64,
+    /// Per image: (low, high) quality × (square, oblong).
+    pub per_image: [(f64, f64); 2],
+}
+
+/// Prices from `reference/providers.md` §2.7 (unknown ids priced as `gpt-image-1`, the dearer).
+pub fn model_info(model: &str) -> ModelInfo {
+    if model.starts_with("gpt-image-1-mini") {
+        ModelInfo {
+            text_in: 2e-6,
+            image_in: 2.5e-6,
+            image_out: 8e-6,
+            per_image: [(0.005, 0.006), (0.036, 0.052)],
+        }
+    } else {
+        ModelInfo {
+            text_in: 5e-6,
+            image_in: 10e-6,
+            image_out: 40e-6,
+            per_image: [(0.011, 0.016), (0.167, 0.25)],
+        }
+    }
+}
+
+/// The documented size nearest the request's aspect.
+pub fn size_for(w: u32, h: u32) -> (u32, u32) {
+    let r = w as f64 / h.max(1) as f64;
+    if r > 1.2 {
+        (1536, 1024)
+    } else if r < 1.0 / 1.2 {
+        (1024, 1536)
+    } else {
+        (1024, 1024)
+    }
+}
+
+/// An OpenAI image model.
+#[derive(Debug)]
+pub struct OpenAi {
+    name: String,
+    model: String,
+    key: Secret,
+    base: String,
+    client: Client,
+}
+
+fn quality(q: Quality) -> &'static str {
+    match q {
+        Quality::Draft => "low",
+        Quality::Finish => "high",
+    }
+}
+
+/// A multipart/form-data body: text fields and PNG files.
+fn multipart(fields: &[(&str, String)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = format!(
+        "darkroom-{:016x}",
+        fields.iter().map(|f| f.1.len() as u64).sum::<u64>() ^ 0x5eed_cafe_f00d
+    );
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, bytes) in files {
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{k}.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+        );
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+impl OpenAi {
+    /// A provider named `name` calling `model` at `base` (the vendor's when `None`).
+    pub fn new(
+        name: String,
+        model: String,
+        key: Secret,
+        base: Option<String>,
+        timeout: Duration,
+    ) -> OpenAi {
+        OpenAi {
+            name,
+            model,
+            key,
+            base: base
+                .unwrap_or_else(|| DEFAULT_BASE.into())
+                .trim_end_matches('/')
+                .to_string(),
+            client: Client::new(timeout),
+        }
+    }
+
+    fn auth(&self) -> (&'static str, String) {
+        ("Authorization", format!("Bearer {}", self.key.expose()))
+    }
+
+    /// The generations body, exactly as documented.
+    pub fn generation_body(&self, req: &Request) -> Value {
+        let (w, h) = size_for(req.width, req.height);
+        json!({
+            "model": self.model,
+            "prompt": req.prompt,
+            "n": 1,
+            "size": format!("{w}x{h}"),
+            "quality": quality(req.quality),
+            "output_format": "png"
+        })
+    }
+
+    /// An edit: `image` (and `mask`, transparent = repaint) with the prompt.
+    pub fn edit(
+        &self,
+        req: &Request,
+        image: &[u8],
+        mask: Option<&[u8]>,
+    ) -> Result<Generated, ProviderError> {
+        let (w, h) = size_for(req.width, req.height);
+        let fields = [
+            ("model", self.model.clone()),
+            ("prompt", req.prompt.clone()),
+            ("n", "1".into()),
+            ("size", format!("{w}x{h}")),
+            ("quality", quality(req.quality).into()),
+            ("output_format", "png".into()),
+        ];
+        let mut files: Vec<(&str, &[u8])> = vec![("image", image)];
+        if let Some(m) = mask {
+            files.push(("mask", m));
+        }
+        let (ctype, body) = multipart(&fields, &files);
+        let url = format!("{}/v1/images/edits", self.base);
+        let r = self.client.send(
+            "POST",
+            &url,
+            &[self.auth()],
+            Some((&ctype, body)),
+            Some(&self.key),
+        )?;
+        self.finish(r, req)
+    }
+
+    fn finish(&self, r: crate::http::Reply, req: &Request) -> Result<Generated, ProviderError> {
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        let data = v["data"][0]["b64_json"].as_str().ok_or_else(|| {
+            ProviderError::Transient("malformed reply: no data[0].b64_json".into())
+        })?;
+        let img = decode_reply(&b64_decode(data)?, "openai reply")?;
+        let (png, width, height) = fit_reply(
+            img,
+            size_for(req.width, req.height),
+            (req.width, req.height),
+        )?;
+        let info = model_info(&self.model);
+        let u = &v["usage"];
+        let usd = if u.is_object() {
+            let text = u["input_tokens_details"]["text_tokens"]
+                .as_f64()
+                .unwrap_or(u["input_tokens"].as_f64().unwrap_or(0.0));
+            let image = u["input_tokens_details"]["image_tokens"]
+                .as_f64()
+                .unwrap_or(0.0);
+            let out = u["output_tokens"].as_f64().unwrap_or(0.0);
+            text * info.text_in + image * info.image_in + out * info.image_out
+        } else {
+            self.price(req).usd
+        };
+        Ok(Generated {
+            png,
+            width,
+            height,
+            cost: Cost {
+                usd,
+                credits: usd * 100.0,
+            },
+            // The body does not echo the model; what was asked is what is recorded.
+            model_version: Some(self.model.clone()),
+            latency: r.latency,
+            notes: vec![],
+        })
+    }
+
+    fn error(&self, status: u16, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let e = &v["error"];
+        let code = e["code"].as_str().unwrap_or("");
+        let message = self.key.redact(&format!(
+            "HTTP {status} {code}: {}",
+            e["message"].as_str().map_or_else(
+                || String::from_utf8_lossy(body).chars().take(200).collect(),
+                String::from
+            )
+        ));
+        match code {
+            "moderation_blocked" | "content_policy_violation" => ProviderError::Refused(message),
+            "insufficient_quota" | "billing_hard_limit_reached" => ProviderError::Quota(message),
+            "invalid_api_key" => ProviderError::Auth(message),
+            _ => class_of_status(status, message, retry_after),
+        }
+    }
+
+    /// A cheap health check: the model's metadata (authentication, model exists).
+    pub fn ping(&self) -> Result<String, ProviderError> {
+        let url = format!("{}/v1/models/{}", self.base, self.model);
+        let r = self
+            .client
+            .send("GET", &url, &[self.auth()], None, Some(&self.key))?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        Ok(v["id"].as_str().unwrap_or(&self.model).to_string())
+    }
+}
+
+impl Provider for OpenAi {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_side: 1536,
+            seeds: false,
+            edit: true,
+            mask: true,
+        }
+    }
+
+    fn price(&self, req: &Request) -> Cost {
+        let info = model_info(&self.model);
+        let (w, h) = size_for(req.width, req.height);
+        let tier = info.per_image[(req.quality == Quality::Finish) as usize];
+        let per = if w == h { tier.0 } else { tier.1 };
+        // Worst case adds the prompt and, for an edit, a reference image as input tokens.
+        let input = (req.prompt.len() as f64 + 300.0) * info.text_in
+            + if req.reference.is_some() {
+                1600.0 * info.image_in
+            } else {
+                0.0
+            };
+        let usd = per + input;
+        Cost {
+            usd,
+            credits: usd * 100.0,
+        }
+    }
+
+    fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        if let Some(reference) = &req.reference {
+            // The finish tier passes the draft: an edit of it at high quality.
+            return self.edit(req, reference, None);
+        }
+        let body = serde_json::to_vec(&self.generation_body(req)).unwrap_or_default();
+        let url = format!("{}/v1/images/generations", self.base);
+        let r = self.client.send(
+            "POST",
+            &url,
+            &[self.auth()],
+            Some(("application/json", body)),
+            Some(&self.key),
+        )?;
+        self.finish(r, req)
+    }
+}
