@@ -17,3 +17,47 @@ pub use diag::{Diagnostic, Diagnostics};
 pub use validate::{
     load, Budget, Campaign, Gates, Provider, ProviderKind, Shot, SimOverrides, Tier,
 };
+
+/// The model a `gemini` provider uses when the campaign names none (Nano Banana).
+pub const GEMINI_DEFAULT_MODEL: &str = "gemini-2.5-flash-image";
+/// The model an `openai` provider uses when the campaign names none.
+pub const OPENAI_DEFAULT_MODEL: &str = "gpt-image-1";
+
+impl Provider {
+    /// The model id, or the kind's default.
+    pub fn model_or_default(&self) -> Option<&str> {
+        self.model.as_deref().or(match self.kind {
+            ProviderKind::Gemini => Some(GEMINI_DEFAULT_MODEL),
+            ProviderKind::OpenAi => Some(OPENAI_DEFAULT_MODEL),
+            _ => None,
+        })
+    }
+
+    /// The environment variable holding the API key: `api_key_env`, or the vendor's usual name.
+    /// `None` for kinds that take no key.
+    pub fn key_env(&self) -> Option<String> {
+        self.api_key_env.clone().or(match self.kind {
+            ProviderKind::Gemini => Some("GEMINI_API_KEY".into()),
+            ProviderKind::OpenAi => Some("OPENAI_API_KEY".into()),
+            ProviderKind::Stability => Some("STABILITY_API_KEY".into()),
+            _ => None,
+        })
+    }
+}
+
+/// Every provider a tier uses whose API key is missing from the environment, as one message
+/// each naming the provider and the variable. `lookup` reads the environment (pure for tests).
+pub fn missing_keys(c: &Campaign, lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, p) in &c.providers {
+        let used = c.draft.provider == *name || c.finish.provider == *name;
+        if let (true, Some(var)) = (used, p.key_env()) {
+            if lookup(&var).is_none_or(|v| v.trim().is_empty()) {
+                out.push(format!(
+                    "providers.{name}: the API key variable `{var}` is not set (export {var}=…, or name another variable with `api_key_env`)"
+                ));
+            }
+        }
+    }
+    out
+}

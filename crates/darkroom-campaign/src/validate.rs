@@ -685,6 +685,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             );
             return t;
         };
+        let mut size_at = None;
         for (k, x) in v.keys(
             n,
             &path,
@@ -718,7 +719,10 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     };
                     if let Some(s) = s {
                         match s.parse::<SizeSpec>() {
-                            Ok(z) => t.size = z,
+                            Ok(z) => {
+                                t.size = z;
+                                size_at = Some((x.span(), s));
+                            }
                             Err(e) => v.err(&x.span(), &kp, e.to_string()),
                         }
                     }
@@ -737,6 +741,21 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         }
         if t.provider.is_empty() && !v.diags.iter().any(|d| d.path == format!("{path}.provider")) {
             v.err(&n.span(), &path, "missing `provider`");
+        }
+        // Gemini 2.5 Flash Image has one size tier (1K); 2K and 4K exist on Gemini 3 models only.
+        if let (Some(p), Some((span, text))) = (providers.get(&t.provider), &size_at) {
+            let model = p.model_or_default().unwrap_or_default();
+            let side = darkroom_core::resolve_dims(t.size, None).map_or(0, |(w, h)| w.max(h));
+            if p.kind == ProviderKind::Gemini
+                && model.starts_with("gemini-2.5-flash-image")
+                && side > 1024
+            {
+                v.err(
+                    span,
+                    &format!("{path}.size"),
+                    format!("`{model}` makes 1K images only (size {text} asks for {side} px); use size ≤ 1K, or a Gemini 3 image model (gemini-3-pro-image) for 2K/4K"),
+                );
+            }
         }
         t
     };

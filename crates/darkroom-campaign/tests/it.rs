@@ -128,3 +128,35 @@ fn other_problems_are_named() {
         assert!(e.starts_with("f.toml:"), "{e}");
     }
 }
+
+#[test]
+fn gemini_flash_image_is_1k_only_and_missing_keys_are_named() {
+    let text = "[campaign]\nname = \"g\"\noutput = \"out\"\n\
+        [providers.nano]\nkind = \"gemini\"\n\
+        [providers.pro]\nkind = \"gemini\"\nmodel = \"gemini-3-pro-image\"\napi_key_env = \"MY_PRO_KEY\"\n\
+        [tiers.draft]\nprovider = \"nano\"\nsize = \"2K\"\n\
+        [tiers.finish]\nprovider = \"pro\"\nsize = \"4K\"\n\
+        [[shots]]\nid = \"a\"\nprompt = \"a cube\"\n";
+    let e = darkroom_campaign::load(text, "g.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("g.toml:12:8: tiers.draft.size: `gemini-2.5-flash-image` makes 1K images only"),
+        "{e}"
+    );
+    assert_eq!(
+        e.matches("1K images only").count(),
+        1,
+        "the Pro model may ask for 4K: {e}"
+    );
+    let ok =
+        darkroom_campaign::load(&text.replace("size = \"2K\"", "size = \"1K\""), "g.toml").unwrap();
+    let missing =
+        darkroom_campaign::missing_keys(&ok, |v| (v == "MY_PRO_KEY").then(|| "k".to_string()));
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].contains("providers.nano") && missing[0].contains("`GEMINI_API_KEY`"),
+        "{missing:?}"
+    );
+    assert!(darkroom_campaign::missing_keys(&ok, |_| Some("k".into())).is_empty());
+}

@@ -1599,3 +1599,199 @@ fn the_report_opens_in_headless_chromium_with_every_image_and_chart() {
         out.display()
     );
 }
+
+/// Reads every file under `dir` (the ledger with its WAL, the store, deliverables, sidecars,
+/// manifest, report) as bytes.
+fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
+    use darkroom_fakes::{Fake, Script};
+    const GKEY: &str = "AIzaFAKE-gemini-key-7731";
+    const OKEY: &str = "sk-FAKE-openai-key-9902";
+    let nano = Fake::gemini(GKEY);
+    let gpt = Fake::openai(OKEY);
+    // First draft: 429 (retry hint 0.2 s), 503, then a text-only refusal; second draft: a
+    // malformed body, then an image of the wrong size; the others succeed.
+    nano.push([
+        Script::RateLimited(0.2),
+        Script::ServerError,
+        Script::Refuse("text"),
+        Script::Malformed,
+        Script::WrongSize,
+    ]);
+    let d = scratch("http-e2e");
+    let campaign = format!(
+        "[campaign]\nname = \"e2e\"\noutput = \"out\"\n\
+         [providers.nano]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash-image\"\napi_key_env = \"DR_TEST_GEMINI_KEY\"\nbase_url = \"{}\"\nconcurrency = 1\ntimeout = 10\n\
+         [providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-image-1\"\napi_key_env = \"DR_TEST_OPENAI_KEY\"\nbase_url = \"{}\"\n\
+         [tiers.draft]\nprovider = \"nano\"\nsize = \"512\"\nvariants = 4\n\
+         [tiers.finish]\nprovider = \"gpt\"\nsize = \"1K\"\nkeep = 1\n\
+         [budget]\nmoney = \"5 USD\"\nmax_rounds = 1\n\
+         [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+        nano.url, gpt.url
+    );
+    std::fs::write(d.join("c.toml"), campaign).unwrap();
+    // Without the keys: `check` names both variables and spends nothing.
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml"])
+        .env_remove("DR_TEST_GEMINI_KEY")
+        .env_remove("DR_TEST_OPENAI_KEY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`DR_TEST_GEMINI_KEY` is not set")
+            && err.contains("`DR_TEST_OPENAI_KEY` is not set"),
+        "{err}"
+    );
+    assert!(nano.seen().is_empty() && gpt.seen().is_empty());
+    let with_keys = |args: &[&str]| {
+        bin()
+            .current_dir(&d)
+            .args(args)
+            .env("DR_TEST_GEMINI_KEY", GKEY)
+            .env("DR_TEST_OPENAI_KEY", OKEY)
+            .env("DARKROOM_LOG", "trace")
+            .output()
+            .unwrap()
+    };
+    let o = with_keys(&["run", "c.toml"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("hero\t1:1\t1024x1024") && stdout.contains("hero\t16:9\t1024x576"),
+        "{stdout}"
+    );
+    // The trace shows every call with the key as ****.
+    assert!(
+        stderr.contains("trace: http POST")
+            && stderr.contains("x-goog-api-key: ****")
+            && stderr.contains("Authorization: Bearer ****"),
+        "{stderr}"
+    );
+    // Requests were exactly what the vendors document.
+    assert_eq!(nano.rejected(), Vec::<String>::new());
+    assert_eq!(gpt.rejected(), Vec::<String>::new());
+    assert_eq!(
+        gpt.seen().len(),
+        1,
+        "one finish, as an edit of the promoted draft"
+    );
+    assert_eq!(gpt.seen()[0].path, "/v1/images/edits");
+    // The ledger: the refusal and the wrong size recorded with their class; retries counted;
+    // failed calls cost nothing; the spend is the successful calls' reported usage.
+    let s = with_keys(&["status", "c.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let failures: Vec<(String, u64)> = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["class"].as_str().unwrap().to_string(),
+                f["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        vec![("invalid".to_string(), 1), ("refused".to_string(), 1)],
+        "{v}"
+    );
+    let draft_calls = nano.seen().len() as u64;
+    assert_eq!(
+        draft_calls,
+        3 + 2 + 2,
+        "3 calls for the refused draft, 2 for the wrong size, 1 each for the rest"
+    );
+    assert_eq!(v["tries"].as_u64().unwrap(), draft_calls + 1, "{v}");
+    let expected = 2.0 * (1290.0 * 30e-6 + 40.0 * 0.30e-6) + (50.0 * 5e-6 + 4160.0 * 40e-6);
+    assert!(
+        (v["spent"].as_f64().unwrap() - expected).abs() < 1e-9,
+        "{v}"
+    );
+    // The key is nowhere: not in the output, the ledger, the store, the manifest, the report.
+    let report = with_keys(&["report", "c.toml"]);
+    assert_eq!(report.status.code(), Some(0));
+    for (what, text) in [
+        ("stdout", stdout.as_bytes()),
+        ("stderr", stderr.as_bytes()),
+        ("status", &s.stdout[..]),
+    ] {
+        for key in [GKEY, OKEY] {
+            assert!(
+                !String::from_utf8_lossy(text).contains(key),
+                "{key} in {what}"
+            );
+        }
+    }
+    let files = all_bytes(&d.join("out"));
+    assert!(files.iter().any(|(p, _)| p.ends_with("darkroom.db")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("manifest.json")));
+    for (p, bytes) in &files {
+        for key in [GKEY, OKEY] {
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                "{key} in {}",
+                p.display()
+            );
+        }
+    }
+    // A wrong key: every draft fails as `auth` (not retried), exit 1, and the wrong key is
+    // nowhere either.
+    let text = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .replace("\"out\"", "\"out-wrong\"");
+    std::fs::write(d.join("wrong.toml"), text).unwrap();
+    let before = nano.seen().len();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "wrong.toml"])
+        .env("DR_TEST_GEMINI_KEY", "AIza-wrong-key-000")
+        .env("DR_TEST_OPENAI_KEY", OKEY)
+        .env("DARKROOM_LOG", "trace")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        nano.seen().len() - before,
+        4,
+        "one call per draft: auth is not retried"
+    );
+    let s = bin()
+        .current_dir(&d)
+        .args(["status", "wrong.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["failures"][0]["class"], "auth", "{v}");
+    assert!(!err.contains("AIza-wrong-key-000"), "{err}");
+    for (p, bytes) in all_bytes(&d.join("out-wrong")) {
+        assert!(
+            !bytes.windows(18).any(|w| w == b"AIza-wrong-key-000"),
+            "{}",
+            p.display()
+        );
+    }
+}

@@ -66,7 +66,7 @@ pub enum EngineError {
         source: std::io::Error,
     },
     /// A tier uses a provider this build cannot call yet.
-    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch` or `sim`")]
+    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch`, `sim`, `gemini` or `openai`")]
     Unavailable(String, &'static str),
     /// The campaign has not run yet: there is no ledger to report on.
     #[error("no ledger at `{0}`: run the campaign first (`darkroom run CAMPAIGN`)")]
@@ -74,6 +74,9 @@ pub enum EngineError {
     /// The report could not be written.
     #[error(transparent)]
     Report(#[from] darkroom_report::ReportError),
+    /// A provider's API key is not in the environment.
+    #[error("providers.{0}: the API key variable `{1}` is not set (export {1}=…, or name another variable with `api_key_env`)")]
+    MissingKey(String, String),
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
@@ -156,6 +159,33 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                     sim = sim.with_call_log(log).map_err(io(log))?;
                 }
                 AnyProvider::Sim(Box::new(sim))
+            }
+            ProviderKind::Gemini | ProviderKind::OpenAi if used => {
+                let var = p.key_env().unwrap_or_default();
+                let key = std::env::var(&var)
+                    .ok()
+                    .filter(|k| !k.trim().is_empty())
+                    .ok_or_else(|| EngineError::MissingKey(name.clone(), var.clone()))?;
+                let key = darkroom_providers::http::Secret::new(key.trim());
+                let model = p.model_or_default().unwrap_or_default().to_string();
+                let timeout = std::time::Duration::from_secs_f64(p.timeout);
+                if p.kind == ProviderKind::Gemini {
+                    AnyProvider::Gemini(darkroom_providers::gemini::Gemini::new(
+                        name.clone(),
+                        model,
+                        key,
+                        p.base_url.clone(),
+                        timeout,
+                    ))
+                } else {
+                    AnyProvider::OpenAi(darkroom_providers::openai::OpenAi::new(
+                        name.clone(),
+                        model,
+                        key,
+                        p.base_url.clone(),
+                        timeout,
+                    ))
+                }
             }
             other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
             _ => continue,

@@ -240,14 +240,17 @@ async fn one(
                 // Failed calls are not charged by the providers modelled here.
                 let _ = ctx.ledger.settle(&c.row.id, &outcome, 0.0);
                 last = e.to_string();
+                // Real services get real backoff; the simulator's clock is simulated unless
+                // `--realtime` asks to wait.
+                let wait = !is_sim || ctx.opts.realtime;
                 match e {
                     ProviderError::Transient(_) => {
-                        if ctx.opts.realtime {
+                        if wait {
                             tokio::time::sleep(Duration::from_millis(200 << k)).await;
                         }
                     }
                     ProviderError::RateLimited { retry_after, .. } => {
-                        if ctx.opts.realtime {
+                        if wait {
                             tokio::time::sleep(
                                 retry_after
                                     .unwrap_or(Duration::from_millis(500 << k))

@@ -25,6 +25,15 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    // Keys are checked before anything could be spent; every missing one at once.
+    let missing = darkroom_campaign::missing_keys(&c, |v| std::env::var(v).ok());
+    if !missing.is_empty() {
+        for m in &missing {
+            eprintln!("{}: {m}", a.campaign.display());
+        }
+        eprintln!("{} problem(s); nothing was run", missing.len());
+        return Ok(ExitCode::from(2));
+    }
     let p = darkroom_campaign::plan::plan(&c);
     println!("campaign {} → {}", c.name, c.output);
     println!(

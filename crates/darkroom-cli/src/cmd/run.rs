@@ -65,6 +65,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
         darkroom_engine::EngineError::NoShot(..)
+        | darkroom_engine::EngineError::MissingKey(..)
         | darkroom_engine::EngineError::Unavailable(..) => Fail::Input(e.to_string()),
         other => Fail::Internal(other.into()),
     })?;

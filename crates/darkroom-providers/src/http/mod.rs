@@ -97,6 +97,19 @@ impl Client {
         secret: Option<&Secret>,
     ) -> Result<Reply, ProviderError> {
         let red = |s: String| secret.map_or(s.clone(), |k| k.redact(&s));
+        let trace = trace_enabled();
+        if trace {
+            let hs: Vec<String> = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", red(v.clone())))
+                .collect();
+            eprintln!(
+                "trace: http {method} {} [{}] body {} bytes",
+                red(url.to_string()),
+                hs.join("; "),
+                body.as_ref().map_or(0, |b| b.1.len())
+            );
+        }
         let start = Instant::now();
         let mut req = self.agent.request(method, url);
         for (k, v) in headers {
@@ -143,6 +156,22 @@ impl Client {
                     ProviderError::Transient(format!("reading the reply: {msg}"))
                 }
             })?;
+        if trace {
+            eprintln!(
+                "trace: http {status} from {} in {:.3} s, {} bytes{}",
+                red(url.to_string()),
+                start.elapsed().as_secs_f64(),
+                body.len(),
+                if status == 200 {
+                    String::new()
+                } else {
+                    format!(
+                        ": {}",
+                        red(String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned())
+                    )
+                }
+            );
+        }
         Ok(Reply {
             status,
             retry_after,
@@ -150,6 +179,13 @@ impl Client {
             latency: start.elapsed(),
         })
     }
+}
+
+/// Whether `DARKROOM_LOG=trace` (or `debug`) asks for a line per request and reply on stderr.
+/// Header values pass through [`Secret::redact`], so the key prints as `****`.
+pub fn trace_enabled() -> bool {
+    std::env::var("DARKROOM_LOG")
+        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "trace" | "debug"))
 }
 
 /// The class of an HTTP error status when the vendor's body says nothing more specific.
