@@ -1662,6 +1662,27 @@ fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
         "{err}"
     );
     assert!(nano.seen().is_empty() && gpt.seen().is_empty());
+    // `check --providers` pings both (model metadata, no generation) and reports each.
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml", "--providers"])
+        .env("DR_TEST_GEMINI_KEY", GKEY)
+        .env("DR_TEST_OPENAI_KEY", "sk-wrong")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("nano         ok: Nano Banana (fake)"), "{out}");
+    assert!(
+        out.contains("gpt          FAILED:") && out.contains("(auth)"),
+        "{out}"
+    );
+    assert!(!out.contains("sk-wrong") && !out.contains(GKEY), "{out}");
+    assert_eq!(
+        nano.seen().last().unwrap().path,
+        "/v1beta/models/gemini-2.5-flash-image"
+    );
+    let before = (nano.seen().len(), gpt.seen().len());
     let with_keys = |args: &[&str]| {
         bin()
             .current_dir(&d)
@@ -1691,13 +1712,17 @@ fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
     );
     // Requests were exactly what the vendors document.
     assert_eq!(nano.rejected(), Vec::<String>::new());
-    assert_eq!(gpt.rejected(), Vec::<String>::new());
     assert_eq!(
-        gpt.seen().len(),
+        gpt.rejected(),
+        vec!["missing or wrong Authorization: Bearer".to_string()],
+        "only the wrong key's ping"
+    );
+    assert_eq!(
+        gpt.seen().len() - before.1,
         1,
         "one finish, as an edit of the promoted draft"
     );
-    assert_eq!(gpt.seen()[0].path, "/v1/images/edits");
+    assert_eq!(gpt.seen().last().unwrap().path, "/v1/images/edits");
     // The ledger: the refusal and the wrong size recorded with their class; retries counted;
     // failed calls cost nothing; the spend is the successful calls' reported usage.
     let s = with_keys(&["status", "c.toml", "--json"]);
@@ -1718,7 +1743,7 @@ fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
         vec![("invalid".to_string(), 1), ("refused".to_string(), 1)],
         "{v}"
     );
-    let draft_calls = nano.seen().len() as u64;
+    let draft_calls = (nano.seen().len() - before.0) as u64;
     assert_eq!(
         draft_calls,
         3 + 2 + 2,

@@ -125,6 +125,61 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
     }
 }
 
+/// Builds an HTTP provider from its campaign entry, reading its key from the environment.
+fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvider, EngineError> {
+    let var = p.key_env().unwrap_or_default();
+    let key = std::env::var(&var)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| EngineError::MissingKey(name.to_string(), var.clone()))?;
+    let key = darkroom_providers::http::Secret::new(key.trim());
+    let model = p.model_or_default().unwrap_or_default().to_string();
+    let timeout = std::time::Duration::from_secs_f64(p.timeout);
+    Ok(match p.kind {
+        ProviderKind::Gemini => AnyProvider::Gemini(darkroom_providers::gemini::Gemini::new(
+            name.to_string(),
+            model,
+            key,
+            p.base_url.clone(),
+            timeout,
+        )),
+        ProviderKind::OpenAi => AnyProvider::OpenAi(darkroom_providers::openai::OpenAi::new(
+            name.to_string(),
+            model,
+            key,
+            p.base_url.clone(),
+            timeout,
+        )),
+        other => return Err(EngineError::Unavailable(name.to_string(), other.as_str())),
+    })
+}
+
+/// A cheap health check of every provider the tiers use (authentication, model exists):
+/// `(provider, Ok(what answered) | Err(why))`. Built-in providers need no check.
+pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String>)> {
+    let mut out = Vec::new();
+    for (name, p) in &campaign.providers {
+        if campaign.draft.provider != *name && campaign.finish.provider != *name {
+            continue;
+        }
+        let r = match p.kind {
+            ProviderKind::Sketch | ProviderKind::Sim => Ok("built in; nothing to ping".to_string()),
+            _ => match http_provider(name, p) {
+                Ok(AnyProvider::Gemini(g)) => {
+                    g.ping().map_err(|e| format!("{} ({})", e, e.class()))
+                }
+                Ok(AnyProvider::OpenAi(o)) => {
+                    o.ping().map_err(|e| format!("{} ({})", e, e.class()))
+                }
+                Ok(_) => Ok("built in; nothing to ping".to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        out.push((name.clone(), r));
+    }
+    out
+}
+
 /// Runs (or resumes) a campaign. `base` resolves a relative output folder.
 pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, EngineError> {
     let out = base.join(&campaign.output);
@@ -160,33 +215,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                 }
                 AnyProvider::Sim(Box::new(sim))
             }
-            ProviderKind::Gemini | ProviderKind::OpenAi if used => {
-                let var = p.key_env().unwrap_or_default();
-                let key = std::env::var(&var)
-                    .ok()
-                    .filter(|k| !k.trim().is_empty())
-                    .ok_or_else(|| EngineError::MissingKey(name.clone(), var.clone()))?;
-                let key = darkroom_providers::http::Secret::new(key.trim());
-                let model = p.model_or_default().unwrap_or_default().to_string();
-                let timeout = std::time::Duration::from_secs_f64(p.timeout);
-                if p.kind == ProviderKind::Gemini {
-                    AnyProvider::Gemini(darkroom_providers::gemini::Gemini::new(
-                        name.clone(),
-                        model,
-                        key,
-                        p.base_url.clone(),
-                        timeout,
-                    ))
-                } else {
-                    AnyProvider::OpenAi(darkroom_providers::openai::OpenAi::new(
-                        name.clone(),
-                        model,
-                        key,
-                        p.base_url.clone(),
-                        timeout,
-                    ))
-                }
-            }
+            ProviderKind::Gemini | ProviderKind::OpenAi if used => http_provider(name, p)?,
             other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
             _ => continue,
         };

@@ -10,12 +10,18 @@ use crate::fail::Fail;
 pub struct Args {
     /// The campaign file.
     campaign: PathBuf,
+    /// Also ping every provider the tiers use (authentication, model exists); costs nothing.
+    #[arg(long)]
+    providers: bool,
 }
 
 impl Args {
     /// Arguments for a campaign path (used by `run --dry-run`).
     pub fn from_path(campaign: PathBuf) -> Args {
-        Args { campaign }
+        Args {
+            campaign,
+            providers: false,
+        }
     }
 }
 
@@ -69,6 +75,23 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     if let Some((m, cur)) = &c.budget.money {
         println!("budget: {m:.2} {cur}");
+    }
+    if a.providers {
+        println!("providers:");
+        let mut failed = 0;
+        for (name, r) in darkroom_engine::ping_providers(&c) {
+            match r {
+                Ok(what) => println!("  {name:<12} ok: {what}"),
+                Err(why) => {
+                    failed += 1;
+                    println!("  {name:<12} FAILED: {why}");
+                }
+            }
+        }
+        if failed > 0 {
+            eprintln!("{failed} provider(s) failed the health check");
+            return Ok(ExitCode::from(1));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
