@@ -183,11 +183,17 @@ fn unknown_shots_and_unavailable_providers_are_errors() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("no shot `nope`") && e.contains("hero"), "{e}");
+    // A real provider without its key: named, before any call.
     let g = SMALL.replace(
         "kind = \"sketch\"",
-        "kind = \"gemini\"\nmodel = \"gemini-2.5-flash-image\"",
+        "kind = \"gemini\"\nmodel = \"gemini-2.5-flash-image\"\napi_key_env = \"DARKROOM_TEST_UNSET_KEY\"",
     );
     let c = darkroom_campaign::load(&g, "g.toml").unwrap();
+    let e = run(c, &d, Options::default()).unwrap_err().to_string();
+    assert!(e.contains("`DARKROOM_TEST_UNSET_KEY` is not set"), "{e}");
+    // A kind this build cannot call yet.
+    let st = SMALL.replace("kind = \"sketch\"", "kind = \"stability\"");
+    let c = darkroom_campaign::load(&st, "st.toml").unwrap();
     let e = run(c, &d, Options::default()).unwrap_err().to_string();
     assert!(e.contains("not available"), "{e}");
 }
