@@ -1820,3 +1820,114 @@ fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
         );
     }
 }
+
+#[test]
+fn audit_models_measures_adherence_with_intervals_offline_and_on_a_fake_vendor() {
+    let d = scratch("audit-models");
+    let html = d.join("models.html");
+    let o = bin()
+        .current_dir(&d)
+        .args([
+            "audit",
+            "models",
+            "--repeats",
+            "2",
+            "--json",
+            "--html",
+            "models.html",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code().map(|c| c <= 1),
+        Some(true),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ps = v["providers"].as_array().unwrap();
+    assert_eq!(
+        ps.iter()
+            .map(|p| p["provider"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["sim-fast-draft", "sim-pro"]
+    );
+    for p in ps {
+        assert_eq!(
+            p["images"].as_u64().unwrap() + p["failed"].as_u64().unwrap(),
+            16,
+            "8 prompts × 2 repeats: {p}"
+        );
+        assert!(
+            p["spent_usd"].as_f64().unwrap() > 0.0 && p["latency_p50"].as_f64().unwrap() > 0.0,
+            "{p}"
+        );
+        let cats = p["categories"].as_object().unwrap();
+        for k in ["color", "count", "entity", "relation"] {
+            let c = &cats[k];
+            let (lo, hi) = (
+                c["wilson95"][0].as_f64().unwrap(),
+                c["wilson95"][1].as_f64().unwrap(),
+            );
+            let rate = c["rate"].as_f64().unwrap();
+            assert!(
+                c["decided"].as_u64().unwrap() > 0 && lo <= rate && rate <= hi && hi - lo < 1.0,
+                "{k}: {c}"
+            );
+        }
+    }
+    // The simulated pro model is dearer per image than the fast draft model.
+    let per_image =
+        |p: &serde_json::Value| p["spent_usd"].as_f64().unwrap() / p["images"].as_f64().unwrap();
+    assert!(per_image(&ps[1]) > 3.0 * per_image(&ps[0]));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("darkroom · audit models"));
+    assert!(page.contains("id=\"svg-adherence-sim-pro\"") && page.contains("id=\"svg-latency\""));
+    assert_eq!(page.matches("<article class=\"card").count(), 32);
+    // A suite on a (fake) real vendor, with the vendor's key from the environment.
+    use darkroom_fakes::Fake;
+    let f = Fake::gemini("AIza-audit-key-1");
+    std::fs::write(
+        d.join("suite.toml"),
+        format!("[suite]\nname = \"gemini check\"\nrepeats = 1\nsize = \"512\"\n[providers.nano]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash-image\"\napi_key_env = \"DR_AUDIT_KEY\"\nbase_url = \"{}\"\n[[prompts]]\nid = \"cube\"\ncategory = \"single object\"\nprompt = \"a blue cube\"\n", f.url),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["audit", "models", "suite.toml"])
+        .env("DR_AUDIT_KEY", "AIza-audit-key-1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("nano: 1 images (0 failed), 1 calls"), "{out}");
+    assert_eq!(f.seen().len(), 1);
+    assert!(f.rejected().is_empty());
+    // Bad suites: an unknown key, a missing API key; each named, exit 2, nothing called.
+    std::fs::write(d.join("bad.toml"), "[suite]\nrepeat = 2\n").unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["audit", "models", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("unknown field `repeat`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["audit", "models", "suite.toml"])
+        .env_remove("DR_AUDIT_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`DR_AUDIT_KEY` is not set"));
+    assert_eq!(f.seen().len(), 1);
+}

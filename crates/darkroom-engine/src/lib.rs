@@ -125,6 +125,40 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
     }
 }
 
+/// A `sim` provider from its campaign entry: the named profile with the entry's overrides.
+fn sim_provider(name: &str, p: &darkroom_campaign::Provider) -> Sim {
+    let mut prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
+    let o = &p.sim;
+    if let Some(t) = o.transient {
+        prof.p_server_error = t;
+        prof.p_timeout = 0.0;
+    }
+    if let Some(r) = o.refusal {
+        prof.p_refusal = r;
+    }
+    if let Some(r) = o.rate_limited {
+        prof.p_rate_limited = r;
+    }
+    if let Some(m) = o.latency_median {
+        prof.median_s = m.max(1e-6);
+        prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
+    }
+    Sim::new(name.to_string(), prof)
+}
+
+/// Any provider from a campaign-style entry (for `audit models` and other callers outside a
+/// run): built in, simulated, or HTTP with its key read from the environment.
+pub fn provider_for(
+    name: &str,
+    p: &darkroom_campaign::Provider,
+) -> Result<AnyProvider, EngineError> {
+    match p.kind {
+        ProviderKind::Sketch => Ok(AnyProvider::Sketch(Sketch::new(name.to_string()))),
+        ProviderKind::Sim => Ok(AnyProvider::Sim(Box::new(sim_provider(name, p)))),
+        _ => http_provider(name, p),
+    }
+}
+
 /// Builds an HTTP provider from its campaign entry, reading its key from the environment.
 fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvider, EngineError> {
     let var = p.key_env().unwrap_or_default();
@@ -193,23 +227,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         let any = match p.kind {
             ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
             ProviderKind::Sim => {
-                let mut prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
-                let o = &p.sim;
-                if let Some(t) = o.transient {
-                    prof.p_server_error = t;
-                    prof.p_timeout = 0.0;
-                }
-                if let Some(r) = o.refusal {
-                    prof.p_refusal = r;
-                }
-                if let Some(r) = o.rate_limited {
-                    prof.p_rate_limited = r;
-                }
-                if let Some(m) = o.latency_median {
-                    prof.median_s = m.max(1e-6);
-                    prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
-                }
-                let mut sim = Sim::new(name.clone(), prof);
+                let mut sim = sim_provider(name, p);
                 if let Some(log) = &opts.sim_call_log {
                     sim = sim.with_call_log(log).map_err(io(log))?;
                 }

@@ -24,6 +24,9 @@ pub enum Cmd {
     Images(ImagesArgs),
     /// How accurate the layout judge is against injected mutations.
     Judges(super::audit_judges::Args),
+    /// Which models follow instructions: a prompt suite × providers × repeats, adherence per
+    /// checklist category with Wilson 95 % intervals, latency, spend, CPSA.
+    Models(super::audit_models::Args),
 }
 
 /// `darkroom audit images`.
@@ -99,6 +102,7 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
     let a = match c {
         Cmd::Images(a) => a,
         Cmd::Judges(j) => return super::audit_judges::run_cmd(j),
+        Cmd::Models(m) => return super::audit_models::run(m),
     };
     let brand = super::io::read_brand(&a.brand)?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&a.dir)

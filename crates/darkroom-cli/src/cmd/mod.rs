@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod audit_judges;
+pub mod audit_models;
 pub mod check;
 pub mod color;
 pub mod finishing;

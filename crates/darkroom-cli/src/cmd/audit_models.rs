@@ -1,0 +1,761 @@
+//! `darkroom audit models [SUITE.toml] [--repeats N] [--json] [--html FILE]`: which models follow
+//! instructions. A prompt suite × providers × repeats: every image is judged against its prompt's
+//! checklist by the layout judge, and adherence is reported per checklist category with a Wilson
+//! 95 % interval, next to latency p50/p95, spend and cost per successful image (every decided
+//! assertion satisfied).
+//!
+//! Without a suite file, or for the parts it leaves out, the built-in suite runs: eight prompts
+//! (single object, two objects, counting, colours, colour binding, position, camera, text) on the
+//! simulated `fast-draft` and `pro` profiles, offline. A suite file names real providers with the
+//! same keys as a campaign (`kind`, `model`, `api_key_env`, `base_url`, `timeout`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use darkroom_core::judge::{ImageRef, Judge, Verdict};
+use darkroom_core::provider::{Provider, ProviderError, Request};
+use darkroom_core::Quality;
+use darkroom_judges::layout::LayoutJudge;
+use serde::Deserialize;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom audit models`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Suite file (`[suite]`, `[providers.NAME]`, `[[prompts]]`); the built-in suite without it.
+    suite: Option<PathBuf>,
+    /// Images per prompt and provider (default: the suite's, else 3).
+    #[arg(long)]
+    repeats: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write an HTML report to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    #[serde(default)]
+    suite: SuiteTable,
+    #[serde(default)]
+    providers: BTreeMap<String, ProviderTable>,
+    #[serde(default)]
+    prompts: Vec<PromptTable>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SuiteTable {
+    name: Option<String>,
+    repeats: Option<u32>,
+    size: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct ProviderTable {
+    kind: String,
+    model: Option<String>,
+    api_key_env: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<f64>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct PromptTable {
+    id: String,
+    category: String,
+    prompt: String,
+}
+
+/// The built-in suite: one prompt per capability a creator relies on.
+const DEFAULT_PROMPTS: &[(&str, &str, &str)] = &[
+    (
+        "single",
+        "single object",
+        "a red sphere on a white background",
+    ),
+    ("two", "two objects", "a blue cube and a yellow cylinder"),
+    ("count", "counting", "three green spheres"),
+    ("colors", "colours", "a purple cone on a #F4F1EA background"),
+    ("binding", "colour binding", "a red cube and a blue sphere"),
+    (
+        "position",
+        "position",
+        "a red sphere to the left of a blue cube",
+    ),
+    (
+        "camera",
+        "camera",
+        "a top-down view of a green bottle on a wooden table",
+    ),
+    ("text", "text", "a sign that says \"OPEN\""),
+];
+
+/// One image's result.
+struct Sample {
+    provider: String,
+    prompt: String,
+    repeat: u32,
+    outcome: Result<Judged, String>,
+}
+
+struct Judged {
+    png: Vec<u8>,
+    latency: f64,
+    usd: f64,
+    /// `(category, verdict, question, evidence)`.
+    verdicts: Vec<(String, Verdict, String, String)>,
+    calls: u32,
+}
+
+impl Judged {
+    /// Every decided assertion satisfied (and at least one decided).
+    fn success(&self) -> bool {
+        let decided: Vec<_> = self
+            .verdicts
+            .iter()
+            .filter(|v| v.1 != Verdict::Undecided)
+            .collect();
+        !decided.is_empty() && decided.iter().all(|v| v.1 == Verdict::Yes)
+    }
+}
+
+/// Wilson score interval at 95 % for `yes` of `n`.
+pub fn wilson(yes: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n, p) = (1.959_964, n as f64, yes as f64 / n as f64);
+    let d = 1.0 + z * z / n;
+    let c = (p + z * z / (2.0 * n)) / d;
+    let h = z / d * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((c - h).max(0.0), (c + h).min(1.0))
+}
+
+fn kind_of(s: &str) -> Option<darkroom_campaign::ProviderKind> {
+    use darkroom_campaign::ProviderKind as K;
+    Some(match s {
+        "sketch" => K::Sketch,
+        "sim" => K::Sim,
+        "gemini" => K::Gemini,
+        "openai" => K::OpenAi,
+        "stability" => K::Stability,
+        "comfyui" => K::ComfyUi,
+        "a1111" => K::A1111,
+        _ => return None,
+    })
+}
+
+/// One provider over the suite, sequentially (so a real service sees one call at a time).
+fn run_provider(
+    name: &str,
+    p: &darkroom_providers::AnyProvider,
+    prompts: &[PromptTable],
+    repeats: u32,
+    (w, h): (u32, u32),
+    is_sim: bool,
+) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for pr in prompts {
+        let scene = darkroom_prompt::parse(&pr.prompt).ok();
+        for rep in 0..repeats {
+            let seed = darkroom_core::rand::mix(
+                pr.id
+                    .bytes()
+                    .fold(0x5eed_u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64))
+                    ^ rep as u64,
+            );
+            let req = Request {
+                prompt: pr.prompt.clone(),
+                seed,
+                width: w,
+                height: h,
+                quality: Quality::Draft,
+                reference: None,
+            };
+            let mut calls = 0;
+            let outcome = loop {
+                calls += 1;
+                match p
+                    .generate(&req)
+                    .and_then(|g| darkroom_providers::check_size(&req, &g).map(|()| g))
+                {
+                    Ok(g) => break Ok(g),
+                    Err(ProviderError::Transient(m))
+                    | Err(ProviderError::RateLimited { message: m, .. })
+                        if calls >= 4 =>
+                    {
+                        break Err(format!("gave up after {calls} calls: {m}"))
+                    }
+                    Err(ProviderError::RateLimited { retry_after, .. }) => {
+                        if !is_sim {
+                            std::thread::sleep(
+                                retry_after
+                                    .unwrap_or(Duration::from_secs(2))
+                                    .min(Duration::from_secs(60)),
+                            );
+                        }
+                    }
+                    Err(ProviderError::Transient(_)) => {
+                        if !is_sim {
+                            std::thread::sleep(Duration::from_millis(500 << calls));
+                        }
+                    }
+                    Err(e) => break Err(format!("{} ({})", e, e.class())),
+                }
+            };
+            let outcome = outcome.and_then(|g| {
+                let img = darkroom_imageops::decode_png(&g.png, "generated", 1 << 26)
+                    .map_err(|e| e.to_string())?;
+                let mut verdicts = Vec::new();
+                if let Some(scene) = &scene {
+                    let j = LayoutJudge.judge(
+                        ImageRef {
+                            width: img.width,
+                            height: img.height,
+                            rgb: &img.rgb,
+                        },
+                        scene,
+                    );
+                    for f in &j.findings {
+                        if let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) {
+                            verdicts.push((
+                                a.kind.as_str().to_string(),
+                                f.verdict,
+                                a.question.clone(),
+                                f.evidence.clone(),
+                            ));
+                        }
+                    }
+                }
+                Ok(Judged {
+                    png: g.png,
+                    latency: g.latency.as_secs_f64(),
+                    usd: g.cost.usd,
+                    verdicts,
+                    calls,
+                })
+            });
+            out.push(Sample {
+                provider: name.to_string(),
+                prompt: pr.id.clone(),
+                repeat: rep,
+                outcome,
+            });
+        }
+    }
+    out
+}
+
+struct Summary {
+    provider: String,
+    images: u64,
+    failed: u64,
+    calls: u64,
+    spent: f64,
+    successes: u64,
+    latency: Option<(f64, f64)>,
+    /// category → (yes, decided, undecided)
+    categories: BTreeMap<String, (u64, u64, u64)>,
+}
+
+fn summarize(provider: &str, samples: &[Sample]) -> Summary {
+    let mine: Vec<&Sample> = samples.iter().filter(|s| s.provider == provider).collect();
+    let mut s = Summary {
+        provider: provider.to_string(),
+        images: 0,
+        failed: 0,
+        calls: 0,
+        spent: 0.0,
+        successes: 0,
+        latency: None,
+        categories: BTreeMap::new(),
+    };
+    let mut lat = Vec::new();
+    for x in &mine {
+        match &x.outcome {
+            Ok(j) => {
+                s.images += 1;
+                s.calls += j.calls as u64;
+                s.spent += j.usd;
+                s.successes += j.success() as u64;
+                lat.push(j.latency);
+                for (cat, v, _, _) in &j.verdicts {
+                    let e = s.categories.entry(cat.clone()).or_default();
+                    match v {
+                        Verdict::Yes => {
+                            e.0 += 1;
+                            e.1 += 1
+                        }
+                        Verdict::No => e.1 += 1,
+                        Verdict::Undecided => e.2 += 1,
+                    }
+                }
+            }
+            Err(_) => s.failed += 1,
+        }
+    }
+    if !lat.is_empty() {
+        lat.sort_by(f64::total_cmp);
+        let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+        s.latency = Some((at(0.5), at(0.95)));
+    }
+    s
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let (file, name) = match &a.suite {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fail::Input(format!("cannot read suite `{}`: {e}", p.display())))?;
+            let f: SuiteFile = toml::from_str(&text).map_err(|e| {
+                Fail::Input(format!(
+                    "suite `{}`: {}",
+                    p.display(),
+                    e.to_string().replace('\n', " ")
+                ))
+            })?;
+            let name = f
+                .suite
+                .name
+                .clone()
+                .unwrap_or_else(|| p.display().to_string());
+            (f, name)
+        }
+        None => (SuiteFile::default(), "built-in suite".to_string()),
+    };
+    for out in [&a.html].into_iter().flatten() {
+        super::io::check_writable(out)?;
+    }
+    let repeats = a.repeats.or(file.suite.repeats).unwrap_or(3);
+    if !(1..=1000).contains(&repeats) {
+        return Err(Fail::Input(format!(
+            "--repeats {repeats}: accepted 1 to 1000"
+        )));
+    }
+    let size_text = file.suite.size.clone().unwrap_or_else(|| "512".into());
+    let size: darkroom_core::SizeSpec = size_text
+        .parse()
+        .map_err(|e| Fail::Input(format!("{name}: suite.size: {e}")))?;
+    let dims = darkroom_core::resolve_dims(size, None)
+        .map_err(|e| Fail::Input(format!("{name}: suite.size: {e}")))?;
+    let prompts: Vec<PromptTable> = if file.prompts.is_empty() {
+        DEFAULT_PROMPTS
+            .iter()
+            .map(|(id, cat, p)| PromptTable {
+                id: id.to_string(),
+                category: cat.to_string(),
+                prompt: p.to_string(),
+            })
+            .collect()
+    } else {
+        file.prompts.clone()
+    };
+    let mut tables = file.providers.clone();
+    if tables.is_empty() {
+        for m in ["fast-draft", "pro"] {
+            tables.insert(
+                format!("sim-{m}"),
+                ProviderTable {
+                    kind: "sim".into(),
+                    model: Some(m.into()),
+                    api_key_env: None,
+                    base_url: None,
+                    timeout: None,
+                },
+            );
+        }
+    }
+    // Every provider problem at once, before any call.
+    let mut problems = Vec::new();
+    let mut providers = Vec::new();
+    for (pname, t) in &tables {
+        let Some(kind) = kind_of(&t.kind) else {
+            problems.push(format!(
+                "providers.{pname}.kind: unknown `{}`; accepted: sketch, sim, gemini, openai",
+                t.kind
+            ));
+            continue;
+        };
+        let entry = darkroom_campaign::Provider {
+            name: pname.clone(),
+            kind,
+            model: t.model.clone(),
+            api_key_env: t.api_key_env.clone(),
+            base_url: t.base_url.clone(),
+            timeout: t.timeout.unwrap_or(120.0),
+            concurrency: 1,
+            rate_limit: None,
+            sim: Default::default(),
+        };
+        match darkroom_engine::provider_for(pname, &entry) {
+            Ok(p) => providers.push((
+                pname.clone(),
+                kind == darkroom_campaign::ProviderKind::Sim,
+                p,
+            )),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Fail::Input(format!("{name}: {}", problems.join("; "))));
+    }
+    eprintln!(
+        "audit models: {} prompts × {} providers × {repeats} repeats at {size_text}",
+        prompts.len(),
+        providers.len()
+    );
+    let mut samples: Vec<Sample> = std::thread::scope(|sc| {
+        let handles: Vec<_> = providers
+            .iter()
+            .map(|(pname, is_sim, p)| {
+                let prompts = &prompts;
+                sc.spawn(move || run_provider(pname, p, prompts, repeats, dims, *is_sim))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    samples.sort_by(|a, b| {
+        a.provider
+            .cmp(&b.provider)
+            .then(a.prompt.cmp(&b.prompt))
+            .then(a.repeat.cmp(&b.repeat))
+    });
+    let summaries: Vec<Summary> = providers
+        .iter()
+        .map(|(n, _, _)| summarize(n, &samples))
+        .collect();
+    if a.json {
+        let v: Vec<serde_json::Value> = summaries
+            .iter()
+            .map(|s| {
+                let cats: serde_json::Map<String, serde_json::Value> = s
+                    .categories
+                    .iter()
+                    .map(|(k, (y, n, u))| {
+                        let (lo, hi) = wilson(*y, *n);
+                        (k.clone(), serde_json::json!({"yes": y, "decided": n, "undecided": u, "rate": if *n > 0 { Some(*y as f64 / *n as f64) } else { None }, "wilson95": [lo, hi]}))
+                    })
+                    .collect();
+                serde_json::json!({
+                    "provider": s.provider, "images": s.images, "failed": s.failed, "calls": s.calls,
+                    "spent_usd": s.spent, "successes": s.successes,
+                    "cpsa_usd": (s.successes > 0).then(|| s.spent / s.successes as f64),
+                    "latency_p50": s.latency.map(|l| l.0), "latency_p95": s.latency.map(|l| l.1),
+                    "categories": cats,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"suite": name, "repeats": repeats, "providers": v})
+            )
+            .unwrap_or_default()
+        );
+    } else {
+        for s in &summaries {
+            println!(
+                "{}: {} images ({} failed), {} calls, ${:.3}, {} successful, CPSA {}, latency p50 {} p95 {}",
+                s.provider,
+                s.images,
+                s.failed,
+                s.calls,
+                s.spent,
+                s.successes,
+                if s.successes > 0 { format!("${:.4}", s.spent / s.successes as f64) } else { "-".into() },
+                s.latency.map_or("-".into(), |l| format!("{:.2} s", l.0)),
+                s.latency.map_or("-".into(), |l| format!("{:.2} s", l.1)),
+            );
+            println!(
+                "  {:<10} {:>9} {:>7}  {:<15} {:>9}",
+                "category", "yes/dec", "rate", "Wilson 95 %", "undecided"
+            );
+            for (k, (y, n, u)) in &s.categories {
+                let (lo, hi) = wilson(*y, *n);
+                let rate = if *n > 0 {
+                    format!("{:.3}", *y as f64 / *n as f64)
+                } else {
+                    "-".into()
+                };
+                println!(
+                    "  {k:<10} {:>9} {rate:>7}  [{lo:.3}, {hi:.3}]  {u:>9}",
+                    format!("{y}/{n}")
+                );
+            }
+        }
+    }
+    if let Some(html) = &a.html {
+        let r = html_report(
+            &name, repeats, &size_text, &prompts, &samples, &summaries, html,
+        );
+        let w = darkroom_report::write(&r, html).map_err(Fail::input)?;
+        eprintln!(
+            "report: {} ({:.1} kB with thumbnails)",
+            w.html.display(),
+            w.bytes as f64 / 1e3
+        );
+    }
+    let failed: u64 = summaries.iter().map(|s| s.failed).sum();
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn html_report(
+    name: &str,
+    repeats: u32,
+    size: &str,
+    prompts: &[PromptTable],
+    samples: &[Sample],
+    summaries: &[Summary],
+    _html: &Path,
+) -> darkroom_report::Report {
+    use darkroom_report::*;
+    let mut stats = Vec::new();
+    for s in summaries {
+        stats.push(Stat {
+            label: s.provider.clone(),
+            value: if s.successes > 0 {
+                format!("${:.4}", s.spent / s.successes as f64)
+            } else {
+                "–".into()
+            },
+            note: format!(
+                "CPSA · {}/{} images fully adherent · ${:.3} spent",
+                s.successes, s.images, s.spent
+            ),
+            tone: String::new(),
+        });
+    }
+    let mut rows = Vec::new();
+    for s in summaries {
+        for (k, (y, n, u)) in &s.categories {
+            let (lo, hi) = wilson(*y, *n);
+            rows.push(vec![
+                s.provider.clone(),
+                k.clone(),
+                format!("{y}/{n}"),
+                if *n > 0 {
+                    format!("{:.3}", *y as f64 / *n as f64)
+                } else {
+                    "–".into()
+                },
+                format!("[{lo:.3}, {hi:.3}]"),
+                u.to_string(),
+            ]);
+        }
+    }
+    let lat_rows = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.provider.clone(),
+                s.images.to_string(),
+                s.failed.to_string(),
+                s.calls.to_string(),
+                format!("${:.3}", s.spent),
+                s.latency.map_or("–".into(), |l| format!("{:.2} s", l.0)),
+                s.latency.map_or("–".into(), |l| format!("{:.2} s", l.1)),
+            ]
+        })
+        .collect();
+    let mut charts: Vec<Chart> = summaries
+        .iter()
+        .map(|s| Chart::Bars {
+            id: format!("adherence-{}", s.provider),
+            title: format!(
+                "{}: adherence per checklist category (bars), Wilson 95 % in the labels",
+                s.provider
+            ),
+            y_label: "adherence".into(),
+            bars: s
+                .categories
+                .iter()
+                .filter(|(_, v)| v.1 > 0)
+                .map(|(k, (y, n, _))| {
+                    let (lo, hi) = wilson(*y, *n);
+                    Bar {
+                        label: k.clone(),
+                        value: *y as f64 / *n as f64,
+                        note: format!("{:.2}–{:.2}", lo, hi),
+                    }
+                })
+                .collect(),
+            max: 1.0,
+            reference: None,
+        })
+        .collect();
+    let groups = summaries
+        .iter()
+        .map(|s| {
+            let l: Vec<f64> = samples
+                .iter()
+                .filter(|x| x.provider == s.provider)
+                .filter_map(|x| x.outcome.as_ref().ok().map(|j| j.latency))
+                .collect();
+            (s.provider.clone(), l)
+        })
+        .collect();
+    charts.push(Chart::Histograms {
+        id: "latency".into(),
+        title: "Latency per provider".into(),
+        x_label: "seconds".into(),
+        groups,
+    });
+    let mut thumbs = Vec::new();
+    let sections = summaries
+        .iter()
+        .map(|s| {
+            let cards = samples
+                .iter()
+                .filter(|x| x.provider == s.provider)
+                .map(|x| {
+                    let pr = prompts.iter().find(|p| p.id == x.prompt);
+                    let title = format!("{} · #{}", x.prompt, x.repeat + 1);
+                    match &x.outcome {
+                        Ok(j) => {
+                            let thumb = darkroom_imageops::decode_png(&j.png, "t", 1 << 26)
+                                .ok()
+                                .map(|img| {
+                                    let (bytes, size) =
+                                        darkroom_imageops::thumbnail_jpeg(&img, 240, 78);
+                                    let name =
+                                        format!("{}-{}-{}.jpg", s.provider, x.prompt, x.repeat);
+                                    thumbs.push(Thumb {
+                                        name: name.clone(),
+                                        bytes,
+                                    });
+                                    (name, size)
+                                });
+                            Card {
+                                title,
+                                thumb: thumb.as_ref().map(|t| t.0.clone()),
+                                thumb_size: thumb.map_or((0, 0), |t| t.1),
+                                link: None,
+                                status: if j.success() { "passed" } else { "rejected" }.into(),
+                                reason: pr.map_or(String::new(), |p| {
+                                    format!("{}: {}", p.category, p.prompt)
+                                }),
+                                scores: vec![
+                                    format!("latency {:.2} s", j.latency),
+                                    format!("cost ${:.4}", j.usd),
+                                ],
+                                verdicts: j
+                                    .verdicts
+                                    .iter()
+                                    .map(|(cat, v, q, ev)| VerdictLine {
+                                        verdict: match v {
+                                            Verdict::Yes => "yes",
+                                            Verdict::No => "no",
+                                            Verdict::Undecided => "undecided",
+                                        }
+                                        .into(),
+                                        text: format!("[{cat}] {q} — {ev}"),
+                                    })
+                                    .collect(),
+                            }
+                        }
+                        Err(e) => Card {
+                            title,
+                            status: "failed".into(),
+                            reason: e.clone(),
+                            ..Card::default()
+                        },
+                    }
+                })
+                .collect();
+            Section {
+                id: s.provider.clone(),
+                title: s.provider.clone(),
+                text: String::new(),
+                facts: vec![
+                    format!("{} images", s.images),
+                    format!("{} failed", s.failed),
+                    format!("{} fully adherent", s.successes),
+                ],
+                checklist: vec![],
+                sheets: vec![Sheet {
+                    title: "Images".into(),
+                    cards,
+                }],
+            }
+        })
+        .collect();
+    Report {
+        title: name.to_string(),
+        kind: "audit models".into(),
+        subtitle: format!(
+            "{} prompts × {} providers × {repeats} repeats at {size}",
+            prompts.len(),
+            summaries.len()
+        ),
+        stats,
+        tables: vec![
+            Table {
+                title: "Adherence per checklist category".into(),
+                columns: [
+                    "provider",
+                    "category",
+                    "yes/decided",
+                    "rate",
+                    "Wilson 95 %",
+                    "undecided",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            },
+            Table {
+                title: "Calls, spend and latency".into(),
+                columns: [
+                    "provider",
+                    "images",
+                    "failed",
+                    "calls",
+                    "spend",
+                    "latency p50",
+                    "latency p95",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: lat_rows,
+            },
+        ],
+        charts,
+        sections,
+        thumbs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_the_textbook_values() {
+        // 8 of 10: [0.490, 0.943] (Wilson 1927; e.g. Newcombe 1998, table I).
+        let (lo, hi) = wilson(8, 10);
+        assert!(
+            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{hi}");
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
+}
