@@ -1931,3 +1931,41 @@ fn audit_models_measures_adherence_with_intervals_offline_and_on_a_fake_vendor()
     assert!(String::from_utf8_lossy(&o.stderr).contains("`DR_AUDIT_KEY` is not set"));
     assert_eq!(f.seen().len(), 1);
 }
+
+#[test]
+fn run_draws_progress_bars_on_a_terminal_and_plain_lines_otherwise() {
+    let d = scratch("run-bars");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"t\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n[tiers.draft]\nprovider = \"local\"\nsize = \"96\"\nvariants = 3\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\nkeep = 1\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\"]\n",
+    )
+    .unwrap();
+    // Not a terminal: one plain line per stage, no bar.
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("draft round 1: 3 calls for 1 shot(s)") && !err.contains("3/3 calls"),
+        "{err}"
+    );
+    // A terminal (a pseudo-terminal from util-linux `script`): a bar per stage.
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped the terminal half: /usr/bin/script is not installed");
+        return;
+    }
+    std::fs::remove_dir_all(d.join("out")).unwrap();
+    let cmd = format!("{} run c.toml", env!("CARGO_BIN_EXE_darkroom"));
+    let o = Command::new("/usr/bin/script")
+        .current_dir(&d)
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.contains("3/3 calls"), "the draft bar ends full: {tty}");
+    assert!(tty.contains("1/1 calls"), "the finish bar: {tty}");
+}

@@ -49,6 +49,9 @@ pub struct Options {
     pub finish_from_draft: bool,
     /// Called with one plain line as each stage starts (draft rounds, finish, deliver).
     pub progress: Option<fn(&str)>,
+    /// Called as each call of the current batch ends: `(ended, batch size)`; a terminal turns
+    /// it into a progress bar under the stage's line.
+    pub tick: Option<fn(usize, usize)>,
 }
 
 /// A run that could not start.

@@ -109,13 +109,20 @@ impl Exec {
         let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
         let _ = self.ctx.ledger.plan(&rows);
         let mut handles = Vec::new();
+        let total = calls.len();
+        let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         for c in calls {
             let ctx = self.ctx.clone();
             let sem = self.sems[&c.row.provider].clone();
             let stop = self.stop.clone();
             let reused = self.reused.clone();
+            let ended = ended.clone();
             handles.push(tokio::spawn(async move {
                 let d = one(&ctx, &sem, &stop, &reused, &c).await;
+                let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
+                if let Some(tick) = ctx.opts.tick {
+                    tick(n, total);
+                }
                 (c, d)
             }));
         }

@@ -4,7 +4,50 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
 use crate::fail::Fail;
+
+/// The current stage's bar (the engine reports through plain `fn` pointers, which cannot
+/// capture, so the bar lives here).
+static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// A stage starts: the previous bar is left on screen, complete; a new one takes its line.
+fn bar_stage(line: &str) {
+    let mut slot = BAR.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(b) = slot.take() {
+        b.finish();
+    }
+    let b = indicatif::ProgressBar::new(0);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{msg:40} {bar:30} {pos}/{len} calls  {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b.set_message(line.to_string());
+    *slot = Some(b);
+}
+
+/// Where the current batch starts on the stage's bar (a stage may run several batches).
+static BATCH_BASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A call of the current batch ended.
+fn bar_tick(ended: usize, total: usize) {
+    use std::sync::atomic::Ordering;
+    if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if ended == 1 {
+            // A new batch: it adds its calls to the stage's bar.
+            let base = if b.length() == Some(0) {
+                0
+            } else {
+                b.position()
+            };
+            BATCH_BASE.store(base, Ordering::SeqCst);
+            b.set_length(base + total as u64);
+        }
+        b.set_position(BATCH_BASE.load(Ordering::SeqCst) + ended as u64);
+    }
+}
 
 /// Arguments of `darkroom run`.
 #[derive(clap::Args)]
@@ -50,6 +93,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     } else {
         "credits"
     };
+    // Progress bars only on a terminal (and not with NO_COLOR's cousin TERM=dumb).
+    let bars =
+        std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
     // The output folder is relative to the directory darkroom runs in.
     let base = Path::new(".");
     let start = Instant::now();
@@ -60,7 +106,12 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         sim_call_log: a.sim_call_log,
         ctrl_c: true,
         finish_from_draft: false,
-        progress: Some(|line| eprintln!("{line}")),
+        progress: Some(if bars {
+            bar_stage
+        } else {
+            |line| eprintln!("{line}")
+        }),
+        tick: bars.then_some(bar_tick as fn(usize, usize)),
     };
     let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
@@ -69,6 +120,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         | darkroom_engine::EngineError::Unavailable(..) => Fail::Input(e.to_string()),
         other => Fail::Internal(other.into()),
     })?;
+    if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        b.finish();
+    }
     for d in &r.deliverables {
         println!(
             "{}\t{}\t{}x{}\t{}",
