@@ -162,7 +162,12 @@ impl Builder<'_> {
         let mut stats = vec![
             Stat {
                 label: "Spend".into(),
-                value: fmt_money(spent, unit),
+                // Providers price in both units at 1 credit = $0.01 (Stability's rate).
+                value: if unit == "USD" {
+                    format!("{} · {:.1} credits", fmt_money(spent, unit), spent * 100.0)
+                } else {
+                    format!("{} · ${:.3}", fmt_money(spent, unit), spent / 100.0)
+                },
                 note: cap.map_or("no cap".into(), |cap| {
                     format!("of {} cap ({})", fmt_money(cap, unit), pct_f(spent, cap))
                 }),
