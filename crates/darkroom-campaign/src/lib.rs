@@ -50,7 +50,9 @@ impl Provider {
 pub fn missing_keys(c: &Campaign, lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
     let mut out = Vec::new();
     for (name, p) in &c.providers {
-        let used = c.draft.provider == *name || c.finish.provider == *name;
+        let used = c.draft.provider == *name
+            || c.finish.provider == *name
+            || c.vision.as_deref() == Some(name.as_str());
         if let (true, Some(var)) = (used, p.key_env()) {
             if lookup(&var).is_none_or(|v| v.trim().is_empty()) {
                 out.push(format!(

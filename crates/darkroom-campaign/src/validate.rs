@@ -254,6 +254,8 @@ pub struct Campaign {
     pub finish: Tier,
     /// Gates.
     pub gates: Gates,
+    /// The provider that answers the checklist as a vision judge (`[judges] vision = "name"`).
+    pub vision: Option<String>,
     /// Budget.
     pub budget: Budget,
     /// Shots, expanded.
@@ -436,6 +438,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             "providers",
             "tiers",
             "gates",
+            "judges",
             "budget",
             "shots",
         ],
@@ -788,6 +791,30 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         }
     }
 
+    // [judges]
+    let mut vision = None;
+    if let Some(j) = get("judges") {
+        for (k, n) in v.keys(j, "judges", &["vision"]) {
+            let kp = format!("judges.{k}");
+            if let Some(name) = v.string(n, &kp) {
+                match providers.get(&name) {
+                    Some(p) if matches!(p.kind, ProviderKind::Gemini | ProviderKind::OpenAi) => {
+                        vision = Some(name)
+                    }
+                    Some(p) => v.err(
+                        &n.span(),
+                        &kp,
+                        format!(
+                            "provider `{name}` is a `{}`; the vision judge needs a `gemini` or `openai` provider (a vision model such as gemini-2.5-flash or gpt-4.1-mini)",
+                            p.kind.as_str()
+                        ),
+                    ),
+                    None => v.err(&n.span(), &kp, format!("no provider named `{name}`")),
+                }
+            }
+        }
+    }
+
     // [budget]
     let mut budget = Budget {
         credits: None,
@@ -956,6 +983,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         draft,
         finish,
         gates,
+        vision,
         budget,
         shots,
     })

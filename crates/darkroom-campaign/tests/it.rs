@@ -160,3 +160,24 @@ fn gemini_flash_image_is_1k_only_and_missing_keys_are_named() {
     );
     assert!(darkroom_campaign::missing_keys(&ok, |_| Some("k".into())).is_empty());
 }
+
+#[test]
+fn the_vision_judge_must_name_a_gemini_or_openai_provider() {
+    let base = "[campaign]\nname = \"v\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n[providers.eyes]\nkind = \"openai\"\nmodel = \"gpt-4.1-mini\"\n[tiers.draft]\nprovider = \"local\"\n[tiers.finish]\nprovider = \"local\"\n[[shots]]\nid = \"a\"\nprompt = \"a cube\"\n";
+    let ok =
+        darkroom_campaign::load(&format!("{base}[judges]\nvision = \"eyes\"\n"), "v.toml").unwrap();
+    assert_eq!(ok.vision.as_deref(), Some("eyes"));
+    // The vision provider is used, so its key is required.
+    assert_eq!(darkroom_campaign::missing_keys(&ok, |_| None).len(), 1);
+    let e = darkroom_campaign::load(
+        &format!("{base}[judges]\nvision = \"local\"\nvoice = 1\n"),
+        "v.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("judges.vision: provider `local` is a `sketch`"),
+        "{e}"
+    );
+    assert!(e.contains("judges.voice"), "unknown keys too: {e}");
+}

@@ -1969,3 +1969,84 @@ fn run_draws_progress_bars_on_a_terminal_and_plain_lines_otherwise() {
     assert!(tty.contains("3/3 calls"), "the draft bar ends full: {tty}");
     assert!(tty.contains("1/1 calls"), "the finish bar: {tty}");
 }
+
+#[test]
+fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_without_asking() {
+    use darkroom_fakes::Fake;
+    let f = Fake::gemini("AIza-vision-key-55");
+    let d = scratch("vision");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"v\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [providers.eyes]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash\"\napi_key_env = \"DR_VISION_KEY\"\nbase_url = \"{}\"\nconcurrency = 2\n\
+             [judges]\nvision = \"eyes\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 3\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\nkeep = 1\n\
+             [budget]\nmoney = \"1 USD\"\n\
+             [[shots]]\nid = \"sign\"\nprompt = \"a red sphere next to a sign that says \\\"OPEN\\\"\"\ndeliver = [\"1:1\"]\n",
+            f.url
+        ),
+    )
+    .unwrap();
+    let go = || {
+        bin()
+            .current_dir(&d)
+            .args(["run", "c.toml"])
+            .env("DR_VISION_KEY", "AIza-vision-key-55")
+            .output()
+            .unwrap()
+    };
+    let o = go();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // One text-only generateContent per draft, each exactly as documented.
+    let asks = f.seen();
+    assert_eq!(asks.len(), 3);
+    assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    let body: serde_json::Value = serde_json::from_slice(&asks[0].body).unwrap();
+    assert_eq!(
+        body["generationConfig"]["responseModalities"],
+        serde_json::json!(["TEXT"])
+    );
+    assert!(body["contents"][0]["parts"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("5: Does the sign say \"OPEN\"?"));
+    // The judge calls are attempts in the ledger, with their cost.
+    let s = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let judge_done = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["tier"] == "judge" && a["status"] == "done")
+        .map(|a| a["count"].as_u64().unwrap());
+    assert_eq!(judge_done, Some(3), "{v}");
+    let per_ask = 1400.0 * 0.30e-6 + 40.0 * 2.50e-6;
+    assert!(
+        (v["spent"].as_f64().unwrap() - 3.0 * per_ask).abs() < 1e-9,
+        "{v}"
+    );
+    // The report shows the vision verdicts; the text assertion the pixels cannot decide is yes.
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("vision adherence 1.00"),
+        "vision score on the cards"
+    );
+    assert!(
+        page.contains("<b>yes</b> Does the sign say"),
+        "the text assertion answered by the vision model"
+    );
+    // Resume: the answers come from the ledger's store; nothing is asked again.
+    let o = go();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(f.seen().len(), 3, "no second ask");
+}

@@ -226,7 +226,9 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
     ledger.reconcile(&store)?;
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
-        let used = campaign.draft.provider == *name || campaign.finish.provider == *name;
+        let used = campaign.draft.provider == *name
+            || campaign.finish.provider == *name
+            || campaign.vision.as_deref() == Some(name.as_str());
         let any = match p.kind {
             ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
             ProviderKind::Sim => {

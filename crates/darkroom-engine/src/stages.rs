@@ -301,6 +301,7 @@ fn judge(
     call: &Call,
     png: &[u8],
     siblings: &[u64],
+    vision: Option<&Judgement>,
 ) -> Option<(Scored, Vec<Judgement>)> {
     let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26).ok()?;
     let view = ImageRef {
@@ -331,10 +332,31 @@ fn judge(
         .filter(|f| f.verdict == Verdict::No)
         .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
         .collect();
+    // With a vision judge, adherence counts each assertion once: the layout judge's verdict
+    // where it decided (it measures pixels), the vision model's where it could not.
+    let adherence = match vision {
+        None => layout.score,
+        Some(v) => {
+            let merged: Vec<darkroom_core::judge::Finding> = layout
+                .findings
+                .iter()
+                .map(|f| match (f.verdict, f.assertion) {
+                    (Verdict::Undecided, Some(a)) => v
+                        .findings
+                        .iter()
+                        .find(|g| g.assertion == Some(a))
+                        .cloned()
+                        .unwrap_or_else(|| f.clone()),
+                    _ => f.clone(),
+                })
+                .collect();
+            Judgement::adherence(&merged)
+        }
+    };
     let s = Scored {
         call: call.clone(),
         png: png.to_vec(),
-        adherence: layout.score.unwrap_or(1.0),
+        adherence: adherence.unwrap_or(1.0),
         on_palette: brand_j.as_ref().and_then(|b| b.score).unwrap_or(1.0),
         sharpness: quality.metric("sharpness").unwrap_or(0.0),
         phash: novelty.metric("phash").map_or(0, |h| h as u64),
@@ -342,6 +364,7 @@ fn judge(
     };
     let mut all = vec![layout, quality, novelty];
     all.extend(brand_j);
+    all.extend(vision.cloned());
     Some((s, all))
 }
 
@@ -458,6 +481,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             ),
         );
         let results = exec.execute(calls).await;
+        let visions = vision_round(&ctx, &exec, &results).await;
         let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
         for (call, done) in results {
             let Done::Image(png) = done else { continue };
@@ -466,8 +490,14 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 .get(&shot)
                 .map(|v| v.iter().map(|s| s.phash).collect())
                 .unwrap_or_default();
-            let Some((scored, judgements)) = judge(&ctx, brand.as_ref(), &call, &png, &siblings)
-            else {
+            let Some((scored, judgements)) = judge(
+                &ctx,
+                brand.as_ref(),
+                &call,
+                &png,
+                &siblings,
+                visions.get(&call.row.id),
+            ) else {
                 continue;
             };
             for j in &judgements {
@@ -624,6 +654,183 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         totals: ctx.ledger.totals()?,
         reused: exec.reused.load(Ordering::Relaxed),
     })
+}
+
+/// The vision judge over a batch of drafts: one call per image, as many at once as the vision
+/// provider allows. Each call is an attempt of tier `judge` in the ledger: its worst case is
+/// reserved against the budget before it is sent, its reported cost settled after, and its reply
+/// stored, so a resumed run reuses the answer instead of asking again.
+async fn vision_round(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    results: &[(Call, Done)],
+) -> BTreeMap<String, Judgement> {
+    let Some(name) = ctx.campaign.vision.clone() else {
+        return BTreeMap::new();
+    };
+    let (Some(provider), Some(sem)) = (
+        ctx.providers.get(&name).cloned(),
+        exec.sems.get(&name).cloned(),
+    ) else {
+        return BTreeMap::new();
+    };
+    let mut handles = Vec::new();
+    for (call, done) in results {
+        let Done::Image(png) = done else { continue };
+        let Ok(scene) = darkroom_prompt::parse(&call.req.prompt) else {
+            continue;
+        };
+        let (ctx, provider, sem, stop) = (
+            ctx.clone(),
+            provider.clone(),
+            sem.clone(),
+            exec.stop.clone(),
+        );
+        let (call, png, name) = (call.clone(), png.clone(), name.clone());
+        handles.push(tokio::spawn(async move {
+            let instructions = darkroom_judges::vision::instructions(&scene);
+            let model = ctx.campaign.providers[&name]
+                .model
+                .clone()
+                .unwrap_or_default();
+            let row = AttemptRow {
+                id: format!(
+                    "{}-vision-{}",
+                    call.row.id,
+                    &fnv_hex(&format!("{name}/{model}"))[..8]
+                ),
+                shot: call.row.shot.clone(),
+                tier: "judge".into(),
+                round: call.row.round,
+                variant: call.row.variant,
+                provider: name.clone(),
+                model,
+                seed: call.row.seed,
+                params:
+                    serde_json::json!({"judges": call.row.id, "questions": scene.checklist.len()})
+                        .to_string(),
+            };
+            let _ = ctx.ledger.plan(std::slice::from_ref(&row));
+            let worst = provider.ask_price(&instructions);
+            let worst = if ctx.in_money {
+                worst.usd
+            } else {
+                worst.credits
+            };
+            let reply = match ctx.ledger.reserve(&row, worst, ctx.cap) {
+                Ok(Reservation::AlreadyDone) => ctx
+                    .ledger
+                    .done_asset(&row.id)
+                    .ok()
+                    .flatten()
+                    .and_then(|(_, path)| std::fs::read_to_string(path).ok()),
+                Ok(Reservation::Granted) => {
+                    let _permit = sem.acquire().await;
+                    let p2 = provider.clone();
+                    let (ins, png2) = (instructions.clone(), png.clone());
+                    let r = tokio::task::spawn_blocking(move || p2.ask(&ins, &png2))
+                        .await
+                        .ok()
+                        .flatten();
+                    let spend = |c: &darkroom_core::provider::Cost| {
+                        if ctx.in_money {
+                            c.usd
+                        } else {
+                            c.credits
+                        }
+                    };
+                    match r {
+                        Some(Ok((text, cost, latency))) => {
+                            match ctx.store.put(text.as_bytes(), "txt") {
+                                Ok((hash, path)) => {
+                                    let _ = ctx.ledger.record_asset(
+                                        &hash,
+                                        &path.display().to_string(),
+                                        text.len() as u64,
+                                    );
+                                    let _ = ctx.ledger.settle_with_latency(
+                                        &row.id,
+                                        &Outcome::Done {
+                                            asset: hash,
+                                            model_version: None,
+                                        },
+                                        spend(&cost),
+                                        Some(latency.as_secs_f64()),
+                                    );
+                                    Some(text)
+                                }
+                                Err(e) => {
+                                    let _ = ctx.ledger.settle(
+                                        &row.id,
+                                        &Outcome::Failed {
+                                            class: "invalid".into(),
+                                            message: e.to_string(),
+                                        },
+                                        spend(&cost),
+                                    );
+                                    None
+                                }
+                            }
+                        }
+                        Some(Err(e)) => {
+                            let outcome = match &e {
+                                ProviderError::Refused(m) => {
+                                    Outcome::Refused { message: m.clone() }
+                                }
+                                other => Outcome::Failed {
+                                    class: other.class().into(),
+                                    message: other.to_string(),
+                                },
+                            };
+                            let _ = ctx.ledger.settle(&row.id, &outcome, 0.0);
+                            None
+                        }
+                        None => {
+                            let _ = ctx.ledger.settle(
+                                &row.id,
+                                &Outcome::Failed {
+                                    class: "invalid".into(),
+                                    message: "the vision call panicked".into(),
+                                },
+                                0.0,
+                            );
+                            None
+                        }
+                    }
+                }
+                Ok(Reservation::Denied { .. }) => {
+                    stop.store(true, Ordering::SeqCst);
+                    None
+                }
+                Err(_) => None,
+            }?;
+            let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
+            let view = ImageRef {
+                width: img.width,
+                height: img.height,
+                rgb: &img.rgb,
+            };
+            let j =
+                darkroom_judges::vision::VisionJudge::new(Box::new(move |_, _| Ok(reply.clone())))
+                    .judge(view, &scene);
+            Some((call.row.id.clone(), j))
+        }));
+    }
+    let mut out = BTreeMap::new();
+    for h in handles {
+        if let Ok(Some((id, j))) = h.await {
+            out.insert(id, j);
+        }
+    }
+    out
+}
+
+fn fnv_hex(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// Reports progress, one plain line per stage, when the caller asked for it.

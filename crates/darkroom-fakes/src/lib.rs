@@ -306,6 +306,22 @@ impl Fake {
             Ok(x) => x,
             Err(why) => return reject(s, why),
         };
+        if v["generationConfig"]["responseModalities"] == json!(["TEXT"]) {
+            // A vision model answering the checklist: "N: yes" for every numbered question.
+            let question_text = v["contents"][0]["parts"][0]["text"].as_str().unwrap_or("");
+            let text = match self.next() {
+                Script::Refuse(_) => "I can't help with that.".to_string(),
+                _ => answer_all(question_text),
+            };
+            return json_answer(
+                200,
+                json!({
+                    "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+                    "usageMetadata": {"promptTokenCount": 1400, "candidatesTokenCount": 40, "totalTokenCount": 1440},
+                    "modelVersion": model
+                }),
+            );
+        }
         let pro = model.starts_with("gemini-3");
         let k = match size.as_str() {
             "2K" => 2,
@@ -442,6 +458,40 @@ impl Fake {
                 return json_answer(
                     200,
                     json!({"id": &p["/v1/models/".len()..], "object": "model", "owned_by": "openai"}),
+                );
+            }
+            ("POST", "/v1/chat/completions") => {
+                let v: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
+                let content = v["messages"][0]["content"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let text = content
+                    .iter()
+                    .find(|c| c["type"] == "text")
+                    .and_then(|c| c["text"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let image_ok = content.iter().any(|c| {
+                    c["type"] == "image_url"
+                        && c["image_url"]["url"]
+                            .as_str()
+                            .is_some_and(|u| u.starts_with("data:image/png;base64,"))
+                });
+                if !v["model"].is_string() || text.is_empty() || !image_ok {
+                    return reject(s, "chat completions need a model and a user message with text and an image_url data URL".into());
+                }
+                let reply = match self.next() {
+                    Script::Refuse(_) => "I'm sorry, I can't help with that.".to_string(),
+                    _ => answer_all(&text),
+                };
+                return json_answer(
+                    200,
+                    json!({
+                        "id": "chatcmpl-fake", "object": "chat.completion", "model": v["model"],
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1500, "completion_tokens": 40, "total_tokens": 1540}
+                    }),
                 );
             }
             ("POST", "/v1/images/generations") => {
@@ -583,6 +633,18 @@ impl Fake {
             },
         }
     }
+}
+
+/// "N: yes" for every line of `text` that starts with a number and a colon.
+fn answer_all(text: &str) -> String {
+    text.lines()
+        .filter_map(|l| {
+            l.split_once(':')
+                .and_then(|(n, _)| n.trim().parse::<u32>().ok())
+        })
+        .map(|n| format!("{n}: yes"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Validates a `generateContent` body; returns (aspectRatio, imageSize).

@@ -27,6 +27,31 @@ pub enum AnyProvider {
     OpenAi(openai::OpenAi),
 }
 
+impl AnyProvider {
+    /// Asks a vision model about an image (the vision judge); `None` for providers that cannot.
+    #[allow(clippy::type_complexity)]
+    pub fn ask(
+        &self,
+        instructions: &str,
+        png: &[u8],
+    ) -> Option<Result<(String, Cost, std::time::Duration), ProviderError>> {
+        match self {
+            AnyProvider::Gemini(p) => Some(p.ask(instructions, png)),
+            AnyProvider::OpenAi(p) => Some(p.ask(instructions, png)),
+            _ => None,
+        }
+    }
+
+    /// Worst case of one [`AnyProvider::ask`].
+    pub fn ask_price(&self, instructions: &str) -> Cost {
+        match self {
+            AnyProvider::Gemini(p) => p.ask_price(instructions),
+            AnyProvider::OpenAi(p) => p.ask_price(instructions),
+            _ => Cost::default(),
+        }
+    }
+}
+
 impl Provider for AnyProvider {
     fn name(&self) -> &str {
         match self {

@@ -499,4 +499,33 @@ mod http_providers {
         assert!(rejected[0].contains("mask 64x64"));
         assert_eq!(p.ping().unwrap(), "gpt-image-1");
     }
+
+    #[test]
+    fn both_vendors_answer_the_vision_judge_with_cost() {
+        let png = darkroom_fakes::png(64, 64);
+        let f = Fake::gemini(KEY);
+        let g = gemini(&f, "gemini-2.5-flash", 2.0);
+        let (text, cost, _) = g
+            .ask("1: Is there a cube?\n2: Is it blue?\n", &png)
+            .unwrap();
+        assert_eq!(text, "1: yes\n2: yes");
+        assert!((cost.usd - (1400.0 * 0.30e-6 + 40.0 * 2.5e-6)).abs() < 1e-12);
+        assert!(g.ask_price("1: Is there a cube?").usd >= cost.usd);
+        f.push([Script::Refuse("text")]);
+        assert_eq!(
+            g.ask("1: Is there a cube?\n", &png).unwrap().0,
+            "I can't help with that."
+        );
+        let o = Fake::openai(KEY);
+        let p = openai(&o, "gpt-4.1-mini", 2.0);
+        let (text, cost, _) = p.ask("1: Is there a cube?\n", &png).unwrap();
+        assert_eq!(text, "1: yes");
+        assert!((cost.usd - (1500.0 * 0.40e-6 + 40.0 * 1.60e-6)).abs() < 1e-12);
+        assert!(f.rejected().is_empty() && o.rejected().is_empty());
+        let body: serde_json::Value = serde_json::from_slice(&o.seen()[0].body).unwrap();
+        assert!(body["messages"][0]["content"][1]["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,"));
+    }
 }

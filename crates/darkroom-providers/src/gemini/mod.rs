@@ -66,6 +66,17 @@ pub fn model_info(model: &str) -> ModelInfo {
     }
 }
 
+/// USD per input and output token of a text-answering (vision) model.
+pub fn text_rates(model: &str) -> (f64, f64) {
+    if model.contains("flash-lite") {
+        (0.10e-6, 0.40e-6)
+    } else if model.contains("flash") {
+        (0.30e-6, 2.50e-6)
+    } else {
+        (1.25e-6, 10e-6)
+    }
+}
+
 /// Pixel size the vendor documents for an aspect ratio and size tier.
 pub fn documented_size(model: &str, aspect: &str, tier: &str) -> (u32, u32) {
     let k = match tier {
@@ -290,6 +301,72 @@ impl Gemini {
 
     fn url(&self, method: &str) -> String {
         format!("{}/v1beta/models/{}:{method}", self.base, self.model)
+    }
+
+    /// Asks a vision model about an image (the vision judge): the instructions and the PNG in
+    /// one `generateContent` call with a text reply. Returns the reply text, its cost (text
+    /// pricing from `usageMetadata`) and the latency.
+    pub fn ask(
+        &self,
+        instructions: &str,
+        png: &[u8],
+    ) -> Result<(String, Cost, Duration), ProviderError> {
+        let body = json!({
+            "contents": [{"role": "user", "parts": [
+                {"text": instructions},
+                {"inlineData": {"mimeType": "image/png", "data": b64_encode(png)}}
+            ]}],
+            "generationConfig": {"responseModalities": ["TEXT"], "temperature": 0}
+        });
+        let r = self.client.send(
+            "POST",
+            &self.url("generateContent"),
+            &[("x-goog-api-key", self.key.expose().to_string())],
+            Some((
+                "application/json",
+                serde_json::to_vec(&body).unwrap_or_default(),
+            )),
+            Some(&self.key),
+        )?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        if let Some(reason) = v["promptFeedback"]["blockReason"].as_str() {
+            return Err(ProviderError::Refused(format!("prompt blocked: {reason}")));
+        }
+        let text: Vec<&str> = v["candidates"][0]["content"]["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["thought"] != json!(true))
+            .filter_map(|p| p["text"].as_str())
+            .collect();
+        let (inp, out) = text_rates(&self.model);
+        let u = &v["usageMetadata"];
+        let usd = u["promptTokenCount"].as_f64().unwrap_or(0.0) * inp
+            + (u["candidatesTokenCount"].as_f64().unwrap_or(0.0)
+                + u["thoughtsTokenCount"].as_f64().unwrap_or(0.0))
+                * out;
+        Ok((
+            text.join("\n"),
+            Cost {
+                usd,
+                credits: usd * 100.0,
+            },
+            r.latency,
+        ))
+    }
+
+    /// Worst case of one [`Gemini::ask`]: the instructions, one image and a short answer.
+    pub fn ask_price(&self, instructions: &str) -> Cost {
+        let (inp, out) = text_rates(&self.model);
+        let usd = (instructions.len() as f64 + 1290.0 + 300.0) * inp + 1000.0 * out;
+        Cost {
+            usd,
+            credits: usd * 100.0,
+        }
     }
 
     /// A cheap health check: the model's metadata (authentication, model exists).

@@ -51,6 +51,19 @@ pub fn model_info(model: &str) -> ModelInfo {
     }
 }
 
+/// USD per input and output token of a chat (vision) model.
+pub fn chat_rates(model: &str) -> (f64, f64) {
+    if model.starts_with("gpt-4o-mini") {
+        (0.15e-6, 0.60e-6)
+    } else if model.starts_with("gpt-4.1-mini") {
+        (0.40e-6, 1.60e-6)
+    } else if model.starts_with("gpt-4.1-nano") {
+        (0.10e-6, 0.40e-6)
+    } else {
+        (2.50e-6, 10e-6)
+    }
+}
+
 /// The documented size nearest the request's aspect.
 pub fn size_for(w: u32, h: u32) -> (u32, u32) {
     let r = w as f64 / h.max(1) as f64;
@@ -234,6 +247,66 @@ impl OpenAi {
             "insufficient_quota" | "billing_hard_limit_reached" => ProviderError::Quota(message),
             "invalid_api_key" => ProviderError::Auth(message),
             _ => class_of_status(status, message, retry_after),
+        }
+    }
+
+    /// Asks a vision model about an image (the vision judge) through `/v1/chat/completions`:
+    /// the instructions and the PNG as a data URL. Returns the reply, its cost and latency.
+    pub fn ask(
+        &self,
+        instructions: &str,
+        png: &[u8],
+    ) -> Result<(String, Cost, Duration), ProviderError> {
+        let body = json!({
+            "model": self.model,
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": instructions},
+                {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{}", crate::http::b64_encode(png))}}
+            ]}],
+            "temperature": 0
+        });
+        let url = format!("{}/v1/chat/completions", self.base);
+        let r = self.client.send(
+            "POST",
+            &url,
+            &[self.auth()],
+            Some((
+                "application/json",
+                serde_json::to_vec(&body).unwrap_or_default(),
+            )),
+            Some(&self.key),
+        )?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        let text = v["choices"][0]["message"]["content"]
+            .as_str()
+            .ok_or_else(|| {
+                ProviderError::Transient("malformed reply: no choices[0].message.content".into())
+            })?;
+        let (inp, out) = chat_rates(&self.model);
+        let u = &v["usage"];
+        let usd = u["prompt_tokens"].as_f64().unwrap_or(0.0) * inp
+            + u["completion_tokens"].as_f64().unwrap_or(0.0) * out;
+        Ok((
+            text.to_string(),
+            Cost {
+                usd,
+                credits: usd * 100.0,
+            },
+            r.latency,
+        ))
+    }
+
+    /// Worst case of one [`OpenAi::ask`]: the instructions, one image and a short answer.
+    pub fn ask_price(&self, instructions: &str) -> Cost {
+        let (inp, out) = chat_rates(&self.model);
+        let usd = (instructions.len() as f64 + 1600.0 + 300.0) * inp + 1000.0 * out;
+        Cost {
+            usd,
+            credits: usd * 100.0,
         }
     }
 
