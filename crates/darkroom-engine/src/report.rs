@@ -547,19 +547,7 @@ impl Builder<'_> {
             reference: None,
         });
         let mut sw_rows = Vec::new();
-        if let Some(b) = &c.brand {
-            sw_rows.push(SwatchRow {
-                label: "brand palette".into(),
-                cells: b
-                    .colors
-                    .iter()
-                    .map(|(name, lab)| SwatchCell {
-                        hex: lab.to_rgb8().to_hex(),
-                        caption: name.clone(),
-                    })
-                    .collect(),
-            });
-        }
+        sw_rows.extend(c.brand.as_ref().map(brand_swatches));
         for d in &dump.deliverables {
             let pal = self
                 .load_file(&self.out.join(&d.path), &d.hash, &mut images)
@@ -849,6 +837,21 @@ impl Builder<'_> {
             scores,
             verdicts,
         }
+    }
+}
+
+/// The brand palette as a row of named swatches (campaign and audit reports share it).
+pub fn brand_swatches(b: &darkroom_color::brand::Brand) -> SwatchRow {
+    SwatchRow {
+        label: "brand palette".into(),
+        cells: b
+            .colors
+            .iter()
+            .map(|(name, lab)| SwatchCell {
+                hex: lab.to_rgb8().to_hex(),
+                caption: name.clone(),
+            })
+            .collect(),
     }
 }
 

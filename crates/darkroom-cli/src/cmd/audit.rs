@@ -427,17 +427,7 @@ fn html_report(
         .collect();
     let mut worst: Vec<usize> = (0..rows.len()).collect();
     worst.sort_by(|&i, &j| drifts[j].total_cmp(&drifts[i]).then(i.cmp(&j)));
-    let mut sw = vec![SwatchRow {
-        label: "brand palette".into(),
-        cells: brand
-            .colors
-            .iter()
-            .map(|(name, lab)| SwatchCell {
-                hex: lab.to_rgb8().to_hex(),
-                caption: name.clone(),
-            })
-            .collect(),
-    }];
+    let mut sw = vec![darkroom_engine::report::brand_swatches(brand)];
     for &i in worst.iter().take(12) {
         sw.push(SwatchRow {
             label: rows[i].file.clone(),

@@ -299,6 +299,26 @@ impl Gemini {
         class_of_status(status, message, retry_after)
     }
 
+    /// One `generateContent` call: the JSON reply, or the vendor's error classified.
+    fn post(&self, body: &Value) -> Result<(Value, Duration), ProviderError> {
+        let r = self.client.send(
+            "POST",
+            &self.url("generateContent"),
+            &[("x-goog-api-key", self.key.expose().to_string())],
+            Some((
+                "application/json",
+                serde_json::to_vec(body).unwrap_or_default(),
+            )),
+            Some(&self.key),
+        )?;
+        if r.status != 200 {
+            return Err(self.error(r.status, &r.body, r.retry_after));
+        }
+        let v = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        Ok((v, r.latency))
+    }
+
     fn url(&self, method: &str) -> String {
         format!("{}/v1beta/models/{}:{method}", self.base, self.model)
     }
@@ -318,21 +338,7 @@ impl Gemini {
             ]}],
             "generationConfig": {"responseModalities": ["TEXT"], "temperature": 0}
         });
-        let r = self.client.send(
-            "POST",
-            &self.url("generateContent"),
-            &[("x-goog-api-key", self.key.expose().to_string())],
-            Some((
-                "application/json",
-                serde_json::to_vec(&body).unwrap_or_default(),
-            )),
-            Some(&self.key),
-        )?;
-        if r.status != 200 {
-            return Err(self.error(r.status, &r.body, r.retry_after));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        let (v, latency) = self.post(&body)?;
         if let Some(reason) = v["promptFeedback"]["blockReason"].as_str() {
             return Err(ProviderError::Refused(format!("prompt blocked: {reason}")));
         }
@@ -355,7 +361,7 @@ impl Gemini {
                 usd,
                 credits: usd * 100.0,
             },
-            r.latency,
+            latency,
         ))
     }
 
@@ -436,19 +442,7 @@ impl Provider for Gemini {
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
-        let body = serde_json::to_vec(&self.body(req)).unwrap_or_default();
-        let r = self.client.send(
-            "POST",
-            &self.url("generateContent"),
-            &[("x-goog-api-key", self.key.expose().to_string())],
-            Some(("application/json", body)),
-            Some(&self.key),
-        )?;
-        if r.status != 200 {
-            return Err(self.error(r.status, &r.body, r.retry_after));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
-        self.read(&v, req, r.latency)
+        let (v, latency) = self.post(&self.body(req))?;
+        self.read(&v, req, latency)
     }
 }
