@@ -2050,3 +2050,62 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(f.seen().len(), 3, "no second ask");
 }
+
+#[test]
+fn a_campaign_runs_on_a_fake_automatic1111_server_without_a_key() {
+    use darkroom_fakes::{Fake, Script};
+    let f = Fake::a1111();
+    f.push([Script::ServerError]);
+    let d = scratch("a1111");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"forge\"\noutput = \"out\"\n[providers.forge]\nkind = \"a1111\"\nmodel = \"sd_xl_base_1.0\"\nbase_url = \"{}\"\nconcurrency = 1\n\
+             [tiers.draft]\nprovider = \"forge\"\nsize = \"512\"\nvariants = 2\n[tiers.finish]\nprovider = \"forge\"\nsize = \"1K\"\nkeep = 1\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+            f.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml", "--providers"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("hero\t1:1\t1024x1024") && out.contains("hero\t16:9\t1024x576"),
+        "{out}"
+    );
+    let paths: Vec<String> = f.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/sdapi/v1/txt2img").count(),
+        3,
+        "2 drafts + 1 retry after the 500: {paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/sdapi/v1/img2img").count(),
+        1,
+        "the finish is an img2img of the draft"
+    );
+    assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    let manifest = std::fs::read_to_string(d.join("out/deliverables/manifest.json")).unwrap();
+    assert!(manifest.contains("hero"), "{manifest}");
+}

@@ -69,7 +69,7 @@ pub enum EngineError {
         source: std::io::Error,
     },
     /// A tier uses a provider this build cannot call yet.
-    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch`, `sim`, `gemini` or `openai`")]
+    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch`, `sim`, `gemini`, `openai` or `a1111`")]
     Unavailable(String, &'static str),
     /// The campaign has not run yet: there is no ledger to report on.
     #[error("no ledger at `{0}`: run the campaign first (`darkroom run CAMPAIGN`)")]
@@ -164,6 +164,16 @@ pub fn provider_for(
 
 /// Builds an HTTP provider from its campaign entry, reading its key from the environment.
 fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvider, EngineError> {
+    let timeout = std::time::Duration::from_secs_f64(p.timeout);
+    if p.kind == ProviderKind::A1111 {
+        // Self-hosted: no key.
+        return Ok(AnyProvider::A1111(darkroom_providers::a1111::A1111::new(
+            name.to_string(),
+            p.model.clone(),
+            p.base_url.clone(),
+            timeout,
+        )));
+    }
     let var = p.key_env().unwrap_or_default();
     let key = std::env::var(&var)
         .ok()
@@ -171,7 +181,6 @@ fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvi
         .ok_or_else(|| EngineError::MissingKey(name.to_string(), var.clone()))?;
     let key = darkroom_providers::http::Secret::new(key.trim());
     let model = p.model_or_default().unwrap_or_default().to_string();
-    let timeout = std::time::Duration::from_secs_f64(p.timeout);
     Ok(match p.kind {
         ProviderKind::Gemini => AnyProvider::Gemini(darkroom_providers::gemini::Gemini::new(
             name.to_string(),
@@ -238,7 +247,9 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                 }
                 AnyProvider::Sim(Box::new(sim))
             }
-            ProviderKind::Gemini | ProviderKind::OpenAi if used => http_provider(name, p)?,
+            ProviderKind::Gemini | ProviderKind::OpenAi | ProviderKind::A1111 if used => {
+                http_provider(name, p)?
+            }
             other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
             _ => continue,
         };

@@ -7,6 +7,7 @@
 //!   and a price table. Every outcome is a deterministic function of the request and the
 //!   attempt number, so runs, tests and `simulate` are reproducible.
 
+pub mod a1111;
 pub mod gemini;
 pub mod http;
 pub mod openai;
@@ -25,6 +26,8 @@ pub enum AnyProvider {
     Gemini(gemini::Gemini),
     /// OpenAI GPT image models.
     OpenAi(openai::OpenAi),
+    /// An AUTOMATIC1111 / Forge server.
+    A1111(a1111::A1111),
 }
 
 impl AnyProvider {
@@ -59,6 +62,7 @@ impl Provider for AnyProvider {
             AnyProvider::Sim(p) => p.name(),
             AnyProvider::Gemini(p) => p.name(),
             AnyProvider::OpenAi(p) => p.name(),
+            AnyProvider::A1111(p) => p.name(),
         }
     }
     fn capabilities(&self) -> Capabilities {
@@ -67,6 +71,7 @@ impl Provider for AnyProvider {
             AnyProvider::Sim(p) => p.capabilities(),
             AnyProvider::Gemini(p) => p.capabilities(),
             AnyProvider::OpenAi(p) => p.capabilities(),
+            AnyProvider::A1111(p) => p.capabilities(),
         }
     }
     fn price(&self, req: &Request) -> Cost {
@@ -75,6 +80,7 @@ impl Provider for AnyProvider {
             AnyProvider::Sim(p) => p.price(req),
             AnyProvider::Gemini(p) => p.price(req),
             AnyProvider::OpenAi(p) => p.price(req),
+            AnyProvider::A1111(p) => p.price(req),
         }
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
@@ -83,6 +89,7 @@ impl Provider for AnyProvider {
             AnyProvider::Sim(p) => p.generate(req),
             AnyProvider::Gemini(p) => p.generate(req),
             AnyProvider::OpenAi(p) => p.generate(req),
+            AnyProvider::A1111(p) => p.generate(req),
         }
     }
 }

@@ -528,4 +528,102 @@ mod http_providers {
             .unwrap()
             .starts_with("data:image/png;base64,"));
     }
+
+    #[test]
+    fn a1111_txt2img_img2img_with_mask_upscale_and_failures() {
+        use darkroom_providers::a1111::A1111;
+        let f = Fake::a1111();
+        let p = A1111::new(
+            "forge".into(),
+            Some("sd_xl_base_1.0".into()),
+            Some(f.url.clone()),
+            Duration::from_secs(2),
+        );
+        // txt2img at a size that is not a multiple of 8: asked at 640x360, fitted back.
+        let g = p.generate(&req(636, 358, Quality::Draft, None)).unwrap();
+        assert_eq!((g.width, g.height), (636, 358));
+        assert_eq!(g.cost.usd, 0.0);
+        assert_eq!(
+            g.model_version.as_deref(),
+            Some("sd_xl_base_1.0 [31e35c80fc]")
+        );
+        assert_eq!(g.notes, vec![("seed".to_string(), "1".to_string())]);
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[0].body).unwrap();
+        assert_eq!(
+            (body["width"].as_u64(), body["height"].as_u64()),
+            (Some(640), Some(360))
+        );
+        assert_eq!(
+            body["override_settings"]["sd_model_checkpoint"],
+            "sd_xl_base_1.0"
+        );
+        // The finish tier: img2img from the draft; in-painting with a mask.
+        let draft = darkroom_fakes::png(64, 64);
+        p.generate(&req(512, 512, Quality::Finish, Some(draft.clone())))
+            .unwrap();
+        assert_eq!(f.seen()[1].path, "/sdapi/v1/img2img");
+        p.edit(
+            &req(512, 512, Quality::Finish, None),
+            &draft,
+            Some(&darkroom_fakes::png(64, 64)),
+            0.75,
+        )
+        .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[2].body).unwrap();
+        assert!(body["mask"].is_string() && body["inpainting_fill"] == 1);
+        // Upscale through extra-single-image.
+        let up = p.upscale(&draft, (256, 256), "R-ESRGAN 4x+").unwrap();
+        assert_eq!(
+            darkroom_imageops::decode_png(&up, "u", 1 << 20)
+                .unwrap()
+                .width,
+            256
+        );
+        // 500 then success; malformed; wrong size; slow.
+        f.push([Script::ServerError]);
+        let e = p
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "transient" && e.to_string().contains("CUDA out of memory"),
+            "{e}"
+        );
+        assert!(p.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        f.push([Script::Malformed]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        f.push([Script::WrongSize]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "invalid"
+        );
+        let slow = A1111::new(
+            "forge".into(),
+            None,
+            Some(f.url.clone()),
+            Duration::from_millis(300),
+        );
+        f.push([Script::Slow(Duration::from_secs(2))]);
+        assert_eq!(
+            slow.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+        assert_eq!(p.ping().unwrap(), "1 checkpoint(s)");
+        let missing = A1111::new(
+            "forge".into(),
+            Some("flux1-dev".into()),
+            Some(f.url.clone()),
+            Duration::from_secs(2),
+        );
+        assert_eq!(missing.ping().unwrap_err().class(), "invalid");
+    }
 }
