@@ -126,7 +126,8 @@ const KINDS: &[&str] = &[
 ];
 
 impl ProviderKind {
-    fn parse(s: &str) -> Option<ProviderKind> {
+    /// The kind a campaign file names (`sketch`, `sim`, `gemini`, …).
+    pub fn parse(s: &str) -> Option<ProviderKind> {
         Some(match s {
             "sketch" => ProviderKind::Sketch,
             "sim" => ProviderKind::Sim,

@@ -30,6 +30,17 @@ pub enum Verdict {
     Undecided,
 }
 
+impl Verdict {
+    /// `yes`, `no` or `undecided`, as serialised.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Yes => "yes",
+            Verdict::No => "no",
+            Verdict::Undecided => "undecided",
+        }
+    }
+}
+
 /// A verdict on one assertion, with the evidence behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {

@@ -805,11 +805,7 @@ impl Builder<'_> {
                         .assertion
                         .and_then(|i| checklist.get(i))
                         .map_or(String::new(), |q| q.question.clone());
-                    let v = match fi.verdict {
-                        Verdict::Yes => "yes",
-                        Verdict::No => "no",
-                        Verdict::Undecided => "undecided",
-                    };
+                    let v = fi.verdict.as_str();
                     let text = match (q.is_empty(), fi.evidence.is_empty()) {
                         (true, _) => fi.evidence.clone(),
                         (false, true) => q,

@@ -695,9 +695,9 @@ async fn vision_round(
                 .unwrap_or_default();
             let row = AttemptRow {
                 id: format!(
-                    "{}-vision-{}",
+                    "{}-vision-{:08x}",
                     call.row.id,
-                    &fnv_hex(&format!("{name}/{model}"))[..8]
+                    hash_u64(&[&name, &model]) as u32
                 ),
                 shot: call.row.shot.clone(),
                 tier: "judge".into(),
@@ -823,14 +823,6 @@ async fn vision_round(
         }
     }
     out
-}
-
-fn fnv_hex(s: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
 
 /// Reports progress, one plain line per stage, when the caller asked for it.

@@ -118,6 +118,21 @@ fn y_axis(s: &mut String, top: f64, bottom: f64, ymax: f64, step: f64, label: &s
     );
 }
 
+/// A dashed horizontal line across the plot at pixel row `y` (a gate, a cap), labelled.
+fn reference_line(s: &mut String, y: f64, label: &str) {
+    let _ = write!(
+        s,
+        r#"<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
+        f(LEFT),
+        f(y),
+        f(W - RIGHT),
+        f(y),
+        f(W - RIGHT),
+        f(y - 4.0),
+        esc(label)
+    );
+}
+
 /// Renders one chart to an SVG element.
 pub fn render(chart: &Chart) -> String {
     let mut s = String::new();
@@ -206,17 +221,7 @@ fn lines(
         esc(x_label)
     );
     if let Some((r, label)) = reference {
-        let _ = write!(
-            s,
-            r#"<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            f(LEFT),
-            f(py(*r)),
-            f(W - RIGHT),
-            f(py(*r)),
-            f(W - RIGHT),
-            f(py(*r) - 4.0),
-            esc(label)
-        );
+        reference_line(s, py(*r), label);
     }
     for (i, se) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
@@ -400,17 +405,7 @@ fn bars_chart(
         }
     }
     if let Some((r, label)) = reference {
-        let _ = write!(
-            s,
-            r#"<line class="ref" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            f(LEFT),
-            f(py(*r)),
-            f(W - RIGHT),
-            f(py(*r)),
-            f(W - RIGHT),
-            f(py(*r) - 4.0),
-            esc(label)
-        );
+        reference_line(s, py(*r), label);
     }
     s.push_str("</svg>");
 }

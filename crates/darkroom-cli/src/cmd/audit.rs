@@ -384,9 +384,11 @@ fn html_report(
     let cards: Vec<Card> = rows
         .iter()
         .zip(drifts)
-        .map(|(r, d)| {
+        .enumerate()
+        .map(|(i, (r, d))| {
             let thumb = r.thumb.as_ref().map(|(bytes, size)| {
-                let name = format!("{:016x}.jpg", r.phash ^ fnv1a(&r.file));
+                // Files are sorted, so the position names the thumbnail stably.
+                let name = format!("{i:05}.jpg");
                 thumbs.push(Thumb {
                     name: name.clone(),
                     bytes: bytes.clone(),
@@ -524,12 +526,4 @@ fn html_report(
         }],
         thumbs,
     }
-}
-
-/// FNV-1a of a file name: with the pHash, a stable thumbnail name that differs for two
-/// identical images.
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
 }

@@ -140,20 +140,6 @@ pub fn wilson(yes: u64, n: u64) -> (f64, f64) {
     ((c - h).max(0.0), (c + h).min(1.0))
 }
 
-fn kind_of(s: &str) -> Option<darkroom_campaign::ProviderKind> {
-    use darkroom_campaign::ProviderKind as K;
-    Some(match s {
-        "sketch" => K::Sketch,
-        "sim" => K::Sim,
-        "gemini" => K::Gemini,
-        "openai" => K::OpenAi,
-        "stability" => K::Stability,
-        "comfyui" => K::ComfyUi,
-        "a1111" => K::A1111,
-        _ => return None,
-    })
-}
-
 /// One provider over the suite, sequentially (so a real service sees one call at a time).
 fn run_provider(
     name: &str,
@@ -379,7 +365,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let mut problems = Vec::new();
     let mut providers = Vec::new();
     for (pname, t) in &tables {
-        let Some(kind) = kind_of(&t.kind) else {
+        let Some(kind) = darkroom_campaign::ProviderKind::parse(&t.kind) else {
             problems.push(format!(
                 "providers.{pname}.kind: unknown `{}`; accepted: sketch, sim, gemini, openai",
                 t.kind
@@ -659,12 +645,7 @@ fn html_report(
                                     .verdicts
                                     .iter()
                                     .map(|(cat, v, q, ev)| VerdictLine {
-                                        verdict: match v {
-                                            Verdict::Yes => "yes",
-                                            Verdict::No => "no",
-                                            Verdict::Undecided => "undecided",
-                                        }
-                                        .into(),
+                                        verdict: v.as_str().into(),
                                         text: format!("[{cat}] {q} — {ev}"),
                                     })
                                     .collect(),

@@ -9,7 +9,9 @@ use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderE
 use darkroom_core::Quality;
 use serde_json::{json, Value};
 
-use crate::http::{b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, Client};
+use crate::http::{
+    b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, json_body, Client,
+};
 
 /// Where a local web UI listens by default.
 pub const DEFAULT_BASE: &str = "http://127.0.0.1:7860";
@@ -107,21 +109,7 @@ impl A1111 {
             "upscaling_crop": true,
             "upscaler_1": upscaler
         });
-        let r = self.client.send(
-            "POST",
-            &format!("{}/sdapi/v1/extra-single-image", self.base),
-            &[],
-            Some((
-                "application/json",
-                serde_json::to_vec(&b).unwrap_or_default(),
-            )),
-            None,
-        )?;
-        if r.status != 200 {
-            return Err(error(r.status, &r.body));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        let (v, _) = self.post("/sdapi/v1/extra-single-image", &b)?;
         let img =
             decode_reply(
                 &b64_decode(v["image"].as_str().ok_or_else(|| {
@@ -133,22 +121,19 @@ impl A1111 {
         Ok(png)
     }
 
-    fn call(&self, path: &str, body: &Value, req: &Request) -> Result<Generated, ProviderError> {
-        let r = self.client.send(
-            "POST",
+    /// A POST to the web UI's API, its `{"error", "detail"}` read on failure.
+    fn post(&self, path: &str, body: &Value) -> Result<(Value, Duration), ProviderError> {
+        self.client.post_json(
             &format!("{}{path}", self.base),
             &[],
-            Some((
-                "application/json",
-                serde_json::to_vec(body).unwrap_or_default(),
-            )),
+            json_body(body),
             None,
-        )?;
-        if r.status != 200 {
-            return Err(error(r.status, &r.body));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+            |r| error(r.status, &r.body),
+        )
+    }
+
+    fn call(&self, path: &str, body: &Value, req: &Request) -> Result<Generated, ProviderError> {
+        let (v, latency) = self.post(path, body)?;
         let first = v["images"][0]
             .as_str()
             .ok_or_else(|| ProviderError::Transient("malformed reply: no images[0]".into()))?;
@@ -184,7 +169,7 @@ impl A1111 {
             height,
             cost: Cost::default(),
             model_version: version,
-            latency: r.latency,
+            latency,
             notes,
         })
     }

@@ -15,8 +15,8 @@ use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderE
 use serde_json::{json, Value};
 
 use crate::http::{
-    b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, nearest_aspect, Client,
-    Secret,
+    b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, json_body, nearest_aspect,
+    Client, Secret,
 };
 
 /// The vendor's endpoint.
@@ -301,22 +301,13 @@ impl Gemini {
 
     /// One `generateContent` call: the JSON reply, or the vendor's error classified.
     fn post(&self, body: &Value) -> Result<(Value, Duration), ProviderError> {
-        let r = self.client.send(
-            "POST",
+        self.client.post_json(
             &self.url("generateContent"),
             &[("x-goog-api-key", self.key.expose().to_string())],
-            Some((
-                "application/json",
-                serde_json::to_vec(body).unwrap_or_default(),
-            )),
+            json_body(body),
             Some(&self.key),
-        )?;
-        if r.status != 200 {
-            return Err(self.error(r.status, &r.body, r.retry_after));
-        }
-        let v = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
-        Ok((v, r.latency))
+            |r| self.error(r.status, &r.body, r.retry_after),
+        )
     }
 
     fn url(&self, method: &str) -> String {

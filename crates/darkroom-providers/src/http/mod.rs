@@ -181,6 +181,36 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A POST whose reply is JSON: a non-200 status becomes the error `vendor_error` reads
+    /// from the vendor's body; a 200 whose body is not JSON is a transient malformed reply.
+    /// Returns the parsed body and the call's latency.
+    pub fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: (&str, Vec<u8>),
+        secret: Option<&Secret>,
+        vendor_error: impl Fn(&Reply) -> ProviderError,
+    ) -> Result<(serde_json::Value, Duration), ProviderError> {
+        let r = self.send("POST", url, headers, Some(body), secret)?;
+        if r.status != 200 {
+            return Err(vendor_error(&r));
+        }
+        let v = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        Ok((v, r.latency))
+    }
+}
+
+/// JSON request bytes.
+pub fn json_body(v: &serde_json::Value) -> (&'static str, Vec<u8>) {
+    (
+        "application/json",
+        serde_json::to_vec(v).unwrap_or_default(),
+    )
+}
+
 /// Whether `DARKROOM_LOG=trace` (or `debug`) asks for a line per request and reply on stderr.
 /// Header values pass through [`Secret::redact`], so the key prints as `****`.
 pub fn trace_enabled() -> bool {

@@ -14,7 +14,9 @@ use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderE
 use darkroom_core::Quality;
 use serde_json::{json, Value};
 
-use crate::http::{b64_decode, class_of_status, decode_reply, fit_reply, Client, Secret};
+use crate::http::{
+    b64_decode, class_of_status, decode_reply, fit_reply, json_body, Client, Secret,
+};
 
 /// The vendor's endpoint.
 pub const DEFAULT_BASE: &str = "https://api.openai.com";
@@ -177,22 +179,22 @@ impl OpenAi {
         }
         let (ctype, body) = multipart(&fields, &files);
         let url = format!("{}/v1/images/edits", self.base);
-        let r = self.client.send(
-            "POST",
-            &url,
-            &[self.auth()],
-            Some((&ctype, body)),
-            Some(&self.key),
-        )?;
-        self.finish(r, req)
+        self.finish(self.post(&url, (&ctype, body))?, req)
     }
 
-    fn finish(&self, r: crate::http::Reply, req: &Request) -> Result<Generated, ProviderError> {
-        if r.status != 200 {
-            return Err(self.error(r.status, &r.body, r.retry_after));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+    /// A POST to the Images or Chat API, the vendor's error read from its body.
+    fn post(&self, url: &str, body: (&str, Vec<u8>)) -> Result<(Value, Duration), ProviderError> {
+        self.client
+            .post_json(url, &[self.auth()], body, Some(&self.key), |r| {
+                self.error(r.status, &r.body, r.retry_after)
+            })
+    }
+
+    fn finish(
+        &self,
+        (v, latency): (Value, Duration),
+        req: &Request,
+    ) -> Result<Generated, ProviderError> {
         let data = v["data"][0]["b64_json"].as_str().ok_or_else(|| {
             ProviderError::Transient("malformed reply: no data[0].b64_json".into())
         })?;
@@ -226,7 +228,7 @@ impl OpenAi {
             },
             // The body does not echo the model; what was asked is what is recorded.
             model_version: Some(self.model.clone()),
-            latency: r.latency,
+            latency,
             notes: vec![],
         })
     }
@@ -266,21 +268,7 @@ impl OpenAi {
             "temperature": 0
         });
         let url = format!("{}/v1/chat/completions", self.base);
-        let r = self.client.send(
-            "POST",
-            &url,
-            &[self.auth()],
-            Some((
-                "application/json",
-                serde_json::to_vec(&body).unwrap_or_default(),
-            )),
-            Some(&self.key),
-        )?;
-        if r.status != 200 {
-            return Err(self.error(r.status, &r.body, r.retry_after));
-        }
-        let v: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| ProviderError::Transient(format!("malformed reply: not JSON ({e})")))?;
+        let (v, latency) = self.post(&url, json_body(&body))?;
         let text = v["choices"][0]["message"]["content"]
             .as_str()
             .ok_or_else(|| {
@@ -296,7 +284,7 @@ impl OpenAi {
                 usd,
                 credits: usd * 100.0,
             },
-            r.latency,
+            latency,
         ))
     }
 
@@ -362,15 +350,7 @@ impl Provider for OpenAi {
             // The finish tier passes the draft: an edit of it at high quality.
             return self.edit(req, reference, None);
         }
-        let body = serde_json::to_vec(&self.generation_body(req)).unwrap_or_default();
         let url = format!("{}/v1/images/generations", self.base);
-        let r = self.client.send(
-            "POST",
-            &url,
-            &[self.auth()],
-            Some(("application/json", body)),
-            Some(&self.key),
-        )?;
-        self.finish(r, req)
+        self.finish(self.post(&url, json_body(&self.generation_body(req)))?, req)
     }
 }
