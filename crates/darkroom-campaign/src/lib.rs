@@ -15,13 +15,16 @@ mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use validate::{
-    load, Budget, Campaign, Gates, Provider, ProviderKind, Shot, SimOverrides, Tier,
+    load, Budget, Campaign, Gates, Prices, Provider, ProviderKind, Shot, SimOverrides, Tier,
+    STABILITY_MODELS,
 };
 
 /// The model a `gemini` provider uses when the campaign names none (Nano Banana).
 pub const GEMINI_DEFAULT_MODEL: &str = "gemini-2.5-flash-image";
 /// The model an `openai` provider uses when the campaign names none.
 pub const OPENAI_DEFAULT_MODEL: &str = "gpt-image-1";
+/// The model a `stability` provider uses when the campaign names none (Stable Image Core).
+pub const STABILITY_DEFAULT_MODEL: &str = "core";
 
 impl Provider {
     /// The model id, or the kind's default.
@@ -29,6 +32,7 @@ impl Provider {
         self.model.as_deref().or(match self.kind {
             ProviderKind::Gemini => Some(GEMINI_DEFAULT_MODEL),
             ProviderKind::OpenAi => Some(OPENAI_DEFAULT_MODEL),
+            ProviderKind::Stability => Some(STABILITY_DEFAULT_MODEL),
             _ => None,
         })
     }

@@ -7,7 +7,7 @@
 
 use darkroom_core::{resolve_dims, Quality};
 
-use crate::validate::{Campaign, ProviderKind, Tier};
+use crate::validate::{Campaign, Provider, ProviderKind, Tier};
 
 /// One planned provider call.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,9 +62,25 @@ pub struct Plan {
     pub estimate: Estimate,
 }
 
-/// List price (USD) and typical latency (s) of one image, from `reference/providers.md`
+/// Price (USD) and typical latency (s) of one image from provider `p`: the campaign's
+/// `prices` override where it has one, else the list price from `reference/providers.md`
 /// (Gemini, OpenAI, Stability price tables; local servers cost nothing but time).
-pub fn price(
+pub fn price(p: &Provider, width: u32, height: u32, quality: Quality) -> (f64, f64) {
+    let (list, secs) = list_price(
+        p.kind,
+        p.model_or_default().unwrap_or(""),
+        width,
+        height,
+        quality,
+    );
+    (
+        p.prices.and_then(|x| x.usd(width, height)).unwrap_or(list),
+        secs,
+    )
+}
+
+/// The built-in list price (USD) and typical latency (s) of one image.
+pub fn list_price(
     kind: ProviderKind,
     model: &str,
     width: u32,
@@ -82,7 +98,15 @@ pub fn price(
             (if width == height { 0.011 } else { 0.015 }, 15.0)
         }
         ProviderKind::OpenAi => (if width == height { 0.042 } else { 0.063 }, 25.0),
-        ProviderKind::Stability => (0.04, 8.0),
+        // Flat credits per image at $0.01 a credit.
+        ProviderKind::Stability => match model {
+            "ultra" => (0.08, 12.0),
+            "sd3.5" | "sd3.5-large" => (0.065, 10.0),
+            "sd3.5-large-turbo" => (0.04, 6.0),
+            "sd3.5-medium" => (0.035, 8.0),
+            "sd3.5-flash" => (0.025, 4.0),
+            _ => (0.03, 8.0),
+        },
         ProviderKind::ComfyUi | ProviderKind::A1111 => (0.0, 10.0),
     }
 }
@@ -136,7 +160,7 @@ pub fn plan(c: &Campaign) -> Plan {
                 &format!("{w}x{h}"),
                 &c.draft.quality.to_string(),
             ]);
-            let (usd, secs) = price(dp.kind, &model, w, h, c.draft.quality);
+            let (usd, secs) = price(dp, w, h, c.draft.quality);
             draft_money += usd;
             draft_secs += secs;
             attempts.push(Attempt {
@@ -155,17 +179,24 @@ pub fn plan(c: &Campaign) -> Plan {
         }
         let promoted = c.finish.keep.max(s.finals);
         let (fw, fh) = dims(&c.finish, aspect);
-        let (usd, secs) = price(
-            fp.kind,
-            fp.model.as_deref().unwrap_or(""),
-            fw,
-            fh,
-            c.finish.quality,
-        );
+        let (usd, secs) = price(fp, fw, fh, c.finish.quality);
         finish_calls += promoted;
         finish_money += usd * f64::from(promoted);
         finish_secs += secs * f64::from(promoted);
         deliverables += s.finals * s.deliver.len() as u32;
+        // A Stability finish is out-painted to each other aspect: one paid call per file.
+        if fp.kind == ProviderKind::Stability {
+            let others = s
+                .deliver
+                .iter()
+                .filter(|a| a.ratio() != aspect.ratio())
+                .count() as u32;
+            let calls = s.finals * others;
+            let usd = fp.prices.and_then(|x| x.usd(fw, fh)).unwrap_or(0.04);
+            finish_calls += calls;
+            finish_money += usd * f64::from(calls);
+            finish_secs += 8.0 * f64::from(calls);
+        }
     }
     let rounds = f64::from(c.budget.max_rounds);
     let estimate = Estimate {

@@ -167,7 +167,54 @@ pub struct Provider {
     pub rate_limit: Option<f64>,
     /// `sim` only: overrides of the profile's behaviour (failure shares, latency seconds).
     pub sim: SimOverrides,
+    /// Overrides of the built-in price table (a negotiated rate, a gateway's markup, a model
+    /// the table does not know).
+    pub prices: Option<Prices>,
+    /// `comfyui` only: the API-format workflow file, resolved against the campaign's folder.
+    pub workflow: Option<std::path::PathBuf>,
+    /// `comfyui` only: the node inputs to patch, `name → "NODE.INPUT"`.
+    pub inputs: BTreeMap<String, String>,
 }
+
+/// Per-image prices in USD that replace the built-in table, for planning, the budget's
+/// reservation before a call and the settled cost after it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Prices {
+    /// Any size.
+    pub image: Option<f64>,
+    /// Long side up to 1024 px.
+    pub k1: Option<f64>,
+    /// Long side up to 2048 px.
+    pub k2: Option<f64>,
+    /// Larger.
+    pub k4: Option<f64>,
+}
+
+impl Prices {
+    /// The price of one `w × h` image: the size tier's, else `image`.
+    pub fn usd(&self, w: u32, h: u32) -> Option<f64> {
+        let long = w.max(h);
+        let tier = if long <= 1024 {
+            self.k1
+        } else if long <= 2048 {
+            self.k2
+        } else {
+            self.k4
+        };
+        tier.or(self.image)
+    }
+}
+
+/// The models a `stability` provider may name.
+pub const STABILITY_MODELS: [&str; 7] = [
+    "core",
+    "ultra",
+    "sd3.5",
+    "sd3.5-large",
+    "sd3.5-large-turbo",
+    "sd3.5-medium",
+    "sd3.5-flash",
+];
 
 /// Overrides of a `sim` profile, for fault and load tests.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -261,6 +308,14 @@ pub struct Campaign {
     pub budget: Budget,
     /// Shots, expanded.
     pub shots: Vec<Shot>,
+}
+
+/// The span of `key`'s value in a table node.
+fn node_span(node: &Node, key: &str) -> Option<Range<usize>> {
+    match node {
+        Node::Table(entries, _) => entries.iter().find(|e| e.0 == key).map(|e| e.2.span()),
+        _ => None,
+    }
 }
 
 struct V<'t> {
@@ -584,6 +639,8 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 "prices",
                 "failures",
                 "latency",
+                "workflow",
+                "inputs",
             ];
             let mut kind = None;
             let mut p = Provider {
@@ -596,7 +653,11 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 concurrency: 4,
                 rate_limit: None,
                 sim: SimOverrides::default(),
+                prices: None,
+                workflow: None,
+                inputs: BTreeMap::new(),
             };
+            let mut comfy_keys = Vec::new();
             for (k, n) in v.keys(node, &path, &allowed) {
                 let kp = format!("{path}.{k}");
                 match k {
@@ -621,6 +682,48 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         }
                     }
                     "model" => p.model = v.string(n, &kp),
+                    "prices" => {
+                        let mut pr = Prices::default();
+                        for (pk, pv) in v.keys(n, &kp, &["image", "1K", "2K", "4K"]) {
+                            let x = v.number(pv, &format!("{kp}.{pk}"), 0.0, 100.0);
+                            match pk {
+                                "image" => pr.image = x,
+                                "1K" => pr.k1 = x,
+                                "2K" => pr.k2 = x,
+                                _ => pr.k4 = x,
+                            }
+                        }
+                        p.prices = Some(pr);
+                    }
+                    "workflow" => {
+                        comfy_keys.push((kp.clone(), n.span()));
+                        if let Some(w) = v.string(n, &kp) {
+                            // Relative to the campaign file, as a user reads it; no IO here.
+                            let dir = std::path::Path::new(file)
+                                .parent()
+                                .unwrap_or(std::path::Path::new(""));
+                            p.workflow = Some(dir.join(w));
+                        }
+                    }
+                    "inputs" => {
+                        comfy_keys.push((kp.clone(), n.span()));
+                        if let Node::Table(entries, _) = n {
+                            for (ik, _, iv) in entries {
+                                if let Some(x) = v.string(iv, &format!("{kp}.{ik}")) {
+                                    p.inputs.insert(ik.clone(), x);
+                                }
+                            }
+                        } else {
+                            v.err(
+                                &n.span(),
+                                &kp,
+                                format!(
+                                    "expected a table like {{ prompt = \"6.text\", seed = \"3.seed\" }}, found {}",
+                                    n.kind()
+                                ),
+                            );
+                        }
+                    }
                     "api_key_env" => p.api_key_env = v.string(n, &kp),
                     "base_url" => p.base_url = v.string(n, &kp),
                     "timeout" => p.timeout = v.number(n, &kp, 1.0, 3600.0).unwrap_or(p.timeout),
@@ -657,6 +760,38 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     format!("missing `kind`; accepted: {}", KINDS.join(", ")),
                 ),
                 None => {}
+            }
+            if kind == Some(ProviderKind::ComfyUi) {
+                if p.workflow.is_none() {
+                    v.err(
+                        pspan,
+                        &path,
+                        "a comfyui provider needs `workflow` (a workflow saved with \"Save (API)\") and `inputs` (e.g. { prompt = \"6.text\", seed = \"3.seed\", width = \"5.width\", height = \"5.height\" })",
+                    );
+                }
+            } else if kind.is_some() {
+                for (kp, span) in &comfy_keys {
+                    v.err(
+                        span,
+                        kp,
+                        "only a comfyui provider takes a workflow and inputs",
+                    );
+                }
+            }
+            if let (Some(ProviderKind::Stability), Some(m)) = (kind, &p.model) {
+                if !STABILITY_MODELS.contains(&m.as_str()) {
+                    let at = node_span(node, "model").unwrap_or(pspan.clone());
+                    let hint = suggest(m, &STABILITY_MODELS)
+                        .map_or(String::new(), |h| format!("; did you mean `{h}`?"));
+                    v.err(
+                        &at,
+                        &format!("{path}.model"),
+                        format!(
+                            "unknown Stability model `{m}`; accepted: {}{hint}",
+                            STABILITY_MODELS.join(", ")
+                        ),
+                    );
+                }
             }
             providers.insert(pname.clone(), p);
         }

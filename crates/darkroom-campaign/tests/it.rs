@@ -181,3 +181,54 @@ fn the_vision_judge_must_name_a_gemini_or_openai_provider() {
     );
     assert!(e.contains("judges.voice"), "unknown keys too: {e}");
 }
+
+#[test]
+fn stability_models_comfyui_workflows_and_prices_are_checked() {
+    let text = "[campaign]\nname = \"s\"\noutput = \"out\"\n\
+        [providers.stab]\nkind = \"stability\"\nmodel = \"ultar\"\nworkflow = \"w.json\"\n\
+        [providers.box]\nkind = \"comfyui\"\n\
+        [providers.ok]\nkind = \"comfyui\"\nworkflow = \"flows/t2i_api.json\"\ninputs = { prompt = \"6.text\", seed = \"3.seed\" }\nprices = { \"1K\" = 0.01, image = 0.02 }\n\
+        [tiers.draft]\nprovider = \"stab\"\n\
+        [tiers.finish]\nprovider = \"box\"\n\
+        [[shots]]\nid = \"a\"\nprompt = \"a cube\"\n";
+    let e = darkroom_campaign::load(text, "dir/s.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dir/s.toml:6:9: providers.stab.model: unknown Stability model `ultar`; accepted: core, ultra, sd3.5, sd3.5-large, sd3.5-large-turbo, sd3.5-medium, sd3.5-flash; did you mean `ultra`?"),
+        "{e}"
+    );
+    assert!(
+        e.contains("dir/s.toml:7:12: providers.stab.workflow: only a comfyui provider takes a workflow and inputs"),
+        "{e}"
+    );
+    assert!(
+        e.contains("dir/s.toml:8:12: providers.box: a comfyui provider needs `workflow`"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 3, "{e}");
+    let fixed = text
+        .replace(
+            "model = \"ultar\"\nworkflow = \"w.json\"\n",
+            "model = \"ultra\"\n",
+        )
+        .replace(
+            "[tiers.finish]\nprovider = \"box\"",
+            "[tiers.finish]\nprovider = \"ok\"",
+        )
+        .replace("[providers.box]\nkind = \"comfyui\"\n", "");
+    let c = darkroom_campaign::load(&fixed, "dir/s.toml").unwrap_or_else(|e| panic!("{e}"));
+    let ok = &c.providers["ok"];
+    // Resolved against the campaign's folder; nothing was read.
+    assert_eq!(
+        ok.workflow.as_deref(),
+        Some(std::path::Path::new("dir/flows/t2i_api.json"))
+    );
+    assert_eq!(ok.inputs["seed"], "3.seed");
+    let p = ok.prices.unwrap();
+    assert_eq!(
+        (p.usd(1024, 576), p.usd(2048, 2048)),
+        (Some(0.01), Some(0.02))
+    );
+    assert_eq!(c.providers["stab"].model_or_default(), Some("ultra"));
+}

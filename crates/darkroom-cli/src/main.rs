@@ -91,6 +91,10 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+        Err(Fail::Remote(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
         Err(Fail::Internal(e)) => {
             eprintln!("internal error: {e:#}");
             ExitCode::from(3)

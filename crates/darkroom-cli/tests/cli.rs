@@ -2109,3 +2109,512 @@ fn a_campaign_runs_on_a_fake_automatic1111_server_without_a_key() {
     let manifest = std::fs::read_to_string(d.join("out/deliverables/manifest.json")).unwrap();
     assert!(manifest.contains("hero"), "{manifest}");
 }
+
+#[test]
+fn stability_drafts_comfyui_finishes_on_fake_servers_with_credits_in_the_ledger() {
+    use darkroom_fakes::{Fake, Script};
+    const KEY: &str = "sk-FAKE-stability-key-4417";
+    let stab = Fake::stability(KEY);
+    let comfy = Fake::comfyui();
+    // Draft 1: a 500, then success; draft 2: blurred by moderation (refused, never retried);
+    // draft 3: an image of the wrong size (invalid); draft 4: a 429 with a 0.2 s hint, a
+    // malformed body, then success. The finish: a node runs out of memory, then success.
+    stab.push([
+        Script::ServerError,
+        Script::Ok,
+        Script::Refuse("filtered"),
+        Script::WrongSize,
+        Script::RateLimited(0.2),
+        Script::Malformed,
+    ]);
+    comfy.push([Script::NodeError]);
+    let d = scratch("stability-comfy");
+    std::fs::create_dir_all(d.join("workflows")).unwrap();
+    std::fs::write(d.join("workflows/i2i_api.json"), darkroom_fakes::COMFY_I2I).unwrap();
+    let campaign = |inputs: &str| {
+        format!(
+            "[campaign]\nname = \"sc\"\noutput = \"out\"\n\
+             [providers.stab]\nkind = \"stability\"\nmodel = \"core\"\napi_key_env = \"DR_TEST_STAB_KEY\"\nbase_url = \"{}\"\nconcurrency = 1\ntimeout = 10\n\
+             [providers.box]\nkind = \"comfyui\"\nbase_url = \"{}\"\nworkflow = \"workflows/i2i_api.json\"\ninputs = {inputs}\n\
+             [tiers.draft]\nprovider = \"stab\"\nsize = \"1K\"\nvariants = 4\n\
+             [tiers.finish]\nprovider = \"box\"\nsize = \"1K\"\nkeep = 1\n\
+             [budget]\ncredits = 100\nmax_rounds = 1\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+            stab.url, comfy.url
+        )
+    };
+    // A workflow input that is not in the graph: `check` says which, with the file, exit 2.
+    std::fs::write(
+        d.join("c.toml"),
+        campaign("{ prompt = \"6.text\", seed = \"3.sed\", width = \"12.width\", height = \"12.height\", image = \"10.image\" }"),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml"])
+        .env("DR_TEST_STAB_KEY", KEY)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("providers.box: workflow `workflows/i2i_api.json`: inputs.seed: node 3 (KSampler) has no input `sed`"),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("c.toml"),
+        campaign("{ prompt = \"6.text\", seed = \"3.seed\", width = \"12.width\", height = \"12.height\", image = \"10.image\" }"),
+    )
+    .unwrap();
+    let with_key = |args: &[&str]| {
+        bin()
+            .current_dir(&d)
+            .args(args)
+            .env("DR_TEST_STAB_KEY", KEY)
+            .env("DARKROOM_LOG", "trace")
+            .output()
+            .unwrap()
+    };
+    let o = with_key(&["check", "c.toml", "--providers"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("412.5 credits left") && out.contains("ComfyUI 0.3.43"),
+        "{out}"
+    );
+    assert!(
+        out.contains("$0.12 expected"),
+        "4 core drafts at 3 credits: {out}"
+    );
+    let o = with_key(&["run", "c.toml"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("hero\t1:1\t1024x1024") && stdout.contains("hero\t16:9\t1024x576"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("authorization: Bearer ****"), "{stderr}");
+    assert_eq!(stab.rejected(), Vec::<String>::new());
+    assert_eq!(comfy.rejected(), Vec::<String>::new());
+    let gen = stab
+        .seen()
+        .iter()
+        .filter(|s| s.path == "/v2beta/stable-image/generate/core")
+        .count();
+    assert_eq!(gen, 7, "4 drafts, one retry after the 500, two for draft 4");
+    let paths: Vec<String> = comfy.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths[..2],
+        ["/system_stats".to_string(), "/upload/image".to_string()],
+        "{paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/prompt").count(),
+        2,
+        "the out-of-memory run is retried: {paths:?}"
+    );
+    // The ledger: refused and invalid recorded; credits are the successful calls' (3 each;
+    // failed and moderated calls are not charged); the finish on the local server is free.
+    let s = with_key(&["status", "c.toml", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let failures: Vec<(String, u64)> = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["class"].as_str().unwrap().to_string(),
+                f["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        vec![("invalid".to_string(), 1), ("refused".to_string(), 1)],
+        "{v}"
+    );
+    assert!(
+        (v["spent"].as_f64().unwrap() - 6.0).abs() < 1e-9,
+        "two drafts × 3 credits: {v}"
+    );
+    assert_eq!(v["tries"].as_u64(), Some(7 + 2), "every call counted: {v}");
+    // The key is nowhere in what darkroom wrote or printed.
+    for (p, bytes) in all_bytes(&d.join("out")).into_iter().chain([
+        (d.join("stdout"), o.stdout.clone()),
+        (d.join("stderr"), o.stderr.clone()),
+    ]) {
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "the key is in {}",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn a_prices_override_replaces_the_list_price_in_the_plan_and_the_ledger() {
+    let d = scratch("prices");
+    let text = "[campaign]\nname = \"p\"\noutput = \"out\"\n\
+         [providers.fast]\nkind = \"sim\"\nmodel = \"fast-draft\"\nprices = { image = 0.5 }\nfailures = { transient = 0.0, refusal = 0.0, rate_limited = 0.0 }\n\
+         [providers.local]\nkind = \"sketch\"\n\
+         [tiers.draft]\nprovider = \"fast\"\nsize = \"512\"\nvariants = 3\n\
+         [tiers.finish]\nprovider = \"local\"\nsize = \"512\"\nkeep = 1\n\
+         [budget]\nmoney = \"10 USD\"\nmax_rounds = 1\n\
+         [[shots]]\nid = \"a\"\nprompt = \"a red sphere\"\ndeliver = [\"1:1\"]\n";
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("$1.50 expected"),
+        "3 drafts at the override's $0.50: {out}"
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let drafts = v["tries"].as_f64().unwrap() - 1.0;
+    assert!(drafts >= 3.0, "{v}");
+    assert!(
+        (v["spent"].as_f64().unwrap() - 0.5 * 3.0).abs() < 1e-9,
+        "three successful drafts at $0.50 (the list price would be $0.039): {v}"
+    );
+    // A bad override is a config error with its line and what is accepted.
+    std::fs::write(
+        d.join("bad.toml"),
+        text.replace(
+            "prices = { image = 0.5 }",
+            "prices = { imgae = 0.5, \"2K\" = -1 }",
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "bad.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("providers.fast.prices.imgae: unknown key `imgae`; allowed: image, 1K, 2K, 4K; did you mean `image`?"), "{err}");
+    assert!(err.contains("providers.fast.prices.2K"), "{err}");
+}
+
+#[test]
+fn a_stability_finish_is_out_painted_to_each_aspect_through_the_api() {
+    use darkroom_fakes::{Fake, Script};
+    const KEY: &str = "sk-FAKE-stability-key-8812";
+    let stab = Fake::stability(KEY);
+    // The finish and the 16:9 extension succeed; the 21:9 extension is refused by moderation,
+    // so that aspect is extended locally and the ledger says so.
+    stab.push([Script::Ok, Script::Ok, Script::Refuse("moderation")]);
+    let d = scratch("stability-outpaint");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"op\"\noutput = \"out\"\n\
+             [providers.local]\nkind = \"sketch\"\n\
+             [providers.stab]\nkind = \"stability\"\nmodel = \"ultra\"\napi_key_env = \"DR_TEST_STAB_KEY2\"\nbase_url = \"{}\"\nconcurrency = 1\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"512\"\nvariants = 2\n\
+             [tiers.finish]\nprovider = \"stab\"\nsize = \"1K\"\nkeep = 1\n\
+             [budget]\ncredits = 50\nmax_rounds = 1\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\", \"21:9\"]\n",
+            stab.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .env("DR_TEST_STAB_KEY2", KEY)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for want in [
+        "hero\t1:1\t1024x1024",
+        "hero\t16:9\t1024x576",
+        "hero\t21:9\t1024x439",
+    ] {
+        assert!(out.contains(want), "{want} in {out}");
+    }
+    assert!(stab.rejected().is_empty(), "{:?}", stab.rejected());
+    let paths: Vec<String> = stab.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v2beta/stable-image/generate/ultra",
+            "/v2beta/stable-image/edit/outpaint",
+            "/v2beta/stable-image/edit/outpaint"
+        ]
+    );
+    // The finish is an image-to-image of the draft; the 16:9 extension asks for 398 px a side.
+    let finish = String::from_utf8_lossy(&stab.seen()[0].body).into_owned();
+    assert!(
+        finish.contains("name=\"strength\"") && finish.contains("name=\"image\""),
+        "{finish}"
+    );
+    let op = String::from_utf8_lossy(&stab.seen()[1].body).into_owned();
+    assert!(
+        op.contains("name=\"left\"\r\n\r\n398\r\n") && op.contains("name=\"right\"\r\n\r\n398\r\n"),
+        "{op}"
+    );
+    // Credits: ultra 8 + one out-paint 4; the refused out-paint is not charged and is recorded.
+    let s = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert!((v["spent"].as_f64().unwrap() - 12.0).abs() < 1e-9, "{v}");
+    assert_eq!(v["failures"][0]["class"], "refused", "{v}");
+    let html = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        html.contains("extended locally instead"),
+        "the fallback is in the report"
+    );
+}
+
+#[test]
+fn upscale_extend_and_inpaint_run_on_a_provider_when_asked() {
+    use darkroom_fakes::{Fake, Script};
+    const KEY: &str = "sk-FAKE-stability-key-5530";
+    let stab = Fake::stability(KEY);
+    let forge = Fake::a1111();
+    let d = scratch("finishing-via");
+    write_png(&d.join("in.png"), 256, 256, |x, y| {
+        [(x % 256) as u8, (y % 256) as u8, 90]
+    });
+    write_png(&d.join("mask.png"), 256, 256, |x, _| {
+        if x > 128 {
+            [255; 3]
+        } else {
+            [0; 3]
+        }
+    });
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"f\"\noutput = \"out\"\n\
+             [providers.stab]\nkind = \"stability\"\napi_key_env = \"DR_TEST_STAB_KEY3\"\nbase_url = \"{}\"\n\
+             [providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"\n\
+             [tiers.draft]\nprovider = \"stab\"\n[tiers.finish]\nprovider = \"stab\"\n\
+             [[shots]]\nid = \"a\"\nprompt = \"a cube\"\n",
+            stab.url, forge.url
+        ),
+    )
+    .unwrap();
+    let go = |args: &[&str]| {
+        let o = bin()
+            .current_dir(&d)
+            .args(args)
+            .env("DR_TEST_STAB_KEY3", KEY)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let via = ["--campaign", "c.toml", "--provider"];
+    // Stability: the fast upscaler (4x), an out-paint to 16:9, an in-paint with the mask.
+    let (code, err) = go(&[
+        &[
+            "upscale",
+            "in.png",
+            "--to",
+            "1024x1024",
+            "-o",
+            "up.png",
+            "--mode",
+            "fast",
+        ],
+        &via[..],
+        &["stab"],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("1024x1024") && err.contains("2.00 credits = $0.0200"),
+        "{err}"
+    );
+    let (code, err) = go(&[
+        &[
+            "extend",
+            "in.png",
+            "--aspect",
+            "16:9",
+            "-o",
+            "wide.png",
+            "--prompt",
+            "more table",
+        ],
+        &via[..],
+        &["stab"],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("455x256") && err.contains("edit/outpaint"),
+        "{err}"
+    );
+    let (code, err) = go(&[
+        &[
+            "inpaint",
+            "in.png",
+            "--mask",
+            "mask.png",
+            "-o",
+            "fix.png",
+            "--prompt",
+            "a red cube",
+        ],
+        &via[..],
+        &["stab"],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{err}");
+    let paths: Vec<String> = stab.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v2beta/stable-image/upscale/fast",
+            "/v2beta/stable-image/edit/outpaint",
+            "/v2beta/stable-image/edit/inpaint"
+        ]
+    );
+    assert!(stab.rejected().is_empty(), "{:?}", stab.rejected());
+    let img = std::fs::read(d.join("wide.png")).unwrap();
+    let text = String::from_utf8_lossy(&img);
+    assert!(
+        text.contains("provider") && text.contains("stab"),
+        "provenance in the PNG"
+    );
+    // AUTOMATIC1111 upscales through extra-single-image; it cannot out-paint (exit 2, named).
+    let (code, err) = go(&[
+        &["upscale", "in.png", "--to", "2x", "-o", "up2.png"],
+        &via[..],
+        &["forge"],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        forge.seen().last().unwrap().path,
+        "/sdapi/v1/extra-single-image"
+    );
+    let (code, err) = go(&[
+        &["extend", "in.png", "--aspect", "16:9", "-o", "w2.png"],
+        &via[..],
+        &["forge"],
+    ]
+    .concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`forge` (kind a1111) cannot outpaint"),
+        "{err}"
+    );
+    // A refusal is the work failing (exit 1), not the input; the key never shows.
+    stab.push([Script::Refuse("moderation")]);
+    let (code, err) = go(&[
+        &["extend", "in.png", "--aspect", "9:16", "-o", "tall.png"],
+        &via[..],
+        &["stab"],
+    ]
+    .concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("(refused)") && !err.contains(KEY), "{err}");
+    assert!(!d.join("tall.png").exists());
+    // An unknown provider is named with the ones the campaign has.
+    let (code, err) = go(&[
+        &["upscale", "in.png", "--to", "2x", "-o", "x.png"],
+        &via[..],
+        &["stabb"],
+    ]
+    .concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no such provider; it has: forge, stab"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_comfyui_example_and_its_workflow_check_clean() {
+    let ex = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comfyui.toml");
+    let o = bin()
+        .args(["check", ex.to_str().unwrap()])
+        .env("STABILITY_API_KEY", "sk-not-used")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // 6 drafts on the free local server; the ultra finish (8 credits) and two out-paints (4 each).
+    assert!(out.contains("estimate: $0.16 expected"), "{out}");
+}
+
+#[test]
+fn a_rate_limit_spaces_a_providers_calls_whatever_the_concurrency() {
+    use darkroom_fakes::Fake;
+    let f = Fake::a1111();
+    let d = scratch("rate-limit");
+    // 240 calls a minute = one every 250 ms, with 8 workers that would otherwise send at once.
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"rl\"\noutput = \"out\"\n[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"\nconcurrency = 8\nrate_limit = 240\n\
+             [tiers.draft]\nprovider = \"forge\"\nsize = \"512\"\nvariants = 6\n[tiers.finish]\nprovider = \"forge\"\nsize = \"512\"\nkeep = 1\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\"]\n",
+            f.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut at: Vec<std::time::Instant> = f.seen().iter().map(|s| s.at).collect();
+    at.sort();
+    assert_eq!(at.len(), 7, "6 drafts and 1 finish");
+    // The pacer starts calls ≥ 250 ms apart; arrivals can differ from starts by a connect,
+    // so the check leaves 50 ms for that. Slowness can only widen the gaps. (Without the
+    // limit the drafts arrive within a few ms of each other.)
+    for w in at.windows(2) {
+        let gap = w[1] - w[0];
+        assert!(gap >= std::time::Duration::from_millis(200), "{gap:?}");
+    }
+}

@@ -24,6 +24,42 @@ pub struct Request {
     pub quality: Quality,
     /// A reference image (PNG bytes), for edits and finish-from-draft.
     pub reference: Option<Vec<u8>>,
+    /// What to do: generate (the default), or a finishing operation on `reference`.
+    pub op: Op,
+}
+
+/// The operation a [`Request`] asks for. The finishing operations work on the request's
+/// `reference` and deliver `width × height`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Op {
+    /// Make an image from the prompt (with `reference` as a guide where given).
+    #[default]
+    Generate,
+    /// Extend `reference` to the aspect of `width × height` by out-painting.
+    Outpaint,
+    /// Upscale `reference` to `width × height`; `mode` picks the provider's upscaler
+    /// (empty: its default).
+    Upscale {
+        /// The upscaler, as the provider names it.
+        mode: String,
+    },
+    /// Repaint `reference` where `mask` (a PNG of the same size) is light.
+    Inpaint {
+        /// The mask.
+        mask: Vec<u8>,
+    },
+}
+
+impl Op {
+    /// A short name for ids, the ledger and messages.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Op::Generate => "generate",
+            Op::Outpaint => "outpaint",
+            Op::Upscale { .. } => "upscale",
+            Op::Inpaint { .. } => "inpaint",
+        }
+    }
 }
 
 /// What a call cost.
@@ -33,6 +69,29 @@ pub struct Cost {
     pub usd: f64,
     /// Provider credits, where the provider counts in credits.
     pub credits: f64,
+}
+
+/// US dollars per provider credit: the rate the ledger counts credits at (Stability's).
+pub const USD_PER_CREDIT: f64 = 0.01;
+/// Credits per US dollar (the inverse, kept exact for the multiplication).
+pub const CREDITS_PER_USD: f64 = 100.0;
+
+impl Cost {
+    /// A cost in dollars, with its credits at [`USD_PER_CREDIT`].
+    pub fn from_usd(usd: f64) -> Cost {
+        Cost {
+            usd,
+            credits: usd * CREDITS_PER_USD,
+        }
+    }
+
+    /// A cost in credits, with its dollars at [`USD_PER_CREDIT`].
+    pub fn from_credits(credits: f64) -> Cost {
+        Cost {
+            usd: credits * USD_PER_CREDIT,
+            credits,
+        }
+    }
 }
 
 /// A successful generation.

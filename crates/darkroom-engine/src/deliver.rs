@@ -1,13 +1,14 @@
 //! Delivery: each final in each requested aspect ratio and size, with its provenance embedded
 //! in the PNG (`tEXt`) and beside it (a JSON sidecar), listed in `deliverables/manifest.json`.
-//! A provider that renders any aspect re-renders the final at it (same prompt and seed); for
-//! others the final is out-painted to the aspect locally. Every file's pixel size is checked
+//! The sketch renderer re-renders the final at each aspect (same prompt and seed); a finish
+//! provider that out-paints (Stability) extends the final through its API, as a ledger attempt
+//! within the budget; for the others the final is out-painted to the aspect locally. Every file's pixel size is checked
 //! against what was asked.
 
 use std::path::{Path, PathBuf};
 
 use darkroom_campaign::{ProviderKind, Shot};
-use darkroom_core::provider::Request;
+use darkroom_core::provider::{Op, Request};
 use darkroom_core::{resolve_dims, Aspect};
 use darkroom_imageops::RgbImage;
 
@@ -49,35 +50,61 @@ pub(crate) async fn deliver(
     let dir = ctx.out.join("deliverables").join(&shot.id);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     let fp = &c.providers[&c.finish.provider];
+    let outpaints = ctx
+        .providers
+        .get(&c.finish.provider)
+        .is_some_and(|p| p.supports(&Op::Outpaint));
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
-        let (bytes, attempt) = if (w, h) == (call.req.width, call.req.height) {
-            (png.to_vec(), call.row.id.clone())
-        } else if fp.kind == ProviderKind::Sketch {
-            let req = Request {
-                width: w,
-                height: h,
-                reference: None,
-                ..call.req.clone()
-            };
-            let again = exec.make_call("deliver", k as u32, &shot.id, &c.finish.provider, req);
-            let id = again.row.id.clone();
-            match exec.one_call(again).await {
-                Done::Image(b) => (b, id),
-                Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
-                Done::OverBudget => {
-                    return Err(format!("{} at {aspect}: {}", shot.id, exec.stop_reason()))
-                }
-            }
-        } else {
+        let local = || -> Result<(Vec<u8>, String), String> {
             let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26)
                 .map_err(|e| e.to_string())?;
             let wide = darkroom_imageops::fill::extend(&img, aspect.ratio());
             let sized = darkroom_imageops::resize::lanczos3(&wide, w, h);
             let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
                 .map_err(|e| e.to_string())?;
-            (bytes, call.row.id.clone())
+            Ok((bytes, call.row.id.clone()))
+        };
+        let (bytes, attempt) = if (w, h) == (call.req.width, call.req.height) {
+            (png.to_vec(), call.row.id.clone())
+        } else if fp.kind == ProviderKind::Sketch || outpaints {
+            // The sketch renderer re-renders the scene at the aspect; a provider that
+            // out-paints extends the final (a paid call, so through the ledger and the budget).
+            let req = Request {
+                width: w,
+                height: h,
+                reference: outpaints.then(|| png.to_vec()),
+                op: if outpaints {
+                    Op::Outpaint
+                } else {
+                    Op::Generate
+                },
+                ..call.req.clone()
+            };
+            let again = exec.make_call("deliver", k as u32, &shot.id, &c.finish.provider, req);
+            let id = again.row.id.clone();
+            match exec.one_call(again).await {
+                Done::Image(b) => (b, id),
+                // An extension the vendor cannot make (its limits, a refusal of the new area)
+                // still delivers: extended locally, and the ledger says so.
+                Done::Failed(_) if outpaints => {
+                    // The attempt keeps the vendor's error; the decision says what was done.
+                    let _ = ctx.ledger.record_decision(
+                        &id,
+                        "deliver",
+                        "outpaint_failed_extended_locally",
+                        None,
+                    );
+                    local()?
+                }
+                Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
+                Done::OverBudget => {
+                    return Err(format!("{} at {aspect}: {}", shot.id, exec.stop_reason()))
+                }
+            }
+        } else {
+            local()?
         };
         let img: RgbImage =
             darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;

@@ -12,6 +12,7 @@
 //! the run: it is recorded, and reflected in the exit status.
 
 mod deliver;
+mod pace;
 pub mod report;
 mod stages;
 
@@ -68,9 +69,9 @@ pub enum EngineError {
         /// Why.
         source: std::io::Error,
     },
-    /// A tier uses a provider this build cannot call yet.
-    #[error("provider `{0}` (kind {1}) is not available in this build; use `sketch`, `sim`, `gemini`, `openai` or `a1111`")]
-    Unavailable(String, &'static str),
+    /// A comfyui provider's workflow cannot be read or does not have the declared inputs.
+    #[error("providers.{0}: workflow `{1}`: {2}")]
+    Workflow(String, String, String),
     /// The campaign has not run yet: there is no ledger to report on.
     #[error("no ledger at `{0}`: run the campaign first (`darkroom run CAMPAIGN`)")]
     NoLedger(String),
@@ -119,6 +120,8 @@ pub(crate) struct Ctx {
     pub providers: BTreeMap<String, Arc<AnyProvider>>,
     pub cap: Option<f64>,
     pub in_money: bool,
+    /// Providers with a `rate_limit`, and their pacers.
+    pub pacers: BTreeMap<String, pace::Pacer>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
@@ -165,14 +168,27 @@ pub fn provider_for(
 /// Builds an HTTP provider from its campaign entry, reading its key from the environment.
 fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvider, EngineError> {
     let timeout = std::time::Duration::from_secs_f64(p.timeout);
-    if p.kind == ProviderKind::A1111 {
-        // Self-hosted: no key.
-        return Ok(AnyProvider::A1111(darkroom_providers::a1111::A1111::new(
-            name.to_string(),
-            p.model.clone(),
-            p.base_url.clone(),
-            timeout,
-        )));
+    // Self-hosted servers take no key.
+    match p.kind {
+        ProviderKind::A1111 => {
+            return Ok(AnyProvider::A1111(darkroom_providers::a1111::A1111::new(
+                name.to_string(),
+                p.model.clone(),
+                p.base_url.clone(),
+                timeout,
+            )))
+        }
+        ProviderKind::ComfyUi => {
+            return Ok(AnyProvider::ComfyUi(
+                darkroom_providers::comfyui::ComfyUi::new(
+                    name.to_string(),
+                    p.base_url.clone(),
+                    timeout,
+                    workflow(name, p)?,
+                ),
+            ))
+        }
+        _ => {}
     }
     let var = p.key_env().unwrap_or_default();
     let key = std::env::var(&var)
@@ -196,16 +212,88 @@ fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvi
             p.base_url.clone(),
             timeout,
         )),
-        other => return Err(EngineError::Unavailable(name.to_string(), other.as_str())),
+        ProviderKind::Stability => {
+            AnyProvider::Stability(darkroom_providers::stability::Stability::new(
+                name.to_string(),
+                model,
+                key,
+                p.base_url.clone(),
+                timeout,
+            ))
+        }
+        // Built in: `provider_for` makes them; nothing reaches here.
+        ProviderKind::Sketch | ProviderKind::Sim | ProviderKind::A1111 | ProviderKind::ComfyUi => {
+            return provider_for(name, p)
+        }
     })
 }
 
-/// A cheap health check of every provider the tiers use (authentication, model exists):
+/// The cost the ledger books for an image from provider `name`: the campaign's `prices`
+/// override for the request's size where it has one, else what the provider reports.
+pub fn priced<'a>(
+    campaign: &'a Campaign,
+    name: &str,
+    req: &darkroom_core::provider::Request,
+) -> impl Fn(darkroom_core::provider::Cost) -> darkroom_core::provider::Cost + 'a {
+    let usd = campaign
+        .providers
+        .get(name)
+        .and_then(|p| p.prices)
+        .and_then(|x| x.usd(req.width, req.height));
+    move |reported| match usd {
+        Some(usd) => darkroom_core::provider::Cost::from_usd(usd),
+        None => reported,
+    }
+}
+
+/// Reads a comfyui provider's workflow file and checks it against the declared inputs:
+/// the workflow, or the file as shown and every problem with it.
+fn load_workflow(
+    p: &darkroom_campaign::Provider,
+) -> Result<darkroom_providers::comfyui::Workflow, (String, Vec<String>)> {
+    let path = p.workflow.clone().unwrap_or_default();
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| (shown.clone(), vec![format!("cannot read it: {e}")]))?;
+    darkroom_providers::comfyui::Workflow::parse(&text, &p.inputs).map_err(|errs| (shown, errs))
+}
+
+/// A comfyui provider's workflow, or the error that names the file and its problems.
+fn workflow(
+    name: &str,
+    p: &darkroom_campaign::Provider,
+) -> Result<darkroom_providers::comfyui::Workflow, EngineError> {
+    load_workflow(p)
+        .map_err(|(shown, errs)| EngineError::Workflow(name.into(), shown, errs.join("; ")))
+}
+
+/// Problems with the files a campaign's providers read (comfyui workflows), one message each,
+/// so `check` reports them with the campaign's own before anything runs.
+pub fn provider_file_problems(campaign: &Campaign) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, p) in &campaign.providers {
+        if p.kind != ProviderKind::ComfyUi {
+            continue;
+        }
+        if let Err((shown, errs)) = load_workflow(p) {
+            for e in errs {
+                out.push(format!("providers.{name}: workflow `{shown}`: {e}"));
+            }
+        }
+    }
+    out
+}
+
+/// A cheap health check of every provider the tiers and the vision judge use (authentication,
+/// model exists):
 /// `(provider, Ok(what answered) | Err(why))`. Built-in providers need no check.
 pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String>)> {
     let mut out = Vec::new();
     for (name, p) in &campaign.providers {
-        if campaign.draft.provider != *name && campaign.finish.provider != *name {
+        let used = campaign.draft.provider == *name
+            || campaign.finish.provider == *name
+            || campaign.vision.as_deref() == Some(name.as_str());
+        if !used {
             continue;
         }
         let r = match p.kind {
@@ -216,6 +304,13 @@ pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String
                 }
                 Ok(AnyProvider::OpenAi(o)) => {
                     o.ping().map_err(|e| format!("{} ({})", e, e.class()))
+                }
+                Ok(AnyProvider::Stability(st)) => {
+                    st.ping().map_err(|e| format!("{} ({})", e, e.class()))
+                }
+                Ok(AnyProvider::A1111(a)) => a.ping().map_err(|e| format!("{} ({})", e, e.class())),
+                Ok(AnyProvider::ComfyUi(c)) => {
+                    c.ping().map_err(|e| format!("{} ({})", e, e.class()))
                 }
                 Ok(_) => Ok("built in; nothing to ping".to_string()),
                 Err(e) => Err(e.to_string()),
@@ -247,10 +342,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                 }
                 AnyProvider::Sim(Box::new(sim))
             }
-            ProviderKind::Gemini | ProviderKind::OpenAi | ProviderKind::A1111 if used => {
-                http_provider(name, p)?
-            }
-            other if used => return Err(EngineError::Unavailable(name.clone(), other.as_str())),
+            _ if used => http_provider(name, p)?,
             _ => continue,
         };
         providers.insert(name.clone(), Arc::new(any));
@@ -266,6 +358,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         .budget
         .or(campaign.budget.money.as_ref().map(|m| m.0))
         .or(campaign.budget.credits);
+    let pacers = campaign
+        .providers
+        .iter()
+        .filter_map(|(n, p)| p.rate_limit.map(|r| (n.clone(), pace::Pacer::new(r))))
+        .collect();
     let ctx = Arc::new(Ctx {
         campaign,
         opts,
@@ -275,6 +372,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         providers,
         cap,
         in_money,
+        pacers,
     });
     stages::run(ctx)
 }

@@ -34,6 +34,9 @@ pub fn reason_text(code: &str) -> &'static str {
         "below_sharpness" => "sharpness below the gate",
         "near_duplicate" => "a near-duplicate of a better sibling",
         "injected_mutation" => "the simulator broke an instruction on purpose",
+        "outpaint_failed_extended_locally" => {
+            "the provider could not out-paint this aspect; extended locally instead"
+        }
         _ => "",
     }
 }
@@ -618,6 +621,18 @@ impl Builder<'_> {
                     cards: finishes,
                 });
             }
+            // Calls made for delivery: re-renders at an aspect, out-paints.
+            let extra: Vec<Card> = of
+                .iter()
+                .filter(|a| a.tier == "deliver")
+                .map(|a| self.card(a, fact(&a.id), &checklist, &mut images))
+                .collect();
+            if !extra.is_empty() {
+                sheets.push(Sheet {
+                    title: "Delivery calls".into(),
+                    cards: extra,
+                });
+            }
             let delivered: Vec<Card> = dump
                 .deliverables
                 .iter()
@@ -771,6 +786,9 @@ impl Builder<'_> {
         if let Some(m) = &a.error_message {
             reason = format!("{reason} ({m})");
         }
+        for d in f.decisions.iter().filter(|d| d.0 == "deliver") {
+            reason = format!("{reason}; {}", reason_text(&d.1));
+        }
         let mut scores = Vec::new();
         let j = &f.judgements;
         if let Some(v) = j.get("layout").and_then(|x| x.score) {
@@ -821,7 +839,7 @@ impl Builder<'_> {
         let title = if a.tier == "draft" {
             format!("round {} · variant {}", a.round, a.variant)
         } else {
-            format!("finish · {}", short(&a.id))
+            format!("{} · {}", a.tier, short(&a.id))
         };
         Card {
             title,

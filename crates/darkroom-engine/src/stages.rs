@@ -58,10 +58,22 @@ fn attempt_id(provider: &str, model: &str, req: &Request) -> String {
     let refd = req.reference.as_ref().map_or(0, |r| {
         hash_u64(&[&String::from_utf8_lossy(&r[..r.len().min(4096)])])
     });
-    format!(
-        "{:016x}",
-        hash_u64(&[provider, model, &req.prompt, &s, &d, &q, &refd.to_string()])
-    )
+    let refd = refd.to_string();
+    let mut parts = vec![provider, model, &req.prompt, &s, &d, &q, &refd];
+    // Finishing operations are other calls; plain generation keeps the ids it always had.
+    let op = match &req.op {
+        darkroom_core::provider::Op::Generate => String::new(),
+        darkroom_core::provider::Op::Upscale { mode } => format!("upscale:{mode}"),
+        darkroom_core::provider::Op::Inpaint { mask } => format!(
+            "inpaint:{:x}",
+            hash_u64(&[&String::from_utf8_lossy(&mask[..mask.len().min(4096)])])
+        ),
+        other => other.as_str().to_string(),
+    };
+    if !op.is_empty() {
+        parts.push(&op);
+    }
+    format!("{:016x}", hash_u64(&parts))
 }
 
 pub(crate) struct Exec {
@@ -154,12 +166,24 @@ async fn one(
     }
     let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
     let is_sim = matches!(*provider, AnyProvider::Sim(_));
+    // Real services (and the simulator in real time) are waited for: rate limits, backoff.
+    let wait = !is_sim || ctx.opts.realtime;
+    // The campaign's `prices` replace the provider's own, before the call and after it.
+    let priced = crate::priced(&ctx.campaign, &c.row.provider, &c.req);
     let mut last = String::new();
     for k in 0..MAX_TRIES {
         if stop.load(Ordering::SeqCst) {
             return Done::OverBudget;
         }
-        let cost = provider.price(&c.req);
+        if wait {
+            if let Some(p) = ctx.pacers.get(&c.row.provider) {
+                p.wait().await;
+                if stop.load(Ordering::SeqCst) {
+                    return Done::OverBudget;
+                }
+            }
+        }
+        let cost = priced(provider.price(&c.req));
         let worst = if ctx.in_money { cost.usd } else { cost.credits };
         match ctx.ledger.reserve(&c.row, worst, ctx.cap) {
             Ok(Reservation::Granted) => {}
@@ -204,7 +228,7 @@ async fn one(
                                 class: "invalid".into(),
                                 message: e.to_string(),
                             },
-                            spend(&g.cost),
+                            spend(&priced(g.cost)),
                         );
                         return Done::Failed(e.to_string());
                     }
@@ -231,7 +255,7 @@ async fn one(
                         asset: hash,
                         model_version: g.model_version.clone(),
                     },
-                    spend(&g.cost),
+                    spend(&priced(g.cost)),
                     reported,
                 );
                 return Done::Image(g.png);
@@ -249,7 +273,6 @@ async fn one(
                 last = e.to_string();
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
-                let wait = !is_sim || ctx.opts.realtime;
                 match e {
                     ProviderError::Transient(_) => {
                         if wait {
@@ -468,6 +491,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                     height: h,
                     quality: c.draft.quality,
                     reference: None,
+                    op: Default::default(),
                 };
                 calls.push(exec.call("draft", round, k, &s.id, &c.draft.provider, req));
             }
@@ -589,6 +613,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 height: h,
                 quality: Quality::Finish,
                 reference,
+                op: Default::default(),
             };
             let req = Request {
                 quality: c.finish.quality,
@@ -726,6 +751,9 @@ async fn vision_round(
                     .and_then(|(_, path)| std::fs::read_to_string(path).ok()),
                 Ok(Reservation::Granted) => {
                     let _permit = sem.acquire().await;
+                    if let Some(p) = ctx.pacers.get(&name) {
+                        p.wait().await;
+                    }
                     let p2 = provider.clone();
                     let (ins, png2) = (instructions.clone(), png.clone());
                     let r = tokio::task::spawn_blocking(move || p2.ask(&ins, &png2))

@@ -169,7 +169,7 @@ fn the_budget_stops_the_run_cleanly_and_is_never_exceeded() {
 }
 
 #[test]
-fn unknown_shots_and_unavailable_providers_are_errors() {
+fn unknown_shots_missing_keys_and_missing_workflows_are_errors() {
     let d = scratch("errors");
     let c = darkroom_campaign::load(SMALL, "s.toml").unwrap();
     let e = run(
@@ -191,11 +191,17 @@ fn unknown_shots_and_unavailable_providers_are_errors() {
     let c = darkroom_campaign::load(&g, "g.toml").unwrap();
     let e = run(c, &d, Options::default()).unwrap_err().to_string();
     assert!(e.contains("`DARKROOM_TEST_UNSET_KEY` is not set"), "{e}");
-    // A kind this build cannot call yet.
-    let st = SMALL.replace("kind = \"sketch\"", "kind = \"stability\"");
-    let c = darkroom_campaign::load(&st, "st.toml").unwrap();
+    // A comfyui workflow that is not there: named with its provider, before any call.
+    let st = SMALL.replace(
+        "kind = \"sketch\"",
+        "kind = \"comfyui\"\nworkflow = \"missing_api.json\"\ninputs = { prompt = \"6.text\", seed = \"3.seed\" }",
+    );
+    let c = darkroom_campaign::load(&st, "dir/st.toml").unwrap();
     let e = run(c, &d, Options::default()).unwrap_err().to_string();
-    assert!(e.contains("not available"), "{e}");
+    assert!(
+        e.starts_with("providers.local: workflow `dir/missing_api.json`:"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -8,13 +8,17 @@
 //!   attempt number, so runs, tests and `simulate` are reproducible.
 
 pub mod a1111;
+pub mod comfyui;
 pub mod gemini;
 pub mod http;
 pub mod openai;
 pub mod sim;
 pub mod sketch;
+pub mod stability;
 
-use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::provider::{
+    Capabilities, Cost, Generated, Op, Provider, ProviderError, Request,
+};
 
 /// Any provider, behind one type the engine can hold.
 pub enum AnyProvider {
@@ -28,9 +32,24 @@ pub enum AnyProvider {
     OpenAi(openai::OpenAi),
     /// An AUTOMATIC1111 / Forge server.
     A1111(a1111::A1111),
+    /// Stability AI.
+    Stability(stability::Stability),
+    /// A ComfyUI server running a workflow.
+    ComfyUi(comfyui::ComfyUi),
 }
 
 impl AnyProvider {
+    /// Whether this provider can do `op` (every provider generates).
+    pub fn supports(&self, op: &Op) -> bool {
+        match op {
+            Op::Generate => true,
+            Op::Outpaint => matches!(self, AnyProvider::Stability(_)),
+            Op::Upscale { .. } | Op::Inpaint { .. } => {
+                matches!(self, AnyProvider::Stability(_) | AnyProvider::A1111(_))
+            }
+        }
+    }
+
     /// Asks a vision model about an image (the vision judge); `None` for providers that cannot.
     #[allow(clippy::type_complexity)]
     pub fn ask(
@@ -63,6 +82,8 @@ impl Provider for AnyProvider {
             AnyProvider::Gemini(p) => p.name(),
             AnyProvider::OpenAi(p) => p.name(),
             AnyProvider::A1111(p) => p.name(),
+            AnyProvider::Stability(p) => p.name(),
+            AnyProvider::ComfyUi(p) => p.name(),
         }
     }
     fn capabilities(&self) -> Capabilities {
@@ -72,6 +93,8 @@ impl Provider for AnyProvider {
             AnyProvider::Gemini(p) => p.capabilities(),
             AnyProvider::OpenAi(p) => p.capabilities(),
             AnyProvider::A1111(p) => p.capabilities(),
+            AnyProvider::Stability(p) => p.capabilities(),
+            AnyProvider::ComfyUi(p) => p.capabilities(),
         }
     }
     fn price(&self, req: &Request) -> Cost {
@@ -81,15 +104,63 @@ impl Provider for AnyProvider {
             AnyProvider::Gemini(p) => p.price(req),
             AnyProvider::OpenAi(p) => p.price(req),
             AnyProvider::A1111(p) => p.price(req),
+            AnyProvider::Stability(p) => p.price(req),
+            AnyProvider::ComfyUi(p) => p.price(req),
         }
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        if !self.supports(&req.op) {
+            let who = match req.op {
+                Op::Outpaint => "stability",
+                _ => "stability and a1111",
+            };
+            return Err(ProviderError::Invalid(format!(
+                "provider `{}` cannot {}; {who} can",
+                self.name(),
+                req.op.as_str()
+            )));
+        }
         match self {
             AnyProvider::Sketch(p) => p.generate(req),
             AnyProvider::Sim(p) => p.generate(req),
             AnyProvider::Gemini(p) => p.generate(req),
             AnyProvider::OpenAi(p) => p.generate(req),
             AnyProvider::A1111(p) => p.generate(req),
+            AnyProvider::Stability(p) => p.generate(req),
+            AnyProvider::ComfyUi(p) => p.generate(req),
+        }
+    }
+}
+
+/// Calls `p` up to `max_tries` times for one-off callers outside the engine's scheduler
+/// (`audit models`, the single-file finishing commands): a 429 waits the provider's hint (2 s
+/// without one, at most 60 s), a transient failure waits 0.5 s doubling; anything else is
+/// final. The simulator is not waited for (its clock is simulated). The image is checked for
+/// its size. Returns the last result and how many calls were made.
+pub fn generate_with_retries(
+    p: &AnyProvider,
+    req: &Request,
+    max_tries: u32,
+) -> (Result<Generated, ProviderError>, u32) {
+    let wait = !matches!(p, AnyProvider::Sim(_));
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        let r = p
+            .generate(req)
+            .and_then(|g| check_size(req, &g).map(|()| g));
+        let pause = match &r {
+            Err(ProviderError::RateLimited { retry_after, .. }) => retry_after
+                .unwrap_or(std::time::Duration::from_secs(2))
+                .min(std::time::Duration::from_secs(60)),
+            Err(ProviderError::Transient(_)) => std::time::Duration::from_millis(500 << calls),
+            _ => return (r, calls),
+        };
+        if calls >= max_tries {
+            return (r, calls);
+        }
+        if wait {
+            std::thread::sleep(pause);
         }
     }
 }

@@ -14,6 +14,7 @@ fn req(prompt: &str, seed: u64, w: u32, h: u32) -> Request {
         height: h,
         quality: Quality::Draft,
         reference: None,
+        op: Default::default(),
     }
 }
 
@@ -197,7 +198,7 @@ mod http_providers {
 
     use darkroom_core::provider::{Provider, ProviderError, Request};
     use darkroom_core::Quality;
-    use darkroom_fakes::{Fake, Script};
+    use darkroom_fakes::{Fake, Script, COMFY_I2I, COMFY_T2I};
     use darkroom_providers::gemini::Gemini;
     use darkroom_providers::http::Secret;
     use darkroom_providers::openai::OpenAi;
@@ -212,6 +213,7 @@ mod http_providers {
             height: h,
             quality,
             reference,
+            op: Default::default(),
         }
     }
 
@@ -625,5 +627,349 @@ mod http_providers {
             Duration::from_secs(2),
         );
         assert_eq!(missing.ping().unwrap_err().class(), "invalid");
+    }
+
+    #[test]
+    fn stability_generate_edit_upscale_outpaint_and_failures() {
+        use darkroom_providers::stability::{Stability, Upscale};
+        let key = "sk-stab-SECRET-0123456789";
+        let f = Fake::stability_polled(key, Duration::from_millis(150));
+        let mk = |model: &str, timeout: Duration| {
+            Stability::new(
+                "stab".into(),
+                model.into(),
+                Secret::new(key),
+                Some(f.url.clone()),
+                timeout,
+            )
+            .with_poll_interval(Duration::from_millis(200))
+        };
+        let core = mk("core", Duration::from_secs(5));
+        // Core at 16:9: asked as aspect_ratio 16:9, 2016x1152 back, fitted to the request.
+        let g = core
+            .generate(&req(1024, 576, Quality::Draft, None))
+            .unwrap();
+        assert_eq!((g.width, g.height), (1024, 576));
+        assert_eq!((g.cost.credits, g.cost.usd), (3.0, 0.03));
+        assert_eq!(g.notes[0].0, "seed");
+        let seen = &f.seen()[0];
+        assert_eq!(seen.path, "/v2beta/stable-image/generate/core");
+        assert_eq!(seen.header("accept"), Some("application/json"));
+        assert_eq!(
+            seen.header("authorization"),
+            Some(&*format!("Bearer {key}"))
+        );
+        let body = String::from_utf8_lossy(&seen.body);
+        assert!(
+            body.contains("name=\"aspect_ratio\"\r\n\r\n16:9\r\n"),
+            "{body}"
+        );
+        // SD 3.5 image-to-image from a draft (the finish tier), ultra text-to-image.
+        let sd = mk("sd3.5-large-turbo", Duration::from_secs(5));
+        let draft = darkroom_fakes::png(512, 288);
+        let g = sd
+            .generate(&req(1024, 576, Quality::Finish, Some(draft.clone())))
+            .unwrap();
+        assert_eq!((g.width, g.height, g.cost.credits), (1024, 576, 4.0));
+        let body = String::from_utf8_lossy(&f.seen()[1].body).into_owned();
+        assert!(
+            body.contains("image-to-image") && body.contains("sd3.5-large-turbo"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("aspect_ratio"),
+            "no aspect in image-to-image"
+        );
+        let ultra = mk("ultra", Duration::from_secs(5));
+        assert_eq!(
+            ultra
+                .generate(&req(640, 1536, Quality::Finish, None))
+                .unwrap()
+                .cost
+                .credits,
+            8.0
+        );
+        // In-paint with a mask; out-paint to 16:9 (left/right from the aspect).
+        let square = darkroom_fakes::png(256, 256);
+        let g = core
+            .inpaint(
+                &square,
+                &darkroom_fakes::png(256, 256),
+                "a red cube",
+                7,
+                (256, 256),
+            )
+            .unwrap();
+        assert_eq!((g.width, g.height, g.cost.credits), (256, 256, 5.0));
+        let g = core.outpaint(&square, 16.0 / 9.0, "", 7, None).unwrap();
+        assert_eq!((g.width, g.height, g.cost.credits), (455, 256, 4.0));
+        let body = String::from_utf8_lossy(&f.seen().last().unwrap().body).into_owned();
+        assert!(
+            body.contains("name=\"left\"\r\n\r\n99\r\n")
+                && body.contains("name=\"right\"\r\n\r\n100\r\n"),
+            "{body}"
+        );
+        // Upscalers: fast (4x, sync), conservative (sync), creative (async: 202, then the image).
+        let g = core
+            .upscale(&square, Upscale::Fast, "", 1, (1024, 1024))
+            .unwrap();
+        assert_eq!((g.width, g.height, g.cost.credits), (1024, 1024, 2.0));
+        let g = core
+            .upscale(&square, Upscale::Conservative, "a cube", 1, (2048, 2048))
+            .unwrap();
+        assert_eq!((g.width, g.cost.credits), (2048, 40.0));
+        let before = f.seen().len();
+        let g = core
+            .upscale(&square, Upscale::Creative, "a cube", 1, (2048, 2048))
+            .unwrap();
+        assert_eq!((g.width, g.cost.credits), (2048, 60.0));
+        let polls: Vec<_> = f.seen()[before..].iter().map(|s| s.path.clone()).collect();
+        assert_eq!(polls.len(), 3, "submit, 202, 200: {polls:?}");
+        assert!(polls[1].starts_with("/v2beta/results/") && polls[1] == polls[2]);
+        assert!(core
+            .upscale(
+                &darkroom_fakes::png(2000, 2000),
+                Upscale::Fast,
+                "",
+                1,
+                (8000, 8000)
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("fast"));
+        // 429 → rate limited with the documented 60 s; 5xx → transient; both then succeed.
+        f.push([Script::RateLimited(0.0)]);
+        match core
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err()
+        {
+            ProviderError::RateLimited { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(60)))
+            }
+            e => panic!("{e}"),
+        }
+        assert!(core.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        f.push([Script::ServerError]);
+        assert_eq!(
+            core.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(core.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        // Refusals: a blurred CONTENT_FILTERED image, and a 403 content_moderation.
+        f.push([Script::Refuse("filtered"), Script::Refuse("moderation")]);
+        let e = core
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "refused" && e.to_string().contains("CONTENT_FILTERED"),
+            "{e}"
+        );
+        let e = core
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "refused" && e.to_string().contains("content_moderation"),
+            "{e}"
+        );
+        // Malformed, wrong size, slow.
+        f.push([Script::Malformed]);
+        assert_eq!(
+            core.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        f.push([Script::WrongSize]);
+        let e = core
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e.class() == "invalid" && e.to_string().contains("512x512"),
+            "{e}"
+        );
+        f.push([Script::Slow(Duration::from_secs(2))]);
+        assert_eq!(
+            mk("core", Duration::from_millis(300))
+                .generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+        // A wrong key: auth, and the key is in no message.
+        let bad = Stability::new(
+            "stab".into(),
+            "core".into(),
+            Secret::new("sk-wrong-key-999"),
+            Some(f.url.clone()),
+            Duration::from_secs(5),
+        );
+        let e = bad
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert_eq!(e.class(), "auth");
+        assert!(!e.to_string().contains("sk-wrong"));
+        assert!(core.ping().unwrap().contains("412.5 credits"));
+        assert_eq!(bad.ping().unwrap_err().class(), "auth");
+    }
+
+    #[test]
+    fn stability_creative_upscale_never_polls_faster_than_the_vendor_allows() {
+        use darkroom_providers::stability::{Stability, Upscale};
+        // The fake answers 429 to a poll within 300 ms of the last; a client told to poll
+        // faster than that is caught, one that keeps to it is not.
+        let f = Fake::stability_polled("k-123456", Duration::from_millis(300));
+        let mk = |every: u64| {
+            Stability::new(
+                "s".into(),
+                "core".into(),
+                Secret::new("k-123456"),
+                Some(f.url.clone()),
+                Duration::from_secs(5),
+            )
+            .with_poll_interval(Duration::from_millis(every))
+        };
+        let img = darkroom_fakes::png(128, 128);
+        let e = mk(20)
+            .upscale(&img, Upscale::Creative, "x", 1, (512, 512))
+            .unwrap_err();
+        assert_eq!(e.class(), "rate_limited", "{e}");
+        assert_eq!(f.rejected().len(), 1);
+        assert!(mk(320)
+            .upscale(&img, Upscale::Creative, "x", 1, (512, 512))
+            .is_ok());
+        assert_eq!(f.rejected().len(), 1);
+        // Against the vendor it is 10 s.
+        assert_eq!(
+            darkroom_providers::stability::MIN_POLL,
+            Duration::from_secs(10)
+        );
+    }
+
+    fn comfy(
+        f: &Fake,
+        graph: &str,
+        inputs: &[(&str, &str)],
+        timeout: Duration,
+    ) -> darkroom_providers::comfyui::ComfyUi {
+        use darkroom_providers::comfyui::{ComfyUi, Workflow};
+        let inputs = inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ComfyUi::new(
+            "box".into(),
+            Some(f.url.clone()),
+            timeout,
+            Workflow::parse(graph, &inputs).unwrap(),
+        )
+    }
+
+    #[test]
+    fn comfyui_queues_the_patched_workflow_and_fetches_the_result() {
+        let f = Fake::comfyui();
+        let t2i = [
+            ("prompt", "6.text"),
+            ("seed", "3.seed"),
+            ("width", "5.width"),
+            ("height", "5.height"),
+        ];
+        let p = comfy(&f, COMFY_T2I, &t2i, Duration::from_secs(5));
+        let g = p.generate(&req(1021, 574, Quality::Draft, None)).unwrap();
+        assert_eq!((g.width, g.height, g.cost.usd), (1021, 574, 0.0));
+        let seen = f.seen();
+        assert_eq!(seen[0].path, "/prompt");
+        let body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+        assert_eq!(body["client_id"], p.client_id());
+        assert_eq!(body["prompt"]["5"]["inputs"]["width"], 1024);
+        assert_eq!(body["prompt"]["3"]["inputs"]["seed"], 1);
+        assert_eq!(body["prompt"]["7"]["inputs"]["text"], "blurry");
+        assert!(
+            seen.iter()
+                .filter(|s| s.path.starts_with("/history/"))
+                .count()
+                >= 2,
+            "polled until done"
+        );
+        assert!(seen
+            .last()
+            .unwrap()
+            .path
+            .starts_with("/view?filename=darkroom_00001_.png&subfolder=&type=output"));
+        // Image-to-image: the draft is uploaded and patched into LoadImage; the size is set on
+        // the ImageScale node.
+        let i2i = [
+            ("prompt", "6.text"),
+            ("seed", "3.seed"),
+            ("width", "12.width"),
+            ("height", "12.height"),
+            ("image", "10.image"),
+        ];
+        let e = comfy(&f, COMFY_I2I, &i2i, Duration::from_secs(5));
+        let draft = darkroom_fakes::png(256, 256);
+        let before = f.seen().len();
+        let g = e
+            .generate(&req(768, 768, Quality::Finish, Some(draft)))
+            .unwrap();
+        assert_eq!((g.width, g.height), (768, 768));
+        let seen = f.seen();
+        assert_eq!(seen[before].path, "/upload/image");
+        let body: serde_json::Value = serde_json::from_slice(&seen[before + 1].body).unwrap();
+        assert!(body["prompt"]["10"]["inputs"]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("darkroom-"));
+        // Without an uploaded image the server rejects the graph with node_errors.
+        let e2 = e
+            .generate(&req(768, 768, Quality::Finish, None))
+            .unwrap_err();
+        assert!(
+            e2.class() == "invalid" && e2.to_string().contains("Value not valid: image"),
+            "{e2}"
+        );
+        assert_eq!(f.rejected().len(), 1, "only the deliberate one");
+        // 5xx then success; a node that runs out of memory; malformed; wrong size; slow.
+        f.push([Script::ServerError]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        assert!(p.generate(&req(512, 512, Quality::Draft, None)).is_ok());
+        f.push([Script::NodeError]);
+        let e3 = p
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e3.class() == "transient" && e3.to_string().contains("KSampler"),
+            "{e3}"
+        );
+        f.push([Script::Malformed]);
+        assert_eq!(
+            p.generate(&req(512, 512, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "transient"
+        );
+        f.push([Script::WrongSize]);
+        assert_eq!(
+            p.generate(&req(1024, 1024, Quality::Draft, None))
+                .unwrap_err()
+                .class(),
+            "invalid"
+        );
+        f.push([Script::Slow(Duration::from_secs(30))]);
+        let slow = comfy(&f, COMFY_T2I, &t2i, Duration::from_millis(400));
+        let e4 = slow
+            .generate(&req(512, 512, Quality::Draft, None))
+            .unwrap_err();
+        assert!(
+            e4.class() == "transient" && e4.to_string().contains("no result"),
+            "{e4}"
+        );
+        assert!(p.ping().unwrap().starts_with("ComfyUI 0.3.43"));
     }
 }

@@ -12,10 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use darkroom_core::judge::{ImageRef, Judge, Verdict};
-use darkroom_core::provider::{Provider, ProviderError, Request};
+use darkroom_core::provider::{ProviderError, Request};
 use darkroom_core::Quality;
 use darkroom_judges::layout::LayoutJudge;
 use serde::Deserialize;
@@ -65,6 +64,24 @@ struct ProviderTable {
     api_key_env: Option<String>,
     base_url: Option<String>,
     timeout: Option<f64>,
+    /// Per-image USD overriding the built-in table.
+    prices: Option<PriceTable>,
+    /// `comfyui`: the API-format workflow (relative to the suite file) and its inputs.
+    workflow: Option<String>,
+    #[serde(default)]
+    inputs: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct PriceTable {
+    image: Option<f64>,
+    #[serde(rename = "1K")]
+    k1: Option<f64>,
+    #[serde(rename = "2K")]
+    k2: Option<f64>,
+    #[serde(rename = "4K")]
+    k4: Option<f64>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -147,7 +164,7 @@ fn run_provider(
     prompts: &[PromptTable],
     repeats: u32,
     (w, h): (u32, u32),
-    is_sim: bool,
+    prices: Option<darkroom_campaign::Prices>,
 ) -> Vec<Sample> {
     let mut out = Vec::new();
     for pr in prompts {
@@ -166,38 +183,15 @@ fn run_provider(
                 height: h,
                 quality: Quality::Draft,
                 reference: None,
+                op: Default::default(),
             };
-            let mut calls = 0;
-            let outcome = loop {
-                calls += 1;
-                match p
-                    .generate(&req)
-                    .and_then(|g| darkroom_providers::check_size(&req, &g).map(|()| g))
-                {
-                    Ok(g) => break Ok(g),
-                    Err(ProviderError::Transient(m))
-                    | Err(ProviderError::RateLimited { message: m, .. })
-                        if calls >= 4 =>
-                    {
-                        break Err(format!("gave up after {calls} calls: {m}"))
-                    }
-                    Err(ProviderError::RateLimited { retry_after, .. }) => {
-                        if !is_sim {
-                            std::thread::sleep(
-                                retry_after
-                                    .unwrap_or(Duration::from_secs(2))
-                                    .min(Duration::from_secs(60)),
-                            );
-                        }
-                    }
-                    Err(ProviderError::Transient(_)) => {
-                        if !is_sim {
-                            std::thread::sleep(Duration::from_millis(500 << calls));
-                        }
-                    }
-                    Err(e) => break Err(format!("{} ({})", e, e.class())),
+            let (result, calls) = darkroom_providers::generate_with_retries(p, &req, 4);
+            let outcome = result.map_err(|e| match e {
+                ProviderError::Transient(m) | ProviderError::RateLimited { message: m, .. } => {
+                    format!("gave up after {calls} calls: {m}")
                 }
-            };
+                e => format!("{} ({})", e, e.class()),
+            });
             let outcome = outcome.and_then(|g| {
                 let img = darkroom_imageops::decode_png(&g.png, "generated", 1 << 26)
                     .map_err(|e| e.to_string())?;
@@ -225,7 +219,7 @@ fn run_provider(
                 Ok(Judged {
                     png: g.png,
                     latency: g.latency.as_secs_f64(),
-                    usd: g.cost.usd,
+                    usd: prices.and_then(|x| x.usd(w, h)).unwrap_or(g.cost.usd),
                     verdicts,
                     calls,
                 })
@@ -299,6 +293,12 @@ fn summarize(provider: &str, samples: &[Sample]) -> Summary {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let suite_dir = a
+        .suite
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     let (file, name) = match &a.suite {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -357,6 +357,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                     api_key_env: None,
                     base_url: None,
                     timeout: None,
+                    prices: None,
+                    workflow: None,
+                    inputs: Default::default(),
                 },
             );
         }
@@ -367,7 +370,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     for (pname, t) in &tables {
         let Some(kind) = darkroom_campaign::ProviderKind::parse(&t.kind) else {
             problems.push(format!(
-                "providers.{pname}.kind: unknown `{}`; accepted: sketch, sim, gemini, openai",
+                "providers.{pname}.kind: unknown `{}`; accepted: sketch, sim, gemini, openai, stability, comfyui, a1111",
                 t.kind
             ));
             continue;
@@ -382,13 +385,17 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             concurrency: 1,
             rate_limit: None,
             sim: Default::default(),
+            prices: t.prices.map(|x| darkroom_campaign::Prices {
+                image: x.image,
+                k1: x.k1,
+                k2: x.k2,
+                k4: x.k4,
+            }),
+            workflow: t.workflow.as_ref().map(|w| suite_dir.join(w)),
+            inputs: t.inputs.clone(),
         };
         match darkroom_engine::provider_for(pname, &entry) {
-            Ok(p) => providers.push((
-                pname.clone(),
-                kind == darkroom_campaign::ProviderKind::Sim,
-                p,
-            )),
+            Ok(p) => providers.push((pname.clone(), p, entry.prices)),
             Err(e) => problems.push(e.to_string()),
         }
     }
@@ -403,9 +410,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let mut samples: Vec<Sample> = std::thread::scope(|sc| {
         let handles: Vec<_> = providers
             .iter()
-            .map(|(pname, is_sim, p)| {
+            .map(|(pname, p, prices)| {
                 let prompts = &prompts;
-                sc.spawn(move || run_provider(pname, p, prompts, repeats, dims, *is_sim))
+                sc.spawn(move || run_provider(pname, p, prompts, repeats, dims, *prices))
             })
             .collect();
         handles

@@ -32,7 +32,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         Err(code) => return Ok(code),
     };
     // Keys are checked before anything could be spent; every missing one at once.
-    let missing = darkroom_campaign::missing_keys(&c, |v| std::env::var(v).ok());
+    let mut missing = darkroom_campaign::missing_keys(&c, |v| std::env::var(v).ok());
+    missing.extend(darkroom_engine::provider_file_problems(&c));
     if !missing.is_empty() {
         for m in &missing {
             eprintln!("{}: {m}", a.campaign.display());

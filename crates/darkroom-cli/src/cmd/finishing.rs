@@ -1,4 +1,8 @@
 //! Finishing operations on single files: `grade`, `upscale`, `extend`, `inpaint`.
+//!
+//! `upscale`, `extend` and `inpaint` run locally by default; with `--provider NAME --campaign
+//! FILE` they run on that campaign provider's API instead (Stability: all three; AUTOMATIC1111:
+//! upscale and inpaint), with the provider's cost printed and written into the PNG.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +12,7 @@ use darkroom_core::Aspect;
 use darkroom_imageops::RgbImage;
 
 use crate::fail::Fail;
+use darkroom_core::provider::{Op, Request};
 
 use super::io::{check_png_out, read_brand, read_image, write_png};
 
@@ -118,6 +123,128 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where a finishing operation runs: locally, or on a provider a campaign defines.
+#[derive(clap::Args)]
+pub struct Via {
+    /// Run on this provider of `--campaign` instead of locally (stability: upscale, extend,
+    /// inpaint; a1111: upscale, inpaint).
+    #[arg(long, requires = "campaign")]
+    provider: Option<String>,
+    /// The campaign file that defines `--provider` (its kind, model, key variable, endpoint).
+    #[arg(long, requires = "provider")]
+    campaign: Option<PathBuf>,
+    /// What the new pixels should show, for providers that take a prompt.
+    #[arg(long, default_value = "")]
+    prompt: String,
+    /// Seed for the provider.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// A provider's result and its provenance (`provider`, `model`, `credits`, `usd`).
+type Remote = (RgbImage, Vec<(String, String)>);
+
+/// Runs `op` on `image` at `want` on the provider `via` names: `Ok(None)` when `via` names
+/// none (run locally), else the result and a line describing what it cost.
+fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Remote>, Fail> {
+    let (Some(name), Some(file)) = (&via.provider, &via.campaign) else {
+        return Ok(None);
+    };
+    let c = match super::io::read_campaign(file)? {
+        Ok(c) => c,
+        Err(_) => {
+            return Err(Fail::Input(format!(
+                "campaign `{}` has errors; run `darkroom check {}`",
+                file.display(),
+                file.display()
+            )))
+        }
+    };
+    let Some(entry) = c.providers.get(name) else {
+        let names: Vec<&str> = c.providers.keys().map(String::as_str).collect();
+        return Err(Fail::Input(format!(
+            "--provider `{name}`: `{}` defines no such provider; it has: {}",
+            file.display(),
+            names.join(", ")
+        )));
+    };
+    let p = darkroom_engine::provider_for(name, entry).map_err(Fail::input)?;
+    if !p.supports(&op) {
+        return Err(Fail::Input(format!(
+            "--provider `{name}` (kind {}) cannot {}; stability can out-paint, upscale and in-paint, a1111 can upscale and in-paint",
+            entry.kind.as_str(),
+            op.as_str()
+        )));
+    }
+    let src = read_image(image)?;
+    let png = darkroom_imageops::encode_png(src.width, src.height, &src.rgb, &[])
+        .map_err(|e| Fail::Internal(e.into()))?;
+    let req = Request {
+        prompt: via.prompt.clone(),
+        seed: via.seed,
+        width: want.0,
+        height: want.1,
+        quality: darkroom_core::Quality::Finish,
+        reference: Some(png),
+        op,
+    };
+    let priced = darkroom_engine::priced(&c, name, &req);
+    // A few tries for what waiting can fix; the provider's hint is honoured (≤ 60 s).
+    let g = darkroom_providers::generate_with_retries(&p, &req, 3)
+        .0
+        .map_err(|e| {
+            Fail::Remote(format!(
+                "{name}: {} failed ({}): {e}",
+                req.op.as_str(),
+                e.class()
+            ))
+        })?;
+    let cost = priced(g.cost);
+    let out = darkroom_imageops::decode_png(&g.png, name, 1 << 28).map_err(Fail::input)?;
+    let meta = vec![
+        ("provider".to_string(), name.clone()),
+        (
+            "model".to_string(),
+            g.model_version.clone().unwrap_or_default(),
+        ),
+        ("credits".to_string(), format!("{:.2}", cost.credits)),
+        ("usd".to_string(), format!("{:.4}", cost.usd)),
+    ];
+    Ok(Some((out, meta)))
+}
+
+fn describe(meta: &[(String, String)]) -> String {
+    let get = |k: &str| meta.iter().find(|m| m.0 == k).map_or("", |m| m.1.as_str());
+    format!(
+        "{} via {}, {} credits = ${}",
+        get("model"),
+        get("provider"),
+        get("credits"),
+        get("usd")
+    )
+}
+
+fn write_remote(
+    output: &Path,
+    image: &Path,
+    software: &str,
+    img: &RgbImage,
+    meta: &[(String, String)],
+) -> Result<(), Fail> {
+    let src = image.display().to_string();
+    let mut all: Vec<(&str, &str)> = vec![("Software", software), ("source", &src)];
+    all.extend(meta.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    write_png(output, img, &all)?;
+    eprintln!(
+        "wrote {} ({}x{}, {})",
+        output.display(),
+        img.width,
+        img.height,
+        describe(meta)
+    );
+    Ok(())
+}
+
 /// `darkroom upscale`.
 #[derive(clap::Args)]
 pub struct UpscaleArgs {
@@ -129,6 +256,12 @@ pub struct UpscaleArgs {
     /// Output PNG.
     #[arg(short, long)]
     output: PathBuf,
+    /// The provider's upscaler (stability: fast, conservative, creative; a1111: an upscaler
+    /// such as "R-ESRGAN 4x+"); the provider's default when omitted.
+    #[arg(long, requires = "provider")]
+    mode: Option<String>,
+    #[command(flatten)]
+    via: Via,
 }
 
 fn target_size(to: &str, w: u32, h: u32) -> Result<(u32, u32), Fail> {
@@ -176,6 +309,13 @@ pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
     check_png_out(&a.output)?;
     let img = read_image(&a.image)?;
     let (w, h) = target_size(&a.to, img.width, img.height)?;
+    let op = Op::Upscale {
+        mode: a.mode.clone().unwrap_or_default(),
+    };
+    if let Some((out, meta)) = remote(&a.via, &a.image, op, (w, h))? {
+        write_remote(&a.output, &a.image, "darkroom upscale", &out, &meta)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = darkroom_imageops::resize::lanczos3(&img, w, h);
     write_png(
         &a.output,
@@ -206,6 +346,8 @@ pub struct ExtendArgs {
     /// Output PNG.
     #[arg(short, long)]
     output: PathBuf,
+    #[command(flatten)]
+    via: Via,
 }
 
 /// Runs `extend`.
@@ -222,6 +364,10 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
             img.height,
             darkroom_core::MAX_SIDE
         )));
+    }
+    if let Some((out, meta)) = remote(&a.via, &a.image, Op::Outpaint, (nw, nh))? {
+        write_remote(&a.output, &a.image, "darkroom extend", &out, &meta)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::fill::extend(&img, aspect.ratio());
     write_png(
@@ -255,6 +401,8 @@ pub struct InpaintArgs {
     /// Output PNG.
     #[arg(short, long)]
     output: PathBuf,
+    #[command(flatten)]
+    via: Via,
 }
 
 fn mask_of(m: &RgbImage, img: &RgbImage, path: &Path) -> Result<Vec<bool>, Fail> {
@@ -281,6 +429,18 @@ pub fn inpaint(a: InpaintArgs) -> Result<ExitCode, Fail> {
     let m = read_image(&a.mask)?;
     let mask = mask_of(&m, &img, &a.mask)?;
     let holes = mask.iter().filter(|&&x| x).count();
+    // Providers take the mask as an image: white repaints, black keeps.
+    let bw: Vec<u8> = mask
+        .iter()
+        .flat_map(|&x| if x { [255u8; 3] } else { [0u8; 3] })
+        .collect();
+    let mask_png = darkroom_imageops::encode_png(img.width, img.height, &bw, &[])
+        .map_err(|e| Fail::Internal(e.into()))?;
+    let op = Op::Inpaint { mask: mask_png };
+    if let Some((out, meta)) = remote(&a.via, &a.image, op, (img.width, img.height))? {
+        write_remote(&a.output, &a.image, "darkroom inpaint", &out, &meta)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = darkroom_imageops::fill::inpaint(&img, &mask);
     write_png(
         &a.output,

@@ -32,19 +32,13 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     // Every input problem at once.
     let scene = darkroom_prompt::parse(&a.prompt).map_err(|e| e.to_string());
-    let img = super::io::read_image(&a.image).map_err(|e| match e {
-        Fail::Input(m) => m,
-        Fail::Internal(e) => e.to_string(),
-    });
+    let img = super::io::read_image(&a.image).map_err(|e| e.to_string());
     let brand = a
         .brand
         .as_ref()
         .map(|b| super::io::read_brand(b))
         .transpose()
-        .map_err(|e| match e {
-            Fail::Input(m) => m,
-            Fail::Internal(e) => e.to_string(),
-        });
+        .map_err(|e| e.to_string());
     let errs: Vec<String> = [
         scene.as_ref().err(),
         img.as_ref().err(),

@@ -117,7 +117,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
         darkroom_engine::EngineError::NoShot(..)
         | darkroom_engine::EngineError::MissingKey(..)
-        | darkroom_engine::EngineError::Unavailable(..) => Fail::Input(e.to_string()),
+        | darkroom_engine::EngineError::Workflow(..) => Fail::Input(e.to_string()),
         other => Fail::Internal(other.into()),
     })?;
     if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).take() {

@@ -76,6 +76,9 @@ fn sim_provider(name: &str, model: &str, concurrency: u32) -> Provider {
         concurrency,
         rate_limit: None,
         sim: SimOverrides::default(),
+        prices: None,
+        workflow: None,
+        inputs: Default::default(),
     }
 }
 

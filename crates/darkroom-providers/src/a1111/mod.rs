@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::provider::{
+    Capabilities, Cost, Generated, Op, Provider, ProviderError, Request,
+};
 use darkroom_core::Quality;
 use serde_json::{json, Value};
 
@@ -42,10 +44,7 @@ impl A1111 {
         A1111 {
             name,
             model,
-            base: base
-                .unwrap_or_else(|| DEFAULT_BASE.into())
-                .trim_end_matches('/')
-                .to_string(),
+            base: crate::http::base_url(base, DEFAULT_BASE),
             client: Client::new(timeout),
         }
     }
@@ -247,6 +246,33 @@ impl Provider for A1111 {
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        let reference = || {
+            req.reference.as_deref().ok_or_else(|| {
+                ProviderError::Invalid(format!("{} needs an input image", req.op.as_str()))
+            })
+        };
+        match &req.op {
+            Op::Inpaint { mask } => return self.edit(req, reference()?, Some(mask), 0.75),
+            Op::Upscale { mode } => {
+                let start = std::time::Instant::now();
+                let upscaler = if mode.is_empty() {
+                    "R-ESRGAN 4x+"
+                } else {
+                    mode
+                };
+                let png = self.upscale(reference()?, (req.width, req.height), upscaler)?;
+                return Ok(Generated {
+                    png,
+                    width: req.width,
+                    height: req.height,
+                    cost: Cost::default(),
+                    model_version: Some(format!("a1111 extras {upscaler}")),
+                    latency: start.elapsed(),
+                    notes: vec![],
+                });
+            }
+            Op::Generate | Op::Outpaint => {}
+        }
         match &req.reference {
             // The finish tier re-makes the draft at the finish size: a light img2img pass.
             Some(reference) => self.edit(req, reference, None, 0.35),

@@ -145,10 +145,7 @@ impl Gemini {
             name,
             model,
             key,
-            base: base
-                .unwrap_or_else(|| DEFAULT_BASE.into())
-                .trim_end_matches('/')
-                .to_string(),
+            base: crate::http::base_url(base, DEFAULT_BASE),
             client: Client::new(timeout),
         }
     }
@@ -248,10 +245,7 @@ impl Gemini {
             png,
             width,
             height,
-            cost: Cost {
-                usd,
-                credits: usd * 100.0,
-            },
+            cost: Cost::from_usd(usd),
             model_version: v["modelVersion"].as_str().map(String::from),
             latency,
             notes: vec![],
@@ -346,24 +340,14 @@ impl Gemini {
             + (u["candidatesTokenCount"].as_f64().unwrap_or(0.0)
                 + u["thoughtsTokenCount"].as_f64().unwrap_or(0.0))
                 * out;
-        Ok((
-            text.join("\n"),
-            Cost {
-                usd,
-                credits: usd * 100.0,
-            },
-            latency,
-        ))
+        Ok((text.join("\n"), Cost::from_usd(usd), latency))
     }
 
     /// Worst case of one [`Gemini::ask`]: the instructions, one image and a short answer.
     pub fn ask_price(&self, instructions: &str) -> Cost {
         let (inp, out) = text_rates(&self.model);
         let usd = (instructions.len() as f64 + 1290.0 + 300.0) * inp + 1000.0 * out;
-        Cost {
-            usd,
-            credits: usd * 100.0,
-        }
+        Cost::from_usd(usd)
     }
 
     /// A cheap health check: the model's metadata (authentication, model exists).
@@ -426,10 +410,7 @@ impl Provider for Gemini {
             (req.prompt.len() as f64 + 300.0 + if req.reference.is_some() { 1290.0 } else { 0.0 })
                 * info.in_per_token;
         let usd = tokens * info.out_per_token + input;
-        Cost {
-            usd,
-            credits: usd * 100.0,
-        }
+        Cost::from_usd(usd)
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

@@ -203,12 +203,57 @@ impl Client {
     }
 }
 
+/// The endpoint to call: the campaign's `base_url`, else the vendor's, without a trailing `/`.
+pub fn base_url(base: Option<String>, default: &str) -> String {
+    base.as_deref()
+        .unwrap_or(default)
+        .trim_end_matches('/')
+        .to_string()
+}
+
 /// JSON request bytes.
 pub fn json_body(v: &serde_json::Value) -> (&'static str, Vec<u8>) {
     (
         "application/json",
         serde_json::to_vec(v).unwrap_or_default(),
     )
+}
+
+/// A `multipart/form-data` body (content type, bytes): text fields, then PNG files. The
+/// boundary is derived from the fields, so the same request gives the same bytes.
+pub fn multipart(fields: &[(&str, String)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let named: Vec<(&str, String, &[u8])> = files
+        .iter()
+        .map(|(k, b)| (*k, format!("{k}.png"), *b))
+        .collect();
+    multipart_named(fields, &named)
+}
+
+/// [`multipart`] with a file name per file part (`(field, file name, PNG bytes)`).
+pub fn multipart_named(
+    fields: &[(&str, String)],
+    files: &[(&str, String, &[u8])],
+) -> (String, Vec<u8>) {
+    let boundary = format!(
+        "darkroom-{:016x}",
+        fields.iter().map(|f| f.1.len() as u64).sum::<u64>() ^ 0x5eed_cafe_f00d
+    );
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+        );
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
 }
 
 /// Whether `DARKROOM_LOG=trace` (or `debug`) asks for a line per request and reply on stderr.
@@ -301,13 +346,16 @@ pub fn fit_reply(
     Ok((png, img.width, img.height))
 }
 
+/// Width over height of a vendor's `W:H` aspect name (1 for anything else).
+pub fn aspect_ratio(a: &str) -> f64 {
+    let (x, y) = a.split_once(':').unwrap_or(("1", "1"));
+    x.parse::<f64>().unwrap_or(1.0) / y.parse::<f64>().unwrap_or(1.0)
+}
+
 /// The aspect ratio from `options` nearest to `w:h` (by log ratio).
 pub fn nearest_aspect<'a>(w: u32, h: u32, options: &[&'a str]) -> &'a str {
     let r = (w as f64 / h.max(1) as f64).ln();
-    let val = |a: &str| -> f64 {
-        let (x, y) = a.split_once(':').unwrap_or(("1", "1"));
-        (x.parse::<f64>().unwrap_or(1.0) / y.parse::<f64>().unwrap_or(1.0)).ln()
-    };
+    let val = |a: &str| aspect_ratio(a).ln();
     options
         .iter()
         .copied()

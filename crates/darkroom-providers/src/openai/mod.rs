@@ -15,7 +15,7 @@ use darkroom_core::Quality;
 use serde_json::{json, Value};
 
 use crate::http::{
-    b64_decode, class_of_status, decode_reply, fit_reply, json_body, Client, Secret,
+    b64_decode, class_of_status, decode_reply, fit_reply, json_body, multipart, Client, Secret,
 };
 
 /// The vendor's endpoint.
@@ -95,30 +95,6 @@ fn quality(q: Quality) -> &'static str {
     }
 }
 
-/// A multipart/form-data body: text fields and PNG files.
-fn multipart(fields: &[(&str, String)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = format!(
-        "darkroom-{:016x}",
-        fields.iter().map(|f| f.1.len() as u64).sum::<u64>() ^ 0x5eed_cafe_f00d
-    );
-    let mut b = Vec::new();
-    for (k, v) in fields {
-        b.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (k, bytes) in files {
-        b.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{k}.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
-        );
-        b.extend_from_slice(bytes);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), b)
-}
-
 impl OpenAi {
     /// A provider named `name` calling `model` at `base` (the vendor's when `None`).
     pub fn new(
@@ -132,10 +108,7 @@ impl OpenAi {
             name,
             model,
             key,
-            base: base
-                .unwrap_or_else(|| DEFAULT_BASE.into())
-                .trim_end_matches('/')
-                .to_string(),
+            base: crate::http::base_url(base, DEFAULT_BASE),
             client: Client::new(timeout),
         }
     }
@@ -222,10 +195,7 @@ impl OpenAi {
             png,
             width,
             height,
-            cost: Cost {
-                usd,
-                credits: usd * 100.0,
-            },
+            cost: Cost::from_usd(usd),
             // The body does not echo the model; what was asked is what is recorded.
             model_version: Some(self.model.clone()),
             latency,
@@ -278,24 +248,14 @@ impl OpenAi {
         let u = &v["usage"];
         let usd = u["prompt_tokens"].as_f64().unwrap_or(0.0) * inp
             + u["completion_tokens"].as_f64().unwrap_or(0.0) * out;
-        Ok((
-            text.to_string(),
-            Cost {
-                usd,
-                credits: usd * 100.0,
-            },
-            latency,
-        ))
+        Ok((text.to_string(), Cost::from_usd(usd), latency))
     }
 
     /// Worst case of one [`OpenAi::ask`]: the instructions, one image and a short answer.
     pub fn ask_price(&self, instructions: &str) -> Cost {
         let (inp, out) = chat_rates(&self.model);
         let usd = (instructions.len() as f64 + 1600.0 + 300.0) * inp + 1000.0 * out;
-        Cost {
-            usd,
-            credits: usd * 100.0,
-        }
+        Cost::from_usd(usd)
     }
 
     /// A cheap health check: the model's metadata (authentication, model exists).
@@ -339,10 +299,7 @@ impl Provider for OpenAi {
                 0.0
             };
         let usd = per + input;
-        Cost {
-            usd,
-            credits: usd * 100.0,
-        }
+        Cost::from_usd(usd)
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

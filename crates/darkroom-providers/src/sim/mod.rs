@@ -217,10 +217,7 @@ impl Provider for Sim {
         } else {
             2
         }];
-        Cost {
-            usd,
-            credits: usd * 100.0,
-        }
+        Cost::from_usd(usd)
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
