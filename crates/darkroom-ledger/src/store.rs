@@ -3,6 +3,7 @@
 //! a half-written asset under a valid name.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::LedgerError;
 
@@ -38,9 +39,23 @@ impl Store {
         };
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let tmp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        // One temporary name per call, not per process: two threads storing the same bytes at
+        // once (three vision answers that all read "1: yes") must not write, then rename, one
+        // shared file from under each other.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            ".{hash}.{}.{}.tmp",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            // Someone else stored the same bytes first: that is the same asset.
+            if !path.exists() {
+                return Err(io(&path)(e));
+            }
+        }
         Ok((hash, path))
     }
 

@@ -251,3 +251,33 @@ fn the_store_keeps_each_asset_once() {
     assert!(!s.contains("0000beef"));
     assert_eq!(std::fs::read(&p1).unwrap(), b"abc");
 }
+
+#[test]
+fn threads_storing_the_same_bytes_at_once_all_succeed() {
+    // Three vision answers that read the same were once stored through one shared temporary
+    // name: one thread renamed it from under another, whose call then failed as `invalid`.
+    let d = scratch("store-race");
+    for round in 0..20 {
+        let s = Store::new(d.join(format!("store-{round}")));
+        let bytes = format!("1: yes\n2: yes\nround {round}").into_bytes();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (s, bytes, barrier) = (s.clone(), bytes.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    s.put(&bytes, "txt")
+                })
+            })
+            .collect();
+        let mut dirs = Vec::new();
+        for h in handles {
+            let (hash, path) = h.join().unwrap().expect("every put succeeds");
+            assert!(s.contains(&hash));
+            assert_eq!(std::fs::read(&path).unwrap(), bytes);
+            dirs.push(path.parent().unwrap().to_path_buf());
+        }
+        let left = std::fs::read_dir(&dirs[0]).unwrap().count();
+        assert_eq!(left, 1, "one asset, no temporary file left behind");
+    }
+}
