@@ -178,4 +178,11 @@ pub trait Provider: Send + Sync {
     fn price(&self, req: &Request) -> Cost;
     /// Makes one image (blocking; the scheduler runs calls on its workers).
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError>;
+    /// Whether the provider keeps a record of the requests it ran and answers one sent again
+    /// from that record (an idempotency key), without running or charging it a second time.
+    /// A call in flight at a crash is then sent again for free instead of being counted as
+    /// spent; for a provider without replays it must be counted, since it may have been charged.
+    fn replays(&self) -> bool {
+        false
+    }
 }

@@ -327,7 +327,6 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
     std::fs::create_dir_all(&out).map_err(io(&out))?;
     let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
     let store = Store::new(out.join("store"));
-    ledger.reconcile(&store)?;
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
         let used = campaign.draft.provider == *name
@@ -347,6 +346,12 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         };
         providers.insert(name.clone(), Arc::new(any));
     }
+    // Calls a crash left in flight: counted as spent, unless their provider replays them.
+    ledger.reconcile(&store, |name| {
+        providers
+            .get(name)
+            .is_some_and(|p| darkroom_core::provider::Provider::replays(p.as_ref()))
+    })?;
     if let Some(only) = &opts.only {
         if !campaign.shots.iter().any(|s| &s.id == only) {
             let ids: Vec<&str> = campaign.shots.iter().map(|s| s.id.as_str()).collect();

@@ -7,8 +7,8 @@
 //! so far plus this call's worst-case price stays within the cap *in the same transaction* that
 //! marks the attempt `sent`, so no interleaving of concurrent calls can overspend. After a crash,
 //! [`Ledger::reconcile`] settles the `sent` rows: those whose result reached the store are done,
-//! the others are counted as spent and marked failed (`interrupted`), to be retried only if the
-//! budget allows. An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
+//! the others are marked failed (`interrupted`), to be retried only if the budget allows, and
+//! counted as spent unless their provider replays requests by key (then the replay settles). An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
 
 mod dump;
 mod store;
@@ -294,25 +294,37 @@ impl Ledger {
     }
 
     /// After a crash: `sent` rows whose asset is in the store become `done`; the others are
-    /// counted as spent (their reservation settles) and marked `failed` / `interrupted`.
+    /// marked `failed` / `interrupted`, to be sent again. Their reservation is counted as spent
+    /// (the provider may have run and charged the call) unless `replays(provider)` says the
+    /// provider answers a request sent again from its own record without charging twice: then
+    /// the reservation is released and the replay settles the one charge.
     /// Returns `(done, interrupted)`.
-    pub fn reconcile(&self, store: &Store) -> Result<(usize, usize), LedgerError> {
+    pub fn reconcile(
+        &self,
+        store: &Store,
+        replays: impl Fn(&str) -> bool,
+    ) -> Result<(usize, usize), LedgerError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let sent: Vec<(String, Option<String>)> = {
-                let mut st = tx.prepare("SELECT id, asset FROM attempts WHERE status = 'sent'")?;
-                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let sent: Vec<(String, Option<String>, String)> = {
+                let mut st = tx.prepare("SELECT id, asset, provider FROM attempts WHERE status = 'sent'")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 rows.collect::<Result<_, _>>()?
             };
             let (mut done, mut lost) = (0, 0);
-            for (id, asset) in sent {
+            for (id, asset, provider) in sent {
                 let has = asset.as_deref().is_some_and(|h| store.contains(h));
-                let (status, class) = if has { ("done", None) } else { ("failed", Some("interrupted")) };
+                let (status, class, spent) = match (has, replays(&provider)) {
+                    (true, _) => ("done", None, true),
+                    (false, false) => ("failed", Some("interrupted"), true),
+                    (false, true) => ("failed", Some("interrupted"), false),
+                };
                 tx.execute(
-                    "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + cost_reserved, cost_reserved = 0,
-                       interrupted = interrupted + (?3 IS NOT NULL), error_class = ?3, error_message = CASE WHEN ?3 IS NULL THEN NULL ELSE 'the run stopped while this call was in flight' END
+                    "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?4 THEN cost_reserved ELSE 0 END, cost_reserved = 0,
+                       interrupted = interrupted + (?3 IS NOT NULL), error_class = ?3,
+                       error_message = CASE WHEN ?3 IS NULL THEN NULL WHEN ?4 THEN 'the run stopped while this call was in flight' ELSE 'the run stopped while this call was in flight; the provider replays it, so it is sent again without paying twice' END
                      WHERE id = ?1",
-                    params![id, status, class],
+                    params![id, status, class, spent],
                 )?;
                 if has {
                     done += 1;

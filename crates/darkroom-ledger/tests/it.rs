@@ -222,7 +222,7 @@ fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
         .unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.reconcile(&store).unwrap(), (1, 1));
+    assert_eq!(l.reconcile(&store, |_| false).unwrap(), (1, 1));
     assert!(l.is_done("stored").unwrap());
     assert!(!l.is_done("lost").unwrap());
     let t = l.totals().unwrap();
@@ -231,12 +231,54 @@ fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
         "both in-flight calls are counted as spent: {}",
         t.settled
     );
-    assert_eq!(l.reconcile(&store).unwrap(), (0, 0), "idempotent");
+    assert_eq!(
+        l.reconcile(&store, |_| false).unwrap(),
+        (0, 0),
+        "idempotent"
+    );
     assert_eq!(
         l.interrupted().unwrap(),
         1,
         "only the call whose result was lost may have run without the ledger knowing"
     );
+}
+
+#[test]
+fn a_call_lost_on_a_replaying_provider_is_released_and_settled_once_by_its_replay() {
+    let d = scratch("reconcile-replay");
+    let store = Store::new(d.join("store"));
+    let db = d.join("darkroom.db");
+    {
+        let l = Ledger::open(&db).unwrap();
+        l.reserve(&row("replayed"), 2.0, Some(10.0)).unwrap();
+        let mut other = row("charged");
+        other.provider = "vendor".into();
+        l.reserve(&other, 1.0, Some(10.0)).unwrap();
+    }
+    let l = Ledger::open(&db).unwrap();
+    assert_eq!(l.reconcile(&store, |p| p == "sim").unwrap(), (0, 2));
+    let t = l.totals().unwrap();
+    assert!(
+        (t.settled - 1.0).abs() < 1e-9,
+        "only the call on the provider without replays counts as spent: {}",
+        t.settled
+    );
+    // The replay is sent like any retry and settles the one charge the provider reports.
+    assert_eq!(
+        l.reserve(&row("replayed"), 2.0, Some(10.0)).unwrap(),
+        Reservation::Granted
+    );
+    l.settle(
+        "replayed",
+        &Outcome::Done {
+            asset: "ab".into(),
+            model_version: None,
+        },
+        1.25,
+    )
+    .unwrap();
+    assert!((l.totals().unwrap().settled - 2.25).abs() < 1e-9);
+    assert_eq!(l.interrupted().unwrap(), 2);
 }
 
 #[test]

@@ -97,6 +97,12 @@ impl Provider for AnyProvider {
             AnyProvider::ComfyUi(p) => p.capabilities(),
         }
     }
+    fn replays(&self) -> bool {
+        match self {
+            AnyProvider::Sim(p) => p.replays(),
+            _ => false,
+        }
+    }
     fn price(&self, req: &Request) -> Cost {
         match self {
             AnyProvider::Sketch(p) => p.price(req),

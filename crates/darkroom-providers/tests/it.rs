@@ -170,6 +170,54 @@ fn instruction_drops_are_applied_and_reported_as_ground_truth() {
     assert_eq!(pro.price(&req("x", 0, 4096, 2304)).usd, 0.24);
 }
 
+#[test]
+fn a_sim_with_a_call_log_replays_a_request_sent_again_without_running_or_charging_it() {
+    let dir = std::env::temp_dir().join(format!("darkroom-sim-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("calls.log");
+    // Never fails, so the first try answers.
+    let calm = Profile {
+        p_rate_limited: 0.0,
+        p_server_error: 0.0,
+        p_timeout: 0.0,
+        p_refusal: 0.0,
+        ..FAST_DRAFT
+    };
+    let r = req("a red sphere left of a blue cube", 11, 64, 64);
+    let first = Sim::new("sim", calm).with_call_log(&log).unwrap();
+    assert!(first.replays());
+    assert!(!Sim::new("sim", calm).replays(), "no record, no replays");
+    let a = first.generate(&r).unwrap();
+    assert_eq!(first.calls(), 1);
+    // A killed client's successor: a new process, the vendor's record still there.
+    let second = Sim::new("sim", calm).with_call_log(&log).unwrap();
+    let b = second.generate(&r).unwrap();
+    assert_eq!(second.calls(), 0, "answered from the record, not run");
+    assert_eq!(a.png, b.png);
+    assert_eq!(a.cost.usd, b.cost.usd, "the one charge, reported again");
+    assert!(b.notes.iter().any(|(k, v)| k == "replayed" && v == "true"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 1, "one execution logged: {text}");
+    // Another request is run and logged; a line cut short by a kill is ignored.
+    let mut cut = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut cut, b"00ff\t0.03").unwrap();
+    drop(cut);
+    let third = Sim::new("sim", calm).with_call_log(&log).unwrap();
+    let other = req("two yellow bottles", 2, 64, 64);
+    third.generate(&other).unwrap();
+    assert_eq!(third.calls(), 1);
+    let fourth = Sim::new("sim", calm).with_call_log(&log).unwrap();
+    fourth.generate(&other).unwrap();
+    fourth.generate(&r).unwrap();
+    assert_eq!(
+        fourth.calls(),
+        0,
+        "both found in the record after the cut line"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The layout judge's verdict on the first relation of a scene.
 mod layout_verdict {
     use darkroom_core::judge::{ImageRef, Judge, Verdict};

@@ -66,7 +66,8 @@ pub struct Args {
     /// Wait for the `sim` provider's simulated latencies in real time.
     #[arg(long)]
     realtime: bool,
-    /// Append every billed `sim` call to this file (for crash tests).
+    /// The simulated vendor's record of billed `sim` calls: each call is appended, and a request
+    /// found there is replayed instead of run again (crash tests).
     #[arg(long, hide = true)]
     sim_call_log: Option<PathBuf>,
 }

@@ -121,7 +121,16 @@ pub struct Sim {
     profile: Profile,
     tries: Mutex<HashMap<u64, u32>>,
     calls: AtomicU64,
-    call_log: Option<Mutex<std::fs::File>>,
+    call_log: Option<CallLog>,
+}
+
+/// The simulated vendor's own record of the calls it ran and charged, kept in a file so that it
+/// outlives a killed client, like a real service's request log: a request sent again is answered
+/// from it (a replay) instead of being run and charged twice.
+struct CallLog {
+    file: Mutex<std::fs::File>,
+    /// Request key → (the try that produced the answer, USD charged).
+    ran: Mutex<HashMap<u64, (u32, f64)>>,
 }
 
 struct Rng(SplitMix64);
@@ -165,14 +174,43 @@ impl Sim {
         }
     }
 
-    /// Also appends one line per answered (billed) call to `path`, `<request key>\t<usd>`, so
-    /// tests that kill and resume processes can count executions across them.
+    /// Keeps the vendor's record of executed (billed) calls in `path`, one line per call,
+    /// `<request key>\t<usd>\t<try>`, and answers a request found there again from the record
+    /// without running or charging it: the simulator then [replays](Provider::replays), and tests
+    /// that kill and resume processes can count executions across them.
     pub fn with_call_log(mut self, path: &std::path::Path) -> std::io::Result<Sim> {
+        let mut ran = HashMap::new();
+        let mut cut_short = false;
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                cut_short = !text.is_empty() && !text.ends_with('\n');
+                for line in text.lines() {
+                    let mut f = line.split('\t');
+                    let k = f.next().and_then(|k| u64::from_str_radix(k, 16).ok());
+                    let usd = f.next().and_then(|u| u.parse::<f64>().ok());
+                    let try_no = f.next().and_then(|t| t.parse::<u32>().ok());
+                    // A line cut short by a kill mid-write is not a record of a finished call.
+                    if let (Some(k), Some(usd), Some(try_no)) = (k, usd, try_no) {
+                        ran.insert(k, (try_no, usd));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
         let f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)?;
-        self.call_log = Some(Mutex::new(f));
+        if cut_short {
+            // End the cut line, so the next record starts on a line of its own.
+            use std::io::Write;
+            (&f).write_all(b"\n")?;
+        }
+        self.call_log = Some(CallLog {
+            file: Mutex::new(f),
+            ran: Mutex::new(ran),
+        });
         Ok(self)
     }
 
@@ -220,15 +258,57 @@ impl Provider for Sim {
         Cost::from_usd(usd)
     }
 
+    fn replays(&self) -> bool {
+        self.call_log.is_some()
+    }
+
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
         let k = key(req);
+        if let Some(log) = &self.call_log {
+            let ran = log
+                .ran
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&k)
+                .copied();
+            if let Some((try_no, usd)) = ran {
+                // Answered from the record: the same image (the same try, deterministic), the
+                // charge of the one execution, nothing run or logged again.
+                let mut g = self.answer(req, k, try_no)?;
+                g.cost = Cost::from_usd(usd);
+                g.notes.push(("replayed".to_string(), "true".to_string()));
+                return Ok(g);
+            }
+        }
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let try_no = {
             let mut t = self.tries.lock().unwrap_or_else(|p| p.into_inner());
             let n = t.entry(k).or_insert(0);
             *n += 1;
             *n
         };
+        let g = self.answer(req, k, try_no)?;
+        if let Some(log) = &self.call_log {
+            use std::io::Write;
+            // One write per line, on an append-only file: lines from concurrent calls and from
+            // successive processes never interleave.
+            let line = format!("{k:016x}\t{}\t{try_no}\n", g.cost.usd);
+            let mut f = log.file.lock().unwrap_or_else(|p| p.into_inner());
+            f.write_all(line.as_bytes())
+                .map_err(|e| ProviderError::Transient(format!("sim call log: {e}")))?;
+            log.ran
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(k, (try_no, g.cost.usd));
+        }
+        Ok(g)
+    }
+}
+
+impl Sim {
+    /// The answer to the `try_no`-th try of a request: a failure, or the image with its
+    /// instruction drops and colour drift. A pure function of the request and `try_no`.
+    fn answer(&self, req: &Request, k: u64, try_no: u32) -> Result<Generated, ProviderError> {
         let p = &self.profile;
         let mut r = Rng(SplitMix64(k ^ u64::from(try_no) << 32));
         let latency = self.latency(req, try_no);
@@ -339,15 +419,6 @@ impl Provider for Sim {
             ));
         }
         let cost = self.price(req);
-        if let Some(log) = &self.call_log {
-            use std::io::Write;
-            // One write per line, on an append-only file: lines from concurrent calls and from
-            // successive processes never interleave.
-            let line = format!("{:016x}\t{}\n", key(req), cost.usd);
-            let mut f = log.lock().unwrap_or_else(|p| p.into_inner());
-            f.write_all(line.as_bytes())
-                .map_err(|e| ProviderError::Transient(format!("sim call log: {e}")))?;
-        }
         Ok(Generated {
             png,
             width: req.width,
