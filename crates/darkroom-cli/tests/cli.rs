@@ -1226,6 +1226,19 @@ fn simulate_compares_lottery_and_funnel_on_the_sim_profiles() {
     let f = funnel["spent_usd"].as_f64().unwrap();
     assert!((l - 12.0 * 0.134).abs() < 1e-6, "{lottery}");
     assert!((f - (12.0 * 0.039 + 2.0 * 0.134)).abs() < 1e-6, "{funnel}");
+    // Where the money went: per tier, summing to the spend.
+    let tier =
+        |x: &serde_json::Value, t: &str| x["by_tier"][t]["spent_usd"].as_f64().unwrap_or(0.0);
+    assert!((tier(&lottery, "draft") - l).abs() < 1e-6, "{lottery}");
+    assert!(
+        (tier(&funnel, "draft") - 12.0 * 0.039).abs() < 1e-6,
+        "{funnel}"
+    );
+    assert!(
+        (tier(&funnel, "finish") - 2.0 * 0.134).abs() < 1e-6,
+        "{funnel}"
+    );
+    assert!(funnel["by_tier"]["finish"]["calls"].as_u64().unwrap() >= 2);
     assert!(
         !d.join("out").exists(),
         "simulate writes nothing into the campaign's output"
@@ -1237,7 +1250,13 @@ fn simulate_compares_lottery_and_funnel_on_the_sim_profiles() {
         .unwrap();
     let text = String::from_utf8_lossy(&one.stdout);
     assert!(
-        text.contains("funnel") && !text.contains("lottery"),
+        text.contains("funnel") && !text.lines().any(|l| l.starts_with("lottery")),
+        "{text}"
+    );
+    assert!(text.contains("finishes on pro $0.27"), "{text}");
+    // The per-round arithmetic: 6 × $0.039 + 1 × $0.134 against 6 × $0.134.
+    assert!(
+        text.contains("funnel 6 drafts + 1 promoted = $0.368, lottery 6 candidates at the finish size = $0.804: 0.46×"),
         "{text}"
     );
 }

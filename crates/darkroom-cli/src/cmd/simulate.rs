@@ -57,6 +57,8 @@ struct Outcome {
     sim_seconds: f64,
     passed: u64,
     judged: u64,
+    /// Tier → (calls that were paid or failed, USD settled).
+    by_tier: BTreeMap<String, (u64, f64)>,
 }
 
 impl Outcome {
@@ -147,6 +149,12 @@ fn simulate(c: &Campaign, s: Strategy, base: &std::path::Path) -> Result<Outcome
         })
         .sum();
     let (passed, judged) = l.gate_counts().map_err(|e| Fail::Internal(e.into()))?;
+    let mut by_tier: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for a in l.dump().map_err(|e| Fail::Internal(e.into()))?.attempts {
+        let e = by_tier.entry(a.tier).or_default();
+        e.0 += u64::from(a.tries);
+        e.1 += a.cost.unwrap_or(0.0);
+    }
     // A successful asset is a delivered final: one file per final in the shot's first aspect.
     let mut assets = 0;
     for shot in &c.shots {
@@ -168,7 +176,38 @@ fn simulate(c: &Campaign, s: Strategy, base: &std::path::Path) -> Result<Outcome
         sim_seconds,
         passed,
         judged,
+        by_tier,
     })
+}
+
+/// What one round of one shot costs each strategy when it promotes `keep` drafts, at the
+/// profiles' prices: `(funnel, lottery)` in USD. It does not depend on pass rates, so it shows
+/// how far the campaign's own `variants` and `keep` let the funnel undercut the lottery.
+fn per_round(c: &Campaign) -> (f64, f64) {
+    use darkroom_core::provider::Provider as _;
+    // The profiles price by the long side, so the aspect does not matter here.
+    let price = |profile, size: darkroom_core::SizeSpec| {
+        let (w, h) = match size {
+            darkroom_core::SizeSpec::LongSide(n) => (n, n),
+            darkroom_core::SizeSpec::Exact { width, height } => (width, height),
+        };
+        darkroom_providers::sim::Sim::new("p", profile)
+            .price(&darkroom_core::provider::Request {
+                prompt: String::new(),
+                seed: 0,
+                width: w,
+                height: h,
+                quality: darkroom_core::Quality::Draft,
+                reference: None,
+                op: Default::default(),
+            })
+            .usd
+    };
+    let d = price(darkroom_providers::sim::FAST_DRAFT, c.draft.size);
+    let p = price(darkroom_providers::sim::PRO, c.finish.size);
+    let v = f64::from(c.draft.variants);
+    let k = f64::from(c.finish.keep.min(c.draft.variants));
+    (v * d + k * p, v * p)
 }
 
 /// Runs the command.
@@ -206,6 +245,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                     "assets": o.assets, "assets_wanted": o.wanted, "cpsa_usd": o.cpsa(),
                     "simulated_seconds": o.sim_seconds,
                     "pass_rate": (o.judged > 0).then(|| o.passed as f64 / o.judged as f64),
+                    "by_tier": o.by_tier.iter().map(|(t, (calls, usd))| {
+                        (t.clone(), serde_json::json!({"calls": calls, "spent_usd": usd}))
+                    }).collect::<serde_json::Map<_, _>>(),
                 })
             })
             .collect();
@@ -239,11 +281,38 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                 }
             );
         }
+        println!("where the money went");
+        for o in &outcomes {
+            let parts: Vec<String> = o
+                .by_tier
+                .iter()
+                .map(|(t, (calls, usd))| {
+                    let what = match (o.strategy, t.as_str()) {
+                        ("lottery", "draft") => "candidates on pro",
+                        (_, "draft") => "drafts on fast-draft",
+                        (_, "finish") => "finishes on pro",
+                        (_, "deliver") => "delivery calls",
+                        (_, "judge") => "vision judge",
+                        (_, other) => other,
+                    };
+                    format!("{what} ${usd:.2} ({calls} calls)")
+                })
+                .collect();
+            println!("  {:<9} {}", o.strategy, parts.join(" · "));
+        }
         if let [l, f] = &outcomes[..] {
             if let (Some(lc), Some(fc)) = (l.cpsa(), f.cpsa()) {
                 println!("funnel CPSA = {:.2} × lottery CPSA", fc / lc);
             }
         }
+        let (f, l) = per_round(&c);
+        println!(
+            "one round of a shot at these prices: funnel {} drafts + {} promoted = ${f:.3}, lottery {} candidates at the finish size = ${l:.3}: {:.2}× whatever the pass rates",
+            c.draft.variants,
+            c.finish.keep.min(c.draft.variants),
+            c.draft.variants,
+            f / l
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
