@@ -140,62 +140,60 @@ pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
                 idrow[x] = id;
             }
         });
-    // Pass 2 (finish): antialias where the object changes or the colour jumps.
-    if finish {
-        let src = px.clone();
-        px.par_chunks_mut(wu).enumerate().for_each(|(y, row)| {
-            for x in 0..wu {
-                let i = y * wu + x;
-                let c0 = src[i];
-                let l0 = c0[0] * 0.3 + c0[1] * 0.59 + c0[2] * 0.11;
-                let mut edge = false;
-                for (dx, dy) in [(1i64, 0i64), (-1, 0), (0, 1), (0, -1)] {
-                    let (xx, yy) = (x as i64 + dx, y as i64 + dy);
-                    if xx < 0 || yy < 0 || xx >= wu as i64 || yy >= h as i64 {
-                        continue;
-                    }
-                    let j = yy as usize * wu + xx as usize;
-                    let c = src[j];
-                    let l = c[0] * 0.3 + c[1] * 0.59 + c[2] * 0.11;
-                    if ids[j] != ids[i] || (l - l0).abs() > 0.14 {
-                        edge = true;
-                        break;
-                    }
-                }
-                if !edge {
-                    continue;
-                }
-                // 8 more samples on a rotated grid.
-                let mut acc = c0;
-                const OFF: [(f32, f32); 8] = [
-                    (0.125, 0.375),
-                    (0.375, 0.875),
-                    (0.625, 0.125),
-                    (0.875, 0.625),
-                    (0.0625, 0.8125),
-                    (0.3125, 0.0625),
-                    (0.6875, 0.5625),
-                    (0.9375, 0.3125),
-                ];
-                for (k, (ox, oy)) in OFF.iter().enumerate() {
-                    let salt = (y as u64) << 32 | x as u64 | ((k as u64 + 1) << 56);
-                    let (c, _) = sample(x as f32 + ox, y as f32 + oy, salt);
-                    acc = [acc[0] + c[0], acc[1] + c[1], acc[2] + c[2]];
-                }
-                row[x] = [acc[0] / 9.0, acc[1] / 9.0, acc[2] / 9.0];
-            }
-        });
-    }
+    // Pass 2: to sRGB bytes; at finish quality, antialiased where the object changes or the
+    // colour jumps. It reads pass 1 and writes the bytes directly, so a 2K finish holds one
+    // float frame, not two (a copy of it used to be the largest allocation of a run).
     let mut rgb = vec![0u8; wu * h as usize * 3];
+    let edge = |x: usize, y: usize| -> bool {
+        let i = y * wu + x;
+        let c0 = px[i];
+        let l0 = c0[0] * 0.3 + c0[1] * 0.59 + c0[2] * 0.11;
+        [(1i64, 0i64), (-1, 0), (0, 1), (0, -1)]
+            .iter()
+            .any(|(dx, dy)| {
+                let (xx, yy) = (x as i64 + dx, y as i64 + dy);
+                if xx < 0 || yy < 0 || xx >= wu as i64 || yy >= h as i64 {
+                    return false;
+                }
+                let j = yy as usize * wu + xx as usize;
+                let c = px[j];
+                let l = c[0] * 0.3 + c[1] * 0.59 + c[2] * 0.11;
+                ids[j] != ids[i] || (l - l0).abs() > 0.14
+            })
+    };
     rgb.par_chunks_mut(wu * 3)
         .zip(px.par_chunks(wu))
-        .for_each(|(out, row)| {
-            for (o, c) in out.chunks_exact_mut(3).zip(row) {
+        .enumerate()
+        .for_each(|(y, (out, row))| {
+            for (x, (o, &c0)) in out.chunks_exact_mut(3).zip(row).enumerate() {
+                let c = if finish && edge(x, y) {
+                    // 8 more samples on a rotated grid.
+                    let mut acc = c0;
+                    const OFF: [(f32, f32); 8] = [
+                        (0.125, 0.375),
+                        (0.375, 0.875),
+                        (0.625, 0.125),
+                        (0.875, 0.625),
+                        (0.0625, 0.8125),
+                        (0.3125, 0.0625),
+                        (0.6875, 0.5625),
+                        (0.9375, 0.3125),
+                    ];
+                    for (k, (ox, oy)) in OFF.iter().enumerate() {
+                        let salt = (y as u64) << 32 | x as u64 | ((k as u64 + 1) << 56);
+                        let (c, _) = sample(x as f32 + ox, y as f32 + oy, salt);
+                        acc = [acc[0] + c[0], acc[1] + c[1], acc[2] + c[2]];
+                    }
+                    [acc[0] / 9.0, acc[1] / 9.0, acc[2] / 9.0]
+                } else {
+                    c0
+                };
                 for k in 0..3 {
                     o[k] = lut[((c[k].clamp(0.0, 1.0) * 4095.0) + 0.5) as usize];
                 }
             }
         });
+    drop(px);
     let mut img = Image {
         width: w,
         height: h,
