@@ -41,8 +41,11 @@ pub struct Attempt {
 pub struct Estimate {
     /// Draft calls in the first round.
     pub draft_calls: u32,
-    /// Finish calls (promoted drafts re-made at the finish tier).
+    /// Finish calls expected: each shot's `finals` promoted drafts re-made at the finish tier
+    /// (and a Stability finish's out-paints).
     pub finish_calls: u32,
+    /// Finish calls if finishes fail and every spare up to `keep` is promoted.
+    pub finish_calls_worst: u32,
     /// Files delivered (finals × aspect ratios).
     pub deliverables: u32,
     /// USD if every shot passes in its first round.
@@ -137,6 +140,7 @@ pub fn plan(c: &Campaign) -> Plan {
     let fp = &c.providers[&c.finish.provider];
     let (mut draft_money, mut finish_money, mut finish_calls, mut deliverables) =
         (0.0, 0.0, 0u32, 0u32);
+    let (mut spare_calls, mut spare_money) = (0u32, 0.0);
     let mut draft_secs = 0.0;
     let mut finish_secs = 0.0;
     for s in &c.shots {
@@ -177,12 +181,15 @@ pub fn plan(c: &Campaign) -> Plan {
                 quality: c.draft.quality,
             });
         }
-        let promoted = c.finish.keep.max(s.finals);
+        // The best `finals` drafts are finished; spares (up to `keep`) only if a finish fails.
+        let spares = c.finish.keep.max(s.finals) - s.finals;
         let (fw, fh) = dims(&c.finish, aspect);
         let (usd, secs) = price(fp, fw, fh, c.finish.quality);
-        finish_calls += promoted;
-        finish_money += usd * f64::from(promoted);
-        finish_secs += secs * f64::from(promoted);
+        finish_calls += s.finals;
+        finish_money += usd * f64::from(s.finals);
+        finish_secs += secs * f64::from(s.finals);
+        spare_calls += spares;
+        spare_money += usd * f64::from(spares);
         deliverables += s.finals * s.deliver.len() as u32;
         // A Stability finish is out-painted to each other aspect: one paid call per file.
         if fp.kind == ProviderKind::Stability {
@@ -202,9 +209,10 @@ pub fn plan(c: &Campaign) -> Plan {
     let estimate = Estimate {
         draft_calls: attempts.len() as u32,
         finish_calls,
+        finish_calls_worst: finish_calls + spare_calls,
         deliverables,
         money_expected: draft_money + finish_money,
-        money_worst: draft_money * rounds + finish_money,
+        money_worst: draft_money * rounds + finish_money + spare_money,
         seconds_expected: draft_secs / f64::from(dp.concurrency)
             + finish_secs / f64::from(fp.concurrency),
     };

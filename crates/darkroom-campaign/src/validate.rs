@@ -240,7 +240,8 @@ pub struct Tier {
     pub size: SizeSpec,
     /// Drafts per shot and round (draft tier).
     pub variants: u32,
-    /// Drafts promoted per shot (finish tier).
+    /// Drafts that may be promoted per shot (finish tier): the best `finals` are finished, the
+    /// next ones only when a finish fails (the call, or the gates on the finished image).
     pub keep: u32,
     /// Render quality.
     pub quality: Quality,

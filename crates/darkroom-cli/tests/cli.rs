@@ -837,7 +837,7 @@ fn check_prints_the_plan_or_every_problem() {
     let (code, out) = run(&["check", example.to_str().unwrap()], None);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("plan: 32 draft calls (first round), 8 finish calls, 12 deliverables"),
+        out.contains("plan: 32 draft calls (first round), 5 finish calls (+3 spares if finishes fail), 12 deliverables"),
         "{out}"
     );
     let d = scratch("check_bad");
@@ -1254,9 +1254,9 @@ fn simulate_compares_lottery_and_funnel_on_the_sim_profiles() {
         "{text}"
     );
     assert!(text.contains("finishes on pro $0.27"), "{text}");
-    // The per-round arithmetic: 6 × $0.039 + 1 × $0.134 against 6 × $0.134.
+    // The per-round arithmetic: 12 × $0.039 + 2 × $0.134 against 12 × $0.134.
     assert!(
-        text.contains("funnel 6 drafts + 1 promoted = $0.368, lottery 6 candidates at the finish size = $0.804: 0.46×"),
+        text.contains("funnel 12 drafts + 2 finishes = $0.736, lottery 12 candidates at the finish size = $1.608: 0.46×"),
         "{text}"
     );
 }
@@ -2631,4 +2631,137 @@ fn a_rate_limit_spaces_a_providers_calls_whatever_the_concurrency() {
         let gap = w[1] - w[0];
         assert!(gap >= std::time::Duration::from_millis(200), "{gap:?}");
     }
+}
+
+#[test]
+fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishes_again() {
+    use darkroom_fakes::{Fake, Script};
+    const KEY: &str = "AIza-finish-key-4242";
+    let pro = Fake::gemini(KEY);
+    let d = scratch("on-demand");
+    // Sketch drafts of a simple scene all pass; the finish is Nano Banana Pro on the fake, whose
+    // image is a blue square on paper: it has a cube, but no red sphere.
+    let campaign = |prompt: &str, adherence: f64| {
+        format!(
+            "[campaign]\nname = \"od\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [providers.pro]\nkind = \"gemini\"\nmodel = \"gemini-3-pro-image-preview\"\napi_key_env = \"DR_FINISH_KEY\"\nbase_url = \"{}\"\nconcurrency = 1\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 3\n[tiers.finish]\nprovider = \"pro\"\nsize = \"1K\"\nkeep = 2\n\
+             [gates]\nadherence = {adherence}\n[budget]\nmoney = \"5 USD\"\nmax_rounds = 1\n\
+             [[shots]]\nid = \"s\"\nprompt = \"{prompt}\"\ndeliver = [\"1:1\"]\n",
+            pro.url
+        )
+    };
+    let run = |sub: &str, toml: String| {
+        let dir = d.join(sub);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("c.toml"), toml).unwrap();
+        let o = bin()
+            .current_dir(&dir)
+            .args(["run", "c.toml"])
+            .env("DR_FINISH_KEY", KEY)
+            .output()
+            .unwrap();
+        let l = darkroom_ledger::Ledger::open(&dir.join("out/darkroom.db")).unwrap();
+        (o, l.dump().unwrap())
+    };
+    let finishes = |dump: &darkroom_ledger::Dump| -> Vec<String> {
+        dump.attempts
+            .iter()
+            .filter(|a| a.tier == "finish")
+            .map(|a| a.status.clone())
+            .collect()
+    };
+    let reasons = |dump: &darkroom_ledger::Dump, kind: &str| -> Vec<String> {
+        dump.decisions
+            .iter()
+            .filter(|x| x.kind == kind)
+            .map(|x| x.reason.clone())
+            .collect()
+    };
+
+    // 1. keep = 2, one final: the first finish passes, so the spare is never paid for.
+    let before = pro.seen().len();
+    let (o, dump) = run("fine", campaign("a blue cube", 0.5));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(finishes(&dump), ["done"]);
+    assert_eq!(pro.seen().len() - before, 1, "one paid finish");
+    let rank = reasons(&dump, "rank");
+    assert_eq!(
+        rank.iter().filter(|r| *r == "promoted").count(),
+        1,
+        "{rank:?}"
+    );
+    assert!(rank.iter().any(|r| r == "spare"), "{rank:?}");
+    assert_eq!(
+        reasons(&dump, "finish_gate"),
+        ["passed"],
+        "finishes are judged"
+    );
+
+    // 2. The first finish is refused: the spare is promoted and delivered.
+    pro.push([Script::Refuse("prompt")]);
+    let (o, dump) = run("refused", campaign("a blue cube", 0.5));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut f = finishes(&dump);
+    f.sort();
+    assert_eq!(f, ["done", "refused"]);
+    assert!(pro.rejected().is_empty(), "{:?}", pro.rejected());
+    let rank = reasons(&dump, "rank");
+    assert_eq!(
+        rank.iter().filter(|r| *r == "promoted").count(),
+        2,
+        "{rank:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(d.join("refused/out/deliverables/s"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "png")
+            })
+            .count(),
+        1
+    );
+
+    // 3. The finished images lose the red sphere the drafts had: each fails its gate, the spare
+    //    is tried, and the shot fails (exit 1) with the reason, never delivering a failing image.
+    let (o, dump) = run(
+        "lost",
+        campaign("a red sphere to the left of a blue cube", 0.9),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        finishes(&dump),
+        ["done", "done"],
+        "both promoted drafts finished"
+    );
+    assert_eq!(
+        reasons(&dump, "finish_gate"),
+        ["below_adherence", "below_adherence"]
+    );
+    assert!(
+        err.contains("0 of 1 finals finished; the finished image failed its gate: below_adherence"),
+        "{err}"
+    );
+    assert!(
+        !d.join("lost/out/deliverables/s").exists()
+            || std::fs::read_dir(d.join("lost/out/deliverables/s"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
 }

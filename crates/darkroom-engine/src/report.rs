@@ -28,6 +28,9 @@ pub fn reason_text(code: &str) -> &'static str {
     match code {
         "passed" => "passed every gate",
         "promoted" => "ranked within `keep`: promoted to the finish tier",
+        "spare" => {
+            "passed and within `keep`: a spare, finished only if a better draft's finish fails"
+        }
         "ranked_out" => "passed, but ranked below the promoted drafts",
         "below_adherence" => "adherence below the gate",
         "below_on_palette" => "on-palette share below the gate",
@@ -602,6 +605,7 @@ impl Builder<'_> {
                 let card = self.card(a, fact(&a.id), &checklist, &mut images);
                 n_pass += (card.status == "passed"
                     || card.status == "promoted"
+                    || card.status == "spare"
                     || card.status == "ranked_out") as usize;
                 n_prom += (card.status == "promoted") as usize;
                 cards.push(card);
@@ -769,7 +773,12 @@ impl Builder<'_> {
             },
             None => (None, None),
         };
-        let gate = f.decisions.iter().rev().find(|d| d.0 == "gate");
+        // A draft's gate, or a finished image's (finishes are judged again).
+        let gate = f
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.0 == "gate" || d.0 == "finish_gate");
         let rank = f.decisions.iter().rev().find(|d| d.0 == "rank");
         let (status, code) = match (a.status.as_str(), rank, gate) {
             ("done", Some(r), _) => (r.1.clone(), r.1.clone()),
@@ -939,6 +948,7 @@ mod tests {
         for code in [
             "passed",
             "promoted",
+            "spare",
             "ranked_out",
             "below_adherence",
             "below_on_palette",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
 use darkroom_core::provider::{Provider, ProviderError, Request};
-use darkroom_core::{resolve_dims, Aspect, Quality};
+use darkroom_core::{resolve_dims, Aspect};
 use darkroom_judges::brand::BrandJudge;
 use darkroom_judges::layout::LayoutJudge;
 use darkroom_judges::novelty::{NoveltyJudge, Siblings};
@@ -568,9 +568,12 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         }
     }
 
-    // Rank and promote, then finish.
-    let mut finish_calls = Vec::new();
-    let mut direct: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
+    // Rank, then promote and finish on demand: the best `finals` drafts of each shot first; the
+    // next ranked one (up to `keep` in all) only when a finish fails, either the call or the
+    // gates on the finished image. A spare promoted "just in case" is a paid finish that is
+    // thrown away whenever the first one is fine.
+    let mut queue: BTreeMap<String, std::collections::VecDeque<(u32, Scored)>> = BTreeMap::new();
+    let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
     for s in &shots {
         let mut list = passing.remove(&s.id).unwrap_or_default();
         if list.is_empty() {
@@ -589,59 +592,117 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         });
         let keep = c.finish.keep.max(s.finals) as usize;
         for (i, d) in list.iter().enumerate() {
-            let reason = if i < keep { "promoted" } else { "ranked_out" };
+            let reason = if i < keep { "spare" } else { "ranked_out" };
             let _ = ctx
                 .ledger
                 .record_decision(&d.call.row.id, "rank", reason, Some(&d.rank_key()));
         }
-        let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-        let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
-        for (k, d) in list.into_iter().take(keep).enumerate() {
-            if ctx.opts.finish_from_draft {
-                direct
-                    .entry(s.id.clone())
-                    .or_default()
-                    .push((d.call.clone(), d.png.clone()));
-                continue;
-            }
-            let caps = ctx.providers[&c.finish.provider].capabilities();
-            let reference = caps.edit.then(|| d.png.clone());
-            let req = Request {
-                prompt: d.call.req.prompt.clone(),
-                seed: d.call.req.seed,
-                width: w,
-                height: h,
-                quality: Quality::Finish,
-                reference,
-                op: Default::default(),
-            };
-            let req = Request {
-                quality: c.finish.quality,
-                ..req
-            };
-            finish_calls.push((
-                s.clone(),
-                exec.call("finish", 1, k as u32, &s.id, &c.finish.provider, req),
-            ));
+        if ctx.opts.finish_from_draft {
+            // The lottery: the candidates were made at the final size; the best are the finals.
+            finished.insert(
+                s.id.clone(),
+                list.into_iter()
+                    .take(s.finals as usize)
+                    .map(|d| (d.call, d.png))
+                    .collect(),
+            );
+            continue;
         }
+        queue.insert(
+            s.id.clone(),
+            list.into_iter()
+                .take(keep)
+                .enumerate()
+                .map(|(k, d)| (k as u32, d))
+                .collect(),
+        );
     }
-    if !finish_calls.is_empty() && !exec.stop.load(Ordering::SeqCst) {
-        say(&ctx, &format!("finish: {} calls", finish_calls.len()));
-    }
-    let results = exec
-        .execute(finish_calls.iter().map(|(_, c)| c.clone()).collect())
-        .await;
-    let mut finished = direct;
-    for (call, done) in results {
-        match done {
-            Done::Image(png) => finished
-                .entry(call.row.shot.clone())
-                .or_default()
-                .push((call, png)),
-            Done::Failed(why) => {
-                failed.push((call.row.shot.clone(), format!("finish failed: {why}")))
+    let mut short: BTreeMap<String, String> = BTreeMap::new();
+    let mut wave_no = 0;
+    loop {
+        let mut wave = Vec::new();
+        for s in &shots {
+            let Some(q) = queue.get_mut(&s.id) else {
+                continue;
+            };
+            let have = finished.get(&s.id).map_or(0, Vec::len);
+            for _ in have..s.finals as usize {
+                let Some((k, d)) = q.pop_front() else { break };
+                let _ = ctx.ledger.record_decision(
+                    &d.call.row.id,
+                    "rank",
+                    "promoted",
+                    Some(&d.rank_key()),
+                );
+                let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+                let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
+                let caps = ctx.providers[&c.finish.provider].capabilities();
+                let req = Request {
+                    prompt: d.call.req.prompt.clone(),
+                    seed: d.call.req.seed,
+                    width: w,
+                    height: h,
+                    quality: c.finish.quality,
+                    reference: caps.edit.then(|| d.png.clone()),
+                    op: Default::default(),
+                };
+                wave.push(exec.call("finish", 1, k, &s.id, &c.finish.provider, req));
             }
-            Done::OverBudget => {}
+        }
+        if wave.is_empty() || exec.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        wave_no += 1;
+        say(
+            &ctx,
+            &if wave_no == 1 {
+                format!("finish: {} calls", wave.len())
+            } else {
+                format!(
+                    "finish: {} more (a finish failed; next ranked draft)",
+                    wave.len()
+                )
+            },
+        );
+        for (call, done) in exec.execute(wave).await {
+            let shot = call.row.shot.clone();
+            match done {
+                Done::Image(png) => {
+                    // Finished images are judged again: a finish may lose what the draft had.
+                    let Some((scored, judgements)) =
+                        judge(&ctx, brand.as_ref(), &call, &png, &[], None)
+                    else {
+                        short.insert(shot, "the finished image could not be judged".into());
+                        continue;
+                    };
+                    for j in judgements.iter().filter(|j| j.judge != "novelty") {
+                        let json = serde_json::to_string(j).unwrap_or_default();
+                        let _ = ctx
+                            .ledger
+                            .record_score(&call.row.id, &j.judge, j.score, &json);
+                    }
+                    let verdict = gate(&ctx, &scored, false);
+                    let _ = ctx.ledger.record_decision(
+                        &call.row.id,
+                        "finish_gate",
+                        verdict.unwrap_or("passed"),
+                        Some(&scored.rank_key()),
+                    );
+                    match verdict {
+                        None => finished.entry(shot).or_default().push((call, png)),
+                        Some(reason) => {
+                            short.insert(
+                                shot,
+                                format!("the finished image failed its gate: {reason}"),
+                            );
+                        }
+                    }
+                }
+                Done::Failed(why) => {
+                    short.insert(shot, format!("finish failed: {why}"));
+                }
+                Done::OverBudget => {}
+            }
         }
     }
 
@@ -660,12 +721,19 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 Err(why) => failed.push((s.id.clone(), why)),
             }
         }
-        if list.len() < s.finals as usize && !exec.stop.load(Ordering::SeqCst) {
-            failed.push((
-                s.id.clone(),
-                format!("{} of {} finals finished", list.len(), s.finals),
-            ));
+    }
+    // Shots with a promotable draft that end with fewer finals than asked.
+    for s in &shots {
+        let tried = queue.contains_key(&s.id) || finished.contains_key(&s.id);
+        let n = finished.get(&s.id).map_or(0, Vec::len);
+        if !tried || n >= s.finals as usize || exec.stop.load(Ordering::SeqCst) {
+            continue;
         }
+        let why = match short.get(&s.id) {
+            Some(why) => format!("{n} of {} finals finished; {why}", s.finals),
+            None => format!("{n} of {} finals finished", s.finals),
+        };
+        failed.push((s.id.clone(), why));
     }
     crate::deliver::manifest(&ctx, &deliverables)?;
     failed.sort();

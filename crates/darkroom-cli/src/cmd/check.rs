@@ -63,8 +63,12 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         );
     }
     let e = &p.estimate;
+    let spares = match e.finish_calls_worst - e.finish_calls {
+        0 => String::new(),
+        n => format!(" (+{n} spares if finishes fail)"),
+    };
     println!(
-        "plan: {} draft calls (first round), {} finish calls, {} deliverables",
+        "plan: {} draft calls (first round), {} finish calls{spares}, {} deliverables",
         e.draft_calls, e.finish_calls, e.deliverables
     );
     println!(

@@ -180,10 +180,11 @@ fn simulate(c: &Campaign, s: Strategy, base: &std::path::Path) -> Result<Outcome
     })
 }
 
-/// What one round of one shot costs each strategy when it promotes `keep` drafts, at the
-/// profiles' prices: `(funnel, lottery)` in USD. It does not depend on pass rates, so it shows
-/// how far the campaign's own `variants` and `keep` let the funnel undercut the lottery.
-fn per_round(c: &Campaign) -> (f64, f64) {
+/// What one round of every shot costs each strategy when every first finish passes, at the
+/// profiles' prices: `(drafts, finishes, funnel USD, lottery USD)`. It does not depend on pass
+/// rates, so it shows how far the campaign's `variants` and `finals` let the funnel undercut
+/// the lottery.
+fn per_round(c: &Campaign) -> (u32, u32, f64, f64) {
     use darkroom_core::provider::Provider as _;
     // The profiles price by the long side, so the aspect does not matter here.
     let price = |profile, size: darkroom_core::SizeSpec| {
@@ -205,9 +206,14 @@ fn per_round(c: &Campaign) -> (f64, f64) {
     };
     let d = price(darkroom_providers::sim::FAST_DRAFT, c.draft.size);
     let p = price(darkroom_providers::sim::PRO, c.finish.size);
-    let v = f64::from(c.draft.variants);
-    let k = f64::from(c.finish.keep.min(c.draft.variants));
-    (v * d + k * p, v * p)
+    let drafts = c.draft.variants * c.shots.len() as u32;
+    let finishes: u32 = c.shots.iter().map(|s| s.finals.min(c.draft.variants)).sum();
+    (
+        drafts,
+        finishes,
+        f64::from(drafts) * d + f64::from(finishes) * p,
+        f64::from(drafts) * p,
+    )
 }
 
 /// Runs the command.
@@ -305,12 +311,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                 println!("funnel CPSA = {:.2} × lottery CPSA", fc / lc);
             }
         }
-        let (f, l) = per_round(&c);
+        let (drafts, finishes, f, l) = per_round(&c);
         println!(
-            "one round of a shot at these prices: funnel {} drafts + {} promoted = ${f:.3}, lottery {} candidates at the finish size = ${l:.3}: {:.2}× whatever the pass rates",
-            c.draft.variants,
-            c.finish.keep.min(c.draft.variants),
-            c.draft.variants,
+            "one round of every shot at these prices: funnel {drafts} drafts + {finishes} finishes = ${f:.3}, lottery {drafts} candidates at the finish size = ${l:.3}: {:.2}× whatever the pass rates",
             f / l
         );
     }
