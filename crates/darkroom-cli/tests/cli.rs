@@ -2735,6 +2735,24 @@ fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishe
             .count(),
         1
     );
+    // Resumed: the refused finish is not sent again (refusals are final across runs), the done
+    // one is reused, nothing reaches the vendor.
+    let seen = pro.seen().len();
+    let o = bin()
+        .current_dir(d.join("refused"))
+        .args(["run", "c.toml"])
+        .env("DR_FINISH_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(pro.seen().len(), seen, "nothing sent again");
+    let l = darkroom_ledger::Ledger::open(&d.join("refused/out/darkroom.db")).unwrap();
+    assert_eq!(l.refused_with_retries().unwrap(), 0);
 
     // 3. The finished images lose the red sphere the drafts had: each fails its gate, the spare
     //    is tried, and the shot fails (exit 1) with the reason, never delivering a failing image.

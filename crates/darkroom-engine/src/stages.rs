@@ -164,6 +164,9 @@ async fn one(
             return Done::Image(bytes);
         }
     }
+    if let Ok(Some(why)) = ctx.ledger.refusal(&c.row.id) {
+        return Done::Failed(format!("refused in an earlier run, not sent again: {why}"));
+    }
     let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
     let is_sim = matches!(*provider, AnyProvider::Sim(_));
     // Real services (and the simulator in real time) are waited for: rate limits, backoff.

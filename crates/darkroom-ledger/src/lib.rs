@@ -349,6 +349,22 @@ impl Ledger {
         })
     }
 
+    /// The provider's message if an attempt was refused. Refusals are final, in this run and in
+    /// any later one: sending the same request again would only be refused again, and repeated
+    /// refused requests are what vendors' abuse systems count.
+    pub fn refusal(&self, id: &str) -> Result<Option<String>, LedgerError> {
+        self.with(|c| {
+            let r: Option<Option<String>> = c
+                .query_row(
+                    "SELECT error_message FROM attempts WHERE id = ?1 AND status = 'refused'",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(r.map(Option::unwrap_or_default))
+        })
+    }
+
     /// The stored asset of a done attempt: `(hash, path)`.
     pub fn done_asset(&self, id: &str) -> Result<Option<(String, String)>, LedgerError> {
         self.with(|c| {
