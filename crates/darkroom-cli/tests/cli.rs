@@ -881,8 +881,22 @@ fn run_delivers_offline_and_resumes() {
         "{stdout}"
     );
     assert!(d.join("out/deliverables/manifest.json").exists());
+    let decisions = || {
+        let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+        l.dump().unwrap().decisions.len()
+    };
+    let before = decisions();
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
     let second = go();
     assert!(String::from_utf8_lossy(&second.stderr).contains("answered from the ledger"));
+    // The resumed run judges and ranks again and reaches the same decisions: recorded once,
+    // so the report's counts are the same (they were doubled).
+    assert_eq!(decisions(), before);
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/report.html")).unwrap(),
+        page,
+        "the report of a resumed run that did nothing new is the same"
+    );
     // A campaign error is exit 2; an unknown shot is a one-line input error.
     std::fs::write(d.join("bad.toml"), "[campaign]\nname = 1\n").unwrap();
     assert_eq!(

@@ -136,11 +136,15 @@ impl Builder<'_> {
             .map(|s| s.finals as u64 * s.deliver.len().max(1) as u64)
             .sum();
         let delivered = dump.deliverables.len() as u64;
+        // Each draft's latest gate decision (a campaign whose gates changed between runs has
+        // an older one too).
         let gated: Vec<&str> = dump
             .decisions
             .iter()
             .filter(|d| d.kind == "gate")
-            .map(|d| d.reason.as_str())
+            .map(|d| (d.attempt.as_str(), d.reason.as_str()))
+            .collect::<BTreeMap<_, _>>()
+            .into_values()
             .collect();
         let passed = gated.iter().filter(|r| **r == "passed").count() as u64;
         let t0 = dump

@@ -435,8 +435,12 @@ impl Ledger {
         rank_key: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.with(|c| {
+            // A resumed run judges and ranks again and reaches the same decisions: recorded
+            // once, so counts over decisions stay counts of attempts.
             c.execute(
-                "INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO decisions (attempt, kind, reason, rank_key, at)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (
+                   SELECT 1 FROM decisions WHERE attempt = ?1 AND kind = ?2 AND reason = ?3 AND rank_key IS ?4)",
                 params![attempt, kind, reason, rank_key, now()],
             )?;
             Ok(())
