@@ -2785,6 +2785,11 @@ fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishe
         reasons(&dump, "finish_gate"),
         ["below_adherence", "below_adherence"]
     );
+    let page = std::fs::read_to_string(d.join("lost/out/report.html")).unwrap();
+    assert!(
+        page.contains("<tr><td>finish gates</td><td>pro · gemini-3-pro-image-preview</td><td>2</td><td>0</td>"),
+        "the report's stage table shows the finish gate"
+    );
     assert!(
         err.contains("0 of 1 finals finished; the finished image failed its gate: below_adherence"),
         "{err}"

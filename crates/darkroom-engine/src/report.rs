@@ -44,6 +44,18 @@ pub fn reason_text(code: &str) -> &'static str {
     }
 }
 
+/// Each attempt's latest decision of a kind, as its reason code (an attempt judged again under
+/// gates changed between runs has an older one too).
+fn latest_reasons<'a>(dump: &'a Dump, kind: &str) -> Vec<&'a str> {
+    dump.decisions
+        .iter()
+        .filter(|d| d.kind == kind)
+        .map(|d| (d.attempt.as_str(), d.reason.as_str()))
+        .collect::<BTreeMap<_, _>>()
+        .into_values()
+        .collect()
+}
+
 /// Per-attempt facts gathered from the dump.
 #[derive(Default)]
 struct Facts {
@@ -136,16 +148,7 @@ impl Builder<'_> {
             .map(|s| s.finals as u64 * s.deliver.len().max(1) as u64)
             .sum();
         let delivered = dump.deliverables.len() as u64;
-        // Each draft's latest gate decision (a campaign whose gates changed between runs has
-        // an older one too).
-        let gated: Vec<&str> = dump
-            .decisions
-            .iter()
-            .filter(|d| d.kind == "gate")
-            .map(|d| (d.attempt.as_str(), d.reason.as_str()))
-            .collect::<BTreeMap<_, _>>()
-            .into_values()
-            .collect();
+        let gated = latest_reasons(dump, "gate");
         let passed = gated.iter().filter(|r| **r == "passed").count() as u64;
         let t0 = dump
             .attempts
@@ -283,6 +286,19 @@ impl Builder<'_> {
                     promoted.to_string(),
                     pct(promoted, passed),
                 ]);
+            } else {
+                // Finished images are judged again; a failure promotes a spare.
+                let finish_gated = latest_reasons(dump, "finish_gate");
+                if !finish_gated.is_empty() {
+                    let ok = finish_gated.iter().filter(|r| **r == "passed").count() as u64;
+                    rows.push(vec![
+                        "finish gates".into(),
+                        who,
+                        finish_gated.len().to_string(),
+                        ok.to_string(),
+                        pct(ok, finish_gated.len() as u64),
+                    ]);
+                }
             }
         }
         rows.push(vec![
