@@ -50,10 +50,30 @@ pub struct Estimate {
     pub deliverables: u32,
     /// USD if every shot passes in its first round.
     pub money_expected: f64,
+    /// USD of one round of drafts for every shot.
+    pub draft_round_money: f64,
+    /// USD of the expected finishing (every shot's finals, a Stability finish's out-paints).
+    pub finish_money: f64,
+    /// Draft rounds at most.
+    pub max_rounds: u32,
     /// USD if every shot uses every round.
     pub money_worst: f64,
     /// Wall seconds expected at the providers' concurrency (first round, then finishing).
     pub seconds_expected: f64,
+}
+
+impl Estimate {
+    /// Expected USD when each draft passes the gates with probability `p` (independently): a
+    /// shot drafts another round only while none of its `variants` passed, up to `max_rounds`,
+    /// and is finished only if one did.
+    pub fn expected_at(&self, p: f64, variants: u32) -> f64 {
+        let p = p.clamp(0.0, 1.0);
+        // Chance that a round yields nothing for a shot.
+        let q = (1.0 - p).powi(variants as i32);
+        let rounds: f64 = (0..self.max_rounds).map(|r| q.powi(r as i32)).sum();
+        let reached = 1.0 - q.powi(self.max_rounds as i32);
+        self.draft_round_money * rounds + self.finish_money * reached
+    }
 }
 
 /// The first round of drafts and the estimate.
@@ -212,6 +232,9 @@ pub fn plan(c: &Campaign) -> Plan {
         finish_calls_worst: finish_calls + spare_calls,
         deliverables,
         money_expected: draft_money + finish_money,
+        draft_round_money: draft_money,
+        finish_money,
+        max_rounds: c.budget.max_rounds,
         money_worst: draft_money * rounds + finish_money + spare_money,
         seconds_expected: draft_secs / f64::from(dp.concurrency)
             + finish_secs / f64::from(fp.concurrency),

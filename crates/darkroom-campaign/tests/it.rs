@@ -1,6 +1,7 @@
 //! Campaign loading, validation (every problem at once, with positions) and planning.
 
-use darkroom_campaign::{load, plan::plan, ProviderKind};
+use darkroom_campaign::plan::{plan, Estimate};
+use darkroom_campaign::{load, ProviderKind};
 
 const EXAMPLE: &str = include_str!("../../../examples/spring-launch.toml");
 
@@ -42,6 +43,19 @@ fn plans_are_deterministic_and_ids_depend_on_what_matters() {
     assert_eq!(a.estimate.finish_calls, 5);
     assert_eq!(a.estimate.finish_calls_worst, 2 * 4);
     assert_eq!(a.estimate.money_expected, 0.0, "sketch is free");
+    // The expected spend at a draft pass rate: all pass → the first-round figure; none pass →
+    // every round drafted, nothing finished; in between, the geometric number of rounds.
+    let e = Estimate {
+        draft_round_money: 1.0,
+        finish_money: 2.0,
+        max_rounds: 3,
+        money_expected: 3.0,
+        ..a.estimate.clone()
+    };
+    assert!((e.expected_at(1.0, 4) - 3.0).abs() < 1e-12);
+    assert!((e.expected_at(0.0, 4) - 3.0 * 1.0).abs() < 1e-12);
+    // p = 0.5, 1 variant: q = 0.5 → rounds 1 + 0.5 + 0.25, reached 1 − 0.125.
+    assert!((e.expected_at(0.5, 1) - (1.75 + 2.0 * 0.875)).abs() < 1e-12);
     // The hero's draft is 16:9 at a 512 long side.
     assert_eq!((a.attempts[0].width, a.attempts[0].height), (512, 288));
     // Changing the prompt changes the ids; changing the campaign's comments does not.

@@ -2802,3 +2802,55 @@ fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishe
                 .is_none()
     );
 }
+
+#[test]
+fn check_expects_the_spend_at_the_draft_pass_rate_it_can_know() {
+    let d = scratch("expected");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"e\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nfailures = { transient = 0.0, refusal = 0.0, rate_limited = 0.0 }\n\
+         [tiers.draft]\nprovider = \"sim\"\nsize = \"256\"\nvariants = 2\n[tiers.finish]\nprovider = \"sim\"\nsize = \"1K\"\nkeep = 1\n\
+         [budget]\nmoney = \"5 USD\"\nmax_rounds = 3\n\
+         [[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\"]\n",
+    )
+    .unwrap();
+    let check = || {
+        let o = bin()
+            .current_dir(&d)
+            .args(["check", "c.toml"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // Before any run: the profile keeps the relation (0.65), the colours (0.85) and both
+    // entities (0.95): p = 0.525. Two $0.039 drafts a round, q = (1 − p)² = 0.226 → 1.277
+    // rounds expected; the $0.039 finish when a round passes (0.988): $0.138.
+    let before = check();
+    assert!(
+        before.contains("estimate: $0.14 expected at a 52 % draft pass rate (the simulated `fast-draft` profile keeps every instruction this often), $0.27 worst case (3 rounds)"),
+        "{before}"
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // After a run: what the ledger measured.
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    let (passed, judged) = l.gate_counts().unwrap();
+    drop(l);
+    let after = check();
+    assert!(
+        after.contains(&format!(
+            "draft pass rate (measured: {passed} of {judged} drafts passed in this campaign's ledger)"
+        )),
+        "{after}"
+    );
+}

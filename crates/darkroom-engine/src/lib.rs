@@ -152,6 +152,46 @@ fn sim_provider(name: &str, p: &darkroom_campaign::Provider) -> Sim {
     Sim::new(name.to_string(), prof)
 }
 
+/// The draft pass rate to expect, and where the figure comes from: what this campaign's ledger
+/// measured if it has judged drafts; for a `sim` draft tier, the profile's instruction drop
+/// rates over the shots' prompts; otherwise unknown.
+pub fn expected_pass_rate(campaign: &Campaign, base: &Path) -> Option<(f64, String)> {
+    let db = base.join(&campaign.output).join("darkroom.db");
+    if db.exists() {
+        if let Ok((passed, judged)) = Ledger::open(&db).and_then(|l| l.gate_counts()) {
+            if judged > 0 {
+                return Some((
+                    passed as f64 / judged as f64,
+                    format!(
+                        "measured: {passed} of {judged} drafts passed in this campaign's ledger"
+                    ),
+                ));
+            }
+        }
+    }
+    let dp = campaign.providers.get(&campaign.draft.provider)?;
+    if dp.kind != ProviderKind::Sim || campaign.shots.is_empty() {
+        return None;
+    }
+    let sim = sim_provider(&dp.name, dp);
+    let rates: Vec<f64> = campaign
+        .shots
+        .iter()
+        .filter_map(|s| darkroom_prompt::parse(&s.prompt).ok())
+        .map(|scene| sim.profile().keeps_all(&scene))
+        .collect();
+    if rates.is_empty() {
+        return None;
+    }
+    Some((
+        rates.iter().sum::<f64>() / rates.len() as f64,
+        format!(
+            "the simulated `{}` profile keeps every instruction this often",
+            sim.profile().name
+        ),
+    ))
+}
+
 /// Any provider from a campaign-style entry (for `audit models` and other callers outside a
 /// run): built in, simulated, or HTTP with its key read from the environment.
 pub fn provider_for(

@@ -71,10 +71,20 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         "plan: {} draft calls (first round), {} finish calls{spares}, {} deliverables",
         e.draft_calls, e.finish_calls, e.deliverables
     );
-    println!(
-        "estimate: ${:.2} expected, ${:.2} worst case ({} rounds), about {:.0} s",
-        e.money_expected, e.money_worst, c.budget.max_rounds, e.seconds_expected
-    );
+    match darkroom_engine::expected_pass_rate(&c, std::path::Path::new(".")) {
+        Some((p, source)) => println!(
+            "estimate: ${:.2} expected at a {:.0} % draft pass rate ({source}), ${:.2} worst case ({} rounds), about {:.0} s",
+            e.expected_at(p, c.draft.variants),
+            p * 100.0,
+            e.money_worst,
+            c.budget.max_rounds,
+            e.seconds_expected
+        ),
+        None => println!(
+            "estimate: ${:.2} expected if every shot passes in its first round, ${:.2} worst case ({} rounds), about {:.0} s",
+            e.money_expected, e.money_worst, c.budget.max_rounds, e.seconds_expected
+        ),
+    }
     if let Some(cr) = c.budget.credits {
         println!("budget: {cr} credits");
     }

@@ -106,6 +106,32 @@ pub const PRO: Profile = Profile {
     prices: [0.134, 0.134, 0.24],
 };
 
+impl Profile {
+    /// The chance that a call keeps every instruction of `scene`: none of the checklist
+    /// categories the scene has is dropped. A lower bound on the gate's pass rate, since a
+    /// lenient adherence gate lets some drops through.
+    pub fn keeps_all(&self, scene: &darkroom_prompt::Scene) -> f64 {
+        let mut p = 1.0;
+        if !scene.relations.is_empty() {
+            p *= 1.0 - self.drops.relation;
+        }
+        if scene
+            .entities
+            .iter()
+            .any(|e| e.count.is_some_and(|c| c >= 2))
+        {
+            p *= 1.0 - self.drops.count;
+        }
+        if scene.entities.iter().any(|e| e.color.is_some()) {
+            p *= 1.0 - self.drops.color;
+        }
+        if scene.entities.len() > 1 {
+            p *= 1.0 - self.drops.entity;
+        }
+        p
+    }
+}
+
 /// Looks a built-in profile up by name.
 pub fn profile(name: &str) -> Option<Profile> {
     match name {
