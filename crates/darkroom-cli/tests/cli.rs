@@ -892,6 +892,17 @@ fn run_delivers_offline_and_resumes() {
     // The resumed run judges and ranks again and reaches the same decisions: recorded once,
     // so the report's counts are the same (they were doubled).
     assert_eq!(decisions(), before);
+    let status = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("runs 2; the last: complete"), "{text}");
+    assert!(
+        text.contains("shot hero                 delivered"),
+        "{text}"
+    );
     assert_eq!(
         std::fs::read_to_string(d.join("out/report.html")).unwrap(),
         page,
@@ -945,6 +956,13 @@ fn run_stops_at_the_budget_with_exit_1() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no spend in {err}"));
     assert!(spent <= 0.10, "{err}");
+    let status = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["runs"][0]["status"], "budget_exhausted", "{v}");
     let bad = bin()
         .current_dir(&d)
         .args(["run", "c.toml", "--budget=-1"])
@@ -1116,6 +1134,20 @@ fn sigkill_at_random_points_then_resume_pays_once_and_delivers_everything() {
         interrupted
     );
     assert!(twice.is_empty(), "executed more than once: {twice:?}");
+    // Every run is in the ledger: the killed ones never ended, the last completed, and every
+    // shot is delivered.
+    let runs = ledger.runs().unwrap();
+    assert_eq!(runs.last().unwrap().status, "complete", "{runs:?}");
+    assert!(
+        runs.iter().filter(|r| r.status == "crashed").count() >= 1,
+        "{runs:?}"
+    );
+    assert!(runs[..runs.len() - 1]
+        .iter()
+        .all(|r| r.status == "crashed" || r.finished_at.is_some()));
+    let shots = ledger.shots().unwrap();
+    assert_eq!(shots.len(), 2);
+    assert!(shots.iter().all(|x| x.status == "delivered"), "{shots:?}");
     assert!(
         (spent - executed).abs() < 1e-9,
         "ledger ${spent} but the executed calls cost ${executed}"

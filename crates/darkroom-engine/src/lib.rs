@@ -408,16 +408,61 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         .iter()
         .filter_map(|(n, p)| p.rate_limit.map(|r| (n.clone(), pace::Pacer::new(r))))
         .collect();
+    // The run and the shots it takes up, in the ledger: `status` and the report say how each
+    // run ended and where each shot stands.
+    let run_id = ledger.start_run(&campaign.name)?;
+    let shots: Vec<(String, String, u32)> = campaign
+        .shots
+        .iter()
+        .filter(|s| opts.only.as_ref().is_none_or(|o| *o == s.id))
+        .map(|s| (s.id.clone(), s.prompt.clone(), s.finals))
+        .collect();
+    for (id, prompt, finals) in &shots {
+        ledger.record_shot(run_id, id, prompt, *finals, "planned", None)?;
+    }
     let ctx = Arc::new(Ctx {
         campaign,
         opts,
         out,
-        ledger,
+        ledger: ledger.clone(),
         store,
         providers,
         cap,
         in_money,
         pacers,
     });
-    stages::run(ctx)
+    let report = match stages::run(ctx) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = ledger.finish_run(run_id, "error");
+            return Err(e);
+        }
+    };
+    for (id, prompt, finals) in &shots {
+        let why: Vec<&str> = report
+            .failed_shots
+            .iter()
+            .filter(|(s, _)| s == id)
+            .map(|(_, w)| w.as_str())
+            .collect();
+        let delivered = report.deliverables.iter().any(|d| &d.shot == id);
+        let (status, reason) = match (why.is_empty(), delivered) {
+            (true, true) => ("delivered", None),
+            (false, _) => ("failed", Some(why.join("; "))),
+            // Not reached: the budget or Ctrl-C stopped the run first.
+            (true, false) => ("planned", None),
+        };
+        ledger.record_shot(run_id, id, prompt, *finals, status, reason.as_deref())?;
+    }
+    let how = if report.interrupted {
+        "interrupted"
+    } else if report.budget_exhausted {
+        "budget_exhausted"
+    } else if !report.failed_shots.is_empty() {
+        "failed_items"
+    } else {
+        "complete"
+    };
+    ledger.finish_run(run_id, how)?;
+    Ok(report)
 }

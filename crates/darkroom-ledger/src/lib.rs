@@ -25,6 +25,7 @@ pub use store::Store;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_interrupted.sql"),
+    include_str!("../migrations/0003_shots.sql"),
 ];
 
 /// A ledger failure.
@@ -142,6 +143,33 @@ pub struct Status {
     pub latency: Option<(f64, f64)>,
     /// Queue wait: p50 and p95, seconds.
     pub queue_wait: Option<(f64, f64)>,
+}
+
+/// One run of a campaign: when it started and ended, and how it ended (`running` until then;
+/// `crashed` when a later run found it never ended).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// Sequence number.
+    pub id: i64,
+    /// Unix seconds.
+    pub started_at: f64,
+    /// Unix seconds, when it ended.
+    pub finished_at: Option<f64>,
+    /// `running`, `complete`, `failed_items`, `budget_exhausted`, `interrupted` or `crashed`.
+    pub status: String,
+}
+
+/// A shot's outcome as of the latest run that reached it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShotRecord {
+    /// Shot id.
+    pub id: String,
+    /// `planned`, `delivered` or `failed`.
+    pub status: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// The run that set it.
+    pub run: Option<i64>,
 }
 
 /// The ledger of one campaign.
@@ -346,6 +374,89 @@ impl Ledger {
                 })
                 .optional()?;
             Ok(s.as_deref() == Some("done"))
+        })
+    }
+
+    /// Starts a run: any earlier run that never ended is marked `crashed`. Returns its id.
+    pub fn start_run(&self, campaign: &str) -> Result<i64, LedgerError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE runs SET status = 'crashed' WHERE status = 'running'",
+                [],
+            )?;
+            tx.execute(
+                "INSERT INTO runs (campaign, started_at, status) VALUES (?1, ?2, 'running')",
+                params![campaign, now()],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Ends a run with how it ended.
+    pub fn finish_run(&self, id: i64, status: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
+                params![id, status, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, LedgerError> {
+        self.with(|c| {
+            let mut st =
+                c.prepare("SELECT id, started_at, finished_at, status FROM runs ORDER BY id")?;
+            let rows = st.query_map([], |r| {
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    finished_at: r.get(2)?,
+                    status: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Records a shot's outcome in a run (`planned` when the run takes it up).
+    pub fn record_shot(
+        &self,
+        run: i64,
+        id: &str,
+        prompt: &str,
+        finals: u32,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO shots (id, prompt, finals, status, reason, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET prompt = excluded.prompt, finals = excluded.finals,
+                   status = excluded.status, reason = excluded.reason, run = excluded.run",
+                params![id, prompt, finals, status, reason, run],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every shot's latest outcome, by id.
+    pub fn shots(&self) -> Result<Vec<ShotRecord>, LedgerError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT id, status, reason, run FROM shots ORDER BY id")?;
+            let rows = st.query_map([], |r| {
+                Ok(ShotRecord {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    reason: r.get(2)?,
+                    run: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 

@@ -33,11 +33,11 @@ fn migrations_apply_once_and_persist() {
     let d = scratch("migrate");
     let db = d.join("darkroom.db");
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 2);
+    assert_eq!(l.schema_version().unwrap(), 3);
     l.plan(&[row("a"), row("b")]).unwrap();
     drop(l);
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 2);
+    assert_eq!(l.schema_version().unwrap(), 3);
     assert_eq!(
         l.totals().unwrap().by_status,
         vec![("planned".to_string(), 2)]
@@ -55,9 +55,44 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 2);
+    assert_eq!(l.schema_version().unwrap(), 3);
     l.plan(&[row("a")]).unwrap();
     assert_eq!(l.interrupted().unwrap(), 0);
+    assert!(l.shots().unwrap().is_empty(), "the shots table was added");
+}
+
+#[test]
+fn runs_end_with_their_status_and_a_run_that_never_ended_is_marked_crashed() {
+    let l = Ledger::in_memory().unwrap();
+    let first = l.start_run("c").unwrap();
+    l.record_shot(first, "hero", "a red sphere", 1, "planned", None)
+        .unwrap();
+    // The process dies here: the run never ends. The next one finds it.
+    let second = l.start_run("c").unwrap();
+    l.record_shot(
+        second,
+        "hero",
+        "a red sphere",
+        1,
+        "failed",
+        Some("no draft passed the gates"),
+    )
+    .unwrap();
+    l.finish_run(second, "failed_items").unwrap();
+    let runs = l.runs().unwrap();
+    let st: Vec<&str> = runs.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(st, ["crashed", "failed_items"]);
+    assert!(runs[0].finished_at.is_none() && runs[1].finished_at.is_some());
+    let shots = l.shots().unwrap();
+    assert_eq!(shots.len(), 1, "one row per shot, its latest outcome");
+    assert_eq!(
+        (
+            shots[0].status.as_str(),
+            shots[0].reason.as_deref(),
+            shots[0].run
+        ),
+        ("failed", Some("no draft passed the gates"), Some(second))
+    );
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         0.0
     };
     let cpsa = (s.deliverables > 0).then(|| s.spent / s.deliverables as f64);
+    let runs = l.runs().map_err(|e| Fail::Internal(e.into()))?;
+    let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -57,11 +59,32 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "spent": s.spent, "tries": s.tries, "deliverables": s.deliverables, "cpsa": cpsa, "success_rate": success,
             "latency_p50": s.latency.map(|x| x.0), "latency_p95": s.latency.map(|x| x.1),
             "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
+            "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
+            "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status, "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
     }
     println!("campaign {} ({})", c.name, db.display());
+    if let Some(last) = runs.last() {
+        let crashed = runs.iter().filter(|r| r.status == "crashed").count();
+        println!(
+            "runs {}{}; the last: {}",
+            runs.len(),
+            if crashed > 0 {
+                format!(" ({crashed} never ended: crashed or killed)")
+            } else {
+                String::new()
+            },
+            last.status.replace('_', " ")
+        );
+    }
+    for x in &shots {
+        match &x.reason {
+            Some(why) => println!("  shot {:<20} {} ({why})", x.id, x.status),
+            None => println!("  shot {:<20} {}", x.id, x.status),
+        }
+    }
     for (t, st, n) in &s.by_tier {
         println!("  {t:<8} {st:<8} {n}");
     }
