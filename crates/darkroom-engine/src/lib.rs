@@ -133,6 +133,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
 
 /// A `sim` provider from its campaign entry: the named profile with the entry's overrides.
 fn sim_provider(name: &str, p: &darkroom_campaign::Provider) -> Sim {
+    Sim::new(name.to_string(), sim_profile(p))
+}
+
+/// A `sim` entry's profile: the built-in one its `model` names, with the campaign's overrides.
+fn sim_profile(p: &darkroom_campaign::Provider) -> darkroom_providers::sim::Profile {
     let mut prof = p.model.as_deref().and_then(profile).unwrap_or(FAST_DRAFT);
     let o = &p.sim;
     if let Some(t) = o.transient {
@@ -149,7 +154,7 @@ fn sim_provider(name: &str, p: &darkroom_campaign::Provider) -> Sim {
         prof.median_s = m.max(1e-6);
         prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
     }
-    Sim::new(name.to_string(), prof)
+    prof
 }
 
 /// The draft pass rate to expect, and where the figure comes from: what this campaign's ledger
@@ -173,12 +178,12 @@ pub fn expected_pass_rate(campaign: &Campaign, base: &Path) -> Option<(f64, Stri
     if dp.kind != ProviderKind::Sim || campaign.shots.is_empty() {
         return None;
     }
-    let sim = sim_provider(&dp.name, dp);
+    let profile = sim_profile(dp);
     let rates: Vec<f64> = campaign
         .shots
         .iter()
         .filter_map(|s| darkroom_prompt::parse(&s.prompt).ok())
-        .map(|scene| sim.profile().keeps_all(&scene))
+        .map(|scene| profile.keeps_all(&scene))
         .collect();
     if rates.is_empty() {
         return None;
@@ -187,7 +192,7 @@ pub fn expected_pass_rate(campaign: &Campaign, base: &Path) -> Option<(f64, Stri
         rates.iter().sum::<f64>() / rates.len() as f64,
         format!(
             "the simulated `{}` profile keeps every instruction this often",
-            sim.profile().name
+            profile.name
         ),
     ))
 }
@@ -408,7 +413,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         .iter()
         .filter_map(|(n, p)| p.rate_limit.map(|r| (n.clone(), pace::Pacer::new(r))))
         .collect();
-    // The run and the shots it takes up, in the ledger: `status` and the report say how each
+    // The run and the shots it takes up, in the ledger: `status` says how each
     // run ended and where each shot stands.
     let run_id = ledger.start_run(&campaign.name)?;
     let shots: Vec<(String, String, u32)> = campaign

@@ -164,9 +164,6 @@ async fn one(
             return Done::Image(bytes);
         }
     }
-    if let Ok(Some(why)) = ctx.ledger.refusal(&c.row.id) {
-        return Done::Failed(format!("refused in an earlier run, not sent again: {why}"));
-    }
     let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
     let is_sim = matches!(*provider, AnyProvider::Sim(_));
     // Real services (and the simulator in real time) are waited for: rate limits, backoff.
@@ -196,6 +193,11 @@ async fn one(
                         return Done::Image(bytes);
                     }
                 }
+            }
+            Ok(Reservation::Refused { message }) => {
+                return Done::Failed(format!(
+                    "refused in an earlier run, not sent again: {message}"
+                ))
             }
             Ok(Reservation::Denied { .. }) => {
                 stop.store(true, Ordering::SeqCst);
@@ -622,12 +624,15 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     }
     let mut short: BTreeMap<String, String> = BTreeMap::new();
     let mut wave_no = 0;
+    let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
     loop {
         let mut wave = Vec::new();
         for s in &shots {
             let Some(q) = queue.get_mut(&s.id) else {
                 continue;
             };
+            let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+            let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
             let have = finished.get(&s.id).map_or(0, Vec::len);
             for _ in have..s.finals as usize {
                 let Some((k, d)) = q.pop_front() else { break };
@@ -637,16 +642,13 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                     "promoted",
                     Some(&d.rank_key()),
                 );
-                let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-                let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
-                let caps = ctx.providers[&c.finish.provider].capabilities();
                 let req = Request {
                     prompt: d.call.req.prompt.clone(),
                     seed: d.call.req.seed,
                     width: w,
                     height: h,
                     quality: c.finish.quality,
-                    reference: caps.edit.then(|| d.png.clone()),
+                    reference: takes_reference.then(|| d.png.clone()),
                     op: Default::default(),
                 };
                 wave.push(exec.call("finish", 1, k, &s.id, &c.finish.provider, req));
@@ -901,7 +903,7 @@ async fn vision_round(
                     stop.store(true, Ordering::SeqCst);
                     None
                 }
-                Err(_) => None,
+                Ok(Reservation::Refused { .. }) | Err(_) => None,
             }?;
             let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
             let view = ImageRef {

@@ -8,3 +8,5 @@ CREATE TABLE shots (
   reason TEXT,
   run INTEGER
 );
+-- Decisions are recorded once per (attempt, kind, reason, rank key): the check looks them up.
+CREATE INDEX decisions_by_attempt ON decisions (attempt, kind);

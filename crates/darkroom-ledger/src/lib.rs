@@ -100,12 +100,19 @@ pub enum Outcome {
 }
 
 /// The result of asking to spend.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reservation {
     /// Reserved: the call may be made.
     Granted,
     /// The attempt is already done: do not call it again.
     AlreadyDone,
+    /// The provider refused the attempt (in this run or an earlier one): refusals are final,
+    /// since the same request would only be refused again, and repeated refused requests are
+    /// what vendors' abuse systems count.
+    Refused {
+        /// The provider's message.
+        message: String,
+    },
     /// The budget cannot cover the call's worst case.
     Denied {
         /// Spent and reserved so far.
@@ -262,9 +269,13 @@ impl Ledger {
     ) -> Result<Reservation, LedgerError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let status: Option<String> = tx.query_row("SELECT status FROM attempts WHERE id = ?1", [&row.id], |r| r.get(0)).optional()?;
-            if status.as_deref() == Some("done") {
-                return Ok(Reservation::AlreadyDone);
+            let status: Option<(String, Option<String>)> = tx
+                .query_row("SELECT status, error_message FROM attempts WHERE id = ?1", [&row.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match status {
+                Some((s, _)) if s == "done" => return Ok(Reservation::AlreadyDone),
+                Some((s, m)) if s == "refused" => return Ok(Reservation::Refused { message: m.unwrap_or_default() }),
+                _ => {}
             }
             let committed = committed(&tx)?;
             if let Some(cap) = cap {
@@ -457,22 +468,6 @@ impl Ledger {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
-        })
-    }
-
-    /// The provider's message if an attempt was refused. Refusals are final, in this run and in
-    /// any later one: sending the same request again would only be refused again, and repeated
-    /// refused requests are what vendors' abuse systems count.
-    pub fn refusal(&self, id: &str) -> Result<Option<String>, LedgerError> {
-        self.with(|c| {
-            let r: Option<Option<String>> = c
-                .query_row(
-                    "SELECT error_message FROM attempts WHERE id = ?1 AND status = 'refused'",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(r.map(Option::unwrap_or_default))
         })
     }
 

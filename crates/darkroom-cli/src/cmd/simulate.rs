@@ -185,24 +185,12 @@ fn simulate(c: &Campaign, s: Strategy, base: &std::path::Path) -> Result<Outcome
 /// rates, so it shows how far the campaign's `variants` and `finals` let the funnel undercut
 /// the lottery.
 fn per_round(c: &Campaign) -> (u32, u32, f64, f64) {
-    use darkroom_core::provider::Provider as _;
     // The profiles price by the long side, so the aspect does not matter here.
-    let price = |profile, size: darkroom_core::SizeSpec| {
-        let (w, h) = match size {
-            darkroom_core::SizeSpec::LongSide(n) => (n, n),
-            darkroom_core::SizeSpec::Exact { width, height } => (width, height),
-        };
-        darkroom_providers::sim::Sim::new("p", profile)
-            .price(&darkroom_core::provider::Request {
-                prompt: String::new(),
-                seed: 0,
-                width: w,
-                height: h,
-                quality: darkroom_core::Quality::Draft,
-                reference: None,
-                op: Default::default(),
-            })
-            .usd
+    let price = |profile: darkroom_providers::sim::Profile, size: darkroom_core::SizeSpec| {
+        profile.price_usd(match size {
+            darkroom_core::SizeSpec::LongSide(n) => n,
+            darkroom_core::SizeSpec::Exact { width, height } => width.max(height),
+        })
     };
     let d = price(darkroom_providers::sim::FAST_DRAFT, c.draft.size);
     let p = price(darkroom_providers::sim::PRO, c.finish.size);

@@ -107,6 +107,17 @@ pub const PRO: Profile = Profile {
 };
 
 impl Profile {
+    /// USD per image whose longer side is `long` pixels (≤ 1K, ≤ 2K, above).
+    pub fn price_usd(&self, long: u32) -> f64 {
+        self.prices[if long <= 1024 {
+            0
+        } else if long <= 2048 {
+            1
+        } else {
+            2
+        }]
+    }
+
     /// The chance that a call keeps every instruction of `scene`: none of the checklist
     /// categories the scene has is dropped. A lower bound on the gate's pass rate, since a
     /// lenient adherence gate lets some drops through.
@@ -273,15 +284,7 @@ impl Provider for Sim {
     }
 
     fn price(&self, req: &Request) -> Cost {
-        let long = req.width.max(req.height);
-        let usd = self.profile.prices[if long <= 1024 {
-            0
-        } else if long <= 2048 {
-            1
-        } else {
-            2
-        }];
-        Cost::from_usd(usd)
+        Cost::from_usd(self.profile.price_usd(req.width.max(req.height)))
     }
 
     fn replays(&self) -> bool {
