@@ -60,6 +60,8 @@ pub struct Estimate {
     pub money_worst: f64,
     /// Wall seconds expected at the providers' concurrency (first round, then finishing).
     pub seconds_expected: f64,
+    /// Per shot, in campaign order: `(id, USD of one round of its drafts, USD of its finishing)`.
+    pub shots: Vec<(String, f64, f64)>,
 }
 
 impl Estimate {
@@ -67,12 +69,32 @@ impl Estimate {
     /// shot drafts another round only while none of its `variants` passed, up to `max_rounds`,
     /// and is finished only if one did.
     pub fn expected_at(&self, p: f64, variants: u32) -> f64 {
+        let (rounds, reached) = self.weights(p, variants);
+        self.draft_round_money * rounds + self.finish_money * reached
+    }
+
+    /// Expected draft rounds per shot, and the chance a shot reaches finishing.
+    fn weights(&self, p: f64, variants: u32) -> (f64, f64) {
         let p = p.clamp(0.0, 1.0);
         // Chance that a round yields nothing for a shot.
         let q = (1.0 - p).powi(variants as i32);
         let rounds: f64 = (0..self.max_rounds).map(|r| q.powi(r as i32)).sum();
-        let reached = 1.0 - q.powi(self.max_rounds as i32);
-        self.draft_round_money * rounds + self.finish_money * reached
+        (rounds, 1.0 - q.powi(self.max_rounds as i32))
+    }
+
+    /// How many shots, taken in campaign order, a budget of `usd` is expected to cover at
+    /// draft pass rate `p`: what a run with that budget delivers, since it finishes the shots
+    /// that fit before drafting the next.
+    pub fn shots_covered(&self, usd: f64, p: f64, variants: u32) -> usize {
+        let (rounds, reached) = self.weights(p, variants);
+        let mut sum = 0.0;
+        self.shots
+            .iter()
+            .take_while(|(_, d, f)| {
+                sum += d * rounds + f * reached;
+                sum <= usd + 1e-9
+            })
+            .count()
     }
 }
 
@@ -163,7 +185,9 @@ pub fn plan(c: &Campaign) -> Plan {
     let (mut spare_calls, mut spare_money) = (0u32, 0.0);
     let mut draft_secs = 0.0;
     let mut finish_secs = 0.0;
+    let mut per_shot = Vec::with_capacity(c.shots.len());
     for s in &c.shots {
+        let (d0, f0) = (draft_money, finish_money);
         let aspect = s
             .deliver
             .first()
@@ -224,6 +248,7 @@ pub fn plan(c: &Campaign) -> Plan {
             finish_money += usd * f64::from(calls);
             finish_secs += 8.0 * f64::from(calls);
         }
+        per_shot.push((s.id.clone(), draft_money - d0, finish_money - f0));
     }
     let rounds = f64::from(c.budget.max_rounds);
     let estimate = Estimate {
@@ -238,6 +263,7 @@ pub fn plan(c: &Campaign) -> Plan {
         money_worst: draft_money * rounds + finish_money + spare_money,
         seconds_expected: draft_secs / f64::from(dp.concurrency)
             + finish_secs / f64::from(fp.concurrency),
+        shots: per_shot,
     };
     Plan { attempts, estimate }
 }

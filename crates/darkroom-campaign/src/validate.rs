@@ -436,10 +436,19 @@ impl V<'_> {
     }
 }
 
-fn slug(s: &str) -> String {
+/// Longest shot id, in bytes: an id names files (`<id>-<final>-<w>x<h>.json`) and file
+/// systems allow 255 bytes a name.
+pub const MAX_ID_BYTES: usize = 100;
+
+/// Most shots one `[[shots]]` entry's `vars` may expand to (and a campaign may hold).
+pub const MAX_SHOTS: usize = 100_000;
+
+/// A name made safe for file names: lower case, letters and digits of any script kept
+/// (`café`, `東京`), every other run of characters one `-`.
+pub fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
+        if c.is_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('-') {
             out.push('-');
@@ -967,9 +976,13 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     if let Some(s) = v.string(n, &kp) {
                         let mut it = s.split_whitespace();
                         match (it.next().and_then(|a| a.parse::<f64>().ok()), it.next(), it.next()) {
-                            (Some(a), Some(c), None) if a >= 0.0 && c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) => {
-                                budget.money = Some((a, c.to_string()))
+                            // Prices are in USD: another currency would be compared with
+                            // USD figures as if it were USD.
+                            (Some(a), Some("USD"), None) if a.is_finite() && (0.0..=1e9).contains(&a) => {
+                                budget.money = Some((a, "USD".to_string()))
                             }
+                            (Some(a), Some("USD"), None) => v.err(&n.span(), &kp, format!("`{s}`: the amount {a} is not between 0 and 1000000000")),
+                            (Some(_), Some(c), None) if c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) => v.err(&n.span(), &kp, format!("`{s}`: only USD is accepted (providers price in USD), like \"5.00 USD\"; for {c}, convert the amount")),
                             _ => v.err(&n.span(), &kp, format!("`{s}` is not an amount and a currency; accepted like \"5.00 USD\"")),
                         }
                     }
@@ -981,6 +994,9 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
 
     // [[shots]]
     let mut shots = Vec::new();
+    // Slug → (where, the id as written): collisions are found in one pass at any size.
+    let mut seen: std::collections::HashMap<String, (String, String)> =
+        std::collections::HashMap::new();
     match get("shots") {
         Some(Node::Array(items, _)) => {
             for (i, s) in items.iter().enumerate() {
@@ -1051,6 +1067,27 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         );
                     }
                 }
+                // The product is checked before it is built: a table of a few long lists
+                // would otherwise fill memory before anything is said.
+                let product = vars
+                    .iter()
+                    .try_fold(1usize, |acc, (_, vals)| acc.checked_mul(vals.len().max(1)))
+                    .filter(|&n| n <= MAX_SHOTS && shots.len() + n <= MAX_SHOTS);
+                let Some(_) = product else {
+                    let sizes: Vec<String> = vars
+                        .iter()
+                        .map(|(k, vals)| format!("{k}: {}", vals.len()))
+                        .collect();
+                    v.err(
+                        &s.span(),
+                        &format!("{path}.vars"),
+                        format!(
+                            "the vars ({}) expand to more than {MAX_SHOTS} shots in this campaign; split the campaign or shorten the lists",
+                            sizes.join(" × ")
+                        ),
+                    );
+                    continue;
+                };
                 // Cartesian product of the vars, in declaration order.
                 let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
                 for (k, vals) in &vars {
@@ -1071,16 +1108,44 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                             acc.replace(&format!("{{{k}}}"), x)
                         })
                     };
-                    let (sid, sp) = (slug(&fill(&id)), fill(&prompt));
+                    let raw = fill(&id);
+                    let (sid, sp) = (slug(&raw), fill(&prompt));
                     if let Err(e) = darkroom_prompt::parse(&sp) {
                         v.err(&prompt_span, &format!("{path}.prompt"), e.to_string());
                     }
-                    if shots.iter().any(|x: &Shot| x.id == sid) {
+                    if sid.is_empty() {
                         v.err(
                             &s.span(),
                             &format!("{path}.id"),
-                            format!("shot id `{sid}` is used twice; ids must be unique"),
+                            format!("shot id `{raw}` has no letter or digit to name files with; use letters (any script), digits and dashes"),
                         );
+                        continue;
+                    }
+                    if sid.len() > MAX_ID_BYTES {
+                        v.err(
+                            &s.span(),
+                            &format!("{path}.id"),
+                            format!(
+                                "shot id `{}…` is {} bytes; at most {MAX_ID_BYTES} (it names the delivered files)",
+                                sid.chars().take(24).collect::<String>(),
+                                sid.len()
+                            ),
+                        );
+                        continue;
+                    }
+                    match seen.get(&sid) {
+                        Some((other_path, other_raw)) => v.err(
+                            &s.span(),
+                            &format!("{path}.id"),
+                            if *other_raw == raw {
+                                format!("shot id `{sid}` is used twice (also {other_path}); ids must be unique")
+                            } else {
+                                format!("shot id `{raw}` becomes `{sid}` in file names, as `{other_raw}` ({other_path}) does; ids must differ after that")
+                            },
+                        ),
+                        None => {
+                            seen.insert(sid.clone(), (path.clone(), raw.clone()));
+                        }
                     }
                     shots.push(Shot {
                         id: sid,
@@ -1112,6 +1177,14 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         });
     }
     let output = output.unwrap_or_else(|| format!("out/{}", slug(&name)));
+    // Relative to the campaign file, like `workflow`: the campaign means the same thing from any
+    // working folder (run from elsewhere, it must find the same ledger, not pay for a new one).
+    let output = match std::path::Path::new(file).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && std::path::Path::new(&output).is_relative() => {
+            dir.join(&output).display().to_string()
+        }
+        _ => output,
+    };
     Ok(Campaign {
         name,
         output,

@@ -59,6 +59,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `darkroom status … | head`: once the reader is gone, printing to stdout fails. That is
+    // not a bug to report with a backtrace; the output was simply not wanted any more.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -48,7 +48,17 @@ pub(crate) async fn deliver(
 ) -> Result<Vec<Deliverable>, String> {
     let c = &ctx.campaign;
     let dir = ctx.out.join("deliverables").join(&shot.id);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    // A folder or file that cannot be written (a full disk) ends the run: every other shot
+    // would fail the same way, after paying for its calls.
+    let fatal = |path: &Path, e: std::io::Error| {
+        let msg = format!("cannot write `{}`: {e}", path.display());
+        ctx.fail(EngineError::Io {
+            path: path.display().to_string(),
+            source: e,
+        });
+        msg
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
     let fp = &c.providers[&c.finish.provider];
     let outpaints = ctx
         .providers
@@ -107,12 +117,12 @@ pub(crate) async fn deliver(
                 // still delivers: extended locally, and the ledger says so.
                 Done::Failed(_) if outpaints => {
                     // The attempt keeps the vendor's error; the decision says what was done.
-                    let _ = ctx.ledger.record_decision(
+                    ctx.keep(ctx.ledger.record_decision(
                         &id,
                         "deliver",
                         "outpaint_failed_extended_locally",
                         None,
-                    );
+                    ));
                     local()?
                 }
                 Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
@@ -147,9 +157,12 @@ pub(crate) async fn deliver(
             .map_err(|e| e.to_string())?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
         let path = dir.join(format!("{name}.png"));
-        write_atomic(&path, &file)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        let (hash, _) = ctx.store.put(&file, "png").map_err(|e| e.to_string())?;
+        write_atomic(&path, &file).map_err(|e| fatal(&path, e))?;
+        let (hash, _) = ctx.store.put(&file, "png").map_err(|e| {
+            let msg = e.to_string();
+            ctx.fail(EngineError::Ledger(e));
+            msg
+        })?;
         let sidecar = serde_json::json!({
             "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
             "attempt": attempt, "prompt": call.req.prompt, "seed": call.req.seed, "provider": c.finish.provider,
@@ -160,15 +173,16 @@ pub(crate) async fn deliver(
             &side,
             serde_json::to_string_pretty(&sidecar).unwrap_or_default(),
         )
-        .map_err(|e| format!("cannot write `{}`: {e}", side.display()))?;
+        .map_err(|e| fatal(&side, e))?;
         let rel = path
             .strip_prefix(&ctx.out)
             .unwrap_or(&path)
             .display()
             .to_string();
-        let _ = ctx
-            .ledger
-            .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash);
+        ctx.keep(
+            ctx.ledger
+                .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash),
+        );
         out.push(Deliverable {
             shot: shot.id.clone(),
             path,
@@ -215,6 +229,10 @@ fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    // Nothing half-written stays behind: a failed write (a full disk) removes its temporary.
+    let r = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
 }

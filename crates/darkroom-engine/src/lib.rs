@@ -42,9 +42,13 @@ pub struct Options {
     pub realtime: bool,
     /// Where the `sim` providers log every billed call (crash tests count executions with it).
     pub sim_call_log: Option<PathBuf>,
-    /// Stop scheduling on Ctrl-C (SIGINT) instead of dying: calls in flight finish and are
-    /// recorded, nothing new is sent. Only for a process that owns its terminal (the CLI).
+    /// Stop scheduling on Ctrl-C (SIGINT), SIGTERM or SIGHUP instead of dying: calls in flight
+    /// finish and are recorded, nothing new is sent, the run ends `interrupted`. Only for a
+    /// process that owns its signals (the CLI).
     pub ctrl_c: bool,
+    /// Pay again for results the ledger says were bought but the store no longer has. Without
+    /// it such a run stops before calling anything and says what re-buying would cost.
+    pub rebuy: bool,
     /// Promote drafts as finals without a finish call: the "lottery" strategy, where every
     /// candidate is already made on the final model at the final size.
     pub finish_from_draft: bool,
@@ -84,6 +88,30 @@ pub enum EngineError {
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
+    /// Paid results are missing from the store; re-buying them needs the user's word.
+    #[error("{count} paid result(s) are missing from the store `{store}` (deleted?); nothing was called. `darkroom run --rebuy` pays for them again, about {cost:.3} {unit}")]
+    MissingResults {
+        /// How many done attempts lost their asset.
+        count: usize,
+        /// What they cost when they were bought.
+        cost: f64,
+        /// `USD` or `credits`.
+        unit: &'static str,
+        /// The store folder.
+        store: String,
+    },
+}
+
+impl EngineError {
+    /// Whether the error is the environment's (a full disk, an unwritable folder), not a bug:
+    /// the run can resume once it is fixed.
+    pub fn is_io(&self) -> bool {
+        match self {
+            EngineError::Io { .. } => true,
+            EngineError::Ledger(e) => e.is_io(),
+            _ => false,
+        }
+    }
 }
 
 /// What a run did.
@@ -101,6 +129,38 @@ pub struct RunReport {
     pub totals: Totals,
     /// Calls answered from the ledger instead of the provider (resumed work).
     pub reused: u64,
+    /// When the budget stopped the run: the cap, what was committed, and what the next call
+    /// (or the next shot, expected) needed.
+    pub budget_stop: Option<BudgetStop>,
+    /// The unit spend is counted in: `USD` or `credits`.
+    pub unit: &'static str,
+}
+
+/// Why the budget stopped a run, in the campaign's unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetStop {
+    /// The cap.
+    pub cap: f64,
+    /// Spent and reserved when it stopped.
+    pub committed: f64,
+    /// What the refused call's worst case needed, or the next shot's expected cost.
+    pub needed: f64,
+    /// What needed it (a call's tier and shot, or a shot not started).
+    pub what: String,
+}
+
+impl std::fmt::Display for BudgetStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cap {:.3}, committed {:.3}, left {:.3}; {} needed {:.3}",
+            self.cap,
+            self.committed,
+            (self.cap - self.committed).max(0.0),
+            self.what,
+            self.needed
+        )
+    }
 }
 
 impl RunReport {
@@ -122,6 +182,57 @@ pub(crate) struct Ctx {
     pub in_money: bool,
     /// Providers with a `rate_limit`, and their pacers.
     pub pacers: BTreeMap<String, pace::Pacer>,
+    /// Set to stop scheduling (budget, signal, a fatal error): nothing new is sent.
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
+    /// The first error that must end the run (the ledger or the disk failed): the run stops
+    /// scheduling and ends `error` with it, instead of carrying on with accounts it cannot keep.
+    pub fatal: std::sync::Mutex<Option<EngineError>>,
+}
+
+impl Ctx {
+    /// Keeps a ledger (or store) write's result: an error stops the run (see [`Ctx::fatal`]).
+    pub(crate) fn keep<T>(&self, r: Result<T, darkroom_ledger::LedgerError>) -> Option<T> {
+        match r {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.fail(EngineError::Ledger(e));
+                None
+            }
+        }
+    }
+
+    /// Records the error that ends the run (the first one wins) and stops scheduling.
+    pub(crate) fn fail(&self, e: EngineError) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut slot = self.fatal.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+    }
+
+    /// The bytes of a done attempt's result, from the store (found by hash, so the ledger's
+    /// recorded path does not depend on the folder an earlier run was started from).
+    pub(crate) fn done_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        let (hash, _) = self.keep(self.ledger.done_asset(id))??;
+        std::fs::read(self.store.find(&hash)?).ok()
+    }
+
+    /// Whether an error has ended the run.
+    pub(crate) fn fatal_set(&self) -> bool {
+        self.fatal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// The unit spend is counted in.
+    pub(crate) fn unit(&self) -> &'static str {
+        if self.in_money {
+            "USD"
+        } else {
+            "credits"
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
@@ -312,6 +423,10 @@ fn workflow(
         .map_err(|(shown, errs)| EngineError::Workflow(name.into(), shown, errs.join("; ")))
 }
 
+fn store_dir(out: &Path) -> String {
+    out.join("store").display().to_string()
+}
+
 /// Problems with the files a campaign's providers read (comfyui workflows), one message each,
 /// so `check` reports them with the campaign's own before anything runs.
 pub fn provider_file_problems(campaign: &Campaign) -> Vec<String> {
@@ -370,6 +485,9 @@ pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String
 pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, EngineError> {
     let out = base.join(&campaign.output);
     std::fs::create_dir_all(&out).map_err(io(&out))?;
+    // One run per campaign at a time, taken before the ledger is touched: a second run would
+    // mark the live one crashed and send its calls in flight again. Held until this returns.
+    let _lock = darkroom_ledger::RunLock::acquire(&out)?;
     let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
     let store = Store::new(out.join("store"));
     let mut providers = BTreeMap::new();
@@ -404,6 +522,23 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         }
     }
     let in_money = campaign.budget.money.is_some();
+    // The store is part of the accounts: a paid result that is gone is never re-bought
+    // silently (deleting `store/` to save disk would otherwise pay for everything again).
+    let missing = ledger.missing_assets(&store)?;
+    if !missing.is_empty() {
+        if opts.rebuy {
+            let ids: Vec<String> = missing.iter().map(|(id, _)| id.clone()).collect();
+            ledger.forget_lost(&ids)?;
+        } else {
+            let cost: f64 = missing.iter().map(|(_, c)| c).sum();
+            return Err(EngineError::MissingResults {
+                count: missing.len(),
+                cost,
+                unit: if in_money { "USD" } else { "credits" },
+                store: store_dir(&out),
+            });
+        }
+    }
     let cap = opts
         .budget
         .or(campaign.budget.money.as_ref().map(|m| m.0))
@@ -435,11 +570,16 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         cap,
         in_money,
         pacers,
+        stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        fatal: std::sync::Mutex::new(None),
     });
     let report = match stages::run(ctx) {
         Ok(r) => r,
         Err(e) => {
-            let _ = ledger.finish_run(run_id, "error");
+            // The run's own error is what the user needs; a ledger that cannot record the
+            // ending either (the same full disk) leaves the run `running`, and the next run
+            // marks it crashed.
+            let _ = ledger.finish_run_because(run_id, "error", Some(&e.to_string()));
             return Err(e);
         }
     };

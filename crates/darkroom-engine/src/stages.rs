@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use darkroom_campaign::Shot;
 use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
 use darkroom_core::provider::{Provider, ProviderError, Request};
 use darkroom_core::{resolve_dims, Aspect};
@@ -28,12 +29,36 @@ pub(crate) struct Call {
     pub req: Request,
 }
 
+/// Why a call failed for good: the error class the scheduler acted on, and what happened.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// `refused`, `auth`, `transient`, `rate_limited`, `invalid`, `unreachable`…
+    pub class: String,
+    /// What happened.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(class: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            class: class.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// What became of a call.
 pub(crate) enum Done {
     /// An image (fresh or from the ledger).
     Image(Vec<u8>),
     /// Failed for good (refused, auth, invalid, out of tries), with why.
-    Failed(String),
+    Failed(Failure),
     /// Not made: the budget cannot cover it, or the run was interrupted (see
     /// [`Exec::stop_reason`]).
     OverBudget,
@@ -79,7 +104,10 @@ fn attempt_id(provider: &str, model: &str, req: &Request) -> String {
 pub(crate) struct Exec {
     ctx: Arc<Ctx>,
     sems: BTreeMap<String, Arc<Semaphore>>,
+    /// The context's stop flag (budget, signal, fatal error).
     stop: Arc<AtomicBool>,
+    /// The first budget refusal: what the call needed against what was committed.
+    denied: Arc<std::sync::Mutex<Option<crate::BudgetStop>>>,
     /// Set by Ctrl-C (with `stop`): nothing new is sent, calls in flight finish and are recorded.
     interrupted: Arc<AtomicBool>,
     reused: Arc<AtomicU64>,
@@ -119,7 +147,9 @@ impl Exec {
     async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
         // Queued now: the time until each call gets a concurrency slot is its queue wait.
         let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
-        let _ = self.ctx.ledger.plan(&rows);
+        if self.ctx.keep(self.ctx.ledger.plan(&rows)).is_none() {
+            return Vec::new();
+        }
         let mut handles = Vec::new();
         let total = calls.len();
         let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -128,9 +158,10 @@ impl Exec {
             let sem = self.sems[&c.row.provider].clone();
             let stop = self.stop.clone();
             let reused = self.reused.clone();
+            let denied = self.denied.clone();
             let ended = ended.clone();
             handles.push(tokio::spawn(async move {
-                let d = one(&ctx, &sem, &stop, &reused, &c).await;
+                let d = one(&ctx, &sem, &stop, &reused, &denied, &c).await;
                 let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
                 if let Some(tick) = ctx.opts.tick {
                     tick(n, total);
@@ -153,16 +184,15 @@ async fn one(
     sem: &Arc<Semaphore>,
     stop: &AtomicBool,
     reused: &AtomicU64,
+    denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
     c: &Call,
 ) -> Done {
     let Ok(_permit) = sem.clone().acquire_owned().await else {
-        return Done::Failed("scheduler closed".into());
+        return Done::Failed(Failure::new("invalid", "scheduler closed"));
     };
-    if let Ok(Some((_, path))) = ctx.ledger.done_asset(&c.row.id) {
-        if let Ok(bytes) = std::fs::read(&path) {
-            reused.fetch_add(1, Ordering::Relaxed);
-            return Done::Image(bytes);
-        }
+    if let Some(bytes) = ctx.done_bytes(&c.row.id) {
+        reused.fetch_add(1, Ordering::Relaxed);
+        return Done::Image(bytes);
     }
     let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
     let is_sim = matches!(*provider, AnyProvider::Sim(_));
@@ -170,7 +200,7 @@ async fn one(
     let wait = !is_sim || ctx.opts.realtime;
     // The campaign's `prices` replace the provider's own, before the call and after it.
     let priced = crate::priced(&ctx.campaign, &c.row.provider, &c.req);
-    let mut last = String::new();
+    let mut last = Failure::new("transient", "");
     for k in 0..MAX_TRIES {
         if stop.load(Ordering::SeqCst) {
             return Done::OverBudget;
@@ -188,22 +218,34 @@ async fn one(
         match ctx.ledger.reserve(&c.row, worst, ctx.cap) {
             Ok(Reservation::Granted) => {}
             Ok(Reservation::AlreadyDone) => {
-                if let Ok(Some((_, path))) = ctx.ledger.done_asset(&c.row.id) {
-                    if let Ok(bytes) = std::fs::read(&path) {
-                        return Done::Image(bytes);
-                    }
+                if let Some(bytes) = ctx.done_bytes(&c.row.id) {
+                    return Done::Image(bytes);
                 }
             }
             Ok(Reservation::Refused { message }) => {
-                return Done::Failed(format!(
-                    "refused in an earlier run, not sent again: {message}"
+                return Done::Failed(Failure::new(
+                    "refused",
+                    format!("refused in an earlier run, not sent again: {message}"),
                 ))
             }
-            Ok(Reservation::Denied { .. }) => {
+            Ok(Reservation::Denied { committed, needed }) => {
                 stop.store(true, Ordering::SeqCst);
+                let mut slot = denied.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    *slot = Some(crate::BudgetStop {
+                        cap: ctx.cap.unwrap_or(0.0),
+                        committed,
+                        needed,
+                        what: format!("the next call ({} of `{}`)", c.row.tier, c.row.shot),
+                    });
+                }
                 return Done::OverBudget;
             }
-            Err(e) => return Done::Failed(e.to_string()),
+            Err(e) => {
+                let f = Failure::new("ledger", e.to_string());
+                ctx.fail(EngineError::Ledger(e));
+                return Done::Failed(f);
+            }
         }
         let (p2, req) = (provider.clone(), c.req.clone());
         let result = tokio::task::spawn_blocking(move || {
@@ -227,34 +269,40 @@ async fn one(
                 let (hash, path) = match stored {
                     Ok(x) => x,
                     Err(e) => {
-                        let _ = ctx.ledger.settle(
+                        // Paid, but the result could not be kept (a full disk): the cost is
+                        // booked, and the run stops instead of paying for more it cannot keep.
+                        let f = Failure::new("io", e.to_string());
+                        ctx.keep(ctx.ledger.settle(
                             &c.row.id,
                             &Outcome::Failed {
-                                class: "invalid".into(),
+                                class: "io".into(),
                                 message: e.to_string(),
                             },
                             spend(&priced(g.cost)),
-                        );
-                        return Done::Failed(e.to_string());
+                        ));
+                        ctx.fail(EngineError::Ledger(e));
+                        return Done::Failed(f);
                     }
                 };
-                let _ =
-                    ctx.ledger
-                        .record_asset(&hash, &path.display().to_string(), g.png.len() as u64);
+                ctx.keep(ctx.ledger.record_asset(
+                    &hash,
+                    &path.display().to_string(),
+                    g.png.len() as u64,
+                ));
                 for (k, v) in &g.notes {
                     if k == "mutation" {
-                        let _ = ctx.ledger.record_decision(
+                        ctx.keep(ctx.ledger.record_decision(
                             &c.row.id,
                             "sim",
                             "injected_mutation",
                             Some(v),
-                        );
+                        ));
                     }
                 }
                 // Not slept: the ledger keeps the latency the simulation reports, so `status`
                 // and `simulate` see the simulated clock, not the render time.
                 let reported = (is_sim && !ctx.opts.realtime).then_some(g.latency.as_secs_f64());
-                let _ = ctx.ledger.settle_with_latency(
+                ctx.keep(ctx.ledger.settle_with_latency(
                     &c.row.id,
                     &Outcome::Done {
                         asset: hash,
@@ -262,7 +310,7 @@ async fn one(
                     },
                     spend(&priced(g.cost)),
                     reported,
-                );
+                ));
                 return Done::Image(g.png);
             }
             Err(e) => {
@@ -274,8 +322,8 @@ async fn one(
                     },
                 };
                 // Failed calls are not charged by the providers modelled here.
-                let _ = ctx.ledger.settle(&c.row.id, &outcome, 0.0);
-                last = e.to_string();
+                ctx.keep(ctx.ledger.settle(&c.row.id, &outcome, 0.0));
+                last = Failure::new(e.class(), e.to_string());
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
                 match e {
@@ -299,7 +347,10 @@ async fn one(
             }
         }
     }
-    Done::Failed(format!("gave up after {MAX_TRIES} tries: {last}"))
+    Done::Failed(Failure::new(
+        &last.class,
+        format!("gave up after {MAX_TRIES} tries: {}", last.message),
+    ))
 }
 
 /// A judged draft.
@@ -448,25 +499,231 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let exec = Exec {
         ctx: ctx.clone(),
         sems,
-        stop: Arc::new(AtomicBool::new(false)),
+        stop: ctx.stop.clone(),
+        denied: Arc::new(std::sync::Mutex::new(None)),
         interrupted: Arc::new(AtomicBool::new(false)),
         reused: Arc::new(AtomicU64::new(0)),
     };
     if ctx.opts.ctrl_c {
-        listen_for_ctrl_c(&exec, ctx.opts.progress)?;
+        listen_for_signals(&exec, ctx.opts.progress)?;
     }
     let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
-    let c = &ctx.campaign;
-    let shots: Vec<_> = c
+    let shots: Vec<Shot> = ctx
+        .campaign
         .shots
         .iter()
         .filter(|s| ctx.opts.only.as_ref().is_none_or(|o| *o == s.id))
         .cloned()
         .collect();
+    let mut deliverables = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
+    let mut budget_stop = None;
+    // Budget-aware order: when the budget left cannot cover every remaining shot's expected
+    // cost, the shots that fit are taken up first, in campaign order, and finished before the
+    // next are drafted — a tight budget delivers complete shots instead of drafts of all.
+    let expected: Vec<f64> = shots.iter().map(|s| expected_cost(&ctx, s)).collect();
+    let mut next = 0;
+    while next < shots.len() && !exec.stop.load(Ordering::SeqCst) {
+        let mut end = shots.len();
+        if let Some(cap) = ctx.cap {
+            let committed = ctx.keep(ctx.ledger.totals()).map_or(cap, |t| t.committed);
+            let left = cap - committed;
+            let mut sum = 0.0;
+            end = next;
+            while end < shots.len() && sum + expected[end] <= left + 1e-9 {
+                sum += expected[end];
+                end += 1;
+            }
+            if end == next {
+                // Not even the next shot is expected to fit. Work already paid for may finish
+                // it, so it is tried, unless nothing of it is done and its first call alone
+                // cannot be afforded.
+                if expected[next] > 0.0 && !has_work(&ctx, &shots[next].id) {
+                    budget_stop = Some(crate::BudgetStop {
+                        cap,
+                        committed,
+                        needed: expected[next],
+                        what: format!("shot `{}` (expected, drafts and finish)", shots[next].id),
+                    });
+                    break;
+                }
+                end = next + 1;
+            }
+            if end < shots.len() || next > 0 {
+                say(
+                    &ctx,
+                    &format!(
+                        "budget: {:.3} {} left covers {} more shot(s) of {} (expected {:.3}); taking them up first",
+                        left.max(0.0),
+                        ctx.unit(),
+                        end - next,
+                        shots.len() - next,
+                        sum
+                    ),
+                );
+            }
+        }
+        let (mut d, mut f) = funnel(&ctx, &exec, brand.as_ref(), &shots[next..end]).await;
+        deliverables.append(&mut d);
+        failed.append(&mut f);
+        next = end;
+    }
+    if let Some(e) = ctx.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(e);
+    }
+    crate::deliver::manifest(&ctx, &deliverables)?;
+    failed.sort();
+    failed.dedup();
+    let interrupted = exec.interrupted.load(Ordering::SeqCst);
+    let denied = exec.denied.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let budget_stop = if interrupted {
+        None
+    } else {
+        denied.or(budget_stop)
+    };
+    Ok(RunReport {
+        deliverables,
+        failed_shots: failed,
+        budget_exhausted: budget_stop.is_some(),
+        interrupted,
+        totals: ctx.ledger.totals()?,
+        reused: exec.reused.load(Ordering::Relaxed),
+        budget_stop,
+        unit: ctx.unit(),
+    })
+}
+
+/// Whether the ledger holds any done work of a shot (a resumed shot may need little more).
+fn has_work(ctx: &Ctx, shot: &str) -> bool {
+    ctx.keep(ctx.ledger.shot_has_done(shot)).unwrap_or(false)
+}
+
+/// What a shot is expected to cost in the ledger's unit, at the providers' worst-case prices:
+/// one round of drafts and its finals' finish calls (more rounds only when drafts fail).
+fn expected_cost(ctx: &Ctx, s: &Shot) -> f64 {
+    let c = &ctx.campaign;
+    let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+    let price = |provider: &str, size, quality, n: u32| {
+        let (w, h) = resolve_dims(size, Some(aspect)).unwrap_or((512, 512));
+        let req = Request {
+            prompt: s.prompt.clone(),
+            seed: 0,
+            width: w,
+            height: h,
+            quality,
+            reference: None,
+            op: Default::default(),
+        };
+        let Some(p) = ctx.providers.get(provider) else {
+            return 0.0;
+        };
+        let cost = crate::priced(c, provider, &req)(p.price(&req));
+        f64::from(n) * if ctx.in_money { cost.usd } else { cost.credits }
+    };
+    price(
+        &c.draft.provider,
+        c.draft.size,
+        c.draft.quality,
+        c.draft.variants,
+    ) + if ctx.opts.finish_from_draft {
+        0.0
+    } else {
+        price(
+            &c.finish.provider,
+            c.finish.size,
+            c.finish.quality,
+            s.finals,
+        )
+    }
+}
+
+/// Why a shot's drafts gave nothing to promote: every call failed (which provider, which
+/// class, how many), or none of the judged drafts passed (which gate, by how much).
+#[derive(Default)]
+struct ShotDrafts {
+    calls: u32,
+    images: u32,
+    /// (provider, class) → (count, first message).
+    failures: BTreeMap<(String, String), (u32, String)>,
+    /// Reason code → count.
+    gates: BTreeMap<&'static str, u32>,
+    best_adherence: Option<f64>,
+    best_on_palette: Option<f64>,
+    best_sharpness: Option<f64>,
+}
+
+impl ShotDrafts {
+    fn why(&self, ctx: &Ctx) -> String {
+        let failed: u32 = self.failures.values().map(|(n, _)| n).sum();
+        let calls: Vec<String> = self
+            .failures
+            .iter()
+            .map(|((provider, class), (n, msg))| {
+                let msg: String = msg.chars().take(160).collect();
+                format!("{n} × provider `{provider}` {class} ({msg})")
+            })
+            .collect();
+        if self.images == 0 && failed > 0 {
+            return format!(
+                "all {} draft call(s) failed: {}",
+                self.calls,
+                calls.join("; ")
+            );
+        }
+        if self.images == 0 {
+            return "no draft was made (the run stopped first)".into();
+        }
+        let g = &ctx.campaign.gates;
+        let mut parts = Vec::new();
+        for (reason, n) in &self.gates {
+            let detail = match *reason {
+                "below_adherence" => g
+                    .adherence
+                    .zip(self.best_adherence)
+                    .map(|(m, b)| format!("best adherence {b:.2} vs the gate's {m:.2}")),
+                "below_on_palette" => g
+                    .on_palette
+                    .zip(self.best_on_palette)
+                    .map(|(m, b)| format!("best on-palette share {b:.2} vs {m:.2}")),
+                "below_sharpness" => g
+                    .sharpness
+                    .zip(self.best_sharpness)
+                    .map(|(m, b)| format!("best sharpness {b:.2} vs {m:.2}")),
+                _ => None,
+            };
+            parts.push(match detail {
+                Some(d) => format!("{n} {reason} ({d})"),
+                None => format!("{n} {reason}"),
+            });
+        }
+        let mut out = format!(
+            "no draft passed the gates: {} judged; {}",
+            self.images,
+            parts.join(", ")
+        );
+        if failed > 0 {
+            out.push_str(&format!(
+                "; and {failed} call(s) failed: {}",
+                calls.join("; ")
+            ));
+        }
+        out
+    }
+}
+
+/// The funnel for a group of shots: draft rounds, judging, gates, refinement, ranking, finish
+/// waves and delivery. Returns what was delivered and the shots that failed, with why.
+async fn funnel(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    brand: Option<&BrandJudge>,
+    shots: &[Shot],
+) -> (Vec<crate::Deliverable>, Vec<(String, String)>) {
+    let c = &ctx.campaign;
     let mut passing: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
     let mut refinement: BTreeMap<String, String> = BTreeMap::new();
     let mut failed: Vec<(String, String)> = Vec::new();
-
+    let mut drafts: BTreeMap<String, ShotDrafts> = BTreeMap::new();
     // Draft rounds.
     for round in 1..=c.budget.max_rounds {
         let pending: Vec<_> = shots
@@ -502,26 +759,40 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             }
         }
         say(
-            &ctx,
+            ctx,
             &format!(
-                "draft round {round}: {} calls for {} shot(s)",
-                calls.len(),
+                "draft round {round}: {} for {} shot(s)",
+                count_calls(ctx, &calls),
                 pending.len()
             ),
         );
         let results = exec.execute(calls).await;
-        let visions = vision_round(&ctx, &exec, &results).await;
+        let visions = vision_round(ctx, exec, &results).await;
         let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
         for (call, done) in results {
-            let Done::Image(png) = done else { continue };
+            let tally = drafts.entry(call.row.shot.clone()).or_default();
+            tally.calls += 1;
+            let png = match done {
+                Done::Image(png) => png,
+                Done::Failed(f) => {
+                    let e = tally
+                        .failures
+                        .entry((call.row.provider.clone(), f.class.clone()))
+                        .or_insert((0, f.message.clone()));
+                    e.0 += 1;
+                    continue;
+                }
+                Done::OverBudget => continue,
+            };
+            tally.images += 1;
             let shot = call.row.shot.clone();
             let siblings: Vec<u64> = passing
                 .get(&shot)
                 .map(|v| v.iter().map(|s| s.phash).collect())
                 .unwrap_or_default();
             let Some((scored, judgements)) = judge(
-                &ctx,
-                brand.as_ref(),
+                ctx,
+                brand,
                 &call,
                 &png,
                 &siblings,
@@ -531,33 +802,40 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             };
             for j in &judgements {
                 let json = serde_json::to_string(j).unwrap_or_default();
-                let _ = ctx
-                    .ledger
-                    .record_score(&call.row.id, &j.judge, j.score, &json);
+                ctx.keep(
+                    ctx.ledger
+                        .record_score(&call.row.id, &j.judge, j.score, &json),
+                );
             }
+            let tally = drafts.entry(shot.clone()).or_default();
+            let best = |b: &mut Option<f64>, x: f64| *b = Some(b.map_or(x, |y: f64| y.max(x)));
+            best(&mut tally.best_adherence, scored.adherence);
+            best(&mut tally.best_on_palette, scored.on_palette);
+            best(&mut tally.best_sharpness, scored.sharpness);
             let near_dup = judgements.iter().any(|j| {
                 j.judge == "novelty" && j.findings.iter().any(|f| f.verdict == Verdict::No)
             });
-            match gate(&ctx, &scored, near_dup) {
+            match gate(ctx, &scored, near_dup) {
                 Some(reason) => {
-                    let _ = ctx.ledger.record_decision(
+                    *tally.gates.entry(reason).or_default() += 1;
+                    ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
                         "gate",
                         reason,
                         Some(&scored.rank_key()),
-                    );
+                    ));
                     let e = best_failures.entry(shot).or_insert((-1.0, Vec::new()));
                     if scored.adherence > e.0 {
                         *e = (scored.adherence, scored.failed_questions.clone());
                     }
                 }
                 None => {
-                    let _ = ctx.ledger.record_decision(
+                    ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
                         "gate",
                         "passed",
                         Some(&scored.rank_key()),
-                    );
+                    ));
                     passing.entry(shot).or_default().push(scored);
                 }
             }
@@ -579,11 +857,14 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     // thrown away whenever the first one is fine.
     let mut queue: BTreeMap<String, std::collections::VecDeque<(u32, Scored)>> = BTreeMap::new();
     let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
-    for s in &shots {
+    for s in shots {
         let mut list = passing.remove(&s.id).unwrap_or_default();
         if list.is_empty() {
             if !exec.stop.load(Ordering::SeqCst) {
-                failed.push((s.id.clone(), "no draft passed the gates".into()));
+                let why = drafts
+                    .get(&s.id)
+                    .map_or_else(|| "no draft was made".to_string(), |t| t.why(ctx));
+                failed.push((s.id.clone(), why));
             }
             continue;
         }
@@ -598,9 +879,12 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         let keep = c.finish.keep.max(s.finals) as usize;
         for (i, d) in list.iter().enumerate() {
             let reason = if i < keep { "spare" } else { "ranked_out" };
-            let _ = ctx
-                .ledger
-                .record_decision(&d.call.row.id, "rank", reason, Some(&d.rank_key()));
+            ctx.keep(ctx.ledger.record_decision(
+                &d.call.row.id,
+                "rank",
+                reason,
+                Some(&d.rank_key()),
+            ));
         }
         if ctx.opts.finish_from_draft {
             // The lottery: the candidates were made at the final size; the best are the finals.
@@ -627,7 +911,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
     loop {
         let mut wave = Vec::new();
-        for s in &shots {
+        for s in shots {
             let Some(q) = queue.get_mut(&s.id) else {
                 continue;
             };
@@ -636,12 +920,12 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             let have = finished.get(&s.id).map_or(0, Vec::len);
             for _ in have..s.finals as usize {
                 let Some((k, d)) = q.pop_front() else { break };
-                let _ = ctx.ledger.record_decision(
+                ctx.keep(ctx.ledger.record_decision(
                     &d.call.row.id,
                     "rank",
                     "promoted",
                     Some(&d.rank_key()),
-                );
+                ));
                 let req = Request {
                     prompt: d.call.req.prompt.clone(),
                     seed: d.call.req.seed,
@@ -659,13 +943,13 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         }
         wave_no += 1;
         say(
-            &ctx,
+            ctx,
             &if wave_no == 1 {
-                format!("finish: {} calls", wave.len())
+                format!("finish: {}", count_calls(ctx, &wave))
             } else {
                 format!(
                     "finish: {} more (a finish failed; next ranked draft)",
-                    wave.len()
+                    count_calls(ctx, &wave)
                 )
             },
         );
@@ -674,25 +958,25 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             match done {
                 Done::Image(png) => {
                     // Finished images are judged again: a finish may lose what the draft had.
-                    let Some((scored, judgements)) =
-                        judge(&ctx, brand.as_ref(), &call, &png, &[], None)
+                    let Some((scored, judgements)) = judge(ctx, brand, &call, &png, &[], None)
                     else {
                         short.insert(shot, "the finished image could not be judged".into());
                         continue;
                     };
                     for j in judgements.iter().filter(|j| j.judge != "novelty") {
                         let json = serde_json::to_string(j).unwrap_or_default();
-                        let _ = ctx
-                            .ledger
-                            .record_score(&call.row.id, &j.judge, j.score, &json);
+                        ctx.keep(
+                            ctx.ledger
+                                .record_score(&call.row.id, &j.judge, j.score, &json),
+                        );
                     }
-                    let verdict = gate(&ctx, &scored, false);
-                    let _ = ctx.ledger.record_decision(
+                    let verdict = gate(ctx, &scored, false);
+                    ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
                         "finish_gate",
                         verdict.unwrap_or("passed"),
                         Some(&scored.rank_key()),
-                    );
+                    ));
                     match verdict {
                         None => finished.entry(shot).or_default().push((call, png)),
                         Some(reason) => {
@@ -713,22 +997,25 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
 
     // Deliver every final in every aspect ratio.
     if !finished.is_empty() {
-        say(&ctx, &format!("deliver: {} shot(s)", finished.len()));
+        say(ctx, &format!("deliver: {} shot(s)", finished.len()));
     }
     let mut deliverables = Vec::new();
-    for s in &shots {
+    for s in shots {
         let Some(list) = finished.get(&s.id) else {
             continue;
         };
         for (k, (call, png)) in list.iter().take(s.finals as usize).enumerate() {
-            match crate::deliver::deliver(&ctx, &exec, s, k, call, png).await {
+            if exec.stop.load(Ordering::SeqCst) && ctx.fatal_set() {
+                break;
+            }
+            match crate::deliver::deliver(ctx, exec, s, k, call, png).await {
                 Ok(mut d) => deliverables.append(&mut d),
                 Err(why) => failed.push((s.id.clone(), why)),
             }
         }
     }
     // Shots with a promotable draft that end with fewer finals than asked.
-    for s in &shots {
+    for s in shots {
         let tried = queue.contains_key(&s.id) || finished.contains_key(&s.id);
         let n = finished.get(&s.id).map_or(0, Vec::len);
         if !tried || n >= s.finals as usize || exec.stop.load(Ordering::SeqCst) {
@@ -740,18 +1027,9 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         };
         failed.push((s.id.clone(), why));
     }
-    crate::deliver::manifest(&ctx, &deliverables)?;
     failed.sort();
     failed.dedup();
-    Ok(RunReport {
-        deliverables,
-        failed_shots: failed,
-        budget_exhausted: exec.stop.load(Ordering::SeqCst)
-            && !exec.interrupted.load(Ordering::SeqCst),
-        interrupted: exec.interrupted.load(Ordering::SeqCst),
-        totals: ctx.ledger.totals()?,
-        reused: exec.reused.load(Ordering::Relaxed),
-    })
+    (deliverables, failed)
 }
 
 /// The vision judge over a batch of drafts: one call per image, as many at once as the vision
@@ -808,7 +1086,7 @@ async fn vision_round(
                     serde_json::json!({"judges": call.row.id, "questions": scene.checklist.len()})
                         .to_string(),
             };
-            let _ = ctx.ledger.plan(std::slice::from_ref(&row));
+            ctx.keep(ctx.ledger.plan(std::slice::from_ref(&row)))?;
             let worst = provider.ask_price(&instructions);
             let worst = if ctx.in_money {
                 worst.usd
@@ -817,11 +1095,8 @@ async fn vision_round(
             };
             let reply = match ctx.ledger.reserve(&row, worst, ctx.cap) {
                 Ok(Reservation::AlreadyDone) => ctx
-                    .ledger
-                    .done_asset(&row.id)
-                    .ok()
-                    .flatten()
-                    .and_then(|(_, path)| std::fs::read_to_string(path).ok()),
+                    .done_bytes(&row.id)
+                    .and_then(|b| String::from_utf8(b).ok()),
                 Ok(Reservation::Granted) => {
                     let _permit = sem.acquire().await;
                     if let Some(p) = ctx.pacers.get(&name) {
@@ -844,12 +1119,12 @@ async fn vision_round(
                         Some(Ok((text, cost, latency))) => {
                             match ctx.store.put(text.as_bytes(), "txt") {
                                 Ok((hash, path)) => {
-                                    let _ = ctx.ledger.record_asset(
+                                    ctx.keep(ctx.ledger.record_asset(
                                         &hash,
                                         &path.display().to_string(),
                                         text.len() as u64,
-                                    );
-                                    let _ = ctx.ledger.settle_with_latency(
+                                    ));
+                                    ctx.keep(ctx.ledger.settle_with_latency(
                                         &row.id,
                                         &Outcome::Done {
                                             asset: hash,
@@ -857,18 +1132,19 @@ async fn vision_round(
                                         },
                                         spend(&cost),
                                         Some(latency.as_secs_f64()),
-                                    );
+                                    ));
                                     Some(text)
                                 }
                                 Err(e) => {
-                                    let _ = ctx.ledger.settle(
+                                    ctx.keep(ctx.ledger.settle(
                                         &row.id,
                                         &Outcome::Failed {
-                                            class: "invalid".into(),
+                                            class: "io".into(),
                                             message: e.to_string(),
                                         },
                                         spend(&cost),
-                                    );
+                                    ));
+                                    ctx.fail(EngineError::Ledger(e));
                                     None
                                 }
                             }
@@ -883,18 +1159,18 @@ async fn vision_round(
                                     message: other.to_string(),
                                 },
                             };
-                            let _ = ctx.ledger.settle(&row.id, &outcome, 0.0);
+                            ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
                             None
                         }
                         None => {
-                            let _ = ctx.ledger.settle(
+                            ctx.keep(ctx.ledger.settle(
                                 &row.id,
                                 &Outcome::Failed {
                                     class: "invalid".into(),
                                     message: "the vision call panicked".into(),
                                 },
                                 0.0,
-                            );
+                            ));
                             None
                         }
                     }
@@ -903,7 +1179,11 @@ async fn vision_round(
                     stop.store(true, Ordering::SeqCst);
                     None
                 }
-                Ok(Reservation::Refused { .. }) | Err(_) => None,
+                Ok(Reservation::Refused { .. }) => None,
+                Err(e) => {
+                    ctx.fail(EngineError::Ledger(e));
+                    None
+                }
             }?;
             let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
             let view = ImageRef {
@@ -926,6 +1206,19 @@ async fn vision_round(
     out
 }
 
+/// "32 calls", or what of them the ledger already has: a rerun that calls nothing says so.
+fn count_calls(ctx: &Ctx, calls: &[Call]) -> String {
+    let done = calls
+        .iter()
+        .filter(|c| ctx.ledger.is_done(&c.row.id).unwrap_or(false))
+        .count();
+    match (calls.len(), done) {
+        (n, 0) => format!("{n} calls"),
+        (n, d) if d == n => format!("{n} calls, all done earlier (reused, nothing sent)"),
+        (n, d) => format!("{} calls ({d} more done earlier, reused)", n - d),
+    }
+}
+
 /// Reports progress, one plain line per stage, when the caller asked for it.
 fn say(ctx: &Ctx, line: &str) {
     if let Some(f) = ctx.opts.progress {
@@ -937,35 +1230,57 @@ fn say(ctx: &Ctx, line: &str) {
 /// run ends with what it has. A second one exits at once; the calls it cuts off are left `sent`
 /// and reconciled by the next run. The handler is registered before this returns, so a signal
 /// that arrives after any progress line is always caught.
-fn listen_for_ctrl_c(exec: &Exec, progress: Option<fn(&str)>) -> Result<(), EngineError> {
+fn listen_for_signals(exec: &Exec, progress: Option<fn(&str)>) -> Result<(), EngineError> {
     let (stop, interrupted) = (exec.stop.clone(), exec.interrupted.clone());
-    let first = move || {
+    let first = move |name: &str| {
         interrupted.store(true, Ordering::SeqCst);
         stop.store(true, Ordering::SeqCst);
         if let Some(f) = progress {
-            f("interrupted: finishing the calls in flight, sending nothing new (Ctrl-C again to quit now)");
+            f(&format!("interrupted ({name}): finishing the calls in flight, sending nothing new (Ctrl-C again to quit now)"));
         }
     };
+    // SIGTERM (docker stop, systemd, a CI cancel) and SIGHUP (a dropped SSH session) are asked
+    // to stop just as Ctrl-C is: the calls in flight are paid for, so they are let finish.
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut sig = signal(SignalKind::interrupt()).map_err(|source| EngineError::Io {
-            path: "Ctrl-C handler".into(),
-            source,
-        })?;
-        tokio::spawn(async move {
-            if sig.recv().await.is_some() {
-                first();
-                if sig.recv().await.is_some() {
-                    std::process::exit(130);
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|source| EngineError::Io {
+                path: "signal handler".into(),
+                source,
+            })
+        };
+        // Each signal kind feeds one channel; the first arrival stops scheduling, the second
+        // quits at once.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+        for (kind, name) in [
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+        ] {
+            let mut sig = listen(kind)?;
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while sig.recv().await.is_some() {
+                    if tx.send(name).is_err() {
+                        break;
+                    }
                 }
+            });
+        }
+        tokio::spawn(async move {
+            let Some(name) = rx.recv().await else { return };
+            first(name);
+            if rx.recv().await.is_none() {
+                return;
             }
+            std::process::exit(130);
         });
     }
     #[cfg(not(unix))]
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            first();
+            first("Ctrl-C");
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
             }
@@ -986,11 +1301,10 @@ impl Exec {
 
     /// A single finish-tier call for a delivery aspect (used by delivery).
     pub(crate) async fn one_call(&self, call: Call) -> Done {
-        self.execute(vec![call])
-            .await
-            .into_iter()
-            .next()
-            .map_or(Done::Failed("no result".into()), |(_, d)| d)
+        self.execute(vec![call]).await.into_iter().next().map_or(
+            Done::Failed(Failure::new("invalid", "no result")),
+            |(_, d)| d,
+        )
     }
 
     pub(crate) fn make_call(

@@ -153,11 +153,13 @@ fn the_budget_stops_the_run_cleanly_and_is_never_exceeded() {
         .find(|(s, _)| s == "done")
         .map_or(0, |(_, n)| *n);
     assert!(done <= 37, "{done} calls paid for, the cap covers 37");
+    // It stopped because the next thing did not fit, and says what that needed.
+    let stop = r.budget_stop.clone().expect("the stop says why");
     assert!(
-        r.totals.committed >= 1.4435 - 0.039 - 1e-9,
-        "the budget was used: {}",
-        r.totals.committed
+        stop.committed + stop.needed > 1.4435,
+        "stopped although {stop} fits"
     );
+    assert!((stop.cap - 1.4435).abs() < 1e-12, "{stop}");
     assert!(
         !r.totals
             .by_status

@@ -11,6 +11,7 @@
 //! counted as spent unless their provider replays requests by key (then the replay settles). An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
 
 mod dump;
+mod lock;
 mod store;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
+pub use lock::{host_name, Holder, RunLock};
 pub use store::Store;
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -26,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_interrupted.sql"),
     include_str!("../migrations/0003_shots.sql"),
+    include_str!("../migrations/0004_run_reason.sql"),
 ];
 
 /// A ledger failure.
@@ -42,6 +45,22 @@ pub enum LedgerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The ledger file cannot be opened as a ledger (corrupt, not SQLite, unreadable).
+    #[error("cannot open the ledger `{path}`: {source}; if the file is damaged, move it aside (the store keeps the images, but the accounts of what was paid are in this file)")]
+    Open {
+        /// The file.
+        path: String,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// Another run of this campaign holds the lock.
+    #[error("another run of this campaign is in progress ({}); lock `{path}`. Wait for it to end, or stop it (Ctrl-C) — it resumes where it stopped", holder.as_ref().map_or_else(|| "holder unknown".to_string(), |h| h.to_string()))]
+    Locked {
+        /// The lock file.
+        path: String,
+        /// Who holds it, as its file says.
+        holder: Option<Holder>,
+    },
     /// The database was written by a newer darkroom.
     #[error("the ledger has schema version {found}, newer than this darkroom knows ({known}); upgrade darkroom")]
     Newer {
@@ -50,6 +69,27 @@ pub enum LedgerError {
         /// Latest known here.
         known: i64,
     },
+}
+
+impl LedgerError {
+    /// Whether the environment failed (a full disk, an unwritable or vanished folder), not the
+    /// ledger's logic: fixing it and running again resumes.
+    pub fn is_io(&self) -> bool {
+        match self {
+            LedgerError::Io { .. } => true,
+            LedgerError::Sql(e) | LedgerError::Open { source: e, .. } => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                )
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// What an attempt is, when it is reserved.
@@ -117,6 +157,8 @@ pub enum Reservation {
     Denied {
         /// Spent and reserved so far.
         committed: f64,
+        /// What the refused call needed (its worst-case price).
+        needed: f64,
     },
 }
 
@@ -164,6 +206,8 @@ pub struct RunRecord {
     pub finished_at: Option<f64>,
     /// `running`, `complete`, `failed_items`, `budget_exhausted`, `interrupted` or `crashed`.
     pub status: String,
+    /// Why it ended so (a run that ended in `error`).
+    pub reason: Option<String>,
 }
 
 /// A shot's outcome as of the latest run that reached it.
@@ -193,8 +237,20 @@ fn now() -> f64 {
 impl Ledger {
     /// Opens (creating and migrating) a ledger file.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let conn = Connection::open(path)?;
-        Ledger::setup(conn)
+        let named = |source| LedgerError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(named)?;
+        // A damaged or foreign file fails on its first read: said once, with the path.
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(named)?;
+        Ledger::setup(conn).map_err(|e| match e {
+            LedgerError::Sql(source) => named(source),
+            other => other,
+        })
     }
 
     /// An in-memory ledger (tests).
@@ -280,7 +336,7 @@ impl Ledger {
             let committed = committed(&tx)?;
             if let Some(cap) = cap {
                 if committed + worst > cap + 1e-9 {
-                    return Ok(Reservation::Denied { committed });
+                    return Ok(Reservation::Denied { committed, needed: worst });
                 }
             }
             let t = now();
@@ -376,6 +432,17 @@ impl Ledger {
         })
     }
 
+    /// Whether any attempt of a shot is done (a resumed shot may need little more).
+    pub fn shot_has_done(&self, shot: &str) -> Result<bool, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM attempts WHERE shot = ?1 AND status = 'done')",
+                [shot],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// Whether an attempt is done (its result can be reused; never call it again).
     pub fn is_done(&self, id: &str) -> Result<bool, LedgerError> {
         self.with(|c| {
@@ -408,11 +475,54 @@ impl Ledger {
 
     /// Ends a run with how it ended.
     pub fn finish_run(&self, id: i64, status: &str) -> Result<(), LedgerError> {
+        self.finish_run_because(id, status, None)
+    }
+
+    /// Ends a run with how it ended and why (a run that ended in `error`).
+    pub fn finish_run_because(
+        &self,
+        id: i64,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<(), LedgerError> {
         self.with(|c| {
             c.execute(
-                "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
-                params![id, status, now()],
+                "UPDATE runs SET status = ?2, finished_at = ?3, reason = ?4 WHERE id = ?1",
+                params![id, status, now(), reason],
             )?;
+            Ok(())
+        })
+    }
+
+    /// Paid results the store no longer has: done attempts whose asset file is gone, as
+    /// `(attempt id, what they cost)`. Such an attempt is never re-bought silently.
+    pub fn missing_assets(&self, store: &Store) -> Result<Vec<(String, f64)>, LedgerError> {
+        let done: Vec<(String, Option<String>, f64)> = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, asset, COALESCE(cost_settled, 0) FROM attempts WHERE status = 'done' ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })?;
+        Ok(done
+            .into_iter()
+            .filter(|(_, asset, _)| !asset.as_deref().is_some_and(|h| store.contains(h)))
+            .map(|(id, _, cost)| (id, cost))
+            .collect())
+    }
+
+    /// Marks done attempts whose result is lost as failed (`lost`), so the next call buys them
+    /// again; what they cost stays in the accounts. The user asked for it (`run --rebuy`).
+    pub fn forget_lost(&self, ids: &[String]) -> Result<(), LedgerError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for id in ids {
+                tx.execute(
+                    "UPDATE attempts SET status = 'failed', error_class = 'lost', error_message = 'the result was paid for but is missing from the store; bought again (run --rebuy)' WHERE id = ?1 AND status = 'done'",
+                    [id],
+                )?;
+            }
+            tx.commit()?;
             Ok(())
         })
     }
@@ -420,14 +530,16 @@ impl Ledger {
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, LedgerError> {
         self.with(|c| {
-            let mut st =
-                c.prepare("SELECT id, started_at, finished_at, status FROM runs ORDER BY id")?;
+            let mut st = c.prepare(
+                "SELECT id, started_at, finished_at, status, reason FROM runs ORDER BY id",
+            )?;
             let rows = st.query_map([], |r| {
                 Ok(RunRecord {
                     id: r.get(0)?,
                     started_at: r.get(1)?,
                     finished_at: r.get(2)?,
                     status: r.get(3)?,
+                    reason: r.get(4)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)

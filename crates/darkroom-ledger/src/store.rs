@@ -48,7 +48,11 @@ impl Store {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+        if let Err(e) = std::fs::write(&tmp, bytes) {
+            // A full disk leaves a partial temporary: it is removed, not left to be found.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(&dir)(e));
+        }
         if let Err(e) = std::fs::rename(&tmp, &path) {
             let _ = std::fs::remove_file(&tmp);
             // Someone else stored the same bytes first: that is the same asset.

@@ -303,17 +303,27 @@ fn print_text(
     }
 }
 
-fn write_csv(path: &Path, rows: &[Row], drifts: &[f64], brand: &Brand) -> Result<(), Fail> {
-    let esc = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
+/// A text cell: quoted when it holds a separator, a quote or a line break (RFC 4180), and
+/// prefixed with `'` when it starts like a formula (`=`, `+`, `-`, `@`, tab, CR), so a file or
+/// palette name cannot run as a formula in a spreadsheet (OWASP's CSV injection advice).
+fn csv_text(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn write_csv(path: &Path, rows: &[Row], drifts: &[f64], brand: &Brand) -> Result<(), Fail> {
+    let esc = |s: &str| csv_text(s);
     let mut out = String::from("file,width,height,on_palette,passes,forbidden,mean_de2000,p95_de2000,sharpness,clipped_shadows,clipped_highlights,phash,drift");
     for c in &brand.colors {
-        out.push_str(&format!(",coverage:{}", esc(&c.0)));
+        out.push_str(&format!(",{}", esc(&format!("coverage:{}", c.0))));
     }
     for k in 1..=3 {
         out.push_str(&format!(
@@ -525,5 +535,21 @@ fn html_report(
             sheets: vec![Sheet { title: "Contact sheet".into(), cards }],
         }],
         thumbs,
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_text;
+
+    #[test]
+    fn text_cells_are_quoted_and_cannot_start_a_formula() {
+        assert_eq!(csv_text("plain.png"), "plain.png");
+        assert_eq!(csv_text("Blue, Dark"), "\"Blue, Dark\"");
+        assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_text("+1"), "'+1");
+        assert_eq!(csv_text("-2"), "'-2");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
     }
 }

@@ -13,6 +13,9 @@ pub struct Args {
     /// Also ping every provider the tiers use (authentication, model exists); costs nothing.
     #[arg(long)]
     providers: bool,
+    /// Exit 1 when the budget is below the expected spend (for scripts and CI).
+    #[arg(long)]
+    strict: bool,
 }
 
 impl Args {
@@ -21,6 +24,7 @@ impl Args {
         Args {
             campaign,
             providers: false,
+            strict: false,
         }
     }
 }
@@ -71,7 +75,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         "plan: {} draft calls (first round), {} finish calls{spares}, {} deliverables",
         e.draft_calls, e.finish_calls, e.deliverables
     );
-    match darkroom_engine::expected_pass_rate(&c, std::path::Path::new(".")) {
+    let pass = darkroom_engine::expected_pass_rate(&c, std::path::Path::new("."));
+    match pass.clone() {
         Some((p, source)) => println!(
             "estimate: ${:.2} expected at a {:.0} % draft pass rate ({source}), ${:.2} worst case ({} rounds), about {:.0} s",
             e.expected_at(p, c.draft.variants),
@@ -91,6 +96,25 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if let Some((m, cur)) = &c.budget.money {
         println!("budget: {m:.2} {cur}");
     }
+    // The budget against the expected spend: a run with less finishes the shots it covers, in
+    // order, and stops; said here, before anything is paid.
+    let mut short = false;
+    let cap_usd = c.budget.money.as_ref().map(|m| m.0).or(c
+        .budget
+        .credits
+        .map(|cr| cr * darkroom_core::provider::USD_PER_CREDIT));
+    if let Some(cap) = cap_usd {
+        let p_rate = pass.as_ref().map_or(1.0, |x| x.0);
+        let expected = e.expected_at(p_rate, c.draft.variants);
+        if cap + 1e-9 < expected {
+            short = true;
+            let covered = e.shots_covered(cap, p_rate, c.draft.variants);
+            eprintln!(
+                "warning: the budget (${cap:.2}) is below the expected spend (${expected:.2}); it is expected to cover {covered} of {} shot(s), which a run finishes in order before drafting the rest",
+                c.shots.len()
+            );
+        }
+    }
     if a.providers {
         println!("providers:");
         let mut failed = 0;
@@ -107,6 +131,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             eprintln!("{failed} provider(s) failed the health check");
             return Ok(ExitCode::from(1));
         }
+    }
+    if short && a.strict {
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

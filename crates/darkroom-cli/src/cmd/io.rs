@@ -69,8 +69,9 @@ pub fn read_brand(path: &Path) -> Result<Brand, Fail> {
             None => format!("{name}: {}", e.message()),
         }
     };
+    // A campaign file is a brand file too: its `[brand]` table is taken, the other tables
+    // (campaign, providers, shots…) are another command's business.
     #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct File {
         brand: BrandSpec,
     }

@@ -66,6 +66,10 @@ pub struct Args {
     /// Wait for the `sim` provider's simulated latencies in real time.
     #[arg(long)]
     realtime: bool,
+    /// Pay again for results the ledger says were bought but the store no longer has
+    /// (without it, such a run stops and says what re-buying would cost).
+    #[arg(long)]
+    rebuy: bool,
     /// The simulated vendor's record of billed `sim` calls: each call is appended, and a request
     /// found there is replayed instead of run again (crash tests).
     #[arg(long, hide = true)]
@@ -97,7 +101,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     // Progress bars only on a terminal (and not with NO_COLOR's cousin TERM=dumb).
     let bars =
         std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
-    // The output folder is relative to the directory darkroom runs in.
+    // The output folder is already relative to the campaign file (resolved when it was read).
     let base = Path::new(".");
     let start = Instant::now();
     let opts = darkroom_engine::Options {
@@ -106,6 +110,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         realtime: a.realtime,
         sim_call_log: a.sim_call_log,
         ctrl_c: true,
+        rebuy: a.rebuy,
         finish_from_draft: false,
         progress: Some(if bars {
             bar_stage
@@ -115,11 +120,22 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         tick: bars.then_some(bar_tick as fn(usize, usize)),
     };
     let c_for_report = c.clone();
-    let r = darkroom_engine::run(c, base, opts).map_err(|e| match e {
-        darkroom_engine::EngineError::NoShot(..)
-        | darkroom_engine::EngineError::MissingKey(..)
-        | darkroom_engine::EngineError::Workflow(..) => Fail::Input(e.to_string()),
-        other => Fail::Internal(other.into()),
+    let r = darkroom_engine::run(c, base, opts).map_err(|e| {
+        use darkroom_engine::EngineError as E;
+        match e {
+            E::NoShot(..)
+            | E::MissingKey(..)
+            | E::Workflow(..)
+            | E::MissingResults { .. }
+            | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),
+            // The disk or a folder failed, not darkroom: the run is marked `error` with this
+            // reason, and what was done is kept.
+            e if e.is_io() => Fail::Remote(format!(
+                "{e}; the run stopped and is marked `error`; everything done is kept: fix this (free some space) and run the same command again to resume"
+            )),
+            other => Fail::Internal(other.into()),
+        }
     })?;
     if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).take() {
         b.finish();
@@ -158,7 +174,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         eprintln!("failed: {shot}: {why}");
     }
     if r.budget_exhausted {
-        eprintln!("stopped: the budget cannot cover the next call");
+        match &r.budget_stop {
+            Some(b) => eprintln!("stopped by the budget ({unit}): {b}"),
+            None => eprintln!("stopped: the budget cannot cover the next call"),
+        }
     }
     if r.interrupted {
         eprintln!("stopped: interrupted; run the same command again to resume");

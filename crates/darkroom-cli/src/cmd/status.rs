@@ -30,7 +30,12 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             db.display()
         )));
     }
-    let l = darkroom_ledger::Ledger::open(&db).map_err(|e| Fail::Internal(e.into()))?;
+    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    let unit = if c.budget.money.is_some() {
+        "USD"
+    } else {
+        "credits"
+    };
     let s = l.status().map_err(|e| Fail::Internal(e.into()))?;
     let finished: u64 = s
         .by_tier
@@ -56,10 +61,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
             "failures": s.failures.iter().map(|(k, n)| serde_json::json!({"class": k, "count": n})).collect::<Vec<_>>(),
-            "spent": s.spent, "tries": s.tries, "deliverables": s.deliverables, "cpsa": cpsa, "success_rate": success,
+            "spent": s.spent, "unit": unit, "tries": s.tries, "deliverables": s.deliverables, "cpsa": cpsa, "success_rate": success,
             "latency_p50": s.latency.map(|x| x.0), "latency_p95": s.latency.map(|x| x.1),
             "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
-            "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
+            "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status, "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status, "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -78,6 +83,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             },
             last.status.replace('_', " ")
         );
+        if let Some(why) = &last.reason {
+            println!("  why: {why}");
+        }
     }
     for x in &shots {
         match &x.reason {
@@ -94,10 +102,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         success * 100.0
     );
     println!(
-        "spent {:.3}; deliverables {}; cost per successful asset {}",
+        "spent {:.3} {unit}; deliverables {}; cost per successful asset {}",
         s.spent,
         s.deliverables,
-        cpsa.map_or("-".into(), |x| format!("{x:.4}"))
+        cpsa.map_or("-".into(), |x| format!("{x:.4} {unit}"))
     );
     if let Some((p50, p95)) = s.latency {
         println!("latency p50 {p50:.3} s, p95 {p95:.3} s");
