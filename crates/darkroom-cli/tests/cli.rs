@@ -2889,3 +2889,6 @@ fn check_expects_the_spend_at_the_draft_pass_rate_it_can_know() {
         "{after}"
     );
 }
+
+#[path = "cli/money.rs"]
+mod money;

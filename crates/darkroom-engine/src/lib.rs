@@ -488,6 +488,15 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
     // One run per campaign at a time, taken before the ledger is touched: a second run would
     // mark the live one crashed and send its calls in flight again. Held until this returns.
     let _lock = darkroom_ledger::RunLock::acquire(&out)?;
+    // Ballast: room set aside so that on a full disk the ledger can still record how the run
+    // ended (SQLite cannot write even that when no byte is free). Released only then.
+    let ballast = out.join(".darkroom-reserve");
+    if !ballast.exists() {
+        // Best effort: on a disk already full there is nothing to set aside.
+        if std::fs::write(&ballast, vec![0u8; 128 * 1024]).is_err() {
+            let _ = std::fs::remove_file(&ballast);
+        }
+    }
     let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
     let store = Store::new(out.join("store"));
     let mut providers = BTreeMap::new();
@@ -579,6 +588,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
             // The run's own error is what the user needs; a ledger that cannot record the
             // ending either (the same full disk) leaves the run `running`, and the next run
             // marks it crashed.
+            if e.is_io() {
+                let _ = std::fs::remove_file(&ballast);
+            }
+            // If even this fails, the run stays `running` and the next one marks it crashed;
+            // the error the user sees is the run's own.
             let _ = ledger.finish_run_because(run_id, "error", Some(&e.to_string()));
             return Err(e);
         }

@@ -314,16 +314,23 @@ async fn one(
                 return Done::Image(g.png);
             }
             Err(e) => {
+                // A transport failure (connection refused, DNS, reset) is retried like any
+                // transient one, but named for what it is: the provider is unreachable, which
+                // no gate setting will fix.
+                let class = match &e {
+                    ProviderError::Transient(m) if m.starts_with("transport:") => "unreachable",
+                    other => other.class(),
+                };
                 let outcome = match &e {
                     ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
                     other => Outcome::Failed {
-                        class: other.class().into(),
+                        class: class.into(),
                         message: other.to_string(),
                     },
                 };
                 // Failed calls are not charged by the providers modelled here.
                 ctx.keep(ctx.ledger.settle(&c.row.id, &outcome, 0.0));
-                last = Failure::new(e.class(), e.to_string());
+                last = Failure::new(class, e.to_string());
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
                 match e {
@@ -659,7 +666,7 @@ impl ShotDrafts {
             .failures
             .iter()
             .map(|((provider, class), (n, msg))| {
-                let msg: String = msg.chars().take(160).collect();
+                let msg: String = msg.chars().take(320).collect();
                 format!("{n} × provider `{provider}` {class} ({msg})")
             })
             .collect();

@@ -53,6 +53,14 @@ pub enum LedgerError {
         /// Why.
         source: rusqlite::Error,
     },
+    /// SQLite failed on the ledger file named.
+    #[error("ledger `{path}`: {source}")]
+    At {
+        /// The file.
+        path: String,
+        /// Why.
+        source: rusqlite::Error,
+    },
     /// Another run of this campaign holds the lock.
     #[error("another run of this campaign is in progress ({}); lock `{path}`. Wait for it to end, or stop it (Ctrl-C) — it resumes where it stopped", holder.as_ref().map_or_else(|| "holder unknown".to_string(), |h| h.to_string()))]
     Locked {
@@ -77,7 +85,9 @@ impl LedgerError {
     pub fn is_io(&self) -> bool {
         match self {
             LedgerError::Io { .. } => true,
-            LedgerError::Sql(e) | LedgerError::Open { source: e, .. } => matches!(
+            LedgerError::Sql(e)
+            | LedgerError::At { source: e, .. }
+            | LedgerError::Open { source: e, .. } => matches!(
                 e.sqlite_error_code(),
                 Some(
                     rusqlite::ErrorCode::DiskFull
@@ -226,6 +236,8 @@ pub struct ShotRecord {
 /// The ledger of one campaign.
 pub struct Ledger {
     conn: Mutex<Connection>,
+    /// The file, for messages (`:memory:` in tests).
+    path: String,
 }
 
 fn now() -> f64 {
@@ -247,10 +259,12 @@ impl Ledger {
             r.get::<_, i64>(0)
         })
         .map_err(named)?;
-        Ledger::setup(conn).map_err(|e| match e {
+        let mut l = Ledger::setup(conn).map_err(|e| match e {
             LedgerError::Sql(source) => named(source),
             other => other,
-        })
+        })?;
+        l.path = path.display().to_string();
+        Ok(l)
     }
 
     /// An in-memory ledger (tests).
@@ -277,6 +291,7 @@ impl Ledger {
             tx.commit()?;
         }
         Ok(Ledger {
+            path: ":memory:".into(),
             conn: Mutex::new(conn),
         })
     }
@@ -286,7 +301,14 @@ impl Ledger {
         f: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
         let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut c)
+        // SQLite's own message ("database or disk is full") does not say which file.
+        f(&mut c).map_err(|e| match e {
+            LedgerError::Sql(source) => LedgerError::At {
+                path: self.path.clone(),
+                source,
+            },
+            other => other,
+        })
     }
 
     /// The schema version.

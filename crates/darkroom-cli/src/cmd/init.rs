@@ -30,7 +30,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     std::fs::write(&path, EXAMPLE)
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))?;
     eprintln!(
-        "wrote {}; next: darkroom check {0} && darkroom run {0}",
+        "wrote {}; next: darkroom check {0} && darkroom run {0} (its output folder is beside the campaign file, from whatever folder you run it)",
         path.display()
     );
     Ok(ExitCode::SUCCESS)
