@@ -27,7 +27,7 @@ use darkroom_providers::sketch::Sketch;
 use darkroom_providers::AnyProvider;
 
 pub use deliver::Deliverable;
-pub use report::build_report;
+pub use report::{write_report, ReportWritten, PAGE_SHOTS};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]

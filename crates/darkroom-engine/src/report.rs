@@ -1,7 +1,12 @@
-//! Builds the HTML report's input model for a campaign from what its ledger recorded: spend,
-//! pass rates, every draft with its scores, verdicts and the decision taken on it, the finals,
-//! and the charts' series. Nothing here reads a clock: times come from the ledger, so the same
-//! ledger and store give the same report byte for byte.
+//! Builds and writes the HTML report of a campaign from what its ledger recorded: spend, pass
+//! rates, every draft with its scores, verdicts and the decision taken on it, the finals, and the
+//! charts' series. Nothing here reads a clock: times come from the ledger, so the same ledger and
+//! store give the same report byte for byte.
+//!
+//! Memory does not grow with the campaign: thumbnails are written as they are made, only each
+//! image's five-colour palette is kept, judgements are read one shot at a time, and a campaign of
+//! more than [`PAGE_SHOTS`] shots gets an index page plus one page per [`PAGE_SHOTS`] shots
+//! (`<stem>_pages/`). A report whose ledger and campaign have not changed is not rebuilt.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -10,14 +15,20 @@ use darkroom_campaign::Campaign;
 use darkroom_color::de2000;
 use darkroom_color::palette::{drift, palette, Swatch};
 use darkroom_core::judge::{Judgement, Verdict};
-use darkroom_imageops::{read_image, thumbnail_jpeg, Limits, RgbImage};
+use darkroom_imageops::{read_image, thumbnail_jpeg, Limits};
 use darkroom_ledger::{AttemptRecord, Dump, Ledger, Store};
 use darkroom_report::{
-    Bar, Card, Chart, CheckItem, Report, Section, Series, Sheet, Stat, SwatchCell, SwatchRow,
-    Table, Thumb, VerdictLine,
+    Bar, Card, Chart, CheckItem, PageLink, Report, Section, Series, Sheet, Stat, SwatchCell,
+    SwatchRow, Table, VerdictLine,
 };
 
 use crate::EngineError;
+
+/// Shots per page: a campaign with more gets an index page and pages of this many shots.
+pub const PAGE_SHOTS: usize = 100;
+
+/// Most bars or swatch rows a summary chart shows one per item before it summarises.
+const CHART_ITEMS: usize = 240;
 
 /// Longest side of a thumbnail, pixels (twice the card width, for sharp screens).
 const THUMB_SIDE: u32 = 240;
@@ -63,35 +74,178 @@ struct Facts {
     decisions: Vec<(String, String, Option<String>)>,
 }
 
-/// Builds the report for `campaign` (its output folder resolved against `base`); card links are
-/// relative to `html`, where the page will be written.
-pub fn build_report(campaign: &Campaign, base: &Path, html: &Path) -> Result<Report, EngineError> {
+/// What [`write_report`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportWritten {
+    /// The index page.
+    pub html: PathBuf,
+    /// Bytes written: pages and thumbnails (0 when skipped).
+    pub bytes: u64,
+    /// Shot pages beside the index (0: everything is on the index page).
+    pub pages: usize,
+    /// Nothing changed since the last report: it was left as it was.
+    pub skipped: bool,
+}
+
+/// Writes the report of `campaign` (its output folder resolved against `base`) to `html`, with
+/// its thumbnails in `<stem>_files/` and, past [`PAGE_SHOTS`] shots, its shot pages in
+/// `<stem>_pages/`. Skipped when the ledger, the campaign and darkroom are what they were when
+/// this page was last written, unless `force`.
+pub fn write_report(
+    campaign: &Campaign,
+    base: &Path,
+    html: &Path,
+    force: bool,
+) -> Result<ReportWritten, EngineError> {
     let out = base.join(&campaign.output);
     let db = out.join("darkroom.db");
     if !db.exists() {
         return Err(EngineError::NoLedger(db.display().to_string()));
     }
     let ledger = Ledger::open(&db)?;
-    let dump = ledger.dump()?;
-    let store = Store::new(out.join("store"));
-    let html_dir = html.parent().unwrap_or(Path::new("."));
-    Ok(Builder {
+    let stem = html
+        .file_stem()
+        .map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());
+    let stamp_path = html.with_file_name(format!(".{stem}.stamp"));
+    let stamp = format!(
+        "darkroom {}\nledger {}\ncampaign {:016x}\n",
+        env!("CARGO_PKG_VERSION"),
+        ledger.fingerprint()?,
+        fnv(&format!("{campaign:?}"))
+    );
+    if !force && html.exists() && std::fs::read_to_string(&stamp_path).ok() == Some(stamp.clone()) {
+        return Ok(ReportWritten {
+            html: html.to_path_buf(),
+            bytes: 0,
+            pages: 0,
+            skipped: true,
+        });
+    }
+    let dump = ledger.dump_without_scores()?;
+    let html_dir = html.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let thumbs_name = format!("{stem}_files");
+    let pages_name = format!("{stem}_pages");
+    let thumbs_dir = html_dir.join(&thumbs_name);
+    let pages_dir = html_dir.join(&pages_name);
+    let report_io = |e: darkroom_report::ReportError| EngineError::Report(e);
+    darkroom_report::ensure_dir(&thumbs_dir).map_err(report_io)?;
+    let mut b = Builder {
         campaign,
         out: &out,
-        html_dir,
-        store,
+        html_dir: html_dir.clone(),
+        store: Store::new(out.join("store")),
+        ledger: &ledger,
+        thumbs_dir: thumbs_dir.clone(),
         thumbs: BTreeMap::new(),
+        palettes: BTreeMap::new(),
+        bytes: 0,
+    };
+    let paged = campaign.shots.len() > PAGE_SHOTS;
+    let decisions = decisions_by_attempt(&dump);
+    let mut index = b.summary(&dump)?;
+    let mut bytes = 0;
+    let mut pages = Vec::new();
+    if paged {
+        darkroom_report::ensure_dir(&pages_dir).map_err(report_io)?;
+        b.html_dir = pages_dir.clone();
+        for (n, chunk) in campaign.shots.chunks(PAGE_SHOTS).enumerate() {
+            let name = format!("{:04}.html", n + 1);
+            let mut sections = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                sections.push(b.section(&dump, s, &decisions)?);
+            }
+            let (first, last) = (n * PAGE_SHOTS + 1, n * PAGE_SHOTS + chunk.len());
+            let delivered = dump
+                .deliverables
+                .iter()
+                .filter(|d| chunk.iter().any(|s| s.id == d.shot))
+                .count();
+            let page = Report {
+                title: format!("{} · shots {first}–{last}", campaign.name),
+                kind: "campaign".into(),
+                subtitle: format!(
+                    "shots {first}–{last} of {} · {delivered} files delivered",
+                    campaign.shots.len()
+                ),
+                sections,
+                home: format!(
+                    "../{}",
+                    html.file_name()
+                        .map_or_else(|| "report.html".into(), |n| n.to_string_lossy())
+                ),
+                ..Report::default()
+            };
+            bytes += darkroom_report::write_html(
+                &page,
+                &pages_dir.join(&name),
+                &format!("../{thumbs_name}"),
+            )
+            .map_err(report_io)?;
+            pages.push(PageLink {
+                title: format!("shots {first}–{last}"),
+                href: format!("{pages_name}/{name}"),
+                note: format!(
+                    "{} … {}",
+                    chunk.first().map_or("", |s| s.id.as_str()),
+                    chunk.last().map_or("", |s| s.id.as_str())
+                ),
+            });
+        }
+        b.html_dir = html_dir.clone();
+    } else {
+        for s in &campaign.shots {
+            let sec = b.section(&dump, s, &decisions)?;
+            index.sections.push(sec);
+        }
     }
-    .build(&dump))
+    index.pages = pages;
+    let n_pages = index.pages.len();
+    bytes += darkroom_report::write_html(&index, html, &thumbs_name).map_err(report_io)?;
+    let keep: std::collections::BTreeSet<String> = b.thumbs.keys().cloned().collect();
+    darkroom_report::prune(&thumbs_dir, &keep).map_err(report_io)?;
+    if paged {
+        let keep: std::collections::BTreeSet<String> =
+            (1..=n_pages).map(|n| format!("{n:04}.html")).collect();
+        darkroom_report::prune(&pages_dir, &keep).map_err(report_io)?;
+    } else if pages_dir.exists() {
+        let _ = std::fs::remove_dir_all(&pages_dir);
+    }
+    bytes += b.bytes;
+    // Written last: a crash before this rebuilds the report next time.
+    std::fs::write(&stamp_path, stamp).map_err(|source| EngineError::Io {
+        path: stamp_path.display().to_string(),
+        source,
+    })?;
+    Ok(ReportWritten {
+        html: html.to_path_buf(),
+        bytes,
+        pages: n_pages,
+        skipped: false,
+    })
+}
+
+/// FNV-1a, for the campaign part of the report's stamp.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+    })
 }
 
 struct Builder<'a> {
     campaign: &'a Campaign,
     out: &'a Path,
-    html_dir: &'a Path,
+    /// Where the page being built will be written: card links are relative to it.
+    html_dir: PathBuf,
     store: Store,
-    /// Thumbnail name → (bytes, size).
-    thumbs: BTreeMap<String, (Vec<u8>, (u32, u32))>,
+    ledger: &'a Ledger,
+    /// Thumbnails are written here as they are made.
+    thumbs_dir: PathBuf,
+    /// Thumbnail name → size, for every thumbnail written.
+    thumbs: BTreeMap<String, (u32, u32)>,
+    /// Each image's dominant palette (by hash), the only thing kept of a decoded image.
+    palettes: BTreeMap<String, Vec<Swatch>>,
+    /// Thumbnail bytes written.
+    bytes: u64,
 }
 
 fn fmt_money(v: f64, unit: &str) -> String {
@@ -111,7 +265,8 @@ fn pct(n: u64, d: u64) -> String {
 }
 
 impl Builder<'_> {
-    fn build(mut self, dump: &Dump) -> Report {
+    /// The index page without its shot sections: summary figures, tables, charts.
+    fn summary(&mut self, dump: &Dump) -> Result<Report, EngineError> {
         let c = self.campaign;
         let unit = if c.budget.money.is_some() {
             "USD"
@@ -119,25 +274,6 @@ impl Builder<'_> {
             "credits"
         };
         let cap = c.budget.money.as_ref().map(|m| m.0).or(c.budget.credits);
-        let mut facts: BTreeMap<&str, Facts> = BTreeMap::new();
-        for s in &dump.scores {
-            if let Ok(j) = serde_json::from_str::<Judgement>(&s.verdicts) {
-                facts
-                    .entry(&s.attempt)
-                    .or_default()
-                    .judgements
-                    .insert(s.judge.clone(), j);
-            }
-        }
-        for d in &dump.decisions {
-            facts.entry(&d.attempt).or_default().decisions.push((
-                d.kind.clone(),
-                d.reason.clone(),
-                d.rank_key.clone(),
-            ));
-        }
-        let empty = Facts::default();
-        let fact = |id: &str| facts.get(id).unwrap_or(&empty);
 
         // Summary figures.
         let spent: f64 = dump.attempts.iter().filter_map(|a| a.cost).sum();
@@ -360,25 +496,7 @@ impl Builder<'_> {
         let checklists: BTreeMap<&str, Vec<CheckItem>> = c
             .shots
             .iter()
-            .map(|s| {
-                let items = darkroom_prompt::parse(&s.prompt)
-                    .map(|scene| {
-                        scene
-                            .checklist
-                            .iter()
-                            .map(|a| CheckItem {
-                                id: a.id,
-                                category: serde_json::to_value(a.kind)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(String::from))
-                                    .unwrap_or_default(),
-                                question: a.question.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (s.id.as_str(), items)
-            })
+            .map(|s| (s.id.as_str(), checklist_of(&s.prompt)))
             .collect();
 
         // Charts.
@@ -437,13 +555,26 @@ impl Builder<'_> {
         });
         let mut cats: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let mut on_palette = Vec::new();
-        for a in dump
+        let mut on_palette_of: BTreeMap<String, f64> = BTreeMap::new();
+        // Judgements are read one at a time: all of them at once is most of a large
+        // campaign's ledger.
+        let drafts: BTreeMap<&str, &AttemptRecord> = dump
             .attempts
             .iter()
             .filter(|a| a.tier == "draft" && a.status == "done")
-        {
-            let f = fact(&a.id);
-            if let Some(j) = f.judgements.get("layout") {
+            .map(|a| (a.id.as_str(), a))
+            .collect();
+        self.ledger.for_each_score(|sc| {
+            let Some(a) = drafts.get(sc.attempt.as_str()) else {
+                return;
+            };
+            if sc.judge != "layout" && sc.judge != "brand" {
+                return;
+            }
+            let Ok(j) = serde_json::from_str::<Judgement>(&sc.verdicts) else {
+                return;
+            };
+            if sc.judge == "layout" {
                 let list = checklists.get(a.shot.as_str());
                 for fi in &j.findings {
                     let cat = fi
@@ -460,15 +591,20 @@ impl Builder<'_> {
                         Verdict::Undecided => {}
                     }
                 }
+            } else if let Some(v) = j.metric("on_palette") {
+                on_palette_of.insert(sc.attempt.clone(), v);
             }
-            if let Some(v) = f
-                .judgements
-                .get("brand")
-                .and_then(|j| j.metric("on_palette"))
-            {
+        })?;
+        // In the drafts' order (shot, round, variant), not the scores' (attempt id).
+        for a in dump
+            .attempts
+            .iter()
+            .filter(|a| a.tier == "draft" && a.status == "done")
+        {
+            if let Some(v) = on_palette_of.get(&a.id) {
                 on_palette.push(Bar {
                     label: format!("{} r{} v{}", a.shot, a.round, a.variant),
-                    value: v,
+                    value: *v,
                     note: String::new(),
                 });
             }
@@ -489,7 +625,24 @@ impl Builder<'_> {
             max: 1.0,
             reference: c.gates.adherence.map(|g| (g, format!("gate {g:.2}"))),
         });
-        if c.brand.is_some() {
+        if c.brand.is_some() && on_palette.len() > CHART_ITEMS {
+            // A bar per draft is unreadable past a few hundred: their distribution instead.
+            charts.push(Chart::Histograms {
+                id: "on-palette".into(),
+                title: format!(
+                    "On-palette share of the {} drafts{}",
+                    on_palette.len(),
+                    c.gates
+                        .on_palette
+                        .map_or(String::new(), |g| format!(" (the gate is {g:.2})"))
+                ),
+                x_label: "on-palette share".into(),
+                groups: vec![(
+                    "drafts".into(),
+                    on_palette.iter().map(|b| b.value).collect(),
+                )],
+            });
+        } else if c.brand.is_some() {
             charts.push(Chart::Bars {
                 id: "on-palette".into(),
                 title: "On-palette share per draft, against the gate".into(),
@@ -527,12 +680,11 @@ impl Builder<'_> {
                 .total_cmp(&b.finished_at.unwrap_or(0.0))
                 .then(a.id.cmp(&b.id))
         });
-        let mut images: BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)> = BTreeMap::new();
         let mut drift_pts = Vec::new();
         let mut reference: Option<Vec<Swatch>> = (!brand_sw.is_empty()).then(|| brand_sw.clone());
         for (i, a) in timeline.iter().enumerate() {
             let hash = a.asset.clone().unwrap_or_default();
-            let pal = self.load(&hash, &mut images).1.clone();
+            let pal = self.load(&hash).clone();
             if pal.is_empty() {
                 continue;
             }
@@ -574,11 +726,9 @@ impl Builder<'_> {
         });
         let mut sw_rows = Vec::new();
         sw_rows.extend(c.brand.as_ref().map(brand_swatches));
-        for d in &dump.deliverables {
-            let pal = self
-                .load_file(&self.out.join(&d.path), &d.hash, &mut images)
-                .1
-                .clone();
+        // One row per final, up to a readable number (a 10,000-shot campaign's are on its pages).
+        for d in dump.deliverables.iter().take(CHART_ITEMS) {
+            let pal = self.load_file(&self.out.join(&d.path), &d.hash).clone();
             let cells = pal
                 .iter()
                 .take(5)
@@ -607,187 +757,200 @@ impl Builder<'_> {
         }
         charts.push(Chart::Swatches {
             id: "palettes".into(),
-            title: "Brand palette beside each final's dominant palette (ΔE00 to the nearest brand colour)".into(),
+            title: if dump.deliverables.len() > CHART_ITEMS {
+                format!("Brand palette beside the first {CHART_ITEMS} of {} finals' dominant palettes (ΔE00 to the nearest brand colour)", dump.deliverables.len())
+            } else {
+                "Brand palette beside each final's dominant palette (ΔE00 to the nearest brand colour)".into()
+            },
             rows: sw_rows,
         });
-
-        // Per shot.
-        let mut sections = Vec::new();
-        for s in &c.shots {
-            let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.shot == s.id).collect();
-            let checklist = checklists.get(s.id.as_str()).cloned().unwrap_or_default();
-            let mut sheets = Vec::new();
-            let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == "draft").collect();
-            let mut n_pass = 0;
-            let mut n_prom = 0;
-            let mut cards = Vec::new();
-            for a in &drafts {
-                let card = self.card(a, fact(&a.id), &checklist, &mut images);
-                n_pass += (card.status == "passed"
-                    || card.status == "promoted"
-                    || card.status == "spare"
-                    || card.status == "ranked_out") as usize;
-                n_prom += (card.status == "promoted") as usize;
-                cards.push(card);
-            }
-            sheets.push(Sheet {
-                title: "Drafts".into(),
-                cards,
-            });
-            let finishes: Vec<Card> = of
-                .iter()
-                .filter(|a| a.tier == "finish")
-                .map(|a| self.card(a, fact(&a.id), &checklist, &mut images))
-                .collect();
-            if !finishes.is_empty() {
-                sheets.push(Sheet {
-                    title: "Finish tier".into(),
-                    cards: finishes,
-                });
-            }
-            // Calls made for delivery: re-renders at an aspect, out-paints.
-            let extra: Vec<Card> = of
-                .iter()
-                .filter(|a| a.tier == "deliver")
-                .map(|a| self.card(a, fact(&a.id), &checklist, &mut images))
-                .collect();
-            if !extra.is_empty() {
-                sheets.push(Sheet {
-                    title: "Delivery calls".into(),
-                    cards: extra,
-                });
-            }
-            let delivered: Vec<Card> = dump
-                .deliverables
-                .iter()
-                .filter(|d| d.shot == s.id)
-                .map(|d| {
-                    let file = self.out.join(&d.path);
-                    let thumb = self.thumb_of_file(&file, &d.hash, &mut images);
-                    Card {
-                        title: format!("{} · {}×{}", d.aspect, d.width, d.height),
-                        thumb: thumb.as_ref().map(|t| t.0.clone()),
-                        thumb_size: thumb.map_or((0, 0), |t| t.1),
-                        link: Some(relative(self.html_dir, &file)),
-                        status: "final".into(),
-                        reason: format!("from {}", short(&d.attempt)),
-                        scores: vec![d.path.clone()],
-                        verdicts: vec![],
-                    }
-                })
-                .collect();
-            let asked_here = s.finals as usize * s.deliver.len().max(1);
-            let facts = vec![
-                format!(
-                    "{} drafts in {} round(s)",
-                    drafts.len(),
-                    drafts.iter().map(|a| a.round).max().unwrap_or(0)
-                ),
-                format!("{n_pass} passed the gates"),
-                format!("{n_prom} promoted"),
-                format!("{} of {asked_here} files delivered", delivered.len()),
-                format!(
-                    "aspects: {}",
-                    s.deliver
-                        .iter()
-                        .map(|a| a.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ];
-            sheets.push(Sheet {
-                title: "Deliverables".into(),
-                cards: delivered,
-            });
-            sections.push(Section {
-                id: s.id.clone(),
-                title: s.id.clone(),
-                text: s.prompt.clone(),
-                facts,
-                checklist,
-                sheets,
-            });
-        }
-
-        let thumbs = std::mem::take(&mut self.thumbs)
-            .into_iter()
-            .map(|(name, (bytes, _))| Thumb { name, bytes })
-            .collect();
-        Report {
+        Ok(Report {
             title: c.name.clone(),
             kind: "campaign".into(),
             subtitle: format!(
                 "{} shots · {} attempts · ledger {}",
                 c.shots.len(),
                 dump.attempts.len(),
-                relative(self.html_dir, &self.out.join("darkroom.db"))
+                relative(&self.html_dir, &self.out.join("darkroom.db"))
             ),
             stats,
             tables,
             charts,
-            sections,
-            thumbs,
-        }
-    }
-
-    /// Decodes a stored asset once; returns the image and its palette.
-    fn load<'m>(
-        &self,
-        hash: &str,
-        images: &'m mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
-    ) -> &'m (Option<RgbImage>, Vec<Swatch>) {
-        let path = self.store.find(hash);
-        match path {
-            Some(p) => self.load_file(&p, hash, images),
-            None => images.entry(hash.to_string()).or_insert((None, Vec::new())),
-        }
-    }
-
-    fn load_file<'m>(
-        &self,
-        path: &Path,
-        hash: &str,
-        images: &'m mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
-    ) -> &'m (Option<RgbImage>, Vec<Swatch>) {
-        images.entry(hash.to_string()).or_insert_with(|| {
-            match read_image(path, Limits::default()) {
-                Ok(img) => {
-                    let pal = palette(&img.rgb, img.width as usize, img.height as usize, 5);
-                    (Some(img), pal)
-                }
-                Err(_) => (None, Vec::new()),
-            }
+            ..Report::default()
         })
     }
 
-    fn thumb_of_file(
+    /// One shot's section: its checklist, a contact sheet per tier with every attempt's
+    /// scores, verdicts and decision, and its deliverables. Its judgements are read now.
+    fn section(
         &mut self,
-        path: &Path,
-        hash: &str,
-        images: &mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
-    ) -> Option<(String, (u32, u32))> {
-        let name = format!("{}.jpg", &hash[..hash.len().min(16)]);
-        if let Some((_, size)) = self.thumbs.get(&name) {
-            return Some((name, *size));
+        dump: &Dump,
+        s: &darkroom_campaign::Shot,
+        decisions: &Decisions,
+    ) -> Result<Section, EngineError> {
+        let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
+        for sc in self.ledger.scores_of_shot(&s.id)? {
+            if let Ok(j) = serde_json::from_str::<Judgement>(&sc.verdicts) {
+                facts
+                    .entry(sc.attempt)
+                    .or_default()
+                    .judgements
+                    .insert(sc.judge, j);
+            }
         }
-        let img = self.load_file(path, hash, images).0.as_ref()?;
-        let (bytes, size) = thumbnail_jpeg(img, THUMB_SIDE, THUMB_QUALITY);
-        self.thumbs.insert(name.clone(), (bytes, size));
-        Some((name, size))
+        let empty = Facts::default();
+        let fact = |id: &str| -> Facts {
+            let mut f = facts.get(id).map_or_else(Facts::default, |f| Facts {
+                judgements: f.judgements.clone(),
+                decisions: Vec::new(),
+            });
+            f.decisions = decisions.get(id).cloned().unwrap_or_default();
+            f
+        };
+        let _ = &empty;
+        let checklist = checklist_of(&s.prompt);
+
+        let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.shot == s.id).collect();
+        let mut sheets = Vec::new();
+        let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == "draft").collect();
+        let mut n_pass = 0;
+        let mut n_prom = 0;
+        let mut cards = Vec::new();
+        for a in &drafts {
+            let card = self.card(a, &fact(&a.id), &checklist);
+            n_pass += (card.status == "passed"
+                || card.status == "promoted"
+                || card.status == "spare"
+                || card.status == "ranked_out") as usize;
+            n_prom += (card.status == "promoted") as usize;
+            cards.push(card);
+        }
+        sheets.push(Sheet {
+            title: "Drafts".into(),
+            cards,
+        });
+        let finishes: Vec<Card> = of
+            .iter()
+            .filter(|a| a.tier == "finish")
+            .map(|a| self.card(a, &fact(&a.id), &checklist))
+            .collect();
+        if !finishes.is_empty() {
+            sheets.push(Sheet {
+                title: "Finish tier".into(),
+                cards: finishes,
+            });
+        }
+        // Calls made for delivery: re-renders at an aspect, out-paints.
+        let extra: Vec<Card> = of
+            .iter()
+            .filter(|a| a.tier == "deliver")
+            .map(|a| self.card(a, &fact(&a.id), &checklist))
+            .collect();
+        if !extra.is_empty() {
+            sheets.push(Sheet {
+                title: "Delivery calls".into(),
+                cards: extra,
+            });
+        }
+        let delivered: Vec<Card> = dump
+            .deliverables
+            .iter()
+            .filter(|d| d.shot == s.id)
+            .map(|d| {
+                let file = self.out.join(&d.path);
+                let thumb = self.thumb_of_file(&file, &d.hash);
+                Card {
+                    title: format!("{} · {}×{}", d.aspect, d.width, d.height),
+                    thumb: thumb.as_ref().map(|t| t.0.clone()),
+                    thumb_size: thumb.map_or((0, 0), |t| t.1),
+                    link: Some(relative(&self.html_dir, &file)),
+                    status: "final".into(),
+                    reason: format!("from {}", short(&d.attempt)),
+                    scores: vec![d.path.clone()],
+                    verdicts: vec![],
+                }
+            })
+            .collect();
+        let asked_here = s.finals as usize * s.deliver.len().max(1);
+        let shot_facts = vec![
+            format!(
+                "{} drafts in {} round(s)",
+                drafts.len(),
+                drafts.iter().map(|a| a.round).max().unwrap_or(0)
+            ),
+            format!("{n_pass} passed the gates"),
+            format!("{n_prom} promoted"),
+            format!("{} of {asked_here} files delivered", delivered.len()),
+            format!(
+                "aspects: {}",
+                s.deliver
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ];
+        sheets.push(Sheet {
+            title: "Deliverables".into(),
+            cards: delivered,
+        });
+        Ok(Section {
+            id: s.id.clone(),
+            title: s.id.clone(),
+            text: s.prompt.clone(),
+            facts: shot_facts,
+            checklist,
+            sheets,
+        })
     }
 
-    fn card(
-        &mut self,
-        a: &AttemptRecord,
-        f: &Facts,
-        checklist: &[CheckItem],
-        images: &mut BTreeMap<String, (Option<RgbImage>, Vec<Swatch>)>,
-    ) -> Card {
+    /// A stored asset's palette; the first time, the image is decoded and its thumbnail
+    /// written too, and only the palette is kept.
+    fn load(&mut self, hash: &str) -> &Vec<Swatch> {
+        match self.store.find(hash) {
+            Some(p) => self.load_file(&p, hash),
+            None => self.palettes.entry(hash.to_string()).or_default(),
+        }
+    }
+
+    fn load_file(&mut self, path: &Path, hash: &str) -> &Vec<Swatch> {
+        if !self.palettes.contains_key(hash) {
+            let pal = match read_image(path, Limits::default()) {
+                Ok(img) => {
+                    let name = thumb_name(hash);
+                    if !self.thumbs.contains_key(&name) {
+                        let (bytes, size) = thumbnail_jpeg(&img, THUMB_SIDE, THUMB_QUALITY);
+                        // A thumbnail that cannot be written shows as "no image"; the page
+                        // is still written, and says so nowhere worse than a missing file.
+                        if std::fs::write(self.thumbs_dir.join(&name), &bytes).is_ok() {
+                            self.bytes += bytes.len() as u64;
+                            self.thumbs.insert(name, size);
+                        }
+                    }
+                    palette(&img.rgb, img.width as usize, img.height as usize, 5)
+                }
+                Err(_) => Vec::new(),
+            };
+            self.palettes.insert(hash.to_string(), pal);
+        }
+        &self.palettes[hash]
+    }
+
+    fn thumb_of_file(&mut self, path: &Path, hash: &str) -> Option<(String, (u32, u32))> {
+        let name = thumb_name(hash);
+        if !self.thumbs.contains_key(&name) {
+            self.palettes.remove(hash);
+            self.load_file(path, hash);
+        }
+        self.thumbs.get(&name).map(|size| (name, *size))
+    }
+
+    fn card(&mut self, a: &AttemptRecord, f: &Facts, checklist: &[CheckItem]) -> Card {
         let (thumb, link) = match &a.asset {
             Some(h) => match self.store.find(h) {
                 Some(p) => (
-                    self.thumb_of_file(&p, h, images),
-                    Some(relative(self.html_dir, &p)),
+                    self.thumb_of_file(&p, h),
+                    Some(relative(&self.html_dir, &p)),
                 ),
                 None => (None, None),
             },
@@ -881,6 +1044,47 @@ impl Builder<'_> {
             verdicts,
         }
     }
+}
+
+/// A thumbnail's file name: its asset's hash, shortened.
+fn thumb_name(hash: &str) -> String {
+    format!("{}.jpg", &hash[..hash.len().min(16)])
+}
+
+/// A prompt's checklist as the report shows it.
+fn checklist_of(prompt: &str) -> Vec<CheckItem> {
+    darkroom_prompt::parse(prompt)
+        .map(|scene| {
+            scene
+                .checklist
+                .iter()
+                .map(|a| CheckItem {
+                    id: a.id,
+                    category: serde_json::to_value(a.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    question: a.question.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Attempt id → its decisions in the order they were made: `(kind, reason, rank key)`.
+type Decisions = BTreeMap<String, Vec<(String, String, Option<String>)>>;
+
+/// Each attempt's decisions in the order they were made.
+fn decisions_by_attempt(dump: &Dump) -> Decisions {
+    let mut m: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for d in &dump.decisions {
+        m.entry(d.attempt.clone()).or_default().push((
+            d.kind.clone(),
+            d.reason.clone(),
+            d.rank_key.clone(),
+        ));
+    }
+    m
 }
 
 /// The brand palette as a row of named swatches (campaign and audit reports share it).

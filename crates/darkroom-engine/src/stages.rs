@@ -19,6 +19,10 @@ use tokio::sync::Semaphore;
 
 use crate::{Ctx, EngineError, RunReport};
 
+/// Most shots taken up at once: enough to keep every provider's concurrency busy, few enough
+/// that a 10,000-shot campaign holds no more images in memory than a 64-shot one.
+const GROUP: usize = 64;
+
 /// Tries per call (the first and up to four retries).
 const MAX_TRIES: u32 = 5;
 
@@ -529,15 +533,25 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     // cost, the shots that fit are taken up first, in campaign order, and finished before the
     // next are drafted — a tight budget delivers complete shots instead of drafts of all.
     let expected: Vec<f64> = shots.iter().map(|s| expected_cost(&ctx, s)).collect();
+    // Shots are also taken up in groups of at most `GROUP` so that what a run holds in memory
+    // (drafts' and finals' bytes until they are delivered) does not grow with the campaign.
+    let group = GROUP.max(
+        ctx.campaign
+            .providers
+            .values()
+            .map(|p| p.concurrency as usize)
+            .max()
+            .unwrap_or(1),
+    );
     let mut next = 0;
     while next < shots.len() && !exec.stop.load(Ordering::SeqCst) {
-        let mut end = shots.len();
+        let mut end = shots.len().min(next + group);
         if let Some(cap) = ctx.cap {
             let committed = ctx.keep(ctx.ledger.totals()).map_or(cap, |t| t.committed);
             let left = cap - committed;
             let mut sum = 0.0;
             end = next;
-            while end < shots.len() && sum + expected[end] <= left + 1e-9 {
+            while end < shots.len().min(next + group) && sum + expected[end] <= left + 1e-9 {
                 sum += expected[end];
                 end += 1;
             }
@@ -556,7 +570,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 }
                 end = next + 1;
             }
-            if end < shots.len() || next > 0 {
+            if end < shots.len().min(next + group) {
                 say(
                     &ctx,
                     &format!(
@@ -569,6 +583,12 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                     ),
                 );
             }
+        }
+        if shots.len() > group {
+            say(
+                &ctx,
+                &format!("shots {}–{} of {}", next + 1, end, shots.len()),
+            );
         }
         let (mut d, mut f) = funnel(&ctx, &exec, brand.as_ref(), &shots[next..end]).await;
         deliverables.append(&mut d);

@@ -110,7 +110,41 @@ pub struct Dump {
     pub assets: Vec<(String, String)>,
 }
 
-pub(crate) fn dump(c: &Connection) -> Result<Dump, LedgerError> {
+fn score(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScoreRecord> {
+    Ok(ScoreRecord {
+        attempt: r.get(0)?,
+        judge: r.get(1)?,
+        value: r.get(2)?,
+        verdicts: r.get(3)?,
+    })
+}
+
+/// Every score, one at a time in the dump's order, without holding them all (a 10,000-shot
+/// campaign has tens of thousands of judgements of a few kB each).
+pub(crate) fn for_each_score(
+    c: &Connection,
+    mut f: impl FnMut(ScoreRecord),
+) -> Result<(), LedgerError> {
+    let mut st =
+        c.prepare("SELECT attempt, judge, value, verdicts FROM scores ORDER BY attempt, judge")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        f(score(r)?);
+    }
+    Ok(())
+}
+
+/// The scores of one shot's attempts, in the dump's order.
+pub(crate) fn scores_of_shot(c: &Connection, shot: &str) -> Result<Vec<ScoreRecord>, LedgerError> {
+    Ok(c.prepare_cached(
+        "SELECT s.attempt, s.judge, s.value, s.verdicts FROM scores s
+             JOIN attempts a ON a.id = s.attempt WHERE a.shot = ?1 ORDER BY s.attempt, s.judge",
+    )?
+    .query_map([shot], score)?
+    .collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn dump(c: &Connection, with_scores: bool) -> Result<Dump, LedgerError> {
     let attempts = c
         .prepare(
             "SELECT id, shot, tier, round, variant, provider, model, model_version, seed, params,
@@ -142,17 +176,10 @@ pub(crate) fn dump(c: &Connection) -> Result<Dump, LedgerError> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    let scores = c
-        .prepare("SELECT attempt, judge, value, verdicts FROM scores ORDER BY attempt, judge")?
-        .query_map([], |r| {
-            Ok(ScoreRecord {
-                attempt: r.get(0)?,
-                judge: r.get(1)?,
-                value: r.get(2)?,
-                verdicts: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let mut scores = Vec::new();
+    if with_scores {
+        for_each_score(c, |s| scores.push(s))?;
+    }
     let decisions = c
         .prepare("SELECT attempt, kind, reason, rank_key FROM decisions ORDER BY at, rowid")?
         .query_map([], |r| {

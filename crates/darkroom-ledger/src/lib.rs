@@ -766,7 +766,44 @@ impl Ledger {
 
     /// Everything recorded, in a stable order (the report's source).
     pub fn dump(&self) -> Result<Dump, LedgerError> {
-        self.with(|c| dump::dump(c))
+        self.with(|c| dump::dump(c, true))
+    }
+
+    /// [`Ledger::dump`] without the scores (read them with [`Ledger::for_each_score`] and
+    /// [`Ledger::scores_of_shot`]): what a reader of a large campaign holds at once.
+    pub fn dump_without_scores(&self) -> Result<Dump, LedgerError> {
+        self.with(|c| dump::dump(c, false))
+    }
+
+    /// Calls `f` with every score in the dump's order, one at a time.
+    pub fn for_each_score(&self, f: impl FnMut(ScoreRecord)) -> Result<(), LedgerError> {
+        self.with(|c| dump::for_each_score(c, f))
+    }
+
+    /// The scores of one shot's attempts.
+    pub fn scores_of_shot(&self, shot: &str) -> Result<Vec<ScoreRecord>, LedgerError> {
+        self.with(|c| dump::scores_of_shot(c, shot))
+    }
+
+    /// A fingerprint of everything a report shows: equal fingerprints, equal reports (for the
+    /// same campaign file), so an unchanged ledger's report need not be rebuilt.
+    pub fn fingerprint(&self) -> Result<String, LedgerError> {
+        self.with(|c| {
+            let q = |sql: &str| -> Result<String, rusqlite::Error> {
+                c.query_row(sql, [], |r| {
+                    let v: rusqlite::types::Value = r.get(0)?;
+                    Ok(format!("{v:?}"))
+                })
+            };
+            Ok([
+                q("SELECT COUNT(*) || '/' || COALESCE(SUM(tries), 0) || '/' || COALESCE(SUM(cost_settled), 0) || '/' || COALESCE(MAX(finished_at), 0) || '/' || COALESCE(SUM(status = 'done'), 0) FROM attempts")?,
+                q("SELECT COUNT(*) || '/' || COALESCE(MAX(at), 0) FROM decisions")?,
+                q("SELECT COUNT(*) FROM scores")?,
+                q("SELECT COUNT(*) || '/' || COALESCE(MAX(rowid), 0) FROM deliverables")?,
+                q("SELECT COUNT(*) FROM assets")?,
+            ]
+            .join(";"))
+        })
     }
 
     /// Spend and counts.

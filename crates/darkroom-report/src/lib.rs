@@ -10,8 +10,8 @@ pub mod svg;
 use std::path::{Path, PathBuf};
 
 pub use model::{
-    Bar, Card, Chart, CheckItem, Report, Section, Series, Sheet, Stat, SwatchCell, SwatchRow,
-    Table, Thumb, VerdictLine,
+    Bar, Card, Chart, CheckItem, PageLink, Report, Section, Series, Sheet, Stat, SwatchCell,
+    SwatchRow, Table, Thumb, VerdictLine,
 };
 
 /// A report that could not be written.
@@ -65,6 +65,46 @@ pub fn render(report: &Report, thumbs_dir: &str) -> Result<String, ReportError> 
             style => minijinja::Value::from_safe_string(STYLE.to_string()),
         })?;
     Ok(html)
+}
+
+/// Creates a folder the report writes into.
+pub fn ensure_dir(dir: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+/// Writes one page whose thumbnails are already in `thumbs_dir` (relative to the page), through
+/// a temporary file and a rename; returns its size. For reports too large to hold at once: the
+/// caller writes thumbnails as it makes them and pages one at a time.
+pub fn write_html(report: &Report, path: &Path, thumbs_dir: &str) -> Result<u64, ReportError> {
+    let html = render(report, thumbs_dir)?;
+    let tmp = path.with_extension("html.tmp");
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| ReportError::Io { path: p, source }
+    };
+    if let Err(e) = std::fs::write(&tmp, &html) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&tmp)(e));
+    }
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    Ok(html.len() as u64)
+}
+
+/// Removes the files of `dir` not named in `keep` (thumbnails or pages a report no longer uses),
+/// so the folder always matches the pages.
+pub fn prune(dir: &Path, keep: &std::collections::BTreeSet<String>) -> Result<(), ReportError> {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !keep.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What [`write`] produced.

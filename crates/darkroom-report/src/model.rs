@@ -22,6 +22,10 @@ pub struct Report {
     pub charts: Vec<Chart>,
     /// Per-item sections (a shot, a folder, a provider).
     pub sections: Vec<Section>,
+    /// Pages the sections were split into (a large campaign): listed on the index page.
+    pub pages: Vec<PageLink>,
+    /// On such a page: the link back to the index page.
+    pub home: String,
     /// Thumbnail files to write next to the HTML; cards refer to them by name.
     #[serde(skip)]
     pub thumbs: Vec<Thumb>,
@@ -234,6 +238,17 @@ pub struct VerdictLine {
     pub verdict: String,
     /// The question and the evidence.
     pub text: String,
+}
+
+/// A link from the index page to one page of sections.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageLink {
+    /// What the page holds ("shots 1–100").
+    pub title: String,
+    /// Relative link.
+    pub href: String,
+    /// One line about it (its first and last shot).
+    pub note: String,
 }
 
 /// A thumbnail to write next to the report.

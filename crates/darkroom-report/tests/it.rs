@@ -116,6 +116,7 @@ fn small() -> Report {
             name: "ab.jpg".into(),
             bytes: vec![0xFF, 0xD8, 0xFF, 0xD9],
         }],
+        ..Report::default()
     }
 }
 

@@ -535,6 +535,7 @@ fn html_report(
             sheets: vec![Sheet { title: "Contact sheet".into(), cards }],
         }],
         thumbs,
+        ..Report::default()
     }
 }
 

@@ -727,6 +727,7 @@ fn html_report(
         charts,
         sections,
         thumbs,
+        ..Report::default()
     }
 }
 

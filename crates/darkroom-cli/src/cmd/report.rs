@@ -18,11 +18,13 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-/// Writes the report for a loaded campaign; returns the page's path and size in bytes.
+/// Writes the report for a loaded campaign; returns the page's path and size in bytes (0 when
+/// nothing changed since it was last written and `force` is off).
 pub fn write(
     c: &darkroom_campaign::Campaign,
     output: Option<&Path>,
-) -> Result<(PathBuf, u64), Fail> {
+    force: bool,
+) -> Result<darkroom_engine::ReportWritten, Fail> {
     let base = Path::new(".");
     let html = output.map_or_else(
         || base.join(&c.output).join("report.html"),
@@ -32,15 +34,14 @@ pub fn write(
         std::fs::create_dir_all(dir)
             .map_err(|e| Fail::Input(format!("cannot create `{}`: {e}", dir.display())))?;
     }
-    let report = darkroom_engine::build_report(c, base, &html).map_err(|e| match e {
-        darkroom_engine::EngineError::NoLedger(..) => Fail::Input(e.to_string()),
+    darkroom_engine::write_report(c, base, &html, force).map_err(|e| match e {
+        darkroom_engine::EngineError::NoLedger(..)
+        | darkroom_engine::EngineError::Report(darkroom_report::ReportError::Io { .. }) => {
+            Fail::Input(e.to_string())
+        }
+        e if e.is_io() => Fail::Input(e.to_string()),
         other => Fail::Internal(other.into()),
-    })?;
-    let w = darkroom_report::write(&report, &html).map_err(|e| match e {
-        darkroom_report::ReportError::Io { .. } => Fail::Input(e.to_string()),
-        other => Fail::Internal(other.into()),
-    })?;
-    Ok((w.html, w.bytes))
+    })
 }
 
 /// Runs the command.
@@ -49,12 +50,17 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let (path, bytes) = write(&c, a.output.as_deref())?;
-    println!("{}", path.display());
+    // Asked for explicitly: always rebuilt.
+    let w = write(&c, a.output.as_deref(), true)?;
+    println!("{}", w.html.display());
     eprintln!(
-        "report: {} ({:.1} kB with thumbnails)",
-        path.display(),
-        bytes as f64 / 1e3
+        "report: {} ({:.1} kB with thumbnails{})",
+        w.html.display(),
+        w.bytes as f64 / 1e3,
+        match w.pages {
+            0 => String::new(),
+            n => format!("; {n} shot pages"),
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -166,8 +166,12 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         t.settled
     );
     // The report is a view of the ledger: failing to write it loses no work, so it warns.
-    match super::report::write(&c_for_report, None) {
-        Ok((path, _)) => eprintln!("report: {}", path.display()),
+    match super::report::write(&c_for_report, None, false) {
+        Ok(w) if w.skipped => eprintln!(
+            "report: {} (unchanged: nothing new in the ledger)",
+            w.html.display()
+        ),
+        Ok(w) => eprintln!("report: {}", w.html.display()),
         Err(e) => eprintln!("warning: the report was not written: {e}"),
     }
     for (shot, why) in &r.failed_shots {

@@ -722,3 +722,79 @@ fn a_shot_failing_its_gates_says_which_gate_and_by_how_much() {
         "{line}"
     );
 }
+
+#[test]
+fn a_large_campaign_gets_an_index_and_shot_pages_and_an_unchanged_report_is_not_rebuilt() {
+    let d = scratch("money-pages");
+    let colours = "\"red\", \"blue\", \"green\", \"yellow\", \"orange\", \"purple\", \"white\", \"black\", \"pink\", \"brown\", \"gray\"";
+    let objects = "\"sphere\", \"cube\", \"bottle\", \"cup\", \"lamp\", \"vase\", \"box\", \"ball\", \"chair\", \"book\"";
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"p\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"32\"\nvariants = 1\n\
+             [tiers.finish]\nprovider = \"local\"\nsize = \"32\"\nkeep = 1\n\
+             [gates]\nadherence = 0.0\n[budget]\nmax_rounds = 1\n\
+             [[shots]]\nid = \"s-{{c}}-{{o}}\"\nprompt = \"a {{c}} {{o}}\"\nvars = {{ c = [{colours}], o = [{objects}] }}\n"
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // 110 shots: taken up in groups, reported on two pages of at most 100 shots.
+    assert!(
+        err.contains("shots 1–64 of 110") && err.contains("shots 65–110 of 110"),
+        "{err}"
+    );
+    let index = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(index.contains("<a href=\"report_pages/0001.html\">shots 1–100</a>"));
+    assert!(index.contains("<a href=\"report_pages/0002.html\">shots 101–110</a>"));
+    assert!(
+        !index.contains("class=\"item\""),
+        "no shot sections on the index page"
+    );
+    let page = std::fs::read_to_string(d.join("out/report_pages/0002.html")).unwrap();
+    assert_eq!(page.matches("<section class=\"item\"").count(), 10);
+    assert!(page.contains("<a href=\"../report.html\">"));
+    // Every thumbnail a page shows is in the shared folder.
+    for src in page.split("src=\"../report_files/").skip(1) {
+        let name = &src[..src.find('"').unwrap()];
+        assert!(d.join("out/report_files").join(name).exists(), "{name}");
+    }
+    let before = std::fs::metadata(d.join("out/report.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("(unchanged: nothing new in the ledger)"),
+        "{err}"
+    );
+    let after = std::fs::metadata(d.join("out/report.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "not rewritten");
+    // Asked for, it is rebuilt, to the same bytes.
+    let r = bin()
+        .current_dir(&d)
+        .args(["report", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/report.html")).unwrap(),
+        index
+    );
+}
