@@ -6,7 +6,7 @@
 set -euo pipefail
 N="${1:-10000}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="$ROOT/target/release/darkroom"
+BIN="${DARKROOM_BIN:-$ROOT/target/release/darkroom}"
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release -q)
 W="${TMPDIR:-/tmp}/darkroom-scale-$N"
 rm -rf "$W" && mkdir -p "$W" && cd "$W"

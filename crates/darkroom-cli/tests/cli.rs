@@ -355,9 +355,11 @@ fn audit_images_reports_compliance_duplicates_and_bad_files() {
         images[2]["drift"].as_f64().unwrap() > 10.0,
         "off-brand image drifted from the first"
     );
-    assert_eq!(v["near_duplicates"][0]["a"], "a_on_brand.png");
-    assert_eq!(v["near_duplicates"][0]["b"], "b_duplicate.png");
-    assert_eq!(v["near_duplicates"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["near_duplicate_groups"][0]["files"],
+        serde_json::json!(["a_on_brand.png", "b_duplicate.png"])
+    );
+    assert_eq!(v["near_duplicate_groups"].as_array().unwrap().len(), 1);
     assert!(v["errors"][0].as_str().unwrap().contains("d_corrupt.png"));
     assert!(out.contains("error: ") && out.contains("d_corrupt.png"));
     let csv = std::fs::read_to_string(csv).unwrap();
@@ -430,7 +432,7 @@ fn audit_images_reports_compliance_duplicates_and_bad_files() {
         "one off brand"
     );
     assert!(page.contains("Files that could not be read") && page.contains("d_corrupt.png"));
-    assert!(page.contains("Near-duplicates") && page.contains("b_duplicate.png"));
+    assert!(page.contains("Near-duplicate groups") && page.contains("b_duplicate.png"));
     for id in ["on-palette", "drift", "sharpness", "palettes"] {
         assert!(page.contains(&format!("id=\"svg-{id}\"")), "{id}");
     }

@@ -168,15 +168,8 @@ pub fn run(c: Cmd) -> Result<ExitCode, Fail> {
         .iter()
         .map(|r| reference.as_ref().map_or(0.0, |p| drift(p, &r.palette)))
         .collect();
-    let mut dups = Vec::new();
-    for i in 0..rows.len() {
-        for j in i + 1..rows.len() {
-            let d = phash::hamming(rows[i].phash, rows[j].phash);
-            if d <= a.near_duplicate {
-                dups.push((i, j, d));
-            }
-        }
-    }
+    let hashes: Vec<u64> = rows.iter().map(|r| r.phash).collect();
+    let dups = dup_groups(&hashes, a.near_duplicate);
     if let Some(csv) = &a.csv {
         write_csv(csv, &rows, &drifts, &brand)?;
     }
@@ -213,13 +206,7 @@ fn dominant_json(p: &[Swatch], brand: &Brand) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn print_json(
-    rows: &[Row],
-    drifts: &[f64],
-    dups: &[(usize, usize, u32)],
-    errors: &[String],
-    brand: &Brand,
-) {
+fn print_json(rows: &[Row], drifts: &[f64], dups: &[DupGroup], errors: &[String], brand: &Brand) {
     let images: Vec<serde_json::Value> = rows
         .iter()
         .zip(drifts)
@@ -237,21 +224,15 @@ fn print_json(
             })
         })
         .collect();
-    let pairs: Vec<serde_json::Value> = dups
+    let groups: Vec<serde_json::Value> = dups
         .iter()
-        .map(|&(i, j, d)| serde_json::json!({"a": rows[i].file, "b": rows[j].file, "distance": d}))
+        .map(|g| serde_json::json!({"files": g.members.iter().map(|&i| rows[i].file.as_str()).collect::<Vec<_>>(), "max_link_distance": g.max_link}))
         .collect();
-    let v = serde_json::json!({"images": images, "near_duplicates": pairs, "errors": errors, "tolerance": brand.tolerance});
+    let v = serde_json::json!({"images": images, "near_duplicate_groups": groups, "errors": errors, "tolerance": brand.tolerance});
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
 }
 
-fn print_text(
-    rows: &[Row],
-    drifts: &[f64],
-    dups: &[(usize, usize, u32)],
-    errors: &[String],
-    brand: &Brand,
-) {
+fn print_text(rows: &[Row], drifts: &[f64], dups: &[DupGroup], errors: &[String], brand: &Brand) {
     println!(
         "{:<28} {:>9} {:>6} {:>7} {:>7} {:>6} {:>6} {:>6}  dominant",
         "file", "size", "on-pal", "meanΔE", "p95ΔE", "sharp", "clip", "drift"
@@ -296,11 +277,109 @@ fn print_text(
     if dups.is_empty() {
         println!("near-duplicates: none");
     } else {
-        println!("near-duplicates ({}):", dups.len());
-        for &(i, j, d) in dups {
-            println!("  {} ~ {} (pHash distance {d})", rows[i].file, rows[j].file);
+        let images: usize = dups.iter().map(|g| g.members.len()).sum();
+        println!(
+            "near-duplicates: {} group(s), {images} images{}",
+            dups.len(),
+            if dups.len() > SHOWN_GROUPS {
+                format!(" (the {SHOWN_GROUPS} largest shown; --json lists all)")
+            } else {
+                String::new()
+            }
+        );
+        for g in dups.iter().take(SHOWN_GROUPS) {
+            println!("  {}", describe_group(g, rows));
         }
     }
+}
+
+/// Most near-duplicate groups printed (text and HTML); `--json` has them all.
+const SHOWN_GROUPS: usize = 20;
+/// Most files named per printed group.
+const SHOWN_MEMBERS: usize = 8;
+
+/// Images that are near-duplicates of each other, transitively: a connected component of the
+/// graph "pHash distance ≤ threshold". A folder of 5,000 identical black frames is one group of
+/// 5,000, not 12.5 million pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DupGroup {
+    /// Row indices, in folder order.
+    pub members: Vec<usize>,
+    /// The largest distance of a link that joined the group.
+    pub max_link: u32,
+}
+
+/// Groups near-duplicates by union-find over every pair: memory is one entry per image
+/// whatever the number of matching pairs. Largest groups first, then folder order.
+fn dup_groups(hashes: &[u64], threshold: u32) -> Vec<DupGroup> {
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let n = hashes.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut link = vec![0u32; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let d = phash::hamming(hashes[i], hashes[j]);
+            if d <= threshold {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                let l = link[a].max(link[b]).max(d);
+                if a != b {
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    parent[hi] = lo;
+                    link[lo] = l;
+                } else {
+                    link[a] = l;
+                }
+            }
+        }
+    }
+    let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        by_root.entry(r).or_default().push(i);
+    }
+    let mut groups: Vec<DupGroup> = by_root
+        .into_iter()
+        .filter(|(_, m)| m.len() > 1)
+        .map(|(r, members)| DupGroup {
+            members,
+            max_link: link[r],
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.members[0].cmp(&b.members[0]))
+    });
+    groups
+}
+
+/// "12 images (pHash distance ≤ 3): a.png, b.png, … and 4 more".
+fn describe_group(g: &DupGroup, rows: &[Row]) -> String {
+    let names: Vec<&str> = g
+        .members
+        .iter()
+        .take(SHOWN_MEMBERS)
+        .map(|&i| rows[i].file.as_str())
+        .collect();
+    let more = g.members.len().saturating_sub(SHOWN_MEMBERS);
+    format!(
+        "{} images (pHash distance ≤ {}): {}{}",
+        g.members.len(),
+        g.max_link,
+        names.join(", "),
+        if more > 0 {
+            format!(" … and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// A text cell: quoted when it holds a separator, a quote or a line break (RFC 4180), and
@@ -377,7 +456,7 @@ fn html_report(
     a: &ImagesArgs,
     rows: &[Row],
     drifts: &[f64],
-    dups: &[(usize, usize, u32)],
+    dups: &[DupGroup],
     errors: &[String],
     brand: &Brand,
     html: &Path,
@@ -461,11 +540,30 @@ fn html_report(
     let mut tables = Vec::new();
     if !dups.is_empty() {
         tables.push(Table {
-            title: "Near-duplicates (pHash distance)".into(),
-            columns: vec!["image".into(), "image".into(), "distance".into()],
+            title: if dups.len() > SHOWN_GROUPS {
+                format!(
+                    "Near-duplicate groups: the {SHOWN_GROUPS} largest of {}",
+                    dups.len()
+                )
+            } else {
+                "Near-duplicate groups".into()
+            },
+            columns: vec![
+                "images".into(),
+                "largest link (pHash distance)".into(),
+                "files".into(),
+            ],
             rows: dups
                 .iter()
-                .map(|&(i, j, d)| vec![rows[i].file.clone(), rows[j].file.clone(), d.to_string()])
+                .take(SHOWN_GROUPS)
+                .map(|g| {
+                    let d = describe_group(g, rows);
+                    vec![
+                        g.members.len().to_string(),
+                        g.max_link.to_string(),
+                        d[d.find(": ").map_or(0, |i| i + 2)..].to_string(),
+                    ]
+                })
                 .collect(),
         });
     }
@@ -492,7 +590,7 @@ fn html_report(
             Stat { label: "On-brand".into(), value: format!("{passing} / {}", rows.len()), note: "on-palette share ≥ the minimum".into(), tone: tone(passing < rows.len()) },
             Stat { label: "Mean on-palette".into(), value: format!("{:.2}", mean(&|r| r.c.on_palette)), note: "share of pixels".into(), tone: String::new() },
             Stat { label: "Mean ΔE00".into(), value: format!("{:.1}", mean(&|r| r.c.mean_de)), note: "to the nearest brand colour".into(), tone: String::new() },
-            Stat { label: "Near-duplicate pairs".into(), value: dups.len().to_string(), note: format!("pHash distance ≤ {}", a.near_duplicate), tone: String::new() },
+            Stat { label: "Near-duplicate groups".into(), value: dups.len().to_string(), note: format!("pHash distance ≤ {}", a.near_duplicate), tone: String::new() },
             Stat { label: "Mean drift".into(), value: format!("{:.2}", drifts.iter().sum::<f64>() / n), note: "palette drift from the reference".into(), tone: String::new() },
         ],
         tables,
@@ -552,5 +650,34 @@ mod csv_tests {
         assert_eq!(csv_text("+1"), "'+1");
         assert_eq!(csv_text("-2"), "'-2");
         assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+    }
+}
+
+#[cfg(test)]
+mod dup_tests {
+    use super::dup_groups;
+
+    #[test]
+    fn near_duplicates_are_grouped_transitively_largest_first() {
+        // 0-1-2 chain (each 2 bits apart, 0 and 2 four apart), 3 alone, 4 = 5.
+        let h = [
+            0b0000u64,
+            0b0011,
+            0b1111,
+            u64::MAX,
+            0xF0F0_0000,
+            0xF0F0_0000,
+        ];
+        let g = dup_groups(&h, 2);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].members, vec![0, 1, 2]);
+        assert_eq!(g[0].max_link, 2);
+        assert_eq!(g[1].members, vec![4, 5]);
+        assert_eq!(g[1].max_link, 0);
+        // 5,000 identical frames: one group, not 12.5 million pairs.
+        let same = vec![7u64; 5000];
+        let g = dup_groups(&same, 0);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].members.len(), 5000);
     }
 }
