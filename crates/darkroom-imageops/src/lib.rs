@@ -5,6 +5,7 @@
 //! that no other crate depends on them. Nothing here does IO beyond the `read_*`/`write_*`
 //! helpers, and nothing panics on any input: errors name the file.
 
+pub mod alpha;
 pub mod decode;
 pub mod fill;
 pub mod metrics;

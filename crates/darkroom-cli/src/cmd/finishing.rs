@@ -14,7 +14,7 @@ use darkroom_imageops::RgbImage;
 use crate::fail::Fail;
 use darkroom_core::provider::{Op, Request};
 
-use super::io::{check_png_out, read_brand, read_image, write_png};
+use super::io::{check_png_out, read_alpha, read_brand, read_image, write_png, write_png_alpha};
 
 /// `darkroom grade`.
 #[derive(clap::Args)]
@@ -60,6 +60,8 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
     }
     check_png_out(&a.output)?;
     let mut img = read_image(&a.image)?;
+    // A grade changes colours only: transparency is kept as it was.
+    let alpha = read_alpha(&a.image)?;
     let (cube, what) = match (&a.brand, &a.lut) {
         (Some(b), None) => {
             let brand = read_brand(b)?;
@@ -105,9 +107,10 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
             .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", out.display())))?;
     }
     cube.apply_rgb8(&mut img.rgb, interp);
-    write_png(
+    write_png_alpha(
         &a.output,
         &img,
+        alpha.as_deref(),
         &[
             ("Software", "darkroom grade"),
             ("source", &a.image.display().to_string()),
@@ -317,9 +320,12 @@ pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::resize::lanczos3(&img, w, h);
-    write_png(
+    let alpha = read_alpha(&a.image)?
+        .map(|al| darkroom_imageops::alpha::resize(&al, img.width, img.height, w, h));
+    write_png_alpha(
         &a.output,
         &out,
+        alpha.as_deref(),
         &[
             ("Software", "darkroom upscale"),
             ("source", &a.image.display().to_string()),
@@ -370,9 +376,12 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::fill::extend(&img, aspect.ratio());
-    write_png(
+    let alpha = read_alpha(&a.image)?
+        .map(|al| darkroom_imageops::alpha::extend(&al, img.width, img.height, aspect.ratio()));
+    write_png_alpha(
         &a.output,
         &out,
+        alpha.as_deref(),
         &[
             ("Software", "darkroom extend"),
             ("source", &a.image.display().to_string()),

@@ -21,6 +21,28 @@ pub fn write_png(path: &Path, img: &RgbImage, meta: &[(&str, &str)]) -> Result<(
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
 }
 
+/// The image's alpha channel, when it has transparency.
+pub fn read_alpha(path: &Path) -> Result<Option<Vec<u8>>, Fail> {
+    darkroom_imageops::alpha::read_alpha(path, Limits::default()).map_err(Fail::input)
+}
+
+/// Writes a PNG, with an alpha channel when the source had one (RGBA), else RGB.
+pub fn write_png_alpha(
+    path: &Path,
+    img: &RgbImage,
+    alpha: Option<&[u8]>,
+    meta: &[(&str, &str)],
+) -> Result<(), Fail> {
+    let Some(alpha) = alpha else {
+        return write_png(path, img, meta);
+    };
+    let bytes =
+        darkroom_imageops::alpha::encode_png_rgba(img.width, img.height, &img.rgb, alpha, meta)
+            .map_err(|e| Fail::Internal(e.into()))?;
+    std::fs::write(path, bytes)
+        .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
+}
+
 /// Fails early when an output path is not a `.png` in an existing folder.
 pub fn check_png_out(path: &Path) -> Result<(), Fail> {
     let ext = path

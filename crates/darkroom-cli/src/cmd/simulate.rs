@@ -67,6 +67,37 @@ impl Outcome {
     }
 }
 
+/// Longest side `simulate` renders at. The simulated images are only judged, and each provider's
+/// price is pinned to what the campaign's size costs, so a 2K finish is paid as a 2K finish while
+/// its pixels are rendered at 512: the example simulates in seconds instead of most of a minute.
+const RENDER_CAP: u32 = 512;
+
+fn capped(size: darkroom_core::SizeSpec) -> darkroom_core::SizeSpec {
+    use darkroom_core::SizeSpec;
+    match size {
+        SizeSpec::LongSide(n) => SizeSpec::LongSide(n.min(RENDER_CAP)),
+        SizeSpec::Exact { width, height } => {
+            let s = (f64::from(RENDER_CAP) / f64::from(width.max(height))).min(1.0);
+            SizeSpec::Exact {
+                width: ((f64::from(width) * s).round() as u32).max(1),
+                height: ((f64::from(height) * s).round() as u32).max(1),
+            }
+        }
+    }
+}
+
+/// The list price of one image of `model` at a tier's size (what the campaign would pay).
+fn pinned(model: &str, t: &Tier) -> darkroom_campaign::Prices {
+    let (w, h) = darkroom_core::resolve_dims(t.size, None).unwrap_or((1024, 1024));
+    let (usd, _) = darkroom_campaign::plan::list_price(ProviderKind::Sim, model, w, h, t.quality);
+    darkroom_campaign::Prices {
+        image: Some(usd),
+        k1: None,
+        k2: None,
+        k4: None,
+    }
+}
+
 fn sim_provider(name: &str, model: &str, concurrency: u32) -> Provider {
     Provider {
         name: name.into(),
@@ -108,6 +139,16 @@ fn rewrite(c: &Campaign, s: Strategy, output: &str) -> Campaign {
             ..c.draft.clone()
         },
     };
+    // Prices at the campaign's sizes, pixels at a judging size.
+    let (draft_price, pro_price) = (pinned("fast-draft", &c.draft), pinned("pro", &c.finish));
+    if let Some(p) = c.providers.get_mut("fast") {
+        p.prices = Some(draft_price);
+    }
+    if let Some(p) = c.providers.get_mut("pro") {
+        p.prices = Some(pro_price);
+    }
+    c.draft.size = capped(c.draft.size);
+    c.finish.size = capped(c.finish.size);
     c
 }
 

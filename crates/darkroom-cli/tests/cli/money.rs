@@ -798,3 +798,71 @@ fn a_large_campaign_gets_an_index_and_shot_pages_and_an_unchanged_report_is_not_
         index
     );
 }
+
+#[test]
+fn grade_upscale_and_extend_keep_a_transparent_logo_transparent() {
+    let d = scratch("money-alpha");
+    // A blue disc on a fully transparent field whose hidden pixels are black.
+    let (w, h) = (48u32, 48u32);
+    let mut rgb = Vec::new();
+    let mut alpha = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let inside = (x as i32 - 24).pow(2) + (y as i32 - 24).pow(2) < 14 * 14;
+            rgb.extend(if inside { [0u8, 71, 171] } else { [0, 0, 0] });
+            alpha.push(if inside { 255 } else { 0 });
+        }
+    }
+    let logo = d.join("logo.png");
+    std::fs::write(
+        &logo,
+        darkroom_imageops::alpha::encode_png_rgba(w, h, &rgb, &alpha, &[]).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("brand.toml"),
+        "[brand]\npalette = [{ name = \"Blue\", hex = \"#0047AB\" }, { name = \"Paper\", hex = \"#F4F1EA\" }]\n",
+    )
+    .unwrap();
+    let cases: [(&str, Vec<&str>); 3] = [
+        (
+            "graded.png",
+            vec![
+                "grade",
+                "logo.png",
+                "--brand",
+                "brand.toml",
+                "-o",
+                "graded.png",
+            ],
+        ),
+        (
+            "big.png",
+            vec!["upscale", "logo.png", "--to", "2x", "-o", "big.png"],
+        ),
+        (
+            "wide.png",
+            vec!["extend", "logo.png", "--aspect", "16:9", "-o", "wide.png"],
+        ),
+    ];
+    for (out, args) in cases {
+        let o = bin().current_dir(&d).args(&args).output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let a = darkroom_imageops::alpha::read_alpha(&d.join(out), Default::default())
+            .unwrap()
+            .unwrap_or_else(|| panic!("{out} lost its alpha channel"));
+        // The corner stays transparent, the centre opaque.
+        let img = darkroom_imageops::read_png(&d.join(out), 1 << 24).unwrap();
+        let at = |x: u32, y: u32| a[(y * img.width + x) as usize];
+        assert!(at(0, 0) < 16, "{out}: corner alpha {}", at(0, 0));
+        assert!(
+            at(img.width / 2, img.height / 2) > 240,
+            "{out}: centre is opaque"
+        );
+    }
+}
