@@ -866,3 +866,45 @@ fn grade_upscale_and_extend_keep_a_transparent_logo_transparent() {
         );
     }
 }
+
+#[test]
+fn the_audit_csv_quotes_palette_names_and_defuses_formulas() {
+    let d = scratch("money-csv");
+    std::fs::create_dir_all(d.join("img")).unwrap();
+    let png = darkroom_imageops::encode_png(8, 8, &[40u8; 8 * 8 * 3], &[]).unwrap();
+    std::fs::write(d.join("img/=HYPERLINK(1).png"), &png).unwrap();
+    std::fs::write(
+        d.join("brand.toml"),
+        "[brand]\npalette = [{ name = \"Blue, Dark\", hex = \"#00008B\" }, { name = \"@Ink\", hex = \"#1A1A1A\" }]\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args([
+            "audit",
+            "images",
+            "img",
+            "--brand",
+            "brand.toml",
+            "--csv",
+            "a.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(d.join("a.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.contains(",\"coverage:Blue, Dark\",coverage:@Ink,"),
+        "{header}"
+    );
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("'=HYPERLINK(1).png,"), "{row}");
+    assert!(row.contains(",'@Ink,"), "{row}");
+}
