@@ -1222,7 +1222,7 @@ fn ctrl_c_stops_scheduling_records_what_was_in_flight_and_resumes() {
     let text = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(0), "{text}");
     assert!(
-        text.contains(&format!("({done} answered from the ledger)")),
+        text.contains(&format!(", {done} answered from the ledger;")),
         "{text}"
     );
     let calls = std::fs::read_to_string(&log).unwrap();
@@ -1331,7 +1331,7 @@ fn reported_campaign(name: &str) -> PathBuf {
         o.status.code() == Some(0) || o.status.code() == Some(1),
         "{err}"
     );
-    assert!(err.contains("report: ./out/report.html"), "{err}");
+    assert!(err.contains("report: out/report.html"), "{err}");
     d
 }
 
@@ -2013,7 +2013,7 @@ fn run_draws_progress_bars_on_a_terminal_and_plain_lines_otherwise() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("draft round 1: 3 calls for 1 shot(s)") && !err.contains("3/3 calls"),
+        err.contains("draft round 1 for 1 shot(s): 3 calls") && !err.contains("3/3 calls"),
         "{err}"
     );
     // A terminal (a pseudo-terminal from util-linux `script`): a bar per stage.

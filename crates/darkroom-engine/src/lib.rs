@@ -129,6 +129,8 @@ pub struct RunReport {
     pub totals: Totals,
     /// Calls answered from the ledger instead of the provider (resumed work).
     pub reused: u64,
+    /// Calls sent to a provider in this run, retries included.
+    pub sent: u64,
     /// When the budget stopped the run: the cap, what was committed, and what the next call
     /// (or the next shot, expected) needed.
     pub budget_stop: Option<BudgetStop>,
@@ -187,6 +189,8 @@ pub(crate) struct Ctx {
     /// The first error that must end the run (the ledger or the disk failed): the run stops
     /// scheduling and ends `error` with it, instead of carrying on with accounts it cannot keep.
     pub fatal: std::sync::Mutex<Option<EngineError>>,
+    /// Calls sent to a provider in this run, retries included.
+    pub sent: std::sync::atomic::AtomicU64,
 }
 
 impl Ctx {
@@ -581,6 +585,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         pacers,
         stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         fatal: std::sync::Mutex::new(None),
+        sent: std::sync::atomic::AtomicU64::new(0),
     });
     let report = match stages::run(ctx) {
         Ok(r) => r,

@@ -220,7 +220,9 @@ async fn one(
         let cost = priced(provider.price(&c.req));
         let worst = if ctx.in_money { cost.usd } else { cost.credits };
         match ctx.ledger.reserve(&c.row, worst, ctx.cap) {
-            Ok(Reservation::Granted) => {}
+            Ok(Reservation::Granted) => {
+                ctx.sent.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(Reservation::AlreadyDone) => {
                 if let Some(bytes) = ctx.done_bytes(&c.row.id) {
                     return Done::Image(bytes);
@@ -615,6 +617,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         interrupted,
         totals: ctx.ledger.totals()?,
         reused: exec.reused.load(Ordering::Relaxed),
+        sent: ctx.sent.load(Ordering::Relaxed),
         budget_stop,
         unit: ctx.unit(),
     })
@@ -788,9 +791,9 @@ async fn funnel(
         say(
             ctx,
             &format!(
-                "draft round {round}: {} for {} shot(s)",
-                count_calls(ctx, &calls),
-                pending.len()
+                "draft round {round} for {} shot(s): {}",
+                pending.len(),
+                count_calls(ctx, &calls)
             ),
         );
         let results = exec.execute(calls).await;
@@ -1125,6 +1128,7 @@ async fn vision_round(
                     .done_bytes(&row.id)
                     .and_then(|b| String::from_utf8(b).ok()),
                 Ok(Reservation::Granted) => {
+                    ctx.sent.fetch_add(1, Ordering::Relaxed);
                     let _permit = sem.acquire().await;
                     if let Some(p) = ctx.pacers.get(&name) {
                         p.wait().await;

@@ -25,7 +25,7 @@ pub fn write(
     output: Option<&Path>,
     force: bool,
 ) -> Result<darkroom_engine::ReportWritten, Fail> {
-    let base = Path::new(".");
+    let base = Path::new("");
     let html = output.map_or_else(
         || base.join(&c.output).join("report.html"),
         Path::to_path_buf,

@@ -102,7 +102,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let bars =
         std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
     // The output folder is already relative to the campaign file (resolved when it was read).
-    let base = Path::new(".");
+    let base = Path::new("");
     let start = Instant::now();
     let opts = darkroom_engine::Options {
         budget: a.budget,
@@ -157,12 +157,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     eprintln!(
-        "{} deliverables in {:.1} s; attempts: {}; calls {} ({} answered from the ledger); spent {:.3} {unit}",
+        "{} deliverables in {:.1} s; this run: {} call(s) sent, {} answered from the ledger; the ledger: attempts {}, {} calls, spent {:.3} {unit}",
         r.deliverables.len(),
         start.elapsed().as_secs_f64(),
+        r.sent,
+        r.reused,
         statuses.join(", "),
         t.tries,
-        r.reused,
         t.settled
     );
     // The report is a view of the ledger: failing to write it loses no work, so it warns.
