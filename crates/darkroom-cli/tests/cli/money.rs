@@ -179,7 +179,11 @@ fn a_campaign_run_from_another_folder_finds_its_ledger_and_calls_nothing() {
         .arg(proj.join("c.toml"))
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&status.stdout).contains("spent 0.5"));
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("spent 0.502 USD; deliverables 2"),
+        "spend with its unit: {text}"
+    );
 }
 
 #[test]
@@ -390,6 +394,31 @@ fn an_unreachable_provider_is_named_as_the_reason_not_the_gates() {
     assert!(
         text.contains("shot hero") && text.contains("unreachable"),
         "{text}"
+    );
+
+    // A rejected key, on a local server that speaks Gemini's format: named as such, once per
+    // call (an auth error is not retried).
+    let nano = darkroom_fakes::Fake::gemini("AIza-the-right-key");
+    let text = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .replace(&format!("http://127.0.0.1:{port}"), &nano.url);
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    std::fs::remove_dir_all(d.join("out")).unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .env("DR_TEST_UNREACHABLE_KEY", "AIza-a-wrong-key")
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("failed: hero: all 2 draft call(s) failed: 2 × provider `nano` auth ("),
+        "{err}"
+    );
+    assert!(
+        !err.contains("AIza-a-wrong-key"),
+        "the key never shows: {err}"
     );
 }
 
@@ -633,8 +662,9 @@ fn status_into_a_closed_pipe_exits_without_a_panic() {
         bin()
             .current_dir(&d)
             .args(["run", "c.toml"])
-            .status()
+            .output()
             .unwrap()
+            .status
             .code(),
         Some(0)
     );
