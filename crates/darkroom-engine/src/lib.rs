@@ -390,11 +390,12 @@ fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvi
 
 /// The cost the ledger books for an image from provider `name`: the campaign's `prices`
 /// override for the request's size where it has one, else what the provider reports.
-pub fn priced<'a>(
-    campaign: &'a Campaign,
+pub fn priced(
+    campaign: &Campaign,
     name: &str,
     req: &darkroom_core::provider::Request,
-) -> impl Fn(darkroom_core::provider::Cost) -> darkroom_core::provider::Cost + 'a {
+) -> impl Fn(darkroom_core::provider::Cost) -> darkroom_core::provider::Cost + Send + Sync + 'static
+{
     let usd = campaign
         .providers
         .get(name)

@@ -183,6 +183,29 @@ impl Exec {
     }
 }
 
+/// What a provider call brought back, whatever it was asked.
+pub(crate) struct Reply {
+    /// The result's bytes (an image, or a vision model's answer).
+    bytes: Vec<u8>,
+    /// Their file extension in the store.
+    ext: &'static str,
+    /// What the call cost (the campaign's `prices` already applied).
+    cost: darkroom_core::provider::Cost,
+    /// The model version the provider reported.
+    model_version: Option<String>,
+    /// Latency the provider reported, recorded instead of the measured one (a simulation that
+    /// did not sleep, a vision call timed by its provider).
+    reported: Option<Duration>,
+    /// Time to wait before the call counts as ended (`sim` in real time).
+    sleep: Option<Duration>,
+    /// The simulator's injected mutation, recorded as a decision.
+    mutation: Option<String>,
+}
+
+/// A provider call's work: runs on a blocking worker.
+type Work = Arc<dyn Fn(&AnyProvider) -> Result<Reply, ProviderError> + Send + Sync>;
+
+/// An image call through the one call path.
 async fn one(
     ctx: &Arc<Ctx>,
     sem: &Arc<Semaphore>,
@@ -191,40 +214,82 @@ async fn one(
     denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
     c: &Call,
 ) -> Done {
+    let is_sim = matches!(*ctx.providers[&c.row.provider], AnyProvider::Sim(_));
+    let realtime = ctx.opts.realtime;
+    let priced = Arc::new(crate::priced(&ctx.campaign, &c.row.provider, &c.req));
+    let (req, price) = (c.req.clone(), priced.clone());
+    let worst = move |p: &AnyProvider| price(p.price(&req));
+    let req = c.req.clone();
+    let work: Work = Arc::new(move |p: &AnyProvider| {
+        let g = p.generate(&req)?;
+        darkroom_providers::check_size(&req, &g)?;
+        Ok(Reply {
+            cost: priced(g.cost),
+            model_version: g.model_version.clone(),
+            // Not slept: the ledger keeps the latency the simulation reports, so `status` and
+            // `simulate` see the simulated clock, not the render time.
+            reported: (is_sim && !realtime).then_some(g.latency),
+            sleep: (is_sim && realtime).then_some(g.latency),
+            mutation: g
+                .notes
+                .iter()
+                .find(|(k, _)| k == "mutation")
+                .map(|(_, v)| v.clone()),
+            bytes: g.png,
+            ext: "png",
+        })
+    });
+    scheduled(ctx, sem, stop, reused, denied, &c.row, &worst, work).await
+}
+
+/// The one call path every provider call takes — drafts, finishes, delivery operations and
+/// vision asks: reuse of a done result, pacing and rate limit, the worst case reserved against
+/// the budget (in the same transaction that marks the call sent), the call on a blocking worker,
+/// the result stored and settled with its cost and latency, the error classified, and a retry by
+/// class with the provider's hint (transient: exponential backoff; rate limited: the hint;
+/// refused, auth, invalid: never).
+#[allow(clippy::too_many_arguments)]
+async fn scheduled(
+    ctx: &Arc<Ctx>,
+    sem: &Arc<Semaphore>,
+    stop: &AtomicBool,
+    reused: &AtomicU64,
+    denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
+    row: &AttemptRow,
+    worst: &(dyn Fn(&AnyProvider) -> darkroom_core::provider::Cost + Send + Sync),
+    work: Work,
+) -> Done {
     let Ok(_permit) = sem.clone().acquire_owned().await else {
         return Done::Failed(Failure::new("invalid", "scheduler closed"));
     };
-    if let Some(bytes) = ctx.done_bytes(&c.row.id) {
+    if let Some(bytes) = ctx.done_bytes(&row.id) {
         reused.fetch_add(1, Ordering::Relaxed);
         return Done::Image(bytes);
     }
-    let provider: Arc<AnyProvider> = ctx.providers[&c.row.provider].clone();
+    let provider: Arc<AnyProvider> = ctx.providers[&row.provider].clone();
     let is_sim = matches!(*provider, AnyProvider::Sim(_));
     // Real services (and the simulator in real time) are waited for: rate limits, backoff.
     let wait = !is_sim || ctx.opts.realtime;
-    // The campaign's `prices` replace the provider's own, before the call and after it.
-    let priced = crate::priced(&ctx.campaign, &c.row.provider, &c.req);
+    let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
     let mut last = Failure::new("transient", "");
     for k in 0..MAX_TRIES {
         if stop.load(Ordering::SeqCst) {
             return Done::OverBudget;
         }
         if wait {
-            if let Some(p) = ctx.pacers.get(&c.row.provider) {
+            if let Some(p) = ctx.pacers.get(&row.provider) {
                 p.wait().await;
                 if stop.load(Ordering::SeqCst) {
                     return Done::OverBudget;
                 }
             }
         }
-        let cost = priced(provider.price(&c.req));
-        let worst = if ctx.in_money { cost.usd } else { cost.credits };
-        match ctx.ledger.reserve(&c.row, worst, ctx.cap) {
+        match ctx.ledger.reserve(row, unit(&worst(&provider)), ctx.cap) {
             Ok(Reservation::Granted) => {
                 ctx.sent.fetch_add(1, Ordering::Relaxed);
             }
             Ok(Reservation::AlreadyDone) => {
-                if let Some(bytes) = ctx.done_bytes(&c.row.id) {
+                if let Some(bytes) = ctx.done_bytes(&row.id) {
                     return Done::Image(bytes);
                 }
             }
@@ -242,7 +307,7 @@ async fn one(
                         cap: ctx.cap.unwrap_or(0.0),
                         committed,
                         needed,
-                        what: format!("the next call ({} of `{}`)", c.row.tier, c.row.shot),
+                        what: format!("the next call ({} of `{}`)", row.tier, row.shot),
                     });
                 }
                 return Done::OverBudget;
@@ -253,38 +318,32 @@ async fn one(
                 return Done::Failed(f);
             }
         }
-        let (p2, req) = (provider.clone(), c.req.clone());
-        let result = tokio::task::spawn_blocking(move || {
-            let r = p2.generate(&req);
-            r.and_then(|g| darkroom_providers::check_size(&req, &g).map(|()| g))
-        })
-        .await
-        .unwrap_or_else(|e| {
-            Err(ProviderError::Invalid(format!(
-                "the provider call panicked: {e}"
-            )))
-        });
-        let spend =
-            |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
+        let (p2, w2) = (provider.clone(), work.clone());
+        let result = tokio::task::spawn_blocking(move || w2(&p2))
+            .await
+            .unwrap_or_else(|e| {
+                Err(ProviderError::Invalid(format!(
+                    "the provider call panicked: {e}"
+                )))
+            });
         match result {
-            Ok(g) => {
-                if is_sim && ctx.opts.realtime {
-                    tokio::time::sleep(g.latency).await;
+            Ok(r) => {
+                if let Some(d) = r.sleep {
+                    tokio::time::sleep(d).await;
                 }
-                let stored = ctx.store.put(&g.png, "png");
-                let (hash, path) = match stored {
+                let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
                     Ok(x) => x,
                     Err(e) => {
                         // Paid, but the result could not be kept (a full disk): the cost is
                         // booked, and the run stops instead of paying for more it cannot keep.
                         let f = Failure::new("io", e.to_string());
                         ctx.keep(ctx.ledger.settle(
-                            &c.row.id,
+                            &row.id,
                             &Outcome::Failed {
                                 class: "io".into(),
                                 message: e.to_string(),
                             },
-                            spend(&priced(g.cost)),
+                            unit(&r.cost),
                         ));
                         ctx.fail(EngineError::Ledger(e));
                         return Done::Failed(f);
@@ -293,31 +352,26 @@ async fn one(
                 ctx.keep(ctx.ledger.record_asset(
                     &hash,
                     &path.display().to_string(),
-                    g.png.len() as u64,
+                    r.bytes.len() as u64,
                 ));
-                for (k, v) in &g.notes {
-                    if k == "mutation" {
-                        ctx.keep(ctx.ledger.record_decision(
-                            &c.row.id,
-                            "sim",
-                            "injected_mutation",
-                            Some(v),
-                        ));
-                    }
+                if let Some(m) = &r.mutation {
+                    ctx.keep(ctx.ledger.record_decision(
+                        &row.id,
+                        "sim",
+                        "injected_mutation",
+                        Some(m),
+                    ));
                 }
-                // Not slept: the ledger keeps the latency the simulation reports, so `status`
-                // and `simulate` see the simulated clock, not the render time.
-                let reported = (is_sim && !ctx.opts.realtime).then_some(g.latency.as_secs_f64());
                 ctx.keep(ctx.ledger.settle_with_latency(
-                    &c.row.id,
+                    &row.id,
                     &Outcome::Done {
                         asset: hash,
-                        model_version: g.model_version.clone(),
+                        model_version: r.model_version.clone(),
                     },
-                    spend(&priced(g.cost)),
-                    reported,
+                    unit(&r.cost),
+                    r.reported.map(|d| d.as_secs_f64()),
                 ));
-                return Done::Image(g.png);
+                return Done::Image(r.bytes);
             }
             Err(e) => {
                 // A transport failure (connection refused, DNS, reset) is retried like any
@@ -335,7 +389,7 @@ async fn one(
                     },
                 };
                 // Failed calls are not charged by the providers modelled here.
-                ctx.keep(ctx.ledger.settle(&c.row.id, &outcome, 0.0));
+                ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
                 last = Failure::new(class, e.to_string());
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
@@ -1074,7 +1128,7 @@ async fn vision_round(
     let Some(name) = ctx.campaign.vision.clone() else {
         return BTreeMap::new();
     };
-    let (Some(provider), Some(sem)) = (
+    let (Some(_), Some(sem)) = (
         ctx.providers.get(&name).cloned(),
         exec.sems.get(&name).cloned(),
     ) else {
@@ -1086,11 +1140,12 @@ async fn vision_round(
         let Ok(scene) = darkroom_prompt::parse(&call.req.prompt) else {
             continue;
         };
-        let (ctx, provider, sem, stop) = (
+        let (ctx, sem, stop, reused, denied) = (
             ctx.clone(),
-            provider.clone(),
             sem.clone(),
             exec.stop.clone(),
+            exec.reused.clone(),
+            exec.denied.clone(),
         );
         let (call, png, name) = (call.clone(), png.clone(), name.clone());
         handles.push(tokio::spawn(async move {
@@ -1117,105 +1172,32 @@ async fn vision_round(
                         .to_string(),
             };
             ctx.keep(ctx.ledger.plan(std::slice::from_ref(&row)))?;
-            let worst = provider.ask_price(&instructions);
-            let worst = if ctx.in_money {
-                worst.usd
-            } else {
-                worst.credits
+            let ins = instructions.clone();
+            let worst = move |p: &AnyProvider| p.ask_price(&ins);
+            let (ins, image) = (instructions.clone(), png.clone());
+            let work: Work = Arc::new(move |p: &AnyProvider| {
+                let (text, cost, latency) = p.ask(&ins, &image).unwrap_or_else(|| {
+                    Err(ProviderError::Invalid(
+                        "this provider cannot answer questions about images".into(),
+                    ))
+                })?;
+                Ok(Reply {
+                    bytes: text.into_bytes(),
+                    ext: "txt",
+                    cost,
+                    model_version: None,
+                    reported: Some(latency),
+                    sleep: None,
+                    mutation: None,
+                })
+            });
+            // The same call path as the images: budget, pacing, store, settle, retry by class.
+            let reply = match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work)
+                .await
+            {
+                Done::Image(bytes) => String::from_utf8(bytes).ok()?,
+                Done::Failed(_) | Done::OverBudget => return None,
             };
-            let reply = match ctx.ledger.reserve(&row, worst, ctx.cap) {
-                Ok(Reservation::AlreadyDone) => ctx
-                    .done_bytes(&row.id)
-                    .and_then(|b| String::from_utf8(b).ok()),
-                Ok(Reservation::Granted) => {
-                    ctx.sent.fetch_add(1, Ordering::Relaxed);
-                    let _permit = sem.acquire().await;
-                    if let Some(p) = ctx.pacers.get(&name) {
-                        p.wait().await;
-                    }
-                    let p2 = provider.clone();
-                    let (ins, png2) = (instructions.clone(), png.clone());
-                    let r = tokio::task::spawn_blocking(move || p2.ask(&ins, &png2))
-                        .await
-                        .ok()
-                        .flatten();
-                    let spend = |c: &darkroom_core::provider::Cost| {
-                        if ctx.in_money {
-                            c.usd
-                        } else {
-                            c.credits
-                        }
-                    };
-                    match r {
-                        Some(Ok((text, cost, latency))) => {
-                            match ctx.store.put(text.as_bytes(), "txt") {
-                                Ok((hash, path)) => {
-                                    ctx.keep(ctx.ledger.record_asset(
-                                        &hash,
-                                        &path.display().to_string(),
-                                        text.len() as u64,
-                                    ));
-                                    ctx.keep(ctx.ledger.settle_with_latency(
-                                        &row.id,
-                                        &Outcome::Done {
-                                            asset: hash,
-                                            model_version: None,
-                                        },
-                                        spend(&cost),
-                                        Some(latency.as_secs_f64()),
-                                    ));
-                                    Some(text)
-                                }
-                                Err(e) => {
-                                    ctx.keep(ctx.ledger.settle(
-                                        &row.id,
-                                        &Outcome::Failed {
-                                            class: "io".into(),
-                                            message: e.to_string(),
-                                        },
-                                        spend(&cost),
-                                    ));
-                                    ctx.fail(EngineError::Ledger(e));
-                                    None
-                                }
-                            }
-                        }
-                        Some(Err(e)) => {
-                            let outcome = match &e {
-                                ProviderError::Refused(m) => {
-                                    Outcome::Refused { message: m.clone() }
-                                }
-                                other => Outcome::Failed {
-                                    class: other.class().into(),
-                                    message: other.to_string(),
-                                },
-                            };
-                            ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
-                            None
-                        }
-                        None => {
-                            ctx.keep(ctx.ledger.settle(
-                                &row.id,
-                                &Outcome::Failed {
-                                    class: "invalid".into(),
-                                    message: "the vision call panicked".into(),
-                                },
-                                0.0,
-                            ));
-                            None
-                        }
-                    }
-                }
-                Ok(Reservation::Denied { .. }) => {
-                    stop.store(true, Ordering::SeqCst);
-                    None
-                }
-                Ok(Reservation::Refused { .. }) => None,
-                Err(e) => {
-                    ctx.fail(EngineError::Ledger(e));
-                    None
-                }
-            }?;
             let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
             let view = ImageRef {
                 width: img.width,
