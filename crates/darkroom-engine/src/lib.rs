@@ -614,8 +614,17 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         let (status, reason) = match (why.is_empty(), delivered) {
             (true, true) => ("delivered", None),
             (false, _) => ("failed", Some(why.join("; "))),
-            // Not reached: the budget or Ctrl-C stopped the run first.
-            (true, false) => ("planned", None),
+            // Not reached: the budget or a signal stopped the run first.
+            (true, false) => (
+                "planned",
+                if report.interrupted {
+                    Some("not reached: the run was interrupted".to_string())
+                } else if report.budget_exhausted {
+                    Some("not reached: the budget left could not cover it".to_string())
+                } else {
+                    None
+                },
+            ),
         };
         ledger.record_shot(run_id, id, prompt, *finals, status, reason.as_deref())?;
     }

@@ -1192,12 +1192,11 @@ async fn vision_round(
                 })
             });
             // The same call path as the images: budget, pacing, store, settle, retry by class.
-            let reply = match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work)
-                .await
-            {
-                Done::Image(bytes) => String::from_utf8(bytes).ok()?,
-                Done::Failed(_) | Done::OverBudget => return None,
-            };
+            let reply =
+                match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work).await {
+                    Done::Image(bytes) => String::from_utf8(bytes).ok()?,
+                    Done::Failed(_) | Done::OverBudget => return None,
+                };
             let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
             let view = ImageRef {
                 width: img.width,

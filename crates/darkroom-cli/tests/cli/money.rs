@@ -298,6 +298,13 @@ fn a_tight_budget_delivers_whole_shots_in_order_and_check_warns() {
         !drafted.iter().any(|s| s == "lamp" || s == "mug"),
         "no draft bought for shots the budget cannot finish: {drafted:?}"
     );
+    let shots = l.shots().unwrap();
+    let lamp = shots.iter().find(|x| x.id == "lamp").unwrap();
+    assert_eq!(
+        lamp.reason.as_deref(),
+        Some("not reached: the budget left could not cover it"),
+        "{shots:?}"
+    );
 }
 
 #[cfg(unix)]
