@@ -1,13 +1,84 @@
 //! Campaign → plan: the first round of draft attempts, with deterministic ids, and an estimate.
 //!
-//! An attempt's id is a hash of what determines its output — provider kind, model, prompt,
-//! seed, pixel size and quality — so the same campaign always plans the same ids, and an id
-//! already done in the ledger is never called again. Seeds are pinned by the shot (`seed + k`)
-//! or derived from the campaign, shot and variant, never from the clock.
+//! An attempt's id is a hash of what determines its output — provider, model, prompt, seed,
+//! pixel size, quality, reference image and operation ([`attempt_id`]) — so the same campaign
+//! always plans the same ids, and an id already done in the ledger is never called again. Seeds
+//! are pinned by the shot (`seed + k`, `+ 1000` a round) or derived from the campaign, shot, round
+//! and variant ([`draft_seed`]), never from the clock. The engine makes its calls with these two
+//! functions, so `check` shows the ids `run` uses.
 
+use darkroom_core::provider::{Op, Request};
 use darkroom_core::{resolve_dims, Quality};
 
-use crate::validate::{Campaign, Provider, ProviderKind, Tier};
+use crate::validate::{Campaign, Provider, ProviderKind, Shot, Tier};
+
+/// FNV-1a over parts separated by `0x1f`, top bit cleared: the hash of attempt ids and seeds.
+/// Its output is stored in every ledger, so it never changes.
+pub fn hash_u64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0x1f]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+    h >> 1
+}
+
+/// The deterministic id of a call to provider `provider` (its name in the campaign) with `model`
+/// (as the campaign names it, empty when unset): 16 hex digits.
+pub fn attempt_id(provider: &str, model: &str, req: &Request) -> String {
+    let q = req.quality.to_string();
+    let (s, d) = (
+        req.seed.to_string(),
+        format!("{}x{}", req.width, req.height),
+    );
+    let refd = req.reference.as_ref().map_or(0, |r| {
+        hash_u64(&[&String::from_utf8_lossy(&r[..r.len().min(4096)])])
+    });
+    let refd = refd.to_string();
+    let mut parts = vec![provider, model, &req.prompt, &s, &d, &q, &refd];
+    // Finishing operations are other calls; plain generation keeps the ids it always had.
+    let op = match &req.op {
+        Op::Generate => String::new(),
+        Op::Upscale { mode } => format!("upscale:{mode}"),
+        Op::Inpaint { mask } => format!(
+            "inpaint:{:x}",
+            hash_u64(&[&String::from_utf8_lossy(&mask[..mask.len().min(4096)])])
+        ),
+        other => other.as_str().to_string(),
+    };
+    if !op.is_empty() {
+        parts.push(&op);
+    }
+    format!("{:016x}", hash_u64(&parts))
+}
+
+/// The seed of a shot's `k`-th draft in `round` (from 1).
+pub fn draft_seed(campaign: &str, shot: &Shot, round: u32, k: u32) -> u64 {
+    match shot.seed {
+        Some(b) => b.wrapping_add(u64::from(k) + u64::from(round.max(1) - 1) * 1000),
+        None => hash_u64(&[campaign, &shot.id, &round.to_string(), &k.to_string()]),
+    }
+}
+
+/// A shot's draft request in `round` (the prompt as refined for that round).
+pub fn draft_request(c: &Campaign, shot: &Shot, round: u32, k: u32, prompt: &str) -> Request {
+    let aspect = shot
+        .deliver
+        .first()
+        .copied()
+        .unwrap_or(darkroom_core::Aspect::SQUARE);
+    let (width, height) = resolve_dims(c.draft.size, Some(aspect)).unwrap_or((512, 512));
+    Request {
+        prompt: prompt.to_string(),
+        seed: draft_seed(&c.name, shot, round, k),
+        width,
+        height,
+        quality: c.draft.quality,
+        reference: None,
+        op: Op::Generate,
+    }
+}
 
 /// One planned provider call.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,18 +227,6 @@ pub fn list_price(
     }
 }
 
-fn hash64(parts: &[&str]) -> (u64, String) {
-    let mut h = blake3::Hasher::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update(&[0x1f]);
-    }
-    let d = h.finalize();
-    let b = d.as_bytes();
-    let n = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-    (n, d.to_hex()[..16].to_string())
-}
-
 fn dims(t: &Tier, aspect: darkroom_core::Aspect) -> (u32, u32) {
     match t.size {
         darkroom_core::SizeSpec::Exact { width, height } => (width, height),
@@ -193,33 +252,22 @@ pub fn plan(c: &Campaign) -> Plan {
             .first()
             .copied()
             .unwrap_or(darkroom_core::Aspect::SQUARE);
-        let (w, h) = dims(&c.draft, aspect);
         for k in 0..c.draft.variants {
-            let seed = match s.seed {
-                Some(base) => base.wrapping_add(u64::from(k)),
-                None => hash64(&[&c.name, &s.id, &k.to_string()]).0 >> 1,
-            };
             let model = dp.model.clone().unwrap_or_default();
-            let (_, id) = hash64(&[
-                dp.kind.as_str(),
-                &model,
-                &s.prompt,
-                &seed.to_string(),
-                &format!("{w}x{h}"),
-                &c.draft.quality.to_string(),
-            ]);
+            let req = draft_request(c, s, 1, k, &s.prompt);
+            let (w, h) = (req.width, req.height);
             let (usd, secs) = price(dp, w, h, c.draft.quality);
             draft_money += usd;
             draft_secs += secs;
             attempts.push(Attempt {
-                id,
+                id: attempt_id(&dp.name, &model, &req),
                 shot: s.id.clone(),
                 variant: k,
                 provider: dp.name.clone(),
                 kind: dp.kind,
                 model,
                 prompt: s.prompt.clone(),
-                seed,
+                seed: req.seed,
                 width: w,
                 height: h,
                 quality: c.draft.quality,

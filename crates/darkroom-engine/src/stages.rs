@@ -68,42 +68,7 @@ pub(crate) enum Done {
     OverBudget,
 }
 
-fn hash_u64(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain([0x1f]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
-        }
-    }
-    h >> 1
-}
-
-fn attempt_id(provider: &str, model: &str, req: &Request) -> String {
-    let q = req.quality.to_string();
-    let (s, d) = (
-        req.seed.to_string(),
-        format!("{}x{}", req.width, req.height),
-    );
-    let refd = req.reference.as_ref().map_or(0, |r| {
-        hash_u64(&[&String::from_utf8_lossy(&r[..r.len().min(4096)])])
-    });
-    let refd = refd.to_string();
-    let mut parts = vec![provider, model, &req.prompt, &s, &d, &q, &refd];
-    // Finishing operations are other calls; plain generation keeps the ids it always had.
-    let op = match &req.op {
-        darkroom_core::provider::Op::Generate => String::new(),
-        darkroom_core::provider::Op::Upscale { mode } => format!("upscale:{mode}"),
-        darkroom_core::provider::Op::Inpaint { mask } => format!(
-            "inpaint:{:x}",
-            hash_u64(&[&String::from_utf8_lossy(&mask[..mask.len().min(4096)])])
-        ),
-        other => other.as_str().to_string(),
-    };
-    if !op.is_empty() {
-        parts.push(&op);
-    }
-    format!("{:016x}", hash_u64(&parts))
-}
+use darkroom_campaign::plan::{attempt_id, hash_u64};
 
 pub(crate) struct Exec {
     ctx: Arc<Ctx>,
@@ -819,26 +784,13 @@ async fn funnel(
         }
         let mut calls = Vec::new();
         for s in &pending {
-            let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-            let (w, h) = resolve_dims(c.draft.size, Some(aspect)).unwrap_or((512, 512));
             let prompt = match refinement.get(&s.id) {
                 Some(extra) if round > 1 => format!("{}, {extra}", s.prompt),
                 _ => s.prompt.clone(),
             };
             for k in 0..c.draft.variants {
-                let seed = match s.seed {
-                    Some(b) => b.wrapping_add(u64::from(k) + u64::from(round - 1) * 1000),
-                    None => hash_u64(&[&c.name, &s.id, &round.to_string(), &k.to_string()]),
-                };
-                let req = Request {
-                    prompt: prompt.clone(),
-                    seed,
-                    width: w,
-                    height: h,
-                    quality: c.draft.quality,
-                    reference: None,
-                    op: Default::default(),
-                };
+                // The plan's rule: round 1 makes exactly the attempts `check` lists.
+                let req = darkroom_campaign::plan::draft_request(c, s, round, k, &prompt);
                 calls.push(exec.call("draft", round, k, &s.id, &c.draft.provider, req));
             }
         }

@@ -16,6 +16,10 @@ pub struct Args {
     /// Exit 1 when the budget is below the expected spend (for scripts and CI).
     #[arg(long)]
     strict: bool,
+    /// Print the whole plan as JSON (shots, tiers, every first-round attempt with the id `run`
+    /// uses, the estimate) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 impl Args {
@@ -25,6 +29,7 @@ impl Args {
             campaign,
             providers: false,
             strict: false,
+            json: false,
         }
     }
 }
@@ -46,6 +51,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::from(2));
     }
     let p = darkroom_campaign::plan::plan(&c);
+    if a.json {
+        print_json(&c, &p);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("campaign {} → {}", c.name, c.output);
     println!(
         "  draft:  {} via {} at {}, {} variants per shot",
@@ -136,4 +145,36 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The plan for scripts: what `run` will call first, with the ids it will record.
+fn print_json(c: &darkroom_campaign::Campaign, p: &darkroom_campaign::plan::Plan) {
+    let tier = |t: &darkroom_campaign::Tier| {
+        serde_json::json!({
+            "provider": t.provider, "size": t.size.to_string(), "quality": t.quality.to_string(),
+            "variants": t.variants, "keep": t.keep,
+        })
+    };
+    let e = &p.estimate;
+    let v = serde_json::json!({
+        "campaign": c.name,
+        "output": c.output,
+        "tiers": { "draft": tier(&c.draft), "finish": tier(&c.finish) },
+        "shots": c.shots.iter().map(|s| serde_json::json!({
+            "id": s.id, "prompt": s.prompt, "finals": s.finals,
+            "deliver": s.deliver.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "attempts": p.attempts.iter().map(|a| serde_json::json!({
+            "id": a.id, "shot": a.shot, "tier": "draft", "round": 1, "variant": a.variant,
+            "provider": a.provider, "kind": a.kind.as_str(), "model": a.model, "prompt": a.prompt,
+            "seed": a.seed, "width": a.width, "height": a.height, "quality": a.quality.to_string(),
+        })).collect::<Vec<_>>(),
+        "estimate": {
+            "draft_calls": e.draft_calls, "finish_calls": e.finish_calls,
+            "finish_calls_worst": e.finish_calls_worst, "deliverables": e.deliverables,
+            "usd_expected_first_round": e.money_expected, "usd_worst": e.money_worst,
+            "max_rounds": e.max_rounds, "seconds_expected": e.seconds_expected,
+        },
+    });
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
 }

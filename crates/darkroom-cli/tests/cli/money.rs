@@ -945,3 +945,57 @@ fn the_audit_csv_quotes_palette_names_and_defuses_formulas() {
     assert!(row.starts_with("'=HYPERLINK(1).png,"), "{row}");
     assert!(row.contains(",'@Ink,"), "{row}");
 }
+
+#[test]
+fn check_json_lists_the_attempt_ids_run_records() {
+    let d = scratch("money-plan-ids");
+    // Pinned seeds on one shot, derived seeds on the others, and a 16:9 draft size.
+    let mut text = sim_campaign(3, 0.1, "100 USD", TWO);
+    text.push_str(
+        "[[shots]]\nid = \"wide\"\nprompt = \"a green lamp\"\nseed = 40\ndeliver = [\"16:9\"]\n",
+    );
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut planned: Vec<(String, String, u64)> = plan["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["shot"].as_str().unwrap().to_string(),
+                a["seed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(planned.len(), 9);
+    assert_eq!(plan["estimate"]["draft_calls"], 9);
+    let r = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let mut ran: Vec<(String, String, u64)> = ledger(&d)
+        .dump()
+        .unwrap()
+        .attempts
+        .iter()
+        .filter(|a| a.tier == "draft" && a.round == 1)
+        .map(|a| (a.id.clone(), a.shot.clone(), a.seed))
+        .collect();
+    planned.sort();
+    ran.sort();
+    assert_eq!(planned, ran, "check's plan is what run called");
+}
