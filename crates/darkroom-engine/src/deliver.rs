@@ -109,7 +109,13 @@ pub(crate) async fn deliver(
                 },
                 ..call.req.clone()
             };
-            let again = exec.make_call("deliver", k as u32, &shot.id, &c.finish.provider, req);
+            let again = exec.make_call(
+                darkroom_ledger::Tier::Deliver,
+                k as u32,
+                &shot.id,
+                &c.finish.provider,
+                req,
+            );
             let id = again.row.id.clone();
             match exec.one_call(again).await {
                 Done::Image(b) => (b, id),
@@ -119,8 +125,8 @@ pub(crate) async fn deliver(
                     // The attempt keeps the vendor's error; the decision says what was done.
                     ctx.keep(ctx.ledger.record_decision(
                         &id,
-                        "deliver",
-                        "outpaint_failed_extended_locally",
+                        darkroom_ledger::DecisionKind::Deliver,
+                        darkroom_ledger::Reason::OutpaintFailedExtendedLocally,
                         None,
                     ));
                     local()?

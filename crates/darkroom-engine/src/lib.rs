@@ -599,7 +599,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
             }
             // If even this fails, the run stays `running` and the next one marks it crashed;
             // the error the user sees is the run's own.
-            let _ = ledger.finish_run_because(run_id, "error", Some(&e.to_string()));
+            let _ = ledger.finish_run_because(
+                run_id,
+                darkroom_ledger::RunStatus::Error,
+                Some(&e.to_string()),
+            );
             return Err(e);
         }
     };
@@ -628,14 +632,15 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         };
         ledger.record_shot(run_id, id, prompt, *finals, status, reason.as_deref())?;
     }
+    use darkroom_ledger::RunStatus;
     let how = if report.interrupted {
-        "interrupted"
+        RunStatus::Interrupted
     } else if report.budget_exhausted {
-        "budget_exhausted"
+        RunStatus::BudgetExhausted
     } else if !report.failed_shots.is_empty() {
-        "failed_items"
+        RunStatus::FailedItems
     } else {
-        "complete"
+        RunStatus::Complete
     };
     ledger.finish_run(run_id, how)?;
     Ok(report)

@@ -34,25 +34,11 @@ const CHART_ITEMS: usize = 240;
 const THUMB_SIDE: u32 = 240;
 const THUMB_QUALITY: u8 = 78;
 
-/// Plain-language meaning of each reason code the engine records.
+/// Plain-language meaning of a reason code the ledger holds (empty for a code this darkroom
+/// does not know, from a newer one): [`darkroom_ledger::Reason::text`], exhaustive over codes.
 pub fn reason_text(code: &str) -> &'static str {
-    match code {
-        "passed" => "passed every gate",
-        "promoted" => "ranked within `keep`: promoted to the finish tier",
-        "spare" => {
-            "passed and within `keep`: a spare, finished only if a better draft's finish fails"
-        }
-        "ranked_out" => "passed, but ranked below the promoted drafts",
-        "below_adherence" => "adherence below the gate",
-        "below_on_palette" => "on-palette share below the gate",
-        "below_sharpness" => "sharpness below the gate",
-        "near_duplicate" => "a near-duplicate of a better sibling",
-        "injected_mutation" => "the simulator broke an instruction on purpose",
-        "outpaint_failed_extended_locally" => {
-            "the provider could not out-paint this aspect; extended locally instead"
-        }
-        _ => "",
-    }
+    code.parse::<darkroom_ledger::Reason>()
+        .map_or("", darkroom_ledger::Reason::text)
 }
 
 /// Each attempt's latest decision of a kind, as its reason code (an attempt judged again under
@@ -1169,17 +1155,9 @@ mod tests {
 
     #[test]
     fn every_reason_code_the_engine_records_has_a_meaning() {
-        for code in [
-            "passed",
-            "promoted",
-            "spare",
-            "ranked_out",
-            "below_adherence",
-            "below_on_palette",
-            "below_sharpness",
-            "near_duplicate",
-        ] {
-            assert!(!reason_text(code).is_empty(), "{code}");
+        for r in darkroom_ledger::Reason::ALL {
+            assert!(!reason_text(r.as_str()).is_empty(), "{r}");
         }
+        assert_eq!(reason_text("a code from a newer darkroom"), "");
     }
 }

@@ -13,7 +13,7 @@ use darkroom_judges::brand::BrandJudge;
 use darkroom_judges::layout::LayoutJudge;
 use darkroom_judges::novelty::{NoveltyJudge, Siblings};
 use darkroom_judges::quality::{QualityJudge, Requested};
-use darkroom_ledger::{AttemptRow, Outcome, Reservation};
+use darkroom_ledger::{AttemptRow, DecisionKind, Outcome, Reason, Reservation, Tier};
 use darkroom_providers::AnyProvider;
 use tokio::sync::Semaphore;
 
@@ -85,7 +85,7 @@ pub(crate) struct Exec {
 impl Exec {
     fn call(
         &self,
-        tier: &str,
+        tier: Tier,
         round: u32,
         variant: u32,
         shot: &str,
@@ -100,7 +100,7 @@ impl Exec {
             row: AttemptRow {
                 id,
                 shot: shot.into(),
-                tier: tier.into(),
+                tier,
                 round,
                 variant,
                 provider: provider.into(),
@@ -322,8 +322,8 @@ async fn scheduled(
                 if let Some(m) = &r.mutation {
                     ctx.keep(ctx.ledger.record_decision(
                         &row.id,
-                        "sim",
-                        "injected_mutation",
+                        DecisionKind::Sim,
+                        Reason::InjectedMutation,
                         Some(m),
                     ));
                 }
@@ -480,19 +480,19 @@ fn judge(
 }
 
 /// The gate: `None` when the draft passes, else the reason code.
-fn gate(ctx: &Ctx, s: &Scored, near_dup: bool) -> Option<&'static str> {
+fn gate(ctx: &Ctx, s: &Scored, near_dup: bool) -> Option<Reason> {
     let g = &ctx.campaign.gates;
     if g.adherence.is_some_and(|m| s.adherence < m) {
-        return Some("below_adherence");
+        return Some(Reason::BelowAdherence);
     }
     if ctx.campaign.brand.is_some() && g.on_palette.is_some_and(|m| s.on_palette < m) {
-        return Some("below_on_palette");
+        return Some(Reason::BelowOnPalette);
     }
     if g.sharpness.is_some_and(|m| s.sharpness < m) {
-        return Some("below_sharpness");
+        return Some(Reason::BelowSharpness);
     }
     if near_dup {
-        return Some("near_duplicate");
+        return Some(Reason::NearDuplicate);
     }
     None
 }
@@ -695,7 +695,7 @@ struct ShotDrafts {
     /// (provider, class) → (count, first message).
     failures: BTreeMap<(String, String), (u32, String)>,
     /// Reason code → count.
-    gates: BTreeMap<&'static str, u32>,
+    gates: BTreeMap<Reason, u32>,
     best_adherence: Option<f64>,
     best_on_palette: Option<f64>,
     best_sharpness: Option<f64>,
@@ -726,15 +726,15 @@ impl ShotDrafts {
         let mut parts = Vec::new();
         for (reason, n) in &self.gates {
             let detail = match *reason {
-                "below_adherence" => g
+                Reason::BelowAdherence => g
                     .adherence
                     .zip(self.best_adherence)
                     .map(|(m, b)| format!("best adherence {b:.2} vs the gate's {m:.2}")),
-                "below_on_palette" => g
+                Reason::BelowOnPalette => g
                     .on_palette
                     .zip(self.best_on_palette)
                     .map(|(m, b)| format!("best on-palette share {b:.2} vs {m:.2}")),
-                "below_sharpness" => g
+                Reason::BelowSharpness => g
                     .sharpness
                     .zip(self.best_sharpness)
                     .map(|(m, b)| format!("best sharpness {b:.2} vs {m:.2}")),
@@ -791,7 +791,7 @@ async fn funnel(
             for k in 0..c.draft.variants {
                 // The plan's rule: round 1 makes exactly the attempts `check` lists.
                 let req = darkroom_campaign::plan::draft_request(c, s, round, k, &prompt);
-                calls.push(exec.call("draft", round, k, &s.id, &c.draft.provider, req));
+                calls.push(exec.call(Tier::Draft, round, k, &s.id, &c.draft.provider, req));
             }
         }
         say(
@@ -856,7 +856,7 @@ async fn funnel(
                     *tally.gates.entry(reason).or_default() += 1;
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
-                        "gate",
+                        DecisionKind::Gate,
                         reason,
                         Some(&scored.rank_key()),
                     ));
@@ -868,8 +868,8 @@ async fn funnel(
                 None => {
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
-                        "gate",
-                        "passed",
+                        DecisionKind::Gate,
+                        Reason::Passed,
                         Some(&scored.rank_key()),
                     ));
                     passing.entry(shot).or_default().push(scored);
@@ -914,10 +914,14 @@ async fn funnel(
         });
         let keep = c.finish.keep.max(s.finals) as usize;
         for (i, d) in list.iter().enumerate() {
-            let reason = if i < keep { "spare" } else { "ranked_out" };
+            let reason = if i < keep {
+                Reason::Spare
+            } else {
+                Reason::RankedOut
+            };
             ctx.keep(ctx.ledger.record_decision(
                 &d.call.row.id,
-                "rank",
+                DecisionKind::Rank,
                 reason,
                 Some(&d.rank_key()),
             ));
@@ -958,8 +962,8 @@ async fn funnel(
                 let Some((k, d)) = q.pop_front() else { break };
                 ctx.keep(ctx.ledger.record_decision(
                     &d.call.row.id,
-                    "rank",
-                    "promoted",
+                    DecisionKind::Rank,
+                    Reason::Promoted,
                     Some(&d.rank_key()),
                 ));
                 let req = Request {
@@ -971,7 +975,7 @@ async fn funnel(
                     reference: takes_reference.then(|| d.png.clone()),
                     op: Default::default(),
                 };
-                wave.push(exec.call("finish", 1, k, &s.id, &c.finish.provider, req));
+                wave.push(exec.call(Tier::Finish, 1, k, &s.id, &c.finish.provider, req));
             }
         }
         if wave.is_empty() || exec.stop.load(Ordering::SeqCst) {
@@ -1009,8 +1013,8 @@ async fn funnel(
                     let verdict = gate(ctx, &scored, false);
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
-                        "finish_gate",
-                        verdict.unwrap_or("passed"),
+                        DecisionKind::FinishGate,
+                        verdict.unwrap_or(Reason::Passed),
                         Some(&scored.rank_key()),
                     ));
                     match verdict {
@@ -1113,7 +1117,7 @@ async fn vision_round(
                     hash_u64(&[&name, &model]) as u32
                 ),
                 shot: call.row.shot.clone(),
-                tier: "judge".into(),
+                tier: Tier::Judge,
                 round: call.row.round,
                 variant: call.row.variant,
                 provider: name.clone(),
@@ -1273,7 +1277,7 @@ impl Exec {
 
     pub(crate) fn make_call(
         &self,
-        tier: &str,
+        tier: Tier,
         variant: u32,
         shot: &str,
         provider: &str,

@@ -13,6 +13,7 @@
 mod dump;
 mod lock;
 mod store;
+mod vocab;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -22,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use lock::{host_name, Holder, RunLock};
 pub use store::Store;
+pub use vocab::{DecisionKind, Reason, RunStatus, Tier};
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -109,8 +111,8 @@ pub struct AttemptRow {
     pub id: String,
     /// Shot id.
     pub shot: String,
-    /// `draft` or `finish`.
-    pub tier: String,
+    /// The funnel's rung.
+    pub tier: Tier,
     /// Drafting round.
     pub round: u32,
     /// Variant index.
@@ -329,7 +331,7 @@ impl Ledger {
                 )?;
                 let t = now();
                 for r in rows {
-                    st.execute(params![r.id, r.shot, r.tier, r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t])?;
+                    st.execute(params![r.id, r.shot, r.tier.as_str(), r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t])?;
                 }
             }
             tx.commit()?;
@@ -370,7 +372,7 @@ impl Ledger {
                  ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = cost_reserved + ?10,
                    started_at = ?11, tries = tries + 1, error_class = NULL, error_message = NULL,
                    queue_wait = ?11 - COALESCE(queued_at, ?11)",
-                params![row.id, row.shot, row.tier, row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t],
+                params![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t],
             )?;
             tx.commit()?;
             Ok(Reservation::Granted)
@@ -498,7 +500,7 @@ impl Ledger {
     }
 
     /// Ends a run with how it ended.
-    pub fn finish_run(&self, id: i64, status: &str) -> Result<(), LedgerError> {
+    pub fn finish_run(&self, id: i64, status: RunStatus) -> Result<(), LedgerError> {
         self.finish_run_because(id, status, None)
     }
 
@@ -506,13 +508,13 @@ impl Ledger {
     pub fn finish_run_because(
         &self,
         id: i64,
-        status: &str,
+        status: RunStatus,
         reason: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.with(|c| {
             c.execute(
                 "UPDATE runs SET status = ?2, finished_at = ?3, reason = ?4 WHERE id = ?1",
-                params![id, status, now(), reason],
+                params![id, status.as_str(), now(), reason],
             )?;
             Ok(())
         })
@@ -672,10 +674,11 @@ impl Ledger {
     pub fn record_decision(
         &self,
         attempt: &str,
-        kind: &str,
-        reason: &str,
+        kind: DecisionKind,
+        reason: Reason,
         rank_key: Option<&str>,
     ) -> Result<(), LedgerError> {
+        let (kind, reason) = (kind.as_str(), reason.as_str());
         self.with(|c| {
             // A resumed run judges and ranks again and reaches the same decisions: recorded
             // once, so counts over decisions stay counts of attempts.

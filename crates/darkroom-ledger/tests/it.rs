@@ -9,7 +9,7 @@ fn row(id: &str) -> AttemptRow {
     AttemptRow {
         id: id.into(),
         shot: "hero".into(),
-        tier: "draft".into(),
+        tier: darkroom_ledger::Tier::Draft,
         round: 1,
         variant: 0,
         provider: "sim".into(),
@@ -78,7 +78,8 @@ fn runs_end_with_their_status_and_a_run_that_never_ended_is_marked_crashed() {
         Some("no draft passed the gates"),
     )
     .unwrap();
-    l.finish_run(second, "failed_items").unwrap();
+    l.finish_run(second, darkroom_ledger::RunStatus::FailedItems)
+        .unwrap();
     let runs = l.runs().unwrap();
     let st: Vec<&str> = runs.iter().map(|r| r.status.as_str()).collect();
     assert_eq!(st, ["crashed", "failed_items"]);

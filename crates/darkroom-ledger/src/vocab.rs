@@ -1,0 +1,172 @@
+//! The ledger's vocabulary as types: tiers, decision kinds, reason codes and run statuses. Each
+//! has exactly one string form — the one stored in the ledger and shown by `status` and the
+//! report — and parses back from it. A new reason code is a new variant, and the compiler then
+//! asks for its plain-language meaning ([`Reason::text`]).
+
+/// Defines an enum with one stored string per variant, `as_str`, `Display`, `FromStr` and `ALL`.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($(#[$vm])* $v),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The stored form.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$v => $s),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($s => Ok($name::$v),)+
+                    other => Err(format!(
+                        "unknown {} `{other}`; known: {}",
+                        stringify!($name),
+                        [$($s),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Which rung of the funnel an attempt is on.
+    Tier {
+        /// Fast, cheap, many variants.
+        Draft = "draft",
+        /// The promoted drafts re-made at the finish tier.
+        Finish = "finish",
+        /// Calls made to deliver an aspect (re-renders, out-paints).
+        Deliver = "deliver",
+        /// Vision-judge asks.
+        Judge = "judge",
+    }
+}
+
+vocabulary! {
+    /// What a decision is about.
+    DecisionKind {
+        /// A draft's gates.
+        Gate = "gate",
+        /// A finished image's gates (finishes are judged again).
+        FinishGate = "finish_gate",
+        /// Where a passing draft ranked.
+        Rank = "rank",
+        /// What the simulator did on purpose.
+        Sim = "sim",
+        /// How an aspect was delivered.
+        Deliver = "deliver",
+    }
+}
+
+vocabulary! {
+    /// Why a decision went the way it did.
+    Reason {
+        /// Passed every gate.
+        Passed = "passed",
+        /// Promoted to the finish tier.
+        Promoted = "promoted",
+        /// Within `keep`: finished only if a better draft's finish fails.
+        Spare = "spare",
+        /// Passed, ranked below the promoted drafts.
+        RankedOut = "ranked_out",
+        /// Adherence below the gate.
+        BelowAdherence = "below_adherence",
+        /// On-palette share below the gate.
+        BelowOnPalette = "below_on_palette",
+        /// Sharpness below the gate.
+        BelowSharpness = "below_sharpness",
+        /// A near-duplicate of a better sibling.
+        NearDuplicate = "near_duplicate",
+        /// The simulator broke an instruction on purpose.
+        InjectedMutation = "injected_mutation",
+        /// The provider could not out-paint an aspect; extended locally.
+        OutpaintFailedExtendedLocally = "outpaint_failed_extended_locally",
+    }
+}
+
+impl Reason {
+    /// What the code means, for a person (the report's cards).
+    pub fn text(self) -> &'static str {
+        match self {
+            Reason::Passed => "passed every gate",
+            Reason::Promoted => "ranked within `keep`: promoted to the finish tier",
+            Reason::Spare => {
+                "passed and within `keep`: a spare, finished only if a better draft's finish fails"
+            }
+            Reason::RankedOut => "passed, but ranked below the promoted drafts",
+            Reason::BelowAdherence => "adherence below the gate",
+            Reason::BelowOnPalette => "on-palette share below the gate",
+            Reason::BelowSharpness => "sharpness below the gate",
+            Reason::NearDuplicate => "a near-duplicate of a better sibling",
+            Reason::InjectedMutation => "the simulator broke an instruction on purpose",
+            Reason::OutpaintFailedExtendedLocally => {
+                "the provider could not out-paint this aspect; extended locally instead"
+            }
+        }
+    }
+}
+
+vocabulary! {
+    /// How a run ended.
+    RunStatus {
+        /// Still going (or killed: the next run marks it crashed).
+        Running = "running",
+        /// Everything asked was delivered.
+        Complete = "complete",
+        /// Some shots failed.
+        FailedItems = "failed_items",
+        /// The budget stopped it.
+        BudgetExhausted = "budget_exhausted",
+        /// A signal stopped it.
+        Interrupted = "interrupted",
+        /// An error ended it (a full disk, a ledger that cannot be written).
+        Error = "error",
+        /// It never ended: found `running` by a later run.
+        Crashed = "crashed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_round_trips_through_its_one_string() {
+        for t in Tier::ALL {
+            assert_eq!(t.as_str().parse::<Tier>(), Ok(*t));
+        }
+        for k in DecisionKind::ALL {
+            assert_eq!(k.as_str().parse::<DecisionKind>(), Ok(*k));
+        }
+        for r in Reason::ALL {
+            assert_eq!(r.as_str().parse::<Reason>(), Ok(*r));
+            assert!(!r.text().is_empty());
+        }
+        for s in RunStatus::ALL {
+            assert_eq!(s.as_str().parse::<RunStatus>(), Ok(*s));
+        }
+        assert!("nope"
+            .parse::<Reason>()
+            .unwrap_err()
+            .contains("known: passed"));
+    }
+}
