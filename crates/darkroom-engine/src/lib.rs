@@ -11,9 +11,9 @@
 //! stopped; calls left in flight by a crash are reconciled at start. One failed call never stops
 //! the run: it is recorded, and reflected in the exit status.
 
-mod deliver;
 mod pace;
 pub mod report;
+mod scheduler;
 mod stages;
 
 use std::collections::BTreeMap;
@@ -26,8 +26,8 @@ use darkroom_providers::sim::{profile, Sim, FAST_DRAFT};
 use darkroom_providers::sketch::Sketch;
 use darkroom_providers::AnyProvider;
 
-pub use deliver::Deliverable;
 pub use report::{write_report, ReportWritten, PAGE_SHOTS};
+pub use stages::deliver::Deliverable;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]

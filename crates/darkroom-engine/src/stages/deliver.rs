@@ -12,7 +12,11 @@ use darkroom_core::provider::{Op, Request};
 use darkroom_core::{resolve_dims, Aspect};
 use darkroom_imageops::RgbImage;
 
-use crate::stages::{Call, Done, Exec};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::scheduler::{Call, Done, Exec};
+use crate::stages::say;
 use crate::{Ctx, EngineError};
 
 /// One delivered file.
@@ -241,4 +245,49 @@ fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     r
+}
+
+/// Delivers every shot's finals in every aspect ratio, and says which shots ended with fewer
+/// finals than asked.
+pub(crate) async fn all(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    shots: &[Shot],
+    fin: &crate::stages::finish::Finished,
+) -> (Vec<Deliverable>, Vec<(String, String)>) {
+    let (finished, short) = (&fin.finished, &fin.short);
+    let mut failed = Vec::new();
+    // Deliver every final in every aspect ratio.
+    if !finished.is_empty() {
+        say(ctx, &format!("deliver: {} shot(s)", finished.len()));
+    }
+    let mut deliverables = Vec::new();
+    for s in shots {
+        let Some(list) = finished.get(&s.id) else {
+            continue;
+        };
+        for (k, (call, png)) in list.iter().take(s.finals as usize).enumerate() {
+            if exec.stop.load(Ordering::SeqCst) && ctx.fatal_set() {
+                break;
+            }
+            match deliver(ctx, exec, s, k, call, png).await {
+                Ok(mut d) => deliverables.append(&mut d),
+                Err(why) => failed.push((s.id.clone(), why)),
+            }
+        }
+    }
+    // Shots with a promotable draft that end with fewer finals than asked.
+    for s in shots {
+        let tried = fin.tried.contains(&s.id);
+        let n = finished.get(&s.id).map_or(0, Vec::len);
+        if !tried || n >= s.finals as usize || exec.stop.load(Ordering::SeqCst) {
+            continue;
+        }
+        let why = match short.get(&s.id) {
+            Some(why) => format!("{n} of {} finals finished; {why}", s.finals),
+            None => format!("{n} of {} finals finished", s.finals),
+        };
+        failed.push((s.id.clone(), why));
+    }
+    (deliverables, failed)
 }

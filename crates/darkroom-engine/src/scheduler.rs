@@ -1,0 +1,423 @@
+//! The scheduler: the one call path every provider call takes (drafts, finishes, delivery
+//! operations, vision asks) — reuse of a done result, pacing and rate limit, the budget
+//! reservation, the call on a blocking worker, the result stored and settled, the error
+//! classified, a retry by class — and [`Exec`], which runs a batch of calls within each
+//! provider's concurrency. Stages build [`Call`]s and read [`Done`]s; nothing else calls a
+//! provider.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use darkroom_core::provider::{Provider, ProviderError, Request};
+use darkroom_ledger::{AttemptRow, DecisionKind, Outcome, Reason, Reservation, Tier};
+use darkroom_providers::AnyProvider;
+use tokio::sync::Semaphore;
+
+use crate::{Ctx, EngineError};
+
+/// Tries per call (the first and up to four retries).
+const MAX_TRIES: u32 = 5;
+
+/// One provider call to make (or to find done in the ledger).
+#[derive(Clone)]
+pub(crate) struct Call {
+    pub row: AttemptRow,
+    pub req: Request,
+}
+
+/// Why a call failed for good: the error class the scheduler acted on, and what happened.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// `refused`, `auth`, `transient`, `rate_limited`, `invalid`, `unreachable`…
+    pub class: String,
+    /// What happened.
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(class: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            class: class.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What became of a call.
+pub(crate) enum Done {
+    /// An image (fresh or from the ledger).
+    Image(Vec<u8>),
+    /// Failed for good (refused, auth, invalid, out of tries), with why.
+    Failed(Failure),
+    /// Not made: the budget cannot cover it, or the run was interrupted (see
+    /// [`Exec::stop_reason`]).
+    OverBudget,
+}
+
+use darkroom_campaign::plan::attempt_id;
+
+pub(crate) struct Exec {
+    pub(crate) ctx: Arc<Ctx>,
+    pub(crate) sems: BTreeMap<String, Arc<Semaphore>>,
+    /// The context's stop flag (budget, signal, fatal error).
+    pub(crate) stop: Arc<AtomicBool>,
+    /// The first budget refusal: what the call needed against what was committed.
+    pub(crate) denied: Arc<std::sync::Mutex<Option<crate::BudgetStop>>>,
+    /// Set by Ctrl-C (with `stop`): nothing new is sent, calls in flight finish and are recorded.
+    pub(crate) interrupted: Arc<AtomicBool>,
+    pub(crate) reused: Arc<AtomicU64>,
+}
+
+impl Exec {
+    pub(crate) fn call(
+        &self,
+        tier: Tier,
+        round: u32,
+        variant: u32,
+        shot: &str,
+        provider: &str,
+        req: Request,
+    ) -> Call {
+        let p = &self.ctx.campaign.providers[provider];
+        let model = p.model.clone().unwrap_or_default();
+        let id = attempt_id(provider, &model, &req);
+        let params = serde_json::json!({"prompt": req.prompt, "width": req.width, "height": req.height, "quality": req.quality.to_string()}).to_string();
+        Call {
+            row: AttemptRow {
+                id,
+                shot: shot.into(),
+                tier,
+                round,
+                variant,
+                provider: provider.into(),
+                model,
+                seed: req.seed,
+                params,
+            },
+            req,
+        }
+    }
+
+    /// Runs calls concurrently within each provider's limit.
+    pub(crate) async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
+        // Queued now: the time until each call gets a concurrency slot is its queue wait.
+        let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
+        if self.ctx.keep(self.ctx.ledger.plan(&rows)).is_none() {
+            return Vec::new();
+        }
+        let mut handles = Vec::new();
+        let total = calls.len();
+        let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        for c in calls {
+            let ctx = self.ctx.clone();
+            let sem = self.sems[&c.row.provider].clone();
+            let stop = self.stop.clone();
+            let reused = self.reused.clone();
+            let denied = self.denied.clone();
+            let ended = ended.clone();
+            handles.push(tokio::spawn(async move {
+                let d = one(&ctx, &sem, &stop, &reused, &denied, &c).await;
+                let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
+                if let Some(tick) = ctx.opts.tick {
+                    tick(n, total);
+                }
+                (c, d)
+            }));
+        }
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            if let Ok(r) = h.await {
+                out.push(r);
+            }
+        }
+        out
+    }
+}
+
+/// What a provider call brought back, whatever it was asked.
+pub(crate) struct Reply {
+    /// The result's bytes (an image, or a vision model's answer).
+    pub(crate) bytes: Vec<u8>,
+    /// Their file extension in the store.
+    pub(crate) ext: &'static str,
+    /// What the call cost (the campaign's `prices` already applied).
+    pub(crate) cost: darkroom_core::provider::Cost,
+    /// The model version the provider reported.
+    pub(crate) model_version: Option<String>,
+    /// Latency the provider reported, recorded instead of the measured one (a simulation that
+    /// did not sleep, a vision call timed by its provider).
+    pub(crate) reported: Option<Duration>,
+    /// Time to wait before the call counts as ended (`sim` in real time).
+    pub(crate) sleep: Option<Duration>,
+    /// The simulator's injected mutation, recorded as a decision.
+    pub(crate) mutation: Option<String>,
+}
+
+/// A provider call's work: runs on a blocking worker.
+pub(crate) type Work = Arc<dyn Fn(&AnyProvider) -> Result<Reply, ProviderError> + Send + Sync>;
+
+/// An image call through the one call path.
+async fn one(
+    ctx: &Arc<Ctx>,
+    sem: &Arc<Semaphore>,
+    stop: &AtomicBool,
+    reused: &AtomicU64,
+    denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
+    c: &Call,
+) -> Done {
+    let is_sim = matches!(*ctx.providers[&c.row.provider], AnyProvider::Sim(_));
+    let realtime = ctx.opts.realtime;
+    let priced = Arc::new(crate::priced(&ctx.campaign, &c.row.provider, &c.req));
+    let (req, price) = (c.req.clone(), priced.clone());
+    let worst = move |p: &AnyProvider| price(p.price(&req));
+    let req = c.req.clone();
+    let work: Work = Arc::new(move |p: &AnyProvider| {
+        let g = p.generate(&req)?;
+        darkroom_providers::check_size(&req, &g)?;
+        Ok(Reply {
+            cost: priced(g.cost),
+            model_version: g.model_version.clone(),
+            // Not slept: the ledger keeps the latency the simulation reports, so `status` and
+            // `simulate` see the simulated clock, not the render time.
+            reported: (is_sim && !realtime).then_some(g.latency),
+            sleep: (is_sim && realtime).then_some(g.latency),
+            mutation: g
+                .notes
+                .iter()
+                .find(|(k, _)| k == "mutation")
+                .map(|(_, v)| v.clone()),
+            bytes: g.png,
+            ext: "png",
+        })
+    });
+    scheduled(ctx, sem, stop, reused, denied, &c.row, &worst, work).await
+}
+
+/// The one call path every provider call takes — drafts, finishes, delivery operations and
+/// vision asks: reuse of a done result, pacing and rate limit, the worst case reserved against
+/// the budget (in the same transaction that marks the call sent), the call on a blocking worker,
+/// the result stored and settled with its cost and latency, the error classified, and a retry by
+/// class with the provider's hint (transient: exponential backoff; rate limited: the hint;
+/// refused, auth, invalid: never).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn scheduled(
+    ctx: &Arc<Ctx>,
+    sem: &Arc<Semaphore>,
+    stop: &AtomicBool,
+    reused: &AtomicU64,
+    denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
+    row: &AttemptRow,
+    worst: &(dyn Fn(&AnyProvider) -> darkroom_core::provider::Cost + Send + Sync),
+    work: Work,
+) -> Done {
+    let Ok(_permit) = sem.clone().acquire_owned().await else {
+        return Done::Failed(Failure::new("invalid", "scheduler closed"));
+    };
+    if let Some(bytes) = ctx.done_bytes(&row.id) {
+        reused.fetch_add(1, Ordering::Relaxed);
+        return Done::Image(bytes);
+    }
+    let provider: Arc<AnyProvider> = ctx.providers[&row.provider].clone();
+    let is_sim = matches!(*provider, AnyProvider::Sim(_));
+    // Real services (and the simulator in real time) are waited for: rate limits, backoff.
+    let wait = !is_sim || ctx.opts.realtime;
+    let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
+    let mut last = Failure::new("transient", "");
+    for k in 0..MAX_TRIES {
+        if stop.load(Ordering::SeqCst) {
+            return Done::OverBudget;
+        }
+        if wait {
+            if let Some(p) = ctx.pacers.get(&row.provider) {
+                p.wait().await;
+                if stop.load(Ordering::SeqCst) {
+                    return Done::OverBudget;
+                }
+            }
+        }
+        match ctx.ledger.reserve(row, unit(&worst(&provider)), ctx.cap) {
+            Ok(Reservation::Granted) => {
+                ctx.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(Reservation::AlreadyDone) => {
+                if let Some(bytes) = ctx.done_bytes(&row.id) {
+                    return Done::Image(bytes);
+                }
+            }
+            Ok(Reservation::Refused { message }) => {
+                return Done::Failed(Failure::new(
+                    "refused",
+                    format!("refused in an earlier run, not sent again: {message}"),
+                ))
+            }
+            Ok(Reservation::Denied { committed, needed }) => {
+                stop.store(true, Ordering::SeqCst);
+                let mut slot = denied.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    *slot = Some(crate::BudgetStop {
+                        cap: ctx.cap.unwrap_or(0.0),
+                        committed,
+                        needed,
+                        what: format!("the next call ({} of `{}`)", row.tier, row.shot),
+                    });
+                }
+                return Done::OverBudget;
+            }
+            Err(e) => {
+                let f = Failure::new("ledger", e.to_string());
+                ctx.fail(EngineError::Ledger(e));
+                return Done::Failed(f);
+            }
+        }
+        let (p2, w2) = (provider.clone(), work.clone());
+        let result = tokio::task::spawn_blocking(move || w2(&p2))
+            .await
+            .unwrap_or_else(|e| {
+                Err(ProviderError::Invalid(format!(
+                    "the provider call panicked: {e}"
+                )))
+            });
+        match result {
+            Ok(r) => {
+                if let Some(d) = r.sleep {
+                    tokio::time::sleep(d).await;
+                }
+                let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Paid, but the result could not be kept (a full disk): the cost is
+                        // booked, and the run stops instead of paying for more it cannot keep.
+                        let f = Failure::new("io", e.to_string());
+                        ctx.keep(ctx.ledger.settle(
+                            &row.id,
+                            &Outcome::Failed {
+                                class: "io".into(),
+                                message: e.to_string(),
+                            },
+                            unit(&r.cost),
+                        ));
+                        ctx.fail(EngineError::Ledger(e));
+                        return Done::Failed(f);
+                    }
+                };
+                ctx.keep(ctx.ledger.record_asset(
+                    &hash,
+                    &path.display().to_string(),
+                    r.bytes.len() as u64,
+                ));
+                if let Some(m) = &r.mutation {
+                    ctx.keep(ctx.ledger.record_decision(
+                        &row.id,
+                        DecisionKind::Sim,
+                        Reason::InjectedMutation,
+                        Some(m),
+                    ));
+                }
+                ctx.keep(ctx.ledger.settle_with_latency(
+                    &row.id,
+                    &Outcome::Done {
+                        asset: hash,
+                        model_version: r.model_version.clone(),
+                    },
+                    unit(&r.cost),
+                    r.reported.map(|d| d.as_secs_f64()),
+                ));
+                return Done::Image(r.bytes);
+            }
+            Err(e) => {
+                // A transport failure (connection refused, DNS, reset) is retried like any
+                // transient one, but named for what it is: the provider is unreachable, which
+                // no gate setting will fix.
+                let class = match &e {
+                    ProviderError::Transient(m) if m.starts_with("transport:") => "unreachable",
+                    other => other.class(),
+                };
+                let outcome = match &e {
+                    ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
+                    other => Outcome::Failed {
+                        class: class.into(),
+                        message: other.to_string(),
+                    },
+                };
+                // Failed calls are not charged by the providers modelled here.
+                ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
+                last = Failure::new(class, e.to_string());
+                // Real services get real backoff; the simulator's clock is simulated unless
+                // `--realtime` asks to wait.
+                match e {
+                    ProviderError::Transient(_) => {
+                        if wait {
+                            tokio::time::sleep(Duration::from_millis(200 << k)).await;
+                        }
+                    }
+                    ProviderError::RateLimited { retry_after, .. } => {
+                        if wait {
+                            tokio::time::sleep(
+                                retry_after
+                                    .unwrap_or(Duration::from_millis(500 << k))
+                                    .min(Duration::from_secs(60)),
+                            )
+                            .await;
+                        }
+                    }
+                    _ => return Done::Failed(last),
+                }
+            }
+        }
+    }
+    Done::Failed(Failure::new(
+        &last.class,
+        format!("gave up after {MAX_TRIES} tries: {}", last.message),
+    ))
+}
+
+/// "32 calls", or what of them the ledger already has: a rerun that calls nothing says so.
+pub(crate) fn count_calls(ctx: &Ctx, calls: &[Call]) -> String {
+    let done = calls
+        .iter()
+        .filter(|c| ctx.ledger.is_done(&c.row.id).unwrap_or(false))
+        .count();
+    match (calls.len(), done) {
+        (n, 0) => format!("{n} calls"),
+        (n, d) if d == n => format!("{n} calls, all done earlier (reused, nothing sent)"),
+        (n, d) => format!("{} calls ({d} more done earlier, reused)", n - d),
+    }
+}
+
+impl Exec {
+    /// Why a call was not made: the budget, or an interruption.
+    pub(crate) fn stop_reason(&self) -> &'static str {
+        if self.interrupted.load(Ordering::SeqCst) {
+            "the run was interrupted"
+        } else {
+            "the budget ran out"
+        }
+    }
+
+    /// A single finish-tier call for a delivery aspect (used by delivery).
+    pub(crate) async fn one_call(&self, call: Call) -> Done {
+        self.execute(vec![call]).await.into_iter().next().map_or(
+            Done::Failed(Failure::new("invalid", "no result")),
+            |(_, d)| d,
+        )
+    }
+
+    pub(crate) fn make_call(
+        &self,
+        tier: Tier,
+        variant: u32,
+        shot: &str,
+        provider: &str,
+        req: Request,
+    ) -> Call {
+        self.call(tier, 1, variant, shot, provider, req)
+    }
+}

@@ -1,0 +1,158 @@
+//! Drafting: rounds of `variants` cheap drafts per shot, judged and gated as they arrive; a
+//! shot with no passing draft is drafted again (up to `max_rounds`) with its prompt refined by
+//! what the best failing draft got wrong. The output is each shot's passing drafts and a tally
+//! of why the others failed.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use darkroom_campaign::Shot;
+use darkroom_core::judge::Verdict;
+use darkroom_judges::brand::BrandJudge;
+use darkroom_ledger::{DecisionKind, Reason, Tier};
+
+use crate::scheduler::{count_calls, Done, Exec};
+use crate::stages::judge::{judge, vision_round, Scored};
+use crate::stages::say;
+use crate::stages::select::{gate, restate, ShotDrafts};
+use crate::Ctx;
+
+/// What the draft rounds produced.
+pub(crate) struct Drafted {
+    /// Shot → its drafts that passed the gates.
+    pub passing: BTreeMap<String, Vec<Scored>>,
+    /// Shot → what became of its draft calls and why the others failed.
+    pub tallies: BTreeMap<String, ShotDrafts>,
+}
+
+/// Runs the draft rounds for a group of shots.
+pub(crate) async fn rounds(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    brand: Option<&BrandJudge>,
+    shots: &[Shot],
+) -> Drafted {
+    let c = &ctx.campaign;
+    let mut passing: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
+    let mut refinement: BTreeMap<String, String> = BTreeMap::new();
+    let mut drafts: BTreeMap<String, ShotDrafts> = BTreeMap::new();
+    // Draft rounds.
+    for round in 1..=c.budget.max_rounds {
+        let pending: Vec<_> = shots
+            .iter()
+            .filter(|s| passing.get(&s.id).is_none_or(Vec::is_empty))
+            .collect();
+        if pending.is_empty() || exec.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let mut calls = Vec::new();
+        for s in &pending {
+            let prompt = match refinement.get(&s.id) {
+                Some(extra) if round > 1 => format!("{}, {extra}", s.prompt),
+                _ => s.prompt.clone(),
+            };
+            for k in 0..c.draft.variants {
+                // The plan's rule: round 1 makes exactly the attempts `check` lists.
+                let req = darkroom_campaign::plan::draft_request(c, s, round, k, &prompt);
+                calls.push(exec.call(Tier::Draft, round, k, &s.id, &c.draft.provider, req));
+            }
+        }
+        say(
+            ctx,
+            &format!(
+                "draft round {round} for {} shot(s): {}",
+                pending.len(),
+                count_calls(ctx, &calls)
+            ),
+        );
+        let results = exec.execute(calls).await;
+        let visions = vision_round(ctx, exec, &results).await;
+        let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
+        for (call, done) in results {
+            let tally = drafts.entry(call.row.shot.clone()).or_default();
+            tally.calls += 1;
+            let png = match done {
+                Done::Image(png) => png,
+                Done::Failed(f) => {
+                    let e = tally
+                        .failures
+                        .entry((call.row.provider.clone(), f.class.clone()))
+                        .or_insert((0, f.message.clone()));
+                    e.0 += 1;
+                    continue;
+                }
+                Done::OverBudget => continue,
+            };
+            tally.images += 1;
+            let shot = call.row.shot.clone();
+            let siblings: Vec<u64> = passing
+                .get(&shot)
+                .map(|v| v.iter().map(|s| s.phash).collect())
+                .unwrap_or_default();
+            let Some((scored, judgements)) = judge(
+                ctx,
+                brand,
+                &call,
+                &png,
+                &siblings,
+                visions.get(&call.row.id),
+            ) else {
+                continue;
+            };
+            for j in &judgements {
+                let json = serde_json::to_string(j).unwrap_or_default();
+                ctx.keep(
+                    ctx.ledger
+                        .record_score(&call.row.id, &j.judge, j.score, &json),
+                );
+            }
+            let tally = drafts.entry(shot.clone()).or_default();
+            let best = |b: &mut Option<f64>, x: f64| *b = Some(b.map_or(x, |y: f64| y.max(x)));
+            best(&mut tally.best_adherence, scored.adherence);
+            best(&mut tally.best_on_palette, scored.on_palette);
+            best(&mut tally.best_sharpness, scored.sharpness);
+            let near_dup = judgements.iter().any(|j| {
+                j.judge == "novelty" && j.findings.iter().any(|f| f.verdict == Verdict::No)
+            });
+            match gate(ctx, &scored, near_dup) {
+                Some(reason) => {
+                    *tally.gates.entry(reason).or_default() += 1;
+                    ctx.keep(ctx.ledger.record_decision(
+                        &call.row.id,
+                        DecisionKind::Gate,
+                        reason,
+                        Some(&scored.rank_key()),
+                    ));
+                    let e = best_failures.entry(shot).or_insert((-1.0, Vec::new()));
+                    if scored.adherence > e.0 {
+                        *e = (scored.adherence, scored.failed_questions.clone());
+                    }
+                }
+                None => {
+                    ctx.keep(ctx.ledger.record_decision(
+                        &call.row.id,
+                        DecisionKind::Gate,
+                        Reason::Passed,
+                        Some(&scored.rank_key()),
+                    ));
+                    passing.entry(shot).or_default().push(scored);
+                }
+            }
+        }
+        // Semantic refinement: restate what the best failing draft got wrong.
+        for (shot, (_, qs)) in best_failures {
+            if !qs.is_empty() {
+                refinement.insert(
+                    shot,
+                    qs.iter().map(|q| restate(q)).collect::<Vec<_>>().join(", "),
+                );
+            }
+        }
+    }
+
+    Drafted {
+        passing,
+        tallies: drafts,
+    }
+}

@@ -1,0 +1,138 @@
+//! Finishing on demand: each shot's best `finals` drafts are re-made at the finish tier (with
+//! the draft as reference where the provider edits), judged and gated again; a spare is promoted
+//! only when a finish fails, in waves until every shot has its finals or runs out of spares.
+//! The output is each shot's finished images, and why a shot is short.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use darkroom_campaign::Shot;
+use darkroom_core::provider::{Provider, Request};
+use darkroom_core::{resolve_dims, Aspect};
+use darkroom_judges::brand::BrandJudge;
+use darkroom_ledger::{DecisionKind, Reason, Tier};
+
+use crate::scheduler::{count_calls, Call, Done, Exec};
+use crate::stages::judge::judge;
+use crate::stages::say;
+use crate::stages::select::{gate, Ranked};
+use crate::Ctx;
+
+/// What finishing produced.
+pub(crate) struct Finished {
+    /// Shot → its finals (the call and the image).
+    pub finished: BTreeMap<String, Vec<(Call, Vec<u8>)>>,
+    /// Shot → why it has fewer finals than asked.
+    pub short: BTreeMap<String, String>,
+    /// Shots that had drafts to promote.
+    pub tried: std::collections::BTreeSet<String>,
+}
+
+/// Runs the finish waves for a group of shots.
+pub(crate) async fn waves(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    brand: Option<&BrandJudge>,
+    shots: &[Shot],
+    ranked: &mut Ranked,
+) -> Finished {
+    let c = &ctx.campaign;
+    let queue = &mut ranked.queue;
+    let mut finished = std::mem::take(&mut ranked.finished);
+    let tried = queue.keys().chain(finished.keys()).cloned().collect();
+    let mut short: BTreeMap<String, String> = BTreeMap::new();
+    let mut wave_no = 0;
+    let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
+    loop {
+        let mut wave = Vec::new();
+        for s in shots {
+            let Some(q) = queue.get_mut(&s.id) else {
+                continue;
+            };
+            let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+            let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
+            let have = finished.get(&s.id).map_or(0, Vec::len);
+            for _ in have..s.finals as usize {
+                let Some((k, d)) = q.pop_front() else { break };
+                ctx.keep(ctx.ledger.record_decision(
+                    &d.call.row.id,
+                    DecisionKind::Rank,
+                    Reason::Promoted,
+                    Some(&d.rank_key()),
+                ));
+                let req = Request {
+                    prompt: d.call.req.prompt.clone(),
+                    seed: d.call.req.seed,
+                    width: w,
+                    height: h,
+                    quality: c.finish.quality,
+                    reference: takes_reference.then(|| d.png.clone()),
+                    op: Default::default(),
+                };
+                wave.push(exec.call(Tier::Finish, 1, k, &s.id, &c.finish.provider, req));
+            }
+        }
+        if wave.is_empty() || exec.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        wave_no += 1;
+        say(
+            ctx,
+            &if wave_no == 1 {
+                format!("finish: {}", count_calls(ctx, &wave))
+            } else {
+                format!(
+                    "finish: {} more (a finish failed; next ranked draft)",
+                    count_calls(ctx, &wave)
+                )
+            },
+        );
+        for (call, done) in exec.execute(wave).await {
+            let shot = call.row.shot.clone();
+            match done {
+                Done::Image(png) => {
+                    // Finished images are judged again: a finish may lose what the draft had.
+                    let Some((scored, judgements)) = judge(ctx, brand, &call, &png, &[], None)
+                    else {
+                        short.insert(shot, "the finished image could not be judged".into());
+                        continue;
+                    };
+                    for j in judgements.iter().filter(|j| j.judge != "novelty") {
+                        let json = serde_json::to_string(j).unwrap_or_default();
+                        ctx.keep(
+                            ctx.ledger
+                                .record_score(&call.row.id, &j.judge, j.score, &json),
+                        );
+                    }
+                    let verdict = gate(ctx, &scored, false);
+                    ctx.keep(ctx.ledger.record_decision(
+                        &call.row.id,
+                        DecisionKind::FinishGate,
+                        verdict.unwrap_or(Reason::Passed),
+                        Some(&scored.rank_key()),
+                    ));
+                    match verdict {
+                        None => finished.entry(shot).or_default().push((call, png)),
+                        Some(reason) => {
+                            short.insert(
+                                shot,
+                                format!("the finished image failed its gate: {reason}"),
+                            );
+                        }
+                    }
+                }
+                Done::Failed(why) => {
+                    short.insert(shot, format!("finish failed: {why}"));
+                }
+                Done::OverBudget => {}
+            }
+        }
+    }
+
+    Finished {
+        finished,
+        short,
+        tried,
+    }
+}

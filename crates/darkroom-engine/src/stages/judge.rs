@@ -1,0 +1,215 @@
+//! Judging: every draft (and every finished image) gets the layout, quality, novelty and brand
+//! judges' scores, and, with `[judges] vision`, a vision model's answers, asked through the
+//! scheduler like any other paid call. The output is a [`Scored`] image and the judgements to
+//! record.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
+use darkroom_core::provider::ProviderError;
+use darkroom_judges::brand::BrandJudge;
+use darkroom_judges::layout::LayoutJudge;
+use darkroom_judges::novelty::{NoveltyJudge, Siblings};
+use darkroom_judges::quality::{QualityJudge, Requested};
+use darkroom_ledger::{AttemptRow, Tier};
+use darkroom_providers::AnyProvider;
+
+use crate::scheduler::{scheduled, Call, Done, Exec, Reply, Work};
+use crate::Ctx;
+
+/// A judged draft.
+#[derive(Clone)]
+pub(crate) struct Scored {
+    pub call: Call,
+    pub png: Vec<u8>,
+    pub adherence: f64,
+    pub on_palette: f64,
+    pub sharpness: f64,
+    pub phash: u64,
+    pub failed_questions: Vec<String>,
+}
+
+impl Scored {
+    pub fn rank_key(&self) -> String {
+        format!(
+            "{:.4}/{:.4}/{:.4}/{}",
+            self.adherence, self.on_palette, self.sharpness, self.call.row.id
+        )
+    }
+}
+
+pub(crate) fn judge(
+    ctx: &Ctx,
+    brand: Option<&BrandJudge>,
+    call: &Call,
+    png: &[u8],
+    siblings: &[u64],
+    vision: Option<&Judgement>,
+) -> Option<(Scored, Vec<Judgement>)> {
+    let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26).ok()?;
+    let view = ImageRef {
+        width: img.width,
+        height: img.height,
+        rgb: &img.rgb,
+    };
+    let scene = darkroom_prompt::parse(&call.req.prompt).ok()?;
+    let layout = LayoutJudge.judge(view, &scene);
+    let quality = QualityJudge.judge(
+        view,
+        &Requested {
+            width: call.req.width,
+            height: call.req.height,
+        },
+    );
+    let novelty = NoveltyJudge.judge(
+        view,
+        &Siblings {
+            hashes: siblings.to_vec(),
+            threshold: ctx.campaign.gates.near_duplicate,
+        },
+    );
+    let brand_j = brand.map(|b| b.judge(view, &()));
+    let failed_questions = layout
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::No)
+        .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
+        .collect();
+    // With a vision judge, adherence counts each assertion once: the layout judge's verdict
+    // where it decided (it measures pixels), the vision model's where it could not.
+    let adherence = match vision {
+        None => layout.score,
+        Some(v) => {
+            let merged: Vec<darkroom_core::judge::Finding> = layout
+                .findings
+                .iter()
+                .map(|f| match (f.verdict, f.assertion) {
+                    (Verdict::Undecided, Some(a)) => v
+                        .findings
+                        .iter()
+                        .find(|g| g.assertion == Some(a))
+                        .cloned()
+                        .unwrap_or_else(|| f.clone()),
+                    _ => f.clone(),
+                })
+                .collect();
+            Judgement::adherence(&merged)
+        }
+    };
+    let s = Scored {
+        call: call.clone(),
+        png: png.to_vec(),
+        adherence: adherence.unwrap_or(1.0),
+        on_palette: brand_j.as_ref().and_then(|b| b.score).unwrap_or(1.0),
+        sharpness: quality.metric("sharpness").unwrap_or(0.0),
+        phash: novelty.metric("phash").map_or(0, |h| h as u64),
+        failed_questions,
+    };
+    let mut all = vec![layout, quality, novelty];
+    all.extend(brand_j);
+    all.extend(vision.cloned());
+    Some((s, all))
+}
+
+/// The vision judge over a batch of drafts: one call per image, as many at once as the vision
+/// provider allows. Each call is an attempt of tier `judge` in the ledger: its worst case is
+/// reserved against the budget before it is sent, its reported cost settled after, and its reply
+/// stored, so a resumed run reuses the answer instead of asking again.
+pub(crate) async fn vision_round(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    results: &[(Call, Done)],
+) -> BTreeMap<String, Judgement> {
+    let Some(name) = ctx.campaign.vision.clone() else {
+        return BTreeMap::new();
+    };
+    let (Some(_), Some(sem)) = (
+        ctx.providers.get(&name).cloned(),
+        exec.sems.get(&name).cloned(),
+    ) else {
+        return BTreeMap::new();
+    };
+    let mut handles = Vec::new();
+    for (call, done) in results {
+        let Done::Image(png) = done else { continue };
+        let Ok(scene) = darkroom_prompt::parse(&call.req.prompt) else {
+            continue;
+        };
+        let (ctx, sem, stop, reused, denied) = (
+            ctx.clone(),
+            sem.clone(),
+            exec.stop.clone(),
+            exec.reused.clone(),
+            exec.denied.clone(),
+        );
+        let (call, png, name) = (call.clone(), png.clone(), name.clone());
+        handles.push(tokio::spawn(async move {
+            let instructions = darkroom_judges::vision::instructions(&scene);
+            let model = ctx.campaign.providers[&name]
+                .model
+                .clone()
+                .unwrap_or_default();
+            let row = AttemptRow {
+                id: format!(
+                    "{}-vision-{:08x}",
+                    call.row.id,
+                    darkroom_campaign::plan::hash_u64(&[&name, &model]) as u32
+                ),
+                shot: call.row.shot.clone(),
+                tier: Tier::Judge,
+                round: call.row.round,
+                variant: call.row.variant,
+                provider: name.clone(),
+                model,
+                seed: call.row.seed,
+                params:
+                    serde_json::json!({"judges": call.row.id, "questions": scene.checklist.len()})
+                        .to_string(),
+            };
+            ctx.keep(ctx.ledger.plan(std::slice::from_ref(&row)))?;
+            let ins = instructions.clone();
+            let worst = move |p: &AnyProvider| p.ask_price(&ins);
+            let (ins, image) = (instructions.clone(), png.clone());
+            let work: Work = Arc::new(move |p: &AnyProvider| {
+                let (text, cost, latency) = p.ask(&ins, &image).unwrap_or_else(|| {
+                    Err(ProviderError::Invalid(
+                        "this provider cannot answer questions about images".into(),
+                    ))
+                })?;
+                Ok(Reply {
+                    bytes: text.into_bytes(),
+                    ext: "txt",
+                    cost,
+                    model_version: None,
+                    reported: Some(latency),
+                    sleep: None,
+                    mutation: None,
+                })
+            });
+            // The same call path as the images: budget, pacing, store, settle, retry by class.
+            let reply =
+                match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work).await {
+                    Done::Image(bytes) => String::from_utf8(bytes).ok()?,
+                    Done::Failed(_) | Done::OverBudget => return None,
+                };
+            let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
+            let view = ImageRef {
+                width: img.width,
+                height: img.height,
+                rgb: &img.rgb,
+            };
+            let j =
+                darkroom_judges::vision::VisionJudge::new(Box::new(move |_, _| Ok(reply.clone())))
+                    .judge(view, &scene);
+            Some((call.row.id.clone(), j))
+        }));
+    }
+    let mut out = BTreeMap::new();
+    for h in handles {
+        if let Ok(Some((id, j))) = h.await {
+            out.insert(id, j);
+        }
+    }
+    out
+}
