@@ -1903,9 +1903,10 @@ fn audit_models_measures_adherence_with_intervals_offline_and_on_a_fake_vendor()
         ])
         .output()
         .unwrap();
+    // Failed simulated calls are results, counted: the audit itself worked.
     assert_eq!(
-        o.status.code().map(|c| c <= 1),
-        Some(true),
+        o.status.code(),
+        Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

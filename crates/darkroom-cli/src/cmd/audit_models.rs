@@ -501,8 +501,20 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             w.bytes as f64 / 1e3
         );
     }
-    let failed: u64 = summaries.iter().map(|s| s.failed).sum();
-    Ok(if failed == 0 {
+    // Failed calls are results of the audit (counted and shown); it failed only when a provider
+    // gave nothing to measure.
+    let unmeasured: Vec<&str> = summaries
+        .iter()
+        .filter(|s| s.images == 0)
+        .map(|s| s.provider.as_str())
+        .collect();
+    if !unmeasured.is_empty() {
+        eprintln!(
+            "error: no image came back from {}: nothing to measure",
+            unmeasured.join(", ")
+        );
+    }
+    Ok(if unmeasured.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

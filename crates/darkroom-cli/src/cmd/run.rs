@@ -166,6 +166,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         t.tries,
         t.settled
     );
+    if r.sent == 0 && r.complete() {
+        eprintln!(
+            "nothing to do: {} calls already done, {} deliverables up to date",
+            r.reused,
+            r.deliverables.len()
+        );
+    }
     // The report is a view of the ledger: failing to write it loses no work, so it warns.
     match super::report::write(&c_for_report, None, false) {
         Ok(w) if w.skipped => eprintln!(

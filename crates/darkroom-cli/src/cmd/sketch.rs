@@ -30,6 +30,9 @@ pub struct Args {
     /// draft (fast) or finish (antialiased, soft shadows, reflections and refraction).
     #[arg(long, default_value = "draft")]
     quality: String,
+    /// Replace the output file if it exists (without it, an existing file is never overwritten).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs the command.
@@ -65,6 +68,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (Ok(scene), Some((width, height)), Ok(quality)) = (scene, dims, quality) else {
         return Err(Fail::Input("invalid arguments".into()));
     };
+    // An existing file is someone's work: replaced only when asked, like `init` never does.
+    if a.output.exists() && !a.force {
+        return Err(Fail::Input(format!(
+            "`{}` already exists; darkroom sketch does not overwrite without --force",
+            a.output.display()
+        )));
+    }
     // Open the output first: a path we cannot write should fail before the render, not after.
     let mut file = File::create(&a.output).map_err(|e| {
         Fail::Input(format!(

@@ -175,6 +175,12 @@ fn a_campaign_run_from_another_folder_finds_its_ledger_and_calls_nothing() {
         err.contains("all done earlier (reused, nothing sent)"),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(
+            "nothing to do: {calls} calls already done, 2 deliverables up to date"
+        )),
+        "{err}"
+    );
     let status = bin()
         .current_dir(d.parent().unwrap())
         .arg("status")
@@ -1003,4 +1009,26 @@ fn check_json_lists_the_attempt_ids_run_records() {
     planned.sort();
     ran.sort();
     assert_eq!(planned, ran, "check's plan is what run called");
+}
+
+#[test]
+fn sketch_never_overwrites_a_file_without_force() {
+    let d = scratch("money-sketch-force");
+    let out = d.join("x.png");
+    std::fs::write(&out, b"someone's work").unwrap();
+    let o = bin()
+        .args(["sketch", "a red sphere", "--size", "64", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"someone's work");
+    let o = bin()
+        .args(["sketch", "a red sphere", "--size", "64", "--force", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"\x89PNG"));
 }
