@@ -15,7 +15,7 @@ mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use validate::{
-    load, Budget, Campaign, Gates, Prices, Provider, ProviderKind, Shot, SimOverrides, Tier,
+    load, slug, Budget, Campaign, Gates, Prices, Provider, ProviderKind, Shot, SimOverrides, Tier,
     STABILITY_MODELS,
 };
 

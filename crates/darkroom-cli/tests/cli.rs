@@ -992,6 +992,41 @@ fn init_then_status() {
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(2), "never overwrites");
+    // Named after its folder, with its own output, and comments that point at the file written.
+    let written = std::fs::read_to_string(d.join("proj/campaign.toml")).unwrap();
+    assert!(written.contains("name = \"proj\""), "{written}");
+    assert!(written.contains("output = \"out/proj\""), "{written}");
+    assert!(
+        written.contains("darkroom check proj/campaign.toml"),
+        "{written}"
+    );
+    assert!(!written.contains("spring-launch"), "{written}");
+    let named = bin()
+        .current_dir(&d)
+        .args(["init", "other", "--name", "Autumn \"Sale\""])
+        .output()
+        .unwrap();
+    assert_eq!(named.status.code(), Some(0));
+    let written = std::fs::read_to_string(d.join("other/campaign.toml")).unwrap();
+    assert!(
+        written.contains("name = \"Autumn \\\"Sale\\\"\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("output = \"out/autumn-sale\""),
+        "{written}"
+    );
+    let check = bin()
+        .current_dir(&d)
+        .args(["check", "other/campaign.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let check = bin()
         .current_dir(&d)
         .args(["check", "proj/campaign.toml"])
