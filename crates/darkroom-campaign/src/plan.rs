@@ -117,6 +117,9 @@ pub struct Estimate {
     pub finish_calls: u32,
     /// Finish calls if finishes fail and every spare up to `keep` is promoted.
     pub finish_calls_worst: u32,
+    /// Calls made to deliver the other aspects (the `sketch` renderer re-renders each one;
+    /// a Stability finish's out-paints are counted in `finish_calls`).
+    pub deliver_calls: u32,
     /// Files delivered (finals × aspect ratios).
     pub deliverables: u32,
     /// USD if every shot passes in its first round.
@@ -245,6 +248,7 @@ pub fn plan(c: &Campaign) -> Plan {
     let mut draft_secs = 0.0;
     let mut finish_secs = 0.0;
     let mut per_shot = Vec::with_capacity(c.shots.len());
+    let mut deliver_calls = 0u32;
     for s in &c.shots {
         let (d0, f0) = (draft_money, finish_money);
         let aspect = s
@@ -283,6 +287,17 @@ pub fn plan(c: &Campaign) -> Plan {
         spare_calls += spares;
         spare_money += usd * f64::from(spares);
         deliverables += s.finals * s.deliver.len() as u32;
+        // The sketch renderer re-renders each aspect whose pixel size differs from the final's.
+        if fp.kind == ProviderKind::Sketch {
+            let first = resolve_dims(c.finish.size, Some(aspect)).ok();
+            let others = s
+                .deliver
+                .iter()
+                .filter(|a| resolve_dims(c.finish.size, Some(**a)).ok() != first)
+                .count() as u32;
+            deliver_calls += s.finals * others;
+            finish_secs += secs * f64::from(s.finals * others);
+        }
         // A Stability finish is out-painted to each other aspect: one paid call per file.
         if fp.kind == ProviderKind::Stability {
             let others = s
@@ -303,6 +318,7 @@ pub fn plan(c: &Campaign) -> Plan {
         draft_calls: attempts.len() as u32,
         finish_calls,
         finish_calls_worst: finish_calls + spare_calls,
+        deliver_calls,
         deliverables,
         money_expected: draft_money + finish_money,
         draft_round_money: draft_money,

@@ -839,7 +839,7 @@ fn check_prints_the_plan_or_every_problem() {
     let (code, out) = run(&["check", example.to_str().unwrap()], None);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("plan: 32 draft calls (first round), 5 finish calls (+3 spares if finishes fail), 12 deliverables"),
+        out.contains("plan: 32 draft calls (first round), 5 finish calls (+3 spares if finishes fail), 7 delivery calls (other aspects), 12 deliverables"),
         "{out}"
     );
     let d = scratch("check_bad");

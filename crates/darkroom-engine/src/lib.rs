@@ -312,6 +312,41 @@ pub fn expected_pass_rate(campaign: &Campaign, base: &Path) -> Option<(f64, Stri
     ))
 }
 
+/// The wall time a run of `campaign` is expected to take, from the latencies its ledger
+/// measured (per tier, divided by each tier's provider concurrency); `None` before a run.
+pub fn measured_seconds(
+    campaign: &Campaign,
+    base: &Path,
+    draft_calls: u32,
+    finish_calls: u32,
+) -> Option<f64> {
+    let db = base.join(&campaign.output).join("darkroom.db");
+    if !db.exists() {
+        return None;
+    }
+    let lat = Ledger::open(&db).ok()?.latencies().ok()?;
+    let mean = |tiers: &[&str]| {
+        let v: Vec<f64> = lat
+            .iter()
+            .filter(|(t, ..)| tiers.contains(&t.as_str()))
+            .map(|x| x.3)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let conc = |name: &str| {
+        campaign
+            .providers
+            .get(name)
+            .map_or(1.0, |p| f64::from(p.concurrency.max(1)))
+    };
+    let draft = mean(&["draft"])?;
+    let finish = mean(&["finish", "deliver"]).unwrap_or(draft);
+    Some(
+        f64::from(draft_calls) * draft / conc(&campaign.draft.provider)
+            + f64::from(finish_calls) * finish / conc(&campaign.finish.provider),
+    )
+}
+
 /// Any provider from a campaign-style entry (for `audit models` and other callers outside a
 /// run): built in, simulated, or HTTP with its key read from the environment.
 pub fn provider_for(

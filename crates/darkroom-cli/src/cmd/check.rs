@@ -80,23 +80,39 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         0 => String::new(),
         n => format!(" (+{n} spares if finishes fail)"),
     };
+    let delivery = match e.deliver_calls {
+        0 => String::new(),
+        n => format!(", {n} delivery calls (other aspects)"),
+    };
     println!(
-        "plan: {} draft calls (first round), {} finish calls{spares}, {} deliverables",
+        "plan: {} draft calls (first round), {} finish calls{spares}{delivery}, {} deliverables",
         e.draft_calls, e.finish_calls, e.deliverables
     );
     let pass = darkroom_engine::expected_pass_rate(&c, std::path::Path::new("."));
+    // Time: what this campaign's ledger measured once there is one; a guess before.
+    let time = match darkroom_engine::measured_seconds(
+        &c,
+        std::path::Path::new(""),
+        e.draft_calls,
+        e.finish_calls + e.deliver_calls,
+    ) {
+        Some(s) => format!("about {s:.0} s (from the latencies this campaign's ledger measured)"),
+        None => format!(
+            "about {:.0} s (a guess from typical latencies; measured after a run)",
+            e.seconds_expected
+        ),
+    };
     match pass.clone() {
         Some((p, source)) => println!(
-            "estimate: ${:.2} expected at a {:.0} % draft pass rate ({source}), ${:.2} worst case ({} rounds), about {:.0} s",
+            "estimate: ${:.2} expected at a {:.0} % draft pass rate ({source}), ${:.2} worst case ({} rounds), {time}",
             e.expected_at(p, c.draft.variants),
             p * 100.0,
             e.money_worst,
             c.budget.max_rounds,
-            e.seconds_expected
         ),
         None => println!(
-            "estimate: ${:.2} expected if every shot passes in its first round, ${:.2} worst case ({} rounds), about {:.0} s",
-            e.money_expected, e.money_worst, c.budget.max_rounds, e.seconds_expected
+            "estimate: ${:.2} expected if every shot passes in its first round, ${:.2} worst case ({} rounds), {time}",
+            e.money_expected, e.money_worst, c.budget.max_rounds
         ),
     }
     if let Some(cr) = c.budget.credits {
@@ -171,7 +187,8 @@ fn print_json(c: &darkroom_campaign::Campaign, p: &darkroom_campaign::plan::Plan
         })).collect::<Vec<_>>(),
         "estimate": {
             "draft_calls": e.draft_calls, "finish_calls": e.finish_calls,
-            "finish_calls_worst": e.finish_calls_worst, "deliverables": e.deliverables,
+            "finish_calls_worst": e.finish_calls_worst, "deliver_calls": e.deliver_calls,
+            "deliverables": e.deliverables,
             "usd_expected_first_round": e.money_expected, "usd_worst": e.money_worst,
             "max_rounds": e.max_rounds, "seconds_expected": e.seconds_expected,
         },

@@ -1032,3 +1032,57 @@ fn sketch_never_overwrites_a_file_without_force() {
     assert_eq!(o.status.code(), Some(0));
     assert!(std::fs::read(&out).unwrap().starts_with(b"\x89PNG"));
 }
+
+#[test]
+fn checks_plan_counts_every_call_the_example_makes_and_times_from_the_ledger() {
+    let d = scratch("money-plan-calls");
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/spring-launch.toml"),
+    )
+    .unwrap()
+    // Small sizes: the calls are the same, the renders quick.
+    .replace("size = \"512\"", "size = \"64\"")
+    .replace("size = \"2K\"", "size = \"128\"");
+    std::fs::write(d.join("c.toml"), example).unwrap();
+    let check = |json: bool| {
+        let mut c = bin();
+        c.current_dir(&d).args(["check", "c.toml"]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let plan: serde_json::Value = serde_json::from_slice(&check(true).stdout).unwrap();
+    let e = &plan["estimate"];
+    let planned = e["draft_calls"].as_u64().unwrap()
+        + e["finish_calls"].as_u64().unwrap()
+        + e["deliver_calls"].as_u64().unwrap();
+    let before = String::from_utf8_lossy(&check(false).stdout).to_string();
+    assert!(
+        before.contains("(a guess from typical latencies"),
+        "{before}"
+    );
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let tries = darkroom_ledger::Ledger::open(&d.join("out/spring-launch/darkroom.db"))
+        .unwrap()
+        .totals()
+        .unwrap()
+        .tries;
+    // Every shot passes in its first round here, so the plan is the whole run.
+    assert_eq!(planned, tries, "the plan lists every call the run made");
+    let after = String::from_utf8_lossy(&check(false).stdout).to_string();
+    assert!(
+        after.contains("(from the latencies this campaign's ledger measured)"),
+        "{after}"
+    );
+}
