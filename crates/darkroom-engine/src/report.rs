@@ -516,7 +516,11 @@ impl Builder<'_> {
         series.sort_by_key(|s| s.name != "all tiers");
         charts.push(Chart::Lines {
             id: "burn".into(),
-            title: format!("Credit burn over time, cumulative by tier ({unit})"),
+            title: if paid.is_empty() {
+                "Credit burn: nothing was spent (every call was free)".to_string()
+            } else {
+                format!("Credit burn over time, cumulative by tier ({unit})")
+            },
             x_label: "seconds since the first call".into(),
             y_label: unit.into(),
             series,
@@ -713,6 +717,8 @@ impl Builder<'_> {
         let mut sw_rows = Vec::new();
         sw_rows.extend(c.brand.as_ref().map(brand_swatches));
         // One row per final, up to a readable number (a 10,000-shot campaign's are on its pages).
+        // Two finals of one shot in one aspect are told apart by their number.
+        let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
         for d in dump.deliverables.iter().take(CHART_ITEMS) {
             let pal = self.load_file(&self.out.join(&d.path), &d.hash).clone();
             let cells = pal
@@ -737,7 +743,20 @@ impl Builder<'_> {
                 })
                 .collect();
             sw_rows.push(SwatchRow {
-                label: format!("{} {}", d.shot, d.aspect),
+                label: {
+                    let n = seen.entry((d.shot.clone(), d.aspect.clone())).or_default();
+                    *n += 1;
+                    let finals = c
+                        .shots
+                        .iter()
+                        .find(|s| s.id == d.shot)
+                        .map_or(1, |s| s.finals);
+                    if finals > 1 {
+                        format!("{} {} · final {n}", d.shot, d.aspect)
+                    } else {
+                        format!("{} {}", d.shot, d.aspect)
+                    }
+                },
                 cells,
             });
         }
@@ -969,8 +988,26 @@ impl Builder<'_> {
         }
         let mut scores = Vec::new();
         let j = &f.judgements;
-        if let Some(v) = j.get("layout").and_then(|x| x.score) {
-            scores.push(format!("adherence {v:.2}"));
+        if let Some(l) = j.get("layout") {
+            // A score over the decided assertions says nothing of the undecided ones: both shown.
+            let asked: Vec<_> = l
+                .findings
+                .iter()
+                .filter(|f| f.assertion.is_some())
+                .collect();
+            let yes = asked.iter().filter(|f| f.verdict == Verdict::Yes).count();
+            let undecided = asked
+                .iter()
+                .filter(|f| f.verdict == Verdict::Undecided)
+                .count();
+            let decided = asked.len() - undecided;
+            match (l.score, undecided) {
+                (Some(v), 0) => scores.push(format!("adherence {v:.2} ({yes} of {decided} yes)")),
+                (Some(v), u) => scores.push(format!(
+                    "adherence {v:.2} ({yes} of {decided} decided yes, {u} undecided)"
+                )),
+                (None, u) => scores.push(format!("adherence: all {u} undecided")),
+            }
         }
         if let Some(v) = j.get("vision").and_then(|x| x.score) {
             scores.push(format!("vision adherence {v:.2}"));
@@ -981,9 +1018,8 @@ impl Builder<'_> {
         if let Some(v) = j.get("quality").and_then(|x| x.metric("sharpness")) {
             scores.push(format!("sharpness {v:.2}"));
         }
-        if let Some(k) = rank.or(gate).and_then(|d| d.2.clone()) {
-            scores.push(format!("rank key {k}"));
-        }
+        // The rank key (adherence, on-palette, sharpness, then the id as a tie-break) stays in
+        // the ledger: its parts are the scores above.
         for d in f.decisions.iter().filter(|d| d.0 == "sim") {
             scores.push(format!("injected: {}", d.2.clone().unwrap_or_default()));
         }

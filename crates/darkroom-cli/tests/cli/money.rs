@@ -1080,6 +1080,11 @@ fn checks_plan_counts_every_call_the_example_makes_and_times_from_the_ledger() {
         .tries;
     // Every shot passes in its first round here, so the plan is the whole run.
     assert_eq!(planned, tries, "the plan lists every call the run made");
+    // The report speaks to a person: a free run says so, two finals of a shot are told apart.
+    let page = std::fs::read_to_string(d.join("out/spring-launch/report.html")).unwrap();
+    assert!(page.contains("Credit burn: nothing was spent (every call was free)"));
+    assert!(page.contains("hero 16:9 · final 1") && page.contains("hero 16:9 · final 2"));
+    assert!(!page.contains("rank key"));
     let after = String::from_utf8_lossy(&check(false).stdout).to_string();
     assert!(
         after.contains("(from the latencies this campaign's ledger measured)"),
