@@ -545,6 +545,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             tolerance: None,
             min_on_palette: None,
             forbid: Vec::new(),
+            protect: Vec::new(),
         };
         let colours = |v: &mut V, n: &Node, path: &str| -> Vec<ColorSpec> {
             let Node::Array(items, _) = n else {
@@ -599,11 +600,18 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         for (k, n) in v.keys(
             b,
             "brand",
-            &["palette", "tolerance", "min_on_palette", "forbid"],
+            &[
+                "palette",
+                "tolerance",
+                "min_on_palette",
+                "forbid",
+                "protect",
+            ],
         ) {
             match k {
                 "palette" => spec.palette = colours(&mut v, n, "brand.palette"),
                 "forbid" => spec.forbid = colours(&mut v, n, "brand.forbid"),
+                "protect" => spec.protect = colours(&mut v, n, "brand.protect"),
                 "tolerance" => spec.tolerance = v.number(n, "brand.tolerance", 0.1, 100.0),
                 _ => spec.min_on_palette = v.number(n, "brand.min_on_palette", 0.0, 1.0),
             }

@@ -47,6 +47,9 @@ pub struct BrandSpec {
     /// Colours that must not dominate.
     #[serde(default)]
     pub forbid: Vec<ColorSpec>,
+    /// Colours a brand grade must never move (the product's own red, a logo's orange).
+    #[serde(default)]
+    pub protect: Vec<ColorSpec>,
 }
 
 /// A validated brand.
@@ -56,6 +59,8 @@ pub struct Brand {
     pub colors: Vec<(String, Lab)>,
     /// `(name, colour)` of each forbidden colour.
     pub forbid: Vec<(String, Lab)>,
+    /// `(name, colour)` of each colour a grade must not move.
+    pub protect: Vec<(String, Lab)>,
     /// On-palette tolerance (ΔE2000).
     pub tolerance: f64,
     /// Required on-palette share.
@@ -84,6 +89,7 @@ impl Brand {
         };
         let colors = read(&spec.palette, "palette");
         let forbid = read(&spec.forbid, "forbid");
+        let protect = read(&spec.protect, "protect");
         if spec.palette.is_empty() {
             errs.push("brand.palette: is empty; give at least one colour, e.g. [{ name = \"Brand Blue\", hex = \"#0047AB\" }]".into());
         }
@@ -109,6 +115,7 @@ impl Brand {
             Ok(Brand {
                 colors,
                 forbid,
+                protect,
                 tolerance,
                 min_on_palette,
             })
@@ -285,6 +292,7 @@ mod tests {
             tolerance: Some(5.0),
             min_on_palette: None,
             forbid: vec![ColorSpec::Bare("#FF0000".into())],
+            protect: Vec::new(),
         };
         Brand::from_spec(&spec).unwrap()
     }
@@ -346,6 +354,7 @@ mod tests {
             tolerance: Some(-1.0),
             min_on_palette: Some(2.0),
             forbid: vec![],
+            protect: vec![],
         };
         let e = Brand::from_spec(&spec).unwrap_err();
         assert_eq!(e.len(), 4, "{e:?}");

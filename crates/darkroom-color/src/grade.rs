@@ -1,6 +1,9 @@
 //! Grading toward a brand palette, realised as a 3D LUT.
 //!
-//! Each dominant colour of the image is pulled toward its nearest brand colour by `strength`.
+//! Each dominant colour of the image that is an off-brand version of a brand colour (within
+//! [`REACH`] ΔE2000 of one) is pulled toward it by `strength`. A dominant colour further from every
+//! brand colour is the subject's own colour (a red product under a blue brand) and is held, as
+//! are the brand's `protect` colours: pulls fade out around them.
 //! Every other colour moves by a smooth, distance-weighted blend of those pulls (Gaussian in
 //! CIELAB), so there is no banding; colours far from every dominant colour stay put. A target
 //! outside sRGB is brought back by reducing chroma at constant lightness and hue instead of
@@ -14,22 +17,33 @@ use crate::space::{srgb_decode, srgb_encode, Lab};
 /// Spread of a dominant colour's influence, in ΔE76 units.
 const SIGMA: f64 = 18.0;
 
+/// A dominant colour further than this (ΔE2000) from every brand colour is held, not pulled.
+pub const REACH: f64 = 20.0;
+
+/// Radius (ΔE76) around a held colour inside which every pull fades out.
+const HOLD: f64 = 12.0;
+
 /// Builds the grading LUT for an image whose dominant palette is `dominant`.
 pub fn grade_lut(dominant: &[Swatch], brand: &Brand, strength: f64, size: usize) -> Lut3d {
     let strength = strength.clamp(0.0, 1.0);
+    let mut holds: Vec<Lab> = brand.protect.iter().map(|(_, l)| *l).collect();
     let pulls: Vec<(Lab, [f64; 3])> = dominant
         .iter()
-        .map(|s| {
-            let (i, _) = nearest(brand, s.lab);
+        .filter_map(|s| {
+            let (i, de) = nearest(brand, s.lab);
+            if de > REACH {
+                holds.push(s.lab);
+                return None;
+            }
             let t = brand.colors[i].1;
-            (
+            Some((
                 s.lab,
                 [
                     (t.l - s.lab.l) * strength,
                     (t.a - s.lab.a) * strength,
                     (t.b - s.lab.b) * strength,
                 ],
-            )
+            ))
         })
         .collect();
     let mut lut = Lut3d::identity(size);
@@ -48,7 +62,20 @@ pub fn grade_lut(dominant: &[Swatch], brand: &Brand, strength: f64, size: usize)
         }
         // Normalise only where several pulls overlap, so an isolated colour keeps the full
         // pull of its dominant colour and a far one keeps ~none.
-        let norm = wsum.max(1.0);
+        // Held colours (protected, or the subject's own) damp every pull near them to nothing.
+        let hold = holds
+            .iter()
+            .map(|h| {
+                let d2 = (lab.l - h.l).powi(2) + (lab.a - h.a).powi(2) + (lab.b - h.b).powi(2);
+                (-d2 / (2.0 * HOLD * HOLD)).exp()
+            })
+            .fold(0.0f64, f64::max);
+        let norm = wsum.max(1.0) / (1.0 - hold).max(0.0).max(1e-12);
+        let norm = if hold > 1.0 - 1e-9 {
+            f64::INFINITY
+        } else {
+            norm
+        };
         let target = Lab {
             l: (lab.l + shift[0] / norm).clamp(0.0, 100.0),
             a: lab.a + shift[1] / norm,

@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
         tolerance: Some(6.0),
         min_on_palette: None,
         forbid: vec![ColorSpec::Bare("#FF0000".into())],
+        protect: vec![],
     })
     .unwrap();
     let brand_judge = BrandJudge::new(brand);

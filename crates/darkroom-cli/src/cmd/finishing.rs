@@ -62,6 +62,9 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
     let mut img = read_image(&a.image)?;
     // A grade changes colours only: transparency is kept as it was.
     let alpha = read_alpha(&a.image)?;
+    // What the grade did to the colours that matter, said after it is applied.
+    let mut report: Vec<(String, darkroom_color::Rgb8, Option<darkroom_color::Lab>)> = Vec::new();
+    let mut graded_brand = None;
     let (cube, what) = match (&a.brand, &a.lut) {
         (Some(b), None) => {
             let brand = read_brand(b)?;
@@ -71,6 +74,29 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
                 img.height as usize,
                 6,
             );
+            for d in &dominant {
+                let (i, de) = darkroom_color::brand::nearest(&brand, d.lab);
+                let label = if de > darkroom_color::grade::REACH {
+                    format!(
+                        "{} ({:.0} %, the subject's own colour: ΔE00 {de:.1} from every brand colour, held)",
+                        d.rgb.to_hex(),
+                        d.share * 100.0
+                    )
+                } else {
+                    format!(
+                        "{} ({:.0} %) → {}",
+                        d.rgb.to_hex(),
+                        d.share * 100.0,
+                        brand.colors[i].0
+                    )
+                };
+                let target = (de <= darkroom_color::grade::REACH).then_some(brand.colors[i].1);
+                report.push((label, d.rgb, target));
+            }
+            for (name, lab) in &brand.protect {
+                report.push((format!("protected {name}"), lab.to_rgb8(), None));
+            }
+            graded_brand = Some(brand.clone());
             let lut = darkroom_color::grade::grade_lut(&dominant, &brand, a.strength, 33);
             let title = format!(
                 "darkroom grade toward {} (strength {})",
@@ -107,6 +133,29 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
             .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", out.display())))?;
     }
     cube.apply_rgb8(&mut img.rgb, interp);
+    if graded_brand.is_some() {
+        for (label, rgb, target) in &report {
+            let mut px = [rgb.r, rgb.g, rgb.b];
+            cube.apply_rgb8(&mut px, interp);
+            let before = darkroom_color::Lab::from_rgb8(*rgb);
+            let after = darkroom_color::Lab::from_rgb8(darkroom_color::Rgb8 {
+                r: px[0],
+                g: px[1],
+                b: px[2],
+            });
+            match target {
+                Some(t) => eprintln!(
+                    "  {label}: ΔE00 to it {:.1} → {:.1}",
+                    darkroom_color::de2000(before, *t),
+                    darkroom_color::de2000(after, *t)
+                ),
+                None => eprintln!(
+                    "  {label}: moved ΔE00 {:.1}",
+                    darkroom_color::de2000(before, after)
+                ),
+            }
+        }
+    }
     write_png_alpha(
         &a.output,
         &img,

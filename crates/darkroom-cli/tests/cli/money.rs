@@ -1091,3 +1091,68 @@ fn checks_plan_counts_every_call_the_example_makes_and_times_from_the_ledger() {
         "{after}"
     );
 }
+
+#[test]
+fn a_brand_grade_moves_off_brand_colours_and_holds_the_product_and_protected_ones() {
+    let d = scratch("grade-protect");
+    // Three bands: a near-brand blue, the product's red (far from every brand colour) and a
+    // dark grey near Ink that the brand protects.
+    let (w, h) = (96u32, 32u32);
+    let band = |x: u32| -> [u8; 3] {
+        match x / 32 {
+            0 => [0x10, 0x58, 0xC0],
+            1 => [0xC0, 0x00, 0x00],
+            _ => [0x3A, 0x3A, 0x3A],
+        }
+    };
+    let rgb: Vec<u8> = (0..w * h).flat_map(|i| band(i % w)).collect();
+    std::fs::write(
+        d.join("in.png"),
+        darkroom_imageops::encode_png(w, h, &rgb, &[]).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("brand.toml"),
+        "[brand]\npalette = [{ name = \"Brand Blue\", hex = \"#0047AB\" }, { name = \"Paper\", hex = \"#F4F1EA\" }, { name = \"Ink\", hex = \"#1A1A1A\" }]\nprotect = [\"#3A3A3A\"]\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args([
+            "grade",
+            "in.png",
+            "--brand",
+            "brand.toml",
+            "--strength",
+            "0.8",
+            "-o",
+            "out.png",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("the subject's own colour") && err.contains("protected #3A3A3A: moved ΔE00"),
+        "{err}"
+    );
+    let out = darkroom_imageops::read_png(&d.join("out.png"), 1 << 20).unwrap();
+    let lab = |x: u32, img: &[u8]| {
+        let i = ((h / 2) * w + x) as usize * 3;
+        darkroom_color::Lab::from_rgb8(darkroom_color::Rgb8 {
+            r: img[i],
+            g: img[i + 1],
+            b: img[i + 2],
+        })
+    };
+    let blue = darkroom_color::parse_color("#0047AB").unwrap();
+    let (before, after) = (lab(16, &rgb), lab(16, &out.rgb));
+    assert!(
+        darkroom_color::de2000(after, blue) < darkroom_color::de2000(before, blue) - 2.0,
+        "the near-brand blue moves toward Brand Blue"
+    );
+    for x in [48, 80] {
+        let moved = darkroom_color::de2000(lab(x, &rgb), lab(x, &out.rgb));
+        assert!(moved <= 2.0, "column {x} moved ΔE00 {moved:.2}");
+    }
+}

@@ -23,6 +23,7 @@ fn brand_judge_measures_on_palette_and_forbidden() {
         tolerance: Some(6.0),
         min_on_palette: Some(0.5),
         forbid: vec![ColorSpec::Bare("#FF0000".into())],
+        protect: vec![],
     })
     .unwrap();
     let j = BrandJudge::new(brand);
