@@ -192,7 +192,7 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                     Some((
                         Verdict::Yes,
                         format!(
-                            "{} in its colour (ΔE00 kL=2 {best:.1}): {}",
+                            "{} in its colour (colour difference ΔE00 {best:.1}, shading discounted): {}",
                             ent.noun,
                             describe(&f.regions)
                         ),
