@@ -88,6 +88,14 @@ pub enum EngineError {
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
+    /// The run failed, and the ledger could not record that it ended either.
+    #[error("{cause}; the ledger could not record how the run ended either ({ledger}), so it still says `running` and the next run marks it crashed")]
+    Unrecorded {
+        /// Why the run stopped.
+        cause: Box<EngineError>,
+        /// Why its end was not recorded.
+        ledger: darkroom_ledger::LedgerError,
+    },
     /// Paid results are missing from the store; re-buying them needs the user's word.
     #[error("{count} paid result(s) are missing from the store `{store}` (deleted?); nothing was called. `darkroom run --rebuy` pays for them again, about {cost:.3} {unit}")]
     MissingResults {
@@ -109,6 +117,7 @@ impl EngineError {
         match self {
             EngineError::Io { .. } => true,
             EngineError::Ledger(e) => e.is_io(),
+            EngineError::Unrecorded { cause, .. } => cause.is_io(),
             _ => false,
         }
     }
@@ -632,24 +641,36 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
             if e.is_io() {
                 let _ = std::fs::remove_file(&ballast);
             }
-            // If even this fails, the run stays `running` and the next one marks it crashed;
-            // the error the user sees is the run's own.
-            let _ = ledger.finish_run_because(
-                run_id,
-                darkroom_ledger::RunStatus::Error,
-                Some(&e.to_string()),
+            // If even this write fails, the user is told both: the run's error, and that the
+            // ledger still says `running` (the next run marks it crashed).
+            return Err(
+                match ledger.finish_run_because(
+                    run_id,
+                    darkroom_ledger::RunStatus::Error,
+                    Some(&e.to_string()),
+                ) {
+                    Ok(()) => e,
+                    Err(unrecorded) => EngineError::Unrecorded {
+                        cause: Box::new(e),
+                        ledger: unrecorded,
+                    },
+                },
             );
-            return Err(e);
         }
     };
+    // Indexed once: a shot per lookup, not a scan of every result per shot.
+    let mut whys: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (s, w) in &report.failed_shots {
+        whys.entry(s.as_str()).or_default().push(w.as_str());
+    }
+    let delivered_shots: std::collections::BTreeSet<&str> = report
+        .deliverables
+        .iter()
+        .map(|d| d.shot.as_str())
+        .collect();
     for (id, prompt, finals) in &shots {
-        let why: Vec<&str> = report
-            .failed_shots
-            .iter()
-            .filter(|(s, _)| s == id)
-            .map(|(_, w)| w.as_str())
-            .collect();
-        let delivered = report.deliverables.iter().any(|d| &d.shot == id);
+        let why = whys.get(id.as_str()).cloned().unwrap_or_default();
+        let delivered = delivered_shots.contains(id.as_str());
         let (status, reason) = match (why.is_empty(), delivered) {
             (true, true) => ("delivered", None),
             (false, _) => ("failed", Some(why.join("; "))),

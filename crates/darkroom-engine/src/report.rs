@@ -97,7 +97,7 @@ pub fn write_report(
         "darkroom {}\nledger {}\ncampaign {:016x}\n",
         env!("CARGO_PKG_VERSION"),
         ledger.fingerprint()?,
-        fnv(&format!("{campaign:?}"))
+        darkroom_campaign::plan::hash_u64(&[&format!("{campaign:?}")])
     );
     if !force && html.exists() && std::fs::read_to_string(&stamp_path).ok() == Some(stamp.clone()) {
         return Ok(ReportWritten {
@@ -127,7 +127,7 @@ pub fn write_report(
         bytes: 0,
     };
     let paged = campaign.shots.len() > PAGE_SHOTS;
-    let decisions = decisions_by_attempt(&dump);
+    let mut decisions = decisions_by_attempt(&dump);
     let mut index = b.summary(&dump)?;
     let mut bytes = 0;
     let mut pages = Vec::new();
@@ -138,14 +138,13 @@ pub fn write_report(
             let name = format!("{:04}.html", n + 1);
             let mut sections = Vec::with_capacity(chunk.len());
             for s in chunk {
-                sections.push(b.section(&dump, s, &decisions)?);
+                sections.push(b.section(&dump, s, &mut decisions)?);
             }
             let (first, last) = (n * PAGE_SHOTS + 1, n * PAGE_SHOTS + chunk.len());
-            let delivered = dump
-                .deliverables
+            let delivered: usize = chunk
                 .iter()
-                .filter(|d| chunk.iter().any(|s| s.id == d.shot))
-                .count();
+                .map(|s| of_shot(&dump.deliverables, |d| &d.shot, &s.id).len())
+                .sum();
             let page = Report {
                 title: format!("{} · shots {first}–{last}", campaign.name),
                 kind: "campaign".into(),
@@ -180,7 +179,7 @@ pub fn write_report(
         b.html_dir = html_dir.clone();
     } else {
         for s in &campaign.shots {
-            let sec = b.section(&dump, s, &decisions)?;
+            let sec = b.section(&dump, s, &mut decisions)?;
             index.sections.push(sec);
         }
     }
@@ -210,11 +209,12 @@ pub fn write_report(
     })
 }
 
-/// FNV-1a, for the campaign part of the report's stamp.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
-    })
+/// The run of `items` (sorted by shot, as the dump is) that belong to `shot`: a binary search
+/// instead of a scan of the whole campaign for each shot.
+fn of_shot<'d, T>(items: &'d [T], shot_of: impl Fn(&T) -> &str, shot: &str) -> &'d [T] {
+    let lo = items.partition_point(|x| shot_of(x) < shot);
+    let hi = lo + items[lo..].partition_point(|x| shot_of(x) == shot);
+    &items[lo..hi]
 }
 
 struct Builder<'a> {
@@ -791,8 +791,11 @@ impl Builder<'_> {
         &mut self,
         dump: &Dump,
         s: &darkroom_campaign::Shot,
-        decisions: &Decisions,
+        decisions: &mut Decisions,
     ) -> Result<Section, EngineError> {
+        let of: Vec<&AttemptRecord> = of_shot(&dump.attempts, |a| &a.shot, &s.id).iter().collect();
+        // This shot's facts only: its judgements read now, its decisions taken from the index
+        // (each shot's are used once).
         let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
         for sc in self.ledger.scores_of_shot(&s.id)? {
             if let Ok(j) = serde_json::from_str::<Judgement>(&sc.verdicts) {
@@ -803,26 +806,22 @@ impl Builder<'_> {
                     .insert(sc.judge, j);
             }
         }
+        for a in &of {
+            if let Some(d) = decisions.remove(&a.id) {
+                facts.entry(a.id.clone()).or_default().decisions = d;
+            }
+        }
         let empty = Facts::default();
-        let fact = |id: &str| -> Facts {
-            let mut f = facts.get(id).map_or_else(Facts::default, |f| Facts {
-                judgements: f.judgements.clone(),
-                decisions: Vec::new(),
-            });
-            f.decisions = decisions.get(id).cloned().unwrap_or_default();
-            f
-        };
-        let _ = &empty;
+        let fact = |id: &str| facts.get(id).unwrap_or(&empty);
         let checklist = checklist_of(&s.prompt);
 
-        let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.shot == s.id).collect();
         let mut sheets = Vec::new();
         let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == "draft").collect();
         let mut n_pass = 0;
         let mut n_prom = 0;
         let mut cards = Vec::new();
         for a in &drafts {
-            let card = self.card(a, &fact(&a.id), &checklist);
+            let card = self.card(a, fact(&a.id), &checklist);
             n_pass += (card.status == "passed"
                 || card.status == "promoted"
                 || card.status == "spare"
@@ -837,7 +836,7 @@ impl Builder<'_> {
         let finishes: Vec<Card> = of
             .iter()
             .filter(|a| a.tier == "finish")
-            .map(|a| self.card(a, &fact(&a.id), &checklist))
+            .map(|a| self.card(a, fact(&a.id), &checklist))
             .collect();
         if !finishes.is_empty() {
             sheets.push(Sheet {
@@ -849,7 +848,7 @@ impl Builder<'_> {
         let extra: Vec<Card> = of
             .iter()
             .filter(|a| a.tier == "deliver")
-            .map(|a| self.card(a, &fact(&a.id), &checklist))
+            .map(|a| self.card(a, fact(&a.id), &checklist))
             .collect();
         if !extra.is_empty() {
             sheets.push(Sheet {
@@ -857,10 +856,8 @@ impl Builder<'_> {
                 cards: extra,
             });
         }
-        let delivered: Vec<Card> = dump
-            .deliverables
+        let delivered: Vec<Card> = of_shot(&dump.deliverables, |d| &d.shot, &s.id)
             .iter()
-            .filter(|d| d.shot == s.id)
             .map(|d| {
                 let file = self.out.join(&d.path);
                 let thumb = self.thumb_of_file(&file, &d.hash);
@@ -1195,5 +1192,19 @@ mod tests {
             assert!(!reason_text(r.as_str()).is_empty(), "{r}");
         }
         assert_eq!(reason_text("a code from a newer darkroom"), "");
+    }
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::of_shot;
+
+    #[test]
+    fn a_shots_run_is_found_in_a_list_sorted_by_shot() {
+        let rows = ["a", "b", "b", "bb", "c", "東京"];
+        assert_eq!(of_shot(&rows, |r| r, "b"), ["b", "b"]);
+        assert_eq!(of_shot(&rows, |r| r, "bb"), ["bb"]);
+        assert_eq!(of_shot(&rows, |r| r, "東京"), ["東京"]);
+        assert!(of_shot(&rows, |r| r, "ba").is_empty());
     }
 }

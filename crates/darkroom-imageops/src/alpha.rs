@@ -3,57 +3,14 @@
 //! extended with the same fill) and written back. A transparent logo graded, upscaled or
 //! extended stays transparent instead of gaining the black its hidden pixels happen to hold.
 
-use std::io::Cursor;
 use std::path::Path;
 
 use crate::{DecodeError, Limits, RgbImage};
 
-/// The alpha channel of an image file (PNG with an alpha channel or `tRNS`, WebP with alpha),
-/// one byte per pixel; `None` when the image is opaque.
+/// The alpha channel of an image file, `None` when the image is opaque. A caller that also
+/// wants the colour reads both in one decode with [`crate::read_image_with_alpha`].
 pub fn read_alpha(path: &Path, limits: Limits) -> Result<Option<Vec<u8>>, DecodeError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DecodeError::Read {
-        name: name.clone(),
-        source,
-    })?;
-    let corrupt = |why: String| DecodeError::Corrupt {
-        name: name.clone(),
-        why,
-    };
-    let alpha: Vec<u8> = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let mut dec = png::Decoder::new(Cursor::new(&bytes));
-        dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-        let mut reader = dec.read_info().map_err(|e| corrupt(e.to_string()))?;
-        let (w, h) = (reader.info().width, reader.info().height);
-        if u64::from(w) * u64::from(h) > limits.max_pixels {
-            return Err(DecodeError::TooLarge {
-                name,
-                width: w,
-                height: h,
-                limit: limits.max_pixels,
-            });
-        }
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let frame = reader
-            .next_frame(&mut buf)
-            .map_err(|e| corrupt(e.to_string()))?;
-        let data = &buf[..frame.buffer_size()];
-        match frame.color_type {
-            png::ColorType::Rgba => data.chunks_exact(4).map(|p| p[3]).collect(),
-            png::ColorType::GrayscaleAlpha => data.chunks_exact(2).map(|p| p[1]).collect(),
-            _ => return Ok(None),
-        }
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP)
-            .map_err(|e| corrupt(e.to_string()))?;
-        if !img.color().has_alpha() {
-            return Ok(None);
-        }
-        img.to_rgba8().pixels().map(|p| p.0[3]).collect()
-    } else {
-        return Ok(None);
-    };
-    Ok(alpha.iter().any(|&a| a != 255).then_some(alpha))
+    crate::read_image_with_alpha(path, limits).map(|(_, alpha)| alpha)
 }
 
 fn as_gray(alpha: &[u8], width: u32, height: u32) -> RgbImage {
@@ -84,51 +41,7 @@ pub fn extend(alpha: &[u8], width: u32, height: u32, aspect: f64) -> Vec<u8> {
     channel(&crate::fill::extend(&as_gray(alpha, width, height), aspect))
 }
 
-/// Encodes RGB plus alpha as an RGBA PNG with text metadata (as [`crate::encode_png`]).
-pub fn encode_png_rgba(
-    width: u32,
-    height: u32,
-    rgb: &[u8],
-    alpha: &[u8],
-    text: &[(&str, &str)],
-) -> Result<Vec<u8>, crate::PngError> {
-    let n = width as usize * height as usize;
-    if rgb.len() != n * 3 || alpha.len() != n {
-        return Err(crate::PngError::Encode(format!(
-            "{} colour and {} alpha bytes given for {width}x{height}",
-            rgb.len(),
-            alpha.len()
-        )));
-    }
-    let rgba: Vec<u8> = rgb
-        .chunks_exact(3)
-        .zip(alpha)
-        .flat_map(|(p, &a)| [p[0], p[1], p[2], a])
-        .collect();
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
-        for (k, v) in text {
-            let r = if v.is_ascii() {
-                enc.add_text_chunk((*k).to_string(), (*v).to_string())
-            } else {
-                enc.add_itxt_chunk((*k).to_string(), (*v).to_string())
-            };
-            r.map_err(|e| crate::PngError::Encode(e.to_string()))?;
-        }
-        let mut w = enc
-            .write_header()
-            .map_err(|e| crate::PngError::Encode(e.to_string()))?;
-        w.write_image_data(&rgba)
-            .map_err(|e| crate::PngError::Encode(e.to_string()))?;
-        w.finish()
-            .map_err(|e| crate::PngError::Encode(e.to_string()))?;
-    }
-    Ok(out)
-}
+pub use crate::png_io::encode_png_rgba;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::png_io::{decode_png, PngError, RgbImage};
+use crate::png_io::{decode_png_alpha, PngError, RgbImage};
 
 /// Decode limits.
 #[derive(Debug, Clone, Copy)]
@@ -70,8 +70,18 @@ pub enum DecodeError {
 
 /// Decodes bytes; `name` is used in errors.
 pub fn decode(bytes: &[u8], name: &str, limits: Limits) -> Result<RgbImage, DecodeError> {
+    decode_with_alpha(bytes, name, limits).map(|(img, _)| img)
+}
+
+/// [`decode`], keeping the alpha channel when the image has transparency (PNG with alpha or
+/// `tRNS`, WebP with alpha); `None` when it is opaque.
+pub fn decode_with_alpha(
+    bytes: &[u8],
+    name: &str,
+    limits: Limits,
+) -> Result<(RgbImage, Option<Vec<u8>>), DecodeError> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return decode_png(bytes, name, limits.max_pixels).map_err(|e| match e {
+        return decode_png_alpha(bytes, name, limits.max_pixels).map_err(|e| match e {
             PngError::TooLarge {
                 width,
                 height,
@@ -126,23 +136,39 @@ pub fn decode(bytes: &[u8], name: &str, limits: Limits) -> Result<RgbImage, Deco
     lim.max_image_height = Some(height);
     reader.limits(lim);
     let img = reader.decode().map_err(|e| corrupt(e.to_string()))?;
+    let alpha = img
+        .color()
+        .has_alpha()
+        .then(|| img.to_rgba8().pixels().map(|p| p.0[3]).collect::<Vec<u8>>())
+        .filter(|a| a.iter().any(|&v| v != 255));
     let rgb = img.to_rgb8();
-    Ok(RgbImage {
-        width,
-        height,
-        rgb: rgb.into_raw(),
-        text: Vec::new(),
-    })
+    Ok((
+        RgbImage {
+            width,
+            height,
+            rgb: rgb.into_raw(),
+            text: Vec::new(),
+        },
+        alpha,
+    ))
 }
 
 /// Reads and decodes a file.
 pub fn read_image(path: &Path, limits: Limits) -> Result<RgbImage, DecodeError> {
+    read_image_with_alpha(path, limits).map(|(img, _)| img)
+}
+
+/// Reads and decodes a file, keeping its alpha channel ([`decode_with_alpha`]).
+pub fn read_image_with_alpha(
+    path: &Path,
+    limits: Limits,
+) -> Result<(RgbImage, Option<Vec<u8>>), DecodeError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| DecodeError::Read {
         name: name.clone(),
         source,
     })?;
-    decode(&bytes, &name, limits)
+    decode_with_alpha(&bytes, &name, limits)
 }
 
 #[cfg(test)]

@@ -14,6 +14,11 @@ pub mod png_io;
 pub mod resize;
 pub mod thumb;
 
-pub use decode::{decode, read_image, DecodeError, Limits};
-pub use png_io::{decode_png, encode_png, read_png, write_png, PngError, RgbImage};
+pub use decode::{
+    decode, decode_with_alpha, read_image, read_image_with_alpha, DecodeError, Limits,
+};
+pub use png_io::{
+    decode_png, decode_png_alpha, encode_png, encode_png_rgba, read_png, write_png, PngError,
+    RgbImage,
+};
 pub use thumb::thumbnail_jpeg;

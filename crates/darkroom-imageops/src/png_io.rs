@@ -75,10 +75,48 @@ pub fn encode_png(
             width as usize * height as usize * 3
         )));
     }
+    encode(width, height, rgb, png::ColorType::Rgb, text)
+}
+
+/// Encodes 8-bit RGB pixels plus an alpha channel as an RGBA PNG, with text metadata as
+/// [`encode_png`].
+pub fn encode_png_rgba(
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    alpha: &[u8],
+    text: &[(&str, &str)],
+) -> Result<Vec<u8>, PngError> {
+    let n = width as usize * height as usize;
+    if rgb.len() != n * 3 || alpha.len() != n {
+        return Err(PngError::Encode(format!(
+            "{} colour and {} alpha bytes given for {width}x{height}",
+            rgb.len(),
+            alpha.len()
+        )));
+    }
+    let rgba: Vec<u8> = rgb
+        .chunks_exact(3)
+        .zip(alpha)
+        .flat_map(|(p, &a)| [p[0], p[1], p[2], a])
+        .collect();
+    encode(width, height, &rgba, png::ColorType::Rgba, text)
+}
+
+/// The one PNG writer: 8-bit samples of `color`, fast compression, text as `tEXt` (ASCII) or
+/// `iTXt` (anything else).
+fn encode(
+    width: u32,
+    height: u32,
+    data: &[u8],
+    color: png::ColorType,
+    text: &[(&str, &str)],
+) -> Result<Vec<u8>, PngError> {
+    let rgb = data;
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgb);
+        enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
         // Fast compression: previews are written often and read rarely.
         enc.set_compression(png::Compression::Fast);
@@ -117,6 +155,16 @@ pub fn write_png(
 
 /// Decodes a PNG buffer into 8-bit RGB, refusing images over `max_pixels`.
 pub fn decode_png(bytes: &[u8], name: &str, max_pixels: u64) -> Result<RgbImage, PngError> {
+    decode_png_alpha(bytes, name, max_pixels).map(|(img, _)| img)
+}
+
+/// [`decode_png`], keeping the alpha channel (one byte a pixel) when the image has any
+/// transparency; `None` when it is opaque.
+pub fn decode_png_alpha(
+    bytes: &[u8],
+    name: &str,
+    max_pixels: u64,
+) -> Result<(RgbImage, Option<Vec<u8>>), PngError> {
     let derr = |why: String| PngError::Decode {
         name: name.to_string(),
         why,
@@ -149,6 +197,12 @@ pub fn decode_png(bytes: &[u8], name: &str, max_pixels: u64) -> Result<RgbImage,
         }
     }
     let data = &buf[..frame.buffer_size()];
+    let alpha: Option<Vec<u8>> = match frame.color_type {
+        png::ColorType::Rgba => Some(data.chunks_exact(4).map(|p| p[3]).collect()),
+        png::ColorType::GrayscaleAlpha => Some(data.chunks_exact(2).map(|p| p[1]).collect()),
+        _ => None,
+    }
+    .filter(|a: &Vec<u8>| a.iter().any(|&v| v != 255));
     let rgb: Vec<u8> = match frame.color_type {
         png::ColorType::Rgb => data.to_vec(),
         png::ColorType::Rgba => data
@@ -162,12 +216,15 @@ pub fn decode_png(bytes: &[u8], name: &str, max_pixels: u64) -> Result<RgbImage,
             .collect(),
         png::ColorType::Indexed => return Err(derr("indexed colour was not expanded".into())),
     };
-    Ok(RgbImage {
-        width,
-        height,
-        rgb,
-        text,
-    })
+    Ok((
+        RgbImage {
+            width,
+            height,
+            rgb,
+            text,
+        },
+        alpha,
+    ))
 }
 
 /// Reads and decodes a PNG file.

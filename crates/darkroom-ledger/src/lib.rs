@@ -472,10 +472,11 @@ impl Ledger {
     /// Whether an attempt is done (its result can be reused; never call it again).
     pub fn is_done(&self, id: &str) -> Result<bool, LedgerError> {
         self.with(|c| {
+            // Asked once per planned call (progress lines count what is done): a cached
+            // statement, not a parse per call.
             let s: Option<String> = c
-                .query_row("SELECT status FROM attempts WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT status FROM attempts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
                 .optional()?;
             Ok(s.as_deref() == Some("done"))
         })

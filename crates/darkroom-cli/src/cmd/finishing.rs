@@ -14,7 +14,9 @@ use darkroom_imageops::RgbImage;
 use crate::fail::Fail;
 use darkroom_core::provider::{Op, Request};
 
-use super::io::{check_png_out, read_alpha, read_brand, read_image, write_png, write_png_alpha};
+use super::io::{
+    check_png_out, read_brand, read_image, read_image_with_alpha, write_png, write_png_alpha,
+};
 
 /// `darkroom grade`.
 #[derive(clap::Args)]
@@ -59,9 +61,8 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
         )));
     }
     check_png_out(&a.output)?;
-    let mut img = read_image(&a.image)?;
     // A grade changes colours only: transparency is kept as it was.
-    let alpha = read_alpha(&a.image)?;
+    let (mut img, alpha) = read_image_with_alpha(&a.image)?;
     // What the grade did to the colours that matter, said after it is applied.
     let mut report: Vec<(String, darkroom_color::Rgb8, Option<darkroom_color::Lab>)> = Vec::new();
     let mut graded_brand = None;
@@ -359,7 +360,7 @@ fn target_size(to: &str, w: u32, h: u32) -> Result<(u32, u32), Fail> {
 /// Runs `upscale`.
 pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
     check_png_out(&a.output)?;
-    let img = read_image(&a.image)?;
+    let (img, alpha) = read_image_with_alpha(&a.image)?;
     let (w, h) = target_size(&a.to, img.width, img.height)?;
     let op = Op::Upscale {
         mode: a.mode.clone().unwrap_or_default(),
@@ -369,8 +370,7 @@ pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::resize::lanczos3(&img, w, h);
-    let alpha = read_alpha(&a.image)?
-        .map(|al| darkroom_imageops::alpha::resize(&al, img.width, img.height, w, h));
+    let alpha = alpha.map(|al| darkroom_imageops::alpha::resize(&al, img.width, img.height, w, h));
     write_png_alpha(
         &a.output,
         &out,
@@ -409,7 +409,7 @@ pub struct ExtendArgs {
 pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
     let aspect: Aspect = a.aspect.parse().map_err(Fail::input)?;
     check_png_out(&a.output)?;
-    let img = read_image(&a.image)?;
+    let (img, alpha) = read_image_with_alpha(&a.image)?;
     let (nw, nh, _, _) =
         darkroom_imageops::fill::extend_geometry(img.width, img.height, aspect.ratio());
     if nw > darkroom_core::MAX_SIDE || nh > darkroom_core::MAX_SIDE {
@@ -425,7 +425,7 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::fill::extend(&img, aspect.ratio());
-    let alpha = read_alpha(&a.image)?
+    let alpha = alpha
         .map(|al| darkroom_imageops::alpha::extend(&al, img.width, img.height, aspect.ratio()));
     write_png_alpha(
         &a.output,

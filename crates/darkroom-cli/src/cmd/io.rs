@@ -21,9 +21,9 @@ pub fn write_png(path: &Path, img: &RgbImage, meta: &[(&str, &str)]) -> Result<(
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
 }
 
-/// The image's alpha channel, when it has transparency.
-pub fn read_alpha(path: &Path) -> Result<Option<Vec<u8>>, Fail> {
-    darkroom_imageops::alpha::read_alpha(path, Limits::default()).map_err(Fail::input)
+/// Reads an image and its alpha channel (`None` when opaque) in one decode.
+pub fn read_image_with_alpha(path: &Path) -> Result<(RgbImage, Option<Vec<u8>>), Fail> {
+    darkroom_imageops::read_image_with_alpha(path, Limits::default()).map_err(Fail::input)
 }
 
 /// Writes a PNG, with an alpha channel when the source had one (RGBA), else RGB.
@@ -36,9 +36,8 @@ pub fn write_png_alpha(
     let Some(alpha) = alpha else {
         return write_png(path, img, meta);
     };
-    let bytes =
-        darkroom_imageops::alpha::encode_png_rgba(img.width, img.height, &img.rgb, alpha, meta)
-            .map_err(|e| Fail::Internal(e.into()))?;
+    let bytes = darkroom_imageops::encode_png_rgba(img.width, img.height, &img.rgb, alpha, meta)
+        .map_err(|e| Fail::Internal(e.into()))?;
     std::fs::write(path, bytes)
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))
 }

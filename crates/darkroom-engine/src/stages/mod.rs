@@ -173,39 +173,29 @@ fn has_work(ctx: &Ctx, shot: &str) -> bool {
 /// one round of drafts and its finals' finish calls (more rounds only when drafts fail).
 fn expected_cost(ctx: &Ctx, s: &Shot) -> f64 {
     let c = &ctx.campaign;
-    let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-    let price = |provider: &str, size, quality, n: u32| {
-        let (w, h) = resolve_dims(size, Some(aspect)).unwrap_or((512, 512));
-        let req = Request {
-            prompt: s.prompt.clone(),
-            seed: 0,
-            width: w,
-            height: h,
-            quality,
-            reference: None,
-            op: Default::default(),
-        };
+    let price = |provider: &str, req: &Request, n: u32| {
         let Some(p) = ctx.providers.get(provider) else {
             return 0.0;
         };
-        let cost = crate::priced(c, provider, &req)(p.price(&req));
+        let cost = crate::priced(c, provider, req)(p.price(req));
         f64::from(n) * if ctx.in_money { cost.usd } else { cost.credits }
     };
-    price(
-        &c.draft.provider,
-        c.draft.size,
-        c.draft.quality,
-        c.draft.variants,
-    ) + if ctx.opts.finish_from_draft {
-        0.0
-    } else {
-        price(
-            &c.finish.provider,
-            c.finish.size,
-            c.finish.quality,
-            s.finals,
-        )
+    // The draft request is the one the draft stage makes; the finish, the same at the finish
+    // tier's size and quality.
+    let draft = darkroom_campaign::plan::draft_request(c, s, 1, 0, &s.prompt);
+    let drafts = price(&c.draft.provider, &draft, c.draft.variants);
+    if ctx.opts.finish_from_draft {
+        return drafts;
     }
+    let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
+    let (width, height) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((512, 512));
+    let finish = Request {
+        width,
+        height,
+        quality: c.finish.quality,
+        ..draft
+    };
+    drafts + price(&c.finish.provider, &finish, s.finals)
 }
 
 /// The funnel for a group of shots: the stages, in order.
