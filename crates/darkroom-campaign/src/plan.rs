@@ -80,6 +80,27 @@ pub fn draft_request(c: &Campaign, shot: &Shot, round: u32, k: u32, prompt: &str
     }
 }
 
+/// The request of a model audit's `repeat`-th image of the suite prompt `id` at `width ×
+/// height`: the seed is derived from the prompt's id and the repeat, so a second audit asks the
+/// same calls (and finds them done in its ledger).
+pub fn audit_request(id: &str, prompt: &str, repeat: u32, (width, height): (u32, u32)) -> Request {
+    // The rule the audit always used (kept, so earlier audits' images stay comparable).
+    let seed = darkroom_core::rand::mix(
+        id.bytes().fold(0x5eed_u64, |a, b| {
+            a.wrapping_mul(31).wrapping_add(u64::from(b))
+        }) ^ u64::from(repeat),
+    );
+    Request {
+        prompt: prompt.to_string(),
+        seed,
+        width,
+        height,
+        quality: Quality::Draft,
+        reference: None,
+        op: Op::Generate,
+    }
+}
+
 /// One planned provider call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {

@@ -17,6 +17,26 @@ impl Fail {
     pub fn input(e: impl std::fmt::Display) -> Fail {
         Fail::Input(e.to_string())
     }
+
+    /// What an engine error means for the user: their input or the folder's state (exit 2), the
+    /// environment (a full disk: exit 1, the work is kept and resumes), or a bug (exit 3).
+    pub fn engine(e: darkroom_engine::EngineError) -> Fail {
+        use darkroom_engine::EngineError as E;
+        match e {
+            E::NoShot(..)
+            | E::MissingKey(..)
+            | E::Workflow(..)
+            | E::MissingResults { .. }
+            | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),
+            // The disk or a folder failed, not darkroom: the run is marked `error` with this
+            // reason, and what was done is kept.
+            e if e.is_io() => Fail::Remote(format!(
+                "{e}; the run stopped and is marked `error`; everything done is kept: fix this (free some space) and run the same command again to resume"
+            )),
+            other => Fail::Internal(other.into()),
+        }
+    }
 }
 
 impl std::fmt::Display for Fail {

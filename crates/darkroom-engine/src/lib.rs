@@ -11,9 +11,11 @@
 //! stopped; calls left in flight by a crash are reconciled at start. One failed call never stops
 //! the run: it is recorded, and reflected in the exit status.
 
+pub mod audit;
 mod pace;
 pub mod report;
 mod scheduler;
+pub mod simulate;
 mod stages;
 
 use std::collections::BTreeMap;
@@ -97,7 +99,7 @@ pub enum EngineError {
         ledger: darkroom_ledger::LedgerError,
     },
     /// Paid results are missing from the store; re-buying them needs the user's word.
-    #[error("{count} paid result(s) are missing from the store `{store}` (deleted?); nothing was called. `darkroom run --rebuy` pays for them again, about {cost:.3} {unit}")]
+    #[error("{count} paid result(s) are missing from the store `{store}` (deleted?); nothing was called. `{rebuy}` pays for them again, about {cost:.3} {unit}")]
     MissingResults {
         /// How many done attempts lost their asset.
         count: usize,
@@ -107,6 +109,8 @@ pub enum EngineError {
         unit: &'static str,
         /// The store folder.
         store: String,
+        /// The command that re-buys them.
+        rebuy: &'static str,
     },
 }
 
@@ -530,13 +534,30 @@ pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String
     out
 }
 
-/// Runs (or resumes) a campaign. `base` resolves a relative output folder.
-pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, EngineError> {
-    let out = base.join(&campaign.output);
+/// What an engine session holds while it works on an output folder: the context, the folder's
+/// run lock (released when this is dropped) and the ballast file set aside for a full disk.
+pub(crate) struct Session {
+    pub(crate) ctx: Arc<Ctx>,
+    _lock: darkroom_ledger::RunLock,
+    ballast: PathBuf,
+}
+
+/// Opens an output folder for work: the run lock, the ledger (calls a crash left in flight
+/// reconciled), the store (checked for paid results that are gone), the providers that `used`
+/// names, the cap and the pacers. `rebuy` is the command that re-buys lost results, for the
+/// message that asks for it. Every caller that spends — a run, a model audit, a single-file
+/// fix — starts here, so the same promises hold for all of them.
+pub(crate) fn open(
+    campaign: Campaign,
+    out: PathBuf,
+    opts: Options,
+    used: &dyn Fn(&str) -> bool,
+    rebuy: &'static str,
+) -> Result<Session, EngineError> {
     std::fs::create_dir_all(&out).map_err(io(&out))?;
     // One run per campaign at a time, taken before the ledger is touched: a second run would
     // mark the live one crashed and send its calls in flight again. Held until this returns.
-    let _lock = darkroom_ledger::RunLock::acquire(&out)?;
+    let lock = darkroom_ledger::RunLock::acquire(&out)?;
     // Ballast: room set aside so that on a full disk the ledger can still record how the run
     // ended (SQLite cannot write even that when no byte is free). Released only then.
     let ballast = out.join(".darkroom-reserve");
@@ -550,9 +571,6 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
     let store = Store::new(out.join("store"));
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
-        let used = campaign.draft.provider == *name
-            || campaign.finish.provider == *name
-            || campaign.vision.as_deref() == Some(name.as_str());
         let any = match p.kind {
             ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
             ProviderKind::Sim => {
@@ -562,7 +580,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                 }
                 AnyProvider::Sim(Box::new(sim))
             }
-            _ if used => http_provider(name, p)?,
+            _ if used(name) => http_provider(name, p)?,
             _ => continue,
         };
         providers.insert(name.clone(), Arc::new(any));
@@ -573,12 +591,6 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
             .get(name)
             .is_some_and(|p| darkroom_core::provider::Provider::replays(p.as_ref()))
     })?;
-    if let Some(only) = &opts.only {
-        if !campaign.shots.iter().any(|s| &s.id == only) {
-            let ids: Vec<&str> = campaign.shots.iter().map(|s| s.id.as_str()).collect();
-            return Err(EngineError::NoShot(only.clone(), ids.join(", ")));
-        }
-    }
     let in_money = campaign.budget.money.is_some();
     // The store is part of the accounts: a paid result that is gone is never re-bought
     // silently (deleting `store/` to save disk would otherwise pay for everything again).
@@ -594,6 +606,7 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
                 cost,
                 unit: if in_money { "USD" } else { "credits" },
                 store: store_dir(&out),
+                rebuy,
             });
         }
     }
@@ -606,23 +619,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         .iter()
         .filter_map(|(n, p)| p.rate_limit.map(|r| (n.clone(), pace::Pacer::new(r))))
         .collect();
-    // The run and the shots it takes up, in the ledger: `status` says how each
-    // run ended and where each shot stands.
-    let run_id = ledger.start_run(&campaign.name)?;
-    let shots: Vec<(String, String, u32)> = campaign
-        .shots
-        .iter()
-        .filter(|s| opts.only.as_ref().is_none_or(|o| *o == s.id))
-        .map(|s| (s.id.clone(), s.prompt.clone(), s.finals))
-        .collect();
-    for (id, prompt, finals) in &shots {
-        ledger.record_shot(run_id, id, prompt, *finals, "planned", None)?;
-    }
     let ctx = Arc::new(Ctx {
         campaign,
         opts,
         out,
-        ledger: ledger.clone(),
+        ledger,
         store,
         providers,
         cap,
@@ -632,31 +633,86 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         fatal: std::sync::Mutex::new(None),
         sent: std::sync::atomic::AtomicU64::new(0),
     });
+    Ok(Session {
+        ctx,
+        _lock: lock,
+        ballast,
+    })
+}
+
+impl Session {
+    /// Records that the run `run_id` ended with `e`, and returns the error to report: `e`, or,
+    /// when the ledger cannot record even that (the same full disk), both.
+    pub(crate) fn failed(&self, run_id: i64, e: EngineError) -> EngineError {
+        // The run's own error is what the user needs; the ballast makes room for the ledger
+        // to record the ending on a full disk.
+        if e.is_io() {
+            let _ = std::fs::remove_file(&self.ballast);
+        }
+        match self.ctx.ledger.finish_run_because(
+            run_id,
+            darkroom_ledger::RunStatus::Error,
+            Some(&e.to_string()),
+        ) {
+            Ok(()) => e,
+            // The ledger still says `running`; the next run marks it crashed.
+            Err(unrecorded) => EngineError::Unrecorded {
+                cause: Box::new(e),
+                ledger: unrecorded,
+            },
+        }
+    }
+}
+
+/// Providers a campaign's tiers and vision judge use (the others need no key to run).
+fn campaign_uses(campaign: &Campaign) -> impl Fn(&str) -> bool + '_ {
+    move |name: &str| {
+        campaign.draft.provider == name
+            || campaign.finish.provider == name
+            || campaign.vision.as_deref() == Some(name)
+    }
+}
+
+/// Runs (or resumes) a campaign. `base` resolves a relative output folder.
+pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, EngineError> {
+    let out = base.join(&campaign.output);
+    if let Some(only) = &opts.only {
+        if !campaign.shots.iter().any(|s| &s.id == only) {
+            let ids: Vec<&str> = campaign.shots.iter().map(|s| s.id.as_str()).collect();
+            return Err(EngineError::NoShot(only.clone(), ids.join(", ")));
+        }
+    }
+    let used: std::collections::BTreeSet<String> = campaign
+        .providers
+        .keys()
+        .filter(|n| campaign_uses(&campaign)(n))
+        .cloned()
+        .collect();
+    let session = open(
+        campaign,
+        out,
+        opts,
+        &|n| used.contains(n),
+        "darkroom run --rebuy",
+    )?;
+    let ctx = session.ctx.clone();
+    let ledger = ctx.ledger.clone();
+    // The run and the shots it takes up, in the ledger: `status` says how each
+    // run ended and where each shot stands.
+    let run_id = ledger.start_run(&ctx.campaign.name)?;
+    let shots: Vec<(String, String, u32)> = ctx
+        .campaign
+        .shots
+        .iter()
+        .filter(|s| ctx.opts.only.as_ref().is_none_or(|o| *o == s.id))
+        .map(|s| (s.id.clone(), s.prompt.clone(), s.finals))
+        .collect();
+    for (id, prompt, finals) in &shots {
+        ledger.record_shot(run_id, id, prompt, *finals, "planned", None)?;
+    }
     let report = match stages::run(ctx) {
         Ok(r) => r,
-        Err(e) => {
-            // The run's own error is what the user needs; a ledger that cannot record the
-            // ending either (the same full disk) leaves the run `running`, and the next run
-            // marks it crashed.
-            if e.is_io() {
-                let _ = std::fs::remove_file(&ballast);
-            }
-            // If even this write fails, the user is told both: the run's error, and that the
-            // ledger still says `running` (the next run marks it crashed).
-            return Err(
-                match ledger.finish_run_because(
-                    run_id,
-                    darkroom_ledger::RunStatus::Error,
-                    Some(&e.to_string()),
-                ) {
-                    Ok(()) => e,
-                    Err(unrecorded) => EngineError::Unrecorded {
-                        cause: Box::new(e),
-                        ledger: unrecorded,
-                    },
-                },
-            );
-        }
+        Err(e) => return Err(session.failed(run_id, e)),
     };
     // Indexed once: a shot per lookup, not a scan of every result per shot.
     let mut whys: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

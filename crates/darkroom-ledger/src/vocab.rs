@@ -58,6 +58,11 @@ vocabulary! {
         Deliver = "deliver",
         /// Vision-judge asks.
         Judge = "judge",
+        /// A model audit's images (`darkroom audit models`).
+        Audit = "audit",
+        /// A person's fix of one file on a campaign's provider (`upscale`, `extend`, `inpaint`
+        /// with `--provider`).
+        Fix = "fix",
     }
 }
 

@@ -7,16 +7,19 @@
 //! Without a suite file, or for the parts it leaves out, the built-in suite runs: eight prompts
 //! (single object, two objects, counting, colours, colour binding, position, camera, text) on the
 //! simulated `fast-draft` and `pro` profiles, offline. A suite file names real providers with the
-//! same keys as a campaign (`kind`, `model`, `api_key_env`, `base_url`, `timeout`).
+//! same keys as a campaign (`kind`, `model`, `api_key_env`, `base_url`, `timeout`,
+//! `concurrency`).
+//!
+//! The audit itself is the engine's ([`darkroom_engine::audit`]): every image goes through the
+//! scheduler into the audit folder's ledger, so `--budget` caps it, a second audit asks only
+//! what the ledger lacks, and `darkroom status` on the folder shows what it spent. This file
+//! reads the suite and prints.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use darkroom_core::judge::{ImageRef, Judge, Verdict};
-use darkroom_core::provider::{ProviderError, Request};
-use darkroom_core::Quality;
-use darkroom_judges::layout::LayoutJudge;
+use darkroom_engine::audit::{wilson, Sample, SampleOutcome, Summary};
 use serde::Deserialize;
 
 use crate::fail::Fail;
@@ -35,6 +38,17 @@ pub struct Args {
     /// Also write an HTML report to this file.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// Cap in USD over everything the audit folder has spent; the audit stops there (exit 1)
+    /// and a second audit with more asks only what is missing.
+    #[arg(long)]
+    budget: Option<f64>,
+    /// The audit folder (ledger and images): default `out/audit-<suite name>` next to the suite
+    /// file, `out/audit-built-in` for the built-in suite.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Pay again for images the folder's ledger has but its store lost.
+    #[arg(long)]
+    rebuy: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +78,8 @@ struct ProviderTable {
     api_key_env: Option<String>,
     base_url: Option<String>,
     timeout: Option<f64>,
+    /// Calls in flight at most (default 1: a real service sees one call at a time).
+    concurrency: Option<u32>,
     /// Per-image USD overriding the built-in table.
     prices: Option<PriceTable>,
     /// `comfyui`: the API-format workflow (relative to the suite file) and its inputs.
@@ -115,181 +131,6 @@ const DEFAULT_PROMPTS: &[(&str, &str, &str)] = &[
     ),
     ("text", "text", "a sign that says \"OPEN\""),
 ];
-
-/// One image's result.
-struct Sample {
-    provider: String,
-    prompt: String,
-    repeat: u32,
-    outcome: Result<Judged, String>,
-}
-
-struct Judged {
-    png: Vec<u8>,
-    latency: f64,
-    usd: f64,
-    /// `(category, verdict, question, evidence)`.
-    verdicts: Vec<(String, Verdict, String, String)>,
-    calls: u32,
-}
-
-impl Judged {
-    /// Every decided assertion satisfied (and at least one decided).
-    fn success(&self) -> bool {
-        let decided: Vec<_> = self
-            .verdicts
-            .iter()
-            .filter(|v| v.1 != Verdict::Undecided)
-            .collect();
-        !decided.is_empty() && decided.iter().all(|v| v.1 == Verdict::Yes)
-    }
-}
-
-/// Wilson score interval at 95 % for `yes` of `n`.
-pub fn wilson(yes: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (z, n, p) = (1.959_964, n as f64, yes as f64 / n as f64);
-    let d = 1.0 + z * z / n;
-    let c = (p + z * z / (2.0 * n)) / d;
-    let h = z / d * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    ((c - h).max(0.0), (c + h).min(1.0))
-}
-
-/// One provider over the suite, sequentially (so a real service sees one call at a time).
-fn run_provider(
-    name: &str,
-    p: &darkroom_providers::AnyProvider,
-    prompts: &[PromptTable],
-    repeats: u32,
-    (w, h): (u32, u32),
-    prices: Option<darkroom_campaign::Prices>,
-) -> Vec<Sample> {
-    let mut out = Vec::new();
-    for pr in prompts {
-        let scene = darkroom_prompt::parse(&pr.prompt).ok();
-        for rep in 0..repeats {
-            let seed = darkroom_core::rand::mix(
-                pr.id
-                    .bytes()
-                    .fold(0x5eed_u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64))
-                    ^ rep as u64,
-            );
-            let req = Request {
-                prompt: pr.prompt.clone(),
-                seed,
-                width: w,
-                height: h,
-                quality: Quality::Draft,
-                reference: None,
-                op: Default::default(),
-            };
-            let (result, calls) = darkroom_providers::generate_with_retries(p, &req, 4);
-            let outcome = result.map_err(|e| match e {
-                ProviderError::Transient(m) | ProviderError::RateLimited { message: m, .. } => {
-                    format!("gave up after {calls} calls: {m}")
-                }
-                e => format!("{} ({})", e, e.class()),
-            });
-            let outcome = outcome.and_then(|g| {
-                let img = darkroom_imageops::decode_png(&g.png, "generated", 1 << 26)
-                    .map_err(|e| e.to_string())?;
-                let mut verdicts = Vec::new();
-                if let Some(scene) = &scene {
-                    let j = LayoutJudge.judge(
-                        ImageRef {
-                            width: img.width,
-                            height: img.height,
-                            rgb: &img.rgb,
-                        },
-                        scene,
-                    );
-                    for f in &j.findings {
-                        if let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) {
-                            verdicts.push((
-                                a.kind.as_str().to_string(),
-                                f.verdict,
-                                a.question.clone(),
-                                f.evidence.clone(),
-                            ));
-                        }
-                    }
-                }
-                Ok(Judged {
-                    png: g.png,
-                    latency: g.latency.as_secs_f64(),
-                    usd: prices.and_then(|x| x.usd(w, h)).unwrap_or(g.cost.usd),
-                    verdicts,
-                    calls,
-                })
-            });
-            out.push(Sample {
-                provider: name.to_string(),
-                prompt: pr.id.clone(),
-                repeat: rep,
-                outcome,
-            });
-        }
-    }
-    out
-}
-
-struct Summary {
-    provider: String,
-    images: u64,
-    failed: u64,
-    calls: u64,
-    spent: f64,
-    successes: u64,
-    latency: Option<(f64, f64)>,
-    /// category → (yes, decided, undecided)
-    categories: BTreeMap<String, (u64, u64, u64)>,
-}
-
-fn summarize(provider: &str, samples: &[Sample]) -> Summary {
-    let mine: Vec<&Sample> = samples.iter().filter(|s| s.provider == provider).collect();
-    let mut s = Summary {
-        provider: provider.to_string(),
-        images: 0,
-        failed: 0,
-        calls: 0,
-        spent: 0.0,
-        successes: 0,
-        latency: None,
-        categories: BTreeMap::new(),
-    };
-    let mut lat = Vec::new();
-    for x in &mine {
-        match &x.outcome {
-            Ok(j) => {
-                s.images += 1;
-                s.calls += j.calls as u64;
-                s.spent += j.usd;
-                s.successes += j.success() as u64;
-                lat.push(j.latency);
-                for (cat, v, _, _) in &j.verdicts {
-                    let e = s.categories.entry(cat.clone()).or_default();
-                    match v {
-                        Verdict::Yes => {
-                            e.0 += 1;
-                            e.1 += 1
-                        }
-                        Verdict::No => e.1 += 1,
-                        Verdict::Undecided => e.2 += 1,
-                    }
-                }
-            }
-            Err(_) => s.failed += 1,
-        }
-    }
-    if !lat.is_empty() {
-        lat.sort_by(f64::total_cmp);
-        let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
-        s.latency = Some((at(0.5), at(0.95)));
-    }
-    s
-}
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
@@ -357,6 +198,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                     api_key_env: None,
                     base_url: None,
                     timeout: None,
+                    concurrency: None,
                     prices: None,
                     workflow: None,
                     inputs: Default::default(),
@@ -366,7 +208,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     // Every provider problem at once, before any call.
     let mut problems = Vec::new();
-    let mut providers = Vec::new();
+    let mut providers = BTreeMap::new();
     for (pname, t) in &tables {
         let Some(kind) = darkroom_campaign::ProviderKind::parse(&t.kind) else {
             problems.push(format!(
@@ -382,7 +224,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             api_key_env: t.api_key_env.clone(),
             base_url: t.base_url.clone(),
             timeout: t.timeout.unwrap_or(120.0),
-            concurrency: 1,
+            concurrency: t.concurrency.unwrap_or(1).clamp(1, 64),
             rate_limit: None,
             sim: Default::default(),
             prices: t.prices.map(|x| darkroom_campaign::Prices {
@@ -394,41 +236,67 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             workflow: t.workflow.as_ref().map(|w| suite_dir.join(w)),
             inputs: t.inputs.clone(),
         };
+        // Built here only to report every problem (a missing key, a bad workflow) at once.
         match darkroom_engine::provider_for(pname, &entry) {
-            Ok(p) => providers.push((pname.clone(), p, entry.prices)),
+            Ok(_) => {
+                providers.insert(pname.clone(), entry);
+            }
             Err(e) => problems.push(e.to_string()),
         }
     }
     if !problems.is_empty() {
         return Err(Fail::Input(format!("{name}: {}", problems.join("; "))));
     }
-    eprintln!(
-        "audit models: {} prompts × {} providers × {repeats} repeats at {size_text}",
-        prompts.len(),
-        providers.len()
-    );
-    let mut samples: Vec<Sample> = std::thread::scope(|sc| {
-        let handles: Vec<_> = providers
+    if let Some(b) = a.budget {
+        if !(b.is_finite() && b >= 0.0) {
+            return Err(Fail::Input(format!(
+                "--budget {b}: accepted a amount in USD, 0 or more"
+            )));
+        }
+    }
+    let out = a.out.clone().unwrap_or_else(|| {
+        let stem = a
+            .suite
+            .as_ref()
+            .and_then(|p| p.file_stem())
+            .map_or("built-in".to_string(), |s| s.to_string_lossy().into_owned());
+        suite_dir.join("out").join(format!("audit-{stem}"))
+    });
+    let names: Vec<String> = providers.keys().cloned().collect();
+    let suite = darkroom_engine::audit::Suite {
+        name: name.clone(),
+        repeats,
+        size: dims,
+        prompts: prompts
             .iter()
-            .map(|(pname, p, prices)| {
-                let prompts = &prompts;
-                sc.spawn(move || run_provider(pname, p, prompts, repeats, dims, *prices))
+            .map(|p| darkroom_engine::audit::SuitePrompt {
+                id: p.id.clone(),
+                category: p.category.clone(),
+                prompt: p.prompt.clone(),
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    samples.sort_by(|a, b| {
-        a.provider
-            .cmp(&b.provider)
-            .then(a.prompt.cmp(&b.prompt))
-            .then(a.repeat.cmp(&b.repeat))
-    });
-    let summaries: Vec<Summary> = providers
+            .collect(),
+        providers,
+    };
+    eprintln!(
+        "audit folder: {} (its ledger keeps every image and what it cost)",
+        out.display()
+    );
+    let r = darkroom_engine::audit::audit_models(
+        suite,
+        darkroom_engine::audit::AuditOptions {
+            out: out.clone(),
+            budget: a.budget,
+            rebuy: a.rebuy,
+            ctrl_c: true,
+            progress: Some(|line| eprintln!("{line}")),
+            tick: None,
+        },
+    )
+    .map_err(Fail::engine)?;
+    let samples = &r.samples;
+    let summaries: Vec<Summary> = names
         .iter()
-        .map(|(n, _, _)| summarize(n, &samples))
+        .map(|n| darkroom_engine::audit::summarize(n, samples))
         .collect();
     if a.json {
         let v: Vec<serde_json::Value> = summaries
@@ -443,7 +311,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                     })
                     .collect();
                 serde_json::json!({
-                    "provider": s.provider, "images": s.images, "failed": s.failed, "calls": s.calls,
+                    "provider": s.provider, "images": s.images, "failed": s.failed,
+                    "not_asked": s.not_asked, "calls": s.calls,
                     "spent_usd": s.spent, "successes": s.successes,
                     "cpsa_usd": (s.successes > 0).then(|| s.spent / s.successes as f64),
                     "latency_p50": s.latency.map(|l| l.0), "latency_p95": s.latency.map(|l| l.1),
@@ -453,18 +322,25 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"suite": name, "repeats": repeats, "providers": v})
-            )
+            serde_json::to_string_pretty(&serde_json::json!({
+                "suite": name, "repeats": repeats, "folder": out.display().to_string(),
+                "sent": r.sent, "reused": r.reused, "not_asked": r.not_asked(),
+                "spent_total_usd": r.spent_total,
+                "budget_stop": r.budget_stop.as_ref().map(|b| serde_json::json!({
+                    "cap": b.cap, "committed": b.committed, "needed": b.needed,
+                })),
+                "providers": v,
+            }))
             .unwrap_or_default()
         );
     } else {
         for s in &summaries {
             println!(
-                "{}: {} images ({} failed), {} calls, ${:.3}, {} successful, CPSA {}, latency p50 {} p95 {}",
+                "{}: {} images ({} failed{}), {} calls, ${:.3}, {} successful, CPSA {}, latency p50 {} p95 {}",
                 s.provider,
                 s.images,
                 s.failed,
+                if s.not_asked > 0 { format!(", {} not asked", s.not_asked) } else { String::new() },
                 s.calls,
                 s.spent,
                 s.successes,
@@ -491,8 +367,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
     }
     if let Some(html) = &a.html {
+        let store = darkroom_ledger::Store::new(out.join("store"));
         let r = html_report(
-            &name, repeats, &size_text, &prompts, &samples, &summaries, html,
+            &name, repeats, &size_text, &prompts, samples, &summaries, &store,
         );
         let w = darkroom_report::write(&r, html).map_err(Fail::input)?;
         eprintln!(
@@ -500,6 +377,25 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             w.html.display(),
             w.bytes as f64 / 1e3
         );
+    }
+    eprintln!(
+        "this audit: {} call(s) sent, {} answered from the folder's ledger; the folder has spent ${:.3} in all",
+        r.sent, r.reused, r.spent_total
+    );
+    if let Some(b) = &r.budget_stop {
+        eprintln!(
+            "stopped by the budget (USD): {b}; {} image(s) not asked. Run again with a larger --budget: what is done is reused, only what is missing is asked",
+            r.not_asked()
+        );
+    }
+    if r.interrupted {
+        eprintln!(
+            "stopped: interrupted, {} image(s) not asked; run the same command again to resume",
+            r.not_asked()
+        );
+    }
+    if r.budget_stop.is_some() || r.interrupted {
+        return Ok(ExitCode::from(1));
     }
     // Failed calls are results of the audit (counted and shown); it failed only when a provider
     // gave nothing to measure.
@@ -528,7 +424,7 @@ fn html_report(
     prompts: &[PromptTable],
     samples: &[Sample],
     summaries: &[Summary],
-    _html: &Path,
+    store: &darkroom_ledger::Store,
 ) -> darkroom_report::Report {
     use darkroom_report::*;
     let mut stats = Vec::new();
@@ -611,7 +507,10 @@ fn html_report(
             let l: Vec<f64> = samples
                 .iter()
                 .filter(|x| x.provider == s.provider)
-                .filter_map(|x| x.outcome.as_ref().ok().map(|j| j.latency))
+                .filter_map(|x| match &x.outcome {
+                    SampleOutcome::Judged(j) => Some(j.latency),
+                    _ => None,
+                })
                 .collect();
             (s.provider.clone(), l)
         })
@@ -633,9 +532,16 @@ fn html_report(
                     let pr = prompts.iter().find(|p| p.id == x.prompt);
                     let title = format!("{} · #{}", x.prompt, x.repeat + 1);
                     match &x.outcome {
-                        Ok(j) => {
-                            let thumb = darkroom_imageops::decode_png(&j.png, "t", 1 << 26)
-                                .ok()
+                        SampleOutcome::Judged(j) => {
+                            let png = j
+                                .asset
+                                .as_deref()
+                                .and_then(|h| store.find(h))
+                                .and_then(|p| std::fs::read(p).ok());
+                            let thumb = png
+                                .and_then(|png| {
+                                    darkroom_imageops::decode_png(&png, "t", 1 << 26).ok()
+                                })
                                 .map(|img| {
                                     let (bytes, size) =
                                         darkroom_imageops::thumbnail_jpeg(&img, 240, 78);
@@ -670,10 +576,16 @@ fn html_report(
                                     .collect(),
                             }
                         }
-                        Err(e) => Card {
+                        SampleOutcome::Failed(e) => Card {
                             title,
                             status: "failed".into(),
                             reason: e.clone(),
+                            ..Card::default()
+                        },
+                        SampleOutcome::NotAsked => Card {
+                            title,
+                            status: "not asked".into(),
+                            reason: "the budget stopped the audit first".into(),
                             ..Card::default()
                         },
                     }
@@ -740,23 +652,5 @@ fn html_report(
         sections,
         thumbs,
         ..Report::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wilson_matches_the_textbook_values() {
-        // 8 of 10: [0.490, 0.943] (Wilson 1927; e.g. Newcombe 1998, table I).
-        let (lo, hi) = wilson(8, 10);
-        assert!(
-            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
-            "{lo} {hi}"
-        );
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{hi}");
-        assert_eq!(wilson(0, 0), (0.0, 1.0));
     }
 }

@@ -120,23 +120,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         tick: bars.then_some(bar_tick as fn(usize, usize)),
     };
     let c_for_report = c.clone();
-    let r = darkroom_engine::run(c, base, opts).map_err(|e| {
-        use darkroom_engine::EngineError as E;
-        match e {
-            E::NoShot(..)
-            | E::MissingKey(..)
-            | E::Workflow(..)
-            | E::MissingResults { .. }
-            | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
-            | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),
-            // The disk or a folder failed, not darkroom: the run is marked `error` with this
-            // reason, and what was done is kept.
-            e if e.is_io() => Fail::Remote(format!(
-                "{e}; the run stopped and is marked `error`; everything done is kept: fix this (free some space) and run the same command again to resume"
-            )),
-            other => Fail::Internal(other.into()),
-        }
-    })?;
+    let r = darkroom_engine::run(c, base, opts).map_err(Fail::engine)?;
     if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).take() {
         b.finish();
     }

@@ -31,7 +31,12 @@ use crate::{Ctx, EngineError, RunReport};
 const GROUP: usize = 64;
 
 pub(crate) fn run(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(run_async(ctx))
+}
+
+/// The engine's runtime: two workers (calls wait on the network or on blocking workers).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, EngineError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_time()
         .enable_io()
@@ -39,28 +44,36 @@ pub(crate) fn run(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         .map_err(|e| EngineError::Io {
             path: "tokio runtime".into(),
             source: e,
-        })?;
-    rt.block_on(run_async(ctx))
+        })
+}
+
+impl Exec {
+    /// The scheduler for a context: one concurrency limit per provider, and the signal
+    /// handlers when the caller owns its signals. Call inside the runtime.
+    pub(crate) fn new(ctx: &Arc<Ctx>) -> Result<Exec, EngineError> {
+        let sems = ctx
+            .campaign
+            .providers
+            .iter()
+            .map(|(n, p)| (n.clone(), Arc::new(Semaphore::new(p.concurrency as usize))))
+            .collect();
+        let exec = Exec {
+            ctx: ctx.clone(),
+            sems,
+            stop: ctx.stop.clone(),
+            denied: Arc::new(std::sync::Mutex::new(None)),
+            interrupted: Arc::new(AtomicBool::new(false)),
+            reused: Arc::new(AtomicU64::new(0)),
+        };
+        if ctx.opts.ctrl_c {
+            listen_for_signals(&exec, ctx.opts.progress)?;
+        }
+        Ok(exec)
+    }
 }
 
 async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
-    let sems = ctx
-        .campaign
-        .providers
-        .iter()
-        .map(|(n, p)| (n.clone(), Arc::new(Semaphore::new(p.concurrency as usize))))
-        .collect();
-    let exec = Exec {
-        ctx: ctx.clone(),
-        sems,
-        stop: ctx.stop.clone(),
-        denied: Arc::new(std::sync::Mutex::new(None)),
-        interrupted: Arc::new(AtomicBool::new(false)),
-        reused: Arc::new(AtomicU64::new(0)),
-    };
-    if ctx.opts.ctrl_c {
-        listen_for_signals(&exec, ctx.opts.progress)?;
-    }
+    let exec = Exec::new(&ctx)?;
     let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
     let shots: Vec<Shot> = ctx
         .campaign

@@ -1,0 +1,246 @@
+//! `darkroom judge` and `darkroom audit judges`, and the vision judge in a run.
+
+use super::*;
+
+#[test]
+fn judge_prints_verdicts_with_evidence_then_scores() {
+    let d = scratch("judge");
+    let img = d.join("hero.png");
+    let p = "a red sphere to the left of a blue cube";
+    let (code, _) = run(
+        &[
+            "sketch",
+            p,
+            "-o",
+            img.to_str().unwrap(),
+            "--size",
+            "384",
+            "--seed",
+            "2",
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 0);
+    let brand = d.join("brand.toml");
+    std::fs::write(&brand, BRAND).unwrap();
+    let (code, out) = run(
+        &[
+            "judge",
+            img.to_str().unwrap(),
+            "--prompt",
+            p,
+            "--brand",
+            brand.to_str().unwrap(),
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("yes  color     Is the sphere red?"), "{out}");
+    assert!(
+        out.contains("yes  relation  Is the sphere to the left of the cube?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("scores:") && out.contains("layout   1.000") && out.contains("brand"),
+        "{out}"
+    );
+    // The opposite claim is refuted, with evidence.
+    let (code, out) = run(
+        &[
+            "judge",
+            img.to_str().unwrap(),
+            "--prompt",
+            "a red sphere to the right of a blue cube",
+            "--json",
+        ],
+        Some(&d),
+    );
+    assert_eq!(code, 0);
+    let json = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let layout = &v["judgements"][0];
+    assert_eq!(layout["judge"], "layout");
+    let rel = layout["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["verdict"] == "no")
+        .unwrap();
+    assert!(rel["evidence"].as_str().unwrap().contains("offsets"));
+    assert!(layout["score"].as_f64().unwrap() < 1.0);
+}
+
+#[test]
+fn judge_bad_input_is_one_line_and_exit_2() {
+    let d = scratch("judge_bad");
+    let img = d.join("img.png");
+    write_png(&img, 16, 16, |_, _| [9, 9, 9]);
+    let junk = d.join("junk.png");
+    std::fs::write(&junk, "nope").unwrap();
+    let bad_brand = d.join("bad.toml");
+    std::fs::write(&bad_brand, "[brand]\npalette = [\"#12\"]\n").unwrap();
+    let i = img.to_str().unwrap();
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "unreadable_image",
+            vec!["judge", junk.to_str().unwrap(), "--prompt", "a cube"],
+        ),
+        ("empty_prompt", vec!["judge", i, "--prompt", " "]),
+        (
+            "malformed_brand_colour",
+            vec![
+                "judge",
+                i,
+                "--prompt",
+                "a cube",
+                "--brand",
+                bad_brand.to_str().unwrap(),
+            ],
+        ),
+        (
+            "everything_at_once",
+            vec![
+                "judge",
+                junk.to_str().unwrap(),
+                "--prompt",
+                "",
+                "--brand",
+                bad_brand.to_str().unwrap(),
+            ],
+        ),
+        ("audit_judges_bad_n", vec!["audit", "judges", "--n", "0"]),
+    ];
+    let mut all = String::new();
+    for (name, args) in cases {
+        let (code, out) = run(&args, Some(&d));
+        assert_eq!(code, 2, "{name}: {out}");
+        let stderr = out.split("--- stderr\n").nth(1).unwrap();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+        all.push_str(&format!("## {name}\n{stderr}"));
+    }
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn audit_judges_reports_precision_recall_and_undecided() {
+    let (code, out) = run(
+        &[
+            "audit", "judges", "--n", "24", "--size", "256", "--tiers", "draft", "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    let json = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let cats = v["tiers"][0]["categories"].as_array().unwrap();
+    let names: Vec<&str> = cats
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["color", "count", "position"]);
+    assert!(cats.iter().all(|c| c["assertions"].as_u64().unwrap() > 0));
+    let (code, out) = run(
+        &[
+            "audit", "judges", "--n", "8", "--size", "128", "--tiers", "draft",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("precision") && out.contains("recall") && out.contains("undecided"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_without_asking() {
+    use darkroom_fakes::Fake;
+    let f = Fake::gemini("AIza-vision-key-55");
+    let d = scratch("vision");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"v\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [providers.eyes]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash\"\napi_key_env = \"DR_VISION_KEY\"\nbase_url = \"{}\"\nconcurrency = 2\n\
+             [judges]\nvision = \"eyes\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 3\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\nkeep = 1\n\
+             [budget]\nmoney = \"1 USD\"\n\
+             [[shots]]\nid = \"sign\"\nprompt = \"a red sphere next to a sign that says \\\"OPEN\\\"\"\ndeliver = [\"1:1\"]\n",
+            f.url
+        ),
+    )
+    .unwrap();
+    let go = || {
+        bin()
+            .current_dir(&d)
+            .args(["run", "c.toml"])
+            .env("DR_VISION_KEY", "AIza-vision-key-55")
+            .output()
+            .unwrap()
+    };
+    let o = go();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // One text-only generateContent per draft, each exactly as documented.
+    let asks = f.seen();
+    assert_eq!(asks.len(), 3);
+    assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    let body: serde_json::Value = serde_json::from_slice(&asks[0].body).unwrap();
+    assert_eq!(
+        body["generationConfig"]["responseModalities"],
+        serde_json::json!(["TEXT"])
+    );
+    assert!(body["contents"][0]["parts"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("5: Does the sign say \"OPEN\"?"));
+    // The judge calls are attempts in the ledger, with their cost.
+    let s = bin()
+        .current_dir(&d)
+        .args(["status", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let judge_done = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["tier"] == "judge" && a["status"] == "done")
+        .map(|a| a["count"].as_u64().unwrap());
+    assert_eq!(judge_done, Some(3), "{v}");
+    let per_ask = 1400.0 * 0.30e-6 + 40.0 * 2.50e-6;
+    assert!(
+        (v["spent"].as_f64().unwrap() - 3.0 * per_ask).abs() < 1e-9,
+        "{v}"
+    );
+    // The report shows the vision verdicts; the text assertion the pixels cannot decide is yes.
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("vision adherence 1.00"),
+        "vision score on the cards"
+    );
+    assert!(
+        page.contains("<b>yes</b> Does the sign say"),
+        "the text assertion answered by the vision model"
+    );
+    // Resume: the answers come from the ledger's store; nothing is asked again.
+    let o = go();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(f.seen().len(), 3, "no second ask");
+}
