@@ -29,6 +29,8 @@ impl Fail {
             | E::MissingResults { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),
+            // The work failed, the input was fine.
+            E::CallFailed { .. } | E::OverBudget(_) => Fail::Remote(e.to_string()),
             // The disk or a folder failed, not darkroom: the run is marked `error` with this
             // reason, and what was done is kept.
             e if e.is_io() => Fail::Remote(format!(

@@ -12,6 +12,7 @@
 //! the run: it is recorded, and reflected in the exit status.
 
 pub mod audit;
+pub mod fix;
 mod pace;
 pub mod report;
 mod scheduler;
@@ -98,6 +99,19 @@ pub enum EngineError {
         /// Why its end was not recorded.
         ledger: darkroom_ledger::LedgerError,
     },
+    /// A single call (a fix) failed for good.
+    #[error("{provider}: the call failed ({class}): {message}")]
+    CallFailed {
+        /// The provider's name.
+        provider: String,
+        /// The error class the scheduler acted on.
+        class: String,
+        /// What happened.
+        message: String,
+    },
+    /// The budget cannot cover a single call (a fix).
+    #[error("stopped by the budget: {0}")]
+    OverBudget(String),
     /// Paid results are missing from the store; re-buying them needs the user's word.
     #[error("{count} paid result(s) are missing from the store `{store}` (deleted?); nothing was called. `{rebuy}` pays for them again, about {cost:.3} {unit}")]
     MissingResults {

@@ -138,39 +138,6 @@ impl Provider for AnyProvider {
     }
 }
 
-/// Calls `p` up to `max_tries` times for one-off callers outside the engine's scheduler
-/// (`audit models`, the single-file finishing commands): a 429 waits the provider's hint (2 s
-/// without one, at most 60 s), a transient failure waits 0.5 s doubling; anything else is
-/// final. The simulator is not waited for (its clock is simulated). The image is checked for
-/// its size. Returns the last result and how many calls were made.
-pub fn generate_with_retries(
-    p: &AnyProvider,
-    req: &Request,
-    max_tries: u32,
-) -> (Result<Generated, ProviderError>, u32) {
-    let wait = !matches!(p, AnyProvider::Sim(_));
-    let mut calls = 0;
-    loop {
-        calls += 1;
-        let r = p
-            .generate(req)
-            .and_then(|g| check_size(req, &g).map(|()| g));
-        let pause = match &r {
-            Err(ProviderError::RateLimited { retry_after, .. }) => retry_after
-                .unwrap_or(std::time::Duration::from_secs(2))
-                .min(std::time::Duration::from_secs(60)),
-            Err(ProviderError::Transient(_)) => std::time::Duration::from_millis(500 << calls),
-            _ => return (r, calls),
-        };
-        if calls >= max_tries {
-            return (r, calls);
-        }
-        if wait {
-            std::thread::sleep(pause);
-        }
-    }
-}
-
 /// Checks that what came back is what was asked (some integrations ignore the size).
 pub fn check_size(req: &Request, g: &Generated) -> Result<(), ProviderError> {
     if (g.width, g.height) != (req.width, req.height) {

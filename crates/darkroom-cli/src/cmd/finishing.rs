@@ -232,6 +232,7 @@ fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Re
     let src = read_image(image)?;
     let png = darkroom_imageops::encode_png(src.width, src.height, &src.rgb, &[])
         .map_err(|e| Fail::Internal(e.into()))?;
+    let op_name = op.as_str();
     let req = Request {
         prompt: via.prompt.clone(),
         seed: via.seed,
@@ -241,18 +242,16 @@ fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Re
         reference: Some(png),
         op,
     };
-    let priced = darkroom_engine::priced(&c, name, &req);
-    // A few tries for what waiting can fix; the provider's hint is honoured (≤ 60 s).
-    let g = darkroom_providers::generate_with_retries(&p, &req, 3)
-        .0
-        .map_err(|e| {
-            Fail::Remote(format!(
-                "{name}: {} failed ({}): {e}",
-                req.op.as_str(),
-                e.class()
-            ))
-        })?;
-    let cost = priced(g.cost);
+    // Through the engine: reserved against the campaign's budget, retried by error class,
+    // booked in its ledger (tier `fix`); the same fix asked again is not paid again.
+    let g = darkroom_engine::fix::fix(c, Path::new(""), name, req).map_err(Fail::engine)?;
+    let cost = g.cost;
+    if g.reused {
+        eprintln!(
+            "{name}: the same {} was made earlier (attempt {} in the campaign's ledger); not paid again",
+            op_name, g.attempt
+        );
+    }
     let out = darkroom_imageops::decode_png(&g.png, name, 1 << 28).map_err(Fail::input)?;
     let meta = vec![
         ("provider".to_string(), name.clone()),

@@ -280,6 +280,47 @@ fn upscale_extend_and_inpaint_run_on_a_provider_when_asked() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("(refused)") && !err.contains(KEY), "{err}");
     assert!(!d.join("tall.png").exists());
+    // Every fix is in the campaign's ledger, tier `fix`, with what it cost; the same upscale
+    // asked again is answered from it, and the vendor is not called (nor paid) twice.
+    let before = stab.seen().len();
+    let (code, err) = go(&[
+        &[
+            "upscale",
+            "in.png",
+            "--to",
+            "1024x1024",
+            "-o",
+            "up-again.png",
+            "--mode",
+            "fast",
+        ],
+        &via[..],
+        &["stab"],
+    ]
+    .concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("not paid again"), "{err}");
+    assert_eq!(stab.seen().len(), before);
+    assert!(
+        std::fs::read(d.join("up-again.png")).unwrap() == std::fs::read(d.join("up.png")).unwrap(),
+        "the same image, with the same provenance"
+    );
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    let fixes: Vec<_> = l
+        .dump()
+        .unwrap()
+        .attempts
+        .into_iter()
+        .filter(|a| a.tier == "fix")
+        .collect();
+    // upscale (stab), outpaint, inpaint, upscale (forge), the refused outpaint.
+    assert_eq!(fixes.len(), 5, "{fixes:?}");
+    let upscale = fixes
+        .iter()
+        .find(|a| a.shot == "upscale" && a.provider == "stab")
+        .unwrap();
+    assert_eq!((upscale.status.as_str(), upscale.cost), ("done", Some(2.0)));
+    assert!(fixes.iter().any(|a| a.status == "refused"));
     // An unknown provider is named with the ones the campaign has.
     let (code, err) = go(&[
         &["upscale", "in.png", "--to", "2x", "-o", "x.png"],
