@@ -80,6 +80,32 @@ pub fn draft_request(c: &Campaign, shot: &Shot, round: u32, k: u32, prompt: &str
     }
 }
 
+/// The finish request for a promoted draft of `shot`: the draft's prompt and seed at the
+/// finish tier's size (in the shot's first aspect) and quality, with the draft as `reference`
+/// when the finish provider edits. The engine finishes with it and the plan prices it.
+pub fn finish_request(
+    c: &Campaign,
+    shot: &Shot,
+    draft: &Request,
+    reference: Option<Vec<u8>>,
+) -> Request {
+    let aspect = shot
+        .deliver
+        .first()
+        .copied()
+        .unwrap_or(darkroom_core::Aspect::SQUARE);
+    let (width, height) = dims(&c.finish, aspect);
+    Request {
+        prompt: draft.prompt.clone(),
+        seed: draft.seed,
+        width,
+        height,
+        quality: c.finish.quality,
+        reference,
+        op: Op::Generate,
+    }
+}
+
 /// The request of a model audit's `repeat`-th image of the suite prompt `id` at `width ×
 /// height`: the seed is derived from the prompt's id and the repeat, so a second audit asks the
 /// same calls (and finds them done in its ledger).
@@ -202,53 +228,22 @@ pub struct Plan {
     pub estimate: Estimate,
 }
 
-/// Price (USD) and typical latency (s) of one image from provider `p`: the campaign's
-/// `prices` override where it has one, else the list price from `reference/providers.md`
-/// (Gemini, OpenAI, Stability price tables; local servers cost nothing but time).
-pub fn price(p: &Provider, width: u32, height: u32, quality: Quality) -> (f64, f64) {
-    let (list, secs) = list_price(
-        p.kind,
-        p.model_or_default().unwrap_or(""),
-        width,
-        height,
-        quality,
-    );
+/// Price (USD, its worst case) and typical latency (s) of `req` on provider `p`: the
+/// campaign's `prices` override where it has one, else the catalogue's list price — the same
+/// figure the budget reserves before the call ([`darkroom_core::catalog::quote`]).
+pub fn price(p: &Provider, req: &Request) -> (f64, f64) {
+    let q = darkroom_core::catalog::quote(p.kind, p.model_or_default().unwrap_or(""), req);
     (
-        p.prices.and_then(|x| x.usd(width, height)).unwrap_or(list),
-        secs,
+        p.prices
+            .and_then(|x| x.usd(req.width, req.height))
+            .unwrap_or(q.cost.usd),
+        q.typical_secs,
     )
 }
 
-/// The built-in list price (USD) and typical latency (s) of one image.
-pub fn list_price(
-    kind: ProviderKind,
-    model: &str,
-    width: u32,
-    height: u32,
-    quality: Quality,
-) -> (f64, f64) {
-    let long = width.max(height);
-    match kind {
-        ProviderKind::Sketch => (0.0, if quality == Quality::Draft { 0.02 } else { 1.0 }),
-        ProviderKind::Sim | ProviderKind::Gemini if model.contains("pro") => {
-            (if long > 2048 { 0.24 } else { 0.134 }, 25.0)
-        }
-        ProviderKind::Sim | ProviderKind::Gemini => (0.039, 6.0),
-        ProviderKind::OpenAi if model.contains("mini") => {
-            (if width == height { 0.011 } else { 0.015 }, 15.0)
-        }
-        ProviderKind::OpenAi => (if width == height { 0.042 } else { 0.063 }, 25.0),
-        // Flat credits per image at $0.01 a credit.
-        ProviderKind::Stability => match model {
-            "ultra" => (0.08, 12.0),
-            "sd3.5" | "sd3.5-large" => (0.065, 10.0),
-            "sd3.5-large-turbo" => (0.04, 6.0),
-            "sd3.5-medium" => (0.035, 8.0),
-            "sd3.5-flash" => (0.025, 4.0),
-            _ => (0.03, 8.0),
-        },
-        ProviderKind::ComfyUi | ProviderKind::A1111 => (0.0, 10.0),
-    }
+/// What provider `p` can do (the catalogue's).
+fn can(p: &Provider) -> darkroom_core::provider::Capabilities {
+    darkroom_core::catalog::capabilities(p.kind, p.model_or_default().unwrap_or(""))
 }
 
 fn dims(t: &Tier, aspect: darkroom_core::Aspect) -> (u32, u32) {
@@ -281,7 +276,7 @@ pub fn plan(c: &Campaign) -> Plan {
             let model = dp.model.clone().unwrap_or_default();
             let req = draft_request(c, s, 1, k, &s.prompt);
             let (w, h) = (req.width, req.height);
-            let (usd, secs) = price(dp, w, h, c.draft.quality);
+            let (usd, secs) = price(dp, &req);
             draft_money += usd;
             draft_secs += secs;
             attempts.push(Attempt {
@@ -300,16 +295,19 @@ pub fn plan(c: &Campaign) -> Plan {
         }
         // The best `finals` drafts are finished; spares (up to `keep`) only if a finish fails.
         let spares = c.finish.keep.max(s.finals) - s.finals;
-        let (fw, fh) = dims(&c.finish, aspect);
-        let (usd, secs) = price(fp, fw, fh, c.finish.quality);
+        // The finish request the engine makes (a provider that edits is also sent the draft).
+        let first = draft_request(c, s, 1, 0, &s.prompt);
+        let finish = finish_request(c, s, &first, can(fp).edit.then(Vec::new));
+        let (usd, secs) = price(fp, &finish);
         finish_calls += s.finals;
         finish_money += usd * f64::from(s.finals);
         finish_secs += secs * f64::from(s.finals);
         spare_calls += spares;
         spare_money += usd * f64::from(spares);
         deliverables += s.finals * s.deliver.len() as u32;
-        // The sketch renderer re-renders each aspect whose pixel size differs from the final's.
-        if fp.kind == ProviderKind::Sketch {
+        // A renderer that re-renders (the sketch renderer) makes each aspect whose pixel size
+        // differs from the final's anew.
+        if can(fp).rerenders {
             let first = resolve_dims(c.finish.size, Some(aspect)).ok();
             let others = s
                 .deliver
@@ -319,18 +317,25 @@ pub fn plan(c: &Campaign) -> Plan {
             deliver_calls += s.finals * others;
             finish_secs += secs * f64::from(s.finals * others);
         }
-        // A Stability finish is out-painted to each other aspect: one paid call per file.
-        if fp.kind == ProviderKind::Stability {
+        // A finish provider that out-paints extends the final to each other aspect: one paid
+        // call per file.
+        if can(fp).outpaint {
             let others = s
                 .deliver
                 .iter()
                 .filter(|a| a.ratio() != aspect.ratio())
                 .count() as u32;
             let calls = s.finals * others;
-            let usd = fp.prices.and_then(|x| x.usd(fw, fh)).unwrap_or(0.04);
+            let (usd, secs) = price(
+                fp,
+                &Request {
+                    op: Op::Outpaint,
+                    ..finish.clone()
+                },
+            );
             finish_calls += calls;
             finish_money += usd * f64::from(calls);
-            finish_secs += 8.0 * f64::from(calls);
+            finish_secs += secs * f64::from(calls);
         }
         per_shot.push((s.id.clone(), draft_money - d0, finish_money - f0));
     }

@@ -96,55 +96,21 @@ fn from_item(i: &toml_edit::Item) -> Node {
     }
 }
 
-/// A provider family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProviderKind {
-    /// The built-in renderer.
-    Sketch,
-    /// The simulator of a paid model.
-    Sim,
-    /// Google Gemini (Nano Banana).
-    Gemini,
-    /// OpenAI GPT image.
-    OpenAi,
-    /// Stability AI.
-    Stability,
-    /// A ComfyUI server.
-    ComfyUi,
-    /// An AUTOMATIC1111 / Forge server.
-    A1111,
-}
+pub use darkroom_core::ProviderKind;
 
-const KINDS: &[&str] = &[
-    "sketch",
-    "sim",
-    "gemini",
-    "openai",
-    "stability",
-    "comfyui",
-    "a1111",
-];
-
-impl ProviderKind {
-    /// The kind a campaign file names (`sketch`, `sim`, `gemini`, …).
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        Some(match s {
-            "sketch" => ProviderKind::Sketch,
-            "sim" => ProviderKind::Sim,
-            "gemini" => ProviderKind::Gemini,
-            "openai" => ProviderKind::OpenAi,
-            "stability" => ProviderKind::Stability,
-            "comfyui" => ProviderKind::ComfyUi,
-            "a1111" => ProviderKind::A1111,
-            _ => return None,
-        })
-    }
-
-    /// The name used in campaign files.
-    pub fn as_str(&self) -> &'static str {
-        KINDS[*self as usize]
-    }
-}
+/// The kinds a campaign may name, in the order errors list them.
+const KINDS: [&str; 7] = {
+    let k = ProviderKind::ALL;
+    [
+        k[0].as_str_const(),
+        k[1].as_str_const(),
+        k[2].as_str_const(),
+        k[3].as_str_const(),
+        k[4].as_str_const(),
+        k[5].as_str_const(),
+        k[6].as_str_const(),
+    ]
+};
 
 /// A provider as configured.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,16 +171,11 @@ impl Prices {
     }
 }
 
-/// The models a `stability` provider may name.
-pub const STABILITY_MODELS: [&str; 7] = [
-    "core",
-    "ultra",
-    "sd3.5",
-    "sd3.5-large",
-    "sd3.5-large-turbo",
-    "sd3.5-medium",
-    "sd3.5-flash",
-];
+/// The models a `stability` provider may name (the catalogue's).
+pub const STABILITY_MODELS: [&str; 7] = {
+    let m = darkroom_core::catalog::stability::MODELS;
+    [m[0].0, m[1].0, m[2].0, m[3].0, m[4].0, m[5].0, m[6].0]
+};
 
 /// Overrides of a `sim` profile, for fault and load tests.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -684,7 +645,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                             match ProviderKind::parse(&s) {
                                 Some(x) => kind = Some(x),
                                 None => {
-                                    let hint = suggest(&s, KINDS).map_or(String::new(), |h| {
+                                    let hint = suggest(&s, &KINDS).map_or(String::new(), |h| {
                                         format!("; did you mean `{h}`?")
                                     });
                                     v.err(

@@ -6,6 +6,7 @@
 //! seam every judge implements ([`judge::Judge`]). Parsing is strict and every error says what
 //! was given and what would be accepted.
 
+pub mod catalog;
 pub mod judge;
 pub mod provider;
 pub mod rand;
@@ -14,6 +15,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+pub use catalog::ProviderKind;
 
 /// The longest side, in pixels, that darkroom renders or accepts from a user.
 pub const MAX_SIDE: u32 = 8192;

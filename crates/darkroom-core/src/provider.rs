@@ -166,6 +166,17 @@ pub struct Capabilities {
     pub edit: bool,
     /// Whether it takes a mask.
     pub mask: bool,
+    /// Whether it extends an image to another aspect (out-paints).
+    pub outpaint: bool,
+    /// Whether it upscales an image.
+    pub upscale: bool,
+    /// Whether darkroom can in-paint through it (a masked region re-made).
+    pub inpaint: bool,
+    /// Whether it re-renders a scene at any aspect from the prompt (the offline renderer):
+    /// delivering another aspect is a new render, not an extension.
+    pub rerenders: bool,
+    /// Whether its latency is simulated: recorded, not waited for (unless a test asks).
+    pub simulated: bool,
 }
 
 /// Something that makes images.

@@ -173,7 +173,7 @@ async fn one(
     denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
     c: &Call,
 ) -> Done {
-    let is_sim = matches!(*ctx.providers[&c.row.provider], AnyProvider::Sim(_));
+    let is_sim = ctx.providers[&c.row.provider].capabilities().simulated;
     let realtime = ctx.opts.realtime;
     let priced = Arc::new(crate::priced(&ctx.campaign, &c.row.provider, &c.req));
     let (req, price) = (c.req.clone(), priced.clone());
@@ -226,7 +226,7 @@ pub(crate) async fn scheduled(
         return Done::Image(bytes);
     }
     let provider: Arc<AnyProvider> = ctx.providers[&row.provider].clone();
-    let is_sim = matches!(*provider, AnyProvider::Sim(_));
+    let is_sim = provider.capabilities().simulated;
     // Real services (and the simulator in real time) are waited for: rate limits, backoff.
     let wait = !is_sim || ctx.opts.realtime;
     let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };

@@ -87,7 +87,18 @@ fn capped(size: darkroom_core::SizeSpec) -> darkroom_core::SizeSpec {
 /// The list price of one image of `model` at a tier's size (what the campaign would pay).
 fn pinned(model: &str, t: &Tier) -> darkroom_campaign::Prices {
     let (w, h) = darkroom_core::resolve_dims(t.size, None).unwrap_or((1024, 1024));
-    let (usd, _) = darkroom_campaign::plan::list_price(ProviderKind::Sim, model, w, h, t.quality);
+    let req = darkroom_core::provider::Request {
+        prompt: String::new(),
+        seed: 0,
+        width: w,
+        height: h,
+        quality: t.quality,
+        reference: None,
+        op: Default::default(),
+    };
+    let usd = darkroom_core::catalog::quote(ProviderKind::Sim, model, &req)
+        .cost
+        .usd;
     darkroom_campaign::Prices {
         image: Some(usd),
         k1: None,

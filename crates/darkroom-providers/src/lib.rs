@@ -41,12 +41,12 @@ pub enum AnyProvider {
 impl AnyProvider {
     /// Whether this provider can do `op` (every provider generates).
     pub fn supports(&self, op: &Op) -> bool {
+        let can = self.capabilities();
         match op {
             Op::Generate => true,
-            Op::Outpaint => matches!(self, AnyProvider::Stability(_)),
-            Op::Upscale { .. } | Op::Inpaint { .. } => {
-                matches!(self, AnyProvider::Stability(_) | AnyProvider::A1111(_))
-            }
+            Op::Outpaint => can.outpaint,
+            Op::Upscale { .. } => can.upscale,
+            Op::Inpaint { .. } => can.inpaint,
         }
     }
 

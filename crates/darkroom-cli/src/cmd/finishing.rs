@@ -223,10 +223,25 @@ fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Re
     };
     let p = darkroom_engine::provider_for(name, entry).map_err(Fail::input)?;
     if !p.supports(&op) {
+        // Who can, from the catalogue.
+        let able: Vec<&str> = darkroom_core::ProviderKind::ALL
+            .into_iter()
+            .filter(|k| {
+                let can = darkroom_core::catalog::capabilities(*k, "");
+                match &op {
+                    Op::Outpaint => can.outpaint,
+                    Op::Upscale { .. } => can.upscale,
+                    Op::Inpaint { .. } => can.inpaint,
+                    Op::Generate => true,
+                }
+            })
+            .map(|k| k.as_str())
+            .collect();
         return Err(Fail::Input(format!(
-            "--provider `{name}` (kind {}) cannot {}; stability can out-paint, upscale and in-paint, a1111 can upscale and in-paint",
+            "--provider `{name}` (kind {}) cannot {}; providers of kind {} can",
             entry.kind.as_str(),
-            op.as_str()
+            op.as_str(),
+            able.join(", ")
         )));
     }
     let src = read_image(image)?;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use darkroom_campaign::{ProviderKind, Shot};
+use darkroom_campaign::Shot;
 use darkroom_core::provider::{Op, Request};
 use darkroom_core::{resolve_dims, Aspect};
 use darkroom_imageops::RgbImage;
@@ -64,10 +64,12 @@ pub(crate) async fn deliver(
     };
     std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
     let fp = &c.providers[&c.finish.provider];
-    let outpaints = ctx
+    let can = ctx
         .providers
         .get(&c.finish.provider)
-        .is_some_and(|p| p.supports(&Op::Outpaint));
+        .map(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()));
+    let outpaints = can.is_some_and(|c| c.outpaint);
+    let rerenders = can.is_some_and(|c| c.rerenders);
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
@@ -99,8 +101,8 @@ pub(crate) async fn deliver(
         };
         let (bytes, attempt) = if (w, h) == (call.req.width, call.req.height) {
             (png.to_vec(), call.row.id.clone())
-        } else if fp.kind == ProviderKind::Sketch || outpaints {
-            // The sketch renderer re-renders the scene at the aspect; a provider that
+        } else if rerenders || outpaints {
+            // A renderer that re-renders (sketch) makes the scene at the aspect; a provider that
             // out-paints extends the final (a paid call, so through the ledger and the budget).
             let req = Request {
                 width: w,

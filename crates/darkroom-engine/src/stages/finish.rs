@@ -8,8 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use darkroom_campaign::Shot;
-use darkroom_core::provider::{Provider, Request};
-use darkroom_core::{resolve_dims, Aspect};
+use darkroom_core::provider::Provider;
 use darkroom_judges::brand::BrandJudge;
 use darkroom_ledger::{DecisionKind, Reason, Tier};
 
@@ -50,8 +49,6 @@ pub(crate) async fn waves(
             let Some(q) = queue.get_mut(&s.id) else {
                 continue;
             };
-            let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-            let (w, h) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((2048, 2048));
             let have = finished.get(&s.id).map_or(0, Vec::len);
             for _ in have..s.finals as usize {
                 let Some((k, d)) = q.pop_front() else { break };
@@ -61,15 +58,12 @@ pub(crate) async fn waves(
                     Reason::Promoted,
                     Some(&d.rank_key()),
                 ));
-                let req = Request {
-                    prompt: d.call.req.prompt.clone(),
-                    seed: d.call.req.seed,
-                    width: w,
-                    height: h,
-                    quality: c.finish.quality,
-                    reference: takes_reference.then(|| d.png.clone()),
-                    op: Default::default(),
-                };
+                let req = darkroom_campaign::plan::finish_request(
+                    c,
+                    s,
+                    &d.call.req,
+                    takes_reference.then(|| d.png.clone()),
+                );
                 wave.push(exec.call(Tier::Finish, 1, k, &s.id, &c.finish.provider, req));
             }
         }

@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use darkroom_campaign::Shot;
 use darkroom_core::provider::{Provider, Request};
-use darkroom_core::{resolve_dims, Aspect};
 use darkroom_judges::brand::BrandJudge;
 use tokio::sync::Semaphore;
 
@@ -200,14 +199,11 @@ fn expected_cost(ctx: &Ctx, s: &Shot) -> f64 {
     if ctx.opts.finish_from_draft {
         return drafts;
     }
-    let aspect = s.deliver.first().copied().unwrap_or(Aspect::SQUARE);
-    let (width, height) = resolve_dims(c.finish.size, Some(aspect)).unwrap_or((512, 512));
-    let finish = Request {
-        width,
-        height,
-        quality: c.finish.quality,
-        ..draft
-    };
+    let edits = ctx
+        .providers
+        .get(&c.finish.provider)
+        .is_some_and(|p| p.capabilities().edit);
+    let finish = darkroom_campaign::plan::finish_request(c, s, &draft, edits.then(Vec::new));
     drafts + price(&c.finish.provider, &finish, s.finals)
 }
 

@@ -233,16 +233,11 @@ impl Provider for A1111 {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_side: 2048,
-            seeds: true,
-            edit: true,
-            mask: true,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::A1111, "")
     }
 
-    fn price(&self, _req: &Request) -> Cost {
-        Cost::default()
+    fn price(&self, req: &Request) -> Cost {
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::A1111, "", req).cost
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

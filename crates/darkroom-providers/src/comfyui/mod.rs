@@ -402,15 +402,13 @@ impl Provider for ComfyUi {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            max_side: 4096,
-            seeds: true,
             edit: self.workflow.takes_image(),
-            mask: false,
+            ..darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::ComfyUi, "")
         }
     }
 
-    fn price(&self, _req: &Request) -> Cost {
-        Cost::default()
+    fn price(&self, req: &Request) -> Cost {
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::ComfyUi, "", req).cost
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

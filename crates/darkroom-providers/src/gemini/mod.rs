@@ -26,45 +26,7 @@ const ASPECTS: &[&str] = &[
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
 ];
 
-/// What a model costs and which sizes it has (USD; see `reference/providers.md` §1.9).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ModelInfo {
-    /// Whether `imageSize` 2K/4K exist (Gemini 3 image models); 2.5 Flash Image is 1K only.
-    pub sizes: bool,
-    /// USD per image-output token.
-    pub out_per_token: f64,
-    /// USD per input token (text and image).
-    pub in_per_token: f64,
-    /// Output tokens of one image at 1K/2K and at 4K.
-    pub tokens: (f64, f64),
-}
-
-/// What darkroom knows about a model id (unknown ids are priced as the Pro model, the dearest,
-/// so a budget is never under-reserved).
-pub fn model_info(model: &str) -> ModelInfo {
-    if model.starts_with("gemini-2.5-flash-image") {
-        ModelInfo {
-            sizes: false,
-            out_per_token: 30e-6,
-            in_per_token: 0.30e-6,
-            tokens: (1290.0, 1290.0),
-        }
-    } else if model.starts_with("gemini-3.1-flash-image") {
-        ModelInfo {
-            sizes: true,
-            out_per_token: 60e-6,
-            in_per_token: 0.50e-6,
-            tokens: (1120.0, 2520.0),
-        }
-    } else {
-        ModelInfo {
-            sizes: true,
-            out_per_token: 120e-6,
-            in_per_token: 2e-6,
-            tokens: (1120.0, 2000.0),
-        }
-    }
-}
+pub use darkroom_core::catalog::gemini::{model_info, tier_for, ModelInfo};
 
 /// USD per input and output token of a text-answering (vision) model.
 pub fn text_rates(model: &str) -> (f64, f64) {
@@ -111,15 +73,6 @@ pub fn documented_size(model: &str, aspect: &str, tier: &str) -> (u32, u32) {
         _ => (1024, 1024),
     };
     (w * k, h * k)
-}
-
-/// The size tier for a request's longer side.
-pub fn tier_for(max_side: u32) -> &'static str {
-    match max_side {
-        0..=1024 => "1K",
-        1025..=2048 => "2K",
-        _ => "4K",
-    }
 }
 
 /// A Gemini image model.
@@ -387,30 +340,11 @@ impl Provider for Gemini {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let sizes = model_info(&self.model).sizes;
-        Capabilities {
-            max_side: if sizes { 6336 } else { 1536 },
-            seeds: false,
-            edit: true,
-            mask: false,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::Gemini, &self.model)
     }
 
     fn price(&self, req: &Request) -> Cost {
-        let info = model_info(&self.model);
-        let (_, tier, _) = self.plan(req);
-        let tokens = if tier == "4K" {
-            info.tokens.1
-        } else {
-            info.tokens.0
-        };
-        // Worst case: the image's output tokens, the prompt and a reference image as input.
-        // A token is never shorter than a byte, plus the request's framing.
-        let input =
-            (req.prompt.len() as f64 + 300.0 + if req.reference.is_some() { 1290.0 } else { 0.0 })
-                * info.in_per_token;
-        let usd = tokens * info.out_per_token + input;
-        Cost::from_usd(usd)
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::Gemini, &self.model, req).cost
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

@@ -21,37 +21,7 @@ use crate::http::{
 /// The vendor's endpoint.
 pub const DEFAULT_BASE: &str = "https://api.openai.com";
 
-/// Token prices (USD per token) and the per-image price table of a model.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ModelInfo {
-    /// Text input.
-    pub text_in: f64,
-    /// Image input.
-    pub image_in: f64,
-    /// Image output.
-    pub image_out: f64,
-    /// Per image: (low, high) quality × (square, oblong).
-    pub per_image: [(f64, f64); 2],
-}
-
-/// Prices from `reference/providers.md` §2.7 (unknown ids priced as `gpt-image-1`, the dearer).
-pub fn model_info(model: &str) -> ModelInfo {
-    if model.starts_with("gpt-image-1-mini") {
-        ModelInfo {
-            text_in: 2e-6,
-            image_in: 2.5e-6,
-            image_out: 8e-6,
-            per_image: [(0.005, 0.006), (0.036, 0.052)],
-        }
-    } else {
-        ModelInfo {
-            text_in: 5e-6,
-            image_in: 10e-6,
-            image_out: 40e-6,
-            per_image: [(0.011, 0.016), (0.167, 0.25)],
-        }
-    }
-}
+pub use darkroom_core::catalog::openai::{model_info, size_for, ModelInfo};
 
 /// USD per input and output token of a chat (vision) model.
 pub fn chat_rates(model: &str) -> (f64, f64) {
@@ -63,18 +33,6 @@ pub fn chat_rates(model: &str) -> (f64, f64) {
         (0.10e-6, 0.40e-6)
     } else {
         (2.50e-6, 10e-6)
-    }
-}
-
-/// The documented size nearest the request's aspect.
-pub fn size_for(w: u32, h: u32) -> (u32, u32) {
-    let r = w as f64 / h.max(1) as f64;
-    if r > 1.2 {
-        (1536, 1024)
-    } else if r < 1.0 / 1.2 {
-        (1024, 1536)
-    } else {
-        (1024, 1024)
     }
 }
 
@@ -278,28 +236,11 @@ impl Provider for OpenAi {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_side: 1536,
-            seeds: false,
-            edit: true,
-            mask: true,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::OpenAi, &self.model)
     }
 
     fn price(&self, req: &Request) -> Cost {
-        let info = model_info(&self.model);
-        let (w, h) = size_for(req.width, req.height);
-        let tier = info.per_image[(req.quality == Quality::Finish) as usize];
-        let per = if w == h { tier.0 } else { tier.1 };
-        // Worst case adds the prompt and, for an edit, a reference image as input tokens.
-        let input = (req.prompt.len() as f64 + 300.0) * info.text_in
-            + if req.reference.is_some() {
-                1600.0 * info.image_in
-            } else {
-                0.0
-            };
-        let usd = per + input;
-        Cost::from_usd(usd)
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::OpenAi, &self.model, req).cost
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {

@@ -82,7 +82,7 @@ pub const FAST_DRAFT: Profile = Profile {
         entity: 0.05,
     },
     hue_drift_deg: 8.0,
-    prices: [0.039, 0.039, 0.039],
+    prices: darkroom_core::catalog::sim::FAST_DRAFT_PRICES,
 };
 
 /// A pro model (modelled on Gemini 3 Pro Image's prices).
@@ -103,7 +103,7 @@ pub const PRO: Profile = Profile {
         entity: 0.01,
     },
     hue_drift_deg: 3.0,
-    prices: [0.134, 0.134, 0.24],
+    prices: darkroom_core::catalog::sim::PRO_PRICES,
 };
 
 impl Profile {
@@ -275,16 +275,11 @@ impl Provider for Sim {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_side: 4096,
-            seeds: true,
-            edit: true,
-            mask: false,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::Sim, self.profile.name)
     }
 
     fn price(&self, req: &Request) -> Cost {
-        Cost::from_usd(self.profile.price_usd(req.width.max(req.height)))
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::Sim, self.profile.name, req).cost
     }
 
     fn replays(&self) -> bool {

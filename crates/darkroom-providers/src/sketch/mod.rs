@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
-use darkroom_core::MAX_SIDE;
 
 /// The built-in renderer.
 pub struct Sketch {
@@ -46,15 +45,10 @@ impl Provider for Sketch {
         &self.name
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_side: MAX_SIDE,
-            seeds: true,
-            edit: false,
-            mask: false,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::Sketch, "")
     }
-    fn price(&self, _: &Request) -> Cost {
-        Cost::default()
+    fn price(&self, req: &Request) -> Cost {
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::Sketch, "", req).cost
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         let t = Instant::now();

@@ -33,23 +33,14 @@ pub const ASPECTS: [&str; 9] = [
     "21:9", "16:9", "3:2", "5:4", "1:1", "4:5", "2:3", "9:16", "9:21",
 ];
 
-/// The models `model` may name, with their credits per image.
-pub const MODELS: [(&str, f64); 7] = [
-    ("core", 3.0),
-    ("ultra", 8.0),
-    ("sd3.5-large", 6.5),
-    ("sd3.5-large-turbo", 4.0),
-    ("sd3.5-medium", 3.5),
-    ("sd3.5-flash", 2.5),
-    ("sd3.5", 6.5),
-];
+pub use darkroom_core::catalog::stability::{INPAINT_CREDITS, MODELS, OUTPAINT_CREDITS};
 
 /// The fewest seconds between two polls of an asynchronous result (the vendor's limit).
 pub const MIN_POLL: Duration = Duration::from_secs(10);
 
 /// Credits of one image from `model` (`None` for an unknown model).
 pub fn credits(model: &str) -> Option<f64> {
-    MODELS.iter().find(|m| m.0 == model).map(|m| m.1)
+    darkroom_core::catalog::stability::model(model).map(|m| m.1)
 }
 
 /// The three upscalers.
@@ -82,20 +73,15 @@ impl Upscale {
         }
     }
 
-    /// Credits per call.
+    /// Credits per call (the catalogue's).
     pub fn credits(self) -> f64 {
-        match self {
-            Upscale::Fast => 2.0,
-            Upscale::Conservative => 40.0,
-            Upscale::Creative => 60.0,
-        }
+        darkroom_core::catalog::stability::upscale_credits(match self {
+            Upscale::Fast => "fast",
+            Upscale::Conservative => "conservative",
+            Upscale::Creative => "creative",
+        })
     }
 }
-
-/// Credits of one in-paint call.
-pub const INPAINT_CREDITS: f64 = 5.0;
-/// Credits of one out-paint call.
-pub const OUTPAINT_CREDITS: f64 = 4.0;
 
 /// A Stability AI account and model.
 #[derive(Debug)]
@@ -571,24 +557,11 @@ impl Provider for Stability {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_side: 1536,
-            seeds: true,
-            // Core takes no input image; ultra and SD 3.5 do image-to-image.
-            edit: self.model != "core",
-            mask: true,
-        }
+        darkroom_core::catalog::capabilities(darkroom_core::ProviderKind::Stability, &self.model)
     }
 
     fn price(&self, req: &Request) -> Cost {
-        Cost::from_credits(match &req.op {
-            Op::Generate => credits(&self.model).unwrap_or(8.0),
-            Op::Outpaint => OUTPAINT_CREDITS,
-            Op::Inpaint { .. } => INPAINT_CREDITS,
-            Op::Upscale { mode } => Upscale::parse(mode)
-                .unwrap_or(Upscale::Conservative)
-                .credits(),
-        })
+        darkroom_core::catalog::quote(darkroom_core::ProviderKind::Stability, &self.model, req).cost
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
