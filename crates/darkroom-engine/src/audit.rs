@@ -410,9 +410,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wilson_brackets_the_rate() {
+    fn wilson_matches_the_textbook_values() {
+        // 8 of 10: [0.490, 0.943] (Wilson 1927; e.g. Newcombe 1998, table I).
         let (lo, hi) = wilson(8, 10);
-        assert!(lo < 0.8 && 0.8 < hi, "{lo} {hi}");
+        assert!(
+            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{hi}");
         assert_eq!(wilson(0, 0), (0.0, 1.0));
     }
 

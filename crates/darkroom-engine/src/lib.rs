@@ -389,6 +389,15 @@ pub fn provider_for(
 
 /// Builds an HTTP provider from its campaign entry, reading its key from the environment.
 fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvider, EngineError> {
+    http_provider_with(name, p, &|var| std::env::var(var).ok())
+}
+
+/// Builds an HTTP provider from its campaign entry, its key read by `key` (the environment).
+fn http_provider_with(
+    name: &str,
+    p: &darkroom_campaign::Provider,
+    key: &dyn Fn(&str) -> Option<String>,
+) -> Result<AnyProvider, EngineError> {
     let timeout = std::time::Duration::from_secs_f64(p.timeout);
     // Self-hosted servers take no key.
     match p.kind {
@@ -413,8 +422,7 @@ fn http_provider(name: &str, p: &darkroom_campaign::Provider) -> Result<AnyProvi
         _ => {}
     }
     let var = p.key_env().unwrap_or_default();
-    let key = std::env::var(&var)
-        .ok()
+    let key = key(&var)
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| EngineError::MissingKey(name.to_string(), var.clone()))?;
     let key = darkroom_providers::http::Secret::new(key.trim());
@@ -770,4 +778,79 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
     };
     ledger.finish_run(run_id, how)?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan's estimate and the budget's reservation price the same requests alike, for
+    /// every paid family, with and without a campaign `prices` override: the estimate cannot
+    /// promise less than the run will hold back.
+    #[test]
+    fn the_estimate_and_the_reservation_agree_for_every_family() {
+        let families = [
+            (
+                "gemini",
+                "gemini-2.5-flash-image",
+                "gemini-3-pro-image-preview",
+            ),
+            (
+                "gemini",
+                "gemini-3.1-flash-image-preview",
+                "gemini-3-pro-image-preview",
+            ),
+            ("openai", "gpt-image-1-mini", "gpt-image-1"),
+            ("stability", "sd3.5-flash", "ultra"),
+            ("sim", "fast-draft", "pro"),
+        ];
+        for (kind, draft, finish) in families {
+            for prices in ["", "prices = { \"1K\" = 0.05, image = 0.5 }\n"] {
+                let text = format!(
+                    "[campaign]\nname = \"p\"\noutput = \"out\"\n\
+                     [providers.d]\nkind = \"{kind}\"\nmodel = \"{draft}\"\n{prices}\
+                     [providers.f]\nkind = \"{kind}\"\nmodel = \"{finish}\"\n{prices}\
+                     [tiers.draft]\nprovider = \"d\"\nsize = \"1K\"\nvariants = 3\n\
+                     [tiers.finish]\nprovider = \"f\"\nsize = \"2K\"\nkeep = 1\n\
+                     [[shots]]\nid = \"a\"\nprompt = \"a red cube on a table\"\ndeliver = [\"16:9\"]\n"
+                );
+                let c = darkroom_campaign::load(&text, "p.toml").unwrap();
+                let plan = darkroom_campaign::plan::plan(&c);
+                let reserve = |name: &str, req: &darkroom_core::provider::Request| {
+                    let entry = &c.providers[name];
+                    let p = match entry.kind {
+                        ProviderKind::Sim => provider_for(name, entry).unwrap(),
+                        _ => http_provider_with(name, entry, &|_| Some("k".into())).unwrap(),
+                    };
+                    priced(&c, name, req)(darkroom_core::provider::Provider::price(&p, req)).usd
+                };
+                let s = &c.shots[0];
+                let drafts: f64 = (0..3)
+                    .map(|k| {
+                        reserve(
+                            "d",
+                            &darkroom_campaign::plan::draft_request(&c, s, 1, k, &s.prompt),
+                        )
+                    })
+                    .sum();
+                let first = darkroom_campaign::plan::draft_request(&c, s, 1, 0, &s.prompt);
+                let edits =
+                    darkroom_core::catalog::capabilities(c.providers["f"].kind, finish).edit;
+                let finish_req =
+                    darkroom_campaign::plan::finish_request(&c, s, &first, edits.then(Vec::new));
+                let e = &plan.estimate;
+                assert!(
+                    (e.draft_round_money - drafts).abs() < 1e-12,
+                    "{kind} {draft} {prices}: estimate {} against reservation {drafts}",
+                    e.draft_round_money
+                );
+                assert!(
+                    (e.finish_money - reserve("f", &finish_req)).abs() < 1e-12,
+                    "{kind} {finish} {prices}: estimate {} against reservation {}",
+                    e.finish_money,
+                    reserve("f", &finish_req)
+                );
+            }
+        }
+    }
 }
