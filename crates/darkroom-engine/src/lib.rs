@@ -730,12 +730,20 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         .map(|s| (s.id.clone(), s.prompt.clone(), s.finals))
         .collect();
     for (id, prompt, finals) in &shots {
-        ledger.record_shot(run_id, id, prompt, *finals, "planned", None)?;
+        ledger.record_shot(
+            run_id,
+            id,
+            prompt,
+            *finals,
+            darkroom_ledger::ShotStatus::Planned,
+            None,
+        )?;
     }
     let report = match stages::run(ctx) {
         Ok(r) => r,
         Err(e) => return Err(session.failed(run_id, e)),
     };
+    use darkroom_ledger::ShotStatus;
     // Indexed once: a shot per lookup, not a scan of every result per shot.
     let mut whys: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (s, w) in &report.failed_shots {
@@ -750,11 +758,11 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         let why = whys.get(id.as_str()).cloned().unwrap_or_default();
         let delivered = delivered_shots.contains(id.as_str());
         let (status, reason) = match (why.is_empty(), delivered) {
-            (true, true) => ("delivered", None),
-            (false, _) => ("failed", Some(why.join("; "))),
+            (true, true) => (ShotStatus::Delivered, None),
+            (false, _) => (ShotStatus::Failed, Some(why.join("; "))),
             // Not reached: the budget or a signal stopped the run first.
             (true, false) => (
-                "planned",
+                ShotStatus::Planned,
                 if report.interrupted {
                     Some("not reached: the run was interrupted".to_string())
                 } else if report.budget_exhausted {

@@ -16,7 +16,7 @@ use darkroom_color::de2000;
 use darkroom_color::palette::{drift, palette, Swatch};
 use darkroom_core::judge::{Judgement, Verdict};
 use darkroom_imageops::{read_image, thumbnail_jpeg, Limits};
-use darkroom_ledger::{AttemptRecord, Dump, Ledger, Store};
+use darkroom_ledger::{AttemptRecord, AttemptStatus, Dump, Ledger, Store, Tier};
 use darkroom_report::{
     Bar, Card, Chart, CheckItem, PageLink, Report, Section, Series, Sheet, Stat, SwatchCell,
     SwatchRow, Table, VerdictLine,
@@ -374,7 +374,10 @@ impl Builder<'_> {
         let mut rows = Vec::new();
         for (tier, t) in [("draft", &c.draft), ("finish", &c.finish)] {
             let of: Vec<&AttemptRecord> = dump.attempts.iter().filter(|a| a.tier == tier).collect();
-            let done = of.iter().filter(|a| a.status == "done").count() as u64;
+            let done = of
+                .iter()
+                .filter(|a| a.status == AttemptStatus::Done)
+                .count() as u64;
             let model = of.first().map_or(String::new(), |a| a.model.clone());
             let who = if model.is_empty() {
                 t.provider.clone()
@@ -440,7 +443,7 @@ impl Builder<'_> {
         let mut spend_rows: BTreeMap<(String, String, String), (u64, u64, f64)> = BTreeMap::new();
         for a in &dump.attempts {
             let e = spend_rows
-                .entry((a.tier.clone(), a.provider.clone(), a.model.clone()))
+                .entry((a.tier.to_string(), a.provider.clone(), a.model.clone()))
                 .or_default();
             e.0 += 1;
             e.1 += a.tries as u64;
@@ -531,7 +534,7 @@ impl Builder<'_> {
         });
         let mut lat: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for a in &dump.attempts {
-            if let (Some(l), "done") = (a.latency, a.status.as_str()) {
+            if let (Some(l), AttemptStatus::Done) = (a.latency, a.status) {
                 lat.entry(format!("{} · {} tier", a.provider, a.tier))
                     .or_default()
                     .push(l);
@@ -551,7 +554,7 @@ impl Builder<'_> {
         let drafts: BTreeMap<&str, &AttemptRecord> = dump
             .attempts
             .iter()
-            .filter(|a| a.tier == "draft" && a.status == "done")
+            .filter(|a| a.tier == Tier::Draft && a.status == AttemptStatus::Done)
             .map(|a| (a.id.as_str(), a))
             .collect();
         self.ledger.for_each_score(|sc| {
@@ -589,7 +592,7 @@ impl Builder<'_> {
         for a in dump
             .attempts
             .iter()
-            .filter(|a| a.tier == "draft" && a.status == "done")
+            .filter(|a| a.tier == Tier::Draft && a.status == AttemptStatus::Done)
         {
             if let Some(v) = on_palette_of.get(&a.id) {
                 on_palette.push(Bar {
@@ -662,7 +665,7 @@ impl Builder<'_> {
         let mut timeline: Vec<&AttemptRecord> = dump
             .attempts
             .iter()
-            .filter(|a| a.status == "done" && a.asset.is_some())
+            .filter(|a| a.status == AttemptStatus::Done && a.asset.is_some())
             .collect();
         timeline.sort_by(|a, b| {
             a.finished_at
@@ -816,7 +819,7 @@ impl Builder<'_> {
         let checklist = checklist_of(&s.prompt);
 
         let mut sheets = Vec::new();
-        let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == "draft").collect();
+        let drafts: Vec<&&AttemptRecord> = of.iter().filter(|a| a.tier == Tier::Draft).collect();
         let mut n_pass = 0;
         let mut n_prom = 0;
         let mut cards = Vec::new();
@@ -835,7 +838,7 @@ impl Builder<'_> {
         });
         let finishes: Vec<Card> = of
             .iter()
-            .filter(|a| a.tier == "finish")
+            .filter(|a| a.tier == Tier::Finish)
             .map(|a| self.card(a, fact(&a.id), &checklist))
             .collect();
         if !finishes.is_empty() {
@@ -847,7 +850,7 @@ impl Builder<'_> {
         // Calls made for delivery: re-renders at an aspect, out-paints.
         let extra: Vec<Card> = of
             .iter()
-            .filter(|a| a.tier == "deliver")
+            .filter(|a| a.tier == Tier::Deliver)
             .map(|a| self.card(a, fact(&a.id), &checklist))
             .collect();
         if !extra.is_empty() {
@@ -1047,7 +1050,7 @@ impl Builder<'_> {
                 }
             }
         }
-        let title = if a.tier == "draft" {
+        let title = if a.tier == Tier::Draft {
             format!("round {} · variant {}", a.round, a.variant)
         } else {
             format!("{} · {}", a.tier, short(&a.id))

@@ -201,7 +201,7 @@ pub fn simulate(c: &Campaign, s: Strategy, base: &Path) -> Result<Outcome, Engin
     let (passed, judged) = l.gate_counts()?;
     let mut by_tier: BTreeMap<String, (u64, f64)> = BTreeMap::new();
     for a in l.dump()?.attempts {
-        let e = by_tier.entry(a.tier).or_default();
+        let e = by_tier.entry(a.tier.to_string()).or_default();
         e.0 += u64::from(a.tries);
         e.1 += a.cost.unwrap_or(0.0);
     }

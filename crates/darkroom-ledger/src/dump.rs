@@ -14,8 +14,8 @@ pub struct AttemptRecord {
     pub id: String,
     /// Shot id.
     pub shot: String,
-    /// `draft` or `finish`.
-    pub tier: String,
+    /// Its rung.
+    pub tier: crate::Tier,
     /// Drafting round.
     pub round: u32,
     /// Variant index.
@@ -30,8 +30,8 @@ pub struct AttemptRecord {
     pub seed: u64,
     /// Parameters, JSON (prompt, size, quality).
     pub params: String,
-    /// `planned`, `sent`, `done`, `failed` or `refused`.
-    pub status: String,
+    /// Where it stands.
+    pub status: crate::AttemptStatus,
     /// Settled cost, in the budget's unit.
     pub cost: Option<f64>,
     /// Error class, when it failed.

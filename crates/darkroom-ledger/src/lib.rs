@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use lock::{host_name, Holder, RunLock};
 pub use store::Store;
-pub use vocab::{DecisionKind, Reason, RunStatus, Tier};
+pub use vocab::{AttemptStatus, DecisionKind, Reason, RunStatus, ShotStatus, Tier};
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -216,8 +216,8 @@ pub struct RunRecord {
     pub started_at: f64,
     /// Unix seconds, when it ended.
     pub finished_at: Option<f64>,
-    /// `running`, `complete`, `failed_items`, `budget_exhausted`, `interrupted` or `crashed`.
-    pub status: String,
+    /// How it ended (`running` while it runs or when it never ended).
+    pub status: RunStatus,
     /// Why it ended so (a run that ended in `error`).
     pub reason: Option<String>,
 }
@@ -227,8 +227,8 @@ pub struct RunRecord {
 pub struct ShotRecord {
     /// Shot id.
     pub id: String,
-    /// `planned`, `delivered` or `failed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ShotStatus,
     /// Why it failed.
     pub reason: Option<String>,
     /// The run that set it.
@@ -349,12 +349,12 @@ impl Ledger {
     ) -> Result<Reservation, LedgerError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let status: Option<(String, Option<String>)> = tx
+            let status: Option<(AttemptStatus, Option<String>)> = tx
                 .query_row("SELECT status, error_message FROM attempts WHERE id = ?1", [&row.id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             match status {
-                Some((s, _)) if s == "done" => return Ok(Reservation::AlreadyDone),
-                Some((s, m)) if s == "refused" => return Ok(Reservation::Refused { message: m.unwrap_or_default() }),
+                Some((AttemptStatus::Done, _)) => return Ok(Reservation::AlreadyDone),
+                Some((AttemptStatus::Refused, m)) => return Ok(Reservation::Refused { message: m.unwrap_or_default() }),
                 _ => {}
             }
             // Summed only under a cap: the sum reads every attempt, which on an uncapped
@@ -398,9 +398,9 @@ impl Ledger {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // The reservation of this try is replaced by its actual cost.
             let (status, asset, version, class, msg) = match outcome {
-                Outcome::Done { asset, model_version } => ("done", Some(asset.as_str()), model_version.as_deref(), None, None),
-                Outcome::Refused { message } => ("refused", None, None, Some("refused"), Some(message.as_str())),
-                Outcome::Failed { class, message } => ("failed", None, None, Some(class.as_str()), Some(message.as_str())),
+                Outcome::Done { asset, model_version } => (AttemptStatus::Done, Some(asset.as_str()), model_version.as_deref(), None, None),
+                Outcome::Refused { message } => (AttemptStatus::Refused, None, None, Some("refused"), Some(message.as_str())),
+                Outcome::Failed { class, message } => (AttemptStatus::Failed, None, None, Some(class.as_str()), Some(message.as_str())),
             };
             tx.execute(
                 "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
@@ -436,9 +436,9 @@ impl Ledger {
             for (id, asset, provider) in sent {
                 let has = asset.as_deref().is_some_and(|h| store.contains(h));
                 let (status, class, spent) = match (has, replays(&provider)) {
-                    (true, _) => ("done", None, true),
-                    (false, false) => ("failed", Some("interrupted"), true),
-                    (false, true) => ("failed", Some("interrupted"), false),
+                    (true, _) => (AttemptStatus::Done, None, true),
+                    (false, false) => (AttemptStatus::Failed, Some("interrupted"), true),
+                    (false, true) => (AttemptStatus::Failed, Some("interrupted"), false),
                 };
                 tx.execute(
                     "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?4 THEN cost_reserved ELSE 0 END, cost_reserved = 0,
@@ -478,7 +478,7 @@ impl Ledger {
                 .prepare_cached("SELECT status FROM attempts WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))
                 .optional()?;
-            Ok(s.as_deref() == Some("done"))
+            Ok(s.as_deref() == Some(AttemptStatus::Done.as_str()))
         })
     }
 
@@ -580,7 +580,7 @@ impl Ledger {
         id: &str,
         prompt: &str,
         finals: u32,
-        status: &str,
+        status: ShotStatus,
         reason: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.with(|c| {

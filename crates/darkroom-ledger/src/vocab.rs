@@ -24,6 +24,30 @@ macro_rules! vocabulary {
             }
         }
 
+        // Compared with the stored string as is (`a.status == "done"` in scripts and tests).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        // Read from and written to the ledger as the one stored string.
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str()?
+                    .parse()
+                    .map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
+            }
+        }
+
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -63,6 +87,34 @@ vocabulary! {
         /// A person's fix of one file on a campaign's provider (`upscale`, `extend`, `inpaint`
         /// with `--provider`).
         Fix = "fix",
+    }
+}
+
+vocabulary! {
+    /// Where an attempt stands.
+    AttemptStatus {
+        /// Planned, not sent yet.
+        Planned = "planned",
+        /// Sent: its worst case is reserved; a crash leaves it here until reconciled.
+        Sent = "sent",
+        /// Done: its result is in the store.
+        Done = "done",
+        /// Failed (and may be tried again by a later run).
+        Failed = "failed",
+        /// Refused by the provider: never sent again.
+        Refused = "refused",
+    }
+}
+
+vocabulary! {
+    /// Where a shot stands after the latest run that reached it.
+    ShotStatus {
+        /// Taken up, not delivered (yet).
+        Planned = "planned",
+        /// Every final delivered.
+        Delivered = "delivered",
+        /// Could not be delivered (the reason says why).
+        Failed = "failed",
     }
 }
 
@@ -169,6 +221,13 @@ mod tests {
         for s in RunStatus::ALL {
             assert_eq!(s.as_str().parse::<RunStatus>(), Ok(*s));
         }
+        for s in AttemptStatus::ALL {
+            assert_eq!(s.as_str().parse::<AttemptStatus>(), Ok(*s));
+        }
+        for s in ShotStatus::ALL {
+            assert_eq!(s.as_str().parse::<ShotStatus>(), Ok(*s));
+        }
+        assert!(AttemptStatus::Done == "done" && Tier::Fix == "fix");
         assert!("nope"
             .parse::<Reason>()
             .unwrap_err()

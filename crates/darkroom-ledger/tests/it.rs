@@ -65,8 +65,15 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
 fn runs_end_with_their_status_and_a_run_that_never_ended_is_marked_crashed() {
     let l = Ledger::in_memory().unwrap();
     let first = l.start_run("c").unwrap();
-    l.record_shot(first, "hero", "a red sphere", 1, "planned", None)
-        .unwrap();
+    l.record_shot(
+        first,
+        "hero",
+        "a red sphere",
+        1,
+        darkroom_ledger::ShotStatus::Planned,
+        None,
+    )
+    .unwrap();
     // The process dies here: the run never ends. The next one finds it.
     let second = l.start_run("c").unwrap();
     l.record_shot(
@@ -74,7 +81,7 @@ fn runs_end_with_their_status_and_a_run_that_never_ended_is_marked_crashed() {
         "hero",
         "a red sphere",
         1,
-        "failed",
+        darkroom_ledger::ShotStatus::Failed,
         Some("no draft passed the gates"),
     )
     .unwrap();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::fail::Fail;
+use darkroom_ledger::AttemptStatus;
 
 /// Arguments of `darkroom status`.
 #[derive(clap::Args)]
@@ -40,13 +41,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let finished: u64 = s
         .by_tier
         .iter()
-        .filter(|x| x.1 != "planned" && x.1 != "sent")
+        .filter(|x| x.1 != AttemptStatus::Planned.as_str() && x.1 != AttemptStatus::Sent.as_str())
         .map(|x| x.2)
         .sum();
     let done: u64 = s
         .by_tier
         .iter()
-        .filter(|x| x.1 == "done")
+        .filter(|x| x.1 == AttemptStatus::Done.as_str())
         .map(|x| x.2)
         .sum();
     let success = if finished > 0 {
@@ -64,15 +65,18 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "spent": s.spent, "unit": unit, "tries": s.tries, "deliverables": s.deliverables, "cpsa": cpsa, "success_rate": success,
             "latency_p50": s.latency.map(|x| x.0), "latency_p95": s.latency.map(|x| x.1),
             "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
-            "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status, "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
-            "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status, "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
+            "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status.as_str(), "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
+            "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
     }
     println!("campaign {} ({})", c.name, db.display());
     if let Some(last) = runs.last() {
-        let crashed = runs.iter().filter(|r| r.status == "crashed").count();
+        let crashed = runs
+            .iter()
+            .filter(|r| r.status == darkroom_ledger::RunStatus::Crashed)
+            .count();
         println!(
             "runs {}{}; the last: {}",
             runs.len(),
@@ -81,7 +85,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             } else {
                 String::new()
             },
-            last.status.replace('_', " ")
+            last.status.as_str().replace('_', " ")
         );
         if let Some(why) = &last.reason {
             println!("  why: {why}");

@@ -424,7 +424,7 @@ fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishe
         dump.attempts
             .iter()
             .filter(|a| a.tier == "finish")
-            .map(|a| a.status.clone())
+            .map(|a| a.status.to_string())
             .collect()
     };
     let reasons = |dump: &darkroom_ledger::Dump, kind: &str| -> Vec<String> {
