@@ -357,3 +357,61 @@ pub fn plan(c: &Campaign) -> Plan {
     };
     Plan { attempts, estimate }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(op: Op, reference: Option<Vec<u8>>) -> Request {
+        Request {
+            prompt: "a red cube".into(),
+            seed: 7,
+            width: 512,
+            height: 512,
+            quality: Quality::Draft,
+            reference,
+            op,
+        }
+    }
+
+    #[test]
+    fn attempt_ids_are_stable_and_change_with_what_changes_the_output() {
+        let plain = attempt_id("p", "m", &req(Op::Generate, None));
+        // Stored in every ledger: this value may never change.
+        assert_eq!(
+            plain,
+            format!(
+                "{:016x}",
+                hash_u64(&["p", "m", "a red cube", "7", "512x512", "draft", "0"])
+            )
+        );
+        assert_eq!(plain.len(), 16);
+        assert_ne!(plain, attempt_id("q", "m", &req(Op::Generate, None)));
+        assert_ne!(plain, attempt_id("p", "m2", &req(Op::Generate, None)));
+        assert_ne!(plain, attempt_id("p", "m", &req(Op::Outpaint, None)));
+        assert_ne!(
+            plain,
+            attempt_id("p", "m", &req(Op::Generate, Some(vec![1, 2, 3])))
+        );
+        let mut bigger = req(Op::Generate, None);
+        bigger.width = 1024;
+        assert_ne!(plain, attempt_id("p", "m", &bigger));
+    }
+
+    #[test]
+    fn seeds_come_from_the_shot_or_the_campaign_never_the_clock() {
+        let shot = |seed| Shot {
+            id: "hero".into(),
+            prompt: "a red cube".into(),
+            finals: 1,
+            deliver: vec![],
+            seed,
+        };
+        assert_eq!(draft_seed("c", &shot(Some(100)), 1, 2), 102);
+        assert_eq!(draft_seed("c", &shot(Some(100)), 2, 2), 1102);
+        let a = draft_seed("c", &shot(None), 1, 0);
+        assert_eq!(a, draft_seed("c", &shot(None), 1, 0));
+        assert_ne!(a, draft_seed("c", &shot(None), 2, 0));
+        assert_ne!(a, draft_seed("other", &shot(None), 1, 0));
+    }
+}

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering;
 
-use darkroom_campaign::Shot;
+use darkroom_campaign::{Gates, Shot};
 use darkroom_ledger::{DecisionKind, Reason};
 
 use crate::scheduler::{Call, Exec};
@@ -14,13 +14,23 @@ use crate::stages::draft::Drafted;
 use crate::stages::judge::Scored;
 use crate::Ctx;
 
-/// The gate: `None` when the draft passes, else the reason code.
+/// The gate of a campaign: `None` when the draft passes, else the reason code.
 pub(crate) fn gate(ctx: &Ctx, s: &Scored, near_dup: bool) -> Option<Reason> {
-    let g = &ctx.campaign.gates;
+    gate_with(
+        &ctx.campaign.gates,
+        ctx.campaign.brand.is_some(),
+        s,
+        near_dup,
+    )
+}
+
+/// The gate: `None` when the draft passes, else the first reason code in the order adherence,
+/// on-palette share (only with a brand), sharpness, near-duplicate.
+fn gate_with(g: &Gates, branded: bool, s: &Scored, near_dup: bool) -> Option<Reason> {
     if g.adherence.is_some_and(|m| s.adherence < m) {
         return Some(Reason::BelowAdherence);
     }
-    if ctx.campaign.brand.is_some() && g.on_palette.is_some_and(|m| s.on_palette < m) {
+    if branded && g.on_palette.is_some_and(|m| s.on_palette < m) {
         return Some(Reason::BelowOnPalette);
     }
     if g.sharpness.is_some_and(|m| s.sharpness < m) {
@@ -117,6 +127,18 @@ impl ShotDrafts {
     }
 }
 
+/// Best first: adherence, on-palette share, sharpness (all descending), then the attempt id,
+/// so equal scores rank the same way in every run.
+fn rank_order(list: &mut [Scored]) {
+    list.sort_by(|a, b| {
+        b.adherence
+            .total_cmp(&a.adherence)
+            .then(b.on_palette.total_cmp(&a.on_palette))
+            .then(b.sharpness.total_cmp(&a.sharpness))
+            .then(a.call.row.id.cmp(&b.call.row.id))
+    });
+}
+
 /// Each shot's promotion queue: its passing drafts in rank order, up to `keep`, with their
 /// variant index; and the finals already made (the lottery: candidates made at the final size).
 pub(crate) struct Ranked {
@@ -154,14 +176,7 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
             }
             continue;
         }
-        // Ranking key: adherence, on-palette share, sharpness (all descending), then attempt id.
-        list.sort_by(|a, b| {
-            b.adherence
-                .total_cmp(&a.adherence)
-                .then(b.on_palette.total_cmp(&a.on_palette))
-                .then(b.sharpness.total_cmp(&a.sharpness))
-                .then(a.call.row.id.cmp(&b.call.row.id))
-        });
+        rank_order(&mut list);
         let keep = c.finish.keep.max(s.finals) as usize;
         for (i, d) in list.iter().enumerate() {
             let reason = if i < keep {
@@ -200,5 +215,105 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
         queue,
         finished,
         failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use darkroom_core::provider::{Op, Request};
+    use darkroom_ledger::{AttemptRow, Tier};
+
+    fn scored(id: &str, adherence: f64, on_palette: f64, sharpness: f64) -> Scored {
+        let req = Request {
+            prompt: "a red cube".into(),
+            seed: 1,
+            width: 64,
+            height: 64,
+            quality: darkroom_core::Quality::Draft,
+            reference: None,
+            op: Op::Generate,
+        };
+        Scored {
+            call: Call {
+                row: AttemptRow {
+                    id: id.into(),
+                    shot: "s".into(),
+                    tier: Tier::Draft,
+                    round: 1,
+                    variant: 0,
+                    provider: "p".into(),
+                    model: String::new(),
+                    seed: 1,
+                    params: String::new(),
+                },
+                req,
+            },
+            png: Vec::new(),
+            adherence,
+            on_palette,
+            sharpness,
+            phash: 0,
+            failed_questions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_gate_names_the_first_threshold_missed() {
+        let g = Gates {
+            adherence: Some(0.8),
+            on_palette: Some(0.5),
+            sharpness: Some(0.1),
+            near_duplicate: 6,
+        };
+        assert_eq!(
+            gate_with(&g, true, &scored("a", 0.9, 0.6, 0.2), false),
+            None
+        );
+        assert_eq!(
+            gate_with(&g, true, &scored("a", 0.7, 0.1, 0.0), false),
+            Some(Reason::BelowAdherence)
+        );
+        assert_eq!(
+            gate_with(&g, true, &scored("a", 0.9, 0.1, 0.0), false),
+            Some(Reason::BelowOnPalette)
+        );
+        // Without a brand there is no palette to be on.
+        assert_eq!(
+            gate_with(&g, false, &scored("a", 0.9, 0.1, 0.0), false),
+            Some(Reason::BelowSharpness)
+        );
+        assert_eq!(
+            gate_with(&g, true, &scored("a", 0.9, 0.6, 0.2), true),
+            Some(Reason::NearDuplicate)
+        );
+        // At the threshold passes: the gates are minimums.
+        assert_eq!(
+            gate_with(&g, true, &scored("a", 0.8, 0.5, 0.1), false),
+            None
+        );
+    }
+
+    #[test]
+    fn ranking_is_adherence_then_palette_then_sharpness_then_id() {
+        let mut list = vec![
+            scored("d", 0.9, 0.5, 0.5),
+            scored("c", 1.0, 0.4, 0.9),
+            scored("b", 1.0, 0.4, 0.9),
+            scored("a", 1.0, 0.6, 0.1),
+        ];
+        rank_order(&mut list);
+        let ids: Vec<&str> = list.iter().map(|s| s.call.row.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn refinement_restates_a_question_as_what_to_show() {
+        assert_eq!(
+            restate("Is the sphere to the left of the cube?"),
+            "the sphere to the left of the cube"
+        );
+        assert_eq!(restate("Are there 3 bottles?"), "3 bottles");
+        assert_eq!(restate("a red cube"), "a red cube");
     }
 }
