@@ -295,14 +295,21 @@ pub(crate) async fn scheduled(
                     Err(e) => {
                         // Paid, but the result could not be kept (a full disk): the cost is
                         // booked, and the run stops instead of paying for more it cannot keep.
+                        // A provider that replays answers the call sent again from its record,
+                        // charged once: it is booked then, as for a call a crash left in flight.
                         let f = Failure::new("io", e.to_string());
+                        let booked = if provider.replays() {
+                            0.0
+                        } else {
+                            unit(&r.cost)
+                        };
                         ctx.keep(ctx.ledger.settle(
                             &row.id,
                             &Outcome::Failed {
                                 class: "io".into(),
                                 message: e.to_string(),
                             },
-                            unit(&r.cost),
+                            booked,
                         ));
                         ctx.fail(EngineError::Ledger(e));
                         return Done::Failed(f);

@@ -534,6 +534,90 @@ fn a_full_disk_stops_the_run_cleanly_marks_it_error_and_it_resumes() {
     assert_eq!(s2["deliverables"], 3, "{s2}");
 }
 
+/// The ledger (and the store beside it) stop being writable in the middle of a paid run: the
+/// run stops scheduling, ends `error` naming the ledger's folder, and a second run after the
+/// space is freed resumes — no call is executed twice, and the ledger's spend equals what the
+/// vendor (the simulator's call log, kept outside the full disk) charged.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_ledger_that_cannot_be_written_mid_run_loses_no_money_and_resumes() {
+    let Some(flags) = tmpfs_unshare_flags() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to mount a tmpfs in a namespace of its own (unshare -rm or -m)"
+        );
+        eprintln!("skipped: this machine cannot mount a tmpfs for the test");
+        return;
+    };
+    let d = scratch("money-ledger-fails");
+    let shots: Vec<(String, String)> = (0..8)
+        .map(|i| {
+            (
+                format!("s{i}"),
+                format!("a red sphere to the left of a blue cube number {i}"),
+            )
+        })
+        .collect();
+    let shots: Vec<(&str, &str)> = shots
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let text = sim_campaign(4, 0.0, "100 USD", &shots).replace("size = \"96\"", "size = \"384\"");
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let script = format!(
+        "set -u\nmkdir -p out\nmount -t tmpfs -o size=700k tmpfs out\n\
+         B='{bin}'\n\
+         $B run c.toml --sim-call-log calls.log >/dev/null 2>err1; echo \"exit1=$?\"\n\
+         $B status c.toml --json > status1.json\n\
+         mount -o remount,size=40m out\n\
+         $B run c.toml --sim-call-log calls.log >/dev/null 2>err2; echo \"exit2=$?\"\n\
+         $B status c.toml --json > status2.json\n",
+        bin = env!("CARGO_BIN_EXE_darkroom")
+    );
+    let o = Command::new("unshare")
+        .args([flags, "sh", "-c", &script])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err1 = std::fs::read_to_string(d.join("err1")).unwrap_or_default();
+    let err2 = std::fs::read_to_string(d.join("err2")).unwrap_or_default();
+    assert!(
+        out.contains("exit1=1"),
+        "the first run hits the full disk: {out}{err1}"
+    );
+    let line = err1
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or("");
+    assert!(line.contains("out/") && line.contains("resume"), "{err1}");
+    let s1: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("status1.json")).unwrap()).unwrap();
+    assert_eq!(s1["runs"][0]["status"], "error", "{s1}");
+    assert!(out.contains("exit2=0"), "{out}{err2}");
+    let s2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("status2.json")).unwrap()).unwrap();
+    assert_eq!(s2["runs"][1]["status"], "complete", "{s2}");
+    assert_eq!(s2["deliverables"], 8, "{s2}");
+    // What the vendor executed and charged, against what the ledger booked.
+    let log = std::fs::read_to_string(d.join("calls.log")).unwrap();
+    let mut per_call: std::collections::HashMap<&str, u32> = Default::default();
+    let mut charged = 0.0;
+    for l in log.lines().filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = l.split('\t').collect();
+        *per_call.entry(f[0]).or_default() += 1;
+        charged += f[1].parse::<f64>().unwrap();
+    }
+    let twice: Vec<_> = per_call.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "executed more than once: {twice:?}");
+    let spent = s2["spent"].as_f64().unwrap();
+    assert!(
+        (spent - charged).abs() < 1e-9,
+        "the ledger booked {spent}, the vendor charged {charged}"
+    );
+    assert!(charged > 0.0);
+}
+
 #[test]
 fn check_refuses_ids_that_would_break_delivery_and_money_it_cannot_count() {
     let d = scratch("money-ids");
