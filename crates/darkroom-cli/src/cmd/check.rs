@@ -56,13 +56,30 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("campaign {} → {}", c.name, c.output);
+    let on = |name: &str| {
+        let p = &c.providers[name];
+        match p.model_or_default() {
+            Some(m) if !m.is_empty() => format!("`{name}` ({}, {m})", p.kind.as_str()),
+            _ => format!("`{name}` ({})", p.kind.as_str()),
+        }
+    };
+    let px = |size: darkroom_core::SizeSpec| match size {
+        darkroom_core::SizeSpec::LongSide(n) => format!("{n} px on the long side"),
+        s => format!("{s} px"),
+    };
     println!(
-        "  draft:  {} via {} at {}, {} variants per shot",
-        c.draft.quality, c.draft.provider, c.draft.size, c.draft.variants
+        "  drafts: {} per shot and round on {} at {}, {} quality",
+        c.draft.variants,
+        on(&c.draft.provider),
+        px(c.draft.size),
+        c.draft.quality
     );
     println!(
-        "  finish: {} via {} at {}, {} kept per shot",
-        c.finish.quality, c.finish.provider, c.finish.size, c.finish.keep
+        "  finals: on {} at {}, {} quality; up to {} of each shot's best drafts kept for finishing",
+        on(&c.finish.provider),
+        px(c.finish.size),
+        c.finish.quality,
+        c.finish.keep
     );
     println!("shots:");
     for s in &c.shots {

@@ -141,7 +141,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     eprintln!(
-        "{} deliverables in {:.1} s; this run: {} call(s) sent, {} answered from the ledger; the ledger: attempts {}, {} calls, spent {:.3} {unit}",
+        "{} deliverables in {:.1} s; this run: {} call(s) sent, {} answered from the ledger; in all: {}, {} calls, spent {:.3} {unit}",
         r.deliverables.len(),
         start.elapsed().as_secs_f64(),
         r.sent,

@@ -97,25 +97,39 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             None => println!("  shot {:<20} {}", x.id, x.status),
         }
     }
+    // One line per tier: "draft: 32 done, 1 failed".
+    let mut tiers: Vec<(String, Vec<String>)> = Vec::new();
     for (t, st, n) in &s.by_tier {
-        println!("  {t:<8} {st:<8} {n}");
+        let what = format!("{n} {st}");
+        match tiers.iter_mut().find(|(x, _)| x == t) {
+            Some(e) => e.1.push(what),
+            None => tiers.push((t.clone(), vec![what])),
+        }
+    }
+    if !tiers.is_empty() {
+        println!("images asked for, by tier:");
+        for (t, parts) in &tiers {
+            println!("  {:<9} {}", format!("{t}:"), parts.join(", "));
+        }
     }
     println!(
-        "calls {} (retries included), success rate {:.1}%",
+        "calls {} (retries included), {:.1}% of them succeeded",
         s.tries,
         success * 100.0
     );
     println!(
-        "spent {:.3} {unit}; deliverables {}; cost per successful asset {}",
+        "spent {:.3} {unit}; deliverables {}; cost per delivered file {}",
         s.spent,
         s.deliverables,
         cpsa.map_or("-".into(), |x| format!("{x:.4} {unit}"))
     );
     if let Some((p50, p95)) = s.latency {
-        println!("latency p50 {p50:.3} s, p95 {p95:.3} s");
+        println!("time per call: median {p50:.3} s, 95th percentile {p95:.3} s");
     }
     if let Some((p50, p95)) = s.queue_wait {
-        println!("queue wait p50 {p50:.3} s, p95 {p95:.3} s");
+        println!(
+            "time waiting for a free slot before a call: median {p50:.3} s, 95th percentile {p95:.3} s"
+        );
     }
     if !s.failures.is_empty() {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();

@@ -94,3 +94,63 @@ fn init_then_status() {
     assert_eq!(v["cpsa"], 0.0);
     assert!(v["latency_p50"].as_f64().is_some());
 }
+
+/// Seconds (durations, latencies, waits) replaced by `[T]`: they are the clock's, not wording.
+fn clockless(text: &str) -> String {
+    let mut out = Vec::new();
+    let words: Vec<&str> = text.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let is_num = !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let unit = next == "s"
+            || next.starts_with("s;")
+            || next.starts_with("s,")
+            || next.starts_with("s\n")
+            || next.starts_with("s)");
+        out.push(if is_num && unit { "[T]" } else { w });
+    }
+    out.join(" ")
+}
+
+/// What a new user sees in their first hour, as snapshots: `init`, `check` (with its units and
+/// every kind of call), the first run's summary, a rerun that has nothing to do, and `status`.
+#[test]
+fn the_first_hour_reads_plainly_with_units() {
+    let d = scratch("first-hour");
+    let go = |args: &[&str], dir: &Path| {
+        let o = bin()
+            .current_dir(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        clockless(&text.replace(&d.display().to_string(), "[TMP]"))
+    };
+    insta::assert_snapshot!("init", go(&["init", "shop"], &d));
+    let shop = d.join("shop");
+    insta::assert_snapshot!("check", go(&["check", "campaign.toml"], &shop));
+    let first = go(&["run", "campaign.toml"], &shop);
+    assert!(first.starts_with("exit: 0"), "{first}");
+    // The rerun: nothing sent, and it says so; only its summary and report lines are kept (the
+    // deliverables are listed on stdout, in the order they were made).
+    let again = go(&["run", "campaign.toml"], &shop);
+    let summary: Vec<&str> = again
+        .lines()
+        .filter(|l| {
+            l.starts_with("exit")
+                || l.contains("deliverables in")
+                || l.starts_with("nothing to do")
+                || l.starts_with("report")
+        })
+        .collect();
+    insta::assert_snapshot!("rerun", summary.join("\n"));
+    let status = go(&["status", "campaign.toml"], &shop);
+    // Queue waits depend on the scheduler's timing; every other figure is the ledger's.
+    insta::assert_snapshot!("status", status);
+}
