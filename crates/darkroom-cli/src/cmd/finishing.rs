@@ -415,6 +415,10 @@ pub struct ExtendArgs {
     /// Output PNG.
     #[arg(short, long)]
     output: PathBuf,
+    /// Extend the whole image even for a large change of aspect (by default a 16:9 image made
+    /// 9:16 is first cropped toward its subject, so the subject is not left small).
+    #[arg(long)]
+    keep_whole: bool,
     #[command(flatten)]
     via: Via,
 }
@@ -438,6 +442,30 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
         write_remote(&a.output, &a.image, "darkroom extend", &out, &meta)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // A large change of aspect crops toward the subject first (unless --keep-whole), so the
+    // subject is not left small in a sea of new background.
+    let cut = (!a.keep_whole)
+        .then(|| darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()))
+        .flatten();
+    let (img, alpha) = match cut {
+        Some(r) => {
+            let (x, y, cw, ch) = r;
+            let alpha = alpha.map(|al| {
+                let mut out = Vec::with_capacity(cw as usize * ch as usize);
+                for row in y..y + ch {
+                    let from = (row * img.width + x) as usize;
+                    out.extend_from_slice(&al[from..from + cw as usize]);
+                }
+                out
+            });
+            eprintln!(
+                "cropped to {cw}x{ch} around the subject before extending (a {} change of aspect; --keep-whole extends the whole image)",
+                if img.width > img.height { "wide-to-tall" } else { "tall-to-wide" }
+            );
+            (darkroom_imageops::fill::crop(&img, r), alpha)
+        }
+        None => (img, alpha),
+    };
     let out = darkroom_imageops::fill::extend(&img, aspect.ratio());
     let alpha = alpha
         .map(|al| darkroom_imageops::alpha::extend(&al, img.width, img.height, aspect.ratio()));

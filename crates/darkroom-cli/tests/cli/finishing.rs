@@ -334,3 +334,59 @@ fn upscale_extend_and_inpaint_run_on_a_provider_when_asked() {
         "{err}"
     );
 }
+
+/// A wide scene extended to 9:16 keeps its subject at a sensible share of the frame: half the
+/// change is a crop toward the subject, half an extension; `--keep-whole` extends everything.
+#[test]
+fn extend_to_a_much_taller_aspect_crops_toward_the_subject_first() {
+    let d = scratch("extend-reframe");
+    // 320x180 grey with a red subject right of centre.
+    write_png(&d.join("wide.png"), 320, 180, |x, y| {
+        if (200..260).contains(&x) && (60..120).contains(&y) {
+            [200, 30, 30]
+        } else {
+            [128, 128, 128]
+        }
+    });
+    let red_share = |p: &str| {
+        let img = darkroom_imageops::read_png(&d.join(p), 1 << 24).unwrap();
+        let red = img
+            .rgb
+            .chunks(3)
+            .filter(|c| c[0] > 150 && c[1] < 80)
+            .count();
+        (
+            img.width,
+            img.height,
+            red as f64 / f64::from(img.width * img.height),
+        )
+    };
+    let o = bin()
+        .current_dir(&d)
+        .args(["extend", "wide.png", "--aspect", "9:16", "-o", "tall.png"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cropped to 180x180 around the subject"));
+    let o = bin()
+        .current_dir(&d)
+        .args([
+            "extend",
+            "wide.png",
+            "--aspect",
+            "9:16",
+            "-o",
+            "whole.png",
+            "--keep-whole",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let (tw, th, tall) = red_share("tall.png");
+    let (ww, wh, whole) = red_share("whole.png");
+    assert_eq!((tw, th, ww, wh), (180, 320, 320, 569));
+    assert!(
+        tall > 1.9 * whole,
+        "the subject's share: {tall:.3} cropped, {whole:.3} whole"
+    );
+}

@@ -76,6 +76,12 @@ pub(crate) async fn deliver(
         let local = || -> Result<(Vec<u8>, String), String> {
             let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26)
                 .map_err(|e| e.to_string())?;
+            // A large change of aspect (16:9 to 9:16) is half a crop toward the subject and
+            // half an extension, so the subject keeps a sensible share of the frame.
+            let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
+                Some(r) => darkroom_imageops::fill::crop(&img, r),
+                None => img,
+            };
             // Shrink first when the final is larger than its place in the delivered frame:
             // the fill then works on the delivered size, not on a canvas up to 3× larger
             // (a 2K 16:9 final extended to 9:16 was 7.5 megapixels of float buffers).
