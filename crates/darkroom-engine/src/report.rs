@@ -319,13 +319,13 @@ impl Builder<'_> {
                 tone: if delivered >= asked { "good" } else { "bad" }.into(),
             },
             Stat {
-                label: "CPSA".into(),
+                label: "Cost per delivered file".into(),
                 value: if delivered > 0 {
                     fmt_money(spent / delivered as f64, unit)
                 } else {
                     "–".into()
                 },
-                note: "cost per successful asset".into(),
+                note: "CPSA: spend ÷ files delivered".into(),
                 tone: String::new(),
             },
             Stat {
@@ -776,7 +776,7 @@ impl Builder<'_> {
             title: c.name.clone(),
             kind: "campaign".into(),
             subtitle: format!(
-                "{} shots · {} attempts · ledger {}",
+                "{} shots · {} calls · every call and cost recorded in {}",
                 c.shots.len(),
                 dump.attempts.len(),
                 relative(&self.html_dir, &self.out.join("darkroom.db"))

@@ -174,3 +174,79 @@ fn the_report_opens_in_headless_chromium_with_every_image_and_chart() {
         out.display()
     );
 }
+
+/// The example campaign's report as a creator first sees it: run from a fresh folder, opened in
+/// Chromium, a screenshot kept in `target/test-output/screenshots/`. The first screen (1280×900)
+/// shows the campaign's name, what it cost and what was delivered, in words with units.
+#[test]
+fn the_example_reports_first_screen_says_what_was_made_and_what_it_cost() {
+    let have =
+        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver"
+        );
+        eprintln!("skipped: /usr/bin/chromium and /usr/bin/chromedriver are not installed");
+        return;
+    }
+    let d = scratch("example-screenshot");
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    std::fs::copy(
+        examples.join("spring-launch.toml"),
+        d.join("spring-launch.toml"),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "spring-launch.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::canonicalize(d.join("out/spring-launch/report.html")).unwrap();
+    let profile = d.join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let driver = Driver::start(&std::fs::canonicalize(&profile).unwrap());
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("file://{}", page.display())}),
+    );
+    // What is on the first screen, as text.
+    let first = driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": r#"
+            const seen = [...document.querySelectorAll('h1, .stat')]
+              .filter(e => e.getBoundingClientRect().top < window.innerHeight)
+              .map(e => e.innerText.replace(/\s+/g, ' ').trim());
+            return seen;"#}),
+    );
+    let seen: Vec<String> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or("").to_string())
+        .collect();
+    let text = seen.join(" | ");
+    assert!(text.contains("spring-launch"), "{text}");
+    assert!(
+        seen.iter()
+            .any(|s| s.contains("credits") || s.contains('$')),
+        "spend with its unit on the first screen: {text}"
+    );
+    assert!(text.contains("12"), "the deliverables: {text}");
+    let shot = driver.call("GET", "/screenshot", serde_json::Value::Null);
+    let png = decode_base64(shot.as_str().expect("base64 screenshot"));
+    assert_eq!(&png[1..4], b"PNG");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("report-spring-launch.png"), png).unwrap();
+    std::fs::write(dir.join("report-spring-launch.txt"), text).unwrap();
+}
