@@ -75,7 +75,8 @@ fn multi_object_prompts_render_their_settings_as_environments() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     // (file, prompt, the setting, a test of the ground's colour)
-    let cases: [(&str, &str, &str, fn([u8; 3]) -> bool); 3] = [
+    type Ground = fn([u8; 3]) -> bool;
+    let cases: [(&str, &str, &str, Ground); 3] = [
         (
             "sketch-meadow.png",
             "three golden retrievers in a sunlit meadow",
