@@ -107,12 +107,38 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             println!("  {} {:<9} {}", mark(f.verdict), j.judge, f.evidence);
         }
     }
-    println!("scores:");
+    // Each score with what it means: the numbers alone ("quality 0.628" beside three yes
+    // lines) say nothing to a person.
+    println!("scores: (0 to 1, higher is better)");
+    let metric = |j: &Judgement, k: &str| j.metrics.iter().find(|m| m.0 == k).map(|m| m.1);
     for j in &judgements {
-        match j.score {
-            Some(s) => println!("  {:<8} {s:.3}", j.judge),
-            None => println!("  {:<8} -", j.judge),
-        }
+        let Some(score) = j.score else {
+            println!("  {:<8} -", j.judge);
+            continue;
+        };
+        let count = |v: Verdict| {
+            j.findings
+                .iter()
+                .filter(|f| f.assertion.is_some() && f.verdict == v)
+                .count()
+        };
+        let meaning = match j.judge.as_str() {
+            "layout" => format!(
+                "adherence: {} of {} decided checklist items are yes ({} undecided, not counted)",
+                count(Verdict::Yes),
+                count(Verdict::Yes) + count(Verdict::No),
+                count(Verdict::Undecided)
+            ),
+            "quality" => format!(
+                "sharpness from edge contrast{}; the yes lines above are pass/fail checks beside it (0 when both size and aspect are wrong)",
+                metric(j, "laplacian_variance")
+                    .map_or(String::new(), |v| format!(" (Laplacian variance {v:.0}, mapped to 0–1)"))
+            ),
+            "novelty" => "how different from the shot's other drafts (perceptual hash distance ÷ 32; 1 when there is none)".to_string(),
+            "brand" => "share of the image in the brand palette's colours".to_string(),
+            _ => String::new(),
+        };
+        println!("  {:<8} {score:.3}  {meaning}", j.judge);
     }
     Ok(ExitCode::SUCCESS)
 }

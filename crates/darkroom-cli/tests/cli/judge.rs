@@ -44,6 +44,14 @@ fn judge_prints_verdicts_with_evidence_then_scores() {
         out.contains("scores:") && out.contains("layout   1.000") && out.contains("brand"),
         "{out}"
     );
+    // Each score says what it is: adherence with its decided and undecided counts, quality as
+    // sharpness beside its pass/fail checks.
+    assert!(
+        out.contains("decided checklist items are yes (")
+            && out.contains("undecided, not counted)")
+            && out.contains("sharpness from edge contrast"),
+        "{out}"
+    );
     // The opposite claim is refuted, with evidence.
     let (code, out) = run(
         &[
