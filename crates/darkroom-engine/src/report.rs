@@ -234,6 +234,39 @@ struct Builder<'a> {
     bytes: u64,
 }
 
+/// What the simulator broke on purpose, in words: "the simulator moved left of → right of"
+/// instead of its JSON record (kept in the ledger).
+fn injected(json: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let words = |x: &serde_json::Value| x.as_str().unwrap_or("?").replace('_', " ");
+    let colour = |x: &serde_json::Value| {
+        x["name"]
+            .as_str()
+            .or(x["hex"].as_str())
+            .unwrap_or("?")
+            .to_string()
+    };
+    match v["kind"].as_str() {
+        Some("break_relation") => format!(
+            "simulated mistake: a relation turned from {} to {}",
+            words(&v["from"]),
+            words(&v["to"])
+        ),
+        Some("recolour") => format!(
+            "simulated mistake: a colour turned from {} to {}",
+            colour(&v["from"]),
+            colour(&v["to"])
+        ),
+        Some("recount") => format!(
+            "simulated mistake: a count turned from {} to {}",
+            v["from"], v["to"]
+        ),
+        Some("remove") => "simulated mistake: an object left out".to_string(),
+        Some(k) => format!("simulated mistake: {}", k.replace('_', " ")),
+        None => format!("simulated mistake: {json}"),
+    }
+}
+
 fn fmt_money(v: f64, unit: &str) -> String {
     if unit == "USD" {
         format!("${v:.3}")
@@ -975,10 +1008,10 @@ impl Builder<'_> {
             ("done", None, None) => ("done".to_string(), String::new()),
             (other, _, _) => (other.to_string(), a.error_class.clone().unwrap_or_default()),
         };
+        // The plain words; the code itself stays in the ledger (and in `status --json`).
         let mut reason = match reason_text(&code) {
             "" => code.clone(),
-            t if code == status => t.to_string(),
-            t => format!("{code}: {t}"),
+            t => t.to_string(),
         };
         if let Some(m) = &a.error_message {
             reason = format!("{reason} ({m})");
@@ -1013,18 +1046,23 @@ impl Builder<'_> {
             scores.push(format!("vision adherence {v:.2}"));
         }
         if let Some(v) = j.get("brand").and_then(|x| x.metric("on_palette")) {
-            scores.push(format!("on-palette {v:.2}"));
+            scores.push(format!("{:.0}% in brand colours", v * 100.0));
         }
         if let Some(v) = j.get("quality").and_then(|x| x.metric("sharpness")) {
-            scores.push(format!("sharpness {v:.2}"));
+            scores.push(format!("sharpness {v:.2} of 1"));
         }
         // The rank key (adherence, on-palette, sharpness, then the id as a tie-break) stays in
         // the ledger: its parts are the scores above.
         for d in f.decisions.iter().filter(|d| d.0 == "sim") {
-            scores.push(format!("injected: {}", d.2.clone().unwrap_or_default()));
+            scores.push(injected(d.2.as_deref().unwrap_or_default()));
         }
         if let Some(c) = a.cost.filter(|c| *c > 0.0) {
-            scores.push(format!("cost {c:.3}"));
+            let unit = if self.campaign.budget.money.is_some() {
+                "USD"
+            } else {
+                "credits"
+            };
+            scores.push(format!("cost {}", fmt_money(c, unit)));
         }
         if let Some(l) = a.latency {
             scores.push(format!("latency {l:.2} s"));

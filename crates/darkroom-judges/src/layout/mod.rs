@@ -498,8 +498,28 @@ fn relation_verdict(p: Predicate, s: &[&Region], o: &[&Region]) -> Option<(Verdi
         .iter()
         .flat_map(|a| o.iter().map(move |b| dir(a, b)))
         .collect();
+    // In words first ("seen left of it"), then the offsets it rests on: across and down, in
+    // the objects' sizes, where beyond ±0.5 counts.
+    let seen = |d: &(f64, f64)| {
+        if d.0.abs() >= d.1.abs() {
+            if d.0 < -0.5 {
+                "left of"
+            } else if d.0 > 0.5 {
+                "right of"
+            } else {
+                "overlapping"
+            }
+        } else if d.1 < -0.5 {
+            "above"
+        } else if d.1 > 0.5 {
+            "below"
+        } else {
+            "overlapping"
+        }
+    };
     let ev = format!(
-        "normalised offsets subject−object beyond the margin: {}",
+        "seen {} it (offsets across and down, in object sizes: {}; beyond ±0.5 counts)",
+        pairs.first().map_or("apart from", seen),
         pairs
             .iter()
             .map(|d| format!("({:+.2}, {:+.2})", d.0, d.1))
