@@ -109,6 +109,10 @@ pub fn singular(word: &str) -> String {
     }
     let stem = |n: usize| word[..word.len() - n].to_string();
     if let Some(base) = word.strip_suffix("ies") {
+        // "cookies", "brownies", "movies": nouns whose singular ends in -ie.
+        if IE_NOUNS.contains(&format!("{base}ie").as_str()) {
+            return stem(1);
+        }
         if base.len() >= 2 {
             return format!("{base}y");
         }
@@ -123,7 +127,8 @@ pub fn singular(word: &str) -> String {
             // end in a vowel + "ses" and only drop the "s".
             if suffix == "ses" {
                 let before = word.as_bytes()[word.len() - 4];
-                if b"aeiou".contains(&before) {
+                // "vases", "houses"; and "horses", "nurses", "purses", "pulses", "corpses".
+                if b"aeioulrp".contains(&before) {
                     return stem(1);
                 }
             }
@@ -132,6 +137,12 @@ pub fn singular(word: &str) -> String {
     }
     stem(1)
 }
+
+/// Nouns whose singular ends in -ie (so their plural's -ies is not -y).
+const IE_NOUNS: &[&str] = &[
+    "beanie", "birdie", "brownie", "calorie", "cookie", "genie", "goalie", "hoodie", "movie",
+    "pie", "pixie", "prairie", "rookie", "selfie", "smoothie", "tie", "veggie", "zombie",
+];
 
 /// Whether the word is a plural form (its singular differs, or it is in a plural-only list).
 pub fn is_plural(word: &str) -> bool {

@@ -153,7 +153,10 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         ["backlit" | "backlighting" | "backlight" | "backlights", ..] => {
             (1, Light(Lighting::Backlit))
         }
-        ["sunset" | "sunrise" | "dusk", ..] => (1, Light(Lighting::GoldenHour)),
+        ["sunset" | "sunrise" | "dusk" | "dawn" | "twilight" | "evening", ..] => {
+            (1, Light(Lighting::GoldenHour))
+        }
+        ["morning" | "noon" | "midday" | "daytime", ..] => (1, Light(Lighting::Natural)),
         ["sunlight" | "sunlit" | "daylight" | "sunny", ..] => (1, Light(Lighting::Natural)),
         ["softly" | "gently", "lit", ..] => (2, Light(Lighting::Soft)),
         ["harshly", "lit", ..] => (2, Light(Lighting::Hard)),
@@ -209,6 +212,9 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         | "herd" | "flock" | "crowd" | "fleet" | "cluster" | "line" | "lot", "of", ..] => {
             (3, Quantity(None, Some(2)))
         }
+        // A measure of a thing is the thing: "a slice of cake", "a ball of yarn".
+        ["a" | "an", "slice" | "ball" | "bar" | "roll" | "piece" | "sprig" | "loaf" | "scoop" | "sheet"
+        | "wedge" | "chunk", "of", ..] => (3, Quantity(Some(1), None)),
         ["lots" | "plenty", "of", ..] => (2, Quantity(None, Some(2))),
 
         // Text.
@@ -571,6 +577,98 @@ pub(crate) fn function_word(w: &str) -> bool {
             | "floating"
             | "hanging"
             | "hovering"
+            // Prepositions that end a noun phrase ("a dog along the river").
+            | "along"
+            | "past"
+            | "about"
+            | "beside"
+            | "beyond"
+            | "during"
+    )
+}
+
+/// Verb forms that follow a subject ("two people sit", "a child waves", "a man bent over"):
+/// never a noun when they come straight after one.
+pub(crate) fn verb_form(w: &str) -> bool {
+    matches!(
+        w,
+        "sit"
+            | "stand"
+            | "talk"
+            | "talks"
+            | "walk"
+            | "walks"
+            | "wave"
+            | "waves"
+            | "smile"
+            | "smiles"
+            | "jump"
+            | "jumps"
+            | "run"
+            | "runs"
+            | "look"
+            | "looks"
+            | "play"
+            | "plays"
+            | "eat"
+            | "eats"
+            | "sleep"
+            | "sleeps"
+            | "hold"
+            | "lie"
+            | "bent"
+            | "doing"
+            | "going"
+            | "smiling"
+            | "laughing"
+            | "waving"
+            | "talking"
+            | "eating"
+            | "reading"
+            | "waiting"
+            | "looking"
+            | "watching"
+            | "flying"
+            | "swimming"
+            | "walking"
+            | "running"
+            | "jumping"
+            | "playing"
+            | "sleeping"
+            | "riding"
+            | "catching"
+            | "blowing"
+            | "feeding"
+            | "grazing"
+            | "cutting"
+            | "fixing"
+            | "kicking"
+            | "spraying"
+            | "shaking"
+            | "casting"
+            | "crossing"
+            | "dancing"
+            | "baking"
+            | "perched"
+            | "parked"
+            | "leaning"
+            | "rolled"
+            | "broken"
+            | "reflected"
+            | "shaped"
+            | "clinking"
+            | "rising"
+            | "loaded"
+            | "set"
+    )
+}
+
+/// Nouns that are also the "-ing" form of a verb: a verb when a determiner follows ("a child
+/// building a sandcastle", "a woman painting a portrait"), a noun otherwise.
+pub(crate) fn gerund_noun(w: &str) -> bool {
+    matches!(
+        w,
+        "building" | "painting" | "drawing" | "carving" | "landing" | "offering" | "stuffing"
     )
 }
 

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod checklist;
+mod frame;
 mod inflect;
 mod lexicon;
 pub mod mutate;

@@ -87,6 +87,8 @@ struct Parser<'a> {
 /// Parses the prompt's words into a scene without the checklist.
 pub(crate) fn parse_scene(prompt: &str) -> Scene {
     let mut toks = tokenize(prompt);
+    // Words about the picture (medium, style tags, the caption's voice) are not in it.
+    let styles = crate::frame::strip(&mut toks);
     // Light adjectives inside a noun phrase ("in a sunlit meadow", "on a sunny beach") light the
     // scene and leave the phrase whole, so its noun is still read as the setting or object it is.
     let mut lights = Vec::new();
@@ -131,6 +133,9 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
     for w in lights {
         debug_assert!(matches!(w.as_str(), "sunlit" | "sunny"));
         p.push_light(Lighting::Natural);
+    }
+    for s in &styles {
+        p.push_style(s);
     }
     p.run();
     p.scene
@@ -290,6 +295,12 @@ impl<'a> Parser<'a> {
                     i += 1;
                     continue;
                 }
+            }
+            if self.verb_at(i) {
+                // A verb after its subject: not an object ("a child waves at a train").
+                self.scene.unparsed.push(self.toks[i].orig.clone());
+                i += 1;
+                continue;
             }
             if let Some((np, used)) = self.parse_np(i, None) {
                 self.handle_np(np, i + used);
@@ -548,7 +559,8 @@ impl<'a> Parser<'a> {
             {
                 return Some((Color::new(format!("{w} {nx}"), rgb), 2));
             }
-            if let (Some(rgb), Some(_)) = (named::lookup(w), named::lookup(nx)) {
+            // Not "orange orange": the second is the fruit.
+            if let (Some(rgb), Some(_), false) = (named::lookup(w), named::lookup(nx), nx == w) {
                 if matches!(
                     nx,
                     "blue"
@@ -585,6 +597,9 @@ impl<'a> Parser<'a> {
 
     fn stops_noun(&self, j: usize) -> bool {
         let w = self.words[j];
+        if self.verb_at(j) {
+            return true;
+        }
         if self.toks[j].kind == Kind::Word && self.compound_ahead(j) {
             return false;
         }
@@ -599,6 +614,38 @@ impl<'a> Parser<'a> {
             || (named::lookup(w).is_some() && !lexicon::color_noun(w))
             || w.starts_with('#')
             || matches!(w, "is" | "are" | "that" | "which" | "who" | "one" | "ones")
+    }
+
+    /// Whether the word at `j` is a verb after its subject: a verb form straight after a word
+    /// ("a child waves", "two people sit"), or a noun-like "-ing" word with a determiner after
+    /// it ("a child building a sandcastle").
+    fn verb_at(&self, j: usize) -> bool {
+        if self.toks[j].kind != Kind::Word || j == 0 || self.toks[j - 1].kind != Kind::Word {
+            return false;
+        }
+        let w = self.words[j];
+        let prev = self.words[j - 1];
+        // After a determiner or an adjective the word is a noun ("a big wave").
+        let after_subject = !matches!(
+            prev,
+            "a" | "an" | "the" | "his" | "her" | "its" | "their" | "my" | "our"
+        ) && lexicon::size(prev).is_none()
+            && !lexicon::descriptive(prev)
+            && named::lookup(prev).is_none()
+            && lexicon::material(prev).is_none()
+            && !matches!(
+                prev,
+                "huge" | "giant" | "tiny" | "little" | "tall" | "short" | "long"
+            );
+        if lexicon::verb_form(w) && after_subject {
+            return true;
+        }
+        lexicon::gerund_noun(w)
+            && after_subject
+            && self
+                .words
+                .get(j + 1)
+                .is_some_and(|n| matches!(*n, "a" | "an" | "the" | "his" | "her" | "its" | "their"))
     }
 
     /// Whether `words[j..]` starts a known multi-word noun ("glass bottle" is not; "wine glass" is).
@@ -660,6 +707,15 @@ impl<'a> Parser<'a> {
                     np.attr_words.push(c.name);
                     last_attr = Some((j, "color"));
                     j += used;
+                    // "a red and green kite": both colours are the kite's.
+                    if j + 1 < n && self.words[j] == "and" && self.color_at(j + 1).is_some() {
+                        j += 1;
+                        continue;
+                    }
+                    // "an orange orange": the second one is the fruit.
+                    if j < n && self.words[j] == w && lexicon::color_noun(w) {
+                        break;
+                    }
                     // "red-colored", "blue coloured"
                     if j < n
                         && matches!(

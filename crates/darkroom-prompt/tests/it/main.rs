@@ -6,3 +6,5 @@ mod summary;
 mod table;
 // The JSON contract, the checklist, errors and robustness.
 mod contract;
+// Entity precision and recall on realistic prompts.
+mod realistic;
