@@ -1013,11 +1013,43 @@ impl Builder<'_> {
             "" => code.clone(),
             t => t.to_string(),
         };
+        // A draft the adherence gate rejected says which verdicts did it, first thing.
+        if code == "below_adherence" {
+            let mut why: Vec<String> = Vec::new();
+            for name in ["vision", "layout"] {
+                let Some(j) = f.judgements.get(name) else {
+                    continue;
+                };
+                for fi in j.findings.iter().filter(|x| x.verdict == Verdict::No) {
+                    let Some(q) = fi.assertion.and_then(|i| checklist.get(i)) else {
+                        continue;
+                    };
+                    let line = format!("“{}” no ({name})", q.question);
+                    if !why.iter().any(|w| w.contains(&q.question)) {
+                        why.push(line);
+                    }
+                }
+            }
+            if !why.is_empty() {
+                reason = format!("{reason}: {}", why.join(", "));
+            }
+        }
         if let Some(m) = &a.error_message {
             reason = format!("{reason} ({m})");
         }
         for d in f.decisions.iter().filter(|d| d.0 == "deliver") {
             reason = format!("{reason}; {}", reason_text(&d.1));
+        }
+        // The judges disagreed: said on the card, for a person's look.
+        for d in f.decisions.iter().filter(|d| d.0 == "disagreement") {
+            let v: serde_json::Value =
+                serde_json::from_str(d.2.as_deref().unwrap_or_default()).unwrap_or_default();
+            reason = format!(
+                "{reason}; judges disagree on “{}”: the pixels say {}, the vision model says {}; the vision model's verdict stands — worth a look",
+                v["question"].as_str().unwrap_or("?"),
+                v["pixel"].as_str().unwrap_or("?"),
+                v["vision"].as_str().unwrap_or("?"),
+            );
         }
         let mut scores = Vec::new();
         let j = &f.judgements;

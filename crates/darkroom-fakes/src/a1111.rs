@@ -200,7 +200,11 @@ impl Fake {
             )
         };
         match self.next() {
-            Script::Ok | Script::RateLimited(_) | Script::Quota | Script::Refuse(_) => ok(w, h),
+            Script::Ok
+            | Script::AnswerNo
+            | Script::RateLimited(_)
+            | Script::Quota
+            | Script::Refuse(_) => ok(w, h),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..ok(w, h)

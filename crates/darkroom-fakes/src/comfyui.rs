@@ -423,7 +423,11 @@ impl Fake {
             ["execution_start", {"prompt_id": id, "timestamp": 1}],
             ["execution_success", {"prompt_id": id, "timestamp": 2}]]});
         match self.next() {
-            Script::Ok | Script::RateLimited(_) | Script::Quota | Script::Refuse(_) => {}
+            Script::Ok
+            | Script::AnswerNo
+            | Script::RateLimited(_)
+            | Script::Quota
+            | Script::Refuse(_) => {}
             Script::Slow(d) => ready_at += d,
             Script::WrongSize => (ow, oh) = (512, 512),
             Script::NodeError => {

@@ -71,6 +71,7 @@ impl Fake {
             let question_text = v["contents"][0]["parts"][0]["text"].as_str().unwrap_or("");
             let text = match self.next() {
                 Script::Refuse(_) => "I can't help with that.".to_string(),
+                Script::AnswerNo => answer_all(question_text).replace(": yes", ": no"),
                 _ => answer_all(question_text),
             };
             return json_answer(
@@ -140,7 +141,7 @@ impl Fake {
             )
         };
         match self.next() {
-            Script::Ok => ok(w, h),
+            Script::Ok | Script::AnswerNo => ok(w, h),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..ok(w, h)

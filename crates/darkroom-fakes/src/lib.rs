@@ -46,6 +46,8 @@ pub enum Script {
     /// The job fails while running (ComfyUI's `execution_error`, a CUDA out-of-memory);
     /// a 500 for the vendors that answer at once.
     NodeError,
+    /// A vision answer of "N: no" to every numbered question (Gemini's text replies).
+    AnswerNo,
 }
 
 /// One request as the fake saw it.

@@ -163,7 +163,7 @@ impl Fake {
             )
         };
         match self.next() {
-            Script::Ok => ok(w, h),
+            Script::Ok | Script::AnswerNo => ok(w, h),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..ok(w, h)

@@ -131,6 +131,8 @@ vocabulary! {
         Sim = "sim",
         /// How an aspect was delivered.
         Deliver = "deliver",
+        /// The pixel judge and the vision judge disagreed on a checklist item.
+        Disagreement = "disagreement",
     }
 }
 
@@ -157,6 +159,8 @@ vocabulary! {
         InjectedMutation = "injected_mutation",
         /// The provider could not out-paint an aspect; extended locally.
         OutpaintFailedExtendedLocally = "outpaint_failed_extended_locally",
+        /// The pixel judge and the vision judge gave opposite verdicts; the vision one stands.
+        JudgesDisagree = "judges_disagree",
     }
 }
 
@@ -177,6 +181,9 @@ impl Reason {
             Reason::InjectedMutation => "the simulator broke an instruction on purpose",
             Reason::OutpaintFailedExtendedLocally => {
                 "the provider could not out-paint this aspect; extended locally instead"
+            }
+            Reason::JudgesDisagree => {
+                "the pixel judge and the vision judge disagree; the vision judge's verdict stands — worth a person's look"
             }
         }
     }

@@ -252,3 +252,79 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(f.seen().len(), 3, "no second ask");
 }
+
+/// On images that are not the built-in renderer's, the vision judge decides what it can see:
+/// here it answers "no" to every checklist item the pixel judge said "yes" to. Its verdicts
+/// stand (the drafts fail the adherence gate), and each disagreement is in the ledger and on
+/// the report's cards, for a person's look.
+#[test]
+fn the_vision_judges_verdict_stands_and_a_disagreement_is_recorded_and_shown() {
+    use darkroom_fakes::{Fake, Script};
+    let f = Fake::gemini("AIza-vision-key-77");
+    f.push([Script::AnswerNo, Script::AnswerNo]);
+    let d = scratch("vision-disagrees");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"v\"\noutput = \"out\"\n\
+             [providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\n\
+             failures = {{ transient = 0.0, refusal = 0.0, rate_limited = 0.0 }}\n\
+             [providers.eyes]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash\"\napi_key_env = \"DR_VISION_KEY2\"\nbase_url = \"{}\"\n\
+             [judges]\nvision = \"eyes\"\n\
+             [tiers.draft]\nprovider = \"sim\"\nsize = \"128\"\nvariants = 2\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n\
+             [gates]\nadherence = 0.8\n[budget]\nmoney = \"1 USD\"\nmax_rounds = 1\n\
+             [[shots]]\nid = \"ball\"\nprompt = \"a red sphere\"\ndeliver = [\"1:1\"]\n",
+            f.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .env("DR_VISION_KEY2", "AIza-vision-key-77")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    // Every draft fails on the vision model's "no": the shot is not delivered.
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("below_adherence") || err.contains("adherence"),
+        "{err}"
+    );
+    assert_eq!(f.seen().len(), 2);
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    let dump = l.dump().unwrap();
+    let disagreements: Vec<_> = dump
+        .decisions
+        .iter()
+        .filter(|x| x.kind == "disagreement")
+        .collect();
+    assert!(!disagreements.is_empty(), "{:?}", dump.decisions);
+    for x in &disagreements {
+        assert_eq!(x.reason, "judges_disagree");
+        let v: serde_json::Value =
+            serde_json::from_str(x.rank_key.as_deref().unwrap_or_default()).unwrap();
+        assert_eq!(
+            (v["pixel"].as_str(), v["vision"].as_str()),
+            (Some("yes"), Some("no")),
+            "{v}"
+        );
+    }
+    // The gate decided on the vision verdicts: below the adherence gate, not passed.
+    assert!(dump
+        .decisions
+        .iter()
+        .filter(|x| x.kind == "gate")
+        .all(|x| x.reason == "below_adherence"));
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("judges disagree on “Is there a sphere?”")
+            && page.contains("the vision model&#39;s verdict stands"),
+        "the report says so"
+    );
+    // Each rejected draft says which verdicts rejected it.
+    assert!(
+        page.contains("adherence below the gate: “Is there a sphere?” no (vision)"),
+        "the rejecting verdict on the card"
+    );
+}

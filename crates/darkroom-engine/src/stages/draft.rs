@@ -107,6 +107,15 @@ pub(crate) async fn rounds(
                         .record_score(&call.row.id, &j.judge, j.score, &json),
                 );
             }
+            // Where the judges disagreed: kept, so the report and a reviewer can look.
+            for d in &scored.disagreements {
+                ctx.keep(ctx.ledger.record_decision(
+                    &call.row.id,
+                    DecisionKind::Disagreement,
+                    Reason::JudgesDisagree,
+                    Some(&d.detail()),
+                ));
+            }
             let tally = drafts.entry(shot.clone()).or_default();
             let best = |b: &mut Option<f64>, x: f64| *b = Some(b.map_or(x, |y: f64| y.max(x)));
             best(&mut tally.best_adherence, scored.adherence);

@@ -28,6 +28,71 @@ pub(crate) struct Scored {
     pub sharpness: f64,
     pub phash: u64,
     pub failed_questions: Vec<String>,
+    /// Checklist items the pixel and vision judges decided oppositely.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// A checklist item the two judges answered oppositely (the vision verdict stood).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Disagreement {
+    pub question: String,
+    pub pixel: Verdict,
+    pub vision: Verdict,
+}
+
+impl Disagreement {
+    /// As the ledger keeps it (the decision's detail).
+    pub(crate) fn detail(&self) -> String {
+        serde_json::json!({
+            "question": self.question,
+            "pixel": self.pixel.as_str(),
+            "vision": self.vision.as_str(),
+        })
+        .to_string()
+    }
+}
+
+/// The verdict on each checklist item from the pixel judge's `layout` findings and the vision
+/// judge's, and the items decided oppositely `(assertion, pixel, vision)`. `renders`: the image
+/// is the built-in renderer's, where the pixel judge's decided verdicts stand.
+#[allow(clippy::type_complexity)]
+fn merge(
+    layout: &[darkroom_core::judge::Finding],
+    vision: Option<&Judgement>,
+    renders: bool,
+) -> (
+    Vec<darkroom_core::judge::Finding>,
+    Vec<(usize, Verdict, Verdict)>,
+) {
+    let Some(v) = vision else {
+        return (layout.to_vec(), Vec::new());
+    };
+    let mut disagree = Vec::new();
+    let merged = layout
+        .iter()
+        .map(|f| {
+            let Some(a) = f.assertion else {
+                return f.clone();
+            };
+            let seen = v.findings.iter().find(|g| g.assertion == Some(a));
+            match (f.verdict, seen) {
+                (_, None) => f.clone(),
+                (Verdict::Undecided, Some(g)) => g.clone(),
+                (_, Some(g)) if g.verdict == Verdict::Undecided => f.clone(),
+                (pixel, Some(g)) => {
+                    if pixel != g.verdict {
+                        disagree.push((a, pixel, g.verdict));
+                    }
+                    if renders {
+                        f.clone()
+                    } else {
+                        g.clone()
+                    }
+                }
+            }
+        })
+        .collect();
+    (merged, disagree)
 }
 
 impl Scored {
@@ -70,33 +135,36 @@ pub(crate) fn judge(
         },
     );
     let brand_j = brand.map(|b| b.judge(view, &()));
-    let failed_questions = layout
-        .findings
+    // With a vision judge, adherence counts each checklist item once. On a render of the
+    // built-in renderer (flat colours, clean edges) the pixel judge's decided verdict stands and
+    // the vision model fills what it could not decide; on anything else the vision model's
+    // decided verdict stands (shading, texture and real objects are what it reads better), and
+    // where the two gave opposite verdicts the disagreement is kept for a person's look.
+    let renders = ctx
+        .providers
+        .get(&call.row.provider)
+        .is_some_and(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()).rerenders);
+    let (merged, disagreements) = merge(&layout.findings, vision, renders);
+    let failed_questions = merged
         .iter()
         .filter(|f| f.verdict == Verdict::No)
         .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
         .collect();
-    // With a vision judge, adherence counts each assertion once: the layout judge's verdict
-    // where it decided (it measures pixels), the vision model's where it could not.
     let adherence = match vision {
         None => layout.score,
-        Some(v) => {
-            let merged: Vec<darkroom_core::judge::Finding> = layout
-                .findings
-                .iter()
-                .map(|f| match (f.verdict, f.assertion) {
-                    (Verdict::Undecided, Some(a)) => v
-                        .findings
-                        .iter()
-                        .find(|g| g.assertion == Some(a))
-                        .cloned()
-                        .unwrap_or_else(|| f.clone()),
-                    _ => f.clone(),
-                })
-                .collect();
-            Judgement::adherence(&merged)
-        }
+        Some(_) => Judgement::adherence(&merged),
     };
+    let disagreements = disagreements
+        .into_iter()
+        .filter_map(|(a, pixel, seen)| {
+            let q = scene.checklist.get(a)?;
+            Some(Disagreement {
+                question: q.question.clone(),
+                pixel,
+                vision: seen,
+            })
+        })
+        .collect();
     let s = Scored {
         call: call.clone(),
         png: png.to_vec(),
@@ -105,6 +173,7 @@ pub(crate) fn judge(
         sharpness: quality.metric("sharpness").unwrap_or(0.0),
         phash: novelty.metric("phash").map_or(0, |h| h as u64),
         failed_questions,
+        disagreements,
     };
     let mut all = vec![layout, quality, novelty];
     all.extend(brand_j);

@@ -255,6 +255,7 @@ mod tests {
             sharpness,
             phash: 0,
             failed_questions: Vec::new(),
+            disagreements: Vec::new(),
         }
     }
 
