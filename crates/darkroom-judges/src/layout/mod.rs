@@ -89,6 +89,31 @@ pub fn shading_tolerant_de(a: Lab, b: Lab) -> f64 {
     darkroom_color::delta::de2000_k(a, b, 2.0, 1.0, 1.0)
 }
 
+/// Whether `target` may be in the image on an object too small, thin or blurred to be a region
+/// of its own: between 0.2 % and 5 % of its pixels are of the colour's hue (within 25°, with a
+/// chroma that shows a hue, lightness within 40 — shading moves lightness, not hue), or for
+/// white, black and grey, grey and about as light. The evidence that keeps a colour "no" from
+/// being said too soon. More than 5 % of that hue with no region named the colour is a large
+/// area of a nearby but different colour (a brand blue rendered as pure blue): the "no" stands.
+/// Returns the share of the image of the colour's hue.
+fn hue_share(pixels: &[[f32; 3]], target: Lab) -> f64 {
+    let (tc, th) = (target.chroma(), target.b.atan2(target.a).to_degrees());
+    let like = |p: &[f32; 3]| {
+        let (l, a, b) = (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]));
+        let c = a.hypot(b);
+        if (l - target.l).abs() > 40.0 {
+            return false;
+        }
+        if tc < 10.0 {
+            return c < 12.0 && (l - target.l).abs() < 15.0;
+        }
+        let d = (b.atan2(a).to_degrees() - th).rem_euclid(360.0);
+        c > 15.0 && d.min(360.0 - d) < 25.0
+    };
+    let n = pixels.iter().filter(|p| like(p)).count();
+    n as f64 / pixels.len().max(1) as f64
+}
+
 /// The largest distance at which a region is named with a vocabulary colour.
 const NAME_MAX: f64 = 28.0;
 
@@ -198,13 +223,39 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                         ),
                     ))
                 }
-                Some(_) if a.kind == AssertionKind::Color => Some((
-                    Verdict::No,
-                    format!(
-                        "no region has the colour {} (nearest regions are named otherwise)",
-                        ent.color.as_ref().map_or("", |c| c.name.as_str())
-                    ),
-                )),
+                Some(_) if a.kind == AssertionKind::Color => {
+                    let target = colours[colour_of[e].unwrap_or(0)];
+                    let name = ent.color.as_ref().map_or("", |c| c.name.as_str());
+                    // "No" only on strong evidence: nothing in the image is of the colour's hue
+                    // (or, for white, black and grey, of its lightness). A small, thin, shaded
+                    // or out-of-focus object of that colour (a ladybird, dandelion seeds, bokeh)
+                    // is not a region of its own, and a "no" would reject what is true.
+                    let share = hue_share(&seg.pixels, target);
+                    if (0.002..0.05).contains(&share) {
+                        Some((
+                            Verdict::Undecided,
+                            format!(
+                                "no object region is named {name}, but {:.1}% of the image is of a {name}-like colour (a small, thin or shaded object?): undecided",
+                                share * 100.0
+                            ),
+                        ))
+                    } else if share >= 0.05 {
+                        Some((
+                            Verdict::No,
+                            format!(
+                                "no region has the colour {name}: the {:.0}% of the image of a similar hue is a different colour (nearest regions are named otherwise)",
+                                share * 100.0
+                            ),
+                        ))
+                    } else {
+                        Some((
+                            Verdict::No,
+                            format!(
+                                "no region has the colour {name}, nor anything of its hue (nearest regions are named otherwise)"
+                            ),
+                        ))
+                    }
+                }
                 Some(_) if unexplained == 0 => {
                     present[e] = Some(false);
                     Some((

@@ -51,6 +51,9 @@ pub struct Segmentation {
     pub horizon: Option<f64>,
     /// For each region, the regions touching it (8-neighbour; indices into `regions`).
     pub adjacent: Vec<Vec<usize>>,
+    /// Every working pixel's CIELAB colour, row-major: what a colour "no" is checked against
+    /// (an object too small or thin to be a region still has its pixels).
+    pub pixels: Vec<[f32; 3]>,
 }
 
 const WORK: usize = 192;
@@ -86,6 +89,7 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
             height: 0,
             horizon: None,
             adjacent: Vec::new(),
+            pixels: Vec::new(),
         };
     }
     // Area-average to the working size.
@@ -334,6 +338,7 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
         height: th,
         horizon,
         adjacent,
+        pixels: lab,
     }
 }
 

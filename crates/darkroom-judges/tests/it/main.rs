@@ -4,6 +4,8 @@
 mod accuracy;
 // The layout judge on an image made outside the renderer.
 mod photo;
+// The layout judge on real photographs: abstain rather than reject what is true.
+mod photographs;
 // The vision judge's prompt and its strict parsing of recorded answers.
 mod vision;
 // Brand, quality and novelty judges.
