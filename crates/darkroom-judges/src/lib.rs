@@ -16,6 +16,7 @@ pub mod accuracy;
 pub mod brand;
 pub mod layout;
 pub mod novelty;
+pub mod photos;
 pub mod quality;
 pub mod vision;
 

@@ -1,5 +1,6 @@
 //! `darkroom audit judges`: how accurate the layout judge is, against mutations injected at a
-//! known rate into generated prompts rendered with `sketch`.
+//! known rate into generated prompts rendered with `sketch`; or, with `--photos DIR`, on a
+//! labelled set of photographs (`DIR/labels.tsv`, see [`darkroom_judges::photos`]).
 
 use std::process::ExitCode;
 
@@ -30,10 +31,109 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// A labelled set of photographs instead of generated renders: a folder with the images and
+    /// `labels.tsv` (image, prompt, `true` or `false: QUESTION`).
+    #[arg(long)]
+    photos: Option<std::path::PathBuf>,
+}
+
+/// The default adherence gate (`[gates] adherence` when a campaign sets none).
+const DEFAULT_GATE: f64 = 0.8;
+
+/// `audit judges --photos DIR`.
+fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
+    let labels = dir.join("labels.tsv");
+    let text = std::fs::read_to_string(&labels)
+        .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", labels.display())))?;
+    let cases = darkroom_judges::photos::parse_labels(&text)
+        .map_err(|errs| Fail::Input(format!("`{}`: {}", labels.display(), errs.join("; "))))?;
+    let r = darkroom_judges::photos::audit(dir, &cases, DEFAULT_GATE);
+    let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    if json {
+        let cats: serde_json::Map<String, serde_json::Value> = r
+            .categories
+            .iter()
+            .map(|(k, f)| {
+                (
+                    k.clone(),
+                    serde_json::json!({
+                        "true_claims": f.true_claims, "true_decided": f.true_decided,
+                        "no_on_true": f.no_on_true,
+                        "no_share_of_decided_true": share(f.no_on_true, f.true_decided),
+                        "undecided_share_of_true": share(f.true_claims - f.true_decided, f.true_claims),
+                        "false_claims": f.false_claims, "caught": f.caught, "missed": f.missed,
+                        "recall_of_no": share(f.caught, f.false_claims),
+                    }),
+                )
+            })
+            .collect();
+        let (no, decided) = r
+            .categories
+            .values()
+            .fold((0, 0), |(n, d), f| (n + f.no_on_true, d + f.true_decided));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "cases": cases.len(), "true_prompts": r.true_prompts, "true_pass_default_gate": r.true_pass,
+                "pass_share": share(r.true_pass, r.true_prompts),
+                "no_share_of_decided_true": share(no, decided),
+                "categories": cats,
+                "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+                "errors": r.errors,
+            }))
+            .unwrap_or_default()
+        );
+    } else {
+        println!(
+            "layout judge on {} labelled cases in {}",
+            cases.len(),
+            dir.display()
+        );
+        println!(
+            "  {:<10} {:>11} {:>9} {:>10} {:>12} {:>14}",
+            "category", "true claims", "decided", "no (wrong)", "undecided", "false caught"
+        );
+        let pct = |x: Option<f64>| x.map_or("-".into(), |v| format!("{:.0}%", v * 100.0));
+        for (k, f) in &r.categories {
+            println!(
+                "  {:<10} {:>11} {:>9} {:>10} {:>12} {:>14}",
+                k,
+                f.true_claims,
+                f.true_decided,
+                format!(
+                    "{} ({})",
+                    f.no_on_true,
+                    pct(share(f.no_on_true, f.true_decided))
+                ),
+                pct(share(f.true_claims - f.true_decided, f.true_claims)),
+                format!("{}/{}", f.caught, f.false_claims),
+            );
+        }
+        println!(
+            "true prompts passing the default gate ({DEFAULT_GATE}): {} of {} ({})",
+            r.true_pass,
+            r.true_prompts,
+            pct(share(r.true_pass, r.true_prompts))
+        );
+        for (i, p, q, e) in &r.rejections {
+            println!("  rejected what is true: {i} {p:?}: {q} — {e}");
+        }
+    }
+    for e in &r.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if r.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Runs the command.
 pub fn run_cmd(a: Args) -> Result<ExitCode, Fail> {
+    if let Some(dir) = &a.photos {
+        return photos(dir, a.json);
+    }
     if !(1..=100_000).contains(&a.n) {
         return Err(Fail::Input(format!("--n {}: accepted 1..=100000", a.n)));
     }

@@ -328,3 +328,35 @@ fn the_vision_judges_verdict_stands_and_a_disagreement_is_recorded_and_shown() {
         "the rejecting verdict on the card"
     );
 }
+
+/// `audit judges --photos` on the labelled photographs in `testdata/photos`: of the verdicts
+/// decided on true claims at most 5 % are "no", and every true prompt passes the default gate.
+/// (Colour "no"s on the false claims are counted and printed; see the closing note.)
+#[test]
+fn audit_judges_on_labelled_photographs_rarely_rejects_what_is_true() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos");
+    let o = bin()
+        .args(["audit", "judges", "--photos"])
+        .arg(&dir)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["cases"].as_u64().unwrap() >= 40, "{v}");
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+    let no_share = v["no_share_of_decided_true"].as_f64().unwrap();
+    assert!(no_share <= 0.05, "{no_share}: {}", v["rejections"]);
+    assert!(v["pass_share"].as_f64().unwrap() >= 0.9, "{v}");
+    let colour = &v["categories"]["color"];
+    assert!(colour["false_claims"].as_u64().unwrap() >= 20, "{colour}");
+    eprintln!(
+        "photos: 'no' on decided true claims {no_share:.3}, true prompts passing {}, colour recall of 'no' {}",
+        v["pass_share"], colour["recall_of_no"]
+    );
+}

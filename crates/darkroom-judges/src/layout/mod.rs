@@ -89,8 +89,12 @@ pub fn shading_tolerant_de(a: Lab, b: Lab) -> f64 {
     darkroom_color::delta::de2000_k(a, b, 2.0, 1.0, 1.0)
 }
 
+/// How far a hue may be from the asked colour's and still be called by its name: a colour word
+/// covers a range ("blue" is a turquoise sea as much as #0000FF).
+const HUE_WINDOW: f64 = 40.0;
+
 /// Whether `target` may be in the image on an object too small, thin or blurred to be a region
-/// of its own: between 0.2 % and 5 % of its pixels are of the colour's hue (within 25°, with a
+/// of its own: between 0.2 % and 5 % of its pixels are of the colour's hue (within 40°, with a
 /// chroma that shows a hue, lightness within 40 — shading moves lightness, not hue), or for
 /// white, black and grey, grey and about as light. The evidence that keeps a colour "no" from
 /// being said too soon. More than 5 % of that hue with no region named the colour is a large
@@ -108,7 +112,7 @@ fn hue_share(pixels: &[[f32; 3]], target: Lab) -> f64 {
             return c < 12.0 && (l - target.l).abs() < 15.0;
         }
         let d = (b.atan2(a).to_degrees() - th).rem_euclid(360.0);
-        c > 15.0 && d.min(360.0 - d) < 25.0
+        c > 15.0 && d.min(360.0 - d) < HUE_WINDOW
     };
     let n = pixels.iter().filter(|p| like(p)).count();
     n as f64 / pixels.len().max(1) as f64
@@ -231,11 +235,15 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                     // or out-of-focus object of that colour (a ladybird, dandelion seeds, bokeh)
                     // is not a region of its own, and a "no" would reject what is true.
                     let share = hue_share(&seg.pixels, target);
-                    if (0.002..0.05).contains(&share) {
+                    // A colour word names a range ("blue" is a turquoise sea too); a hex code
+                    // names one colour, and a large area of a near hue named otherwise (a brand
+                    // blue drawn as pure blue) is a different colour.
+                    let precise = name.starts_with('#');
+                    if share >= 0.002 && (share < 0.05 || !precise) {
                         Some((
                             Verdict::Undecided,
                             format!(
-                                "no object region is named {name}, but {:.1}% of the image is of a {name}-like colour (a small, thin or shaded object?): undecided",
+                                "no object region is named {name}, but {:.1}% of the image is of a {name}-like colour (small, thin, shaded or another shade of it?): undecided",
                                 share * 100.0
                             ),
                         ))
@@ -256,7 +264,10 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                         ))
                     }
                 }
-                Some(_) if unexplained == 0 => {
+                // Absent: every object region is explained by the other entities' colours, and
+                // there are object regions to explain (a macro photograph where all is
+                // background says nothing about what is missing).
+                Some(_) if unexplained == 0 && !objects.is_empty() => {
                     present[e] = Some(false);
                     Some((
                         Verdict::No,
@@ -589,7 +600,9 @@ fn relation_verdict(p: Predicate, s: &[&Region], o: &[&Region]) -> Option<(Verdi
             }
         }
         Some((Verdict::Yes, ev))
-    } else if pairs.iter().any(|&d| opposite(d)) {
+    } else if pairs.iter().all(|&d| opposite(d)) {
+        // "No" only when every pairing of the two objects' regions is reversed: regions that
+        // split or merge (a photograph) give mixed pairs, which decide nothing.
         Some((Verdict::No, ev))
     } else {
         None

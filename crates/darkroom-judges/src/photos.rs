@@ -1,0 +1,207 @@
+//! The layout judge on a labelled set of photographs: how often it says "no" to what is true,
+//! how often it abstains, and how often it catches what is false.
+//!
+//! A set is a folder with the images and a `labels.tsv`: one case per line, `image<TAB>prompt
+//! <TAB>truth`, where the truth is `true` (every checklist claim of the prompt holds in the
+//! image) or `false: QUESTION` (the one claim that does not hold, as the checklist asks it; every
+//! other claim holds). Lines starting with `#` are comments.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use darkroom_core::judge::{ImageRef, Judge, Verdict};
+
+use crate::layout::LayoutJudge;
+
+/// One labelled case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// The image's file name in the set's folder.
+    pub image: String,
+    /// The prompt.
+    pub prompt: String,
+    /// The checklist question that is false; `None` when every claim is true.
+    pub wrong: Option<String>,
+}
+
+/// Reads a `labels.tsv`: every problem at once, each with its line number.
+pub fn parse_labels(text: &str) -> Result<Vec<Case>, Vec<String>> {
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 3 {
+            errors.push(format!(
+                "line {}: {} column(s); accepted: image<TAB>prompt<TAB>true | false: QUESTION",
+                n + 1,
+                f.len()
+            ));
+            continue;
+        }
+        let wrong = match f[2].trim() {
+            "true" => None,
+            t => match t.strip_prefix("false:") {
+                Some(q) if !q.trim().is_empty() => Some(q.trim().to_string()),
+                _ => {
+                    errors.push(format!(
+                        "line {}: truth `{t}`; accepted: true, or false: QUESTION",
+                        n + 1
+                    ));
+                    continue;
+                }
+            },
+        };
+        cases.push(Case {
+            image: f[0].trim().to_string(),
+            prompt: f[1].trim().to_string(),
+            wrong,
+        });
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Figures for one checklist category.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// True claims.
+    pub true_claims: u64,
+    /// True claims decided (yes or no).
+    pub true_decided: u64,
+    /// True claims answered "no": the judge rejected what is true.
+    pub no_on_true: u64,
+    /// False claims.
+    pub false_claims: u64,
+    /// False claims answered "no".
+    pub caught: u64,
+    /// False claims answered "yes".
+    pub missed: u64,
+}
+
+/// What a labelled set shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhotoReport {
+    /// Per checklist category.
+    pub categories: BTreeMap<String, Figures>,
+    /// Prompts whose claims all hold.
+    pub true_prompts: u64,
+    /// Of them, those whose adherence (yes over decided; 1 with none decided) passes the gate.
+    pub true_pass: u64,
+    /// Each true claim answered "no": image, prompt, question, evidence.
+    pub rejections: Vec<(String, String, String, String)>,
+    /// Cases that could not be judged (unreadable image, a `false:` question not in the
+    /// prompt's checklist), with why.
+    pub errors: Vec<String>,
+}
+
+/// Judges every case of the set in `dir` with the layout judge; `gate` is the adherence gate.
+pub fn audit(dir: &Path, cases: &[Case], gate: f64) -> PhotoReport {
+    let mut r = PhotoReport::default();
+    for c in cases {
+        let path = dir.join(&c.image);
+        let img = match darkroom_imageops::read_png(&path, 1 << 26) {
+            Ok(i) => i,
+            Err(e) => {
+                r.errors.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let scene = match darkroom_prompt::parse(&c.prompt) {
+            Ok(s) => s,
+            Err(e) => {
+                r.errors.push(format!("{}: {:?}: {e}", c.image, c.prompt));
+                continue;
+            }
+        };
+        if let Some(q) = &c.wrong {
+            if !scene.checklist.iter().any(|a| &a.question == q) {
+                let asked: Vec<&str> = scene
+                    .checklist
+                    .iter()
+                    .map(|a| a.question.as_str())
+                    .collect();
+                r.errors.push(format!(
+                    "{}: {:?}: `false: {q}` is not a question of its checklist: {}",
+                    c.image,
+                    c.prompt,
+                    asked.join(" | ")
+                ));
+                continue;
+            }
+        }
+        let j = LayoutJudge.judge(
+            ImageRef {
+                width: img.width,
+                height: img.height,
+                rgb: &img.rgb,
+            },
+            &scene,
+        );
+        let (mut yes, mut no) = (0u64, 0u64);
+        for f in &j.findings {
+            let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) else {
+                continue;
+            };
+            let fig = r.categories.entry(a.kind.as_str().to_string()).or_default();
+            if c.wrong.as_deref() == Some(a.question.as_str()) {
+                fig.false_claims += 1;
+                fig.caught += u64::from(f.verdict == Verdict::No);
+                fig.missed += u64::from(f.verdict == Verdict::Yes);
+                continue;
+            }
+            fig.true_claims += 1;
+            match f.verdict {
+                Verdict::Yes => {
+                    fig.true_decided += 1;
+                    yes += 1;
+                }
+                Verdict::No => {
+                    fig.true_decided += 1;
+                    fig.no_on_true += 1;
+                    no += 1;
+                    r.rejections.push((
+                        c.image.clone(),
+                        c.prompt.clone(),
+                        a.question.clone(),
+                        f.evidence.clone(),
+                    ));
+                }
+                Verdict::Undecided => {}
+            }
+        }
+        if c.wrong.is_none() {
+            r.true_prompts += 1;
+            let adherence = if yes + no == 0 {
+                1.0
+            } else {
+                yes as f64 / (yes + no) as f64
+            };
+            r.true_pass += u64::from(adherence >= gate);
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_read_with_every_problem_at_once() {
+        let ok = parse_labels(
+            "# set\na.png\ta red ball\ttrue\nb.png\ta blue ball\tfalse: Is the ball blue?\n",
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].wrong.as_deref(), Some("Is the ball blue?"));
+        let e = parse_labels("a.png\tx\nb.png\ty\tmaybe\n").unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(e[0].starts_with("line 1:") && e[1].contains("truth `maybe`"));
+    }
+}
