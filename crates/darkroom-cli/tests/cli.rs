@@ -8,6 +8,32 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_darkroom"))
 }
 
+/// What `darkroom status CAMPAIGN --json` says, run in `dir`.
+fn status_json(dir: &Path, campaign: &str) -> serde_json::Value {
+    let o = bin()
+        .current_dir(dir)
+        .args(["status", campaign, "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("status --json: {e}: {}", String::from_utf8_lossy(&o.stderr)))
+}
+
+/// Whether Chromium and ChromeDriver are installed for the browser tests. CI installs both
+/// (see `.ci/run`), so there their absence fails the test; elsewhere it says why it does nothing.
+fn chromium() -> bool {
+    let have =
+        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver"
+        );
+        eprintln!("skipped: /usr/bin/chromium and /usr/bin/chromedriver are not installed");
+    }
+    have
+}
+
 /// A fresh, empty folder under `target/test-output/cli/<name>`.
 fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -237,9 +237,6 @@ async fn ask_all(ctx: &Arc<crate::Ctx>, suite: &Suite) -> Result<AuditReport, En
     if let Some(e) = ctx.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
     }
-    let dump = ctx.ledger.dump_without_scores()?;
-    let rows: BTreeMap<&str, &darkroom_ledger::AttemptRecord> =
-        dump.attempts.iter().map(|a| (a.id.as_str(), a)).collect();
     let scenes: BTreeMap<&str, Option<darkroom_prompt::Scene>> = suite
         .prompts
         .iter()
@@ -247,7 +244,8 @@ async fn ask_all(ctx: &Arc<crate::Ctx>, suite: &Suite) -> Result<AuditReport, En
         .collect();
     let mut samples = Vec::with_capacity(done.len());
     for ((call, d), (provider, prompt, repeat)) in done.into_iter().zip(keys) {
-        let row = rows.get(call.row.id.as_str());
+        let row = ctx.ledger.attempt(&call.row.id)?;
+        let row = row.as_ref();
         let outcome = match d {
             Done::Image(png) => {
                 let scene = scenes.get(prompt.as_str()).and_then(Option::as_ref);

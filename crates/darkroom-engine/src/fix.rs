@@ -71,12 +71,7 @@ pub fn fix(
     match done {
         Done::Image(png) => {
             ctx.ledger.finish_run(run_id, RunStatus::Complete)?;
-            let row = ctx
-                .ledger
-                .dump_without_scores()?
-                .attempts
-                .into_iter()
-                .find(|a| a.id == id);
+            let row = ctx.ledger.attempt(&id)?;
             // What the result cost when it was bought (a reused one was not paid again).
             let booked = row.as_ref().and_then(|r| r.cost).unwrap_or(0.0);
             Ok(Fixed {

@@ -144,37 +144,51 @@ pub(crate) fn scores_of_shot(c: &Connection, shot: &str) -> Result<Vec<ScoreReco
     .collect::<Result<_, _>>()?)
 }
 
+/// The columns of an attempt, in the order [`attempt_row`] reads them.
+const ATTEMPT_COLUMNS: &str = "id, shot, tier, round, variant, provider, model, model_version, seed, params,
+     status, cost_settled, error_class, error_message, asset, started_at, finished_at, latency, tries";
+
+/// An attempt from a row of [`ATTEMPT_COLUMNS`].
+fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRecord> {
+    Ok(AttemptRecord {
+        id: r.get(0)?,
+        shot: r.get(1)?,
+        tier: r.get(2)?,
+        round: r.get(3)?,
+        variant: r.get(4)?,
+        provider: r.get(5)?,
+        model: r.get(6)?,
+        model_version: r.get(7)?,
+        seed: r.get::<_, i64>(8)? as u64,
+        params: r.get(9)?,
+        status: r.get(10)?,
+        cost: r.get(11)?,
+        error_class: r.get(12)?,
+        error_message: r.get(13)?,
+        asset: r.get(14)?,
+        started_at: r.get(15)?,
+        finished_at: r.get(16)?,
+        latency: r.get(17)?,
+        tries: r.get(18)?,
+    })
+}
+
+/// One attempt by id.
+pub(crate) fn attempt(c: &Connection, id: &str) -> Result<Option<AttemptRecord>, LedgerError> {
+    use rusqlite::OptionalExtension;
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?1"
+    ))?
+    .query_row([id], attempt_row)
+    .optional()?)
+}
+
 pub(crate) fn dump(c: &Connection, with_scores: bool) -> Result<Dump, LedgerError> {
     let attempts = c
-        .prepare(
-            "SELECT id, shot, tier, round, variant, provider, model, model_version, seed, params,
-                    status, cost_settled, error_class, error_message, asset, started_at,
-                    finished_at, latency, tries
-             FROM attempts ORDER BY shot, tier DESC, round, variant, id",
-        )?
-        .query_map([], |r| {
-            Ok(AttemptRecord {
-                id: r.get(0)?,
-                shot: r.get(1)?,
-                tier: r.get(2)?,
-                round: r.get(3)?,
-                variant: r.get(4)?,
-                provider: r.get(5)?,
-                model: r.get(6)?,
-                model_version: r.get(7)?,
-                seed: r.get::<_, i64>(8)? as u64,
-                params: r.get(9)?,
-                status: r.get(10)?,
-                cost: r.get(11)?,
-                error_class: r.get(12)?,
-                error_message: r.get(13)?,
-                asset: r.get(14)?,
-                started_at: r.get(15)?,
-                finished_at: r.get(16)?,
-                latency: r.get(17)?,
-                tries: r.get(18)?,
-            })
-        })?
+        .prepare(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts ORDER BY shot, tier DESC, round, variant, id"
+        ))?
+        .query_map([], attempt_row)?
         .collect::<Result<_, _>>()?;
     let mut scores = Vec::new();
     if with_scores {

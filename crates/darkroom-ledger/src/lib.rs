@@ -775,6 +775,11 @@ impl Ledger {
         self.with(|c| dump::dump(c, true))
     }
 
+    /// One attempt by its id (the row a reader of one call needs, without the whole dump).
+    pub fn attempt(&self, id: &str) -> Result<Option<AttemptRecord>, LedgerError> {
+        self.with(|c| dump::attempt(c, id))
+    }
+
     /// [`Ledger::dump`] without the scores (read them with [`Ledger::for_each_score`] and
     /// [`Ledger::scores_of_shot`]): what a reader of a large campaign holds at once.
     pub fn dump_without_scores(&self) -> Result<Dump, LedgerError> {

@@ -6,8 +6,9 @@
 //! ("he looks happy"), and positional idioms ("on the left side of", "at the back of"). Left in,
 //! each becomes an object for the judges to look for ("Is there an artstation?") and fails good
 //! images. This pass removes them from the token stream (the medium and the tags go to the
-//! scene's style), rewrites the positional idioms into the relations they mean, and leaves
-//! everything else to the grammar.
+//! scene's style), rewrites the positional idioms into the relations they mean, takes light
+//! adjectives out of noun phrases ("in a sunlit meadow": the scene is lit, the meadow stays a
+//! setting), and leaves everything else to the grammar.
 
 use crate::tokenize::{Kind, Tok};
 
@@ -219,19 +220,44 @@ fn word(text: &str) -> Tok {
     }
 }
 
-/// Whether the words of `phrase` stand at `toks[i..]`.
+/// Whether the words of `phrase` stand at `toks[i..]`: how many, if so.
 fn at(toks: &[Tok], i: usize, phrase: &str) -> Option<usize> {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    let fits = words.iter().enumerate().all(|(k, w)| {
+    let mut n = 0;
+    for (k, w) in phrase.split(' ').enumerate() {
         toks.get(i + k)
-            .is_some_and(|t| t.kind == Kind::Word && t.text == *w)
-    });
-    fits.then_some(words.len())
+            .filter(|t| t.kind == Kind::Word && t.text == w)?;
+        n = k + 1;
+    }
+    Some(n)
 }
 
-/// Takes the picture's words out of `toks`; returns the styles they named.
-pub(crate) fn strip(toks: &mut Vec<Tok>) -> Vec<String> {
+/// What the picture's words said.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Framing {
+    /// The styles they named.
+    pub styles: Vec<String>,
+    /// A light adjective inside a noun phrase ("a sunlit meadow", "a sunny beach").
+    pub daylight: bool,
+}
+
+/// Takes the picture's words out of `toks`; returns what they said.
+pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
     let mut styles = Vec::new();
+    // Light adjectives inside a noun phrase light the scene and leave the phrase whole, so its
+    // noun is still read as the setting or object it is.
+    let mut daylight = false;
+    let mut k = 1;
+    while k + 1 < toks.len() {
+        let adjective = matches!(toks[k].text.as_str(), "sunlit" | "sunny");
+        let after_det = toks[k - 1].kind == Kind::Word
+            && matches!(toks[k - 1].text.as_str(), "a" | "an" | "the");
+        if adjective && after_det && toks[k + 1].kind == Kind::Word {
+            toks.remove(k);
+            daylight = true;
+        } else {
+            k += 1;
+        }
+    }
     // Phrases and idioms, anywhere.
     let mut i = 0;
     while i < toks.len() {
@@ -354,7 +380,7 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Vec<String> {
     *toks = out;
     // Pronouns.
     toks.retain(|t| !(t.kind == Kind::Word && PRONOUNS.contains(&t.text.as_str())));
-    styles
+    Framing { styles, daylight }
 }
 
 #[cfg(test)]
@@ -370,7 +396,7 @@ mod tests {
                 .map(|t| t.text.clone())
                 .collect::<Vec<_>>()
                 .join(" "),
-            s,
+            s.styles,
         )
     }
 

@@ -88,21 +88,7 @@ struct Parser<'a> {
 pub(crate) fn parse_scene(prompt: &str) -> Scene {
     let mut toks = tokenize(prompt);
     // Words about the picture (medium, style tags, the caption's voice) are not in it.
-    let styles = crate::frame::strip(&mut toks);
-    // Light adjectives inside a noun phrase ("in a sunlit meadow", "on a sunny beach") light the
-    // scene and leave the phrase whole, so its noun is still read as the setting or object it is.
-    let mut lights = Vec::new();
-    let mut k = 1;
-    while k + 1 < toks.len() {
-        let adjective = matches!(toks[k].text.as_str(), "sunlit" | "sunny");
-        let after_det = matches!(toks[k - 1].text.as_str(), "a" | "an" | "the")
-            && toks[k - 1].kind == Kind::Word;
-        if adjective && after_det && toks[k + 1].kind == Kind::Word {
-            lights.push(toks.remove(k).text);
-        } else {
-            k += 1;
-        }
-    }
+    let framing = crate::frame::strip(&mut toks);
     let words: Vec<&str> = toks
         .iter()
         .map(|t| match t.kind {
@@ -130,11 +116,10 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
         related: false,
         np_end: usize::MAX,
     };
-    for w in lights {
-        debug_assert!(matches!(w.as_str(), "sunlit" | "sunny"));
+    if framing.daylight {
         p.push_light(Lighting::Natural);
     }
-    for s in &styles {
+    for s in &framing.styles {
         p.push_style(s);
     }
     p.run();

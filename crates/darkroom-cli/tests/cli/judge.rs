@@ -219,12 +219,7 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
         .unwrap()
         .contains("5: Does the sign say \"OPEN\"?"));
     // The judge calls are attempts in the ledger, with their cost.
-    let s = bin()
-        .current_dir(&d)
-        .args(["status", "c.toml", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let v = status_json(&d, "c.toml");
     let judge_done = v["attempts"]
         .as_array()
         .unwrap()

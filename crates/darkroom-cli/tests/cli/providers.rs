@@ -440,12 +440,7 @@ fn a_prices_override_replaces_the_list_price_in_the_plan_and_the_ledger() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let s = bin()
-        .current_dir(&d)
-        .args(["status", "c.toml", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let v = status_json(&d, "c.toml");
     let drafts = v["tries"].as_f64().unwrap() - 1.0;
     assert!(drafts >= 3.0, "{v}");
     assert!(
@@ -537,12 +532,7 @@ fn a_stability_finish_is_out_painted_to_each_aspect_through_the_api() {
         "{op}"
     );
     // Credits: ultra 8 + one out-paint 4; the refused out-paint is not charged and is recorded.
-    let s = bin()
-        .current_dir(&d)
-        .args(["status", "c.toml", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let v = status_json(&d, "c.toml");
     assert!((v["spent"].as_f64().unwrap() - 12.0).abs() < 1e-9, "{v}");
     assert_eq!(v["failures"][0]["class"], "refused", "{v}");
     let html = std::fs::read_to_string(d.join("out/report.html")).unwrap();

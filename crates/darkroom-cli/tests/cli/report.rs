@@ -85,15 +85,7 @@ fn run_writes_the_report_and_report_rewrites_it_byte_for_byte() {
 
 #[test]
 fn the_report_opens_in_headless_chromium_with_every_image_and_chart() {
-    let have =
-        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
-    if !have {
-        // CI installs both (see .ci/run); elsewhere the test says why it did nothing.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium and chromium-driver"
-        );
-        eprintln!("skipped: /usr/bin/chromium and /usr/bin/chromedriver are not installed");
+    if !chromium() {
         return;
     }
     let d = reported_campaign("report-browser");
@@ -180,14 +172,7 @@ fn the_report_opens_in_headless_chromium_with_every_image_and_chart() {
 /// shows the campaign's name, what it cost and what was delivered, in words with units.
 #[test]
 fn the_example_reports_first_screen_says_what_was_made_and_what_it_cost() {
-    let have =
-        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium and chromium-driver"
-        );
-        eprintln!("skipped: /usr/bin/chromium and /usr/bin/chromedriver are not installed");
+    if !chromium() {
         return;
     }
     let d = scratch("example-screenshot");

@@ -109,12 +109,7 @@ fn run_stops_at_the_budget_with_exit_1() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no spend in {err}"));
     assert!(spent <= 0.10, "{err}");
-    let status = bin()
-        .current_dir(&d)
-        .args(["status", "c.toml", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let v = status_json(&d, "c.toml");
     assert_eq!(v["runs"][0]["status"], "budget_exhausted", "{v}");
     let bad = bin()
         .current_dir(&d)
