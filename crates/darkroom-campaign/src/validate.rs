@@ -219,6 +219,10 @@ pub struct Gates {
     pub sharpness: Option<f64>,
     /// pHash distance at or below which a draft is a near-duplicate of a sibling.
     pub near_duplicate: u32,
+    /// A judge's "no" counts against adherence only with at least this confidence: weak
+    /// evidence (an object that may be a fragment, a colour that may be shaded) is recorded and
+    /// shown, but does not reject. Default [`darkroom_core::judge::DEFAULT_MIN_CONFIDENCE`].
+    pub confidence: f64,
 }
 
 /// Spending limits.
@@ -888,17 +892,29 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     // [gates]
     let mut gates = Gates {
         near_duplicate: 6,
+        confidence: darkroom_core::judge::DEFAULT_MIN_CONFIDENCE,
         ..Gates::default()
     };
     if let Some(g) = get("gates") {
         for (k, n) in v.keys(
             g,
             "gates",
-            &["adherence", "on_palette", "sharpness", "near_duplicate"],
+            &[
+                "adherence",
+                "on_palette",
+                "sharpness",
+                "near_duplicate",
+                "confidence",
+            ],
         ) {
             let kp = format!("gates.{k}");
             match k {
                 "adherence" => gates.adherence = v.number(n, &kp, 0.0, 1.0),
+                "confidence" => {
+                    if let Some(c) = v.number(n, &kp, 0.0, 1.0) {
+                        gates.confidence = c;
+                    }
+                }
                 "on_palette" => gates.on_palette = v.number(n, &kp, 0.0, 1.0),
                 "sharpness" => gates.sharpness = v.number(n, &kp, 0.0, 1.0),
                 _ => gates.near_duplicate = v.int(n, &kp, 0, 64).unwrap_or(6) as u32,

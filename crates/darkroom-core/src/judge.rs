@@ -50,7 +50,19 @@ pub struct Finding {
     pub verdict: Verdict,
     /// Why: the region, the measured ΔE, the offsets; plain text for people and the report.
     pub evidence: String,
+    /// How strong the evidence is, 0..1: how often a verdict on evidence like this one is right
+    /// (0 for `undecided`). Gates count a "no" only above their confidence threshold. Findings
+    /// recorded before confidences existed read as 1.
+    #[serde(default = "full_confidence")]
+    pub confidence: f64,
 }
+
+fn full_confidence() -> f64 {
+    1.0
+}
+
+/// The confidence threshold a gate uses when the campaign sets none (`[gates] confidence`).
+pub const DEFAULT_MIN_CONFIDENCE: f64 = 0.5;
 
 /// What a judge says about one image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +91,25 @@ impl Judgement {
         (decided > 0).then(|| yes as f64 / decided as f64)
     }
 
+    /// Satisfied ÷ decided, where a "no" counts only with a confidence of at least
+    /// `min_confidence`: weak evidence against an assertion does not reject an image.
+    pub fn gated_adherence(findings: &[Finding], min_confidence: f64) -> Option<f64> {
+        let counts = |f: &&Finding| {
+            f.assertion.is_some()
+                && match f.verdict {
+                    Verdict::Yes => true,
+                    Verdict::No => f.confidence >= min_confidence,
+                    Verdict::Undecided => false,
+                }
+        };
+        let decided = findings.iter().filter(counts).count();
+        let yes = findings
+            .iter()
+            .filter(|f| f.assertion.is_some() && f.verdict == Verdict::Yes)
+            .count();
+        (decided > 0).then(|| yes as f64 / decided as f64)
+    }
+
     /// A named metric.
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.metrics.iter().find(|m| m.0 == name).map(|m| m.1)
@@ -91,4 +122,45 @@ pub trait Judge<C: ?Sized> {
     fn name(&self) -> &'static str;
     /// Judges one image.
     fn judge(&self, image: ImageRef<'_>, ctx: &C) -> Judgement;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(verdict: Verdict, confidence: f64) -> Finding {
+        Finding {
+            assertion: Some(0),
+            verdict,
+            evidence: String::new(),
+            confidence,
+        }
+    }
+
+    #[test]
+    fn a_weak_no_does_not_count_against_adherence() {
+        let all = [
+            f(Verdict::Yes, 0.9),
+            f(Verdict::No, 0.9),
+            f(Verdict::No, 0.45),
+            f(Verdict::Undecided, 0.0),
+        ];
+        assert_eq!(Judgement::adherence(&all), Some(1.0 / 3.0));
+        assert_eq!(Judgement::gated_adherence(&all, 0.5), Some(0.5));
+        assert_eq!(Judgement::gated_adherence(&all, 0.0), Some(1.0 / 3.0));
+        assert_eq!(Judgement::gated_adherence(&all[2..], 0.5), None);
+        // A check that answers no assertion (sharpness, palette) is not adherence.
+        let check = Finding {
+            assertion: None,
+            ..f(Verdict::No, 1.0)
+        };
+        assert_eq!(Judgement::gated_adherence(&[check], 0.5), None);
+    }
+
+    #[test]
+    fn findings_recorded_before_confidences_read_as_sure() {
+        let old: Finding =
+            serde_json::from_str(r#"{"assertion":1,"verdict":"no","evidence":"x"}"#).unwrap();
+        assert_eq!(old.confidence, 1.0);
+    }
 }

@@ -31,6 +31,8 @@ impl Judge<()> for BrandJudge {
         let b = &self.brand;
         let mut findings = vec![Finding {
             assertion: None,
+            // A measurement against a threshold: as sure as the measurement.
+            confidence: 1.0,
             verdict: if c.on_palette >= b.min_on_palette { Verdict::Yes } else { Verdict::No },
             evidence: format!(
                 "{:.1}% of pixels within ΔE2000 {} of the palette ({:.0}% required); mean ΔE {:.2}, p95 {:.2}",
@@ -44,6 +46,7 @@ impl Judge<()> for BrandJudge {
         if !b.forbid.is_empty() {
             findings.push(Finding {
                 assertion: None,
+                confidence: 1.0,
                 verdict: if c.forbidden <= MAX_FORBIDDEN {
                     Verdict::Yes
                 } else {

@@ -49,6 +49,8 @@ impl Judge<Siblings> for NoveltyJudge {
             score: Some(nearest.map_or(1.0, |d| (f64::from(d) / 32.0).min(1.0))),
             findings: vec![Finding {
                 assertion: None,
+                // A measurement against a threshold: as sure as the measurement.
+                confidence: 1.0,
                 verdict,
                 evidence,
             }],

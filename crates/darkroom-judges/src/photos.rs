@@ -95,14 +95,27 @@ pub struct PhotoReport {
     pub true_pass: u64,
     /// Each true claim answered "no": image, prompt, question, evidence.
     pub rejections: Vec<(String, String, String, String)>,
+    /// Each false claim not answered "no": image, prompt, question, verdict and evidence.
+    pub misses: Vec<(String, String, String, String)>,
+    /// Every "no" by the confidence it carried: per band (its lower bound), how many were said
+    /// on false claims (right) and on true ones (wrong). A calibrated judge is right more often
+    /// in the higher bands.
+    pub no_by_confidence: Vec<(f64, u64, u64)>,
     /// Cases that could not be judged (unreadable image, a `false:` question not in the
     /// prompt's checklist), with why.
     pub errors: Vec<String>,
 }
 
-/// Judges every case of the set in `dir` with the layout judge; `gate` is the adherence gate.
-pub fn audit(dir: &Path, cases: &[Case], gate: f64) -> PhotoReport {
-    let mut r = PhotoReport::default();
+/// Lower bounds of the confidence bands `no_by_confidence` counts in.
+pub const BANDS: [f64; 4] = [0.0, 0.5, 0.7, 0.85];
+
+/// Judges every case of the set in `dir` with the layout judge; `gate` is the adherence gate
+/// and `min_confidence` the confidence a "no" needs to count against it.
+pub fn audit(dir: &Path, cases: &[Case], gate: f64, min_confidence: f64) -> PhotoReport {
+    let mut r = PhotoReport {
+        no_by_confidence: BANDS.iter().map(|&b| (b, 0, 0)).collect(),
+        ..PhotoReport::default()
+    };
     for c in cases {
         let path = dir.join(&c.image);
         let img = match darkroom_imageops::read_png(&path, 1 << 26) {
@@ -148,11 +161,34 @@ pub fn audit(dir: &Path, cases: &[Case], gate: f64) -> PhotoReport {
             let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) else {
                 continue;
             };
+            let is_false = c.wrong.as_deref() == Some(a.question.as_str());
+            if f.verdict == Verdict::No {
+                if let Some(band) = r
+                    .no_by_confidence
+                    .iter_mut()
+                    .rev()
+                    .find(|b| f.confidence >= b.0)
+                {
+                    if is_false {
+                        band.1 += 1;
+                    } else {
+                        band.2 += 1;
+                    }
+                }
+            }
             let fig = r.categories.entry(a.kind.as_str().to_string()).or_default();
-            if c.wrong.as_deref() == Some(a.question.as_str()) {
+            if is_false {
                 fig.false_claims += 1;
                 fig.caught += u64::from(f.verdict == Verdict::No);
                 fig.missed += u64::from(f.verdict == Verdict::Yes);
+                if f.verdict != Verdict::No {
+                    r.misses.push((
+                        c.image.clone(),
+                        c.prompt.clone(),
+                        a.question.clone(),
+                        format!("{}: {}", f.verdict.as_str(), f.evidence),
+                    ));
+                }
                 continue;
             }
             fig.true_claims += 1;
@@ -164,7 +200,7 @@ pub fn audit(dir: &Path, cases: &[Case], gate: f64) -> PhotoReport {
                 Verdict::No => {
                     fig.true_decided += 1;
                     fig.no_on_true += 1;
-                    no += 1;
+                    no += u64::from(f.confidence >= min_confidence);
                     r.rejections.push((
                         c.image.clone(),
                         c.prompt.clone(),

@@ -44,6 +44,8 @@ impl Judge<Requested> for QualityJudge {
         let findings = vec![
             Finding {
                 assertion: None,
+                // A measurement against a threshold: as sure as the measurement.
+                confidence: 1.0,
                 verdict: yn(size_ok),
                 evidence: format!(
                     "{}x{} returned, {}x{} requested",
@@ -52,11 +54,13 @@ impl Judge<Requested> for QualityJudge {
             },
             Finding {
                 assertion: None,
+                confidence: 1.0,
                 verdict: yn(aspect_ok),
                 evidence: format!("aspect {ga:.3} returned, {ra:.3} requested"),
             },
             Finding {
                 assertion: None,
+                confidence: 1.0,
                 verdict: yn(lo + hi <= MAX_CLIPPED),
                 evidence: format!(
                     "{:.1}% crushed shadows, {:.1}% blown highlights",

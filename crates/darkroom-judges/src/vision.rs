@@ -6,6 +6,11 @@
 use darkroom_core::judge::{Finding, ImageRef, Judge, Judgement, Verdict};
 use darkroom_prompt::Scene;
 
+/// The confidence of a vision model's yes or no. The model gives no probability, so it is one
+/// fixed figure: above the gate's default threshold (a vision "no" rejects), below the pixel
+/// judge's strongest evidence (a colour with nothing of its hue in the picture).
+const VISION_CONFIDENCE: f64 = 0.85;
+
 /// Asks a model: `(instructions, image) → reply text`, or an error message.
 pub type Ask = dyn Fn(&str, ImageRef<'_>) -> Result<String, String> + Send + Sync;
 
@@ -136,6 +141,11 @@ impl Judge<Scene> for VisionJudge {
                 assertion: Some(a.id),
                 verdict: *v,
                 evidence: note.clone(),
+                confidence: if *v == Verdict::Undecided {
+                    0.0
+                } else {
+                    VISION_CONFIDENCE
+                },
             })
             .collect();
         Judgement {

@@ -47,7 +47,12 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
         .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", labels.display())))?;
     let cases = darkroom_judges::photos::parse_labels(&text)
         .map_err(|errs| Fail::Input(format!("`{}`: {}", labels.display(), errs.join("; "))))?;
-    let r = darkroom_judges::photos::audit(dir, &cases, DEFAULT_GATE);
+    let r = darkroom_judges::photos::audit(
+        dir,
+        &cases,
+        DEFAULT_GATE,
+        darkroom_core::judge::DEFAULT_MIN_CONFIDENCE,
+    );
     let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     if json {
         let cats: serde_json::Map<String, serde_json::Value> = r
@@ -74,19 +79,28 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "cases": cases.len(), "true_prompts": r.true_prompts, "true_pass_default_gate": r.true_pass,
+                "cases": cases.len(),
+                "images": cases.iter().map(|c| c.image.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+                "true_prompts": r.true_prompts, "true_pass_default_gate": r.true_pass,
                 "pass_share": share(r.true_pass, r.true_prompts),
                 "no_share_of_decided_true": share(no, decided),
                 "categories": cats,
                 "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+                "misses": r.misses.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+                "no_by_confidence": r.no_by_confidence.iter().map(|(b, right, wrong)| serde_json::json!({"from": b, "right": right, "wrong": wrong})).collect::<Vec<_>>(),
                 "errors": r.errors,
             }))
             .unwrap_or_default()
         );
     } else {
         println!(
-            "layout judge on {} labelled cases in {}",
+            "layout judge on {} labelled cases ({} images) in {}",
             cases.len(),
+            cases
+                .iter()
+                .map(|c| c.image.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
             dir.display()
         );
         println!(
@@ -110,13 +124,23 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
             );
         }
         println!(
-            "true prompts passing the default gate ({DEFAULT_GATE}): {} of {} ({})",
+            "true prompts passing the default gate ({DEFAULT_GATE}, a 'no' counting from confidence {}): {} of {} ({})",
+            darkroom_core::judge::DEFAULT_MIN_CONFIDENCE,
             r.true_pass,
             r.true_prompts,
             pct(share(r.true_pass, r.true_prompts))
         );
+        let bands: Vec<String> = r
+            .no_by_confidence
+            .iter()
+            .map(|(b, right, wrong)| format!("≥{b:.2}: {right} right, {wrong} wrong"))
+            .collect();
+        println!("'no' by confidence: {}", bands.join("; "));
         for (i, p, q, e) in &r.rejections {
             println!("  rejected what is true: {i} {p:?}: {q} — {e}");
+        }
+        for (i, p, q, e) in &r.misses {
+            println!("  let what is false pass: {i} {p:?}: {q} — {e}");
         }
     }
     for e in &r.errors {

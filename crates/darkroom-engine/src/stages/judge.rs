@@ -145,15 +145,22 @@ pub(crate) fn judge(
         .get(&call.row.provider)
         .is_some_and(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()).rerenders);
     let (merged, disagreements) = merge(&layout.findings, vision, renders);
+    // The gate counts a "no" only on evidence at least as strong as `[gates] confidence`; the
+    // weaker ones stay in the findings and on the card, but reject nothing.
+    let min_confidence = ctx.campaign.gates.confidence;
     let failed_questions = merged
         .iter()
-        .filter(|f| f.verdict == Verdict::No)
+        .filter(|f| f.verdict == Verdict::No && f.confidence >= min_confidence)
         .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
         .collect();
-    let adherence = match vision {
-        None => layout.score,
-        Some(_) => Judgement::adherence(&merged),
-    };
+    let adherence = Judgement::gated_adherence(
+        if vision.is_some() {
+            &merged
+        } else {
+            &layout.findings
+        },
+        min_confidence,
+    );
     let disagreements = disagreements
         .into_iter()
         .filter_map(|(a, pixel, seen)| {

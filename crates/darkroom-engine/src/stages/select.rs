@@ -266,6 +266,7 @@ mod tests {
             on_palette: Some(0.5),
             sharpness: Some(0.1),
             near_duplicate: 6,
+            confidence: 0.5,
         };
         assert_eq!(
             gate_with(&g, true, &scored("a", 0.9, 0.6, 0.2), false),

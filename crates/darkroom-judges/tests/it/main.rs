@@ -10,3 +10,5 @@ mod photographs;
 mod vision;
 // Brand, quality and novelty judges.
 mod others;
+// Relations of a white stand-in on sketch renders.
+mod stand_ins;
