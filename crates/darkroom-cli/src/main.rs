@@ -56,6 +56,8 @@ enum Command {
     Init(cmd::init::Args),
     /// Compare strategies (lottery, funnel) on simulated models with a simulated clock.
     Simulate(cmd::simulate::Args),
+    /// Open the review app: cull, rate, compare and approve in the browser.
+    Review(cmd::review::Args),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Status(a) => cmd::status::run(a),
         Command::Init(a) => cmd::init::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Review(a) => cmd::review::run(a),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@
 //! counted as spent unless their provider replays requests by key (then the replay settles). An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
 
 mod dump;
+mod human;
 mod lock;
 mod store;
 mod vocab;
@@ -21,9 +22,12 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
+pub use human::{HumanDecision, HumanRecord};
 pub use lock::{host_name, Holder, RunLock};
 pub use store::Store;
-pub use vocab::{AttemptStatus, DecisionKind, Reason, RunStatus, ShotStatus, Tier};
+pub use vocab::{
+    AttemptStatus, DecisionKind, HumanAction, Reason, RejectReason, RunStatus, ShotStatus, Tier,
+};
 
 /// The migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -31,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_interrupted.sql"),
     include_str!("../migrations/0003_shots.sql"),
     include_str!("../migrations/0004_run_reason.sql"),
+    include_str!("../migrations/0005_human.sql"),
 ];
 
 /// A ledger failure.
@@ -242,7 +247,7 @@ pub struct Ledger {
     path: String,
 }
 
-fn now() -> f64 {
+pub(crate) fn now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())

@@ -241,3 +241,35 @@ mod tests {
             .contains("known: passed"));
     }
 }
+
+vocabulary! {
+    /// What a person did in review.
+    HumanAction {
+        /// Approved the asset for delivery.
+        Approve = "approve",
+        /// Rejected it, with a [`RejectReason`].
+        Reject = "reject",
+        /// Rated it 1 to 5.
+        Rate = "rate",
+        /// Said whether one checklist assertion holds in it (ground truth for the judges).
+        Verdict = "verdict",
+        /// Took back their last decision.
+        Undo = "undo",
+    }
+}
+
+vocabulary! {
+    /// Why a person rejected an asset.
+    RejectReason {
+        /// The composition is wrong.
+        Composition = "composition",
+        /// A colour is off brand.
+        OffBrand = "off_brand",
+        /// A rendering artefact.
+        Artefact = "artefact",
+        /// Text in the image is wrong.
+        TextWrong = "text_wrong",
+        /// Something else (the note says what).
+        Other = "other",
+    }
+}

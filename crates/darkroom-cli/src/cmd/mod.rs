@@ -11,6 +11,7 @@ pub mod io;
 pub mod judge;
 pub mod parse;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod simulate;
 pub mod sketch;

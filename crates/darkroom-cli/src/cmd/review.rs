@@ -1,0 +1,76 @@
+//! `darkroom review CAMPAIGN`: the local web app where a person culls, rates, compares and
+//! approves what the campaign made (see [`darkroom_review`]).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use crate::fail::Fail;
+
+/// Arguments of `darkroom review`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The campaign file.
+    campaign: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 7878)]
+    port: u16,
+    /// Open the URL in the desktop's browser.
+    #[arg(long)]
+    open: bool,
+}
+
+/// A random token from the OS's generator, hex.
+fn token() -> Result<String, Fail> {
+    use std::io::Read as _;
+    let mut b = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(|e| Fail::Internal(anyhow::anyhow!("reading /dev/urandom: {e}")))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// Runs the command: serves until interrupted.
+pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    let name = a.campaign.display().to_string();
+    let text = std::fs::read_to_string(&a.campaign)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = darkroom_campaign::load(&text, &name)
+        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let out = PathBuf::from(&c.output);
+    let db = out.join("darkroom.db");
+    if !db.exists() {
+        return Err(Fail::Input(format!(
+            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
+            db.display()
+        )));
+    }
+    let ledger = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    let token = token()?;
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let served = darkroom_review::serve(a.port, |port| {
+        let url = format!("http://127.0.0.1:{port}/?token={token}");
+        println!("review {} at {url}", c.name);
+        println!("(the token in the URL is the key: anyone with it can decide; Ctrl-C stops)");
+        let _ = std::io::stdout().flush();
+        if a.open {
+            let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
+        }
+        darkroom_review::App {
+            campaign: c.name.clone(),
+            ledger: Mutex::new(ledger),
+            store: darkroom_ledger::Store::new(out.join("store")),
+            token: token.clone(),
+            who,
+            hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+        }
+    });
+    match served {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e @ darkroom_review::ReviewError::Bind { .. }) => Err(Fail::input(e)),
+        Err(e) => Err(Fail::Internal(e.into())),
+    }
+}

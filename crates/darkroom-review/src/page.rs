@@ -1,0 +1,340 @@
+//! The review app's pages: HTML written here, a little plain JavaScript for the keys and the
+//! calls, no external file of any kind.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use darkroom_ledger::{AttemptStatus, Dump, HumanAction, HumanRecord, ScoreRecord, Tier, Totals};
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Where a person left an asset: the standing approve/reject, rating and verdicts.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Standing {
+    /// `approve` or `reject`, the latest standing one.
+    pub decision: Option<HumanAction>,
+    /// The rejection's reason and note.
+    pub reason: Option<String>,
+    /// The latest standing rating.
+    pub rating: Option<u8>,
+    /// Per assertion, the latest standing verdict.
+    pub verdicts: BTreeMap<usize, bool>,
+}
+
+/// The standing decisions per attempt.
+pub fn standing(human: &[HumanRecord]) -> BTreeMap<String, Standing> {
+    let mut out: BTreeMap<String, Standing> = BTreeMap::new();
+    for r in human.iter().filter(|r| !r.undone) {
+        let s = out.entry(r.attempt.clone()).or_default();
+        match r.action {
+            HumanAction::Approve => {
+                s.decision = Some(HumanAction::Approve);
+                s.reason = None;
+            }
+            HumanAction::Reject => {
+                s.decision = Some(HumanAction::Reject);
+                s.reason = Some(match (&r.reason, &r.note) {
+                    (Some(x), Some(n)) => format!("{}: {n}", x.as_str()),
+                    (Some(x), None) => x.as_str().to_string(),
+                    (None, n) => n.clone().unwrap_or_default(),
+                });
+            }
+            HumanAction::Rate => s.rating = r.rating,
+            HumanAction::Verdict => {
+                if let Some((a, h)) = r.assertion {
+                    s.verdicts.insert(a, h);
+                }
+            }
+            HumanAction::Undo => {}
+        }
+    }
+    out
+}
+
+/// The JSON the page polls: per attempt (of a shot), its standing decisions.
+pub fn state_json(dump: &Dump, human: &[HumanRecord], shot: Option<&str>) -> serde_json::Value {
+    let st = standing(human);
+    let items: Vec<serde_json::Value> = dump
+        .attempts
+        .iter()
+        .filter(|a| shot.is_none_or(|s| a.shot == s) && a.asset.is_some())
+        .map(|a| {
+            let s = st.get(&a.id).cloned().unwrap_or_default();
+            serde_json::json!({
+                "attempt": a.id, "shot": a.shot, "tier": a.tier.as_str(),
+                "decision": s.decision.map(|d| d.as_str()), "reason": s.reason, "rating": s.rating,
+                "verdicts": s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({ "items": items, "decisions": human.len() })
+}
+
+const STYLE: &str = r#"
+body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f5f4f0;color:#1a1a1a}
+header{padding:12px 20px;background:#1a1a1a;color:#f4f1ea}header a{color:#f4f1ea}
+main{padding:16px 20px}.tiles{display:flex;gap:12px;flex-wrap:wrap}
+.tile{background:#fff;border-radius:6px;padding:10px 14px;min-width:140px}
+.tile b{display:block;font-size:20px}table{border-collapse:collapse;background:#fff}
+td,th{padding:6px 10px;border-bottom:1px solid #e4e1da;text-align:left}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px}
+.card{background:#fff;border-radius:6px;padding:8px;border:3px solid transparent;cursor:pointer}
+.card.sel{border-color:#0047ab}.card.approve{background:#e3f4e5}.card.reject{background:#f9e1df;opacity:.75}
+.card img{width:100%;border-radius:4px;display:block}.meta{font-size:12px;color:#555}
+.q{font-size:12px;margin:2px 0;display:flex;gap:4px;align-items:baseline}
+.q button{font-size:11px;padding:0 4px}.v-yes{color:#16703a}.v-no{color:#b3261e}.v-undecided{color:#777}
+.human{font-weight:bold}#overlay{position:fixed;inset:0;background:rgba(0,0,0,.85);display:none;
+overflow:auto;z-index:5;color:#fff;padding:20px}#overlay.on{display:block}
+.cmp{position:relative;display:inline-block}.cmp img{display:block;max-width:90vw}
+.cmp .top{position:absolute;inset:0;overflow:hidden}.pair{display:flex;gap:8px}.pair img{max-width:44vw}
+#help,#why{position:fixed;right:20px;top:60px;background:#fff;color:#1a1a1a;padding:12px 16px;
+border-radius:6px;box-shadow:0 2px 12px rgba(0,0,0,.3);display:none;z-index:6}#help.on,#why.on{display:block}
+.filters a{margin-right:10px}
+"#;
+
+fn head(title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{}</title><style>{STYLE}</style></head><body>",
+        esc(title)
+    )
+}
+
+/// The campaign overview: spend, and per shot what awaits review.
+pub fn overview(
+    campaign: &str,
+    token: &str,
+    dump: &Dump,
+    human: &[HumanRecord],
+    totals: &Totals,
+) -> String {
+    let st = standing(human);
+    let mut shots: BTreeMap<&str, (u32, u32, u32, u32, u32)> = BTreeMap::new();
+    for a in dump.attempts.iter().filter(|a| a.asset.is_some()) {
+        let e = shots.entry(a.shot.as_str()).or_default();
+        match a.tier {
+            Tier::Draft => e.0 += 1,
+            Tier::Finish => e.1 += 1,
+            _ => continue,
+        }
+        match st.get(&a.id).and_then(|s| s.decision) {
+            Some(HumanAction::Approve) => e.3 += 1,
+            Some(HumanAction::Reject) => e.4 += 1,
+            _ if a.tier == Tier::Finish => e.2 += 1,
+            _ => {}
+        }
+    }
+    let awaiting: u32 = shots.values().map(|s| s.2).sum();
+    let mut h = head(&format!("{campaign} · review"));
+    let _ = write!(
+        h,
+        "<header><b>{}</b> · review</header><main><div class=tiles>\
+         <div class=tile>Spend<b>{:.2}</b>credits settled</div>\
+         <div class=tile>Finals awaiting review<b id=awaiting>{awaiting}</b></div>\
+         <div class=tile>Decisions<b>{}</b>by people, in the ledger</div></div>\
+         <h2>Shots</h2><table><tr><th>shot</th><th>drafts</th><th>finals</th><th>awaiting review</th><th>approved</th><th>rejected</th></tr>",
+        esc(campaign),
+        totals.settled,
+        human.len()
+    );
+    for (shot, (d, f, w, ap, rj)) in &shots {
+        let _ = write!(
+            h,
+            "<tr><td><a href=\"/shot/{}?token={}\">{}</a></td><td>{d}</td><td>{f}</td><td>{w}</td><td>{ap}</td><td>{rj}</td></tr>",
+            esc(&percent(shot)),
+            esc(token),
+            esc(shot)
+        );
+    }
+    h.push_str("</table></main></body></html>");
+    h
+}
+
+/// Percent-encodes a path segment.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The checklist questions of an attempt's prompt.
+fn questions(params: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(params)
+        .ok()
+        .and_then(|v| v["prompt"].as_str().map(str::to_string))
+        .and_then(|p| darkroom_prompt::parse(&p).ok())
+        .map(|s| s.checklist.into_iter().map(|a| a.question).collect())
+        .unwrap_or_default()
+}
+
+/// A shot's contact sheet: every draft and final with its scores, verdicts, gate and cost.
+pub fn shot(
+    campaign: &str,
+    token: &str,
+    shot: &str,
+    dump: &Dump,
+    scores: &[ScoreRecord],
+    human: &[HumanRecord],
+) -> String {
+    let st = standing(human);
+    let gate: BTreeMap<&str, &str> = dump
+        .decisions
+        .iter()
+        .filter(|d| d.kind == "gate" || d.kind == "promote")
+        .map(|d| (d.attempt.as_str(), d.reason.as_str()))
+        .collect();
+    let mut h = head(&format!("{shot} · {campaign} · review"));
+    let _ = write!(
+        h,
+        "<header><a href=\"/?token={t}\">{c}</a> › <b>{s}</b> · <span id=progress></span> · press ? for keys</header>\
+         <main><div class=filters>show: <a href=# data-f=all>all</a><a href=# data-f=awaiting>awaiting review</a>\
+         <a href=# data-f=approve>approved</a><a href=# data-f=reject>rejected</a><a href=# data-f=rated>rated 4–5</a>\
+         <a href=# data-f=failed>failed an assertion</a></div><div class=sheet id=sheet>",
+        t = esc(token),
+        c = esc(campaign),
+        s = esc(shot)
+    );
+    let mut attempts: Vec<_> = dump
+        .attempts
+        .iter()
+        .filter(|a| {
+            a.shot == shot
+                && a.asset.is_some()
+                && a.status == AttemptStatus::Done
+                && matches!(a.tier, Tier::Draft | Tier::Finish)
+        })
+        .collect();
+    // Finals first: they are what a person approves.
+    attempts.sort_by_key(|a| (a.tier != Tier::Finish, a.round, a.variant));
+    for a in attempts {
+        let s = st.get(&a.id).cloned().unwrap_or_default();
+        let layout = scores
+            .iter()
+            .find(|x| x.attempt == a.id && x.judge == "layout");
+        let findings: Vec<serde_json::Value> = layout
+            .and_then(|x| serde_json::from_str::<serde_json::Value>(&x.verdicts).ok())
+            .and_then(|v| v["findings"].as_array().cloned())
+            .unwrap_or_default();
+        let qs = questions(&a.params);
+        let failed = findings.iter().any(|f| f["verdict"] == "no");
+        let class = match s.decision {
+            Some(HumanAction::Approve) => " approve",
+            Some(HumanAction::Reject) => " reject",
+            _ => "",
+        };
+        let _ = write!(
+            h,
+            "<div class=\"card{class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\">\
+             <img loading=lazy src=\"/asset/{id}?token={t}\" alt=\"{tier} {id}\">\
+             <div class=meta>{tier} · round {round} · {cost} · adherence {adh} · {gate}</div>\
+             <div class=meta>person: <span class=human>{dec}</span> <span class=stars>{stars}</span></div>",
+            id = esc(&a.id),
+            tier = a.tier.as_str(),
+            rating = s.rating.unwrap_or(0),
+            t = esc(token),
+            round = a.round,
+            cost = a.cost.map_or("no cost".into(), |c| format!("{c:.3} credits")),
+            adh = layout
+                .and_then(|x| x.value)
+                .map_or("—".into(), |v| format!("{v:.2}")),
+            gate = esc(gate.get(a.id.as_str()).copied().unwrap_or("not gated")),
+            dec = match (s.decision, &s.reason) {
+                (Some(HumanAction::Approve), _) => "approved".to_string(),
+                (Some(HumanAction::Reject), Some(r)) => format!("rejected ({})", esc(r)),
+                _ => "awaiting".to_string(),
+            },
+            stars = "★".repeat(usize::from(s.rating.unwrap_or(0))),
+        );
+        for (i, q) in qs.iter().enumerate() {
+            let f = findings.iter().find(|f| f["assertion"] == i);
+            let v = f.and_then(|f| f["verdict"].as_str()).unwrap_or("undecided");
+            let person = match s.verdicts.get(&i) {
+                Some(true) => " · person: yes",
+                Some(false) => " · person: no",
+                None => "",
+            };
+            let _ = write!(
+                h,
+                "<div class=q title=\"{ev}\"><span class=v-{v}>{v}</span> {q}<span class=human>{person}</span>\
+                 <button data-a={i} data-h=1>yes</button><button data-a={i} data-h=0>no</button></div>",
+                ev = esc(f.and_then(|f| f["evidence"].as_str()).unwrap_or("")),
+                q = esc(q),
+            );
+        }
+        h.push_str("</div>");
+    }
+    let _ = write!(
+        h,
+        "</div></main><div id=overlay></div>\
+         <div id=help><b>Keys</b><br>← → previous / next<br>A approve · X reject (with a reason)<br>1–5 rate\
+         <br>C compare (press on two) · Z zoom to 100 %<br>U undo your last decision · Esc close · ? this help</div>\
+         <form id=why><b>Why reject?</b><br>\
+         <label><input type=radio name=r value=composition checked> wrong composition</label><br>\
+         <label><input type=radio name=r value=off_brand> off-brand colour</label><br>\
+         <label><input type=radio name=r value=artefact> artefact</label><br>\
+         <label><input type=radio name=r value=text_wrong> text wrong</label><br>\
+         <label><input type=radio name=r value=other> other</label><br>\
+         <input name=note id=note placeholder=\"note (optional)\"> <button id=whyok>reject</button></form>\
+         <script>const TOKEN={tok};const SHOT={shot};{JS}</script></body></html>",
+        tok = serde_json::Value::from(token),
+        shot = serde_json::Value::from(shot),
+    );
+    h
+}
+
+const JS: &str = r#"
+const cards=[...document.querySelectorAll('.card')];let cur=0,mark=null;const hist=[];
+function sel(i){if(!cards.length)return;cur=(i+cards.length)%cards.length;cards.forEach(c=>c.classList.remove('sel'));
+const c=cards[cur];c.classList.add('sel');c.scrollIntoView({block:'nearest'});}
+async function api(path,body){const r=await fetch(path+'?token='+encodeURIComponent(TOKEN),{method:'POST',
+headers:{'content-type':'application/json'},body:JSON.stringify(body||{})});
+if(!r.ok)throw new Error(await r.text());return r.json();}
+function show(c,decision,reason){c.classList.remove('approve','reject');if(decision)c.classList.add(decision);
+c.querySelector('.human').textContent=decision==='approve'?'approved':decision==='reject'?'rejected ('+reason+')':'awaiting';}
+async function decide(action,extra){const c=cards[cur];if(!c)return;
+await api('/api/decide',Object.assign({attempt:c.dataset.id,action},extra||{}));await refresh();}
+async function refresh(){const r=await fetch('/api/state?shot='+encodeURIComponent(SHOT)+'&token='+encodeURIComponent(TOKEN));
+const s=await r.json();const by={};s.items.forEach(i=>by[i.attempt]=i);let done=0;
+cards.forEach(c=>{const i=by[c.dataset.id];if(!i)return;show(c,i.decision,i.reason);if(i.decision)done++;
+c.dataset.rating=i.rating||0;c.dataset.decision=i.decision||'';c.querySelector('.stars').textContent='★'.repeat(i.rating||0);
+c.querySelectorAll('.q').forEach((q,k)=>{const v=i.verdicts[k];q.querySelector('.human').textContent=v===undefined?'':' · person: '+(v?'yes':'no');});});
+document.getElementById('progress').textContent=done+' of '+cards.length+' decided';document.body.dataset.decisions=s.decisions;}
+function overlay(html){const o=document.getElementById('overlay');o.innerHTML=html;o.classList.toggle('on',!!html);}
+function src(c){return c.querySelector('img').getAttribute('src');}
+function compare(){const c=cards[cur];if(mark===null||mark===c){mark=c;return;}
+overlay('<p>compare: '+mark.dataset.id+' (left, under the slider) and '+c.dataset.id+'</p><div class=pair><img src="'+src(mark)+'"><img src="'+src(c)+'"></div>'+
+'<p>slider:</p><div class=cmp><img src="'+src(c)+'"><div class=top id=top><img src="'+src(mark)+'"></div></div><br><input type=range id=slide min=0 max=100 value=50>');
+const top=document.getElementById('top');const set=v=>top.style.clipPath='inset(0 '+(100-v)+'% 0 0)';set(50);
+document.getElementById('slide').oninput=e=>set(e.target.value);mark=null;}
+function zoom(){const c=cards[cur];overlay('<p>'+c.dataset.id+' at 100 %</p><img src="'+src(c)+'" style="max-width:none">');}
+const why=document.getElementById('why');
+document.getElementById('whyok').onclick=async e=>{e.preventDefault();why.classList.remove('on');
+await decide('reject',{reason:why.querySelector('input[name=r]:checked').value,note:document.getElementById('note').value});};
+document.addEventListener('keydown',async e=>{if(why.classList.contains('on')){if(e.key==='Escape')why.classList.remove('on');return;}
+const k=e.key.toLowerCase();
+if(k==='escape'){overlay('');document.getElementById('help').classList.remove('on');}
+else if(k==='arrowright')sel(cur+1);else if(k==='arrowleft')sel(cur-1);
+else if(k==='a')await decide('approve');else if(k==='x'){why.classList.add('on');why.querySelector('input[name=r]').focus();}
+else if('12345'.includes(k)&&k.length===1)await decide('rate',{rating:+k});
+else if(k==='u'){await api('/api/undo');await refresh();}
+else if(k==='c')compare();else if(k==='z')zoom();
+else if(k==='?')document.getElementById('help').classList.toggle('on');});
+cards.forEach((c,i)=>c.addEventListener('click',e=>{sel(i);const b=e.target.closest('button[data-a]');
+if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});}));
+document.querySelectorAll('.filters a').forEach(a=>a.onclick=e=>{e.preventDefault();const f=a.dataset.f;
+cards.forEach(c=>{const d=c.dataset.decision||'';c.style.display=(f==='all'||(f==='awaiting'&&!d)||f===d||
+(f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});});
+sel(0);refresh();setInterval(refresh,3000);
+"#;
