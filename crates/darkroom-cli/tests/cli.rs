@@ -326,6 +326,8 @@ mod parse;
 mod providers;
 #[path = "cli/report.rs"]
 mod report;
+#[path = "cli/review.rs"]
+mod review;
 #[path = "cli/run.rs"]
 mod run;
 #[path = "cli/simulate.rs"]

@@ -101,7 +101,7 @@ border-radius:6px;box-shadow:0 2px 12px rgba(0,0,0,.3);display:none;z-index:6}#h
 
 fn head(title: &str) -> String {
     format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{}</title><style>{STYLE}</style></head><body>",
+        "<!doctype html><html lang=en><head><meta charset=utf-8><link rel=icon href=\"data:,\"><title>{}</title><style>{STYLE}</style></head><body>",
         esc(title)
     )
 }

@@ -53,9 +53,15 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .unwrap_or_else(|_| "unknown".into());
     let served = darkroom_review::serve(a.port, |port| {
         let url = format!("http://127.0.0.1:{port}/?token={token}");
-        println!("review {} at {url}", c.name);
-        println!("(the token in the URL is the key: anyone with it can decide; Ctrl-C stops)");
-        let _ = std::io::stdout().flush();
+        // Written, not printed: a reader that went away (a script that took the URL and
+        // closed the pipe) must not stop the server.
+        let mut o = std::io::stdout();
+        let _ = writeln!(o, "review {} at {url}", c.name);
+        let _ = writeln!(
+            o,
+            "(the token in the URL is the key: anyone with it can decide; Ctrl-C stops)"
+        );
+        let _ = o.flush();
         if a.open {
             let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
         }

@@ -1,0 +1,513 @@
+//! `darkroom review`: the refusals (token, host, origin, paths), decisions as ledger rows, and
+//! culling by keyboard in headless Chromium.
+
+use super::*;
+use std::io::{BufRead, Read, Write};
+
+/// A running `darkroom review`, stopped when dropped.
+struct Review {
+    child: std::process::Child,
+    port: u16,
+    token: String,
+}
+
+impl Review {
+    fn start(dir: &Path) -> Review {
+        let mut child = bin()
+            .current_dir(dir)
+            .args(["review", "c.toml", "--port", "0"])
+            .env("USER", "tester")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+        let (port, token) = rest.split_once("/?token=").unwrap();
+        Review {
+            child,
+            port: port.parse().unwrap(),
+            token: token.to_string(),
+        }
+    }
+
+    /// One request: `(status, body)`. A refusal that answers before reading the body may reset
+    /// the connection before the answer is read; such a request changed nothing and is sent
+    /// again (a bounded number of times).
+    fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        for _ in 0..5 {
+            if let Some(r) = self.once(method, path, headers, body) {
+                return r;
+            }
+        }
+        panic!("{method} {path}: reset five times");
+    }
+
+    fn once(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Option<(u16, String)> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if !headers.iter().any(|h| h.0 == "Host") {
+            req.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        s.write_all(req.as_bytes()).ok()?;
+        // A refusal answers before reading the body and may close with a reset: keep what came.
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if !out.is_empty() => {
+                    let _ = e;
+                    break;
+                }
+                Err(_) => return None,
+            }
+        }
+        let text = String::from_utf8_lossy(&out).to_string();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+        Some((status, body))
+    }
+
+    fn post(&self, path: &str, json: serde_json::Value) -> (u16, String) {
+        self.raw(
+            "POST",
+            &format!("{path}?token={}", self.token),
+            &[("Content-Type", "application/json")],
+            &json.to_string(),
+        )
+    }
+}
+
+impl Drop for Review {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The ledger's human decisions: `(attempt, action, reason, rating, assertion, verdict, undoes, who)`.
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    String,
+);
+
+fn human_rows(dir: &Path) -> Vec<Row> {
+    let c = rusqlite::Connection::open(dir.join("out/darkroom.db")).unwrap();
+    let mut st = c
+        .prepare("SELECT attempt, action, reason, rating, assertion, verdict, undoes, who FROM human_decisions ORDER BY id")
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// The campaign's done drafts and finals with an asset, finals first.
+fn assets(dir: &Path) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(dir.join("out/darkroom.db")).unwrap();
+    let mut st = c
+        .prepare("SELECT id, tier FROM attempts WHERE status = 'done' AND asset IS NOT NULL AND tier IN ('draft', 'finish') ORDER BY tier = 'draft', round, variant")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn review_refuses_what_lacks_the_token_the_host_or_the_origin() {
+    let d = reported_campaign("review-refusals");
+    let r = Review::start(&d);
+    let t = r.token.clone();
+    let id = assets(&d)[0].0.clone();
+    assert_eq!(r.raw("GET", &format!("/?token={t}"), &[], "").0, 200);
+    // No token, a wrong one.
+    assert_eq!(r.raw("GET", "/", &[], "").0, 403);
+    assert_eq!(r.raw("GET", "/?token=0000", &[], "").0, 403);
+    assert_eq!(r.raw("GET", &format!("/asset/{id}"), &[], "").0, 403);
+    // DNS rebinding: the right token, another Host.
+    assert_eq!(
+        r.raw(
+            "GET",
+            &format!("/?token={t}"),
+            &[("Host", "evil.example")],
+            ""
+        )
+        .0,
+        403
+    );
+    // A change from another origin; the same from the app's own is accepted.
+    let body = serde_json::json!({"attempt": id, "action": "approve"}).to_string();
+    let cross = r.raw(
+        "POST",
+        &format!("/api/decide?token={t}"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Origin", "http://evil.example"),
+        ],
+        &body,
+    );
+    assert_eq!(cross.0, 403);
+    assert!(
+        human_rows(&d).is_empty(),
+        "a refused change changes nothing"
+    );
+    let origin = format!("http://127.0.0.1:{}", r.port);
+    let own = r.raw(
+        "POST",
+        &format!("/api/decide?token={t}"),
+        &[("Content-Type", "application/json"), ("Origin", &origin)],
+        &body,
+    );
+    assert_eq!(own.0, 200, "{}", own.1);
+    // Assets by attempt id only: paths out of the store are not found.
+    let (s, b) = r.raw("GET", &format!("/asset/{id}?token={t}"), &[], "");
+    assert_eq!(s, 200);
+    assert!(b.len() > 8);
+    for p in [
+        "/asset/..%2Fdarkroom.db",
+        "/asset/../darkroom.db",
+        "/asset/%2e%2e%2f%2e%2e%2fc.toml",
+        "/asset/nope",
+    ] {
+        assert_eq!(
+            r.raw("GET", &format!("{p}?token={t}"), &[], "").0,
+            404,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn review_on_a_taken_port_says_so() {
+    let d = reported_campaign("review-port");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let o = bin()
+        .current_dir(&d)
+        .args(["review", "c.toml", "--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("--port 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_review_decision_is_a_ledger_row_with_who() {
+    let d = reported_campaign("review-decisions");
+    let r = Review::start(&d);
+    let ids: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    assert!(ids.len() >= 3);
+    let ok = |x: (u16, String)| assert_eq!(x.0, 200, "{}", x.1);
+    ok(r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[0], "action": "approve"}),
+    ));
+    ok(r.post("/api/decide", serde_json::json!({"attempt": ids[1], "action": "reject", "reason": "off_brand", "note": "too cold"})));
+    ok(r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[2], "action": "rate", "rating": 4}),
+    ));
+    ok(r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[2], "action": "verdict", "assertion": 1, "holds": false}),
+    ));
+    ok(r.post("/api/undo", serde_json::json!({})));
+    // Bad input is refused with what is accepted, and recorded nowhere.
+    let bad = r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[1], "action": "reject", "reason": "ugly"}),
+    );
+    assert_eq!(bad.0, 422);
+    assert!(
+        bad.1.contains("accepted composition, off_brand"),
+        "{}",
+        bad.1
+    );
+    assert_eq!(
+        r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": ids[2], "action": "rate", "rating": 9})
+        )
+        .0,
+        422
+    );
+    assert_eq!(
+        r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": "nope", "action": "approve"})
+        )
+        .0,
+        404
+    );
+    let rows = human_rows(&d);
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                ids[0].clone(),
+                "approve".into(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                "tester".into()
+            ),
+            (
+                ids[1].clone(),
+                "reject".into(),
+                s("off_brand"),
+                None,
+                None,
+                None,
+                None,
+                "tester".into()
+            ),
+            (
+                ids[2].clone(),
+                "rate".into(),
+                None,
+                Some(4),
+                None,
+                None,
+                None,
+                "tester".into()
+            ),
+            (
+                ids[2].clone(),
+                "verdict".into(),
+                None,
+                None,
+                Some(1),
+                s("no"),
+                None,
+                "tester".into()
+            ),
+            (
+                ids[2].clone(),
+                "undo".into(),
+                None,
+                None,
+                None,
+                None,
+                Some(4),
+                "tester".into()
+            ),
+        ]
+    );
+    // The page shows what stands.
+    let (_, page) = r.raw("GET", &format!("/api/state?token={}", r.token), &[], "");
+    let v: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let item = |id: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["attempt"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(item(&ids[0])["decision"], "approve");
+    assert_eq!(item(&ids[1])["reason"], "off_brand: too cold");
+    assert_eq!(item(&ids[2])["rating"], 4);
+    assert_eq!(
+        item(&ids[2])["verdicts"],
+        serde_json::json!({}),
+        "the verdict was undone"
+    );
+}
+
+/// Keys through WebDriver: one key pressed and released.
+fn key(driver: &Driver, k: &str) {
+    driver.call(
+        "POST",
+        "/actions",
+        serde_json::json!({"actions": [{"type": "key", "id": "kb", "actions": [
+            {"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]}]}),
+    );
+}
+
+/// Waits (by a bounded number of looks, not a deadline) until the ledger has `n` human rows.
+fn rows_become(dir: &Path, n: usize) -> Vec<Row> {
+    for _ in 0..200 {
+        let r = human_rows(dir);
+        if r.len() >= n {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    human_rows(dir)
+}
+
+fn screenshot(driver: &Driver, name: &str) {
+    let shot = driver.call("GET", "/screenshot", serde_json::Value::Null);
+    let png = decode_base64(shot.as_str().expect("base64 screenshot"));
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[test]
+fn culling_by_keyboard_in_chromium_writes_exactly_what_the_person_did() {
+    if !chromium() {
+        return;
+    }
+    let d = reported_campaign("review-browser");
+    let r = Review::start(&d);
+    let ids: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    let profile = d.join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let driver = Driver::start(&std::fs::canonicalize(&profile).unwrap());
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+    );
+    // Read the cards once the page has them (a bounded number of looks).
+    let mut order: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        order = serde_json::from_value(driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": "return [...document.querySelectorAll('.card')].map(c => c.dataset.id)"}),
+        ))
+        .unwrap();
+        if !order.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let source = driver.call("GET", "/source", serde_json::Value::Null);
+    assert_eq!(order, ids, "finals first, then drafts in order: {source}");
+    screenshot(&driver, "review-sheet.png");
+    // The first card is the final: approve it.
+    key(&driver, "a");
+    let rows = rows_become(&d, 1);
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        (ids[0].as_str(), "approve")
+    );
+    // Next, reject with a reason: X opens the reasons, pick "artefact", confirm.
+    key(&driver, "\u{E014}");
+    key(&driver, "x");
+    driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": "document.querySelector('#why input[value=artefact]').checked = true; document.getElementById('note').value = 'smudge'; return 1"}),
+    );
+    let ok = driver.call(
+        "POST",
+        "/element",
+        serde_json::json!({"using": "css selector", "value": "#whyok"}),
+    );
+    let el = ok
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .to_string();
+    driver.call(
+        "POST",
+        &format!("/element/{el}/click"),
+        serde_json::json!({}),
+    );
+    let rows = rows_become(&d, 2);
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str(), rows[1].2.as_deref()),
+        (ids[1].as_str(), "reject", Some("artefact"))
+    );
+    // Next, rate 5, then take it back with U.
+    key(&driver, "\u{E014}");
+    key(&driver, "5");
+    let rows = rows_become(&d, 3);
+    assert_eq!((rows[2].0.as_str(), rows[2].3), (ids[2].as_str(), Some(5)));
+    key(&driver, "u");
+    let rows = rows_become(&d, 4);
+    assert_eq!((rows[3].1.as_str(), rows[3].6.is_some()), ("undo", true));
+    // A person's verdict: the first card's second question is not true, says the person.
+    driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": "document.querySelectorAll('.card')[0].querySelectorAll('.q')[1].querySelector('button[data-h=\"0\"]').click(); return 1"}),
+    );
+    let rows = rows_become(&d, 5);
+    assert_eq!(
+        (rows[4].0.as_str(), rows[4].1.as_str(), rows[4].5.as_deref()),
+        (ids[0].as_str(), "verdict", Some("no"))
+    );
+    // Compare: C on the current card, → , C on the next: both are shown, with a slider.
+    key(&driver, "c");
+    key(&driver, "\u{E014}");
+    key(&driver, "c");
+    let shown = driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": "const o = document.getElementById('overlay'); return [o.classList.contains('on'), o.querySelectorAll('img').length, !!document.getElementById('slide')]"}),
+    );
+    assert_eq!(shown, serde_json::json!([true, 4, true]), "compare overlay");
+    screenshot(&driver, "review-compare.png");
+    key(&driver, "\u{E00C}");
+    // Nothing else was written: five rows, all by the person running the app.
+    let rows = human_rows(&d);
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(rows.iter().all(|r| r.7 == "tester"));
+    let logs = driver.call("POST", "/se/log", serde_json::json!({"type": "browser"}));
+    let errors: Vec<&serde_json::Value> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
