@@ -16,7 +16,7 @@ enum Node {
     Str(String, Range<usize>),
     Int(i64, Range<usize>),
     Float(f64, Range<usize>),
-    Bool(#[allow(dead_code)] bool, Range<usize>),
+    Bool(bool, Range<usize>),
     Other(Range<usize>),
 }
 
@@ -270,6 +270,9 @@ pub struct Campaign {
     pub gates: Gates,
     /// The provider that answers the checklist as a vision judge (`[judges] vision = "name"`).
     pub vision: Option<String>,
+    /// `[review] required`: finals are delivered only once a person approved them in
+    /// `darkroom review`; a run stops before delivery with what awaits review.
+    pub review_required: bool,
     /// Budget.
     pub budget: Budget,
     /// Shots, expanded.
@@ -345,6 +348,20 @@ impl V<'_> {
                     &other.span(),
                     path,
                     format!("expected a string, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, n: &Node, path: &str) -> Option<bool> {
+        match n {
+            Node::Bool(b, _) => Some(*b),
+            other => {
+                self.err(
+                    &other.span(),
+                    path,
+                    format!("expected true or false, found {}", other.kind()),
                 );
                 None
             }
@@ -470,6 +487,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             "tiers",
             "gates",
             "judges",
+            "review",
             "budget",
             "shots",
         ],
@@ -946,6 +964,16 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         }
     }
 
+    // [review]
+    let mut review_required = false;
+    if let Some(r) = get("review") {
+        for (k, n) in v.keys(r, "review", &["required"]) {
+            if let Some(b) = v.boolean(n, &format!("review.{k}")) {
+                review_required = b;
+            }
+        }
+    }
+
     // [budget]
     let mut budget = Budget {
         credits: None,
@@ -1179,6 +1207,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         finish,
         gates,
         vision,
+        review_required,
         budget,
         shots,
     })

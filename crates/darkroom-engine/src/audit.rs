@@ -165,6 +165,7 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
         finish: tier,
         gates: Gates::default(),
         vision: None,
+        review_required: false,
         budget: Budget {
             credits: None,
             // Spend is counted in USD, whatever the providers bill in.

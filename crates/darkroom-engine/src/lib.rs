@@ -163,6 +163,8 @@ pub struct RunReport {
     pub budget_stop: Option<BudgetStop>,
     /// The unit spend is counted in: `USD` or `credits`.
     pub unit: &'static str,
+    /// Finals kept back until a person approves them (`[review] required`): `(shot, attempt)`.
+    pub awaiting_review: Vec<(String, String)>,
 }
 
 /// Why the budget stopped a run, in the campaign's unit.

@@ -4,6 +4,8 @@
 //! so the ledger keeps what the person did and in which order. The state of an asset is read
 //! from the rows not taken back.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{params, OptionalExtension};
 
 use crate::{HumanAction, Ledger, LedgerError, RejectReason};
@@ -54,7 +56,120 @@ pub struct HumanRecord {
     pub at: f64,
 }
 
+/// Where a person left an asset: the standing approve/reject, rating and verdicts.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Standing {
+    /// `approve` or `reject`, the latest standing one.
+    pub decision: Option<HumanAction>,
+    /// The rejection's reason and note.
+    pub reason: Option<String>,
+    /// The latest standing rating.
+    pub rating: Option<u8>,
+    /// Per assertion, the latest standing verdict.
+    pub verdicts: BTreeMap<usize, bool>,
+}
+
+/// The standing decisions per attempt.
+pub fn standing(human: &[HumanRecord]) -> BTreeMap<String, Standing> {
+    let mut out: BTreeMap<String, Standing> = BTreeMap::new();
+    for r in human.iter().filter(|r| !r.undone) {
+        let s = out.entry(r.attempt.clone()).or_default();
+        match r.action {
+            HumanAction::Approve => {
+                s.decision = Some(HumanAction::Approve);
+                s.reason = None;
+            }
+            HumanAction::Reject => {
+                s.decision = Some(HumanAction::Reject);
+                s.reason = Some(match (&r.reason, &r.note) {
+                    (Some(x), Some(n)) => format!("{}: {n}", x.as_str()),
+                    (Some(x), None) => x.as_str().to_string(),
+                    (None, n) => n.clone().unwrap_or_default(),
+                });
+            }
+            HumanAction::Rate => s.rating = r.rating,
+            HumanAction::Verdict => {
+                if let Some((a, h)) = r.assertion {
+                    s.verdicts.insert(a, h);
+                }
+            }
+            HumanAction::Undo => {}
+        }
+    }
+    out
+}
+
+/// A version of an asset made in review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
+    /// Its id: a hash of the parent and the request.
+    pub id: String,
+    /// The attempt or version it was made from.
+    pub parent: String,
+    /// What made it (`inpaint`).
+    pub kind: String,
+    /// The stored image's hash.
+    pub asset: String,
+    /// The attempt that paid for it; none for a local fill.
+    pub attempt: Option<String>,
+    /// What was asked (the prompt, the provider), as the person typed it.
+    pub detail: Option<String>,
+    /// Who.
+    pub who: String,
+    /// When (seconds since the epoch; set by the ledger when recorded).
+    pub at: f64,
+}
+
 impl Ledger {
+    /// Records a version; `false` when one with its id was already there (the same request
+    /// made twice: the first stands).
+    pub fn record_version(&self, v: &Version) -> Result<bool, LedgerError> {
+        self.with(|c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO versions (id, parent, kind, asset, attempt, detail, who, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    v.id,
+                    v.parent,
+                    v.kind,
+                    v.asset,
+                    v.attempt,
+                    v.detail,
+                    v.who,
+                    crate::now()
+                ],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Every version, oldest first.
+    pub fn versions(&self) -> Result<Vec<Version>, LedgerError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, parent, kind, asset, attempt, detail, who, at FROM versions ORDER BY at, id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(Version {
+                    id: r.get(0)?,
+                    parent: r.get(1)?,
+                    kind: r.get(2)?,
+                    asset: r.get(3)?,
+                    attempt: r.get(4)?,
+                    detail: r.get(5)?,
+                    who: r.get(6)?,
+                    at: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// One version by id.
+    pub fn version(&self, id: &str) -> Result<Option<Version>, LedgerError> {
+        Ok(self.versions()?.into_iter().find(|v| v.id == id))
+    }
+
     /// Records a person's decision; its row id.
     pub fn record_human(&self, d: &HumanDecision) -> Result<i64, LedgerError> {
         self.with(|c| {
@@ -105,6 +220,28 @@ impl Ledger {
             Some(id) => self.human_decisions()?.into_iter().find(|r| r.id == id),
             None => None,
         })
+    }
+
+    /// Where people left each asset (see [`standing`]).
+    pub fn human_standing(&self) -> Result<BTreeMap<String, Standing>, LedgerError> {
+        Ok(standing(&self.human_decisions()?))
+    }
+
+    /// Finals a run kept back for review (`[review] required`) that no person has approved or
+    /// rejected since.
+    pub fn awaiting_review(&self) -> Result<Vec<String>, LedgerError> {
+        let standing = self.human_standing()?;
+        let kept: Vec<String> = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT DISTINCT attempt FROM decisions WHERE kind = 'review' AND reason = 'awaiting_review' ORDER BY attempt",
+            )?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        })?;
+        Ok(kept
+            .into_iter()
+            .filter(|a| standing.get(a).and_then(|s| s.decision).is_none())
+            .collect())
     }
 
     /// Every decision a person made, in order, each marked when a later undo took it back.

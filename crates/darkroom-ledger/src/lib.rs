@@ -22,9 +22,9 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
-pub use human::{HumanDecision, HumanRecord};
+pub use human::{standing, HumanDecision, HumanRecord, Standing, Version};
 pub use lock::{host_name, Holder, RunLock};
-pub use store::Store;
+pub use store::{content_hash, Store};
 pub use vocab::{
     AttemptStatus, DecisionKind, HumanAction, Reason, RejectReason, RunStatus, ShotStatus, Tier,
 };
@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_shots.sql"),
     include_str!("../migrations/0004_run_reason.sql"),
     include_str!("../migrations/0005_human.sql"),
+    include_str!("../migrations/0006_versions.sql"),
 ];
 
 /// A ledger failure.

@@ -13,6 +13,11 @@ pub struct Store {
     root: PathBuf,
 }
 
+/// The content hash the store files bytes under (blake3, hex), for ids made of content.
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
 impl Store {
     /// A store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Store {

@@ -133,6 +133,8 @@ vocabulary! {
         Deliver = "deliver",
         /// The pixel judge and the vision judge disagreed on a checklist item.
         Disagreement = "disagreement",
+        /// What a run did with a person's decision in review.
+        Review = "review",
     }
 }
 
@@ -161,6 +163,13 @@ vocabulary! {
         OutpaintFailedExtendedLocally = "outpaint_failed_extended_locally",
         /// The pixel judge and the vision judge gave opposite verdicts; the vision one stands.
         JudgesDisagree = "judges_disagree",
+        /// A person approved a draft the gates rejected: promoted all the same.
+        PersonApproved = "person_approved",
+        /// A person rejected it: not promoted, or (a final) not delivered and the next spare
+        /// finished.
+        PersonRejected = "person_rejected",
+        /// `[review] required` and no person has approved the final yet: not delivered.
+        AwaitingReview = "awaiting_review",
     }
 }
 
@@ -185,6 +194,9 @@ impl Reason {
             Reason::JudgesDisagree => {
                 "the pixel judge and the vision judge disagree; the vision judge's verdict stands — worth a person's look"
             }
+            Reason::PersonApproved => "a person approved it over the gates",
+            Reason::PersonRejected => "a person rejected it",
+            Reason::AwaitingReview => "awaiting a person's approval (`[review] required`)",
         }
     }
 }

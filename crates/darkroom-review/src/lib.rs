@@ -11,6 +11,7 @@
 //! ([`darkroom_ledger::HumanDecision`]); the pages read the ledger on each request, so a `run`
 //! going on beside the app shows up on the next poll.
 
+pub mod agreement;
 mod page;
 
 use std::sync::{Arc, Mutex};
@@ -39,7 +40,17 @@ pub struct App {
     pub who: String,
     /// `Host` values accepted: the bound address, and `localhost` with its port.
     pub hosts: Vec<String>,
+    /// The campaign's providers that can in-paint (besides the local fill).
+    pub fixers: Vec<String>,
+    /// Makes a paid fix through the engine's one call path (budget, ledger, retries): the
+    /// provider's name and the request; the image and the attempt that paid for it.
+    pub fix: Option<Box<FixFn>>,
 }
+
+/// How the app asks the engine for a paid fix (see [`App::fix`]).
+pub type FixFn = dyn Fn(&str, darkroom_core::provider::Request) -> Result<(Vec<u8>, String), String>
+    + Send
+    + Sync;
 
 /// A review failure.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/state", get(state))
         .route("/api/decide", post(decide))
         .route("/api/undo", post(undo))
+        .route("/api/inpaint", post(inpaint))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }
@@ -167,19 +179,19 @@ async fn read<T: Send + 'static>(
 }
 
 async fn overview(State(app): State<Arc<App>>) -> Response {
-    match read(&app, |l| {
-        Ok((l.dump_without_scores()?, l.human_decisions()?, l.totals()?))
-    })
-    .await
-    {
-        Ok((dump, human, totals)) => Html(page::overview(
-            &app.campaign,
-            &app.token,
-            &dump,
-            &human,
-            &totals,
-        ))
-        .into_response(),
+    match read(&app, |l| Ok((l.dump()?, l.human_decisions()?, l.totals()?))).await {
+        Ok((dump, human, totals)) => {
+            let agree = agreement::measure(&dump, &dump.scores, &human);
+            Html(page::overview(
+                &app.campaign,
+                &app.token,
+                &dump,
+                &human,
+                &totals,
+                &agree,
+            ))
+            .into_response()
+        }
         Err(r) => r,
     }
 }
@@ -191,22 +203,25 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
             l.dump_without_scores()?,
             l.scores_of_shot(&name)?,
             l.human_decisions()?,
+            l.versions()?,
         ))
     })
     .await
     {
-        Ok((dump, scores, human)) => {
+        Ok((dump, scores, human, versions)) => {
             if !dump.attempts.iter().any(|a| a.shot == shot) {
                 return (StatusCode::NOT_FOUND, "no such shot").into_response();
             }
-            Html(page::shot(
-                &app.campaign,
-                &app.token,
-                &shot,
-                &dump,
-                &scores,
-                &human,
-            ))
+            Html(page::shot(&page::ShotPage {
+                campaign: &app.campaign,
+                token: &app.token,
+                shot: &shot,
+                dump: &dump,
+                scores: &scores,
+                human: &human,
+                versions: &versions,
+                fixers: &app.fixers,
+            }))
             .into_response()
         }
         Err(r) => r,
@@ -214,15 +229,17 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
 }
 
 async fn asset(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let found = match read(&app, move |l| l.attempt(&id)).await {
-        Ok(a) => a,
+    let found = match read(&app, move |l| Ok((l.attempt(&id)?, l.version(&id)?))).await {
+        Ok(a) => Some(a),
         Err(r) => return r,
     };
-    // Only an attempt's own asset, found by its hash in the store: no path from the request.
-    let Some(path) = found
-        .and_then(|a| a.asset)
-        .and_then(|hash| app.store.find(&hash))
-    else {
+    // Only an attempt's or a version's own asset, found by its hash in the store: no path
+    // from the request.
+    let hash = match found {
+        Some((a, v)) => a.and_then(|a| a.asset).or(v.map(|v| v.asset)),
+        None => None,
+    };
+    let Some(path) = hash.and_then(|hash| app.store.find(&hash)) else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     match tokio::fs::read(&path).await {
@@ -343,4 +360,151 @@ async fn undo(State(app): State<Arc<App>>) -> Response {
         Ok(None) => Json(serde_json::json!({"undone": null})).into_response(),
         Err(r) => r,
     }
+}
+
+/// An in-paint as the page sends it.
+#[derive(Deserialize)]
+struct Inpaint {
+    /// The attempt or version to repaint.
+    parent: String,
+    /// The mask as a PNG data URL (white repaints, black keeps), at the image's size.
+    mask: String,
+    /// What should be there.
+    prompt: String,
+    /// A campaign provider that can in-paint; none for the local fill (free, no call).
+    provider: Option<String>,
+}
+
+/// Repaints the masked part of an asset: a new version linked to its parent. The version's id
+/// is a hash of the parent and the request, so pressing the button twice makes (and pays for)
+/// one version.
+async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Response {
+    use base64::Engine as _;
+    if let Some(p) = &q.provider {
+        if !app.fixers.contains(p) {
+            return bad(format!(
+                "provider `{p}` cannot in-paint; accepted: {} (or none, for the local fill)",
+                app.fixers.join(", ")
+            ));
+        }
+    }
+    let Some(b64) = q.mask.strip_prefix("data:image/png;base64,") else {
+        return bad("mask: a PNG data URL (data:image/png;base64,…)".into());
+    };
+    let Ok(mask_png) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return bad("mask: not base64".into());
+    };
+    let parent = q.parent.clone();
+    let found = read(&app, move |l| {
+        Ok((l.attempt(&parent)?, l.version(&parent)?))
+    })
+    .await;
+    let hash = match found {
+        Ok((a, v)) => a.and_then(|a| a.asset).or(v.map(|v| v.asset)),
+        Err(r) => return r,
+    };
+    let Some(path) = hash.and_then(|h| app.store.find(&h)) else {
+        return (StatusCode::NOT_FOUND, "no such asset").into_response();
+    };
+    let app2 = app.clone();
+    let work =
+        tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
+            let bytes = std::fs::read(&path).map_err(oops)?;
+            let img = darkroom_imageops::decode_png(&bytes, &q.parent, 1 << 26).map_err(oops)?;
+            let m = darkroom_imageops::decode_png(&mask_png, "mask", 1 << 26)
+                .map_err(|e| unfit(format!("mask: {e}")))?;
+            if (m.width, m.height) != (img.width, img.height) {
+                return Err(unfit(format!(
+                    "mask is {}×{}, the image {}×{}: paint on the image itself",
+                    m.width, m.height, img.width, img.height
+                )));
+            }
+            let mask: Vec<bool> = m.rgb.chunks_exact(3).map(|p| p[0] > 127).collect();
+            if !mask.iter().any(|&x| x) {
+                return Err(unfit(
+                    "nothing is painted: paint where the image should change".into(),
+                ));
+            }
+            let mut key = format!(
+                "inpaint\0{}\0{}\0{}\0",
+                q.parent,
+                q.provider.as_deref().unwrap_or("local"),
+                q.prompt
+            )
+            .into_bytes();
+            key.extend(mask.iter().map(|&x| u8::from(x)));
+            let id = darkroom_ledger::content_hash(&key)[..16].to_string();
+            // One fix at a time: a second press while the first is being made waits for it
+            // and then finds its version, instead of making (and paying for) another.
+            static FIXING: Mutex<()> = Mutex::new(());
+            let _one = FIXING.lock().unwrap_or_else(|p| p.into_inner());
+            let ledger = || app2.ledger.lock().unwrap_or_else(|p| p.into_inner());
+            if ledger().version(&id).map_err(oops)?.is_some() {
+                return Ok(serde_json::json!({"id": id, "reused": true}));
+            }
+            let (png, attempt) = match &q.provider {
+                None => {
+                    let out = darkroom_imageops::fill::inpaint(&img, &mask);
+                    let png = darkroom_imageops::encode_png(out.width, out.height, &out.rgb, &[])
+                        .map_err(oops)?;
+                    (png, None)
+                }
+                Some(p) => {
+                    let Some(fix) = &app2.fix else {
+                        return Err(unfit("no campaign file: paid fixes are off".into()));
+                    };
+                    let bw: Vec<u8> = mask
+                        .iter()
+                        .flat_map(|&x| if x { [255u8; 3] } else { [0u8; 3] })
+                        .collect();
+                    let mask_png = darkroom_imageops::encode_png(img.width, img.height, &bw, &[])
+                        .map_err(oops)?;
+                    let req = darkroom_core::provider::Request {
+                        prompt: q.prompt.clone(),
+                        seed: u64::from_str_radix(&id[..12], 16).unwrap_or(0),
+                        width: img.width,
+                        height: img.height,
+                        quality: darkroom_core::Quality::Finish,
+                        reference: Some(bytes.clone()),
+                        op: darkroom_core::provider::Op::Inpaint { mask: mask_png },
+                    };
+                    let (png, attempt) = fix(p, req).map_err(|e| {
+                        (StatusCode::BAD_GATEWAY, format!("the in-paint failed: {e}"))
+                    })?;
+                    (png, Some(attempt))
+                }
+            };
+            let (asset, _) = app2.store.put(&png, "png").map_err(oops)?;
+            ledger()
+                .record_version(&darkroom_ledger::Version {
+                    id: id.clone(),
+                    parent: q.parent.clone(),
+                    kind: "inpaint".into(),
+                    asset,
+                    attempt: attempt.clone(),
+                    detail: Some(
+                        serde_json::json!({"prompt": q.prompt, "provider": q.provider}).to_string(),
+                    ),
+                    who: app2.who.clone(),
+                    at: 0.0,
+                })
+                .map_err(oops)?;
+            Ok(serde_json::json!({"id": id, "reused": false, "attempt": attempt}))
+        })
+        .await;
+    match work {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => r.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// A failure inside blocking work, answered as its status and message.
+fn oops(e: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+/// Input the app cannot use, with what it accepts.
+fn unfit(msg: String) -> (StatusCode, String) {
+    (StatusCode::UNPROCESSABLE_ENTITY, msg)
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use darkroom_ledger::{AttemptStatus, Dump, HumanAction, HumanRecord, ScoreRecord, Tier, Totals};
+use darkroom_ledger::{
+    standing, AttemptStatus, Dump, HumanAction, HumanRecord, ScoreRecord, Tier, Totals, Version,
+};
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -13,49 +15,6 @@ pub fn esc(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
-}
-
-/// Where a person left an asset: the standing approve/reject, rating and verdicts.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Standing {
-    /// `approve` or `reject`, the latest standing one.
-    pub decision: Option<HumanAction>,
-    /// The rejection's reason and note.
-    pub reason: Option<String>,
-    /// The latest standing rating.
-    pub rating: Option<u8>,
-    /// Per assertion, the latest standing verdict.
-    pub verdicts: BTreeMap<usize, bool>,
-}
-
-/// The standing decisions per attempt.
-pub fn standing(human: &[HumanRecord]) -> BTreeMap<String, Standing> {
-    let mut out: BTreeMap<String, Standing> = BTreeMap::new();
-    for r in human.iter().filter(|r| !r.undone) {
-        let s = out.entry(r.attempt.clone()).or_default();
-        match r.action {
-            HumanAction::Approve => {
-                s.decision = Some(HumanAction::Approve);
-                s.reason = None;
-            }
-            HumanAction::Reject => {
-                s.decision = Some(HumanAction::Reject);
-                s.reason = Some(match (&r.reason, &r.note) {
-                    (Some(x), Some(n)) => format!("{}: {n}", x.as_str()),
-                    (Some(x), None) => x.as_str().to_string(),
-                    (None, n) => n.clone().unwrap_or_default(),
-                });
-            }
-            HumanAction::Rate => s.rating = r.rating,
-            HumanAction::Verdict => {
-                if let Some((a, h)) = r.assertion {
-                    s.verdicts.insert(a, h);
-                }
-            }
-            HumanAction::Undo => {}
-        }
-    }
-    out
 }
 
 /// The JSON the page polls: per attempt (of a shot), its standing decisions.
@@ -90,13 +49,15 @@ td,th{padding:6px 10px;border-bottom:1px solid #e4e1da;text-align:left}
 .card img{width:100%;border-radius:4px;display:block}.meta{font-size:12px;color:#555}
 .q{font-size:12px;margin:2px 0;display:flex;gap:4px;align-items:baseline}
 .q button{font-size:11px;padding:0 4px}.v-yes{color:#16703a}.v-no{color:#b3261e}.v-undecided{color:#777}
-.human{font-weight:bold}#overlay{position:fixed;inset:0;background:rgba(0,0,0,.85);display:none;
+.human{font-weight:bold}#overlay{position:fixed;inset:0;background:rgba(20,20,20,.97);display:none;
 overflow:auto;z-index:5;color:#fff;padding:20px}#overlay.on{display:block}
 .cmp{position:relative;display:inline-block}.cmp img{display:block;max-width:90vw}
 .cmp .top{position:absolute;inset:0;overflow:hidden}.pair{display:flex;gap:8px}.pair img{max-width:44vw}
 #help,#why{position:fixed;right:20px;top:60px;background:#fff;color:#1a1a1a;padding:12px 16px;
 border-radius:6px;box-shadow:0 2px 12px rgba(0,0,0,.3);display:none;z-index:6}#help.on,#why.on{display:block}
-.filters a{margin-right:10px}
+.filters a{margin-right:10px}.versions{font-size:12px;margin-top:4px}
+.paint{position:relative;display:inline-block}.paint img{display:block;max-width:80vw;max-height:70vh}
+.paint canvas{position:absolute;left:0;top:0;opacity:.55;cursor:crosshair}
 "#;
 
 fn head(title: &str) -> String {
@@ -113,6 +74,7 @@ pub fn overview(
     dump: &Dump,
     human: &[HumanRecord],
     totals: &Totals,
+    agree: &crate::agreement::Agreement,
 ) -> String {
     let st = standing(human);
     let mut shots: BTreeMap<&str, (u32, u32, u32, u32, u32)> = BTreeMap::new();
@@ -152,7 +114,36 @@ pub fn overview(
             esc(shot)
         );
     }
-    h.push_str("</table></main></body></html>");
+    h.push_str("</table><h2>Judges against people</h2>");
+    if agree.judges.is_empty() && agree.gates.is_empty() {
+        h.push_str(
+            "<p>No person has answered a checklist question or decided on an asset yet.</p>",
+        );
+    } else {
+        h.push_str("<table id=agreement><tr><th>judge</th><th>category</th><th>answered by a person</th><th>decided by the judge</th><th>agree</th><th>its “no” right</th><th>person's “no” caught</th></tr>");
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0} %", v * 100.0));
+        for (judge, cats) in &agree.judges {
+            for (cat, t) in cats {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(judge),
+                    esc(cat),
+                    t.answered,
+                    t.decided,
+                    pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
+                    pct(t.precision_of_no()),
+                    pct(t.recall_of_no())
+                );
+            }
+        }
+        h.push_str("</table><ul>");
+        for (k, n) in &agree.gates {
+            let _ = write!(h, "<li>{}: {n}</li>", esc(k));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</main></body></html>");
     h
 }
 
@@ -179,15 +170,39 @@ fn questions(params: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A shot's contact sheet: every draft and final with its scores, verdicts, gate and cost.
-pub fn shot(
-    campaign: &str,
-    token: &str,
-    shot: &str,
-    dump: &Dump,
-    scores: &[ScoreRecord],
-    human: &[HumanRecord],
-) -> String {
+/// What a shot's contact sheet shows.
+pub struct ShotPage<'a> {
+    /// The campaign's name.
+    pub campaign: &'a str,
+    /// The token the page's links and calls carry.
+    pub token: &'a str,
+    /// The shot.
+    pub shot: &'a str,
+    /// The ledger's rows.
+    pub dump: &'a Dump,
+    /// The shot's scores.
+    pub scores: &'a [ScoreRecord],
+    /// People's decisions.
+    pub human: &'a [HumanRecord],
+    /// Versions made in review.
+    pub versions: &'a [Version],
+    /// Providers that can in-paint.
+    pub fixers: &'a [String],
+}
+
+/// A shot's contact sheet: every draft and final with its scores, verdicts, gate, cost and the
+/// versions made from it.
+pub fn shot(p: &ShotPage<'_>) -> String {
+    let ShotPage {
+        campaign,
+        token,
+        shot,
+        dump,
+        scores,
+        human,
+        versions,
+        fixers,
+    } = *p;
     let st = standing(human);
     let gate: BTreeMap<&str, &str> = dump
         .decisions
@@ -273,13 +288,44 @@ pub fn shot(
                 q = esc(q),
             );
         }
+        // Lineage: the versions made from it in review, and from those.
+        let mut line: Vec<(usize, &Version)> = Vec::new();
+        let mut stack: Vec<(usize, &str)> = vec![(0, a.id.as_str())];
+        while let Some((depth, parent)) = stack.pop() {
+            for v in versions.iter().filter(|v| v.parent == parent) {
+                line.push((depth, v));
+                stack.push((depth + 1, v.id.as_str()));
+            }
+        }
+        if !line.is_empty() {
+            h.push_str("<div class=versions><b>versions</b>");
+            for (depth, v) in line {
+                let detail: serde_json::Value = v
+                    .detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or_default();
+                let _ = write!(
+                    h,
+                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {kind} “{prompt}” ({how}) by {who}</div>",
+                    id = esc(&v.id),
+                    m = depth * 12,
+                    t = esc(token),
+                    kind = esc(&v.kind),
+                    prompt = esc(detail["prompt"].as_str().unwrap_or("")),
+                    how = esc(detail["provider"].as_str().unwrap_or("local fill")),
+                    who = esc(&v.who),
+                );
+            }
+            h.push_str("</div>");
+        }
         h.push_str("</div>");
     }
     let _ = write!(
         h,
         "</div></main><div id=overlay></div>\
          <div id=help><b>Keys</b><br>← → previous / next<br>A approve · X reject (with a reason)<br>1–5 rate\
-         <br>C compare (press on two) · Z zoom to 100 %<br>U undo your last decision · Esc close · ? this help</div>\
+         <br>C compare (press on two) · Z zoom to 100 %<br>I in-paint: paint a mask, say what goes there ([ ] brush size)<br>U undo your last decision · Esc close · ? this help</div>\
          <form id=why><b>Why reject?</b><br>\
          <label><input type=radio name=r value=composition checked> wrong composition</label><br>\
          <label><input type=radio name=r value=off_brand> off-brand colour</label><br>\
@@ -287,9 +333,10 @@ pub fn shot(
          <label><input type=radio name=r value=text_wrong> text wrong</label><br>\
          <label><input type=radio name=r value=other> other</label><br>\
          <input name=note id=note placeholder=\"note (optional)\"> <button id=whyok>reject</button></form>\
-         <script>const TOKEN={tok};const SHOT={shot};{JS}</script></body></html>",
+         <script>const TOKEN={tok};const SHOT={shot};const FIXERS={fixers};{JS}{PAINT}</script></body></html>",
         tok = serde_json::Value::from(token),
         shot = serde_json::Value::from(shot),
+        fixers = serde_json::Value::from(fixers.to_vec()),
     );
     h
 }
@@ -323,13 +370,15 @@ const why=document.getElementById('why');
 document.getElementById('whyok').onclick=async e=>{e.preventDefault();why.classList.remove('on');
 await decide('reject',{reason:why.querySelector('input[name=r]:checked').value,note:document.getElementById('note').value});};
 document.addEventListener('keydown',async e=>{if(why.classList.contains('on')){if(e.key==='Escape')why.classList.remove('on');return;}
+if(e.target.matches&&e.target.matches('input,select,textarea')&&e.key!=='Escape')return;
+if(window.PAINTING&&PAINTING.key(e))return;
 const k=e.key.toLowerCase();
 if(k==='escape'){overlay('');document.getElementById('help').classList.remove('on');}
 else if(k==='arrowright')sel(cur+1);else if(k==='arrowleft')sel(cur-1);
 else if(k==='a')await decide('approve');else if(k==='x'){why.classList.add('on');why.querySelector('input[name=r]').focus();}
 else if('12345'.includes(k)&&k.length===1)await decide('rate',{rating:+k});
 else if(k==='u'){await api('/api/undo');await refresh();}
-else if(k==='c')compare();else if(k==='z')zoom();
+else if(k==='c')compare();else if(k==='z')zoom();else if(k==='i')paint(cards[cur]);
 else if(k==='?')document.getElementById('help').classList.toggle('on');});
 cards.forEach((c,i)=>c.addEventListener('click',e=>{sel(i);const b=e.target.closest('button[data-a]');
 if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});}));
@@ -337,4 +386,40 @@ document.querySelectorAll('.filters a').forEach(a=>a.onclick=e=>{e.preventDefaul
 cards.forEach(c=>{const d=c.dataset.decision||'';c.style.display=(f==='all'||(f==='awaiting'&&!d)||f===d||
 (f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});});
 sel(0);refresh();setInterval(refresh,3000);
+"#;
+
+const PAINT: &str = r#"
+function paint(c){if(!c)return;const id=c.dataset.id;
+overlay('<p>in-paint '+id+': paint what should change — brush, eraser, [ and ] for the size, clear, invert, undo; then say what goes there.</p>'+
+'<div class=paint><img id=pimg src="'+src(c)+'"><canvas id=pmask></canvas></div>'+
+'<p><button id=pbrush>brush</button> <button id=perase>eraser</button> <button id=pclear>clear</button> <button id=pinv>invert</button> <button id=pundo>undo</button> size <span id=psize>16</span></p>'+
+'<p><input id=pprompt size=40 placeholder="what should be there"> <select id=pprov><option value="">local fill (free, no call)</option>'+
+FIXERS.map(f=>'<option>'+f+'</option>').join('')+'</select> <button id=pgo>in-paint</button> <span id=pout></span></p>');
+const img=document.getElementById('pimg'),cv=document.getElementById('pmask'),g=cv.getContext('2d');
+let size=16,erase=false,down=false;const hist=[];
+function setup(){cv.width=img.naturalWidth;cv.height=img.naturalHeight;cv.style.width=img.clientWidth+'px';cv.style.height=img.clientHeight+'px';}
+if(img.complete&&img.naturalWidth)setup();else img.onload=setup;
+function at(e){const r=cv.getBoundingClientRect();return [(e.clientX-r.left)*cv.width/r.width,(e.clientY-r.top)*cv.height/r.height];}
+function dot(e){const [x,y]=at(e);g.globalCompositeOperation=erase?'destination-out':'source-over';g.fillStyle='#ff2d2d';
+g.beginPath();g.arc(x,y,size*cv.width/cv.getBoundingClientRect().width,0,7);g.fill();}
+cv.addEventListener('pointerdown',e=>{hist.push(g.getImageData(0,0,cv.width,cv.height));down=true;dot(e);});
+cv.addEventListener('pointermove',e=>{if(down)dot(e);});
+addEventListener('pointerup',()=>down=false);
+const by=i=>document.getElementById(i);
+by('pbrush').onclick=()=>erase=false;by('perase').onclick=()=>erase=true;
+by('pclear').onclick=()=>{hist.push(g.getImageData(0,0,cv.width,cv.height));g.clearRect(0,0,cv.width,cv.height);};
+by('pundo').onclick=()=>{const d=hist.pop();if(d)g.putImageData(d,0,0);};
+by('pinv').onclick=()=>{const d=g.getImageData(0,0,cv.width,cv.height);hist.push(g.getImageData(0,0,cv.width,cv.height));
+for(let i=0;i<d.data.length;i+=4){const on=d.data[i+3]>0;d.data[i]=255;d.data[i+1]=45;d.data[i+2]=45;d.data[i+3]=on?0:255;}g.putImageData(d,0,0);};
+window.PAINTING={key:e=>{if(e.key==='['){size=Math.max(2,size-4);by('psize').textContent=size;return true;}
+if(e.key===']'){size=Math.min(200,size+4);by('psize').textContent=size;return true;}
+if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;},
+mask:()=>{const m=document.createElement('canvas');m.width=cv.width;m.height=cv.height;const mg=m.getContext('2d');
+const d=g.getImageData(0,0,cv.width,cv.height),o=mg.createImageData(cv.width,cv.height);
+for(let i=0;i<d.data.length;i+=4){const v=d.data[i+3]>0?255:0;o.data[i]=o.data[i+1]=o.data[i+2]=v;o.data[i+3]=255;}
+mg.putImageData(o,0,0);return m.toDataURL('image/png');}};
+by('pgo').onclick=async()=>{by('pout').textContent='working…';
+try{const r=await api('/api/inpaint',{parent:id,mask:PAINTING.mask(),prompt:by('pprompt').value,provider:by('pprov').value||null});
+by('pout').innerHTML=(r.reused?'already made: ':'new version: ')+'<img id=pres style="width:120px;vertical-align:middle" src="/asset/'+r.id+'?token='+encodeURIComponent(TOKEN)+'"> (Esc to close)';}
+catch(err){by('pout').textContent=String(err.message||err);}};}
 "#;

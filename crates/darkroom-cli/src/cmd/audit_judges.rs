@@ -35,6 +35,36 @@ pub struct Args {
     /// `labels.tsv` (image, prompt, `true` or `false: QUESTION`).
     #[arg(long)]
     photos: Option<std::path::PathBuf>,
+    /// A campaign reviewed in `darkroom review`: how often each judge agreed with the people's
+    /// verdicts and decisions there.
+    #[arg(long, value_name = "CAMPAIGN")]
+    human: Option<std::path::PathBuf>,
+}
+
+/// `audit judges --human CAMPAIGN`.
+fn human(campaign: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
+    let name = campaign.display().to_string();
+    let text = std::fs::read_to_string(campaign)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = darkroom_campaign::load(&text, &name)
+        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let db = std::path::PathBuf::from(&c.output).join("darkroom.db");
+    if !db.exists() {
+        return Err(Fail::Input(format!(
+            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
+            db.display()
+        )));
+    }
+    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    let dump = l.dump().map_err(|e| Fail::Internal(e.into()))?;
+    let people = l.human_decisions().map_err(|e| Fail::Internal(e.into()))?;
+    let a = darkroom_review::agreement::measure(&dump, &dump.scores, &people);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
+    } else {
+        print!("{}", darkroom_review::agreement::text(&a));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The default adherence gate (`[gates] adherence` when a campaign sets none).
@@ -157,6 +187,9 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
 pub fn run_cmd(a: Args) -> Result<ExitCode, Fail> {
     if let Some(dir) = &a.photos {
         return photos(dir, a.json);
+    }
+    if let Some(c) = &a.human {
+        return human(c, a.json);
     }
     if !(1..=100_000).contains(&a.n) {
         return Err(Fail::Input(format!("--n {}: accepted 1..=100000", a.n)));

@@ -51,6 +51,21 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let who = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
+    // The campaign's providers that can in-paint, and the engine's one call path for them.
+    let fixers: Vec<String> = c
+        .providers
+        .iter()
+        .filter(|(_, p)| {
+            darkroom_core::catalog::capabilities(p.kind, p.model.as_deref().unwrap_or("")).inpaint
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let for_fix = c.clone();
+    let fix = move |provider: &str, req: darkroom_core::provider::Request| {
+        darkroom_engine::fix::fix(for_fix.clone(), std::path::Path::new("."), provider, req)
+            .map(|f| (f.png, f.attempt))
+            .map_err(|e| e.to_string())
+    };
     let served = darkroom_review::serve(a.port, |port| {
         let url = format!("http://127.0.0.1:{port}/?token={token}");
         // Written, not printed: a reader that went away (a script that took the URL and
@@ -72,6 +87,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             token: token.clone(),
             who,
             hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+            fixers,
+            fix: Some(Box::new(fix)),
         }
     });
     match served {

@@ -82,6 +82,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if a.dry_run {
         return super::check::run(super::check::Args::from_path(a.campaign));
     }
+    let campaign_arg = a.campaign.display().to_string();
     let c = match super::io::read_campaign(&a.campaign)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -168,6 +169,16 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     for (shot, why) in &r.failed_shots {
         eprintln!("failed: {shot}: {why}");
+    }
+    if !r.awaiting_review.is_empty() {
+        let shots: std::collections::BTreeSet<&str> =
+            r.awaiting_review.iter().map(|a| a.0.as_str()).collect();
+        eprintln!(
+            "awaiting review: {} final(s) of {} shot(s) are delivered once a person approves them: darkroom review {}; then run again",
+            r.awaiting_review.len(),
+            shots.len(),
+            campaign_arg
+        );
     }
     if r.budget_exhausted {
         match &r.budget_stop {

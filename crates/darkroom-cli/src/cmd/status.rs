@@ -58,6 +58,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let cpsa = (s.deliverables > 0).then(|| s.spent / s.deliverables as f64);
     let runs = l.runs().map_err(|e| Fail::Internal(e.into()))?;
     let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
+    let awaiting = l.awaiting_review().map_err(|e| Fail::Internal(e.into()))?;
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -67,6 +68,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
             "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status.as_str(), "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
+            "awaiting_review": awaiting,
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
@@ -134,6 +136,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if !s.failures.is_empty() {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!("failures: {}", f.join(", "));
+    }
+    if !awaiting.is_empty() {
+        println!(
+            "awaiting review: {} final(s), delivered once a person approves them (darkroom review {})",
+            awaiting.len(),
+            a.campaign.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -498,6 +498,101 @@ fn culling_by_keyboard_in_chromium_writes_exactly_what_the_person_did() {
     assert_eq!(shown, serde_json::json!([true, 4, true]), "compare overlay");
     screenshot(&driver, "review-compare.png");
     key(&driver, "\u{E00C}");
+    // In-paint with the local fill: I on the current card (the second: the verdict click chose
+    // the first, compare moved on one), a stroke on the mask,
+    // what goes there, go; pressing go again makes nothing new.
+    key(&driver, "i");
+    let el = |css: &str| -> String {
+        let v = driver.call(
+            "POST",
+            "/element",
+            serde_json::json!({"using": "css selector", "value": css}),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("{css}: {v}"))
+            .to_string()
+    };
+    // The mask canvas is sized once the image has loaded.
+    for _ in 0..100 {
+        let w = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "return document.getElementById('pmask').width"}));
+        if w.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let r = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "const r = document.getElementById('pmask').getBoundingClientRect(); return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)]"}));
+    let (cx, cy) = (r[0].as_i64().unwrap(), r[1].as_i64().unwrap());
+    let acted = driver.call(
+        "POST",
+        "/actions",
+        serde_json::json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [
+            {"type": "pointerMove", "origin": "viewport", "x": cx - 20, "y": cy},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerMove", "origin": "pointer", "x": 40, "y": 10, "duration": 100},
+            {"type": "pointerUp", "button": 0}]}]}),
+    );
+    assert!(acted.is_null(), "pointer actions: {acted}");
+    let prompt = el("#pprompt");
+    driver.call(
+        "POST",
+        &format!("/element/{prompt}/value"),
+        serde_json::json!({"text": "a smooth grey floor"}),
+    );
+    let go = el("#pgo");
+    driver.call(
+        "POST",
+        &format!("/element/{go}/click"),
+        serde_json::json!({}),
+    );
+    let versions = |dir: &Path| -> Vec<(String, String, Option<String>)> {
+        let c = rusqlite::Connection::open(dir.join("out/darkroom.db")).unwrap();
+        let mut st = c
+            .prepare("SELECT parent, kind, attempt FROM versions")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let mut made = Vec::new();
+    for _ in 0..200 {
+        made = versions(&d);
+        if !made.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let said = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "const o = document.getElementById('pout'); return [o ? o.textContent : 'no overlay', document.getElementById('pmask') ? document.getElementById('pmask').width : -1]"}));
+    assert_eq!(
+        made,
+        vec![(ids[1].clone(), "inpaint".to_string(), None)],
+        "a local fill, no call: {said}"
+    );
+    // The result is shown; pressing again finds the same version.
+    for _ in 0..100 {
+        let shown = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "const i = document.getElementById('pres'); return !!(i && i.complete && i.naturalWidth > 0)"}));
+        if shown == serde_json::json!(true) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    screenshot(&driver, "review-inpaint.png");
+    driver.call(
+        "POST",
+        &format!("/element/{go}/click"),
+        serde_json::json!({}),
+    );
+    for _ in 0..100 {
+        let t = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "return document.getElementById('pout').textContent"}));
+        if t.as_str().is_some_and(|t| t.starts_with("already made")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(versions(&d).len(), 1, "pressing twice makes one version");
+    key(&driver, "\u{E00C}");
     // Nothing else was written: five rows, all by the person running the app.
     let rows = human_rows(&d);
     assert_eq!(rows.len(), 5, "{rows:?}");
@@ -510,4 +605,350 @@ fn culling_by_keyboard_in_chromium_writes_exactly_what_the_person_did() {
         .filter(|e| e["level"] == "SEVERE")
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+/// A one-shot sim campaign in `dir/c.toml` with extra lines appended to its tables.
+fn campaign(name: &str, gates: &str, extra: &str) -> PathBuf {
+    let d = scratch(name);
+    std::fs::write(
+        d.join("c.toml"),
+        format!("[campaign]\nname = \"tiny\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 1\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 3\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 2\n[gates]\n{gates}\n[budget]\nmoney = \"5 USD\"\n{extra}\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\"]\n"),
+    )
+    .unwrap();
+    d
+}
+
+/// `run` in `dir`: exit code and stderr.
+fn run_in(dir: &Path) -> (i32, String) {
+    let o = bin()
+        .current_dir(dir)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn delivered(dir: &Path) -> Vec<String> {
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("out/deliverables/manifest.json"))
+            .unwrap_or_else(|_| b"{}".to_vec()),
+    )
+    .unwrap();
+    m["deliverables"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| d["attempt"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn finals(dir: &Path) -> Vec<String> {
+    assets(dir)
+        .into_iter()
+        .filter(|a| a.1 == "finish")
+        .map(|a| a.0)
+        .collect()
+}
+
+#[test]
+fn review_required_delivers_only_what_a_person_approved() {
+    let d = campaign(
+        "review-required",
+        "adherence = 0.5",
+        "[review]\nrequired = true",
+    );
+    // First run: finished, judged, and kept back.
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("awaiting review: 1 final(s) of 1 shot(s)"),
+        "{err}"
+    );
+    assert!(delivered(&d).is_empty(), "nothing leaves before review");
+    let first = finals(&d);
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        status_json(&d, "c.toml")["awaiting_review"],
+        serde_json::json!(first)
+    );
+    // A person rejects the final: the next run finishes the spare, which awaits review in turn.
+    {
+        let r = Review::start(&d);
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": first[0], "action": "reject", "reason": "composition"}),
+        );
+        assert_eq!(x.0, 200, "{}", x.1);
+    }
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("this run: 1 call(s) sent"),
+        "the spare's finish only: {err}"
+    );
+    let second: Vec<String> = finals(&d).into_iter().filter(|f| *f != first[0]).collect();
+    assert_eq!(second.len(), 1);
+    assert_eq!(
+        status_json(&d, "c.toml")["awaiting_review"],
+        serde_json::json!(second)
+    );
+    assert!(delivered(&d).is_empty());
+    // Approved: delivered, and only that final.
+    {
+        let r = Review::start(&d);
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": second[0], "action": "approve"}),
+        );
+        assert_eq!(x.0, 200, "{}", x.1);
+    }
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(delivered(&d), second, "{err}");
+    assert_eq!(
+        status_json(&d, "c.toml")["awaiting_review"],
+        serde_json::json!([])
+    );
+    // And again: nothing to call.
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("this run: 0 call(s) sent"), "{err}");
+    assert_eq!(delivered(&d), second);
+}
+
+#[test]
+fn a_draft_a_person_approves_over_the_gates_is_finished() {
+    // No draft can be this sharp: every draft fails its gate.
+    let d = campaign("review-promote", "sharpness = 1.0", "");
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no draft passed the gates"), "{err}");
+    assert!(finals(&d).is_empty());
+    let drafts: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    {
+        let r = Review::start(&d);
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": drafts[1], "action": "approve"}),
+        );
+        assert_eq!(x.0, 200, "{}", x.1);
+    }
+    let (code, err) = run_in(&d);
+    // The finish of that draft is judged by the same gates; what matters is that it was made
+    // from the approved draft and recorded as the person's doing.
+    assert!(code == 0 || code == 1, "{err}");
+    let c = rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    let why: String = c
+        .query_row(
+            "SELECT reason FROM decisions WHERE attempt = ?1 AND kind = 'review'",
+            [&drafts[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(why, "person_approved");
+    let promoted: String = c
+        .query_row(
+            "SELECT reason FROM decisions WHERE attempt = ?1 AND kind = 'rank' ORDER BY at DESC LIMIT 1",
+            [&drafts[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(promoted, "promoted");
+    assert_eq!(finals(&d).len(), 1, "{err}");
+}
+
+#[test]
+fn audit_judges_human_measures_the_judges_against_the_people() {
+    let d = reported_campaign("review-agreement");
+    let ids: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    {
+        let r = Review::start(&d);
+        // The person says the first two questions hold on two images, and the third does not.
+        for id in &ids[..2] {
+            for (q, holds) in [(0, true), (1, true), (2, false)] {
+                let x = r.post("/api/decide", serde_json::json!({"attempt": id, "action": "verdict", "assertion": q, "holds": holds}));
+                assert_eq!(x.0, 200, "{}", x.1);
+            }
+        }
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": ids[0], "action": "approve"}),
+        );
+        assert_eq!(x.0, 200);
+    }
+    let o = bin()
+        .current_dir(&d)
+        .args(["audit", "judges", "--human", "c.toml", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let layout = &v["judges"]["layout"];
+    let answered: u64 = layout
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["answered"].as_u64().unwrap())
+        .sum();
+    assert_eq!(answered, 6, "{v}");
+    let person_no: u64 = layout
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["person_no"].as_u64().unwrap())
+        .sum();
+    assert_eq!(person_no, 2, "{v}");
+    assert_eq!(
+        v["gates"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        1,
+        "{v}"
+    );
+}
+
+/// A 256×256 mask as the page sends it: the right half painted.
+fn mask_data_url(dir: &Path, w: u32, h: u32) -> String {
+    let p = dir.join("mask.png");
+    write_png(&p, w, h, |x, _| if x > w / 2 { [255; 3] } else { [0; 3] });
+    let b = std::fs::read(&p).unwrap();
+    // Standard base64, as a browser's toDataURL gives it.
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("data:image/png;base64,{out}")
+}
+
+#[test]
+fn a_paid_in_paint_pressed_twice_at_once_is_made_and_paid_once() {
+    use darkroom_fakes::Fake;
+    let forge = Fake::a1111();
+    let d = campaign(
+        "review-double",
+        "adherence = 0.5",
+        &format!(
+            "[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"",
+            forge.url
+        ),
+    );
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let fin = finals(&d)[0].clone();
+    let r = Review::start(&d);
+    let mask = mask_data_url(&d, 128, 128);
+    let body = serde_json::json!({"parent": fin, "mask": mask, "prompt": "a green cube", "provider": "forge"});
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let a = s.spawn(|| r.post("/api/inpaint", body.clone()));
+        let b = s.spawn(|| r.post("/api/inpaint", body.clone()));
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    for (code, text) in &answers {
+        assert_eq!(*code, 200, "{text}");
+    }
+    let reused: Vec<bool> = answers
+        .iter()
+        .map(|a| serde_json::from_str::<serde_json::Value>(&a.1).unwrap()["reused"] == true)
+        .collect();
+    assert_eq!(reused.iter().filter(|x| **x).count(), 1, "{answers:?}");
+    let calls = forge
+        .seen()
+        .iter()
+        .filter(|s| s.path.contains("img2img"))
+        .count();
+    assert_eq!(calls, 1, "one call to the provider: {:?}", forge.seen());
+    let c = rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    let (versions, paid): (i64, i64) = c
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM attempts WHERE tier = 'fix' AND status = 'done')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((versions, paid), (1, 1));
+    // A provider that cannot in-paint is refused with the ones that can.
+    let bad = r.post("/api/inpaint", serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "x", "provider": "sim"}));
+    assert_eq!(bad.0, 422);
+    assert!(bad.1.contains("accepted: forge"), "{}", bad.1);
+}
+
+#[test]
+fn review_actions_while_a_run_is_going_are_all_kept() {
+    let d = scratch("review-concurrent");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"busy\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 4\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 8\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\n[gates]\nadherence = 0.5\n[budget]\nmoney = \"5 USD\"\n[[shots]]\nid = \"first\"\nprompt = \"a red sphere\"\n[[shots]]\nid = \"second\"\nprompt = \"a blue cube on a table\"\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--only", "first"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ids: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    let r = Review::start(&d);
+    // The second shot runs with the simulated models' latency while people decide.
+    let mut run = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--realtime"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let hands: Vec<_> = (0..2)
+            .map(|t| {
+                let (r, ids) = (&r, &ids);
+                s.spawn(move || {
+                    (0..40)
+                        .map(|i| {
+                            let id = &ids[(i + t) % ids.len()];
+                            r.post(
+                                "/api/decide",
+                                serde_json::json!({"attempt": id, "action": "rate", "rating": 1 + (i % 5)}),
+                            )
+                            .0
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hands.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut err = String::new();
+    run.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = run.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(answers.iter().all(|&c| c == 200), "{answers:?}");
+    assert_eq!(human_rows(&d).len(), 80, "every decision kept");
+    assert!(!err.contains("locked"), "{err}");
 }

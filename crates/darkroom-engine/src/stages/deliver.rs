@@ -257,14 +257,28 @@ fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
 
 /// Delivers every shot's finals in every aspect ratio, and says which shots ended with fewer
 /// finals than asked.
+/// What delivery did: the files, the shots short of their finals (with why), and the finals
+/// kept back for a person's approval (`[review] required`): `(shot, attempt)`.
+pub(crate) type Delivered = (
+    Vec<Deliverable>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
 pub(crate) async fn all(
     ctx: &Arc<Ctx>,
     exec: &Exec,
     shots: &[Shot],
     fin: &crate::stages::finish::Finished,
-) -> (Vec<Deliverable>, Vec<(String, String)>) {
+) -> Delivered {
     let (finished, short) = (&fin.finished, &fin.short);
     let mut failed = Vec::new();
+    let mut awaiting = Vec::new();
+    let human = if ctx.campaign.review_required {
+        ctx.keep(ctx.ledger.human_standing()).unwrap_or_default()
+    } else {
+        Default::default()
+    };
     // Deliver every final in every aspect ratio.
     if !finished.is_empty() {
         say(ctx, &format!("deliver: {} shot(s)", finished.len()));
@@ -277,6 +291,21 @@ pub(crate) async fn all(
         for (k, (call, png)) in list.iter().take(s.finals as usize).enumerate() {
             if exec.stop.load(Ordering::SeqCst) && ctx.fatal_set() {
                 break;
+            }
+            // Review as a gate: only what a person approved leaves.
+            let approved = human
+                .get(&call.row.id)
+                .and_then(|h| h.decision)
+                .is_some_and(|a| a == darkroom_ledger::HumanAction::Approve);
+            if ctx.campaign.review_required && !approved {
+                ctx.keep(ctx.ledger.record_decision(
+                    &call.row.id,
+                    darkroom_ledger::DecisionKind::Review,
+                    darkroom_ledger::Reason::AwaitingReview,
+                    None,
+                ));
+                awaiting.push((s.id.clone(), call.row.id.clone()));
+                continue;
             }
             match deliver(ctx, exec, s, k, call, png).await {
                 Ok(mut d) => deliverables.append(&mut d),
@@ -297,5 +326,5 @@ pub(crate) async fn all(
         };
         failed.push((s.id.clone(), why));
     }
-    (deliverables, failed)
+    (deliverables, failed, awaiting)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use darkroom_campaign::Shot;
 use darkroom_core::judge::Verdict;
 use darkroom_judges::brand::BrandJudge;
-use darkroom_ledger::{DecisionKind, Reason, Tier};
+use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
 use crate::scheduler::{count_calls, Done, Exec};
 use crate::stages::judge::{judge, vision_round, Scored};
@@ -37,6 +37,8 @@ pub(crate) async fn rounds(
     let mut passing: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
     let mut refinement: BTreeMap<String, String> = BTreeMap::new();
     let mut drafts: BTreeMap<String, ShotDrafts> = BTreeMap::new();
+    // What people decided in review (a resumed run applies it).
+    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
     // Draft rounds.
     for round in 1..=c.budget.max_rounds {
         let pending: Vec<_> = shots
@@ -124,7 +126,42 @@ pub(crate) async fn rounds(
             let near_dup = judgements.iter().any(|j| {
                 j.judge == "novelty" && j.findings.iter().any(|f| f.verdict == Verdict::No)
             });
-            match gate(ctx, &scored, near_dup) {
+            let verdict = gate(ctx, &scored, near_dup);
+            // A person's decision in review overrides the gates: an approved draft is promoted
+            // though it failed them, a rejected one is not though it passed. The gates' own
+            // verdict is recorded all the same (it is what the judges said).
+            let person = human.get(&call.row.id).and_then(|h| h.decision);
+            let overridden = match (verdict, person) {
+                (Some(_), Some(HumanAction::Approve)) => Some(Reason::PersonApproved),
+                (None, Some(HumanAction::Reject)) => Some(Reason::PersonRejected),
+                _ => None,
+            };
+            if let Some(why) = overridden {
+                ctx.keep(ctx.ledger.record_decision(
+                    &call.row.id,
+                    DecisionKind::Review,
+                    why,
+                    Some(&scored.rank_key()),
+                ));
+            }
+            match verdict {
+                Some(reason) if overridden == Some(Reason::PersonApproved) => {
+                    ctx.keep(ctx.ledger.record_decision(
+                        &call.row.id,
+                        DecisionKind::Gate,
+                        reason,
+                        Some(&scored.rank_key()),
+                    ));
+                    passing.entry(shot).or_default().push(scored);
+                }
+                None if overridden == Some(Reason::PersonRejected) => {
+                    ctx.keep(ctx.ledger.record_decision(
+                        &call.row.id,
+                        DecisionKind::Gate,
+                        Reason::Passed,
+                        Some(&scored.rank_key()),
+                    ));
+                }
                 Some(reason) => {
                     *tally.gates.entry(reason).or_default() += 1;
                     ctx.keep(ctx.ledger.record_decision(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use darkroom_campaign::Shot;
 use darkroom_core::provider::Provider;
 use darkroom_judges::brand::BrandJudge;
-use darkroom_ledger::{DecisionKind, Reason, Tier};
+use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
 use crate::scheduler::{count_calls, Call, Done, Exec};
 use crate::stages::judge::judge;
@@ -43,6 +43,7 @@ pub(crate) async fn waves(
     let mut short: BTreeMap<String, String> = BTreeMap::new();
     let mut wave_no = 0;
     let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
+    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
     loop {
         let mut wave = Vec::new();
         for s in shots {
@@ -106,7 +107,22 @@ pub(crate) async fn waves(
                         verdict.unwrap_or(Reason::Passed),
                         Some(&scored.rank_key()),
                     ));
+                    let rejected = human
+                        .get(&call.row.id)
+                        .and_then(|h| h.decision)
+                        .is_some_and(|a| a == HumanAction::Reject);
                     match verdict {
+                        // A final a person rejected is not delivered: the next spare is
+                        // finished, as when a finish fails its gates.
+                        None if rejected => {
+                            ctx.keep(ctx.ledger.record_decision(
+                                &call.row.id,
+                                DecisionKind::Review,
+                                Reason::PersonRejected,
+                                Some(&scored.rank_key()),
+                            ));
+                            short.insert(shot, "a person rejected the final".into());
+                        }
                         None => finished.entry(shot).or_default().push((call, png)),
                         Some(reason) => {
                             short.insert(

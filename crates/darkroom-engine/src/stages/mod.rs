@@ -83,6 +83,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         .collect();
     let mut deliverables = Vec::new();
     let mut failed: Vec<(String, String)> = Vec::new();
+    let mut awaiting_review: Vec<(String, String)> = Vec::new();
     let mut budget_stop = None;
     // Budget-aware order: when the budget left cannot cover every remaining shot's expected
     // cost, the shots that fit are taken up first, in campaign order, and finished before the
@@ -145,9 +146,10 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 &format!("shots {}–{} of {}", next + 1, end, shots.len()),
             );
         }
-        let (mut d, mut f) = funnel(&ctx, &exec, brand.as_ref(), &shots[next..end]).await;
+        let (mut d, mut f, mut w) = funnel(&ctx, &exec, brand.as_ref(), &shots[next..end]).await;
         deliverables.append(&mut d);
         failed.append(&mut f);
+        awaiting_review.append(&mut w);
         next = end;
     }
     if let Some(e) = ctx.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -173,6 +175,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         sent: ctx.sent.load(Ordering::Relaxed),
         budget_stop,
         unit: ctx.unit(),
+        awaiting_review,
     })
 }
 
@@ -213,15 +216,15 @@ async fn funnel(
     exec: &Exec,
     brand: Option<&BrandJudge>,
     shots: &[Shot],
-) -> (Vec<crate::Deliverable>, Vec<(String, String)>) {
+) -> deliver::Delivered {
     let drafted = draft::rounds(ctx, exec, brand, shots).await;
     let mut ranked = select::rank(ctx, exec, shots, drafted);
     let finished = finish::waves(ctx, exec, brand, shots, &mut ranked).await;
-    let (deliverables, mut failed) = deliver::all(ctx, exec, shots, &finished).await;
+    let (deliverables, mut failed, awaiting) = deliver::all(ctx, exec, shots, &finished).await;
     failed.extend(ranked.failed);
     failed.sort();
     failed.dedup();
-    (deliverables, failed)
+    (deliverables, failed, awaiting)
 }
 
 /// Reports progress, one plain line per stage, when the caller asked for it.

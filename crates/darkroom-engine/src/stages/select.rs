@@ -165,6 +165,7 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
     // thrown away whenever the first one is fine.
     let mut queue: BTreeMap<String, std::collections::VecDeque<(u32, Scored)>> = BTreeMap::new();
     let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
+    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
     for s in shots {
         let mut list = passing.remove(&s.id).unwrap_or_default();
         if list.is_empty() {
@@ -177,6 +178,13 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
             continue;
         }
         rank_order(&mut list);
+        // Drafts a person approved come first: their approval is the strongest ranking.
+        list.sort_by_key(|d| {
+            human
+                .get(&d.call.row.id)
+                .and_then(|h| h.decision)
+                .is_none_or(|a| a != darkroom_ledger::HumanAction::Approve)
+        });
         let keep = c.finish.keep.max(s.finals) as usize;
         for (i, d) in list.iter().enumerate() {
             let reason = if i < keep {

@@ -1,0 +1,154 @@
+//! Judges against people: from what people said in review, how often each judge agreed.
+//!
+//! A person's yes/no on a checklist question of an asset is ground truth for that asset; each
+//! judge's verdict on the same question is compared with it, per judge and checklist category:
+//! how many it decided, how many of those agree, and the precision and recall of its "no" (of
+//! the judge's "no"s, how many the person also said no to; of the person's "no"s, how many the
+//! judge caught). A person's approve or reject is compared with the gates' pass or fail.
+
+use std::collections::BTreeMap;
+
+use darkroom_ledger::{standing, Dump, HumanAction, HumanRecord, ScoreRecord};
+use serde::Serialize;
+
+/// One judge on one category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Tally {
+    /// Questions a person answered.
+    pub answered: u64,
+    /// Of them, those the judge decided.
+    pub decided: u64,
+    /// Decided the same way as the person.
+    pub agree: u64,
+    /// The judge said no and the person said no.
+    pub no_right: u64,
+    /// The judge said no and the person said yes.
+    pub no_wrong: u64,
+    /// The person said no.
+    pub person_no: u64,
+}
+
+impl Tally {
+    /// Of the judge's "no"s, the share the person agreed with.
+    pub fn precision_of_no(&self) -> Option<f64> {
+        let n = self.no_right + self.no_wrong;
+        (n > 0).then(|| self.no_right as f64 / n as f64)
+    }
+
+    /// Of the person's "no"s, the share the judge said too.
+    pub fn recall_of_no(&self) -> Option<f64> {
+        (self.person_no > 0).then(|| self.no_right as f64 / self.person_no as f64)
+    }
+}
+
+/// What the people's decisions say about the judges.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Agreement {
+    /// `(judge, category)` → tally.
+    pub judges: BTreeMap<String, BTreeMap<String, Tally>>,
+    /// Gate vs person: `(gates passed, person approved)` → count.
+    pub gates: BTreeMap<String, u64>,
+}
+
+/// Measures agreement over a ledger's contents.
+pub fn measure(dump: &Dump, scores: &[ScoreRecord], human: &[HumanRecord]) -> Agreement {
+    let st = standing(human);
+    let mut out = Agreement::default();
+    for a in &dump.attempts {
+        let Some(s) = st.get(&a.id) else { continue };
+        if !s.verdicts.is_empty() {
+            let prompt = serde_json::from_str::<serde_json::Value>(&a.params)
+                .ok()
+                .and_then(|v| v["prompt"].as_str().map(str::to_string));
+            let Some(scene) = prompt.and_then(|p| darkroom_prompt::parse(&p).ok()) else {
+                continue;
+            };
+            for sc in scores.iter().filter(|x| x.attempt == a.id) {
+                let Ok(j) = serde_json::from_str::<serde_json::Value>(&sc.verdicts) else {
+                    continue;
+                };
+                let findings = j["findings"].as_array().cloned().unwrap_or_default();
+                for (&i, &holds) in &s.verdicts {
+                    let Some(q) = scene.checklist.get(i) else {
+                        continue;
+                    };
+                    let Some(f) = findings.iter().find(|f| f["assertion"] == i) else {
+                        continue;
+                    };
+                    let t = out
+                        .judges
+                        .entry(sc.judge.clone())
+                        .or_default()
+                        .entry(q.kind.as_str().to_string())
+                        .or_default();
+                    t.answered += 1;
+                    t.person_no += u64::from(!holds);
+                    match f["verdict"].as_str() {
+                        Some("yes") => {
+                            t.decided += 1;
+                            t.agree += u64::from(holds);
+                        }
+                        Some("no") => {
+                            t.decided += 1;
+                            t.agree += u64::from(!holds);
+                            if holds {
+                                t.no_wrong += 1;
+                            } else {
+                                t.no_right += 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let Some(person) = s.decision else { continue };
+        let gate = dump
+            .decisions
+            .iter()
+            .rfind(|d| d.attempt == a.id && (d.kind == "gate" || d.kind == "finish_gate"));
+        if let Some(g) = gate {
+            let key = format!(
+                "gates {} · person {}",
+                if g.reason == "passed" {
+                    "passed"
+                } else {
+                    "failed"
+                },
+                if person == HumanAction::Approve {
+                    "approved"
+                } else {
+                    "rejected"
+                }
+            );
+            *out.gates.entry(key).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// The tables as text, for the CLI.
+pub fn text(a: &Agreement) -> String {
+    let mut s = String::new();
+    if a.judges.is_empty() && a.gates.is_empty() {
+        return "no person has answered a checklist question or approved or rejected an asset yet (darkroom review)\n".into();
+    }
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.0}%", v * 100.0));
+    s.push_str("judge      category    answered  decided  agree   'no' precision  'no' recall\n");
+    for (judge, cats) in &a.judges {
+        for (cat, t) in cats {
+            s.push_str(&format!(
+                "{judge:<10} {cat:<10} {:>9} {:>8} {:>6} {:>15} {:>12}\n",
+                t.answered,
+                t.decided,
+                pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
+                pct(t.precision_of_no()),
+                pct(t.recall_of_no())
+            ));
+        }
+    }
+    for (k, n) in &a.gates {
+        s.push_str(&format!("{k}: {n}\n"));
+    }
+    s
+}
