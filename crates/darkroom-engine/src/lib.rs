@@ -11,6 +11,7 @@
 //! stopped; calls left in flight by a crash are reconciled at start. One failed call never stops
 //! the run: it is recorded, and reflected in the exit status.
 
+pub mod agreement;
 pub mod audit;
 pub mod fix;
 mod pace;

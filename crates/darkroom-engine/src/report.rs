@@ -514,6 +514,62 @@ impl Builder<'_> {
             });
         }
 
+        // Judges against people: from what people said in `darkroom review`.
+        let people = self.ledger.human_decisions()?;
+        if !people.is_empty() {
+            let asked: std::collections::BTreeSet<&str> =
+                people.iter().map(|h| h.attempt.as_str()).collect();
+            let mut scores = Vec::new();
+            self.ledger.for_each_score(|s| {
+                if asked.contains(s.attempt.as_str()) {
+                    scores.push(s);
+                }
+            })?;
+            let a = crate::agreement::measure(dump, &scores, &people);
+            let pct =
+                |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0} %", v * 100.0));
+            let mut rows = Vec::new();
+            for (judge, cats) in &a.judges {
+                for (cat, t) in cats {
+                    rows.push(vec![
+                        judge.clone(),
+                        cat.clone(),
+                        t.answered.to_string(),
+                        t.decided.to_string(),
+                        pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
+                        pct(t.precision_of_no()),
+                        pct(t.recall_of_no()),
+                    ]);
+                }
+            }
+            for (k, n) in &a.gates {
+                rows.push(vec![
+                    k.clone(),
+                    String::new(),
+                    n.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+            tables.push(Table {
+                title: "Judges against people (from darkroom review)".into(),
+                columns: [
+                    "judge",
+                    "category",
+                    "answered by a person",
+                    "decided by the judge",
+                    "agree",
+                    "its “no” right",
+                    "person's “no” caught",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            });
+        }
+
         // Checklists per shot, for categories and questions.
         let checklists: BTreeMap<&str, Vec<CheckItem>> = c
             .shots

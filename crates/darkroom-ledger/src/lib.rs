@@ -818,6 +818,9 @@ impl Ledger {
                 q("SELECT COUNT(*) FROM scores")?,
                 q("SELECT COUNT(*) || '/' || COALESCE(MAX(rowid), 0) FROM deliverables")?,
                 q("SELECT COUNT(*) FROM assets")?,
+                // People's decisions in review and the versions they made.
+                q("SELECT COUNT(*) || '/' || COALESCE(MAX(id), 0) FROM human_decisions")?,
+                q("SELECT COUNT(*) FROM versions")?,
             ]
             .join(";"))
         })

@@ -11,7 +11,6 @@
 //! ([`darkroom_ledger::HumanDecision`]); the pages read the ledger on each request, so a `run`
 //! going on beside the app shows up on the next poll.
 
-pub mod agreement;
 mod page;
 
 use std::sync::{Arc, Mutex};
@@ -45,6 +44,8 @@ pub struct App {
     /// Makes a paid fix through the engine's one call path (budget, ledger, retries): the
     /// provider's name and the request; the image and the attempt that paid for it.
     pub fix: Option<Box<FixFn>>,
+    /// The campaign's brand: what a grade moves toward, and what the brand judge measures.
+    pub brand: Option<darkroom_color::brand::Brand>,
 }
 
 /// How the app asks the engine for a paid fix (see [`App::fix`]).
@@ -81,6 +82,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/decide", post(decide))
         .route("/api/undo", post(undo))
         .route("/api/inpaint", post(inpaint))
+        .route("/api/local", post(local))
+        .route("/api/rejudge", post(rejudge))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }
@@ -181,7 +184,7 @@ async fn read<T: Send + 'static>(
 async fn overview(State(app): State<Arc<App>>) -> Response {
     match read(&app, |l| Ok((l.dump()?, l.human_decisions()?, l.totals()?))).await {
         Ok((dump, human, totals)) => {
-            let agree = agreement::measure(&dump, &dump.scores, &human);
+            let agree = darkroom_engine::agreement::measure(&dump, &dump.scores, &human);
             Html(page::overview(
                 &app.campaign,
                 &app.token,
@@ -205,6 +208,17 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
             l.human_decisions()?,
             l.versions()?,
         ))
+        .and_then(|(dump, mut scores, human, versions)| {
+            // The versions' own scores (judged when made) are filed under their ids.
+            let ids: std::collections::BTreeSet<&str> =
+                versions.iter().map(|v| v.id.as_str()).collect();
+            l.for_each_score(|s| {
+                if ids.contains(s.attempt.as_str()) {
+                    scores.push(s);
+                }
+            })?;
+            Ok((dump, scores, human, versions))
+        })
     })
     .await
     {
@@ -489,7 +503,9 @@ async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Respons
                     at: 0.0,
                 })
                 .map_err(oops)?;
-            Ok(serde_json::json!({"id": id, "reused": false, "attempt": attempt}))
+            // Judged as it is made, like every image the funnel makes.
+            let judged = judge_and_record(&app2, &id).ok();
+            Ok(serde_json::json!({"id": id, "reused": false, "attempt": attempt, "judged": judged}))
         })
         .await;
     match work {
@@ -507,4 +523,207 @@ fn oops(e: impl std::fmt::Display) -> (StatusCode, String) {
 /// Input the app cannot use, with what it accepts.
 fn unfit(msg: String) -> (StatusCode, String) {
     (StatusCode::UNPROCESSABLE_ENTITY, msg)
+}
+
+/// A free local fix as the page sends it.
+#[derive(Deserialize)]
+struct Local {
+    /// The attempt or version to work on.
+    parent: String,
+    /// `extend` or `grade`.
+    kind: String,
+    /// For an extension: the aspect ratio (`16:9`, `9:16`, `21:9`…).
+    aspect: Option<String>,
+    /// For a grade: how far toward the brand, 0 to 1.
+    strength: Option<f64>,
+}
+
+/// The prompt an asset answers to: its attempt's, or its version's root attempt's.
+fn prompt_of(l: &Ledger, id: &str) -> Result<Option<String>, darkroom_ledger::LedgerError> {
+    let mut id = id.to_string();
+    for _ in 0..64 {
+        if let Some(a) = l.attempt(&id)? {
+            return Ok(serde_json::from_str::<serde_json::Value>(&a.params)
+                .ok()
+                .and_then(|v| v["prompt"].as_str().map(str::to_string)));
+        }
+        match l.version(&id)? {
+            Some(v) => id = v.parent,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// The image of an attempt or a version, from the store.
+fn image_of(
+    app: &App,
+    id: &str,
+) -> Result<(Vec<u8>, darkroom_imageops::RgbImage), (StatusCode, String)> {
+    let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
+    let hash = l
+        .attempt(id)
+        .map_err(oops)?
+        .and_then(|a| a.asset)
+        .or(l.version(id).map_err(oops)?.map(|v| v.asset));
+    drop(l);
+    let path = hash
+        .and_then(|h| app.store.find(&h))
+        .ok_or((StatusCode::NOT_FOUND, "no such asset".to_string()))?;
+    let bytes = std::fs::read(&path).map_err(oops)?;
+    let img = darkroom_imageops::decode_png(&bytes, id, 1 << 26).map_err(oops)?;
+    Ok((bytes, img))
+}
+
+/// Judges an asset with the layout judge (and the brand judge) against its prompt, records the
+/// scores under its id, and says what came out: adherence and the questions answered "no".
+fn judge_and_record(app: &App, id: &str) -> Result<serde_json::Value, (StatusCode, String)> {
+    use darkroom_judges::Judge as _;
+    let (_, img) = image_of(app, id)?;
+    let prompt = {
+        let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        prompt_of(&l, id).map_err(oops)?
+    };
+    let Some(scene) = prompt.and_then(|p| darkroom_prompt::parse(&p).ok()) else {
+        return Err(unfit("no prompt to judge it against".into()));
+    };
+    let view = darkroom_judges::ImageRef {
+        width: img.width,
+        height: img.height,
+        rgb: &img.rgb,
+    };
+    let mut all = vec![darkroom_judges::layout::LayoutJudge.judge(view, &scene)];
+    if let Some(b) = &app.brand {
+        all.push(darkroom_judges::brand::BrandJudge::new(b.clone()).judge(view, &()));
+    }
+    let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
+    for j in &all {
+        let json = serde_json::to_string(j).map_err(oops)?;
+        l.record_score(id, &j.judge, j.score, &json).map_err(oops)?;
+    }
+    let no: Vec<String> = all[0]
+        .findings
+        .iter()
+        .filter(|f| f.verdict == darkroom_judges::Verdict::No)
+        .filter_map(|f| f.assertion.and_then(|a| scene.checklist.get(a)))
+        .map(|a| a.question.clone())
+        .collect();
+    Ok(serde_json::json!({
+        "adherence": all[0].score,
+        "on_palette": all.get(1).and_then(|b| b.score),
+        "no": no,
+    }))
+}
+
+/// Extends to an aspect ratio or grades toward the brand, locally (free): a new version linked
+/// to its parent, judged as it is made. Its id is a hash of the parent and the request.
+async fn local(State(app): State<Arc<App>>, Json(q): Json<Local>) -> Response {
+    let work =
+        tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
+            let (param, detail) = match q.kind.as_str() {
+                "extend" => {
+                    // Checked here, so a bad aspect is refused before anything is made.
+                    let a = q.aspect.clone().unwrap_or_default();
+                    a.parse::<darkroom_core::Aspect>()
+                        .map_err(|e| unfit(format!("aspect `{a}`: {e}")))?;
+                    (a.clone(), serde_json::json!({"aspect": a}))
+                }
+                "grade" => {
+                    let s = q.strength.unwrap_or(0.5);
+                    if !(0.0..=1.0).contains(&s) {
+                        return Err(unfit(format!("strength {s}: accepted 0 to 1")));
+                    }
+                    if app.brand.is_none() {
+                        return Err(unfit("the campaign has no [brand] to grade toward".into()));
+                    }
+                    (format!("{s:.3}"), serde_json::json!({"strength": s}))
+                }
+                other => return Err(unfit(format!("kind `{other}`: accepted extend, grade"))),
+            };
+            let id = darkroom_ledger::content_hash(
+                format!("{}\0{}\0{param}", q.kind, q.parent).as_bytes(),
+            )[..16]
+                .to_string();
+            let known = app
+                .ledger
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .version(&id)
+                .map_err(oops)?
+                .is_some();
+            if !known {
+                let (_, img) = image_of(&app, &q.parent)?;
+                let out = if q.kind == "extend" {
+                    let aspect: darkroom_core::Aspect =
+                        param.parse().map_err(|e| unfit(format!("{e}")))?;
+                    let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
+                        Some(r) => darkroom_imageops::fill::crop(&img, r),
+                        None => img,
+                    };
+                    darkroom_imageops::fill::extend(&img, aspect.ratio())
+                } else {
+                    let brand = app.brand.as_ref().ok_or_else(|| unfit("no brand".into()))?;
+                    let dominant = darkroom_color::palette::palette(
+                        &img.rgb,
+                        img.width as usize,
+                        img.height as usize,
+                        6,
+                    );
+                    let lut = darkroom_color::grade::grade_lut(
+                        &dominant,
+                        brand,
+                        q.strength.unwrap_or(0.5),
+                        33,
+                    );
+                    let cube = darkroom_color::cube::Cube {
+                        title: None,
+                        lut1d: None,
+                        lut3d: Some(lut),
+                    };
+                    let mut img = img;
+                    cube.apply_rgb8(&mut img.rgb, darkroom_color::cube::Interp::Tetrahedral);
+                    img
+                };
+                let png = darkroom_imageops::encode_png(out.width, out.height, &out.rgb, &[])
+                    .map_err(oops)?;
+                let (asset, _) = app.store.put(&png, "png").map_err(oops)?;
+                app.ledger
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record_version(&darkroom_ledger::Version {
+                        id: id.clone(),
+                        parent: q.parent.clone(),
+                        kind: q.kind.clone(),
+                        asset,
+                        attempt: None,
+                        detail: Some(detail.to_string()),
+                        who: app.who.clone(),
+                        at: 0.0,
+                    })
+                    .map_err(oops)?;
+            }
+            let judged = judge_and_record(&app, &id)?;
+            Ok(serde_json::json!({"id": id, "reused": known, "judged": judged}))
+        })
+        .await;
+    match work {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => r.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// Which asset to judge again.
+#[derive(Deserialize)]
+struct Rejudge {
+    id: String,
+}
+
+/// Judges an asset again with today's judges (after a person's fix, or a judge's update).
+async fn rejudge(State(app): State<Arc<App>>, Json(q): Json<Rejudge>) -> Response {
+    match tokio::task::spawn_blocking(move || judge_and_record(&app, &q.id)).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => r.into_response(),
+        Err(e) => internal(e),
+    }
 }

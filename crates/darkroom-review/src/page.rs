@@ -74,7 +74,7 @@ pub fn overview(
     dump: &Dump,
     human: &[HumanRecord],
     totals: &Totals,
-    agree: &crate::agreement::Agreement,
+    agree: &darkroom_engine::agreement::Agreement,
 ) -> String {
     let st = standing(human);
     let mut shots: BTreeMap<&str, (u32, u32, u32, u32, u32)> = BTreeMap::new();
@@ -204,12 +204,31 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         fixers,
     } = *p;
     let st = standing(human);
-    let gate: BTreeMap<&str, &str> = dump
+    // What the funnel decided on each image, latest of each kind: its gate, where it ranked
+    // (promoted, spare, ranked out), and what a run did with a person's decision.
+    let mut gate: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for d in dump
         .decisions
         .iter()
-        .filter(|d| d.kind == "gate" || d.kind == "promote")
-        .map(|d| (d.attempt.as_str(), d.reason.as_str()))
-        .collect();
+        .filter(|d| matches!(d.kind.as_str(), "gate" | "finish_gate" | "rank" | "review"))
+    {
+        gate.entry(d.attempt.as_str())
+            .or_default()
+            .insert(d.kind.as_str(), d.reason.as_str());
+    }
+    let said = |id: &str| -> String {
+        gate.get(id).map_or("not gated".to_string(), |m| {
+            m.iter()
+                .map(|(k, r)| {
+                    let r = r
+                        .parse::<darkroom_ledger::Reason>()
+                        .map_or(*r, |x| x.text());
+                    format!("{}: {r}", k.replace('_', " "))
+                })
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+    };
     let mut h = head(&format!("{shot} · {campaign} · review"));
     let _ = write!(
         h,
@@ -264,7 +283,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             adh = layout
                 .and_then(|x| x.value)
                 .map_or("—".into(), |v| format!("{v:.2}")),
-            gate = esc(gate.get(a.id.as_str()).copied().unwrap_or("not gated")),
+            gate = esc(&said(&a.id)),
             dec = match (s.decision, &s.reason) {
                 (Some(HumanAction::Approve), _) => "approved".to_string(),
                 (Some(HumanAction::Reject), Some(r)) => format!("rejected ({})", esc(r)),
@@ -305,15 +324,33 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                     .as_deref()
                     .and_then(|d| serde_json::from_str(d).ok())
                     .unwrap_or_default();
+                let what = match v.kind.as_str() {
+                    "inpaint" => format!(
+                        "in-paint “{}” ({})",
+                        esc(detail["prompt"].as_str().unwrap_or("")),
+                        esc(detail["provider"].as_str().unwrap_or("local fill"))
+                    ),
+                    "extend" => format!(
+                        "extended to {}",
+                        esc(detail["aspect"].as_str().unwrap_or("?"))
+                    ),
+                    "grade" => format!(
+                        "graded toward the brand at {:.2}",
+                        detail["strength"].as_f64().unwrap_or(0.0)
+                    ),
+                    k => esc(k),
+                };
+                let adh = scores
+                    .iter()
+                    .find(|x| x.attempt == v.id && x.judge == "layout")
+                    .and_then(|x| x.value)
+                    .map_or("not judged".to_string(), |a| format!("adherence {a:.2}"));
                 let _ = write!(
                     h,
-                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {kind} “{prompt}” ({how}) by {who}</div>",
+                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {what} · {adh} · by {who}</div>",
                     id = esc(&v.id),
                     m = depth * 12,
                     t = esc(token),
-                    kind = esc(&v.kind),
-                    prompt = esc(detail["prompt"].as_str().unwrap_or("")),
-                    how = esc(detail["provider"].as_str().unwrap_or("local fill")),
                     who = esc(&v.who),
                 );
             }
@@ -325,7 +362,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         h,
         "</div></main><div id=overlay></div>\
          <div id=help><b>Keys</b><br>← → previous / next<br>A approve · X reject (with a reason)<br>1–5 rate\
-         <br>C compare (press on two) · Z zoom to 100 %<br>I in-paint: paint a mask, say what goes there ([ ] brush size)<br>U undo your last decision · Esc close · ? this help</div>\
+         <br>C compare (press on two) · Z zoom to 100 %<br>I in-paint: paint a mask, say what goes there ([ ] brush size)<br>E extend to another aspect · G grade toward the brand · J judge again<br>U undo your last decision · Esc close · ? this help</div>\
          <form id=why><b>Why reject?</b><br>\
          <label><input type=radio name=r value=composition checked> wrong composition</label><br>\
          <label><input type=radio name=r value=off_brand> off-brand colour</label><br>\
@@ -379,6 +416,7 @@ else if(k==='a')await decide('approve');else if(k==='x'){why.classList.add('on')
 else if('12345'.includes(k)&&k.length===1)await decide('rate',{rating:+k});
 else if(k==='u'){await api('/api/undo');await refresh();}
 else if(k==='c')compare();else if(k==='z')zoom();else if(k==='i')paint(cards[cur]);
+else if(k==='e')fixform('extend');else if(k==='g')fixform('grade');else if(k==='j')rejudge();
 else if(k==='?')document.getElementById('help').classList.toggle('on');});
 cards.forEach((c,i)=>c.addEventListener('click',e=>{sel(i);const b=e.target.closest('button[data-a]');
 if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});}));
@@ -389,6 +427,19 @@ sel(0);refresh();setInterval(refresh,3000);
 "#;
 
 const PAINT: &str = r#"
+function said(j){if(!j)return '';return ' — adherence '+(j.adherence==null?'–':j.adherence.toFixed(2))+(j.on_palette==null?'':', in brand colours '+Math.round(j.on_palette*100)+' %')+(j.no.length?'; no: '+j.no.join(' '):'');}
+function shown(r){return (r.reused?'already made: ':'new version: ')+'<img id=fres style="width:160px;vertical-align:middle" src="/asset/'+r.id+'?token='+encodeURIComponent(TOKEN)+'">'+said(r.judged)+' (Esc to close)';}
+function fixform(kind){const c=cards[cur];if(!c)return;const id=c.dataset.id;
+const ask=kind==='extend'?['16:9','9:16','21:9','4:5','1:1'].map(a=>'<button class=fx data-v="'+a+'">'+a+'</button>').join(' ')
+:'strength <input id=fstr type=range min=0 max=1 step=0.05 value=0.5> <button class=fx>grade</button>';
+overlay('<p>'+(kind==='extend'?'extend '+id+' to':'grade '+id+' toward the brand')+': '+ask+'</p><p id=fout></p>');
+window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};
+document.querySelectorAll('#overlay .fx').forEach(b=>b.onclick=async()=>{document.getElementById('fout').textContent='working…';
+try{const body=kind==='extend'?{parent:id,kind,aspect:b.dataset.v}:{parent:id,kind,strength:+document.getElementById('fstr').value};
+document.getElementById('fout').innerHTML=shown(await api('/api/local',body));}catch(err){document.getElementById('fout').textContent=String(err.message||err);}});}
+async function rejudge(){const c=cards[cur];if(!c)return;try{const j=await api('/api/rejudge',{id:c.dataset.id});
+overlay('<p>judged '+c.dataset.id+' again'+said(j)+' (Esc to close)</p>');window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};}
+catch(err){overlay('<p>'+String(err.message||err)+'</p>');}}
 function paint(c){if(!c)return;const id=c.dataset.id;
 overlay('<p>in-paint '+id+': paint what should change — brush, eraser, [ and ] for the size, clear, invert, undo; then say what goes there.</p>'+
 '<div class=paint><img id=pimg src="'+src(c)+'"><canvas id=pmask></canvas></div>'+

@@ -89,6 +89,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],
             fixers,
             fix: Some(Box::new(fix)),
+            brand: c.brand.clone(),
         }
     });
     match served {

@@ -952,3 +952,139 @@ fn review_actions_while_a_run_is_going_are_all_kept() {
     assert_eq!(human_rows(&d).len(), 80, "every decision kept");
     assert!(!err.contains("locked"), "{err}");
 }
+
+#[test]
+fn extend_grade_and_judge_again_make_judged_versions_once() {
+    let d = reported_campaign("review-local-fixes");
+    let fin = finals(&d)[0].clone();
+    let r = Review::start(&d);
+    let json = |x: (u16, String)| -> serde_json::Value {
+        assert_eq!(x.0, 200, "{}", x.1);
+        serde_json::from_str(&x.1).unwrap()
+    };
+    let wide = json(r.post(
+        "/api/local",
+        serde_json::json!({"parent": fin, "kind": "extend", "aspect": "16:9"}),
+    ));
+    assert_eq!(wide["reused"], false);
+    assert!(
+        wide["judged"]["adherence"].is_number(),
+        "judged as made: {wide}"
+    );
+    let again = json(r.post(
+        "/api/local",
+        serde_json::json!({"parent": fin, "kind": "extend", "aspect": "16:9"}),
+    ));
+    assert_eq!(
+        (again["id"].clone(), again["reused"].clone()),
+        (wide["id"].clone(), serde_json::json!(true))
+    );
+    // The extension has the asked aspect.
+    let (code, png) = {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+        write!(
+            s,
+            "GET /asset/{}?token={} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            wide["id"].as_str().unwrap(),
+            r.token,
+            r.port
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let at = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        (
+            String::from_utf8_lossy(&out[..12]).to_string(),
+            out[at..].to_vec(),
+        )
+    };
+    assert!(code.contains("200"), "{code}");
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
+    assert!(
+        (f64::from(w) / f64::from(h) - 16.0 / 9.0).abs() < 0.02,
+        "{w}x{h}"
+    );
+    // A grade toward the campaign's brand, judged for its on-palette share.
+    let graded = json(r.post(
+        "/api/local",
+        serde_json::json!({"parent": wide["id"], "kind": "grade", "strength": 0.6}),
+    ));
+    assert!(graded["judged"]["on_palette"].is_number(), "{graded}");
+    // Judge again: scores are recorded under the asset's id.
+    let j = json(r.post("/api/rejudge", serde_json::json!({"id": fin})));
+    assert!(j["adherence"].is_number(), "{j}");
+    // Bad asks name what is accepted.
+    let bad = r.post(
+        "/api/local",
+        serde_json::json!({"parent": fin, "kind": "extend", "aspect": "wide"}),
+    );
+    assert_eq!(bad.0, 422, "{}", bad.1);
+    let bad = r.post(
+        "/api/local",
+        serde_json::json!({"parent": fin, "kind": "blur"}),
+    );
+    assert!(
+        bad.0 == 422 && bad.1.contains("accepted extend, grade"),
+        "{}",
+        bad.1
+    );
+    // Lineage in the ledger: the grade's parent is the extension, whose parent is the final.
+    let c = rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    let mut st = c
+        .prepare("SELECT kind, parent FROM versions ORDER BY at")
+        .unwrap();
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("extend".to_string(), fin.clone()),
+            (
+                "grade".to_string(),
+                wide["id"].as_str().unwrap().to_string()
+            )
+        ]
+    );
+    // And on the page, under the final.
+    let (_, page) = r.raw("GET", &format!("/shot/hero?token={}", r.token), &[], "");
+    assert!(
+        page.contains("extended to 16:9") && page.contains("graded toward the brand at 0.60"),
+        "lineage on the page"
+    );
+}
+
+#[test]
+fn the_report_shows_the_judges_against_the_people() {
+    let d = reported_campaign("review-report");
+    let id = assets(&d)[0].0.clone();
+    {
+        let r = Review::start(&d);
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": id, "action": "verdict", "assertion": 0, "holds": true}),
+        );
+        assert_eq!(x.0, 200);
+    }
+    let o = bin()
+        .current_dir(&d)
+        .args(["report", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("Judges against people (from darkroom review)"),
+        "the table is in the report"
+    );
+}
