@@ -221,6 +221,9 @@ pub(crate) struct Ctx {
     pub fatal: std::sync::Mutex<Option<EngineError>>,
     /// Calls sent to a provider in this run, retries included.
     pub sent: std::sync::atomic::AtomicU64,
+    /// What people decided in `darkroom review`, per attempt, as the run opened: approvals and
+    /// rejections steer promotion and delivery, verdicts on questions override the judges.
+    pub human: BTreeMap<String, darkroom_ledger::Standing>,
 }
 
 impl Ctx {
@@ -644,7 +647,9 @@ pub(crate) fn open(
         .iter()
         .filter_map(|(n, p)| p.rate_limit.map(|r| (n.clone(), pace::Pacer::new(r))))
         .collect();
+    let human = ledger.human_standing()?;
     let ctx = Arc::new(Ctx {
+        human,
         campaign,
         opts,
         out,

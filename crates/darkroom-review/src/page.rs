@@ -235,7 +235,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         "<header><a href=\"/?token={t}\">{c}</a> › <b>{s}</b> · <span id=progress></span> · press ? for keys</header>\
          <main><div class=filters>show: <a href=# data-f=all>all</a><a href=# data-f=awaiting>awaiting review</a>\
          <a href=# data-f=approve>approved</a><a href=# data-f=reject>rejected</a><a href=# data-f=rated>rated 4–5</a>\
-         <a href=# data-f=failed>failed an assertion</a></div><div class=sheet id=sheet>",
+         <a href=# data-f=failed>failed an assertion</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span></div><div class=sheet id=sheet>",
         t = esc(token),
         c = esc(campaign),
         s = esc(shot)
@@ -301,7 +301,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             };
             let _ = write!(
                 h,
-                "<div class=q title=\"{ev}\"><span class=v-{v}>{v}</span> {q}<span class=human>{person}</span>\
+                "<div class=q data-q=\"{q}\" title=\"{ev}\"><span class=v-{v}>{v}</span> {q}<span class=human>{person}</span>\
                  <button data-a={i} data-h=1>yes</button><button data-a={i} data-h=0>no</button></div>",
                 ev = esc(f.and_then(|f| f["evidence"].as_str()).unwrap_or("")),
                 q = esc(q),
@@ -394,7 +394,12 @@ const s=await r.json();const by={};s.items.forEach(i=>by[i.attempt]=i);let done=
 cards.forEach(c=>{const i=by[c.dataset.id];if(!i)return;show(c,i.decision,i.reason);if(i.decision)done++;
 c.dataset.rating=i.rating||0;c.dataset.decision=i.decision||'';c.querySelector('.stars').textContent='★'.repeat(i.rating||0);
 c.querySelectorAll('.q').forEach((q,k)=>{const v=i.verdicts[k];q.querySelector('.human').textContent=v===undefined?'':' · person: '+(v?'yes':'no');});});
-document.getElementById('progress').textContent=done+' of '+cards.length+' decided';document.body.dataset.decisions=s.decisions;}
+document.getElementById('progress').textContent=done+' of '+cards.length+' decided';document.body.dataset.decisions=s.decisions;
+const now=s.items.filter(i=>i.tier==='draft'||i.tier==='finish').length;
+document.getElementById('fresh').innerHTML=now>cards.length?'<b>'+(now-cards.length)+' new image(s) from the run</b> — <a href="javascript:location.reload()">show them</a>':'';}
+const fq=document.getElementById('fq');
+[...new Set(cards.flatMap(c=>[...c.querySelectorAll('.q')].map(q=>q.dataset.q)))].forEach(q=>{const o=document.createElement('option');o.value=q;o.textContent=q;fq.appendChild(o);});
+fq.onchange=()=>{const q=fq.value;cards.forEach(c=>{c.style.display=!q||[...c.querySelectorAll('.q')].some(x=>x.dataset.q===q&&x.querySelector('.v-no'))?'':'none';});};
 function overlay(html){const o=document.getElementById('overlay');o.innerHTML=html;o.classList.toggle('on',!!html);}
 function src(c){return c.querySelector('img').getAttribute('src');}
 function compare(){const c=cards[cur];if(mark===null||mark===c){mark=c;return;}

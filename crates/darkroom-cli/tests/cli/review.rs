@@ -698,14 +698,45 @@ fn review_required_delivers_only_what_a_person_approved() {
         serde_json::json!(second)
     );
     assert!(delivered(&d).is_empty());
-    // Approved: delivered, and only that final.
+    // Approved in the browser (→ to the second final, A): delivered, and only that final.
     {
         let r = Review::start(&d);
-        let x = r.post(
-            "/api/decide",
-            serde_json::json!({"attempt": second[0], "action": "approve"}),
-        );
-        assert_eq!(x.0, 200, "{}", x.1);
+        if chromium() {
+            let profile = d.join("chromium-profile");
+            std::fs::create_dir_all(&profile).unwrap();
+            let driver = Driver::start(&std::fs::canonicalize(&profile).unwrap());
+            driver.call(
+                "POST",
+                "/url",
+                serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+            );
+            for _ in 0..100 {
+                let n = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "return document.querySelectorAll('.card').length"}));
+                if n.as_u64().unwrap_or(0) > 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let second_card = driver.call("POST", "/execute/sync", serde_json::json!({"args": [], "script": "return document.querySelectorAll('.card')[1].dataset.id"}));
+            assert_eq!(
+                second_card,
+                serde_json::json!(second[0]),
+                "finals first, in order"
+            );
+            key(&driver, "\u{E014}");
+            key(&driver, "a");
+            let rows = rows_become(&d, 2);
+            assert_eq!(
+                (rows[1].0.as_str(), rows[1].1.as_str()),
+                (second[0].as_str(), "approve")
+            );
+        } else {
+            let x = r.post(
+                "/api/decide",
+                serde_json::json!({"attempt": second[0], "action": "approve"}),
+            );
+            assert_eq!(x.0, 200, "{}", x.1);
+        }
     }
     let (code, err) = run_in(&d);
     assert_eq!(code, 0, "{err}");
@@ -1086,5 +1117,50 @@ fn the_report_shows_the_judges_against_the_people() {
     assert!(
         page.contains("Judges against people (from darkroom review)"),
         "the table is in the report"
+    );
+}
+
+#[test]
+fn a_persons_verdict_overrides_the_judges_at_the_gate() {
+    let d = campaign("review-verdict-gate", "adherence = 0.9", "");
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let c = rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    // A draft that passed, and a question its pixel judge answered yes.
+    let (id, verdicts): (String, String) = c
+        .query_row(
+            "SELECT s.attempt, s.verdicts FROM scores s JOIN decisions d ON d.attempt = s.attempt
+             WHERE s.judge = 'layout' AND d.kind = 'gate' AND d.reason = 'passed' ORDER BY s.attempt LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&verdicts).unwrap();
+    let q = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["verdict"] == "yes")
+        .and_then(|f| f["assertion"].as_u64())
+        .unwrap();
+    {
+        let r = Review::start(&d);
+        let x = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": id, "action": "verdict", "assertion": q, "holds": false}),
+        );
+        assert_eq!(x.0, 200, "{}", x.1);
+    }
+    run_in(&d);
+    let latest: String = c
+        .query_row(
+            "SELECT reason FROM decisions WHERE attempt = ?1 AND kind = 'gate' ORDER BY at DESC, rowid DESC LIMIT 1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        latest, "below_adherence",
+        "the person's no counts at the gate"
     );
 }

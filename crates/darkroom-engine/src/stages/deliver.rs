@@ -274,11 +274,7 @@ pub(crate) async fn all(
     let (finished, short) = (&fin.finished, &fin.short);
     let mut failed = Vec::new();
     let mut awaiting = Vec::new();
-    let human = if ctx.campaign.review_required {
-        ctx.keep(ctx.ledger.human_standing()).unwrap_or_default()
-    } else {
-        Default::default()
-    };
+    let human = &ctx.human;
     // Deliver every final in every aspect ratio.
     if !finished.is_empty() {
         say(ctx, &format!("deliver: {} shot(s)", finished.len()));

@@ -38,7 +38,7 @@ pub(crate) async fn rounds(
     let mut refinement: BTreeMap<String, String> = BTreeMap::new();
     let mut drafts: BTreeMap<String, ShotDrafts> = BTreeMap::new();
     // What people decided in review (a resumed run applies it).
-    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
+    let human = &ctx.human;
     // Draft rounds.
     for round in 1..=c.budget.max_rounds {
         let pending: Vec<_> = shots

@@ -43,7 +43,8 @@ pub(crate) async fn waves(
     let mut short: BTreeMap<String, String> = BTreeMap::new();
     let mut wave_no = 0;
     let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
-    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
+    // What people decided in review (a resumed run applies it).
+    let human = &ctx.human;
     loop {
         let mut wave = Vec::new();
         for s in shots {

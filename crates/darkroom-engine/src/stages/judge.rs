@@ -144,7 +144,18 @@ pub(crate) fn judge(
         .providers
         .get(&call.row.provider)
         .is_some_and(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()).rerenders);
-    let (merged, disagreements) = merge(&layout.findings, vision, renders);
+    let (mut merged, disagreements) = merge(&layout.findings, vision, renders);
+    // A person's yes or no on a question of this image (said in review) is the truth for it:
+    // it overrides every judge's verdict there, and the gate counts it.
+    if let Some(said) = ctx.human.get(&call.row.id) {
+        for f in merged.iter_mut() {
+            if let Some(&holds) = f.assertion.and_then(|a| said.verdicts.get(&a)) {
+                f.verdict = if holds { Verdict::Yes } else { Verdict::No };
+                f.confidence = 1.0;
+                f.evidence = format!("a person said {}", if holds { "yes" } else { "no" });
+            }
+        }
+    }
     // The gate counts a "no" only on evidence at least as strong as `[gates] confidence`; the
     // weaker ones stay in the findings and on the card, but reject nothing.
     let min_confidence = ctx.campaign.gates.confidence;
@@ -153,14 +164,7 @@ pub(crate) fn judge(
         .filter(|f| f.verdict == Verdict::No && f.confidence >= min_confidence)
         .filter_map(|f| f.assertion.map(|a| scene.checklist[a].question.clone()))
         .collect();
-    let adherence = Judgement::gated_adherence(
-        if vision.is_some() {
-            &merged
-        } else {
-            &layout.findings
-        },
-        min_confidence,
-    );
+    let adherence = Judgement::gated_adherence(&merged, min_confidence);
     let disagreements = disagreements
         .into_iter()
         .filter_map(|(a, pixel, seen)| {

@@ -165,7 +165,8 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
     // thrown away whenever the first one is fine.
     let mut queue: BTreeMap<String, std::collections::VecDeque<(u32, Scored)>> = BTreeMap::new();
     let mut finished: BTreeMap<String, Vec<(Call, Vec<u8>)>> = BTreeMap::new();
-    let human = ctx.keep(ctx.ledger.human_standing()).unwrap_or_default();
+    // What people decided in review (a resumed run applies it).
+    let human = &ctx.human;
     for s in shots {
         let mut list = passing.remove(&s.id).unwrap_or_default();
         if list.is_empty() {
