@@ -190,6 +190,11 @@ pub struct SimOverrides {
     pub latency_median: Option<f64>,
     /// 95th-percentile latency, seconds.
     pub latency_p95: Option<f64>,
+    /// Instruction drop rates: relation, count, colour, entity (`drops = { relation = 0.4 }`):
+    /// how a "model update" that follows instructions worse is simulated.
+    pub drops: [Option<f64>; 4],
+    /// Largest hue drift of the colours, degrees.
+    pub hue_drift: Option<f64>,
 }
 
 /// A rung of the funnel.
@@ -640,6 +645,8 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 "prices",
                 "failures",
                 "latency",
+                "drops",
+                "hue_drift",
                 "workflow",
                 "inputs",
             ];
@@ -740,6 +747,18 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                             }
                         }
                     }
+                    "drops" => {
+                        for (dk, dv) in v.keys(n, &kp, &["relation", "count", "color", "entity"]) {
+                            let x = v.number(dv, &format!("{kp}.{dk}"), 0.0, 1.0);
+                            match dk {
+                                "relation" => p.sim.drops[0] = x,
+                                "count" => p.sim.drops[1] = x,
+                                "color" => p.sim.drops[2] = x,
+                                _ => p.sim.drops[3] = x,
+                            }
+                        }
+                    }
+                    "hue_drift" => p.sim.hue_drift = v.number(n, &kp, 0.0, 180.0),
                     "latency" => {
                         for (lk, lv) in v.keys(n, &kp, &["median", "p95"]) {
                             let x = v.number(lv, &format!("{kp}.{lk}"), 0.0, 3600.0);

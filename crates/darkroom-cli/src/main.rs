@@ -58,6 +58,9 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Open the review app: cull, rate, compare and approve in the browser.
     Review(cmd::review::Args),
+    /// Lock what a campaign's recipes gave, and check them against today's model and judges.
+    #[command(subcommand)]
+    Recipe(cmd::recipe::Cmd),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Review(a) => cmd::review::run(a),
+        Command::Recipe(c) => cmd::recipe::run(c),
     };
     match result {
         Ok(code) => code,

@@ -324,6 +324,8 @@ mod money;
 mod parse;
 #[path = "cli/providers.rs"]
 mod providers;
+#[path = "cli/recipe.rs"]
+mod recipe;
 #[path = "cli/report.rs"]
 mod report;
 #[path = "cli/review.rs"]

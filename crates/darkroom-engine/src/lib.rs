@@ -302,6 +302,18 @@ fn sim_profile(p: &darkroom_campaign::Provider) -> darkroom_providers::sim::Prof
         prof.median_s = m.max(1e-6);
         prof.p95_s = o.latency_p95.unwrap_or(m).max(prof.median_s);
     }
+    let d = &mut prof.drops;
+    for (slot, x) in [&mut d.relation, &mut d.count, &mut d.color, &mut d.entity]
+        .into_iter()
+        .zip(o.drops)
+    {
+        if let Some(x) = x {
+            *slot = x;
+        }
+    }
+    if let Some(h) = o.hue_drift {
+        prof.hue_drift_deg = h;
+    }
     prof
 }
 

@@ -21,3 +21,7 @@ pub mod quality;
 pub mod vision;
 
 pub use darkroom_core::judge::{Finding, ImageRef, Judge, Judgement, Verdict};
+
+/// The judges' version: changed whenever a judge may answer differently on the same image
+/// (a recipe lock records it, so `recipe check` can tell judge drift from model drift).
+pub const VERSION: &str = "2026-11-30 (oklab colour words, confidence, scattered hue)";

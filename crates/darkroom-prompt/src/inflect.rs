@@ -125,7 +125,8 @@ pub fn singular(word: &str) -> String {
         if word.ends_with(suffix) {
             // "boxes" → "box", "benches" → "bench", "buses" handled above; "vases"/"houses"
             // end in a vowel + "ses" and only drop the "s".
-            if suffix == "ses" {
+            // ("ses" alone has no letter before its suffix.)
+            if suffix == "ses" && word.len() >= 4 {
                 let before = word.as_bytes()[word.len() - 4];
                 // "vases", "houses"; and "horses", "nurses", "purses", "pulses", "corpses".
                 if b"aeioulrp".contains(&before) {
@@ -152,6 +153,14 @@ pub fn is_plural(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_words_ending_like_a_plural_do_not_panic() {
+        // Found by the property test: "ses" has no letter before its suffix.
+        for w in ["ses", "ies", "ves", "es", "s", "xes", "ches"] {
+            let _ = singular(w);
+        }
+    }
 
     #[test]
     fn irregular_table_is_sorted() {

@@ -10,6 +10,7 @@ pub mod init;
 pub mod io;
 pub mod judge;
 pub mod parse;
+pub mod recipe;
 pub mod report;
 pub mod review;
 pub mod run;

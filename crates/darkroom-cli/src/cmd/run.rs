@@ -170,6 +170,14 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     for (shot, why) in &r.failed_shots {
         eprintln!("failed: {shot}: {why}");
     }
+    // The recipe lock's model versions: say once per shot when the provider reported another.
+    if let Ok(db) =
+        darkroom_ledger::Ledger::open(&base.join(&c_for_report.output).join("darkroom.db"))
+    {
+        for (shot, v) in super::recipe::model_version_changes(Path::new(&campaign_arg), &db) {
+            eprintln!("warning: {shot}: the provider reported model version `{v}`, not the one in the recipe lock (darkroom recipe check {campaign_arg})");
+        }
+    }
     if !r.awaiting_review.is_empty() {
         let shots: std::collections::BTreeSet<&str> =
             r.awaiting_review.iter().map(|a| a.0.as_str()).collect();

@@ -59,6 +59,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let runs = l.runs().map_err(|e| Fail::Internal(e.into()))?;
     let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
     let awaiting = l.awaiting_review().map_err(|e| Fail::Internal(e.into()))?;
+    let versions = super::recipe::model_version_changes(&a.campaign, &l);
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -69,6 +70,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status.as_str(), "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
+            "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
@@ -136,6 +138,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if !s.failures.is_empty() {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!("failures: {}", f.join(", "));
+    }
+    for (shot, v) in &versions {
+        println!("model version changed since the recipe lock: {shot}: the provider reported `{v}` (darkroom recipe check)");
     }
     if !awaiting.is_empty() {
         println!(

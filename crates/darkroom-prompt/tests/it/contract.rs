@@ -154,7 +154,17 @@ fn long_prompts_with_many_clauses() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    // Random inputs where a developer runs it (to find what is not yet found); one fixed
+    // sequence under CI, so a red CI always means a change broke something, never a new draw.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        rng_seed: if std::env::var_os("CI").is_some() {
+            proptest::test_runner::RngSeed::Fixed(0x5eed_da7c)
+        } else {
+            proptest::test_runner::RngSeed::Random
+        },
+        ..ProptestConfig::default()
+    })]
 
     /// Any string parses without panicking, and a scene's references stay in range.
     #[test]

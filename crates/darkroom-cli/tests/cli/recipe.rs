@@ -1,0 +1,212 @@
+//! `darkroom recipe lock|check`: a lock written from the ledger, a check that finds a simulated
+//! model update and not an unchanged recipe, judge drift kept apart, and bad locks refused before
+//! anything is spent.
+
+use super::*;
+
+/// A sim campaign with many drafts per shot, so the baseline has something to compare with;
+/// `extra` goes into the sim provider's table (a "model update").
+fn recipe_campaign(dir: &Path, name: &str, extra: &str) {
+    std::fs::write(
+        dir.join("c.toml"),
+        format!("[campaign]\nname = \"{name}\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 8\n{extra}\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 24\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\n[gates]\nadherence = 0.5\n[budget]\nmoney = \"20 USD\"\nmax_rounds = 1\n[[shots]]\nid = \"pair\"\nprompt = \"a red sphere to the left of a blue cube\"\n"),
+    )
+    .unwrap();
+}
+
+fn go(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = bin().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn locked(name: &str) -> PathBuf {
+    let d = scratch(name);
+    recipe_campaign(&d, "recipes", "");
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, out, err) = go(&d, &["recipe", "lock", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("locked pair:") && out.contains("wrote c.lock"),
+        "{out}"
+    );
+    d
+}
+
+#[test]
+fn an_unchanged_recipe_is_not_called_regressed() {
+    let d = locked("recipe-unchanged");
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["judge_drift"], serde_json::json!([]), "{v}");
+    let shot = &v["shots"][0];
+    assert_ne!(shot["verdict"], "regressed", "{v}");
+    assert!(shot["drafts"].as_u64().unwrap() >= 8, "{v}");
+}
+
+#[test]
+fn a_model_update_that_drops_relations_is_a_regression() {
+    let d = locked("recipe-update");
+    // The same recipe (provider, model, prompt), a model that now flips most relations.
+    recipe_campaign(&d, "recipes", "drops = { relation = 0.95 }");
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    assert_eq!(code, 1, "a regression exits 1: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let shot = &v["shots"][0];
+    assert_eq!(shot["verdict"], "regressed", "{v}");
+    let worst = shot["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by(|a, b| {
+            a["p_adjusted"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["p_adjusted"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(
+        worst["category"], "relation",
+        "the relation is what got worse: {v}"
+    );
+    // It stopped early: fewer drafts than the fixed-sample check's 48.
+    assert!(shot["drafts"].as_u64().unwrap() < 48, "{v}");
+}
+
+#[test]
+fn a_stricter_judge_is_judge_drift_not_a_model_regression() {
+    let d = locked("recipe-judge-drift");
+    // Make the lock's record of the baseline disagree with today's judge on one question, as a
+    // judge update would: the check says judge drift, on the same images.
+    let path = d.join("c.lock");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lock: toml::Value = toml::from_str(&text).unwrap();
+    let q = &mut lock["shots"][0]["questions"][0];
+    let yes = q["yes"].as_integer().unwrap();
+    q["yes"] = toml::Value::Integer(yes - 1);
+    std::fs::write(&path, toml::to_string(&lock).unwrap()).unwrap();
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let drift = v["judge_drift"].as_array().unwrap();
+    assert_eq!(drift.len(), 1, "{v}");
+    assert_eq!(drift[0]["shot"], "pair");
+}
+
+#[test]
+fn bad_locks_are_refused_before_anything_is_spent() {
+    let d = locked("recipe-bad");
+    let good = std::fs::read_to_string(d.join("c.lock")).unwrap();
+    let spent = |d: &Path| d.join("out/recipe-check").exists();
+    // Corrupt.
+    std::fs::write(d.join("c.lock"), "campaign = [").unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`c.lock` is not a readable recipe lock"),
+        "{err}"
+    );
+    // Another campaign's.
+    std::fs::write(
+        d.join("c.lock"),
+        good.replace("campaign = \"recipes\"", "campaign = \"other\""),
+    )
+    .unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`c.lock`") && err.contains("the lock is of campaign `other`"),
+        "{err}"
+    );
+    // A shot that is no longer there.
+    std::fs::write(
+        d.join("c.lock"),
+        good.replace("id = \"pair\"", "id = \"gone\""),
+    )
+    .unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("shot `gone` is locked but no longer in the campaign"),
+        "{err}"
+    );
+    assert!(!spent(&d), "nothing was drafted");
+    // No lock at all.
+    std::fs::remove_file(d.join("c.lock")).unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("darkroom recipe lock"), "{err}");
+}
+
+#[test]
+fn a_gemini_reply_with_another_model_version_is_flagged() {
+    use darkroom_fakes::Fake;
+    const KEY: &str = "AIza-FAKE-recipe-key-1234";
+    let nano = Fake::gemini(KEY);
+    let d = scratch("recipe-gemini");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"g\"\noutput = \"out\"\n\
+             [providers.nano]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash-image\"\napi_key_env = \"DR_TEST_RECIPE_KEY\"\nbase_url = \"{}\"\nconcurrency = 2\n\
+             [tiers.draft]\nprovider = \"nano\"\nsize = \"512\"\nvariants = 3\n\
+             [tiers.finish]\nprovider = \"nano\"\nsize = \"512\"\nkeep = 1\n\
+             [gates]\nadherence = 0.0\n\
+             [budget]\nmoney = \"5 USD\"\nmax_rounds = 1\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube\"\n",
+            nano.url
+        ),
+    )
+    .unwrap();
+    let with_key = |args: &[&str]| {
+        let o = bin()
+            .current_dir(&d)
+            .args(args)
+            .env("DR_TEST_RECIPE_KEY", KEY)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (code, _, err) = with_key(&["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = with_key(&["recipe", "lock", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    // The lock says an older version answered; the fake now answers `…-fake-001`.
+    let text = std::fs::read_to_string(d.join("c.lock")).unwrap();
+    assert!(text.contains("gemini-2.5-flash-image-fake-001"), "{text}");
+    std::fs::write(
+        d.join("c.lock"),
+        text.replace(
+            "gemini-2.5-flash-image-fake-001",
+            "gemini-2.5-flash-image-fake-000",
+        ),
+    )
+    .unwrap();
+    let (_, out, err) = with_key(&["status", "c.toml"]);
+    assert!(
+        out.contains("model version changed since the recipe lock: hero: the provider reported `gemini-2.5-flash-image-fake-001`"),
+        "{out}{err}"
+    );
+    let (_, out, err) = with_key(&[
+        "recipe",
+        "check",
+        "c.toml",
+        "--max-drafts",
+        "4",
+        "--batch",
+        "4",
+    ]);
+    assert!(
+        out.contains("model version changed: hero: the provider reported `gemini-2.5-flash-image-fake-001`, not in the lock"),
+        "{out}{err}"
+    );
+}
