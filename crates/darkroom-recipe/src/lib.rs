@@ -100,6 +100,14 @@ pub struct ShotLock {
     pub questions: Vec<Question>,
     /// The baseline images.
     pub baseline: Vec<Baseline>,
+    /// Where the baseline images are: `ledger` (the campaign's own drafts, in its store) or
+    /// `audit` (drafted for the lock through the audit path, in the check folder's store).
+    #[serde(default = "from_ledger")]
+    pub baseline_from: String,
+}
+
+fn from_ledger() -> String {
+    "ledger".into()
 }
 
 /// A campaign's lock.
@@ -247,6 +255,7 @@ pub fn lock(
                     })
                 })
                 .collect(),
+            baseline_from: from_ledger(),
         });
     }
     if shots.is_empty() {
@@ -386,6 +395,7 @@ mod tests {
             on_palette: None,
             cost_mean: 0.0,
             latency_p50: None,
+            baseline_from: from_ledger(),
             questions: vec![
                 Question {
                     index: 0,
@@ -424,6 +434,9 @@ pub struct CheckOptions {
     pub batch: u32,
     /// One plain line per step.
     pub progress: Option<fn(&str)>,
+    /// Which draw of fresh drafts: the same epoch asks (and pays for) nothing twice, another
+    /// draws new images. The CLI's default is the day, so a daily check is fresh each day.
+    pub epoch: u64,
 }
 
 /// A shot's verdict.
@@ -476,22 +489,39 @@ pub struct ShotCheck {
     pub judge_drift: Vec<Drift>,
 }
 
-/// The rule a check decides by, as stated in its output.
+/// The rule a check decides by, as stated in its output: Wald's sequential probability ratio
+/// test per question, between "the pass rate is the baseline's" and "it fell by `effect`",
+/// after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rule {
-    /// Significance per look: 0.05 over the number of looks (Bonferroni across looks, so peeking
-    /// after every batch keeps the false alarm rate under 5 %).
-    pub alpha_per_look: f64,
-    /// A pass rate within this of the baseline's counts as unchanged.
-    pub tolerance: f64,
+    /// The drop in a question's pass rate the check is built to catch (0.3: a relation kept
+    /// 65 % of the time now kept 35 %).
+    pub effect: f64,
+    /// False alarm rate, shared among a shot's questions (Bonferroni).
+    pub alpha: f64,
+    /// Miss rate for a drop of `effect`.
+    pub beta: f64,
+    /// Significance of the Fisher test that calls an improvement at the last look.
+    pub alpha_fisher: f64,
 }
 
-/// The rule for a number of looks.
-pub fn rule(looks: u32) -> Rule {
+/// The default rule.
+pub fn rule() -> Rule {
     Rule {
-        alpha_per_look: 0.05 / f64::from(looks.max(1)),
-        tolerance: 0.2,
+        effect: 0.3,
+        alpha: 0.05,
+        beta: 0.05,
+        alpha_fisher: 0.05,
     }
+}
+
+/// The log likelihood ratio of "fell by `effect`" against "as before" for `yes` of `n`, with
+/// the baseline's rate taken as `(yes + 1) / (decided + 2)` (so 20 of 20 is not certainty).
+pub fn llr(base: (u64, u64), now: (u64, u64), effect: f64) -> f64 {
+    let p0 = ((base.0 as f64 + 1.0) / (base.1 as f64 + 2.0)).clamp(0.02, 0.98);
+    let p1 = (p0 - effect).max(0.01);
+    let (k, n) = (now.0 as f64, now.1 as f64);
+    k * (p1 / p0).ln() + (n - k) * ((1.0 - p1) / (1.0 - p0)).ln()
 }
 
 /// Compares one shot's baseline with today's tallies and decides.
@@ -524,28 +554,25 @@ pub fn decide(
         q.p_adjusted = a;
     }
     let rate = |(y, n): (u64, u64)| if n == 0 { 0.0 } else { y as f64 / n as f64 };
-    let worse = qs
-        .iter()
-        .any(|q| q.p_adjusted < rule.alpha_per_look && rate(q.now) < rate(q.base));
-    let better = qs
-        .iter()
-        .any(|q| q.p_adjusted < rule.alpha_per_look && rate(q.now) > rate(q.base));
-    // Unchanged: for every question, today's rate is clearly no more than the tolerance below
-    // the baseline's (the lower end of its interval is above that), with something decided.
-    let same = !qs.is_empty()
+    // Wald's bounds; the false alarm rate is shared among the questions.
+    let m = qs.len().max(1) as f64;
+    let upper = ((1.0 - rule.beta) / (rule.alpha / m)).ln();
+    let lower = (rule.beta / (1.0 - rule.alpha / m)).ln();
+    let ratios: Vec<f64> = qs.iter().map(|q| llr(q.base, q.now, rule.effect)).collect();
+    let worse = ratios.iter().any(|&r| r >= upper);
+    let same = !qs.is_empty() && ratios.iter().all(|&r| r <= lower);
+    let better = last_look
         && qs
             .iter()
-            .all(|q| q.now.1 > 0 && q.now_ci.0 >= rate(q.base) - rule.tolerance);
+            .any(|q| q.p_adjusted < rule.alpha_fisher && rate(q.now) > rate(q.base));
     let v = if worse {
         Verdict::Regressed
-    } else if better {
-        Verdict::Improved
     } else if same {
         Verdict::Unchanged
-    } else if last_look {
-        Verdict::Inconclusive
+    } else if better {
+        Verdict::Improved
     } else {
-        // Not decided yet: draft more.
+        // Not decided at this look; at the last one, inconclusive at this budget.
         Verdict::Inconclusive
     };
     (v, qs)
@@ -570,6 +597,19 @@ pub fn tally_samples(samples: &[&darkroom_engine::audit::Judged]) -> BTreeMap<us
     out
 }
 
+/// The id a shot's fresh drafts are asked under (their seeds derive from it): a hash of the
+/// epoch first, then the shot and its recipe. First, because the audit's seed rule folds the id
+/// byte by byte and XORs the repeat in: ids that differ only in their last characters ("#0",
+/// "#7") would give overlapping seeds, the same images drawn again.
+fn sample_id(s: &ShotLock, epoch: u64) -> String {
+    format!(
+        "{:016x}:{}@{}",
+        darkroom_campaign::plan::hash_u64(&[&epoch.to_string(), "recipe epoch"]),
+        s.id,
+        s.recipe
+    )
+}
+
 /// Drafts fresh samples of every locked shot through the engine's one call path (an audit in
 /// `opts.out`: budgeted, resumable, recorded), a batch at a time, and decides each shot as soon
 /// as it can: regressed, improved, unchanged, or inconclusive at `max_drafts`.
@@ -580,7 +620,7 @@ pub fn sample(
 ) -> Result<(Vec<ShotCheck>, f64), darkroom_engine::EngineError> {
     use darkroom_engine::audit::{audit_models, AuditOptions, SampleOutcome, Suite, SuitePrompt};
     let looks = opts.max_drafts.div_ceil(opts.batch.max(1));
-    let r = rule(looks);
+    let r = rule();
     let size = darkroom_core::resolve_dims(c.draft.size, None).unwrap_or((512, 512));
     let provider = c.providers.get(&c.draft.provider).cloned();
     let mut open: Vec<&ShotLock> = lock.shots.iter().collect();
@@ -599,7 +639,7 @@ pub fn sample(
                 .filter_map(|s| {
                     let shot = c.shots.iter().find(|x| x.id == s.id)?;
                     Some(SuitePrompt {
-                        id: s.id.clone(),
+                        id: sample_id(s, opts.epoch),
                         category: "recipe".into(),
                         prompt: shot.prompt.clone(),
                     })
@@ -638,7 +678,7 @@ pub fn sample(
             let judged: Vec<&darkroom_engine::audit::Judged> = rep
                 .samples
                 .iter()
-                .filter(|x| x.prompt == s.id)
+                .filter(|x| x.prompt == sample_id(s, opts.epoch))
                 .filter_map(|x| match &x.outcome {
                     SampleOutcome::Judged(j) => Some(j),
                     _ => None,
@@ -663,4 +703,81 @@ pub fn sample(
         }
     }
     Ok((out, spent))
+}
+
+/// Replaces each shot's baseline with `n` drafts made for the lock through the audit path
+/// (epoch 0 of the check's draws, into `out`): a baseline large enough for the check to tell a
+/// change of `effect` from noise (see the closing note's arithmetic). Paid like any draft,
+/// through the budget; asking again pays for nothing.
+pub fn top_up(
+    c: &Campaign,
+    lock: &mut Lock,
+    n: u32,
+    out: &std::path::Path,
+    budget: Option<f64>,
+) -> Result<f64, darkroom_engine::EngineError> {
+    use darkroom_engine::audit::{audit_models, AuditOptions, SampleOutcome, Suite, SuitePrompt};
+    let size = darkroom_core::resolve_dims(c.draft.size, None).unwrap_or((512, 512));
+    let provider = c.providers.get(&c.draft.provider).cloned();
+    let suite = Suite {
+        name: format!("recipe lock {}", c.name),
+        repeats: n,
+        size,
+        prompts: lock
+            .shots
+            .iter()
+            .filter_map(|s| {
+                let shot = c.shots.iter().find(|x| x.id == s.id)?;
+                Some(SuitePrompt {
+                    id: sample_id(s, 0),
+                    category: "recipe".into(),
+                    prompt: shot.prompt.clone(),
+                })
+            })
+            .collect(),
+        providers: provider
+            .iter()
+            .map(|p| (c.draft.provider.clone(), p.clone()))
+            .collect(),
+    };
+    let rep = audit_models(
+        suite,
+        AuditOptions {
+            out: out.to_path_buf(),
+            budget,
+            ..AuditOptions::default()
+        },
+    )?;
+    let mut spent = 0.0;
+    for s in &mut lock.shots {
+        let judged: Vec<&darkroom_engine::audit::Judged> = rep
+            .samples
+            .iter()
+            .filter(|x| x.prompt == sample_id(s, 0))
+            .filter_map(|x| match &x.outcome {
+                SampleOutcome::Judged(j) => Some(j),
+                _ => None,
+            })
+            .collect();
+        spent += judged.iter().map(|j| j.usd).sum::<f64>();
+        let t = tally_samples(&judged);
+        for q in &mut s.questions {
+            let (d, y) = t.get(&q.index).copied().unwrap_or((0, 0));
+            q.decided = d;
+            q.yes = y;
+        }
+        s.drafts = judged.len() as u64;
+        s.baseline = judged
+            .iter()
+            .enumerate()
+            .filter_map(|(i, j)| {
+                Some(Baseline {
+                    attempt: format!("audit {i}"),
+                    asset: j.asset.clone()?,
+                })
+            })
+            .collect();
+        s.baseline_from = "audit".into();
+    }
+    Ok(spent)
 }

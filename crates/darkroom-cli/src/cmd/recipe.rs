@@ -24,6 +24,14 @@ pub enum Cmd {
 pub struct LockArgs {
     /// The campaign file.
     campaign: PathBuf,
+    /// Draft this many images per shot for the baseline (paid, through the budget) instead of
+    /// using the campaign's own drafts: a larger baseline lets the check tell smaller changes
+    /// from noise (0: the campaign's drafts).
+    #[arg(long, default_value_t = 0)]
+    baseline: u32,
+    /// Cap in USD for the baseline drafts.
+    #[arg(long)]
+    budget: Option<f64>,
 }
 
 /// Arguments of `recipe check`.
@@ -40,6 +48,10 @@ pub struct CheckArgs {
     /// Fresh drafts per look (the test may stop after each).
     #[arg(long, default_value_t = 8)]
     batch: u32,
+    /// Which draw of fresh drafts (default: today's day number, so each day's check draws new
+    /// images and a second check the same day pays for nothing again).
+    #[arg(long)]
+    epoch: Option<u64>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -86,7 +98,17 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
                 .map_err(|e| Fail::Internal(e.into()))?,
         );
     }
-    let lock = darkroom_recipe::lock(&c, &dump, &scores).map_err(Fail::input)?;
+    let mut lock = darkroom_recipe::lock(&c, &dump, &scores).map_err(Fail::input)?;
+    if a.baseline > 0 {
+        let out = PathBuf::from(&c.output).join("recipe-check");
+        let spent = darkroom_recipe::top_up(&c, &mut lock, a.baseline, &out, a.budget)
+            .map_err(Fail::engine)?;
+        println!(
+            "baseline: {} draft(s) per shot made for the lock (${spent:.3}, in {})",
+            a.baseline,
+            out.display()
+        );
+    }
     let path = lock_path(&a.campaign);
     std::fs::write(&path, darkroom_recipe::to_toml(&lock))
         .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))?;
@@ -127,9 +149,16 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
         ));
     }
     // 1. Judge drift: the baseline images judged again with today's judges.
-    let store = darkroom_ledger::Store::new(PathBuf::from(&c.output).join("store"));
+    let campaign_store = darkroom_ledger::Store::new(PathBuf::from(&c.output).join("store"));
+    let audit_store =
+        darkroom_ledger::Store::new(PathBuf::from(&c.output).join("recipe-check/store"));
     let mut drift = Vec::new();
     for s in &lock.shots {
+        let store = if s.baseline_from == "audit" {
+            &audit_store
+        } else {
+            &campaign_store
+        };
         let Some(shot) = c.shots.iter().find(|x| x.id == s.id) else {
             continue;
         };
@@ -175,6 +204,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
             max_drafts: a.max_drafts,
             batch: a.batch,
             progress: Some(|l| eprintln!("{l}")),
+            epoch: a.epoch.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() / 86_400)
+            }),
         },
     )
     .map_err(Fail::engine)?;

@@ -40,7 +40,7 @@ fn locked(name: &str) -> PathBuf {
 #[test]
 fn an_unchanged_recipe_is_not_called_regressed() {
     let d = locked("recipe-unchanged");
-    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json", "--epoch", "1"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["judge_drift"], serde_json::json!([]), "{v}");
@@ -54,7 +54,7 @@ fn a_model_update_that_drops_relations_is_a_regression() {
     let d = locked("recipe-update");
     // The same recipe (provider, model, prompt), a model that now flips most relations.
     recipe_campaign(&d, "recipes", "drops = { relation = 0.95 }");
-    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json", "--epoch", "1"]);
     assert_eq!(code, 1, "a regression exits 1: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let shot = &v["shots"][0];
@@ -90,7 +90,7 @@ fn a_stricter_judge_is_judge_drift_not_a_model_regression() {
     let yes = q["yes"].as_integer().unwrap();
     q["yes"] = toml::Value::Integer(yes - 1);
     std::fs::write(&path, toml::to_string(&lock).unwrap()).unwrap();
-    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json"]);
+    let (code, out, err) = go(&d, &["recipe", "check", "c.toml", "--json", "--epoch", "1"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let drift = v["judge_drift"].as_array().unwrap();
@@ -204,6 +204,8 @@ fn a_gemini_reply_with_another_model_version_is_flagged() {
         "4",
         "--batch",
         "4",
+        "--epoch",
+        "1",
     ]);
     assert!(
         out.contains("model version changed: hero: the provider reported `gemini-2.5-flash-image-fake-001`, not in the lock"),
