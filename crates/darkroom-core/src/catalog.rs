@@ -190,6 +190,8 @@ pub fn capabilities(kind: ProviderKind, model: &str) -> Capabilities {
             seeds: false,
             edit: true,
             mask: true,
+            // An edit with a mask (`/v1/images/edits`).
+            inpaint: true,
             ..base
         },
         ProviderKind::Stability => Capabilities {

@@ -1164,3 +1164,62 @@ fn a_persons_verdict_overrides_the_judges_at_the_gate() {
         "the person's no counts at the gate"
     );
 }
+
+#[test]
+fn an_in_paint_on_openai_is_an_edit_with_a_transparent_mask() {
+    use darkroom_fakes::Fake;
+    const KEY: &str = "sk-FAKE-review-openai-7788";
+    let gpt = Fake::openai(KEY);
+    let d = campaign(
+        "review-openai-inpaint",
+        "adherence = 0.5",
+        &format!(
+            "[providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-image-1\"\napi_key_env = \"DR_TEST_REVIEW_OPENAI\"\nbase_url = \"{}\"",
+            gpt.url
+        ),
+    );
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let fin = finals(&d)[0].clone();
+    // The review app reads the key from its environment, like every command.
+    let mut child = bin()
+        .current_dir(&d)
+        .args(["review", "c.toml", "--port", "0"])
+        .env("USER", "tester")
+        .env("DR_TEST_REVIEW_OPENAI", KEY)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+    let (port, token) = rest.split_once("/?token=").unwrap();
+    let r = Review {
+        child,
+        port: port.parse().unwrap(),
+        token: token.to_string(),
+    };
+    let x = r.post(
+        "/api/inpaint",
+        serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": "gpt"}),
+    );
+    assert_eq!(x.0, 200, "{}", x.1);
+    let edits: Vec<_> = gpt
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "/v1/images/edits")
+        .collect();
+    assert_eq!(
+        edits.len(),
+        1,
+        "one edit, with its mask (the fake checks it is RGBA, the image's size)"
+    );
+    drop(out);
+}

@@ -244,6 +244,22 @@ impl Provider for OpenAi {
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        if let (darkroom_core::provider::Op::Inpaint { mask }, Some(reference)) =
+            (&req.op, &req.reference)
+        {
+            // An in-paint is an edit with a mask. darkroom's masks are white where to repaint;
+            // OpenAI's are transparent there: an RGBA PNG the size of the image.
+            let m = darkroom_imageops::decode_png(mask, "mask", 1 << 26)
+                .map_err(|e| ProviderError::Invalid(format!("mask: {e}")))?;
+            let alpha: Vec<u8> = m
+                .rgb
+                .chunks_exact(3)
+                .map(|p| if p[0] > 127 { 0 } else { 255 })
+                .collect();
+            let rgba = darkroom_imageops::encode_png_rgba(m.width, m.height, &m.rgb, &alpha, &[])
+                .map_err(|e| ProviderError::Invalid(format!("mask: {e}")))?;
+            return self.edit(req, reference, Some(&rgba));
+        }
         if let Some(reference) = &req.reference {
             // The finish tier passes the draft: an edit of it at high quality.
             return self.edit(req, reference, None);
