@@ -46,6 +46,8 @@ pub struct App {
     pub fix: Option<Box<FixFn>>,
     /// The campaign's brand: what a grade moves toward, and what the brand judge measures.
     pub brand: Option<darkroom_color::brand::Brand>,
+    /// The campaign's cap and the unit spend is counted in (`USD` or `credits`).
+    pub budget: (Option<f64>, String),
 }
 
 /// How the app asks the engine for a paid fix (see [`App::fix`]).
@@ -192,6 +194,7 @@ async fn overview(State(app): State<Arc<App>>) -> Response {
                 &human,
                 &totals,
                 &agree,
+                (app.budget.0, &app.budget.1),
             ))
             .into_response()
         }

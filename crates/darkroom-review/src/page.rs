@@ -75,7 +75,9 @@ pub fn overview(
     human: &[HumanRecord],
     totals: &Totals,
     agree: &darkroom_engine::agreement::Agreement,
+    budget: (Option<f64>, &str),
 ) -> String {
+    let (cap, unit) = budget;
     let st = standing(human);
     let mut shots: BTreeMap<&str, (u32, u32, u32, u32, u32)> = BTreeMap::new();
     for a in dump.attempts.iter().filter(|a| a.asset.is_some()) {
@@ -97,13 +99,24 @@ pub fn overview(
     let _ = write!(
         h,
         "<header><b>{}</b> · review</header><main><div class=tiles>\
-         <div class=tile>Spend<b>{:.2}</b>credits settled</div>\
+         <div class=tile>Spend<b>{:.2}</b>{unit} settled</div>\
+         <div class=tile>Cost per delivered file<b>{cpsa}</b>{unit}, {files} file(s) delivered</div>\
+         <div class=tile>Budget left<b>{left}</b>{cap_note}</div>\
          <div class=tile>Finals awaiting review<b id=awaiting>{awaiting}</b></div>\
          <div class=tile>Decisions<b>{}</b>by people, in the ledger</div></div>\
          <h2>Shots</h2><table><tr><th>shot</th><th>drafts</th><th>finals</th><th>awaiting review</th><th>approved</th><th>rejected</th></tr>",
         esc(campaign),
         totals.settled,
-        human.len()
+        human.len(),
+        unit = esc(unit),
+        files = dump.deliverables.len(),
+        cpsa = if dump.deliverables.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{:.3}", totals.settled / dump.deliverables.len() as f64)
+        },
+        left = cap.map_or("–".to_string(), |c| format!("{:.2}", (c - totals.committed).max(0.0))),
+        cap_note = cap.map_or("no cap set".to_string(), |c| format!("of {c:.2} {} (reserved calls counted)", esc(unit))),
     );
     for (shot, (d, f, w, ap, rj)) in &shots {
         let _ = write!(

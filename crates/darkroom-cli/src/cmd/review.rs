@@ -90,6 +90,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             fixers,
             fix: Some(Box::new(fix)),
             brand: c.brand.clone(),
+            budget: match &c.budget.money {
+                Some((cap, cur)) => (Some(*cap), cur.clone()),
+                None => (c.budget.credits, "credits".to_string()),
+            },
         }
     });
     match served {

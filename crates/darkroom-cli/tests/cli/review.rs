@@ -164,7 +164,13 @@ fn review_refuses_what_lacks_the_token_the_host_or_the_origin() {
     let r = Review::start(&d);
     let t = r.token.clone();
     let id = assets(&d)[0].0.clone();
-    assert_eq!(r.raw("GET", &format!("/?token={t}"), &[], "").0, 200);
+    let (code, overview) = r.raw("GET", &format!("/?token={t}"), &[], "");
+    assert_eq!(code, 200);
+    // The overview: spend, cost per delivered file, budget left (the campaign caps 5 USD).
+    assert!(
+        overview.contains("Cost per delivered file") && overview.contains("of 5.00 USD"),
+        "{overview}"
+    );
     // No token, a wrong one.
     assert_eq!(r.raw("GET", "/", &[], "").0, 403);
     assert_eq!(r.raw("GET", "/?token=0000", &[], "").0, 403);
