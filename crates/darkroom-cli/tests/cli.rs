@@ -265,26 +265,10 @@ impl Drop for Driver {
 }
 
 fn decode_base64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let bytes: Vec<u8> = s
-        .bytes()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for ch in bytes.chunks(4) {
-        let n = ch
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &c)| acc | (val(c) as u32) << (18 - 6 * i));
-        out.extend_from_slice(&n.to_be_bytes()[1..ch.len()]);
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .expect("base64")
 }
 
 /// Reads every file under `dir` (the ledger with its WAL, the store, deliverables, sidecars,

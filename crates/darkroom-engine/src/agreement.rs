@@ -57,9 +57,7 @@ pub fn measure(dump: &Dump, scores: &[ScoreRecord], human: &[HumanRecord]) -> Ag
     for a in &dump.attempts {
         let Some(s) = st.get(&a.id) else { continue };
         if !s.verdicts.is_empty() {
-            let prompt = serde_json::from_str::<serde_json::Value>(&a.params)
-                .ok()
-                .and_then(|v| v["prompt"].as_str().map(str::to_string));
+            let prompt = crate::prompt_of_params(&a.params);
             let Some(scene) = prompt.and_then(|p| darkroom_prompt::parse(&p).ok()) else {
                 continue;
             };
@@ -127,28 +125,60 @@ pub fn measure(dump: &Dump, scores: &[ScoreRecord], human: &[HumanRecord]) -> Ag
     out
 }
 
-/// The tables as text, for the CLI.
+/// The columns of [`Agreement::rows`].
+pub const COLUMNS: [&str; 7] = [
+    "judge",
+    "category",
+    "answered by a person",
+    "decided by the judge",
+    "agree",
+    "its “no” right",
+    "person's “no” caught",
+];
+
+impl Agreement {
+    /// Whether any person said anything yet.
+    pub fn is_empty(&self) -> bool {
+        self.judges.is_empty() && self.gates.is_empty()
+    }
+
+    /// The table every surface shows (the CLI, the review app, the report): one row per judge
+    /// and category under [`COLUMNS`], then one per gate/person pairing with its count.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0} %", v * 100.0));
+        let mut rows = Vec::new();
+        for (judge, cats) in &self.judges {
+            for (cat, t) in cats {
+                rows.push(vec![
+                    judge.clone(),
+                    cat.clone(),
+                    t.answered.to_string(),
+                    t.decided.to_string(),
+                    pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
+                    pct(t.precision_of_no()),
+                    pct(t.recall_of_no()),
+                ]);
+            }
+        }
+        for (k, n) in &self.gates {
+            let mut row = vec![k.clone(), String::new(), n.to_string()];
+            row.resize(COLUMNS.len(), String::new());
+            rows.push(row);
+        }
+        rows
+    }
+}
+
+/// The table as text, for the CLI.
 pub fn text(a: &Agreement) -> String {
-    let mut s = String::new();
-    if a.judges.is_empty() && a.gates.is_empty() {
+    if a.is_empty() {
         return "no person has answered a checklist question or approved or rejected an asset yet (darkroom review)\n".into();
     }
-    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.0}%", v * 100.0));
-    s.push_str("judge      category    answered  decided  agree   'no' precision  'no' recall\n");
-    for (judge, cats) in &a.judges {
-        for (cat, t) in cats {
-            s.push_str(&format!(
-                "{judge:<10} {cat:<10} {:>9} {:>8} {:>6} {:>15} {:>12}\n",
-                t.answered,
-                t.decided,
-                pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
-                pct(t.precision_of_no()),
-                pct(t.recall_of_no())
-            ));
-        }
-    }
-    for (k, n) in &a.gates {
-        s.push_str(&format!("{k}: {n}\n"));
+    let mut s = COLUMNS.join(" | ");
+    s.push('\n');
+    for r in a.rows() {
+        s.push_str(&r.join(" | "));
+        s.push('\n');
     }
     s
 }

@@ -202,6 +202,16 @@ impl RunReport {
     }
 }
 
+/// The prompt an attempt was asked with, from its ledger row's `params` (written by the
+/// scheduler as `{"prompt", "width", "height", "quality"}`).
+pub fn prompt_of_params(params: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(params)
+        .ok()?
+        .get("prompt")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// The engine's view of one campaign.
 pub(crate) struct Ctx {
     pub campaign: Campaign,

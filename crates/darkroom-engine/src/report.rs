@@ -526,47 +526,10 @@ impl Builder<'_> {
                 }
             })?;
             let a = crate::agreement::measure(dump, &scores, &people);
-            let pct =
-                |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0} %", v * 100.0));
-            let mut rows = Vec::new();
-            for (judge, cats) in &a.judges {
-                for (cat, t) in cats {
-                    rows.push(vec![
-                        judge.clone(),
-                        cat.clone(),
-                        t.answered.to_string(),
-                        t.decided.to_string(),
-                        pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
-                        pct(t.precision_of_no()),
-                        pct(t.recall_of_no()),
-                    ]);
-                }
-            }
-            for (k, n) in &a.gates {
-                rows.push(vec![
-                    k.clone(),
-                    String::new(),
-                    n.to_string(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]);
-            }
             tables.push(Table {
                 title: "Judges against people (from darkroom review)".into(),
-                columns: [
-                    "judge",
-                    "category",
-                    "answered by a person",
-                    "decided by the judge",
-                    "agree",
-                    "its “no” right",
-                    "person's “no” caught",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows,
+                columns: crate::agreement::COLUMNS.map(String::from).to_vec(),
+                rows: a.rows(),
             });
         }
 

@@ -120,6 +120,43 @@ pub struct Version {
     pub at: f64,
 }
 
+/// The columns a [`HumanRecord`] is read from.
+const HUMAN_SELECT: &str =
+    "SELECT id, attempt, action, reason, note, rating, assertion, verdict, undoes, who, at,
+        EXISTS (SELECT 1 FROM human_decisions u WHERE u.undoes = h.id)
+     FROM human_decisions h";
+
+fn human_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HumanRecord> {
+    let assertion: Option<i64> = r.get(6)?;
+    let verdict: Option<String> = r.get(7)?;
+    Ok(HumanRecord {
+        id: r.get(0)?,
+        attempt: r.get(1)?,
+        action: r.get(2)?,
+        reason: r.get(3)?,
+        note: r.get(4)?,
+        rating: r.get(5)?,
+        assertion: assertion.map(|a| (a as usize, verdict.as_deref() == Some("yes"))),
+        undoes: r.get(8)?,
+        who: r.get(9)?,
+        at: r.get(10)?,
+        undone: r.get(11)?,
+    })
+}
+
+fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
+    Ok(Version {
+        id: r.get(0)?,
+        parent: r.get(1)?,
+        kind: r.get(2)?,
+        asset: r.get(3)?,
+        attempt: r.get(4)?,
+        detail: r.get(5)?,
+        who: r.get(6)?,
+        at: r.get(7)?,
+    })
+}
+
 impl Ledger {
     /// Records a version; `false` when one with its id was already there (the same request
     /// made twice: the first stands).
@@ -149,25 +186,34 @@ impl Ledger {
             let mut st = c.prepare(
                 "SELECT id, parent, kind, asset, attempt, detail, who, at FROM versions ORDER BY at, id",
             )?;
-            let rows = st.query_map([], |r| {
-                Ok(Version {
-                    id: r.get(0)?,
-                    parent: r.get(1)?,
-                    kind: r.get(2)?,
-                    asset: r.get(3)?,
-                    attempt: r.get(4)?,
-                    detail: r.get(5)?,
-                    who: r.get(6)?,
-                    at: r.get(7)?,
-                })
-            })?;
+            let rows = st.query_map([], version_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
     /// One version by id.
     pub fn version(&self, id: &str) -> Result<Option<Version>, LedgerError> {
-        Ok(self.versions()?.into_iter().find(|v| v.id == id))
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT id, parent, kind, asset, attempt, detail, who, at FROM versions WHERE id = ?1",
+                params![id],
+                version_row,
+            )
+            .optional()?)
+        })
+    }
+
+    /// The stored image's hash of an attempt or a version, by id.
+    pub fn asset_of(&self, id: &str) -> Result<Option<String>, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT asset FROM attempts WHERE id = ?1 AND asset IS NOT NULL
+                 UNION ALL SELECT asset FROM versions WHERE id = ?1 LIMIT 1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
     }
 
     /// Records a person's decision; its row id.
@@ -216,9 +262,21 @@ impl Ledger {
             tx.commit()?;
             Ok(last.map(|l| l.0))
         })?;
-        Ok(match id {
-            Some(id) => self.human_decisions()?.into_iter().find(|r| r.id == id),
-            None => None,
+        match id {
+            Some(id) => self.human_decision(id),
+            None => Ok(None),
+        }
+    }
+
+    /// One decision by row id.
+    fn human_decision(&self, id: i64) -> Result<Option<HumanRecord>, LedgerError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("{HUMAN_SELECT} WHERE id = ?1"),
+                params![id],
+                human_row,
+            )
+            .optional()?)
         })
     }
 
@@ -247,28 +305,8 @@ impl Ledger {
     /// Every decision a person made, in order, each marked when a later undo took it back.
     pub fn human_decisions(&self) -> Result<Vec<HumanRecord>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT id, attempt, action, reason, note, rating, assertion, verdict, undoes, who, at,
-                        EXISTS (SELECT 1 FROM human_decisions u WHERE u.undoes = h.id)
-                 FROM human_decisions h ORDER BY id",
-            )?;
-            let rows = st.query_map([], |r| {
-                let assertion: Option<i64> = r.get(6)?;
-                let verdict: Option<String> = r.get(7)?;
-                Ok(HumanRecord {
-                    id: r.get(0)?,
-                    attempt: r.get(1)?,
-                    action: r.get(2)?,
-                    reason: r.get(3)?,
-                    note: r.get(4)?,
-                    rating: r.get(5)?,
-                    assertion: assertion.map(|a| (a as usize, verdict.as_deref() == Some("yes"))),
-                    undoes: r.get(8)?,
-                    who: r.get(9)?,
-                    at: r.get(10)?,
-                    undone: r.get(11)?,
-                })
-            })?;
+            let mut st = c.prepare(&format!("{HUMAN_SELECT} ORDER BY id"))?;
+            let rows = st.query_map([], human_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }

@@ -350,14 +350,15 @@ pub fn judge_drift(shot: &ShotLock, now: &BTreeMap<usize, (u64, u64)>) -> Vec<Dr
         .collect()
 }
 
-/// Model versions reported since the lock that it does not list: `(shot, version)`.
-pub fn new_model_versions(lock: &Lock, dump: &Dump) -> Vec<(String, String)> {
+/// Model versions reported since the lock that it does not list: `(shot, version)`, from the
+/// attempts of `tier` (the campaign's drafts), or of every tier (a check folder's drafts).
+pub fn new_model_versions(lock: &Lock, dump: &Dump, tier: Option<Tier>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &lock.shots {
         let mut seen: Vec<String> = dump
             .attempts
             .iter()
-            .filter(|a| a.shot == s.id && a.tier == Tier::Draft)
+            .filter(|a| is_of(&a.shot, s) && tier.is_none_or(|t| a.tier == t))
             .filter_map(|a| a.model_version.clone())
             .filter(|v| !s.model_versions.contains(v))
             .collect();
@@ -443,7 +444,7 @@ pub struct CheckOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Every question's pass rate is clearly within the tolerance of the baseline's.
+    /// Every question's pass rate is clearly as the baseline's (the sequential test accepted).
     Unchanged,
     /// A question's pass rate is clearly below the baseline's.
     Regressed,
@@ -485,8 +486,6 @@ pub struct ShotCheck {
     pub drafts: u64,
     /// Per question.
     pub questions: Vec<QuestionCheck>,
-    /// Judge drift on the baseline images (filled by the caller, which judges them).
-    pub judge_drift: Vec<Drift>,
 }
 
 /// The rule a check decides by, as stated in its output: Wald's sequential probability ratio
@@ -542,8 +541,8 @@ pub fn decide(
                 category: q.category.clone(),
                 base: (q.yes, q.decided),
                 now: (ny, nd),
-                base_ci: darkroom_engine::audit::wilson(q.yes, q.decided),
-                now_ci: darkroom_engine::audit::wilson(ny, nd),
+                base_ci: stats::wilson(q.yes, q.decided),
+                now_ci: stats::wilson(ny, nd),
                 p: stats::fisher(q.yes, q.decided - q.yes, ny, nd - ny),
                 p_adjusted: 1.0,
             }
@@ -608,6 +607,12 @@ fn sample_id(s: &ShotLock, epoch: u64) -> String {
         s.id,
         s.recipe
     )
+}
+
+/// Whether a ledger row's shot label is this shot's: its id in the campaign's ledger, its
+/// [`sample_id`] (any epoch) in the check folder's.
+fn is_of(label: &str, s: &ShotLock) -> bool {
+    label == s.id || label.ends_with(&format!(":{}@{}", s.id, s.recipe))
 }
 
 /// Drafts fresh samples of every locked shot through the engine's one call path (an audit in
@@ -691,7 +696,6 @@ pub fn sample(
                     verdict: v,
                     drafts: judged.len() as u64,
                     questions: qs,
-                    judge_drift: Vec::new(),
                 });
             } else {
                 still.push(s);

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -246,15 +246,11 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
 }
 
 async fn asset(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let found = match read(&app, move |l| Ok((l.attempt(&id)?, l.version(&id)?))).await {
-        Ok(a) => Some(a),
-        Err(r) => return r,
-    };
     // Only an attempt's or a version's own asset, found by its hash in the store: no path
     // from the request.
-    let hash = match found {
-        Some((a, v)) => a.and_then(|a| a.asset).or(v.map(|v| v.asset)),
-        None => None,
+    let hash = match read(&app, move |l| l.asset_of(&id)).await {
+        Ok(h) => h,
+        Err(r) => return r,
     };
     let Some(path) = hash.and_then(|hash| app.store.find(&hash)) else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
@@ -300,12 +296,7 @@ fn bad(msg: String) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, msg).into_response()
 }
 
-async fn decide(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Json(d): Json<Decide>,
-) -> Response {
-    let _ = headers;
+async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response {
     let Ok(action) = d.action.parse::<HumanAction>() else {
         return bad(format!(
             "action `{}`: accepted approve, reject, rate, verdict",
@@ -411,23 +402,10 @@ async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Respons
     let Ok(mask_png) = base64::engine::general_purpose::STANDARD.decode(b64) else {
         return bad("mask: not base64".into());
     };
-    let parent = q.parent.clone();
-    let found = read(&app, move |l| {
-        Ok((l.attempt(&parent)?, l.version(&parent)?))
-    })
-    .await;
-    let hash = match found {
-        Ok((a, v)) => a.and_then(|a| a.asset).or(v.map(|v| v.asset)),
-        Err(r) => return r,
-    };
-    let Some(path) = hash.and_then(|h| app.store.find(&h)) else {
-        return (StatusCode::NOT_FOUND, "no such asset").into_response();
-    };
     let app2 = app.clone();
     let work =
         tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
-            let bytes = std::fs::read(&path).map_err(oops)?;
-            let img = darkroom_imageops::decode_png(&bytes, &q.parent, 1 << 26).map_err(oops)?;
+            let (bytes, img) = image_of(&app2, &q.parent)?;
             let m = darkroom_imageops::decode_png(&mask_png, "mask", 1 << 26)
                 .map_err(|e| unfit(format!("mask: {e}")))?;
             if (m.width, m.height) != (img.width, img.height) {
@@ -546,9 +524,7 @@ fn prompt_of(l: &Ledger, id: &str) -> Result<Option<String>, darkroom_ledger::Le
     let mut id = id.to_string();
     for _ in 0..64 {
         if let Some(a) = l.attempt(&id)? {
-            return Ok(serde_json::from_str::<serde_json::Value>(&a.params)
-                .ok()
-                .and_then(|v| v["prompt"].as_str().map(str::to_string)));
+            return Ok(darkroom_engine::prompt_of_params(&a.params));
         }
         match l.version(&id)? {
             Some(v) => id = v.parent,
@@ -563,13 +539,12 @@ fn image_of(
     app: &App,
     id: &str,
 ) -> Result<(Vec<u8>, darkroom_imageops::RgbImage), (StatusCode, String)> {
-    let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
-    let hash = l
-        .attempt(id)
-        .map_err(oops)?
-        .and_then(|a| a.asset)
-        .or(l.version(id).map_err(oops)?.map(|v| v.asset));
-    drop(l);
+    let hash = app
+        .ledger
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .asset_of(id)
+        .map_err(oops)?;
     let path = hash
         .and_then(|h| app.store.find(&h))
         .ok_or((StatusCode::NOT_FOUND, "no such asset".to_string()))?;
@@ -659,11 +634,8 @@ async fn local(State(app): State<Arc<App>>, Json(q): Json<Local>) -> Response {
                 let out = if q.kind == "extend" {
                     let aspect: darkroom_core::Aspect =
                         param.parse().map_err(|e| unfit(format!("{e}")))?;
-                    let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
-                        Some(r) => darkroom_imageops::fill::crop(&img, r),
-                        None => img,
-                    };
-                    darkroom_imageops::fill::extend(&img, aspect.ratio())
+                    // Half a crop toward the subject, half an extension, as delivery reframes.
+                    darkroom_imageops::fill::reframe(&img, aspect.ratio())
                 } else {
                     let brand = app.brand.as_ref().ok_or_else(|| unfit("no brand".into()))?;
                     let dominant = darkroom_color::palette::palette(

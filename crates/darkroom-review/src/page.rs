@@ -128,33 +128,24 @@ pub fn overview(
         );
     }
     h.push_str("</table><h2>Judges against people</h2>");
-    if agree.judges.is_empty() && agree.gates.is_empty() {
+    if agree.is_empty() {
         h.push_str(
             "<p>No person has answered a checklist question or decided on an asset yet.</p>",
         );
     } else {
-        h.push_str("<table id=agreement><tr><th>judge</th><th>category</th><th>answered by a person</th><th>decided by the judge</th><th>agree</th><th>its “no” right</th><th>person's “no” caught</th></tr>");
-        let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0} %", v * 100.0));
-        for (judge, cats) in &agree.judges {
-            for (cat, t) in cats {
-                let _ = write!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(judge),
-                    esc(cat),
-                    t.answered,
-                    t.decided,
-                    pct((t.decided > 0).then(|| t.agree as f64 / t.decided as f64)),
-                    pct(t.precision_of_no()),
-                    pct(t.recall_of_no())
-                );
+        h.push_str("<table id=agreement><tr>");
+        for c in darkroom_engine::agreement::COLUMNS {
+            let _ = write!(h, "<th>{}</th>", esc(c));
+        }
+        h.push_str("</tr>");
+        for r in agree.rows() {
+            h.push_str("<tr>");
+            for cell in r {
+                let _ = write!(h, "<td>{}</td>", esc(&cell));
             }
+            h.push_str("</tr>");
         }
-        h.push_str("</table><ul>");
-        for (k, n) in &agree.gates {
-            let _ = write!(h, "<li>{}: {n}</li>", esc(k));
-        }
-        h.push_str("</ul>");
+        h.push_str("</table>");
     }
     h.push_str("</main></body></html>");
     h
@@ -175,9 +166,7 @@ fn percent(s: &str) -> String {
 
 /// The checklist questions of an attempt's prompt.
 fn questions(params: &str) -> Vec<String> {
-    serde_json::from_str::<serde_json::Value>(params)
-        .ok()
-        .and_then(|v| v["prompt"].as_str().map(str::to_string))
+    darkroom_engine::prompt_of_params(params)
         .and_then(|p| darkroom_prompt::parse(&p).ok())
         .map(|s| s.checklist.into_iter().map(|a| a.question).collect())
         .unwrap_or_default()

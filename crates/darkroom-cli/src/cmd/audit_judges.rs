@@ -43,19 +43,7 @@ pub struct Args {
 
 /// `audit judges --human CAMPAIGN`.
 fn human(campaign: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
-    let name = campaign.display().to_string();
-    let text = std::fs::read_to_string(campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = darkroom_campaign::load(&text, &name)
-        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
-    let db = std::path::PathBuf::from(&c.output).join("darkroom.db");
-    if !db.exists() {
-        return Err(Fail::Input(format!(
-            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
-            db.display()
-        )));
-    }
-    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    let (_, l) = super::io::campaign_ledger(campaign)?;
     let dump = l.dump().map_err(|e| Fail::Internal(e.into()))?;
     let people = l.human_decisions().map_err(|e| Fail::Internal(e.into()))?;
     let a = darkroom_engine::agreement::measure(&dump, &dump.scores, &people);

@@ -73,6 +73,27 @@ pub fn read_campaign(
     }))
 }
 
+/// Reads a campaign that has run and opens its ledger (for `status`, `review`, `recipe`,
+/// `audit judges --human`): problems as one line, and a clear error when it has not run yet.
+pub fn campaign_ledger(
+    path: &Path,
+) -> Result<(darkroom_campaign::Campaign, darkroom_ledger::Ledger), Fail> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
+    let c = darkroom_campaign::load(&text, &name)
+        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let db = std::path::PathBuf::from(&c.output).join("darkroom.db");
+    if !db.exists() {
+        return Err(Fail::Input(format!(
+            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
+            db.display()
+        )));
+    }
+    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    Ok((c, l))
+}
+
 /// Reads a brand file: the `[brand]` table of a campaign, or a file holding just its keys.
 /// TOML errors are reported as `file:line:col: message`.
 pub fn read_brand(path: &Path) -> Result<Brand, Fail> {

@@ -62,23 +62,6 @@ fn lock_path(campaign: &Path) -> PathBuf {
     campaign.with_extension("lock")
 }
 
-fn load(campaign: &Path) -> Result<(darkroom_campaign::Campaign, darkroom_ledger::Ledger), Fail> {
-    let name = campaign.display().to_string();
-    let text = std::fs::read_to_string(campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = darkroom_campaign::load(&text, &name)
-        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
-    let db = PathBuf::from(&c.output).join("darkroom.db");
-    if !db.exists() {
-        return Err(Fail::Input(format!(
-            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
-            db.display()
-        )));
-    }
-    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
-    Ok((c, l))
-}
-
 /// Runs the command.
 pub fn run(cmd: Cmd) -> Result<ExitCode, Fail> {
     match cmd {
@@ -88,7 +71,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode, Fail> {
 }
 
 fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
-    let (c, l) = load(&a.campaign)?;
+    let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let dump = l.dump().map_err(|e| Fail::Internal(e.into()))?;
     let mut scores: BTreeMap<String, Vec<darkroom_ledger::ScoreRecord>> = BTreeMap::new();
     for s in &c.shots {
@@ -131,7 +114,7 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
 }
 
 fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
-    let (c, l) = load(&a.campaign)?;
+    let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let path = lock_path(&a.campaign);
     let file = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -216,22 +199,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let mut versions = darkroom_recipe::new_model_versions(
         &lock,
         &l.dump().map_err(|e| Fail::Internal(e.into()))?,
+        Some(darkroom_ledger::Tier::Draft),
     );
-    if let Ok(cl) = darkroom_ledger::Ledger::open(&out.join("darkroom.db")) {
-        if let Ok(d) = cl.dump() {
-            for s in &lock.shots {
-                let mut seen: Vec<String> = d
-                    .attempts
-                    .iter()
-                    .filter(|x| x.shot == s.id)
-                    .filter_map(|x| x.model_version.clone())
-                    .filter(|v| !s.model_versions.contains(v))
-                    .collect();
-                seen.sort();
-                seen.dedup();
-                versions.extend(seen.into_iter().map(|v| (s.id.clone(), v)));
-            }
-        }
+    if let Ok(d) = darkroom_ledger::Ledger::open(&out.join("darkroom.db")).and_then(|cl| cl.dump())
+    {
+        versions.extend(darkroom_recipe::new_model_versions(&lock, &d, None));
     }
     versions.sort();
     versions.dedup();
@@ -322,6 +294,6 @@ pub fn model_version_changes(
         return Vec::new();
     };
     l.dump()
-        .map(|d| darkroom_recipe::new_model_versions(&lock, &d))
+        .map(|d| darkroom_recipe::new_model_versions(&lock, &d, Some(darkroom_ledger::Tier::Draft)))
         .unwrap_or_default()
 }

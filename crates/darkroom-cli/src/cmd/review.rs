@@ -33,20 +33,8 @@ fn token() -> Result<String, Fail> {
 
 /// Runs the command: serves until interrupted.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let name = a.campaign.display().to_string();
-    let text = std::fs::read_to_string(&a.campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = darkroom_campaign::load(&text, &name)
-        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let (c, ledger) = super::io::campaign_ledger(&a.campaign)?;
     let out = PathBuf::from(&c.output);
-    let db = out.join("darkroom.db");
-    if !db.exists() {
-        return Err(Fail::Input(format!(
-            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
-            db.display()
-        )));
-    }
-    let ledger = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
     let token = token()?;
     let who = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))

@@ -19,19 +19,8 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let name = a.campaign.display().to_string();
-    let text = std::fs::read_to_string(&a.campaign)
-        .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    let c = darkroom_campaign::load(&text, &name)
-        .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let db = PathBuf::from(&c.output).join("darkroom.db");
-    if !db.exists() {
-        return Err(Fail::Input(format!(
-            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
-            db.display()
-        )));
-    }
-    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
     let unit = if c.budget.money.is_some() {
         "USD"
     } else {

@@ -13,10 +13,16 @@ struct Review {
 
 impl Review {
     fn start(dir: &Path) -> Review {
+        Review::start_with(dir, &[])
+    }
+
+    /// Started with more environment (a provider's key).
+    fn start_with(dir: &Path, env: &[(&str, &str)]) -> Review {
         let mut child = bin()
             .current_dir(dir)
             .args(["review", "c.toml", "--port", "0"])
             .env("USER", "tester")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -653,6 +659,15 @@ fn delivered(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A campaign with `extra` providers, run: its folder and its final.
+fn finished(name: &str, extra: &str) -> (PathBuf, String) {
+    let d = campaign(name, "adherence = 0.5", extra);
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let fin = finals(&d)[0].clone();
+    (d, fin)
+}
+
 fn finals(dir: &Path) -> Vec<String> {
     assets(dir)
         .into_iter()
@@ -861,22 +876,8 @@ fn audit_judges_human_measures_the_judges_against_the_people() {
 fn mask_data_url(dir: &Path, w: u32, h: u32) -> String {
     let p = dir.join("mask.png");
     write_png(&p, w, h, |x, _| if x > w / 2 { [255; 3] } else { [0; 3] });
-    let b = std::fs::read(&p).unwrap();
-    // Standard base64, as a browser's toDataURL gives it.
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
+    use base64::Engine as _;
+    let out = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&p).unwrap());
     format!("data:image/png;base64,{out}")
 }
 
@@ -884,17 +885,13 @@ fn mask_data_url(dir: &Path, w: u32, h: u32) -> String {
 fn a_paid_in_paint_pressed_twice_at_once_is_made_and_paid_once() {
     use darkroom_fakes::Fake;
     let forge = Fake::a1111();
-    let d = campaign(
+    let (d, fin) = finished(
         "review-double",
-        "adherence = 0.5",
         &format!(
             "[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"",
             forge.url
         ),
     );
-    let (code, err) = run_in(&d);
-    assert_eq!(code, 0, "{err}");
-    let fin = finals(&d)[0].clone();
     let r = Review::start(&d);
     let mask = mask_data_url(&d, 128, 128);
     let body = serde_json::json!({"parent": fin, "mask": mask, "prompt": "a green cube", "provider": "forge"});
@@ -1176,42 +1173,15 @@ fn an_in_paint_on_openai_is_an_edit_with_a_transparent_mask() {
     use darkroom_fakes::Fake;
     const KEY: &str = "sk-FAKE-review-openai-7788";
     let gpt = Fake::openai(KEY);
-    let d = campaign(
+    let (d, fin) = finished(
         "review-openai-inpaint",
-        "adherence = 0.5",
         &format!(
             "[providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-image-1\"\napi_key_env = \"DR_TEST_REVIEW_OPENAI\"\nbase_url = \"{}\"",
             gpt.url
         ),
     );
-    let (code, err) = run_in(&d);
-    assert_eq!(code, 0, "{err}");
-    let fin = finals(&d)[0].clone();
     // The review app reads the key from its environment, like every command.
-    let mut child = bin()
-        .current_dir(&d)
-        .args(["review", "c.toml", "--port", "0"])
-        .env("USER", "tester")
-        .env("DR_TEST_REVIEW_OPENAI", KEY)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_string();
-    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
-    let (port, token) = rest.split_once("/?token=").unwrap();
-    let r = Review {
-        child,
-        port: port.parse().unwrap(),
-        token: token.to_string(),
-    };
+    let r = Review::start_with(&d, &[("DR_TEST_REVIEW_OPENAI", KEY)]);
     let x = r.post(
         "/api/inpaint",
         serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": "gpt"}),
@@ -1227,5 +1197,4 @@ fn an_in_paint_on_openai_is_an_edit_with_a_transparent_mask() {
         1,
         "one edit, with its mask (the fake checks it is RGBA, the image's size)"
     );
-    drop(out);
 }
