@@ -17,7 +17,6 @@
 //! assert_eq!(img.rgb.len(), 64 * 64 * 3);
 //! ```
 
-mod font;
 mod layout;
 mod material;
 mod math;

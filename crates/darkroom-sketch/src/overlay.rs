@@ -1,7 +1,10 @@
 //! 2D overlays drawn after tracing: labels on stand-ins (so a preview of "a fire hydrant" says
-//! what the box is) and the text of signs, fitted to the sign's face as seen by the camera.
+//! what the box is) and the text of signs, fitted to the sign's face as seen by the camera, both
+//! in the bundled font (antialiased), which OCR reads and a person takes for lettering.
 
-use crate::font::glyph;
+use darkroom_color::Rgb8;
+use darkroom_typeset::{Align, Canvas, Font, Layout, Line};
+
 use crate::layout::Object;
 use crate::math::v3;
 use crate::stage::Stage;
@@ -14,37 +17,37 @@ fn to_px(img: &Image, nx: f32, ny: f32) -> (f32, f32) {
     )
 }
 
-fn fill(img: &mut Image, x0: i64, y0: i64, x1: i64, y1: i64, c: [u8; 3]) {
-    let (w, h) = (img.width as i64, img.height as i64);
-    for y in y0.max(0)..y1.min(h) {
-        for x in x0.max(0)..x1.min(w) {
-            let i = (y * w + x) as usize * 3;
-            img.rgb[i..i + 3].copy_from_slice(&c);
-        }
-    }
+/// The font size at which a capital is `7 s` pixels tall: the label grid is in units of `s`.
+fn em(s: i64) -> f32 {
+    7.0 * s as f32 / Font::bundled().cap_height(1.0)
 }
 
-/// Draws `text` with its top-left at `(x, y)`, glyph pixels `s` wide.
+/// Draws `text` in the bundled font with its capitals' top-left at `(x, y)`, capitals `7 s`
+/// pixels tall.
 fn text(img: &mut Image, x: i64, y: i64, s: i64, t: &str, c: [u8; 3]) {
-    for (k, ch) in t.chars().enumerate() {
-        let Some(g) = glyph(ch).or_else(|| glyph('?')) else {
-            continue;
-        };
-        let gx = x + k as i64 * 6 * s;
-        for (row, bits) in g.iter().enumerate() {
-            for col in 0..5 {
-                if bits & (1 << (4 - col)) != 0 {
-                    let px = gx + col * s;
-                    let py = y + row as i64 * s;
-                    fill(img, px, py, px + s, py + s, c);
-                }
-            }
-        }
-    }
+    let layout = Layout {
+        size: em(s),
+        lines: vec![Line {
+            text: t.to_string(),
+            x: x as f32,
+            baseline: (y + 7 * s) as f32,
+        }],
+    };
+    let mut canvas = Canvas {
+        width: img.width,
+        height: img.height,
+        rgb: &mut img.rgb,
+    };
+    darkroom_typeset::draw(
+        &mut canvas,
+        &Font::bundled(),
+        &layout,
+        Rgb8::new(c[0], c[1], c[2]),
+    );
 }
 
 fn text_width(t: &str, s: i64) -> i64 {
-    (t.chars().count() as i64 * 6 - 1) * s
+    Font::bundled().measure(t, em(s)).ceil() as i64
 }
 
 /// Draws labels and sign text.
@@ -70,16 +73,33 @@ pub(crate) fn draw(img: &mut Image, objects: &[Object], stage: &Stage) {
                     .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), p| {
                         (l.min(p.1), h.max(p.1))
                     });
+                // The lettering fills the face's middle, as a sign painter would set it.
                 let (bw, bh) = (x1 - x0, y1 - y0);
-                let n = content.chars().count().max(1) as f32;
-                let s = ((bw * 0.85) / (n * 6.0))
-                    .min(bh * 0.6 / 7.0)
-                    .floor()
-                    .max(1.0) as i64;
-                let tw = text_width(content, s);
-                let tx = ((x0 + x1) / 2.0) as i64 - tw / 2;
-                let ty = ((y0 + y1) / 2.0) as i64 - 7 * s / 2;
-                text(img, tx, ty, s, content, [0x1A, 0x1A, 0x1A]);
+                let rect = [
+                    x0 + bw * 0.075,
+                    y0 + bh * 0.2,
+                    x1 - bw * 0.075,
+                    y1 - bh * 0.2,
+                ];
+                let font = Font::bundled();
+                if let Ok(layout) = darkroom_typeset::fit(&font, content, rect, Align::Center) {
+                    let mut canvas = Canvas {
+                        width: img.width,
+                        height: img.height,
+                        rgb: &mut img.rgb,
+                    };
+                    // Dark or light lettering, whichever reads better on the face.
+                    let face = darkroom_typeset::ink_bounds(&font, &layout);
+                    let (dark, light) = (Rgb8::new(0x1A, 0x1A, 0x1A), Rgb8::new(0xF4, 0xF4, 0xF4));
+                    let ink = if darkroom_typeset::contrast(&canvas, face, dark)
+                        >= darkroom_typeset::contrast(&canvas, face, light)
+                    {
+                        dark
+                    } else {
+                        light
+                    };
+                    darkroom_typeset::draw(&mut canvas, &font, &layout, ink);
+                }
             }
         }
     }

@@ -268,7 +268,32 @@ impl Judge<Scene> for LayoutJudge {
 
     fn judge(&self, image: ImageRef<'_>, scene: &Scene) -> Judgement {
         let seg = segment(image);
-        judge_with(&seg, scene)
+        let mut j = judge_with(&seg, scene);
+        // Quoted text is answered by reading it (and only then is the image read at all).
+        let wanted: Vec<(usize, String)> = scene
+            .checklist
+            .iter()
+            .filter(|a| a.kind == AssertionKind::Text)
+            .filter_map(|a| a.value.clone().map(|v| (a.id, v)))
+            .collect();
+        if !wanted.is_empty() {
+            crate::text::answer_all(&mut j.findings, &wanted, || {
+                let reader = darkroom_ocr::Reader::system().map_err(str::to_string)?;
+                reader
+                    .read(image.width, image.height, image.rgb)
+                    .map_err(|e| e.to_string())
+            });
+            j.score = Judgement::adherence(&j.findings);
+            let decided = j
+                .findings
+                .iter()
+                .filter(|f| f.verdict != Verdict::Undecided)
+                .count();
+            if let Some(m) = j.metrics.iter_mut().find(|m| m.0 == "decided") {
+                m.1 = decided as f64;
+            }
+        }
+        j
     }
 }
 
