@@ -163,6 +163,14 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// Whether every wanted text has been read exactly (reading further passes cannot change a
+/// "yes").
+pub fn all_found(reading: &Reading, wanted: &[(usize, String)]) -> bool {
+    wanted
+        .iter()
+        .all(|(_, t)| answer(reading, t).0 == Verdict::Yes)
+}
+
 /// Answers the text assertions among `findings` (the checklist's `(assertion, wanted text)`
 /// pairs in `wanted`) by reading the image once. Other findings are left as they are.
 pub fn answer_all(

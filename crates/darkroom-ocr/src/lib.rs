@@ -138,6 +138,18 @@ impl Reader {
 
     /// Reads an 8-bit sRGB image (3 bytes per pixel) in every pass.
     pub fn read(&self, width: u32, height: u32, rgb: &[u8]) -> Result<Reading, OcrError> {
+        self.read_until(width, height, rgb, |_| false)
+    }
+
+    /// Reads an image pass by pass, two at a time (one per core), and stops early once `enough`
+    /// says the passes so far have found what is looked for.
+    pub fn read_until(
+        &self,
+        width: u32,
+        height: u32,
+        rgb: &[u8],
+        enough: impl Fn(&Reading) -> bool,
+    ) -> Result<Reading, OcrError> {
         let grey: Vec<u8> = rgb
             .chunks_exact(3)
             .map(|p| {
@@ -161,27 +173,31 @@ impl Reader {
         } else {
             (grey, width, height, 1)
         };
-        let images = passes(&grey);
-        let results: Vec<Result<Pass, OcrError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = images
-                .into_iter()
-                .map(|(name, px)| s.spawn(move || self.run(name, w, h, &px, scale)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|j| {
-                    j.join().unwrap_or_else(|_| {
-                        Err(OcrError::Failed {
-                            pass: "?",
-                            why: "the reading thread panicked".into(),
+        let mut reading = Reading::default();
+        for batch in passes(&grey, w as usize).chunks(2) {
+            let results: Vec<Result<Pass, OcrError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|(name, px)| s.spawn(move || self.run(name, w, h, px, scale)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|j| {
+                        j.join().unwrap_or_else(|_| {
+                            Err(OcrError::Failed {
+                                pass: "?",
+                                why: "the reading thread panicked".into(),
+                            })
                         })
                     })
-                })
-                .collect()
-        });
-        let mut reading = Reading::default();
-        for r in results {
-            reading.passes.push(r?);
+                    .collect()
+            });
+            for r in results {
+                reading.passes.push(r?);
+            }
+            if enough(&reading) {
+                break;
+            }
         }
         Ok(reading)
     }
@@ -288,12 +304,74 @@ pub fn otsu3(grey: &[u8]) -> (u8, u8) {
     (best.1, best.2)
 }
 
-/// The images to read: the grey image, and at each of the three-class thresholds, dark text on
-/// light and light on dark (inverted, so that it reads as dark on light).
-fn passes(grey: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+/// Turns white the black that touches the image's edge: a dark surround is background, not
+/// ink (text seldom touches the frame), and Tesseract reads nothing on a page that is mostly
+/// black even where the text sits on a white island.
+fn clear_border(b: &mut [u8], w: usize) {
+    if w == 0 {
+        return;
+    }
+    let h = b.len() / w;
+    let mut stack: Vec<usize> = (0..w)
+        .flat_map(|x| [x, (h.saturating_sub(1)) * w + x])
+        .chain((0..h).flat_map(|y| [y * w, y * w + w - 1]))
+        .filter(|&i| b[i] == 0)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if b[i] != 0 {
+            continue;
+        }
+        b[i] = 255;
+        let (x, y) = (i % w, i / w);
+        if x > 0 {
+            stack.push(i - 1);
+        }
+        if x + 1 < w {
+            stack.push(i + 1);
+        }
+        if y > 0 {
+            stack.push(i - w);
+        }
+        if y + 1 < h {
+            stack.push(i + w);
+        }
+    }
+}
+
+/// Otsu's threshold for the part of a histogram in `lo..hi`, if that part has two levels.
+fn otsu2(grey: &[u8], lo: u8, hi: u8) -> Option<u8> {
+    let mut hist = [0f64; 256];
+    for &g in grey.iter().filter(|&&g| g >= lo && g < hi) {
+        hist[g as usize] += 1.0;
+    }
+    let total: f64 = hist.iter().sum();
+    let sum: f64 = hist.iter().enumerate().map(|(i, n)| i as f64 * n).sum();
+    let (mut w0, mut s0, mut best) = (0.0, 0.0, (0.0, None));
+    for t in lo as usize..hi as usize {
+        w0 += hist[t];
+        s0 += t as f64 * hist[t];
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let d = s0 / w0 - (sum - s0) / w1;
+        let v = w0 * w1 * d * d;
+        if v > best.0 {
+            best = (v, Some(t as u8 + 1));
+        }
+    }
+    best.1
+}
+
+/// The images to read, most often useful first: the grey image; at each of the three-class
+/// thresholds, dark text on light and light on dark (inverted, so that it reads as dark on
+/// light); then the same within the darkest and the lightest class, for text on a plate or a
+/// sign whose levels a busy background's histogram hides.
+fn passes(grey: &[u8], w: usize) -> Vec<(&'static str, Vec<u8>)> {
     let (t1, t2) = otsu3(grey);
     let bin = |t: u8, light_text: bool| -> Vec<u8> {
-        grey.iter()
+        let mut b: Vec<u8> = grey
+            .iter()
             .map(|&g| {
                 let above = g >= t;
                 if above != light_text {
@@ -302,14 +380,27 @@ fn passes(grey: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
                     0
                 }
             })
-            .collect()
+            .collect();
+        clear_border(&mut b, w);
+        b
     };
+    const NAMES: [[&str; 2]; 4] = [
+        ["dark-on-light 1", "light-on-dark 1"],
+        ["dark-on-light 2", "light-on-dark 2"],
+        ["dark-on-light in the darks", "light-on-dark in the darks"],
+        ["dark-on-light in the lights", "light-on-dark in the lights"],
+    ];
     let mut out = vec![("grey", grey.to_vec())];
-    out.push(("dark-on-light 1", bin(t1, false)));
-    out.push(("light-on-dark 1", bin(t1, true)));
-    if t2 != t1 {
-        out.push(("dark-on-light 2", bin(t2, false)));
-        out.push(("light-on-dark 2", bin(t2, true)));
+    let mut seen = Vec::new();
+    let thresholds = [Some(t1), Some(t2), otsu2(grey, 0, t1), otsu2(grey, t2, 255)];
+    for (k, t) in thresholds.into_iter().enumerate() {
+        let Some(t) = t else { continue };
+        if seen.contains(&t) {
+            continue;
+        }
+        seen.push(t);
+        out.push((NAMES[k][0], bin(t, false)));
+        out.push((NAMES[k][1], bin(t, true)));
     }
     out
 }
@@ -345,10 +436,18 @@ mod tests {
 
     #[test]
     fn polarities_are_opposite() {
-        let g = vec![10, 100, 200, 250];
-        let p = passes(&g);
-        assert_eq!(p.len(), 5);
-        let (d, l) = (&p[1].1, &p[2].1);
-        assert!(d.iter().zip(l).all(|(a, b)| a + b == 255));
+        // A 4×3 image whose middle row holds a dark and a light pixel between mid-greys.
+        let g = vec![
+            150, 150, 150, 150, //
+            150, 10, 250, 150, //
+            150, 150, 150, 150,
+        ];
+        let p = passes(&g, 4);
+        assert!(p.len() >= 5);
+        // Some pass shows the dark pixel as ink and another the light one; the frame, which
+        // touches the edge, is never ink.
+        assert!(p.iter().any(|(_, b)| b[5] == 0 && b[6] == 255));
+        assert!(p.iter().any(|(_, b)| b[6] == 0 && b[5] == 255));
+        assert!(p[1..].iter().all(|(_, b)| b[0] == 255 && b[11] == 255));
     }
 }

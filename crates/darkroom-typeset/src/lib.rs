@@ -459,10 +459,9 @@ pub fn ratio(a: f64, b: f64) -> f64 {
     (hi + 0.05) / (lo + 0.05)
 }
 
-/// The worst contrast of `color` against what lies in `area`: against the 5th and the 95th
-/// percentile of the luminances there, so that a busy background, light in places and dark in
-/// others, is judged by its worst parts and not its mean.
-pub fn contrast(canvas: &Canvas<'_>, area: PxBox, color: Rgb8) -> f64 {
+/// The 5th and 95th percentiles of the relative luminances in `area`, or `None` when the area
+/// is off the canvas.
+fn lum_percentiles(canvas: &Canvas<'_>, area: PxBox) -> Option<(f64, f64)> {
     let (w, h) = (i64::from(canvas.width), i64::from(canvas.height));
     let mut lum = Vec::new();
     for y in area[1].max(0)..area[3].min(h) {
@@ -473,12 +472,22 @@ pub fn contrast(canvas: &Canvas<'_>, area: PxBox, color: Rgb8) -> f64 {
         }
     }
     if lum.is_empty() {
-        return 21.0;
+        return None;
     }
     lum.sort_by(f64::total_cmp);
     let at = |q: f64| lum[((lum.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.05), at(0.95)))
+}
+
+/// The worst contrast of `color` against what lies in `area`: against the 5th and the 95th
+/// percentile of the luminances there, so that a busy background, light in places and dark in
+/// others, is judged by its worst parts and not its mean.
+pub fn contrast(canvas: &Canvas<'_>, area: PxBox, color: Rgb8) -> f64 {
+    let Some((lo, hi)) = lum_percentiles(canvas, area) else {
+        return 21.0;
+    };
     let fg = luminance(color);
-    ratio(fg, at(0.05)).min(ratio(fg, at(0.95)))
+    ratio(fg, lo).min(ratio(fg, hi))
 }
 
 /// The contrast WCAG asks of text at `size` px: 3:1 for large text (24 px and up), else 4.5:1.
@@ -490,8 +499,8 @@ pub fn needed(size: f32) -> f64 {
     }
 }
 
-/// Opacity of a plate put behind text that would not be readable.
-pub const PLATE_OPACITY: f32 = 0.85;
+/// The plate opacities tried, lightest first: the plate is as light as does the job.
+pub const PLATE_OPACITIES: [f32; 5] = [0.7, 0.8, 0.9, 0.95, 1.0];
 
 /// What to set: a text in a box (pixels), a font, a colour, an alignment.
 #[derive(Debug, Clone)]
@@ -528,8 +537,8 @@ pub struct Set {
 }
 
 /// Fits, checks and draws one text. When the pixels behind would leave the text below WCAG's
-/// contrast, a plate (black or white, whichever contrasts more with the text, at
-/// [`PLATE_OPACITY`]) goes behind it first; when even that is not enough, the text is drawn
+/// contrast, a plate (black or white, whichever contrasts more with the text, at the lightest
+/// of [`PLATE_OPACITIES`] that reaches the contrast) goes behind it first; when even that is not enough, the text is drawn
 /// and the result carries a warning.
 pub fn typeset(canvas: &mut Canvas<'_>, spec: &Spec<'_>) -> Result<Set, TypesetError> {
     let missing = spec.font.missing(spec.content);
@@ -557,6 +566,18 @@ pub fn typeset(canvas: &mut Canvas<'_>, spec: &Spec<'_>) -> Result<Set, TypesetE
         } else {
             white
         };
+        // Blending in linear light mixes luminance linearly, so the contrast a plate of opacity
+        // `a` gives follows from the background's percentiles without drawing it.
+        let (lo, hi) = lum_percentiles(canvas, around).unwrap_or((0.0, 1.0));
+        let lp = luminance(pc);
+        let with = |a: f32| {
+            let a = f64::from(a);
+            ratio(fg, lo * (1.0 - a) + lp * a).min(ratio(fg, hi * (1.0 - a) + lp * a))
+        };
+        let opacity = PLATE_OPACITIES
+            .into_iter()
+            .find(|&a| with(a) >= need)
+            .unwrap_or(1.0);
         let lin = pc.to_linear();
         let (w, h) = (i64::from(canvas.width), i64::from(canvas.height));
         let r = [
@@ -567,7 +588,7 @@ pub fn typeset(canvas: &mut Canvas<'_>, spec: &Spec<'_>) -> Result<Set, TypesetE
         ];
         for y in r[1]..r[3] {
             for x in r[0]..r[2] {
-                blend(canvas, x, y, lin, pc, PLATE_OPACITY);
+                blend(canvas, x, y, lin, pc, opacity);
             }
         }
         after = contrast(canvas, around, spec.color);

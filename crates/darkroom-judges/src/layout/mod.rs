@@ -280,7 +280,9 @@ impl Judge<Scene> for LayoutJudge {
             crate::text::answer_all(&mut j.findings, &wanted, || {
                 let reader = darkroom_ocr::Reader::system().map_err(str::to_string)?;
                 reader
-                    .read(image.width, image.height, image.rgb)
+                    .read_until(image.width, image.height, image.rgb, |r| {
+                        crate::text::all_found(r, &wanted)
+                    })
                     .map_err(|e| e.to_string())
             });
             j.score = Judgement::adherence(&j.findings);

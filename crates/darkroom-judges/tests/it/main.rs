@@ -12,3 +12,5 @@ mod vision;
 mod others;
 // Relations of a white stand-in on sketch renders.
 mod stand_ins;
+// The text judge reads sketch signs and typeset text (needs Tesseract).
+mod text;
