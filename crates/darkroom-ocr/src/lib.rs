@@ -347,9 +347,9 @@ fn otsu2(grey: &[u8], lo: u8, hi: u8) -> Option<u8> {
     let total: f64 = hist.iter().sum();
     let sum: f64 = hist.iter().enumerate().map(|(i, n)| i as f64 * n).sum();
     let (mut w0, mut s0, mut best) = (0.0, 0.0, (0.0, None));
-    for t in lo as usize..hi as usize {
-        w0 += hist[t];
-        s0 += t as f64 * hist[t];
+    for (t, &n) in hist.iter().enumerate().take(hi as usize).skip(lo as usize) {
+        w0 += n;
+        s0 += t as f64 * n;
         let w1 = total - w0;
         if w0 == 0.0 || w1 == 0.0 {
             continue;
