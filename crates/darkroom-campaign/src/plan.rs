@@ -406,6 +406,9 @@ mod tests {
             finals: 1,
             deliver: vec![],
             seed,
+            written: "a red cube".into(),
+            text_by: darkroom_core::text::TextBy::Model,
+            text: vec![],
         };
         assert_eq!(draft_seed("c", &shot(Some(100)), 1, 2), 102);
         assert_eq!(draft_seed("c", &shot(Some(100)), 2, 2), 1102);

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use darkroom_color::brand::{Brand, BrandSpec, ColorSpec};
+use darkroom_core::text::{Align, TextBy};
 use darkroom_core::{Aspect, Quality, SizeSpec};
 
 use crate::diag::{line_col, suggest, Diagnostic, Diagnostics};
@@ -254,6 +255,63 @@ pub struct Shot {
     pub deliver: Vec<Aspect>,
     /// Base seed, when pinned.
     pub seed: Option<u64>,
+    /// The prompt as written (template values filled in). `prompt` is what is sent: the same,
+    /// or with its quoted text taken out when darkroom typesets it.
+    pub written: String,
+    /// Who puts the prompt's quoted text into the images (`text_by`).
+    pub text_by: TextBy,
+    /// Texts set on every deliverable, in every aspect.
+    pub text: Vec<TextItem>,
+}
+
+/// The box a text from the prompt is set in when the shot gives none: the lower band.
+pub const DEFAULT_TEXT_BOX: [f64; 4] = [0.08, 0.72, 0.92, 0.92];
+
+/// A text darkroom sets on a shot's deliverables (`[[shots]] text = [{ … }]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextItem {
+    /// The words; `\n` breaks a line.
+    pub content: String,
+    /// `[x0, y0, x1, y1]` in 0..1 of the deliverable's safe area.
+    pub rect: [f64; 4],
+    /// A TTF/OTF file (relative paths are the campaign file's), or the bundled font.
+    pub font: Option<String>,
+    /// The colour as written (a palette name or a CSS colour).
+    pub color_name: String,
+    /// The colour.
+    pub color: darkroom_color::Rgb8,
+    /// How lines align.
+    pub align: Align,
+}
+
+impl Shot {
+    /// Routes the prompt's quoted text: with [`TextBy::Typeset`] the prompt sent asks for the
+    /// surface blank and each quoted text not already among `text` is set in the default box,
+    /// in `colour`; with [`TextBy::Model`] the prompt is sent as written. `Auto` must be
+    /// decided first (it needs the ledger), so it is left as it is.
+    pub fn route(&mut self, by: TextBy, colour: (&str, darkroom_color::Rgb8)) {
+        match by {
+            TextBy::Model => self.prompt = self.written.clone(),
+            TextBy::Typeset => {
+                let (blank, texts) = darkroom_prompt::blank_text(&self.written);
+                self.prompt = blank;
+                for t in texts {
+                    if !self.text.iter().any(|x| x.content == t) {
+                        self.text.push(TextItem {
+                            content: t,
+                            rect: DEFAULT_TEXT_BOX,
+                            font: None,
+                            color_name: colour.0.to_string(),
+                            color: colour.1,
+                            align: Align::Center,
+                        });
+                    }
+                }
+            }
+            TextBy::Auto => return,
+        }
+        self.text_by = by;
+    }
 }
 
 /// A validated campaign.
@@ -282,6 +340,134 @@ pub struct Campaign {
     pub budget: Budget,
     /// Shots, expanded.
     pub shots: Vec<Shot>,
+}
+
+/// The colour a text is set in when it names none: the brand's first colour, or white.
+pub fn default_text_colour(brand: Option<&Brand>) -> (&str, darkroom_color::Rgb8) {
+    match brand.and_then(|b| b.colors.first()) {
+        Some((name, lab)) => (name.as_str(), lab.to_rgb8()),
+        None => ("white", darkroom_color::Rgb8::new(255, 255, 255)),
+    }
+}
+
+/// `[[shots]] text = [{ content, box, font, color, align }, …]`.
+fn text_items(v: &mut V, n: &Node, path: &str, brand: Option<&Brand>) -> Vec<TextItem> {
+    let Node::Array(items, _) = n else {
+        v.err(
+            &n.span(),
+            path,
+            format!(
+                "expected an array like [{{ content = \"SPRING SALE\", box = [0.08, 0.72, 0.92, 0.92] }}], found {}",
+                n.kind()
+            ),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let (def_name, def_rgb) = default_text_colour(brand);
+        let mut item = TextItem {
+            content: String::new(),
+            rect: DEFAULT_TEXT_BOX,
+            font: None,
+            color_name: def_name.to_string(),
+            color: def_rgb,
+            align: Align::Center,
+        };
+        let mut ok = true;
+        let mut has_content = false;
+        for (k, x) in v.keys(it, &p, &["content", "box", "font", "color", "align"]) {
+            let kp = format!("{p}.{k}");
+            match k {
+                "content" => match v.string(x, &kp) {
+                    Some(c) if !c.trim().is_empty() => {
+                        item.content = c;
+                        has_content = true;
+                    }
+                    Some(_) => {
+                        v.err(&x.span(), &kp, "the text is empty; give the words to set");
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                "box" => {
+                    let nums: Vec<f64> = match x {
+                        Node::Array(a, _) => a
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(j, y)| v.number(y, &format!("{kp}[{j}]"), 0.0, 1.0))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    match nums.as_slice() {
+                        [x0, y0, x1, y1] if x0 < x1 && y0 < y1 => {
+                            item.rect = [*x0, *y0, *x1, *y1];
+                        }
+                        _ => {
+                            v.err(
+                                &x.span(),
+                                &kp,
+                                "expected [x0, y0, x1, y1], four numbers in 0..1 of the picture (left, top, right, bottom) with x0 < x1 and y0 < y1",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                "font" => item.font = v.string(x, &kp),
+                "color" => {
+                    if let Some(c) = v.string(x, &kp) {
+                        let named = brand.and_then(|b| {
+                            b.colors
+                                .iter()
+                                .find(|(nm, _)| nm.eq_ignore_ascii_case(c.trim()))
+                        });
+                        match named {
+                            Some((_, lab)) => item.color = lab.to_rgb8(),
+                            None => match darkroom_color::css::parse_color(&c) {
+                                Ok(lab) => item.color = lab.to_rgb8(),
+                                Err(e) => {
+                                    let names: Vec<&str> = brand
+                                        .map(|b| b.colors.iter().map(|c| c.0.as_str()).collect())
+                                        .unwrap_or_default();
+                                    v.err(
+                                        &x.span(),
+                                        &kp,
+                                        if names.is_empty() {
+                                            format!("{e}")
+                                        } else {
+                                            format!("{e}; or a palette name: {}", names.join(", "))
+                                        },
+                                    );
+                                    ok = false;
+                                }
+                            },
+                        }
+                        item.color_name = c;
+                    }
+                }
+                _ => {
+                    if let Some(a) = v.string(x, &kp) {
+                        match a.parse::<Align>() {
+                            Ok(al) => item.align = al,
+                            Err(e) => {
+                                v.err(&x.span(), &kp, e);
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !has_content && ok {
+            v.err(&it.span(), &p, "a text needs `content`, the words to set");
+            ok = false;
+        }
+        if ok {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// The span of `key`'s value in a table node.
@@ -1035,12 +1221,15 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 let path = format!("shots[{i}]");
                 let (mut id, mut prompt, mut finals, mut deliver, mut seed) =
                     (None, None, 1u32, Vec::new(), None);
+                let (mut text_by, mut texts) = (TextBy::Model, Vec::new());
                 let mut vars: Vec<(String, Vec<String>)> = Vec::new();
                 let mut prompt_span = s.span();
                 for (k, n) in v.keys(
                     s,
                     &path,
-                    &["id", "prompt", "finals", "deliver", "vars", "seed"],
+                    &[
+                        "id", "prompt", "finals", "deliver", "vars", "seed", "text", "text_by",
+                    ],
                 ) {
                     let kp = format!("{path}.{k}");
                     match k {
@@ -1051,6 +1240,15 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         }
                         "finals" => finals = v.int(n, &kp, 1, 100).unwrap_or(1) as u32,
                         "seed" => seed = v.int(n, &kp, 0, i64::MAX).map(|x| x as u64),
+                        "text_by" => {
+                            if let Some(t) = v.string(n, &kp) {
+                                match t.parse::<TextBy>() {
+                                    Ok(b) => text_by = b,
+                                    Err(e) => v.err(&n.span(), &kp, e),
+                                }
+                            }
+                        }
+                        "text" => texts = text_items(&mut v, n, &kp, brand.as_ref()),
                         "deliver" => match n {
                             Node::Array(a, _) => {
                                 for (j, x) in a.iter().enumerate() {
@@ -1179,13 +1377,18 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                             seen.insert(sid.clone(), (path.clone(), raw.clone()));
                         }
                     }
-                    shots.push(Shot {
+                    let mut shot = Shot {
                         id: sid,
-                        prompt: sp,
+                        prompt: sp.clone(),
                         finals,
                         deliver: deliver.clone(),
                         seed,
-                    });
+                        written: sp,
+                        text_by,
+                        text: texts.clone(),
+                    };
+                    shot.route(text_by, default_text_colour(brand.as_ref()));
+                    shots.push(shot);
                 }
             }
         }
@@ -1217,6 +1420,19 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         }
         _ => output,
     };
+    // Fonts too are the campaign file's, wherever darkroom runs from.
+    if let Some(dir) = std::path::Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        for item in shots.iter_mut().flat_map(|s| s.text.iter_mut()) {
+            if let Some(f) = item.font.as_mut() {
+                if std::path::Path::new(f.as_str()).is_relative() {
+                    *f = dir.join(&*f).display().to_string();
+                }
+            }
+        }
+    }
     Ok(Campaign {
         name,
         output,

@@ -26,6 +26,7 @@ impl Fail {
             E::NoShot(..)
             | E::MissingKey(..)
             | E::Workflow(..)
+            | E::Font(..)
             | E::MissingResults { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),

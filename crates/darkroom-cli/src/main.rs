@@ -42,6 +42,8 @@ enum Command {
     Extend(cmd::finishing::ExtendArgs),
     /// Repaint the masked part of an image.
     Inpaint(cmd::finishing::InpaintArgs),
+    /// Set text on an image in a font, fitted to a box, with a contrast check.
+    Typeset(cmd::finishing::TypesetArgs),
     /// Judge an image against its prompt (and a brand).
     Judge(cmd::judge::Args),
     /// Validate a campaign and print its plan and estimate.
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Audit(c) => cmd::audit::run(c),
         Command::Grade(a) => cmd::finishing::grade(a),
         Command::Upscale(a) => cmd::finishing::upscale(a),
+        Command::Typeset(a) => cmd::finishing::typeset(a),
         Command::Extend(a) => cmd::finishing::extend(a),
         Command::Inpaint(a) => cmd::finishing::inpaint(a),
         Command::Judge(a) => cmd::judge::run(a),

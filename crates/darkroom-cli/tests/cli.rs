@@ -322,3 +322,6 @@ mod simulate;
 mod sketch;
 #[path = "cli/usage.rs"]
 mod usage;
+// Text in images: typesetting, its contrast plate, and routing text away from the model.
+#[path = "cli/text.rs"]
+mod text;

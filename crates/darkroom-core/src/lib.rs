@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod judge;
 pub mod provider;
 pub mod rand;
+pub mod text;
 
 use std::fmt;
 use std::str::FromStr;

@@ -19,6 +19,7 @@ pub mod report;
 mod scheduler;
 pub mod simulate;
 mod stages;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,9 @@ pub enum EngineError {
     /// A provider's API key is not in the environment.
     #[error("providers.{0}: the API key variable `{1}` is not set (export {1}=…, or name another variable with `api_key_env`)")]
     MissingKey(String, String),
+    /// A shot's text names a font that cannot be used.
+    #[error("{0}")]
+    Font(String),
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
@@ -215,6 +219,8 @@ pub fn prompt_of_params(params: &str) -> Option<String> {
 /// The engine's view of one campaign.
 pub(crate) struct Ctx {
     pub campaign: Campaign,
+    /// The fonts the shots' texts name, opened (the bundled one under `""`).
+    pub fonts: BTreeMap<String, darkroom_typeset::Font>,
     pub opts: Options,
     pub out: PathBuf,
     pub ledger: Arc<Ledger>,
@@ -597,6 +603,8 @@ pub(crate) struct Session {
 /// names, the cap and the pacers. `rebuy` is the command that re-buys lost results, for the
 /// message that asks for it. Every caller that spends — a run, a model audit, a single-file
 /// fix — starts here, so the same promises hold for all of them.
+use darkroom_core::text::TextBy;
+
 pub(crate) fn open(
     campaign: Campaign,
     out: PathBuf,
@@ -618,6 +626,25 @@ pub(crate) fn open(
         }
     }
     let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
+    // `text_by = "auto"` is decided from this ledger's measurements, before anything is planned;
+    // a font that cannot be read is said before anything is spent.
+    let mut campaign = campaign;
+    let routing = text::route(&mut campaign, Some(&ledger));
+    let fonts = text::fonts(&campaign).map_err(EngineError::Font)?;
+    // What `auto` chose is said once as the run opens (`check` says it before).
+    if let Some(say) = opts.progress {
+        for r in routing.iter().filter(|r| r.asked == TextBy::Auto) {
+            say(&format!(
+                "{}: text {} ({})",
+                r.shot,
+                match r.chosen {
+                    TextBy::Typeset => "typeset by darkroom",
+                    _ => "drawn by the model",
+                },
+                r.why
+            ));
+        }
+    }
     let store = Store::new(out.join("store"));
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
@@ -672,6 +699,7 @@ pub(crate) fn open(
     let human = ledger.human_standing()?;
     let ctx = Arc::new(Ctx {
         human,
+        fonts,
         campaign,
         opts,
         out,

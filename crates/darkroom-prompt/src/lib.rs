@@ -14,6 +14,7 @@
 //! assert_eq!(scene.checklist.last().unwrap().question, "Is the sphere to the left of the cube?");
 //! ```
 
+mod blank;
 pub mod checklist;
 mod frame;
 mod inflect;
@@ -24,6 +25,7 @@ pub mod scene;
 mod text;
 mod tokenize;
 
+pub use blank::blank_text;
 pub use inflect::singular;
 pub use scene::*;
 pub use text::to_text;

@@ -11,7 +11,6 @@
 //! labels with it too. Nothing here does IO except [`Font::open`].
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use ab_glyph::{Font as _, FontArc, GlyphId, PxScale, ScaleFont};
@@ -163,42 +162,7 @@ impl Font {
     }
 }
 
-/// Where lines sit in their box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Align {
-    /// Flush left.
-    Left,
-    /// Centred (the default).
-    #[default]
-    Center,
-    /// Flush right.
-    Right,
-}
-
-impl FromStr for Align {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Align, String> {
-        match s {
-            "left" => Ok(Align::Left),
-            "center" | "centre" => Ok(Align::Center),
-            "right" => Ok(Align::Right),
-            other => Err(format!(
-                "align {other:?} is not one of \"left\", \"center\", \"right\""
-            )),
-        }
-    }
-}
-
-impl Align {
-    /// As written in a campaign.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Align::Left => "left",
-            Align::Center => "center",
-            Align::Right => "right",
-        }
-    }
-}
+pub use darkroom_core::text::Align;
 
 /// One set line: its text, the pen's start and its baseline, in pixels.
 #[derive(Debug, Clone, PartialEq)]
@@ -499,6 +463,10 @@ pub fn needed(size: f32) -> f64 {
     }
 }
 
+/// The largest contrast ratio between the lightest and darkest background showing through a
+/// plate: above it the plate looks like a veil over the pattern, not a surface.
+pub const PLATE_FLATNESS: f64 = 1.15;
+
 /// The plate opacities tried, lightest first: the plate is as light as does the job.
 pub const PLATE_OPACITIES: [f32; 5] = [0.7, 0.8, 0.9, 0.95, 1.0];
 
@@ -574,9 +542,15 @@ pub fn typeset(canvas: &mut Canvas<'_>, spec: &Spec<'_>) -> Result<Set, TypesetE
             let a = f64::from(a);
             ratio(fg, lo * (1.0 - a) + lp * a).min(ratio(fg, hi * (1.0 - a) + lp * a))
         };
+        // And the plate must read as one flat surface: what shows through it (a busy
+        // background's light and dark parts) within [`PLATE_FLATNESS`] of each other.
+        let flat = |a: f32| {
+            let a = f64::from(a);
+            ratio(lo * (1.0 - a) + lp * a, hi * (1.0 - a) + lp * a) <= PLATE_FLATNESS
+        };
         let opacity = PLATE_OPACITIES
             .into_iter()
-            .find(|&a| with(a) >= need)
+            .find(|&a| with(a) >= need && flat(a))
             .unwrap_or(1.0);
         let lin = pc.to_linear();
         let (w, h) = (i64::from(canvas.width), i64::from(canvas.height));

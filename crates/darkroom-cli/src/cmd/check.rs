@@ -50,6 +50,23 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         eprintln!("{} problem(s); nothing was run", missing.len());
         return Ok(ExitCode::from(2));
     }
+    // Who sets each shot's text: `auto` reads the campaign's ledger when it has run.
+    let mut c = c;
+    let db = std::path::Path::new(&c.output).join("darkroom.db");
+    let ledger = if db.exists() {
+        darkroom_ledger::Ledger::open(&db).ok()
+    } else {
+        None
+    };
+    let routing = darkroom_engine::text::route(&mut c, ledger.as_ref());
+    if let Err(e) = darkroom_engine::text::fonts(&c) {
+        let n = e.lines().count();
+        for line in e.lines() {
+            eprintln!("{}: {line}", a.campaign.display());
+        }
+        eprintln!("{n} problem(s); nothing was run");
+        return Ok(ExitCode::from(2));
+    }
     let p = darkroom_campaign::plan::plan(&c);
     if a.json {
         print_json(&c, &p);
@@ -91,6 +108,36 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             asp.join(", "),
             s.prompt
         );
+    }
+    for r in &routing {
+        let set: Vec<String> = c
+            .shots
+            .iter()
+            .find(|s| s.id == r.shot)
+            .map(|s| {
+                s.text
+                    .iter()
+                    .map(|t| format!("\"{}\"", t.content))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match r.chosen {
+            darkroom_core::text::TextBy::Typeset => println!(
+                "  {:<24} text typeset on every deliverable: {} ({})",
+                r.shot,
+                set.join(", "),
+                r.why
+            ),
+            _ if set.is_empty() => {
+                println!("  {:<24} text drawn by the model ({})", r.shot, r.why)
+            }
+            _ => println!(
+                "  {:<24} text drawn by the model ({}); also typeset: {}",
+                r.shot,
+                r.why,
+                set.join(", ")
+            ),
+        }
     }
     let e = &p.estimate;
     let spares = match e.finish_calls_worst - e.finish_calls {

@@ -558,3 +558,117 @@ pub fn inpaint(a: InpaintArgs) -> Result<ExitCode, Fail> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `darkroom typeset`.
+#[derive(clap::Args)]
+pub struct TypesetArgs {
+    /// The image.
+    image: PathBuf,
+    /// The words to set (`\n` breaks a line).
+    #[arg(long)]
+    text: String,
+    /// The box, `x0,y0,x1,y1` in 0..1 of the picture's safe area (its middle 90 %), as a
+    /// campaign's `text = [{ box = … }]`.
+    #[arg(long = "box", default_value = "0.08,0.72,0.92,0.92")]
+    rect: String,
+    /// A TTF/OTF file; the bundled DejaVu Sans Bold when omitted.
+    #[arg(long)]
+    font: Option<PathBuf>,
+    /// Any CSS colour (`#1F4ED8`, `white`, `rgb(…)`).
+    #[arg(long, default_value = "white")]
+    color: String,
+    /// left, center or right.
+    #[arg(long, default_value = "center")]
+    align: String,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Parses `x0,y0,x1,y1` in 0..1.
+fn parse_box(s: &str) -> Result<[f64; 4], Fail> {
+    let bad = || {
+        Fail::Input(format!(
+            "invalid --box `{s}`: expected x0,y0,x1,y1, four numbers in 0..1 (left, top, right, bottom) with x0 < x1 and y0 < y1"
+        ))
+    };
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    match v.as_slice() {
+        [a, b, c, d] if [a, b, c, d].iter().all(|x| (0.0..=1.0).contains(*x)) && a < c && b < d => {
+            Ok([*a, *b, *c, *d])
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// `darkroom typeset`: sets a text on an image, fitted to its box, with the contrast check.
+pub fn typeset(a: TypesetArgs) -> Result<ExitCode, Fail> {
+    check_png_out(&a.output)?;
+    let rect = parse_box(&a.rect)?;
+    let align: darkroom_core::text::Align = a
+        .align
+        .parse()
+        .map_err(|e: String| Fail::Input(format!("--align: {e}")))?;
+    let color = darkroom_color::css::parse_color(&a.color)
+        .map_err(|e| Fail::Input(format!("--color: {e}")))?
+        .to_rgb8();
+    let font = match &a.font {
+        Some(p) => darkroom_typeset::Font::open(p).map_err(Fail::input)?,
+        None => darkroom_typeset::Font::bundled(),
+    };
+    let content = a.text.replace("\\n", "\n");
+    let (mut img, alpha) = read_image_with_alpha(&a.image)?;
+    let px = darkroom_engine::text::safe_rect(rect, img.width, img.height);
+    let mut canvas = darkroom_typeset::Canvas {
+        width: img.width,
+        height: img.height,
+        rgb: &mut img.rgb,
+    };
+    let set = darkroom_typeset::typeset(
+        &mut canvas,
+        &darkroom_typeset::Spec {
+            content: &content,
+            rect: px,
+            font: &font,
+            color,
+            align,
+        },
+    )
+    .map_err(Fail::input)?;
+    let step = format!(
+        "{:?} in {} at {:.0} px, {} line(s), {}",
+        content,
+        font.name(),
+        set.layout.size,
+        set.layout.lines.len(),
+        color.to_hex()
+    );
+    write_png_alpha(
+        &a.output,
+        &img,
+        alpha.as_deref(),
+        &[
+            ("Software", "darkroom typeset"),
+            ("source", &a.image.display().to_string()),
+            ("typeset", &step),
+        ],
+    )?;
+    let plate = match set.plate {
+        Some((c, _)) => format!(
+            "; contrast {:.1}:1 behind it was under {}:1, so a {} plate went behind it ({:.1}:1 now)",
+            set.contrast,
+            set.needed,
+            if c.r == 0 { "dark" } else { "light" },
+            set.contrast_after
+        ),
+        None => format!("; contrast {:.1}:1", set.contrast),
+    };
+    eprintln!("wrote {}: {step}{plate}", a.output.display());
+    if let Some(w) = set.warning {
+        eprintln!("warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -3,7 +3,8 @@
 //! The sketch renderer re-renders the final at each aspect (same prompt and seed); a finish
 //! provider that out-paints (Stability) extends the final through its API, as a ledger attempt
 //! within the budget; for the others the final is out-painted to the aspect locally. Every file's pixel size is checked
-//! against what was asked.
+//! against what was asked. Then the shot's texts are typeset in the aspect's safe area, each a
+//! step in the file's sidecar.
 
 use std::path::{Path, PathBuf};
 
@@ -151,7 +152,7 @@ pub(crate) async fn deliver(
         } else {
             local()?
         };
-        let img: RgbImage =
+        let mut img: RgbImage =
             darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;
         if (img.width, img.height) != (w, h) {
             return Err(format!(
@@ -159,6 +160,10 @@ pub(crate) async fn deliver(
                 shot.id, img.width, img.height
             ));
         }
+        // The shot's texts, set last, in this aspect's safe area: every aspect gets them whole.
+        let steps = crate::text::set_all(shot, &ctx.fonts, &mut img)?;
+        let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
+        let typeset = typeset.join(" / ");
         let seed = call.req.seed.to_string();
         let asp = aspect_name(aspect);
         let meta = [
@@ -170,7 +175,12 @@ pub(crate) async fn deliver(
             ("attempt", attempt.as_str()),
             ("provider", c.finish.provider.as_str()),
             ("aspect", asp.as_str()),
+            ("typeset", typeset.as_str()),
         ];
+        let meta: Vec<(&str, &str)> = meta
+            .into_iter()
+            .filter(|(k, v)| *k != "typeset" || !v.is_empty())
+            .collect();
         let file = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta)
             .map_err(|e| e.to_string())?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
@@ -185,6 +195,7 @@ pub(crate) async fn deliver(
             "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
             "attempt": attempt, "prompt": call.req.prompt, "seed": call.req.seed, "provider": c.finish.provider,
             "model": fp.model, "blake3": hash,
+            "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": steps,
         });
         let side = dir.join(format!("{name}.json"));
         write_atomic(
