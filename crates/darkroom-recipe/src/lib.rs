@@ -486,6 +486,26 @@ pub struct ShotCheck {
     pub drafts: u64,
     /// Per question.
     pub questions: Vec<QuestionCheck>,
+    /// Mean cost of a fresh draft, USD.
+    pub cost_mean_usd: f64,
+    /// Median latency of a fresh draft, seconds.
+    pub latency_p50: Option<f64>,
+    /// The fresh drafts' images (hashes in the check folder's store).
+    pub fresh: Vec<String>,
+}
+
+/// The median of some values (`None` for none).
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// The rule a check decides by, as stated in its output: Wald's sequential probability ratio
@@ -691,11 +711,15 @@ pub fn sample(
                 .collect();
             let (v, qs) = decide(s, &tally_samples(&judged), r, last);
             if v != Verdict::Inconclusive || last {
+                let n = judged.len().max(1) as f64;
                 out.push(ShotCheck {
                     shot: s.id.clone(),
                     verdict: v,
                     drafts: judged.len() as u64,
                     questions: qs,
+                    cost_mean_usd: judged.iter().map(|j| j.usd).sum::<f64>() / n,
+                    latency_p50: median(judged.iter().map(|j| j.latency).collect()),
+                    fresh: judged.iter().filter_map(|j| j.asset.clone()).collect(),
                 });
             } else {
                 still.push(s);

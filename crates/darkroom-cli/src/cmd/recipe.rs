@@ -55,6 +55,193 @@ pub struct CheckArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML page: per shot the verdict, baseline against now per question (the
+    /// failing ones highlighted), the shifts, and baseline and fresh drafts side by side.
+    #[arg(long)]
+    html: Option<PathBuf>,
+}
+
+/// Thumbnails of up to `n` images of a store, with the store's images' pixels for a palette.
+fn images_of(
+    store: &darkroom_ledger::Store,
+    hashes: &[String],
+    n: usize,
+) -> (Vec<Vec<u8>>, Vec<u8>) {
+    let (mut thumbs, mut pixels) = (Vec::new(), Vec::new());
+    for h in hashes {
+        let Some(p) = store.find(h) else { continue };
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        let Ok(img) = darkroom_imageops::decode_png(&bytes, h, 1 << 26) else {
+            continue;
+        };
+        // A 64-pixel copy of every image for the palette, and a thumbnail of the first few.
+        let (small, _) = darkroom_imageops::thumbnail_jpeg(&img, 64, 90);
+        if let Ok(s) = darkroom_imageops::decode(&small, h, darkroom_imageops::Limits::default()) {
+            pixels.extend_from_slice(&s.rgb);
+        }
+        if thumbs.len() < n {
+            thumbs.push(darkroom_imageops::thumbnail_jpeg(&img, 192, 80).0);
+        }
+    }
+    (thumbs, pixels)
+}
+
+/// The shifts of a shot between its baseline and today's drafts: palette (ΔE2000 drift of the
+/// dominant colours), cost per draft and median latency.
+struct Shifts {
+    palette: Option<f64>,
+    cost: (f64, f64, &'static str),
+    latency: (Option<f64>, Option<f64>),
+    base_thumbs: Vec<Vec<u8>>,
+    fresh_thumbs: Vec<Vec<u8>>,
+}
+
+fn shifts(
+    lock: &darkroom_recipe::ShotLock,
+    now: &darkroom_recipe::ShotCheck,
+    base_store: &darkroom_ledger::Store,
+    fresh_store: &darkroom_ledger::Store,
+    in_money: bool,
+) -> Shifts {
+    let hashes: Vec<String> = lock.baseline.iter().map(|b| b.asset.clone()).collect();
+    let (base_thumbs, base_px) = images_of(base_store, &hashes, 8);
+    let (fresh_thumbs, fresh_px) = images_of(fresh_store, &now.fresh, 8);
+    // The share-weighted ΔE2000 drift of the dominant colours, both ways (as `audit images`
+    // measures a folder's drift).
+    let palette = (!base_px.is_empty() && !fresh_px.is_empty()).then(|| {
+        let k = |px: &[u8]| darkroom_color::palette::palette(px, px.len() / 3, 1, 8);
+        darkroom_color::palette::drift(&k(&base_px), &k(&fresh_px))
+    });
+    // The lock's cost is in the ledger's unit (credits unless the budget is money); the check's
+    // drafts are always counted in USD.
+    let unit = if lock.baseline_from == "audit" || in_money {
+        "USD"
+    } else {
+        "credits"
+    };
+    Shifts {
+        palette,
+        cost: (lock.cost_mean, now.cost_mean_usd, unit),
+        latency: (lock.latency_p50, now.latency_p50),
+        base_thumbs,
+        fresh_thumbs,
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The check as one self-contained HTML page (images inlined), in the report's look.
+fn html_page(
+    c: &darkroom_campaign::Campaign,
+    shots: &[darkroom_recipe::ShotCheck],
+    shifts: &[Shifts],
+    drift: &[darkroom_recipe::Drift],
+    versions: &[(String, String)],
+) -> String {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>recipe check: {}</title>\n\
+<style>body{{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1a1a1a;background:#fafaf7}}\
+h1{{font-size:1.4em}}h2{{margin-top:2em}}table{{border-collapse:collapse;margin:.5em 0}}\
+td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}tr.fail td{{background:#fde2e2;font-weight:600}}\
+.v-regressed{{color:#b00020}}.v-unchanged{{color:#1b5e20}}.v-improved{{color:#0d47a1}}.v-inconclusive{{color:#795548}}\
+.pair{{display:grid;grid-template-columns:1fr 1fr;gap:1em}}.pair img{{width:96px;height:96px;object-fit:cover;margin:2px;border-radius:3px}}\
+.note{{color:#555}}</style>\n<h1>recipe check: {}</h1>\n",
+        esc(&c.name),
+        esc(&c.name)
+    ));
+    h.push_str(&format!(
+        "<p class=\"note\">judges {}; {} judge drift; {} model version change(s)</p>\n",
+        esc(darkroom_judges::VERSION),
+        if drift.is_empty() { "no" } else { "some" },
+        versions.len()
+    ));
+    for d in drift {
+        h.push_str(&format!(
+            "<p>judge drift (same images, not the model's doing): {} “{}”: yes {} of {}, was {} of {}</p>\n",
+            esc(&d.shot), esc(&d.question), d.now.1, d.now.0, d.locked.1, d.locked.0
+        ));
+    }
+    for (s, v) in versions {
+        h.push_str(&format!(
+            "<p>model version changed: {}: the provider reported <code>{}</code>, not in the lock</p>\n",
+            esc(s),
+            esc(v)
+        ));
+    }
+    for (s, sh) in shots.iter().zip(shifts) {
+        let verdict = format!("{:?}", s.verdict).to_lowercase();
+        h.push_str(&format!(
+            "<h2 id=\"{}\">{} <span class=\"v-{verdict}\">{verdict}</span></h2>\n<p>{} fresh draft(s). ",
+            esc(&s.shot), esc(&s.shot), s.drafts
+        ));
+        match sh.palette {
+            Some(p) => h.push_str(&format!("Palette shift ΔE2000 {p:.1}. ")),
+            None => h.push_str("Palette shift: no images to compare. "),
+        }
+        h.push_str(&format!(
+            "Cost per draft {:.4} {} → {:.4} USD. Latency p50 {} → {}.</p>\n",
+            sh.cost.0,
+            sh.cost.2,
+            sh.cost.1,
+            sh.latency.0.map_or("–".into(), |l| format!("{l:.2} s")),
+            sh.latency.1.map_or("–".into(), |l| format!("{l:.2} s"))
+        ));
+        h.push_str("<table><tr><th>question</th><th>category</th><th>baseline</th><th>now</th><th>p (Holm)</th></tr>\n");
+        for q in &s.questions {
+            let rate = |(y, n): (u64, u64)| {
+                if n == 0 {
+                    None
+                } else {
+                    Some(y as f64 / n as f64)
+                }
+            };
+            // A failing question: its pass rate fell and the corrected test says it is real.
+            let fell = matches!((rate(q.base), rate(q.now)), (Some(b), Some(n)) if n < b);
+            let fail = fell
+                && (q.p_adjusted < 0.05
+                    || s.verdict == darkroom_recipe::Verdict::Regressed && q.p < 0.05);
+            let pct = |r: Option<f64>, (y, n): (u64, u64), ci: (f64, f64)| match r {
+                Some(r) => format!("{:.0} % ({y}/{n}, {:.2}–{:.2})", r * 100.0, ci.0, ci.1),
+                None => "–".into(),
+            };
+            h.push_str(&format!(
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>\n",
+                if fail { " class=\"fail\"" } else { "" },
+                esc(&q.question),
+                esc(&q.category),
+                pct(rate(q.base), q.base, q.base_ci),
+                pct(rate(q.now), q.now, q.now_ci),
+                q.p_adjusted
+            ));
+        }
+        h.push_str("</table>\n<div class=\"pair\"><div><h3>baseline</h3>");
+        for t in &sh.base_thumbs {
+            h.push_str(&format!(
+                "<img alt=\"baseline draft\" src=\"data:image/jpeg;base64,{}\">",
+                b64(t)
+            ));
+        }
+        h.push_str("</div><div><h3>now</h3>");
+        for t in &sh.fresh_thumbs {
+            h.push_str(&format!(
+                "<img alt=\"fresh draft\" src=\"data:image/jpeg;base64,{}\">",
+                b64(t)
+            ));
+        }
+        h.push_str("</div></div>\n");
+    }
+    h.push_str("</html>\n");
+    h
 }
 
 /// The lock beside a campaign file: `c.toml` → `c.lock`.
@@ -210,13 +397,38 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let regressed = shots
         .iter()
         .any(|s| s.verdict == darkroom_recipe::Verdict::Regressed);
+    // 4. Palette, cost and latency shifts, and the images side by side.
+    let in_money = c.budget.money.is_some();
+    let all_shifts: Vec<Shifts> = shots
+        .iter()
+        .filter_map(|s| {
+            let locked = lock.shots.iter().find(|x| x.id == s.shot)?;
+            let base_store = if locked.baseline_from == "audit" {
+                &audit_store
+            } else {
+                &campaign_store
+            };
+            Some(shifts(locked, s, base_store, &audit_store, in_money))
+        })
+        .collect();
+    if let Some(path) = &a.html {
+        let page = html_page(&c, &shots, &all_shifts, &drift, &versions);
+        std::fs::write(path, page)
+            .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+    }
     if a.json {
         let v = serde_json::json!({
             "lock": file,
             "judges_locked": lock.judges, "judges_now": darkroom_judges::VERSION,
             "judge_drift": drift,
             "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
-            "shots": shots.iter().map(|s| serde_json::json!({"shot": s.shot, "verdict": s.verdict, "drafts": s.drafts, "questions": s.questions})).collect::<Vec<_>>(),
+            "shots": shots.iter().zip(&all_shifts).map(|(s, sh)| serde_json::json!({
+                "shot": s.shot, "verdict": s.verdict, "drafts": s.drafts, "questions": s.questions,
+                "palette_shift_de2000": sh.palette,
+                "cost_per_draft": {"baseline": sh.cost.0, "baseline_unit": sh.cost.2, "now_usd": sh.cost.1},
+                "latency_p50": {"baseline": sh.latency.0, "now": sh.latency.1},
+            })).collect::<Vec<_>>(),
             "spent_usd": spent,
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -240,10 +452,20 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
         for (s, v) in &versions {
             println!("model version changed: {s}: the provider reported `{v}`, not in the lock");
         }
-        for s in &shots {
+        for (s, sh) in shots.iter().zip(&all_shifts) {
             println!(
                 "{}: {:?} after {} fresh draft(s)",
                 s.shot, s.verdict, s.drafts
+            );
+            println!(
+                "  palette shift {}; cost per draft {:.4} {} → {:.4} USD; latency p50 {} → {}",
+                sh.palette
+                    .map_or("– (no images)".into(), |p| format!("ΔE2000 {p:.1}")),
+                sh.cost.0,
+                sh.cost.2,
+                sh.cost.1,
+                sh.latency.0.map_or("–".into(), |l| format!("{l:.2} s")),
+                sh.latency.1.map_or("–".into(), |l| format!("{l:.2} s"))
             );
             for q in &s.questions {
                 let pct = |(y, n): (u64, u64)| {

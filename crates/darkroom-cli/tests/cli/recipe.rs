@@ -76,6 +76,41 @@ fn a_model_update_that_drops_relations_is_a_regression() {
     );
     // It stopped early: fewer drafts than the fixed-sample check's 48.
     assert!(shot["drafts"].as_u64().unwrap() < 48, "{v}");
+    // The shifts: palette drift, cost and latency beside the verdict.
+    let palette = shot["palette_shift_de2000"].as_f64().unwrap();
+    assert!(palette.is_finite() && palette >= 0.0, "{v}");
+    assert!(
+        shot["cost_per_draft"]["now_usd"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+    assert!(shot["latency_p50"]["now"].as_f64().is_some(), "{v}");
+    // The HTML page: the relation row highlighted, the baseline and the new drafts side by side.
+    let (code, _, err) = go(
+        &d,
+        &[
+            "recipe",
+            "check",
+            "c.toml",
+            "--epoch",
+            "1",
+            "--html",
+            "check.html",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let page = std::fs::read_to_string(d.join("check.html")).unwrap();
+    let failing: Vec<&str> = page
+        .lines()
+        .filter(|l| l.starts_with("<tr class=\"fail\">"))
+        .collect();
+    assert!(
+        !failing.is_empty() && failing.iter().all(|l| l.contains("<td>relation</td>")),
+        "{failing:?}"
+    );
+    assert!(page.contains("<span class=\"v-regressed\">regressed</span>"));
+    assert!(page.matches("alt=\"baseline draft\"").count() >= 4);
+    assert!(page.matches("alt=\"fresh draft\"").count() >= 4);
+    assert!(page.contains("Palette shift ΔE2000"));
 }
 
 #[test]
