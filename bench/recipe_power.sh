@@ -5,12 +5,12 @@
 # the time instead of FROM (defaults 0.65 and the profile's own 0.35: the relation question's
 # pass rate falls by about 0.3; FROM=0.10 TO=0.40 is the example). Prints the
 # detection rate, the false alarm rate, and the fresh drafts an unchanged recipe cost against
-# the fixed-sample check's MAX (default 48).
+# the fixed-sample check's MAX (default 96, as `recipe check --max-drafts`).
 # Usage: [BASELINE=96] [FROM=0.10 TO=0.40] DARKROOM_BIN=target/release/darkroom bash bench/recipe_power.sh [TRIALS]
 set -euo pipefail
 BIN=$(realpath "${DARKROOM_BIN:-target/release/darkroom}")
 TRIALS=${1:-100}
-MAX=${MAX:-48}
+MAX=${MAX:-96}
 # Baseline drafts per shot made for the lock (0: the campaign's own 24).
 BASELINE=${BASELINE:-0}
 FROM=${FROM:-}

@@ -43,7 +43,7 @@ pub struct CheckArgs {
     #[arg(long)]
     budget: Option<f64>,
     /// Most fresh drafts per shot.
-    #[arg(long, default_value_t = 48)]
+    #[arg(long, default_value_t = 96)]
     max_drafts: u32,
     /// Fresh drafts per look (the test may stop after each).
     #[arg(long, default_value_t = 8)]
@@ -278,6 +278,25 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
             a.baseline,
             out.display()
         );
+    }
+    // The baseline's dominant colours, from its images (wherever the baseline came from).
+    let campaign_store = darkroom_ledger::Store::new(PathBuf::from(&c.output).join("store"));
+    let audit_store =
+        darkroom_ledger::Store::new(PathBuf::from(&c.output).join("recipe-check/store"));
+    for s in &mut lock.shots {
+        let store = if s.baseline_from == "audit" {
+            &audit_store
+        } else {
+            &campaign_store
+        };
+        let hashes: Vec<String> = s.baseline.iter().map(|b| b.asset.clone()).collect();
+        let (_, px) = images_of(store, &hashes, 0);
+        if !px.is_empty() {
+            s.dominant = darkroom_color::palette::palette(&px, px.len() / 3, 1, 8)
+                .iter()
+                .map(|w| w.rgb.to_hex())
+                .collect();
+        }
     }
     let path = lock_path(&a.campaign);
     std::fs::write(&path, darkroom_recipe::to_toml(&lock))

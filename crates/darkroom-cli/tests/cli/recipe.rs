@@ -34,6 +34,13 @@ fn locked(name: &str) -> PathBuf {
         out.contains("locked pair:") && out.contains("wrote c.lock"),
         "{out}"
     );
+    // The lock names the baseline's dominant colours, most common first.
+    let lock = std::fs::read_to_string(d.join("c.lock")).unwrap();
+    let line = lock
+        .lines()
+        .find(|l| l.starts_with("dominant = "))
+        .unwrap_or_else(|| panic!("{lock}"));
+    assert!(line.matches('#').count() >= 3, "{line}");
     d
 }
 
@@ -74,7 +81,7 @@ fn a_model_update_that_drops_relations_is_a_regression() {
         worst["category"], "relation",
         "the relation is what got worse: {v}"
     );
-    // It stopped early: fewer drafts than the fixed-sample check's 48.
+    // It stopped early: fewer drafts than half the fixed-sample check's 96.
     assert!(shot["drafts"].as_u64().unwrap() < 48, "{v}");
     // The shifts: palette drift, cost and latency beside the verdict.
     let palette = shot["palette_shift_de2000"].as_f64().unwrap();
