@@ -314,6 +314,18 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
                 s.model_versions.join(", ")
             }
         );
+        // A baseline too small to tell a fall of the check's size from its own noise: the check
+        // would raise false alarms (its 95 % interval is wider than the fall it looks for).
+        let effect = darkroom_recipe::rule().effect;
+        for q in &s.questions {
+            let (lo, hi) = darkroom_recipe::stats::wilson(q.yes, q.decided);
+            if hi - lo > effect {
+                println!(
+                    "  warning: {:?} was decided on {} baseline draft(s) only ({} yes; 95 % {lo:.2}–{hi:.2}), too few to tell a fall of {effect} from noise; lock with `--baseline 96` for a check with few false alarms",
+                    q.question, q.decided, q.yes
+                );
+            }
+        }
     }
     println!("wrote {} (commit it beside the campaign)", path.display());
     Ok(ExitCode::SUCCESS)
