@@ -34,6 +34,30 @@ fn chromium() -> bool {
     have
 }
 
+/// Whether Tesseract is installed for the OCR read-backs. CI installs it (see `.ci/run`), so
+/// there its absence fails the test; elsewhere it says what it skipped.
+fn tesseract() -> bool {
+    let have = Command::new("tesseract").arg("--version").output().is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install tesseract-ocr"
+        );
+        eprintln!("skipped the OCR read-back: tesseract is not installed");
+    }
+    have
+}
+
+/// Runs `darkroom ARGS` in `dir`: exit code, stdout, stderr.
+fn go(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = bin().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
 /// A fresh, empty folder under `target/test-output/cli/<name>`.
 fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

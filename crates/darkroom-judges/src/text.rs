@@ -63,13 +63,18 @@ pub struct Match {
 /// The best match of `wanted` over every pass and every run of consecutive words (the wanted
 /// word count, one fewer or one more: OCR splits and joins words).
 pub fn best_match(reading: &Reading, wanted: &str) -> Option<Match> {
+    best_in(&reading.passes, wanted)
+}
+
+/// [`best_match`] over some passes.
+fn best_in(passes: &[darkroom_ocr::Pass], wanted: &str) -> Option<Match> {
     let target = normalise(wanted);
     if target.is_empty() {
         return None;
     }
     let n = wanted.split_whitespace().count().max(1);
     let mut best: Option<Match> = None;
-    for pass in &reading.passes {
+    for pass in passes {
         let words: Vec<_> = pass
             .words
             .iter()
@@ -107,14 +112,7 @@ pub fn answer(reading: &Reading, wanted: &str) -> (Verdict, f64, String) {
     let exact = reading
         .passes
         .iter()
-        .filter_map(|p| {
-            best_match(
-                &Reading {
-                    passes: vec![p.clone()],
-                },
-                wanted,
-            )
-        })
+        .filter_map(|p| best_in(std::slice::from_ref(p), wanted))
         .filter(|m| m.distance == 0 && m.conf >= YES_CONF)
         .max_by(|a, b| a.conf.total_cmp(&b.conf));
     if let Some(m) = exact {

@@ -413,8 +413,10 @@ pub fn draw(canvas: &mut Canvas<'_>, font: &Font, layout: &Layout, color: Rgb8) 
 
 /// WCAG 2 relative luminance of an sRGB colour.
 pub fn luminance(c: Rgb8) -> f64 {
+    // WCAG's relative luminance is CIE Y of linear sRGB: the XYZ matrix's middle row.
     let l = c.to_linear();
-    0.2126 * f64::from(l[0]) + 0.7152 * f64::from(l[1]) + 0.0722 * f64::from(l[2])
+    let y = darkroom_color::space::RGB_TO_XYZ[1];
+    y[0] * f64::from(l[0]) + y[1] * f64::from(l[1]) + y[2] * f64::from(l[2])
 }
 
 /// WCAG 2 contrast ratio between two relative luminances (1 to 21).

@@ -61,31 +61,41 @@ pub struct CheckArgs {
     html: Option<PathBuf>,
 }
 
-/// Thumbnails of up to `n` images of a store, with the store's images' pixels for a palette.
-fn images_of(
-    store: &darkroom_ledger::Store,
-    hashes: &[String],
-    n: usize,
-) -> (Vec<Vec<u8>>, Vec<u8>) {
-    let (mut thumbs, mut pixels) = (Vec::new(), Vec::new());
-    for h in hashes {
-        let Some(p) = store.find(h) else { continue };
-        let Ok(bytes) = std::fs::read(&p) else {
-            continue;
-        };
-        let Ok(img) = darkroom_imageops::decode_png(&bytes, h, 1 << 26) else {
-            continue;
-        };
-        // A 64-pixel copy of every image for the palette, and a thumbnail of the first few.
-        let (small, _) = darkroom_imageops::thumbnail_jpeg(&img, 64, 90);
-        if let Ok(s) = darkroom_imageops::decode(&small, h, darkroom_imageops::Limits::default()) {
-            pixels.extend_from_slice(&s.rgb);
+/// What a palette and a page need of a set of images: a few thumbnails, and a 64-pixel copy
+/// of every image's pixels for the palette.
+#[derive(Default)]
+struct Looked {
+    thumbs: Vec<Vec<u8>>,
+    pixels: Vec<u8>,
+}
+
+impl Looked {
+    /// Adds one decoded image (a thumbnail only while there are fewer than `n`).
+    fn add(&mut self, img: &darkroom_imageops::RgbImage, name: &str, n: usize) {
+        let (small, _) = darkroom_imageops::thumbnail_jpeg(img, 64, 90);
+        if let Ok(s) = darkroom_imageops::decode(&small, name, darkroom_imageops::Limits::default())
+        {
+            self.pixels.extend_from_slice(&s.rgb);
         }
-        if thumbs.len() < n {
-            thumbs.push(darkroom_imageops::thumbnail_jpeg(&img, 192, 80).0);
+        if self.thumbs.len() < n {
+            self.thumbs
+                .push(darkroom_imageops::thumbnail_jpeg(img, 192, 80).0);
         }
     }
-    (thumbs, pixels)
+
+    /// The images of a store named by `hashes` (those it has).
+    fn of(store: &darkroom_ledger::Store, hashes: &[String], n: usize) -> Looked {
+        let mut l = Looked::default();
+        for h in hashes {
+            let Some(bytes) = store.find(h).and_then(|p| std::fs::read(p).ok()) else {
+                continue;
+            };
+            if let Ok(img) = darkroom_imageops::decode_png(&bytes, h, 1 << 26) {
+                l.add(&img, h, n);
+            }
+        }
+        l
+    }
 }
 
 /// The shifts of a shot between its baseline and today's drafts: palette (ΔE2000 drift of the
@@ -98,16 +108,22 @@ struct Shifts {
     fresh_thumbs: Vec<Vec<u8>>,
 }
 
+/// `base`: the baseline images, looked at once while judging them again for drift.
 fn shifts(
     lock: &darkroom_recipe::ShotLock,
     now: &darkroom_recipe::ShotCheck,
-    base_store: &darkroom_ledger::Store,
+    base: Looked,
     fresh_store: &darkroom_ledger::Store,
     in_money: bool,
 ) -> Shifts {
-    let hashes: Vec<String> = lock.baseline.iter().map(|b| b.asset.clone()).collect();
-    let (base_thumbs, base_px) = images_of(base_store, &hashes, 8);
-    let (fresh_thumbs, fresh_px) = images_of(fresh_store, &now.fresh, 8);
+    let Looked {
+        thumbs: base_thumbs,
+        pixels: base_px,
+    } = base;
+    let Looked {
+        thumbs: fresh_thumbs,
+        pixels: fresh_px,
+    } = Looked::of(fresh_store, &now.fresh, 8);
     // The share-weighted ΔE2000 drift of the dominant colours, both ways (as `audit images`
     // measures a folder's drift).
     let palette = (!base_px.is_empty() && !fresh_px.is_empty()).then(|| {
@@ -290,7 +306,7 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
             &campaign_store
         };
         let hashes: Vec<String> = s.baseline.iter().map(|b| b.asset.clone()).collect();
-        let (_, px) = images_of(store, &hashes, 0);
+        let px = Looked::of(store, &hashes, 0).pixels;
         if !px.is_empty() {
             s.dominant = darkroom_color::palette::palette(&px, px.len() / 3, 1, 8)
                 .iter()
@@ -354,6 +370,8 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let audit_store =
         darkroom_ledger::Store::new(PathBuf::from(&c.output).join("recipe-check/store"));
     let mut drift = Vec::new();
+    // The baseline images as the shifts and the page need them, taken while they are decoded.
+    let mut looked: BTreeMap<String, Looked> = BTreeMap::new();
     for s in &lock.shots {
         let store = if s.baseline_from == "audit" {
             &audit_store
@@ -367,6 +385,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
             continue;
         };
         let mut now: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+        let seen = looked.entry(s.id.clone()).or_default();
         for b in &s.baseline {
             let Some(p) = store.find(&b.asset) else {
                 return Err(Fail::Input(format!(
@@ -385,6 +404,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
                 },
                 &scene,
             );
+            seen.add(&img, &b.asset, 8);
             let json = serde_json::to_string(&j).unwrap_or_default();
             for (q, (d, y)) in darkroom_recipe::tally(&json) {
                 let e = now.entry(q).or_insert((0, 0));
@@ -434,12 +454,8 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
         .iter()
         .filter_map(|s| {
             let locked = lock.shots.iter().find(|x| x.id == s.shot)?;
-            let base_store = if locked.baseline_from == "audit" {
-                &audit_store
-            } else {
-                &campaign_store
-            };
-            Some(shifts(locked, s, base_store, &audit_store, in_money))
+            let base = looked.remove(&s.shot).unwrap_or_default();
+            Some(shifts(locked, s, base, &audit_store, in_money))
         })
         .collect();
     if let Some(path) = &a.html {

@@ -14,15 +14,6 @@ fn recipe_campaign(dir: &Path, name: &str, extra: &str) {
     .unwrap();
 }
 
-fn go(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = bin().current_dir(dir).args(args).output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).to_string(),
-        String::from_utf8_lossy(&o.stderr).to_string(),
-    )
-}
-
 fn locked(name: &str) -> PathBuf {
     let d = scratch(name);
     recipe_campaign(&d, "recipes", "");

@@ -5,19 +5,6 @@
 
 use super::*;
 
-/// Whether Tesseract is installed; CI installs it (`.ci/run`), so there its absence fails.
-fn tesseract() -> bool {
-    let have = Command::new("tesseract").arg("--version").output().is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install tesseract-ocr"
-        );
-        eprintln!("skipped the OCR read-back: tesseract is not installed");
-    }
-    have
-}
-
 /// The text verdict `darkroom judge` gives a file for `prompt`.
 fn read_back(file: &Path, prompt: &str) -> (String, String) {
     let o = bin()
@@ -89,17 +76,8 @@ fn typeset_text_fits_its_box_in_every_aspect_in_the_exact_palette_colour() {
         deliver = [\"1:1\", \"16:9\", \"9:16\", \"21:9\"]\n\
         text = [{ content = \"SPRING SALE TODAY\", box = [0.1, 0.05, 0.9, 0.3], color = \"Brand Blue\" }]\n";
     std::fs::write(d.join("c.toml"), campaign).unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
     let blue = darkroom_color::Lab::from_rgb8(darkroom_color::Rgb8::new(0x00, 0x47, 0xAB));
     let dir = d.join("out/deliverables/sale");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -194,9 +172,9 @@ fn typeset_command_puts_a_plate_behind_text_on_a_busy_background() {
     });
     write_png(&d.join("calm.png"), 480, 270, |_, _| [245, 240, 230]);
     let typeset = |input: &str, out: &str| {
-        bin()
-            .current_dir(&d)
-            .args([
+        go(
+            &d,
+            &[
                 "typeset",
                 input,
                 "--text",
@@ -207,13 +185,11 @@ fn typeset_command_puts_a_plate_behind_text_on_a_busy_background() {
                 "#0047AB",
                 "-o",
                 out,
-            ])
-            .output()
-            .unwrap()
+            ],
+        )
     };
-    let o = typeset("busy.png", "busy-open.png");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let (code, _, err) = typeset("busy.png", "busy-open.png");
+    assert_eq!(code, 0, "{err}");
     assert!(err.contains("plate went behind it"), "{err}");
     let img = darkroom_imageops::read_png(&d.join("busy-open.png"), 1 << 26).unwrap();
     // The plate: inside the box around the text the bands are gone (a light plate, the blue
@@ -224,14 +200,13 @@ fn typeset_command_puts_a_plate_behind_text_on_a_busy_background() {
     };
     let lum = |p: [u8; 3]| u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2]);
     assert!(lum(at(5, 5)) > 600 || lum(at(5, 5)) < 150);
-    let o = typeset("calm.png", "calm-open.png");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let (code, _, err) = typeset("calm.png", "calm-open.png");
+    assert_eq!(code, 0, "{err}");
     assert!(!err.contains("plate"), "{err}");
     // Bad input names the value and what is accepted; nothing is written.
-    let o = bin()
-        .current_dir(&d)
-        .args([
+    let (code, _, err) = go(
+        &d,
+        &[
             "typeset",
             "calm.png",
             "--text",
@@ -240,11 +215,9 @@ fn typeset_command_puts_a_plate_behind_text_on_a_busy_background() {
             "0.8,0.2,0.1,0.9",
             "-o",
             "bad.png",
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("--box `0.8,0.2,0.1,0.9`") && err.contains("x0 < x1"),
         "{err}"
@@ -349,18 +322,9 @@ fn text_by_auto_typesets_until_the_model_is_measured_then_follows_its_pass_rate(
         )
     };
     let check = || {
-        let o = bin()
-            .current_dir(&d)
-            .args(["check", "c.toml"])
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).to_string()
+        let (code, out, err) = go(&d, &["check", "c.toml"]);
+        assert_eq!(code, 0, "{err}");
+        out
     };
     // Nothing measured: typeset, and `check` says why.
     std::fs::write(d.join("c.toml"), campaign("auto")).unwrap();
@@ -372,17 +336,8 @@ fn text_by_auto_typesets_until_the_model_is_measured_then_follows_its_pass_rate(
     assert!(out.contains("\"a blank wooden sign\""), "{out}");
     // A run with the text left to the model measures it (the OCR judge reads the drafts' signs).
     std::fs::write(d.join("c.toml"), campaign("model")).unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
     std::fs::write(d.join("c.toml"), campaign("auto")).unwrap();
     let out = check();
     assert!(

@@ -175,12 +175,11 @@ pub(crate) async fn deliver(
             ("attempt", attempt.as_str()),
             ("provider", c.finish.provider.as_str()),
             ("aspect", asp.as_str()),
-            ("typeset", typeset.as_str()),
         ];
-        let meta: Vec<(&str, &str)> = meta
-            .into_iter()
-            .filter(|(k, v)| *k != "typeset" || !v.is_empty())
-            .collect();
+        let mut meta = meta.to_vec();
+        if !typeset.is_empty() {
+            meta.push(("typeset", typeset.as_str()));
+        }
         let file = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta)
             .map_err(|e| e.to_string())?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
