@@ -1,0 +1,91 @@
+//! Content Credentials for what darkroom delivers: every PNG and JPEG leaves with a signed C2PA
+//! manifest that says it was made by a generative model (IPTC `trainedAlgorithmicMedia`), by
+//! which provider, model and model version, through which steps (finish, resize, extend, grade,
+//! in-paint, typeset), from which draft — and keeps a vendor's own manifest as an ingredient
+//! instead of stripping it. This crate owns the `c2pa` crate (signing and reading) and `rcgen`
+//! (the local identity's certificates).
+//!
+//! - [`identity`]: who signs — the user's certificate chain and key, or a local identity made
+//!   once per output folder that readers show as untrusted; checked before anything is spent.
+//! - [`sign`]: a [`Story`] (how the file was made) signed into the file's bytes.
+//! - [`verify`]: a file's manifest chain in plain words, valid / invalid / untrusted and why.
+//! - [`meta`]: the metadata other tools read without C2PA: the AUTOMATIC1111 `parameters`
+//!   text and an XMP packet with the IPTC digital source type.
+
+pub mod identity;
+pub mod meta;
+pub mod sign;
+pub mod verify;
+
+pub use identity::{Identity, Origin};
+pub use sign::{sign, Part, Role, Signed, Source, Step, StepKind, Story};
+pub use verify::{verify, State, Verified};
+
+/// The two file formats darkroom delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// PNG: the manifest goes in a `caBX` chunk.
+    Png,
+    /// JPEG: the manifest goes in APP11 segments.
+    Jpeg,
+}
+
+impl Format {
+    /// The MIME type c2pa knows the format by.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Jpeg => "image/jpeg",
+        }
+    }
+
+    /// The format of a file, from its first bytes.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else {
+            None
+        }
+    }
+}
+
+/// What can go wrong with provenance. Messages name the file and never carry key material.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvenanceError {
+    /// A certificate or key file (or variable) cannot be read.
+    #[error("cannot read {what} `{path}`: {source}")]
+    Read {
+        /// "certificate chain" or "private key".
+        what: &'static str,
+        /// The file, or `$VARIABLE`.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The certificate or key is not usable; the message says why and what would be.
+    #[error("{0}")]
+    Identity(String),
+    /// The local identity's folder cannot be written.
+    #[error("cannot write the local signing identity in `{path}`: {source}")]
+    Write {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The C2PA library refused to sign or read.
+    #[error("C2PA: {0}")]
+    C2pa(String),
+}
+
+/// The crate's C2PA errors, flattened to text: c2pa's errors carry no key material.
+pub(crate) fn c2pa_err(e: c2pa::Error) -> ProvenanceError {
+    ProvenanceError::C2pa(e.to_string())
+}
+
+/// The software agent named in every manifest darkroom writes.
+pub const AGENT: &str = "darkroom";
+/// darkroom's version, as written in manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,233 @@
+//! Metadata other tools read without C2PA. The `parameters` text in AUTOMATIC1111's layout
+//! (what A1111/Forge's PNG Info, SwarmUI, InvokeAI's import and image sites parse), and an XMP
+//! packet with the IPTC `DigitalSourceType` (what exiftool, Lightroom and XMP-only readers see).
+
+/// What darkroom knows of how an image was generated, for the `parameters` text.
+#[derive(Debug, Clone, Default)]
+pub struct Generation {
+    /// The prompt sent.
+    pub prompt: String,
+    /// The negative prompt, when there is one.
+    pub negative: String,
+    /// Sampling steps, when the provider has them.
+    pub steps: Option<u32>,
+    /// Seed.
+    pub seed: u64,
+    /// Pixel size.
+    pub size: (u32, u32),
+    /// The model asked for.
+    pub model: String,
+    /// Further pairs (provider, model version, software), in order.
+    pub extra: Vec<(String, String)>,
+}
+
+/// A value as A1111 writes it: quoted (JSON style) when it holds a comma, colon or quote, so
+/// its parser reads it back whole.
+fn quote(v: &str) -> String {
+    if v.contains([',', '\n', ':', '"']) {
+        serde_json::to_string(v).unwrap_or_default()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The `parameters` text: prompt, `Negative prompt:` line, then `Steps: …, Seed: …, Size:
+/// WxH, Model: …` and the further pairs on one line (A1111's `create_infotext`).
+pub fn a1111_parameters(g: &Generation) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if let Some(s) = g.steps {
+        pairs.push(("Steps".into(), s.to_string()));
+    }
+    pairs.push(("Seed".into(), g.seed.to_string()));
+    pairs.push(("Size".into(), format!("{}x{}", g.size.0, g.size.1)));
+    pairs.push(("Model".into(), g.model.clone()));
+    pairs.extend(g.extra.iter().cloned());
+    let line = pairs
+        .iter()
+        // Keys are A1111's `\w[\w \-/]+`: anything else would end the key early.
+        .map(|(k, v)| {
+            let k: String = k
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || " -/_".contains(c) {
+                        c
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
+            format!("{}: {}", k.trim(), quote(v))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // A prompt line that itself starts like the negative line would be read as one.
+    let prompt = g.prompt.trim();
+    format!("{prompt}\nNegative prompt: {}\n{line}", g.negative.trim())
+}
+
+/// The XMP packet: IPTC `DigitalSourceType` and the creator tool. `source` is the IPTC URL
+/// ([`crate::Source::iptc`]).
+pub fn xmp(source: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    };
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+ <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+  <rdf:Description rdf:about=\"\"\n\
+    xmlns:Iptc4xmpExt=\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\"\n\
+    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n\
+    Iptc4xmpExt:DigitalSourceType=\"{}\"\n\
+    xmp:CreatorTool=\"{} {}\"/>\n\
+ </rdf:RDF>\n\
+</x:xmpmeta>\n\
+<?xpacket end=\"r\"?>",
+        esc(source),
+        crate::AGENT,
+        crate::VERSION
+    )
+}
+
+/// The PNG text key XMP goes under (an `iTXt` chunk).
+pub const XMP_PNG_KEY: &str = "XML:com.adobe.xmp";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A port of AUTOMATIC1111's `parse_generation_parameters` (modules/infotext_utils.py):
+    /// the last line is the key-value line when its regex finds at least three pairs; lines
+    /// before it are the prompt until one starts with "Negative prompt:", the rest the
+    /// negative prompt. Values in quotes are JSON strings.
+    fn a1111_parse(text: &str) -> (String, String, Vec<(String, String)>) {
+        let mut lines: Vec<&str> = text.trim().split('\n').collect();
+        let last = lines.last().copied().unwrap_or("");
+        let pairs = kv(last);
+        if pairs.len() >= 3 {
+            lines.pop();
+        }
+        let (mut prompt, mut neg, mut in_neg) = (String::new(), String::new(), false);
+        for (i, l) in lines.iter().enumerate() {
+            let l = l.trim();
+            if let Some(rest) = l.strip_prefix("Negative prompt:") {
+                in_neg = true;
+                neg.push_str(rest.trim_start());
+            } else if in_neg {
+                neg.push('\n');
+                neg.push_str(l);
+            } else {
+                if i > 0 {
+                    prompt.push('\n');
+                }
+                prompt.push_str(l);
+            }
+        }
+        (prompt, neg, if pairs.len() >= 3 { pairs } else { vec![] })
+    }
+
+    /// `\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)`, scanned by hand.
+    fn kv(line: &str) -> Vec<(String, String)> {
+        let c: Vec<char> = line.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < c.len() {
+            while i < c.len() && c[i].is_whitespace() {
+                i += 1;
+            }
+            let start = i;
+            if i >= c.len() || !(c[i].is_alphanumeric() || c[i] == '_') {
+                i += 1;
+                continue;
+            }
+            while i < c.len() && (c[i].is_alphanumeric() || " _-/".contains(c[i])) {
+                i += 1;
+            }
+            if i >= c.len() || c[i] != ':' {
+                continue;
+            }
+            let key: String = c[start..i].iter().collect();
+            i += 1;
+            while i < c.len() && c[i].is_whitespace() {
+                i += 1;
+            }
+            let mut v = String::new();
+            if i < c.len() && c[i] == '"' {
+                let s = i;
+                i += 1;
+                while i < c.len() && c[i] != '"' {
+                    if c[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                let raw: String = c[s..i.min(c.len())].iter().collect();
+                v = serde_json::from_str(&raw).unwrap_or(raw);
+            } else {
+                while i < c.len() && c[i] != ',' {
+                    v.push(c[i]);
+                    i += 1;
+                }
+            }
+            i += 1; // the comma
+            out.push((key.trim().to_string(), v.trim().to_string()));
+        }
+        out
+    }
+
+    #[test]
+    fn parameters_round_trip_through_a1111s_parser() {
+        let g = Generation {
+            prompt: "a red kite, left of a blue ball: product shot".into(),
+            negative: String::new(),
+            steps: None,
+            seed: 424242,
+            size: (2048, 1152),
+            model: "gemini-3-pro-image-preview".into(),
+            extra: vec![
+                ("Provider".into(), "gemini".into()),
+                ("Model version".into(), "v1, 2025-11".into()),
+            ],
+        };
+        let t = a1111_parameters(&g);
+        let (p, n, kv) = a1111_parse(&t);
+        assert_eq!(p, g.prompt);
+        assert_eq!(n, "");
+        let get = |k: &str| kv.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("Seed"), Some("424242"), "{t}");
+        assert_eq!(get("Size"), Some("2048x1152"));
+        assert_eq!(get("Model"), Some("gemini-3-pro-image-preview"));
+        assert_eq!(
+            get("Model version"),
+            Some("v1, 2025-11"),
+            "a quoted value keeps its comma"
+        );
+        assert_eq!(get("Steps"), None);
+    }
+
+    #[test]
+    fn a_negative_prompt_and_steps_are_read_back() {
+        let g = Generation {
+            prompt: "a cat".into(),
+            negative: "blurry, text".into(),
+            steps: Some(30),
+            seed: 1,
+            size: (512, 512),
+            model: "sdxl".into(),
+            extra: vec![],
+        };
+        let (p, n, kv) = a1111_parse(&a1111_parameters(&g));
+        assert_eq!((p.as_str(), n.as_str()), ("a cat", "blurry, text"));
+        assert_eq!(kv[0], ("Steps".to_string(), "30".to_string()));
+    }
+
+    #[test]
+    fn xmp_names_the_source_type() {
+        let x = xmp(crate::Source::Generated.iptc());
+        assert!(x.contains("Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia\""));
+        assert!(!x.is_ascii(), "the packet's BOM puts it in an iTXt chunk");
+    }
+}

@@ -1,0 +1,331 @@
+//! Verification: a file's manifest chain read with the `c2pa` reader and said in plain words —
+//! what made it, from what, through which steps, signed by whom — and whether it holds:
+//! trusted (a signer on the given trust anchors), valid (intact, the signer unknown to the
+//! reader: darkroom's local identity, say), invalid (the file changed after signing, or the
+//! signature does not verify), or no manifest at all.
+
+use std::io::Cursor;
+
+use serde_json::{json, Value};
+
+use crate::{c2pa_err, Format, ProvenanceError};
+
+/// Whether a file's Content Credentials hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Intact, and the signer chains to a given trust anchor.
+    Trusted,
+    /// Intact; the signer is not on a trust list the reader was given.
+    Valid,
+    /// The file changed after signing, or a signature or hash does not verify.
+    Invalid,
+    /// The file carries no C2PA manifest.
+    Absent,
+}
+
+impl State {
+    /// In a word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Trusted => "trusted",
+            State::Valid => "valid, untrusted signer",
+            State::Invalid => "invalid",
+            State::Absent => "no Content Credentials",
+        }
+    }
+}
+
+/// A validation failure: its C2PA code and the reader's explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// e.g. `assertion.dataHash.mismatch`.
+    pub code: String,
+    /// In words.
+    pub explanation: String,
+}
+
+/// One manifest of the chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// Its label.
+    pub label: String,
+    /// The file's title when it was signed.
+    pub title: String,
+    /// What wrote it (claim generator), e.g. "darkroom 0.1.0".
+    pub generator: String,
+    /// Who signed: subject common name, issuer.
+    pub signed_by: String,
+    /// When, as the signature says.
+    pub when: Option<String>,
+    /// Its actions, each in words.
+    pub actions: Vec<String>,
+    /// Its ingredients: title, relationship, and the label of their own manifest.
+    pub ingredients: Vec<(String, String, Option<String>)>,
+}
+
+/// What a file's Content Credentials say.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// Whether they hold.
+    pub state: State,
+    /// The active manifest's label.
+    pub label: Option<String>,
+    /// The active manifest first, then its ingredients' manifests, depth first.
+    pub chain: Vec<Manifest>,
+    /// Failures, untrusted signers included.
+    pub problems: Vec<Problem>,
+    /// The reader's full report (the `c2pa` crate's JSON).
+    pub raw: Value,
+}
+
+/// Reads and validates a file's manifest. `trust` is a PEM bundle of trust anchors; without
+/// it, an intact manifest is [`State::Valid`], never trusted.
+pub fn verify(bytes: &[u8], trust: Option<&str>) -> Result<Verified, ProvenanceError> {
+    let Some(format) = Format::sniff(bytes) else {
+        return Err(ProvenanceError::C2pa(
+            "not a PNG or JPEG file (Content Credentials are read from those)".into(),
+        ));
+    };
+    let mut ctx = crate::sign::context()?;
+    if let Some(t) = trust {
+        let s = c2pa::Settings::new()
+            .with_json(
+                &json!({
+                    "builder": { "thumbnail": { "enabled": false } },
+                    "verify": { "ocsp_fetch": false, "remote_manifest_fetch": false },
+                    "trust": { "trust_anchors": t },
+                })
+                .to_string(),
+            )
+            .map_err(c2pa_err)?;
+        ctx = c2pa::Context::new().with_settings(s).map_err(c2pa_err)?;
+    }
+    let reader =
+        match c2pa::Reader::from_context(ctx).with_stream(format.mime(), Cursor::new(bytes)) {
+            Ok(r) => r,
+            Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {
+                return Ok(Verified {
+                    state: State::Absent,
+                    label: None,
+                    chain: vec![],
+                    problems: vec![],
+                    raw: Value::Null,
+                })
+            }
+            Err(e) => {
+                // A manifest that cannot even be parsed is a broken one, not an absent one.
+                return Ok(Verified {
+                    state: State::Invalid,
+                    label: None,
+                    chain: vec![],
+                    problems: vec![Problem {
+                        code: "manifest.unreadable".into(),
+                        explanation: e.to_string(),
+                    }],
+                    raw: Value::Null,
+                });
+            }
+        };
+    let raw: Value = serde_json::from_str(&reader.json()).unwrap_or(Value::Null);
+    let state = match reader.validation_state() {
+        c2pa::ValidationState::Trusted => State::Trusted,
+        c2pa::ValidationState::Valid => State::Valid,
+        c2pa::ValidationState::Invalid => State::Invalid,
+    };
+    let label = reader.active_label().map(str::to_string);
+    let mut problems = Vec::new();
+    let vr = &raw["validation_results"];
+    let mut failures: Vec<&Value> = vr["activeManifest"]["failure"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    for d in vr["ingredientDeltas"].as_array().into_iter().flatten() {
+        failures.extend(
+            d["validationDeltas"]["failure"]
+                .as_array()
+                .into_iter()
+                .flatten(),
+        );
+    }
+    for f in failures {
+        problems.push(Problem {
+            code: f["code"].as_str().unwrap_or("").to_string(),
+            explanation: f["explanation"].as_str().unwrap_or("").to_string(),
+        });
+    }
+    let mut chain = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(l) = &label {
+        walk(&raw["manifests"], l, &mut chain, &mut seen);
+    }
+    Ok(Verified {
+        state,
+        label,
+        chain,
+        problems,
+        raw,
+    })
+}
+
+/// The manifest `label` and, depth first, its ingredients' manifests.
+fn walk(
+    all: &Value,
+    label: &str,
+    out: &mut Vec<Manifest>,
+    seen: &mut std::collections::BTreeSet<String>,
+) {
+    if !seen.insert(label.to_string()) {
+        return;
+    }
+    let m = &all[label];
+    if m.is_null() {
+        return;
+    }
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let generator = m["claim_generator_info"]
+        .as_array()
+        .and_then(|a| a.first())
+        .map(|g| {
+            format!("{} {}", s(&g["name"]), s(&g["version"]))
+                .trim()
+                .to_string()
+        })
+        .or_else(|| m["claim_generator"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let si = &m["signature_info"];
+    let signed_by = match (si["common_name"].as_str(), si["issuer"].as_str()) {
+        (Some(cn), Some(is)) => format!("{cn} (issued by {is})"),
+        (None, Some(is)) => is.to_string(),
+        (Some(cn), None) => cn.to_string(),
+        (None, None) => "unknown".into(),
+    };
+    let mut actions = Vec::new();
+    for a in m["assertions"].as_array().into_iter().flatten() {
+        let l = a["label"].as_str().unwrap_or("");
+        if !l.starts_with("c2pa.actions") {
+            continue;
+        }
+        for x in a["data"]["actions"].as_array().into_iter().flatten() {
+            actions.push(action_words(x));
+        }
+    }
+    let ingredients: Vec<(String, String, Option<String>)> = m["ingredients"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            (
+                s(&i["title"]),
+                s(&i["relationship"]),
+                i["active_manifest"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    out.push(Manifest {
+        label: label.to_string(),
+        title: s(&m["title"]),
+        generator,
+        signed_by,
+        when: si["time"].as_str().map(str::to_string),
+        actions,
+        ingredients: ingredients.clone(),
+    });
+    for (_, _, l) in ingredients {
+        if let Some(l) = l {
+            walk(all, &l, out, seen);
+        }
+    }
+}
+
+/// An action in words: "c2pa.created: made by gemini / gemini-3-pro-image (version …) —
+/// trainedAlgorithmicMedia".
+fn action_words(x: &Value) -> String {
+    let name = x["action"].as_str().unwrap_or("?");
+    let p = &x["parameters"];
+    let mut bits = Vec::new();
+    if let Some(d) = x["description"].as_str() {
+        bits.push(d.to_string());
+    }
+    let by: Vec<String> = [
+        ("provider", ""),
+        ("model", ""),
+        ("modelVersion", "version "),
+    ]
+    .iter()
+    .filter_map(|(k, pre)| p[*k].as_str().map(|v| format!("{pre}{v}")))
+    .collect();
+    if !by.is_empty() {
+        bits.push(format!("by {}", by.join(" / ")));
+    }
+    if let Some(t) = x["digitalSourceType"].as_str() {
+        bits.push(t.rsplit('/').next().unwrap_or(t).to_string());
+    }
+    if let Some(a) = x["softwareAgent"]["name"].as_str() {
+        bits.push(format!("agent {a}"));
+    }
+    if bits.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}: {}", bits.join("; "))
+    }
+}
+
+impl Verified {
+    /// The report as JSON (`darkroom verify --json`).
+    pub fn json(&self) -> Value {
+        json!({
+            "state": match self.state {
+                State::Trusted => "trusted",
+                State::Valid => "valid",
+                State::Invalid => "invalid",
+                State::Absent => "absent",
+            },
+            "label": self.label,
+            "problems": self.problems.iter().map(|p| json!({"code": p.code, "explanation": p.explanation})).collect::<Vec<_>>(),
+            "chain": self.chain.iter().map(|m| json!({
+                "label": m.label, "title": m.title, "generator": m.generator, "signed_by": m.signed_by,
+                "when": m.when, "actions": m.actions,
+                "ingredients": m.ingredients.iter().map(|(t, r, l)| json!({"title": t, "relationship": r, "manifest": l})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The report in plain words, one line each.
+    pub fn words(&self) -> Vec<String> {
+        let mut out = vec![self.state.as_str().to_string()];
+        if self.state == State::Valid {
+            out[0].push_str(
+                ": intact; the signer is on no trust list this reader was given (see --trust)",
+            );
+        }
+        for p in &self.problems {
+            out.push(format!("  problem: {}: {}", p.code, p.explanation));
+        }
+        for (i, m) in self.chain.iter().enumerate() {
+            let head = if i == 0 {
+                "manifest"
+            } else {
+                "ingredient's manifest"
+            };
+            out.push(format!("  {head} {} — \"{}\"", m.label, m.title));
+            out.push(format!(
+                "    written by {}, signed by {}",
+                m.generator, m.signed_by
+            ));
+            if let Some(w) = &m.when {
+                out.push(format!("    signed at {w}"));
+            }
+            for a in &m.actions {
+                out.push(format!("    step: {a}"));
+            }
+            for (t, r, l) in &m.ingredients {
+                let carried = match l {
+                    Some(l) => format!(", with its own manifest {l}"),
+                    None => String::new(),
+                };
+                out.push(format!("    from: \"{t}\" ({r}){carried}"));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,158 @@
+//! Identities: the local one is made once and reused; a user's certificate that is expired,
+//! does not match its key, or is missing is refused with the file named, never the key.
+
+use std::path::Path;
+
+use darkroom_provenance::identity::{resolve, Signing};
+use darkroom_provenance::Identity;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+};
+
+use crate::scratch;
+
+/// A CA and a signer certificate under it, valid from `from` to `to` (years), written to `dir`.
+fn chain(dir: &Path, from: i32, to: i32) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    make(dir, from, to, Some("Acme"))
+}
+
+/// A valid chain whose signer's subject has the given organization, or none.
+fn chain_named(dir: &Path, org: Option<&str>) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    make(dir, 2020, 2045, org)
+}
+
+fn make(
+    dir: &Path,
+    from: i32,
+    to: i32,
+    org: Option<&str>,
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name = rcgen::DistinguishedName::new();
+    ca.distinguished_name.push(DnType::CommonName, "Test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    ca.not_before = rcgen::date_time_ymd(2015, 1, 1);
+    ca.not_after = rcgen::date_time_ymd(2045, 1, 1);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ee = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ee.distinguished_name = rcgen::DistinguishedName::new();
+    ee.distinguished_name
+        .push(DnType::CommonName, "Acme Studio");
+    if let Some(o) = org {
+        ee.distinguished_name.push(DnType::OrganizationName, o);
+    }
+    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    ee.use_authority_key_identifier_extension = true;
+    ee.not_before = rcgen::date_time_ymd(from, 1, 1);
+    ee.not_after = rcgen::date_time_ymd(to, 1, 1);
+    let ee_cert = ee
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let (c, k) = (dir.join("chain.pem"), dir.join("key.pem"));
+    std::fs::write(&c, format!("{}{}", ee_cert.pem(), ca_cert.pem())).unwrap();
+    let pem = key.serialize_pem();
+    std::fs::write(&k, &pem).unwrap();
+    (c, k, pem)
+}
+
+#[test]
+fn the_local_identity_is_made_once_and_reused() {
+    let d = scratch("local-once");
+    let a = Identity::local(&d).unwrap();
+    let b = Identity::local(&d).unwrap();
+    assert_eq!(a.subject, b.subject);
+    let key = d.join(".darkroom/identity/key.pem");
+    let first = std::fs::read(&key).unwrap();
+    let _ = Identity::local(&d).unwrap();
+    assert_eq!(std::fs::read(&key).unwrap(), first, "not made again");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(a.who().contains("untrusted"));
+}
+
+#[test]
+fn a_users_certificate_signs() {
+    let d = scratch("user-ok");
+    let (c, k, _) = chain(&d, 2020, 2045);
+    let id = Identity::from_files(&c, &k).unwrap();
+    assert!(id.subject.contains("Acme Studio"), "{}", id.subject);
+}
+
+#[test]
+fn an_expired_certificate_is_refused_naming_the_file() {
+    let d = scratch("expired");
+    let (c, k, _) = chain(&d, 2015, 2020);
+    let e = Identity::from_files(&c, &k).unwrap_err().to_string();
+    assert!(
+        e.contains("expired") && e.contains(&c.display().to_string()),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_key_of_another_certificate_is_refused() {
+    let d = scratch("mismatch");
+    let (c, _, _) = chain(&d, 2020, 2045);
+    let other = scratch("mismatch-other");
+    let (_, k2, pem) = chain(&other, 2020, 2045);
+    let e = Identity::from_files(&c, &k2).unwrap_err().to_string();
+    assert!(
+        e.contains("does not match") && e.contains(&k2.display().to_string()),
+        "{e}"
+    );
+    assert!(
+        !e.contains(pem.lines().nth(1).unwrap()),
+        "the key is never in a message"
+    );
+}
+
+#[test]
+fn a_certificate_without_an_organization_is_refused_saying_so() {
+    let d = scratch("no-org");
+    let (c, k, _) = chain_named(&d, None);
+    let e = Identity::from_files(&c, &k).unwrap_err().to_string();
+    assert!(
+        e.contains("no organization (O=)") && e.contains("chain.pem"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_and_unreadable_files_are_named() {
+    let d = scratch("missing");
+    let (c, k, _) = chain(&d, 2020, 2045);
+    let gone = d.join("nope.pem");
+    let e = Identity::from_files(&gone, &k).unwrap_err().to_string();
+    assert!(
+        e.contains("certificate chain") && e.contains("nope.pem"),
+        "{e}"
+    );
+    std::fs::write(d.join("junk.pem"), "not a key").unwrap();
+    let e = Identity::from_files(&c, &d.join("junk.pem"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("junk.pem") && e.contains("no PEM private key"),
+        "{e}"
+    );
+    let half = Signing {
+        cert: Some(c),
+        key: None,
+    };
+    let e = resolve(&half, &d).unwrap_err().to_string();
+    assert!(e.contains("no private key"), "{e}");
+}
