@@ -336,10 +336,39 @@ pub struct Campaign {
     /// `[review] required`: finals are delivered only once a person approved them in
     /// `darkroom review`; a run stops before delivery with what awaits review.
     pub review_required: bool,
+    /// `[provenance]`: Content Credentials on every deliverable.
+    pub provenance: Provenance,
+    /// `[deliver] formats`: each deliverable is written in each of these (PNG by default).
+    pub formats: Vec<darkroom_core::FileFormat>,
+    /// `[deliver] jpeg_quality` (1–100, 90 by default).
+    pub jpeg_quality: u8,
     /// Budget.
     pub budget: Budget,
     /// Shots, expanded.
     pub shots: Vec<Shot>,
+}
+
+/// `[provenance]`: whether deliverables carry a signed C2PA manifest, and whose certificate
+/// signs it (the paths are the campaign file's; without them, `DARKROOM_C2PA_CERT` and
+/// `DARKROOM_C2PA_KEY`, else a local identity in the output folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// `enabled` (true by default).
+    pub enabled: bool,
+    /// `cert`: the certificate chain's PEM file.
+    pub cert: Option<String>,
+    /// `key`: the private key's PEM file.
+    pub key: Option<String>,
+}
+
+impl Default for Provenance {
+    fn default() -> Self {
+        Provenance {
+            enabled: true,
+            cert: None,
+            key: None,
+        }
+    }
 }
 
 /// The colour a text is set in when it names none: the brand's first colour, or white.
@@ -679,6 +708,8 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             "gates",
             "judges",
             "review",
+            "provenance",
+            "deliver",
             "budget",
             "shots",
         ],
@@ -1179,6 +1210,73 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         }
     }
 
+    // [provenance]
+    let mut provenance = Provenance::default();
+    if let Some(p) = get("provenance") {
+        for (k, n) in v.keys(p, "provenance", &["enabled", "cert", "key"]) {
+            let kp = format!("provenance.{k}");
+            match k {
+                "enabled" => {
+                    if let Some(b) = v.boolean(n, &kp) {
+                        provenance.enabled = b;
+                    }
+                }
+                "cert" => provenance.cert = v.string(n, &kp),
+                _ => provenance.key = v.string(n, &kp),
+            }
+        }
+        if provenance.cert.is_some() != provenance.key.is_some() {
+            let (has, lacks) = if provenance.cert.is_some() {
+                ("cert", "key")
+            } else {
+                ("key", "cert")
+            };
+            v.err(
+                &p.span(),
+                &format!("provenance.{lacks}"),
+                format!("`{has}` is set but `{lacks}` is not: name both the certificate chain and its private key (PEM files), or neither to sign with the local identity"),
+            );
+        }
+    }
+
+    // [deliver]
+    let mut formats = vec![darkroom_core::FileFormat::Png];
+    let mut jpeg_quality = 90u8;
+    if let Some(d) = get("deliver") {
+        for (k, n) in v.keys(d, "deliver", &["formats", "jpeg_quality"]) {
+            let kp = format!("deliver.{k}");
+            if k == "jpeg_quality" {
+                jpeg_quality = v.int(n, &kp, 1, 100).unwrap_or(90) as u8;
+                continue;
+            }
+            let Node::Array(items, _) = n else {
+                v.err(
+                    &n.span(),
+                    &kp,
+                    format!(
+                        "expected an array like [\"png\", \"jpeg\"], found {}",
+                        n.kind()
+                    ),
+                );
+                continue;
+            };
+            let mut list = Vec::new();
+            for it in items {
+                if let Some(s) = v.string(it, &kp) {
+                    match s.parse::<darkroom_core::FileFormat>() {
+                        Ok(f) if !list.contains(&f) => list.push(f),
+                        Ok(_) => {}
+                        Err(e) => v.err(&it.span(), &kp, e),
+                    }
+                }
+            }
+            if list.is_empty() && items.is_empty() {
+                v.err(&n.span(), &kp, "no format: name at least one of png, jpeg");
+            }
+            formats = list;
+        }
+    }
+
     // [budget]
     let mut budget = Budget {
         credits: None,
@@ -1433,6 +1531,20 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
             }
         }
     }
+    // Certificates too are the campaign file's.
+    let campaign_dir = std::path::Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty());
+    for f in [&mut provenance.cert, &mut provenance.key]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(dir) = campaign_dir {
+            if std::path::Path::new(f.as_str()).is_relative() {
+                *f = dir.join(&*f).display().to_string();
+            }
+        }
+    }
     Ok(Campaign {
         name,
         output,
@@ -1443,6 +1555,9 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         gates,
         vision,
         review_required,
+        provenance,
+        formats,
+        jpeg_quality,
         budget,
         shots,
     })

@@ -27,6 +27,7 @@ impl Fail {
             | E::MissingKey(..)
             | E::Workflow(..)
             | E::Font(..)
+            | E::Provenance(..)
             | E::MissingResults { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),

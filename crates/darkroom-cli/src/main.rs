@@ -60,6 +60,8 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Open the review app: cull, rate, compare and approve in the browser.
     Review(cmd::review::Args),
+    /// Show each file's Content Credentials (C2PA) in plain words; exit 1 when one is invalid.
+    Verify(cmd::verify::Args),
     /// Lock what a campaign's recipes gave, and check them against today's model and judges.
     #[command(subcommand)]
     Recipe(cmd::recipe::Cmd),
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         Command::Report(a) => cmd::report::run(a),
         Command::Review(a) => cmd::review::run(a),
         Command::Recipe(c) => cmd::recipe::run(c),
+        Command::Verify(a) => cmd::verify::run(a),
     };
     match result {
         Ok(code) => code,

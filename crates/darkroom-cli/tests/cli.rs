@@ -124,7 +124,10 @@ fn pngs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "png") {
                 let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
+                // Deliverables are byte-identical run to run outside their C2PA manifest, whose
+                // assertion hashes c2pa salts at random.
+                let bytes = std::fs::read(&p).unwrap();
+                out.insert(rel, darkroom_provenance::without_manifest(&bytes));
             }
         }
     }
@@ -137,7 +140,7 @@ fn reported_campaign(name: &str) -> PathBuf {
     let d = scratch(name);
     std::fs::write(
         d.join("c.toml"),
-        "[campaign]\nname = \"tiny\"\noutput = \"out\"\n[brand]\npalette = [{ name = \"Brand Blue\", hex = \"#0047AB\" }, { name = \"Paper\", hex = \"#F4F1EA\" }]\ntolerance = 8.0\nmin_on_palette = 0.3\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 1\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 3\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n[gates]\nadherence = 0.5\non_palette = 0.3\n[budget]\nmoney = \"5 USD\"\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a #0047AB cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+        "[campaign]\nname = \"tiny\"\noutput = \"out\"\n[brand]\npalette = [{ name = \"Brand Blue\", hex = \"#0047AB\" }, { name = \"Paper\", hex = \"#F4F1EA\" }]\ntolerance = 8.0\nmin_on_palette = 0.3\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 1\n[tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 3\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n[gates]\nadherence = 0.5\non_palette = 0.3\n[budget]\nmoney = \"5 USD\"\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a #0047AB cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n[provenance]\nenabled = false\n",
     )
     .unwrap();
     let o = bin()
@@ -330,6 +333,8 @@ mod judge;
 mod money;
 #[path = "cli/parse.rs"]
 mod parse;
+#[path = "cli/provenance.rs"]
+mod provenance;
 #[path = "cli/providers.rs"]
 mod providers;
 #[path = "cli/recipe.rs"]

@@ -289,3 +289,42 @@ mod tests {
         assert!("best".parse::<Quality>().is_err());
     }
 }
+
+/// The file formats darkroom delivers (`[deliver] formats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// PNG, lossless: the default.
+    Png,
+    /// JPEG, at `[deliver] jpeg_quality`.
+    Jpeg,
+}
+
+impl FileFormat {
+    /// Its name in campaigns and sidecars.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Png => "png",
+            FileFormat::Jpeg => "jpeg",
+        }
+    }
+
+    /// The file name extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            FileFormat::Png => "png",
+            FileFormat::Jpeg => "jpg",
+        }
+    }
+}
+
+impl FromStr for FileFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "png" => Ok(FileFormat::Png),
+            "jpeg" | "jpg" => Ok(FileFormat::Jpeg),
+            _ => Err(format!("unknown file format `{s}`; accepted: png, jpeg")),
+        }
+    }
+}

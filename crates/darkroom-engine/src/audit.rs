@@ -166,6 +166,12 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
         gates: Gates::default(),
         vision: None,
         review_required: false,
+        provenance: darkroom_campaign::Provenance {
+            enabled: false,
+            ..Default::default()
+        },
+        formats: vec![darkroom_core::FileFormat::Png],
+        jpeg_quality: 90,
         budget: Budget {
             credits: None,
             // Spend is counted in USD, whatever the providers bill in.

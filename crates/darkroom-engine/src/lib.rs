@@ -93,6 +93,9 @@ pub enum EngineError {
     /// A shot's text names a font that cannot be used.
     #[error("{0}")]
     Font(String),
+    /// The signing identity for Content Credentials cannot be used.
+    #[error("provenance: {0}")]
+    Provenance(#[from] darkroom_provenance::ProvenanceError),
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
@@ -216,11 +219,30 @@ pub fn prompt_of_params(params: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What a campaign's `[provenance]` asks to sign with.
+pub fn signing(c: &Campaign) -> darkroom_provenance::identity::Signing {
+    darkroom_provenance::identity::Signing {
+        cert: c.provenance.cert.as_ref().map(PathBuf::from),
+        key: c.provenance.key.as_ref().map(PathBuf::from),
+    }
+}
+
+/// The identity a campaign's deliverables are signed with: its certificate, the environment's,
+/// or the output folder's local identity (made on first use).
+pub fn signing_identity(c: &Campaign) -> Result<darkroom_provenance::Identity, EngineError> {
+    Ok(darkroom_provenance::identity::resolve(
+        &signing(c),
+        std::path::Path::new(&c.output),
+    )?)
+}
+
 /// The engine's view of one campaign.
 pub(crate) struct Ctx {
     pub campaign: Campaign,
     /// The fonts the shots' texts name, opened (the bundled one under `""`).
     pub fonts: BTreeMap<String, darkroom_typeset::Font>,
+    /// Who signs the deliverables' Content Credentials (`None`: `[provenance] enabled = false`).
+    pub identity: Option<darkroom_provenance::Identity>,
     pub opts: Options,
     pub out: PathBuf,
     pub ledger: Arc<Ledger>,
@@ -631,6 +653,12 @@ pub(crate) fn open(
     let mut campaign = campaign;
     let routing = text::route(&mut campaign, Some(&ledger));
     let fonts = text::fonts(&campaign).map_err(EngineError::Font)?;
+    // So is a signing certificate that cannot sign (expired, another key's).
+    let identity = if campaign.provenance.enabled {
+        Some(signing_identity(&campaign)?)
+    } else {
+        None
+    };
     // What `auto` chose is said once as the run opens (`check` says it before).
     if let Some(say) = opts.progress {
         for r in routing.iter().filter(|r| r.asked == TextBy::Auto) {
@@ -700,6 +728,7 @@ pub(crate) fn open(
     let ctx = Arc::new(Ctx {
         human,
         fonts,
+        identity,
         campaign,
         opts,
         out,

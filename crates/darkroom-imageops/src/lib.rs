@@ -21,4 +21,4 @@ pub use png_io::{
     decode_png, decode_png_alpha, encode_png, encode_png_rgba, read_png, write_png, PngError,
     RgbImage,
 };
-pub use thumb::thumbnail_jpeg;
+pub use thumb::{encode_jpeg, thumbnail_jpeg};

@@ -26,9 +26,57 @@ pub fn thumbnail_jpeg(img: &RgbImage, max_side: u32, quality: u8) -> (Vec<u8>, (
     (out, (w, h))
 }
 
+/// Encodes a deliverable as baseline JPEG at `quality`, with an XMP packet in an APP1 segment
+/// right after the JFIF header when one is given (where exiftool and Lightroom read it).
+pub fn encode_jpeg(img: &RgbImage, quality: u8, xmp: Option<&str>) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+        .encode(&img.rgb, img.width, img.height, ExtendedColorType::Rgb8)
+        .map_err(|e| format!("cannot encode JPEG: {e}"))?;
+    let Some(xmp) = xmp else { return Ok(out) };
+    const NS: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+    let len = 2 + NS.len() + xmp.len();
+    if len > 0xFFFF {
+        return Err(format!(
+            "XMP packet of {} bytes does not fit a JPEG segment",
+            xmp.len()
+        ));
+    }
+    // After SOI, and after the APP0 (JFIF) segment when the encoder wrote one.
+    let mut at = 2;
+    if out.get(2..4) == Some(&[0xFF, 0xE0]) {
+        at = 4 + usize::from(u16::from_be_bytes([out[4], out[5]]));
+    }
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend_from_slice(&(len as u16).to_be_bytes());
+    seg.extend_from_slice(NS);
+    seg.extend_from_slice(xmp.as_bytes());
+    out.splice(at..at, seg);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xmp_goes_in_an_app1_segment_after_jfif_and_the_jpeg_still_decodes() {
+        let img = RgbImage {
+            width: 32,
+            height: 16,
+            rgb: (0..32 * 16 * 3).map(|i| (i % 200) as u8).collect(),
+            text: vec![],
+        };
+        let j = encode_jpeg(&img, 90, Some("<x:xmpmeta/>")).unwrap();
+        let at = j
+            .windows(4)
+            .position(|w| w == [0xFF, 0xE1, 0x00, 2 + 29 + 12])
+            .unwrap();
+        assert!(j[at + 4..].starts_with(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>"));
+        assert_eq!(&j[..4], &[0xFF, 0xD8, 0xFF, 0xE0], "SOI then JFIF first");
+        let back = crate::decode(&j, "x.jpg", crate::Limits::default()).unwrap();
+        assert_eq!((back.width, back.height), (32, 16));
+    }
 
     #[test]
     fn thumbnails_fit_the_box_keep_the_aspect_and_are_deterministic() {

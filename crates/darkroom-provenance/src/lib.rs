@@ -18,7 +18,7 @@ pub mod sign;
 pub mod verify;
 
 pub use identity::{Identity, Origin};
-pub use sign::{sign, Part, Role, Signed, Source, Step, StepKind, Story};
+pub use sign::{sign, without_manifest, Part, Role, Signed, Source, Step, StepKind, Story};
 pub use verify::{verify, State, Verified};
 
 /// The two file formats darkroom delivers.

@@ -91,92 +91,93 @@ pub fn xmp(source: &str) -> String {
     )
 }
 
+/// Reads a `parameters` text back: a port of AUTOMATIC1111's `parse_generation_parameters` (modules/infotext_utils.py):
+/// the last line is the key-value line when its regex finds at least three pairs; lines
+/// before it are the prompt until one starts with "Negative prompt:", the rest the
+/// negative prompt. Values in quotes are JSON strings. Returns prompt, negative prompt and
+/// the pairs.
+pub fn parse_parameters(text: &str) -> (String, String, Vec<(String, String)>) {
+    let mut lines: Vec<&str> = text.trim().split('\n').collect();
+    let last = lines.last().copied().unwrap_or("");
+    let pairs = kv(last);
+    if pairs.len() >= 3 {
+        lines.pop();
+    }
+    let (mut prompt, mut neg, mut in_neg) = (String::new(), String::new(), false);
+    for (i, l) in lines.iter().enumerate() {
+        let l = l.trim();
+        if let Some(rest) = l.strip_prefix("Negative prompt:") {
+            in_neg = true;
+            neg.push_str(rest.trim_start());
+        } else if in_neg {
+            neg.push('\n');
+            neg.push_str(l);
+        } else {
+            if i > 0 {
+                prompt.push('\n');
+            }
+            prompt.push_str(l);
+        }
+    }
+    (prompt, neg, if pairs.len() >= 3 { pairs } else { vec![] })
+}
+
+/// `\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)`, scanned by hand.
+fn kv(line: &str) -> Vec<(String, String)> {
+    let c: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < c.len() {
+        while i < c.len() && c[i].is_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        if i >= c.len() || !(c[i].is_alphanumeric() || c[i] == '_') {
+            i += 1;
+            continue;
+        }
+        while i < c.len() && (c[i].is_alphanumeric() || " _-/".contains(c[i])) {
+            i += 1;
+        }
+        if i >= c.len() || c[i] != ':' {
+            continue;
+        }
+        let key: String = c[start..i].iter().collect();
+        i += 1;
+        while i < c.len() && c[i].is_whitespace() {
+            i += 1;
+        }
+        let mut v = String::new();
+        if i < c.len() && c[i] == '"' {
+            let s = i;
+            i += 1;
+            while i < c.len() && c[i] != '"' {
+                if c[i] == '\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            let raw: String = c[s..i.min(c.len())].iter().collect();
+            v = serde_json::from_str(&raw).unwrap_or(raw);
+        } else {
+            while i < c.len() && c[i] != ',' {
+                v.push(c[i]);
+                i += 1;
+            }
+        }
+        i += 1; // the comma
+        out.push((key.trim().to_string(), v.trim().to_string()));
+    }
+    out
+}
+
 /// The PNG text key XMP goes under (an `iTXt` chunk).
 pub const XMP_PNG_KEY: &str = "XML:com.adobe.xmp";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A port of AUTOMATIC1111's `parse_generation_parameters` (modules/infotext_utils.py):
-    /// the last line is the key-value line when its regex finds at least three pairs; lines
-    /// before it are the prompt until one starts with "Negative prompt:", the rest the
-    /// negative prompt. Values in quotes are JSON strings.
-    fn a1111_parse(text: &str) -> (String, String, Vec<(String, String)>) {
-        let mut lines: Vec<&str> = text.trim().split('\n').collect();
-        let last = lines.last().copied().unwrap_or("");
-        let pairs = kv(last);
-        if pairs.len() >= 3 {
-            lines.pop();
-        }
-        let (mut prompt, mut neg, mut in_neg) = (String::new(), String::new(), false);
-        for (i, l) in lines.iter().enumerate() {
-            let l = l.trim();
-            if let Some(rest) = l.strip_prefix("Negative prompt:") {
-                in_neg = true;
-                neg.push_str(rest.trim_start());
-            } else if in_neg {
-                neg.push('\n');
-                neg.push_str(l);
-            } else {
-                if i > 0 {
-                    prompt.push('\n');
-                }
-                prompt.push_str(l);
-            }
-        }
-        (prompt, neg, if pairs.len() >= 3 { pairs } else { vec![] })
-    }
-
-    /// `\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)`, scanned by hand.
-    fn kv(line: &str) -> Vec<(String, String)> {
-        let c: Vec<char> = line.chars().collect();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < c.len() {
-            while i < c.len() && c[i].is_whitespace() {
-                i += 1;
-            }
-            let start = i;
-            if i >= c.len() || !(c[i].is_alphanumeric() || c[i] == '_') {
-                i += 1;
-                continue;
-            }
-            while i < c.len() && (c[i].is_alphanumeric() || " _-/".contains(c[i])) {
-                i += 1;
-            }
-            if i >= c.len() || c[i] != ':' {
-                continue;
-            }
-            let key: String = c[start..i].iter().collect();
-            i += 1;
-            while i < c.len() && c[i].is_whitespace() {
-                i += 1;
-            }
-            let mut v = String::new();
-            if i < c.len() && c[i] == '"' {
-                let s = i;
-                i += 1;
-                while i < c.len() && c[i] != '"' {
-                    if c[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                let raw: String = c[s..i.min(c.len())].iter().collect();
-                v = serde_json::from_str(&raw).unwrap_or(raw);
-            } else {
-                while i < c.len() && c[i] != ',' {
-                    v.push(c[i]);
-                    i += 1;
-                }
-            }
-            i += 1; // the comma
-            out.push((key.trim().to_string(), v.trim().to_string()));
-        }
-        out
-    }
 
     #[test]
     fn parameters_round_trip_through_a1111s_parser() {
@@ -193,7 +194,7 @@ mod tests {
             ],
         };
         let t = a1111_parameters(&g);
-        let (p, n, kv) = a1111_parse(&t);
+        let (p, n, kv) = parse_parameters(&t);
         assert_eq!(p, g.prompt);
         assert_eq!(n, "");
         let get = |k: &str| kv.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
@@ -219,7 +220,7 @@ mod tests {
             model: "sdxl".into(),
             extra: vec![],
         };
-        let (p, n, kv) = a1111_parse(&a1111_parameters(&g));
+        let (p, n, kv) = parse_parameters(&a1111_parameters(&g));
         assert_eq!((p.as_str(), n.as_str()), ("a cat", "blurry, text"));
         assert_eq!(kv[0], ("Steps".to_string(), "30".to_string()));
     }

@@ -167,11 +167,34 @@ pub(crate) fn sign_with(
     story: &Story<'_>,
 ) -> Result<Signed, ProvenanceError> {
     let agent = json!({ "name": AGENT, "version": VERSION });
+    // The label and instance id are derived from what is signed, not drawn at random: the same
+    // campaign and seed give the same label (in the sidecars and manifest.json). The manifest's
+    // bytes still differ from one signing to the next: c2pa salts each assertion's hash with
+    // random bytes, which it gives no way to turn off.
+    let mut h = blake3::Hasher::new();
+    h.update(asset);
+    h.update(format!("{:?}{:?}{:?}", story.title, story.created, story.steps).as_bytes());
+    for p in &story.parts {
+        h.update(p.title.as_bytes());
+        h.update(p.bytes);
+    }
+    let d = h.finalize();
+    let d = d.as_bytes();
+    let uuid = format!(
+        "{}-{}-4{}-8{}-{}",
+        hex(&d[0..4]),
+        hex(&d[4..6]),
+        &hex(&d[6..8])[1..],
+        &hex(&d[8..10])[1..],
+        hex(&d[10..16])
+    );
     let mut b = c2pa::Builder::from_context(context()?)
         .with_definition(json!({
             "title": story.title,
             "format": format.mime(),
             "claim_generator_info": [agent],
+            "label": format!("urn:c2pa:{uuid}"),
+            "instance_id": format!("xmp:iid:{uuid}"),
         }))
         .map_err(c2pa_err)?;
     let mut ids: Vec<(Role, String)> = Vec::new();
@@ -302,8 +325,54 @@ pub(crate) fn context() -> Result<c2pa::Context, ProvenanceError> {
         .map_err(c2pa_err)
 }
 
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn blake3_hex(bytes: &[u8]) -> String {
     // c2pa hashes with SHA-2 internally; the ledger, the store and the sidecars name files by
     // blake3, so that is the hash a person can match against `darkroom status`.
     blake3::hash(bytes).to_hex().to_string()
+}
+
+/// The file without its C2PA manifest: PNG `caBX` chunks and JPEG APP11 (JUMBF) segments
+/// removed. What is left is what darkroom wrote before signing — the part that is
+/// byte-identical from one run to the next.
+pub fn without_manifest(bytes: &[u8]) -> Vec<u8> {
+    match Format::sniff(bytes) {
+        Some(Format::Png) => {
+            let mut out = bytes[..8].to_vec();
+            let mut i = 8;
+            while i + 12 <= bytes.len() {
+                let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]])
+                    as usize;
+                let end = (i + 12 + len).min(bytes.len());
+                if &bytes[i + 4..i + 8] != b"caBX" {
+                    out.extend_from_slice(&bytes[i..end]);
+                }
+                i = end;
+            }
+            out
+        }
+        Some(Format::Jpeg) => {
+            let mut out = bytes[..2].to_vec();
+            let mut i = 2;
+            // Marker segments up to the start of scan; the rest is copied whole.
+            while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+                let m = bytes[i + 1];
+                if m == 0xDA {
+                    break;
+                }
+                let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+                let end = (i + 2 + len).min(bytes.len());
+                if m != 0xEB {
+                    out.extend_from_slice(&bytes[i..end]);
+                }
+                i = end;
+            }
+            out.extend_from_slice(&bytes[i.min(bytes.len())..]);
+            out
+        }
+        None => bytes.to_vec(),
+    }
 }

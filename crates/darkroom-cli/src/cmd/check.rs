@@ -67,6 +67,37 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         eprintln!("{n} problem(s); nothing was run");
         return Ok(ExitCode::from(2));
     }
+    // A signing certificate that cannot sign (unreadable, expired, another key's) is said
+    // before anything is spent. The local identity is only described: `check` writes nothing.
+    let signing = darkroom_engine::signing(&c);
+    let out_dir = std::path::Path::new(&c.output);
+    let credentials = if !c.provenance.enabled {
+        "off ([provenance] enabled = false)".to_string()
+    } else {
+        let supplied = signing.cert.is_some()
+            || signing.key.is_some()
+            || [
+                darkroom_provenance::identity::CERT_VAR,
+                darkroom_provenance::identity::KEY_VAR,
+            ]
+            .iter()
+            .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()));
+        if supplied {
+            match darkroom_provenance::identity::resolve(&signing, out_dir) {
+                Ok(id) => format!("signed by {} (until {})", id.who(), id.not_after),
+                Err(e) => {
+                    eprintln!("{}: provenance: {e}", a.campaign.display());
+                    eprintln!("1 problem(s); nothing was run");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        } else {
+            format!(
+                "signed by the {}",
+                darkroom_provenance::identity::describe(&signing, out_dir)
+            )
+        }
+    };
     let p = darkroom_campaign::plan::plan(&c);
     if a.json {
         print_json(&c, &p);
@@ -97,6 +128,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         px(c.finish.size),
         c.finish.quality,
         c.finish.keep
+    );
+    let formats: Vec<&str> = c.formats.iter().map(|f| f.as_str()).collect();
+    println!(
+        "  files: {}; Content Credentials (C2PA): {credentials}",
+        formats.join(" and ")
     );
     println!("shots:");
     for s in &c.shots {

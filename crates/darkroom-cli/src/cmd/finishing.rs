@@ -11,8 +11,10 @@ use darkroom_color::cube::{Cube, Interp};
 use darkroom_core::Aspect;
 use darkroom_imageops::RgbImage;
 
+use super::credentials::{remote_step, Credentials};
 use crate::fail::Fail;
 use darkroom_core::provider::{Op, Request};
+use darkroom_provenance::{Step, StepKind};
 
 use super::io::{
     check_png_out, read_brand, read_image, read_image_with_alpha, write_png, write_png_alpha,
@@ -41,6 +43,8 @@ pub struct GradeArgs {
     /// Also write the brand grade as a `.cube` LUT.
     #[arg(long)]
     export_lut: Option<PathBuf>,
+    #[command(flatten)]
+    cred: Credentials,
 }
 
 /// Runs `grade`.
@@ -173,6 +177,11 @@ pub fn grade(a: GradeArgs) -> Result<ExitCode, Fail> {
         img.width,
         img.height
     );
+    a.cred.mark(
+        &a.image,
+        &a.output,
+        Step::local(StepKind::Graded, format!("graded with {what}")),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,6 +201,8 @@ pub struct Via {
     /// Seed for the provider.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    cred: Credentials,
 }
 
 /// A provider's result and its provenance (`provider`, `model`, `credits`, `usd`).
@@ -381,6 +392,8 @@ pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
     };
     if let Some((out, meta)) = remote(&a.via, &a.image, op, (w, h))? {
         write_remote(&a.output, &a.image, "darkroom upscale", &out, &meta)?;
+        let step = remote_step(StepKind::Resized, format!("upscaled to {w}x{h}"), &meta);
+        a.via.cred.mark(&a.image, &a.output, step)?;
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::resize::lanczos3(&img, w, h);
@@ -401,6 +414,8 @@ pub fn upscale(a: UpscaleArgs) -> Result<ExitCode, Fail> {
         img.width,
         img.height
     );
+    let step = Step::local(StepKind::Resized, format!("upscaled to {w}x{h} (Lanczos3)"));
+    a.via.cred.mark(&a.image, &a.output, step)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -440,6 +455,8 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
     }
     if let Some((out, meta)) = remote(&a.via, &a.image, Op::Outpaint, (nw, nh))? {
         write_remote(&a.output, &a.image, "darkroom extend", &out, &meta)?;
+        let step = remote_step(StepKind::Extended, format!("extended to {aspect}"), &meta);
+        a.via.cred.mark(&a.image, &a.output, step)?;
         return Ok(ExitCode::SUCCESS);
     }
     // A large change of aspect crops toward the subject first (unless --keep-whole), so the
@@ -487,6 +504,11 @@ pub fn extend(a: ExtendArgs) -> Result<ExitCode, Fail> {
         img.width,
         img.height
     );
+    let step = Step::local(
+        StepKind::Extended,
+        format!("extended to {aspect} by darkroom's local fill"),
+    );
+    a.via.cred.mark(&a.image, &a.output, step)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -539,6 +561,12 @@ pub fn inpaint(a: InpaintArgs) -> Result<ExitCode, Fail> {
     let op = Op::Inpaint { mask: mask_png };
     if let Some((out, meta)) = remote(&a.via, &a.image, op, (img.width, img.height))? {
         write_remote(&a.output, &a.image, "darkroom inpaint", &out, &meta)?;
+        let step = remote_step(
+            StepKind::Inpainted,
+            "repainted the masked part".to_string(),
+            &meta,
+        );
+        a.via.cred.mark(&a.image, &a.output, step)?;
         return Ok(ExitCode::SUCCESS);
     }
     let out = darkroom_imageops::fill::inpaint(&img, &mask);
@@ -556,6 +584,11 @@ pub fn inpaint(a: InpaintArgs) -> Result<ExitCode, Fail> {
         out.width,
         out.height
     );
+    let step = Step::local(
+        StepKind::Inpainted,
+        format!("{holes} masked pixels repainted by darkroom's local fill"),
+    );
+    a.via.cred.mark(&a.image, &a.output, step)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -583,6 +616,8 @@ pub struct TypesetArgs {
     /// Output PNG.
     #[arg(short, long)]
     output: PathBuf,
+    #[command(flatten)]
+    cred: Credentials,
 }
 
 /// Parses `x0,y0,x1,y1` in 0..1.
@@ -670,5 +705,7 @@ pub fn typeset(a: TypesetArgs) -> Result<ExitCode, Fail> {
     if let Some(w) = set.warning {
         eprintln!("warning: {w}");
     }
+    a.cred
+        .mark(&a.image, &a.output, Step::local(StepKind::Typeset, step))?;
     Ok(ExitCode::SUCCESS)
 }

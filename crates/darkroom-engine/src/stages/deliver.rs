@@ -1,5 +1,7 @@
-//! Delivery: each final in each requested aspect ratio and size, with its provenance embedded
-//! in the PNG (`tEXt`) and beside it (a JSON sidecar), listed in `deliverables/manifest.json`.
+//! Delivery: each final in each requested aspect ratio and size, in each requested format (PNG,
+//! JPEG), with its provenance embedded — a signed C2PA manifest (the steps that made the file,
+//! the draft and the provider's image as ingredients), the A1111 `parameters` text and XMP —
+//! and beside it (a JSON sidecar naming the manifest), listed in `deliverables/manifest.json`.
 //! The sketch renderer re-renders the final at each aspect (same prompt and seed); a finish
 //! provider that out-paints (Stability) extends the final through its API, as a ledger attempt
 //! within the budget; for the others the final is out-painted to the aspect locally. Every file's pixel size is checked
@@ -37,6 +39,10 @@ pub struct Deliverable {
     pub attempt: String,
     /// blake3 of the file's pixels-and-metadata bytes.
     pub hash: String,
+    /// Its format.
+    pub format: darkroom_core::FileFormat,
+    /// The label of its C2PA manifest, when it is signed.
+    pub c2pa: Option<String>,
 }
 
 fn aspect_name(a: Aspect) -> String {
@@ -50,7 +56,9 @@ pub(crate) async fn deliver(
     k: usize,
     call: &Call,
     png: &[u8],
+    draft: Option<&(String, Vec<u8>)>,
 ) -> Result<Vec<Deliverable>, String> {
+    use darkroom_provenance::{Step, StepKind};
     let c = &ctx.campaign;
     let dir = ctx.out.join("deliverables").join(&shot.id);
     // A folder or file that cannot be written (a full disk) ends the run: every other shot
@@ -64,23 +72,34 @@ pub(crate) async fn deliver(
         msg
     };
     std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
-    let fp = &c.providers[&c.finish.provider];
     let can = ctx
         .providers
         .get(&c.finish.provider)
         .map(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()));
     let outpaints = can.is_some_and(|c| c.outpaint);
     let rerenders = can.is_some_and(|c| c.rerenders);
+    // The step that made the final: the finish call (or the lottery's draft).
+    let made = model_step(ctx, StepKind::Created, &call.row.id, || {
+        format!("made at {}x{}", call.req.width, call.req.height)
+    });
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
-        let local = || -> Result<(Vec<u8>, String), String> {
+        // Local reframing: each operation is a step of the file's story.
+        let local = || -> Result<(Vec<u8>, String, Vec<Step>), String> {
+            let mut steps = Vec::new();
             let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26)
                 .map_err(|e| e.to_string())?;
             // A large change of aspect (16:9 to 9:16) is half a crop toward the subject and
             // half an extension, so the subject keeps a sensible share of the frame.
             let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
-                Some(r) => darkroom_imageops::fill::crop(&img, r),
+                Some(r) => {
+                    steps.push(Step::local(
+                        StepKind::Cropped,
+                        format!("cropped toward the subject for {aspect}"),
+                    ));
+                    darkroom_imageops::fill::crop(&img, r)
+                }
                 None => img,
             };
             // Shrink first when the final is larger than its place in the delivered frame:
@@ -92,22 +111,36 @@ pub(crate) async fn deliver(
                     ((f64::from(img.width) * s).round() as u32).max(1),
                     ((f64::from(img.height) * s).round() as u32).max(1),
                 );
+                steps.push(Step::local(
+                    StepKind::Resized,
+                    format!("scaled to {sw}x{sh} (Lanczos3)"),
+                ));
                 darkroom_imageops::resize::lanczos3(&img, sw, sh)
             } else {
                 img
             };
             let wide = darkroom_imageops::fill::extend(&img, aspect.ratio());
+            if (wide.width, wide.height) != (img.width, img.height) {
+                steps.push(Step::local(
+                    StepKind::Extended,
+                    format!("extended to {aspect} by darkroom's local fill"),
+                ));
+            }
             let sized = if (wide.width, wide.height) == (w, h) {
                 wide
             } else {
+                steps.push(Step::local(
+                    StepKind::Resized,
+                    format!("scaled to {w}x{h} (Lanczos3)"),
+                ));
                 darkroom_imageops::resize::lanczos3(&wide, w, h)
             };
             let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
                 .map_err(|e| e.to_string())?;
-            Ok((bytes, call.row.id.clone()))
+            Ok((bytes, call.row.id.clone(), steps))
         };
-        let (bytes, attempt) = if (w, h) == (call.req.width, call.req.height) {
-            (png.to_vec(), call.row.id.clone())
+        let (bytes, attempt, mut steps) = if (w, h) == (call.req.width, call.req.height) {
+            (png.to_vec(), call.row.id.clone(), vec![made.clone()])
         } else if rerenders || outpaints {
             // A renderer that re-renders (sketch) makes the scene at the aspect; a provider that
             // out-paints extends the final (a paid call, so through the ledger and the budget).
@@ -131,7 +164,19 @@ pub(crate) async fn deliver(
             );
             let id = again.row.id.clone();
             match exec.one_call(again).await {
-                Done::Image(b) => (b, id),
+                Done::Image(b) if outpaints => {
+                    let mut ext = model_step(ctx, StepKind::Extended, &id, || {
+                        format!("extended to {aspect} ({w}x{h}) by the provider")
+                    });
+                    ext.generative = true;
+                    (b, id, vec![made.clone(), ext])
+                }
+                Done::Image(b) => {
+                    let again = model_step(ctx, StepKind::Created, &id, || {
+                        format!("made again at {aspect} ({w}x{h}) from the final's prompt and seed")
+                    });
+                    (b, id, vec![again])
+                }
                 // An extension the vendor cannot make (its limits, a refusal of the new area)
                 // still delivers: extended locally, and the ledger says so.
                 Done::Failed(_) if outpaints => {
@@ -142,7 +187,8 @@ pub(crate) async fn deliver(
                         darkroom_ledger::Reason::OutpaintFailedExtendedLocally,
                         None,
                     ));
-                    local()?
+                    let (b, a, s) = local()?;
+                    (b, a, std::iter::once(made.clone()).chain(s).collect())
                 }
                 Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
                 Done::OverBudget => {
@@ -150,7 +196,8 @@ pub(crate) async fn deliver(
                 }
             }
         } else {
-            local()?
+            let (b, a, s) = local()?;
+            (b, a, std::iter::once(made.clone()).chain(s).collect())
         };
         let mut img: RgbImage =
             darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;
@@ -161,40 +208,78 @@ pub(crate) async fn deliver(
             ));
         }
         // The shot's texts, set last, in this aspect's safe area: every aspect gets them whole.
-        let steps = crate::text::set_all(shot, &ctx.fonts, &mut img)?;
-        let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
-        let typeset = typeset.join(" / ");
-        let seed = call.req.seed.to_string();
-        let asp = aspect_name(aspect);
-        let meta = [
-            ("Software", "darkroom"),
-            ("campaign", c.name.as_str()),
-            ("shot", shot.id.as_str()),
-            ("prompt", call.req.prompt.as_str()),
-            ("seed", seed.as_str()),
-            ("attempt", attempt.as_str()),
-            ("provider", c.finish.provider.as_str()),
-            ("aspect", asp.as_str()),
-        ];
-        let mut meta = meta.to_vec();
-        if !typeset.is_empty() {
-            meta.push(("typeset", typeset.as_str()));
+        let set = crate::text::set_all(shot, &ctx.fonts, &mut img)?;
+        for t in &shot.text {
+            steps.push(Step::local(
+                StepKind::Typeset,
+                format!("set the text {:?}", t.content),
+            ));
         }
-        let file = darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &meta)
-            .map_err(|e| e.to_string())?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
-        let path = dir.join(format!("{name}.png"));
-        write_atomic(&path, &file).map_err(|e| fatal(&path, e))?;
-        let (hash, _) = ctx.store.put(&file, "png").map_err(|e| {
-            let msg = e.to_string();
-            ctx.fail(EngineError::Ledger(e));
-            msg
-        })?;
+        let asp = aspect_name(aspect);
+        let mut ingredients: Vec<(String, &[u8])> = Vec::new();
+        if let Some((id, d)) = draft {
+            ingredients.push((format!("draft {id}"), d.as_slice()));
+        }
+        ingredients.push((format!("final {}", call.row.id), png));
+        let file = File {
+            name: &name,
+            aspect: &asp,
+            attempt: &attempt,
+            steps: &steps,
+            ingredients: &ingredients,
+        };
+        let mut written = Vec::new();
+        for &format in &c.formats {
+            let (bytes, label) = encode(ctx, shot, call, &img, &file, format)?;
+            let path = dir.join(format!("{name}.{}", format.ext()));
+            write_atomic(&path, &bytes).map_err(|e| fatal(&path, e))?;
+            let (hash, _) = ctx.store.put(&bytes, format.ext()).map_err(|e| {
+                let msg = e.to_string();
+                ctx.fail(EngineError::Ledger(e));
+                msg
+            })?;
+            let rel = path
+                .strip_prefix(&ctx.out)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            ctx.keep(
+                ctx.ledger
+                    .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash),
+            );
+            written.push(Deliverable {
+                shot: shot.id.clone(),
+                path,
+                aspect: asp.clone(),
+                width: w,
+                height: h,
+                attempt: attempt.clone(),
+                hash,
+                format,
+                c2pa: label,
+            });
+        }
+        // One sidecar per deliverable: what made it, and each file with its hash and the
+        // label of its Content Credentials (a pipeline can check them without parsing images).
+        let files: Vec<serde_json::Value> = written
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "format": d.format.as_str(),
+                    "file": d.path.file_name().map(|f| f.to_string_lossy().to_string()),
+                    "blake3": d.hash,
+                    "c2pa_manifest": d.c2pa,
+                })
+            })
+            .collect();
+        let first = &written[0];
         let sidecar = serde_json::json!({
             "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
             "attempt": attempt, "prompt": call.req.prompt, "seed": call.req.seed, "provider": c.finish.provider,
-            "model": fp.model, "blake3": hash,
-            "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": steps,
+            "model": c.providers[&c.finish.provider].model, "blake3": first.hash, "c2pa_manifest": first.c2pa,
+            "files": files,
+            "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": set,
         });
         let side = dir.join(format!("{name}.json"));
         write_atomic(
@@ -202,26 +287,145 @@ pub(crate) async fn deliver(
             serde_json::to_string_pretty(&sidecar).unwrap_or_default(),
         )
         .map_err(|e| fatal(&side, e))?;
-        let rel = path
-            .strip_prefix(&ctx.out)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        ctx.keep(
-            ctx.ledger
-                .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash),
-        );
-        out.push(Deliverable {
-            shot: shot.id.clone(),
-            path,
-            aspect: asp,
-            width: w,
-            height: h,
-            attempt,
-            hash,
-        });
+        out.append(&mut written);
     }
     Ok(out)
+}
+
+/// One deliverable's pixels-independent facts, for encoding and signing each format.
+struct File<'a> {
+    name: &'a str,
+    aspect: &'a str,
+    attempt: &'a str,
+    steps: &'a [darkroom_provenance::Step],
+    ingredients: &'a [(String, &'a [u8])],
+}
+
+/// A step a provider's call did, with the model version it reported (from the ledger).
+fn model_step(
+    ctx: &Ctx,
+    kind: darkroom_provenance::StepKind,
+    attempt: &str,
+    what: impl FnOnce() -> String,
+) -> darkroom_provenance::Step {
+    let rec = ctx.ledger.attempt(attempt).ok().flatten();
+    let c = &ctx.campaign;
+    darkroom_provenance::Step {
+        kind,
+        what: what(),
+        provider: Some(
+            rec.as_ref()
+                .map_or_else(|| c.finish.provider.clone(), |r| r.provider.clone()),
+        ),
+        model: rec
+            .as_ref()
+            .map(|r| r.model.clone())
+            .filter(|m| !m.is_empty()),
+        model_version: rec.and_then(|r| r.model_version),
+        generative: false,
+        params: vec![("attempt".into(), attempt.to_string())],
+    }
+}
+
+/// Encodes one format of a deliverable with its metadata (darkroom's text chunks, the A1111
+/// `parameters` text and XMP in a PNG; XMP in a JPEG) and signs it when provenance is on.
+/// Returns the bytes and the manifest's label.
+fn encode(
+    ctx: &Ctx,
+    shot: &Shot,
+    call: &Call,
+    img: &RgbImage,
+    f: &File<'_>,
+    format: darkroom_core::FileFormat,
+) -> Result<(Vec<u8>, Option<String>), String> {
+    use darkroom_core::FileFormat;
+    use darkroom_provenance::{meta, Format, Part, Role, Source, Step, StepKind, Story};
+    let c = &ctx.campaign;
+    let xmp = meta::xmp(Source::Generated.iptc());
+    let mut steps = f.steps.to_vec();
+    let bytes = match format {
+        FileFormat::Png => {
+            let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
+            let typeset = typeset.join(" / ");
+            let seed = call.req.seed.to_string();
+            let model = c.providers[&c.finish.provider]
+                .model
+                .clone()
+                .unwrap_or_default();
+            let version = steps.iter().find_map(|s| s.model_version.clone());
+            let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
+            if let Some(v) = version {
+                extra.push(("Model version".into(), v));
+            }
+            extra.push((
+                "Software".into(),
+                format!("darkroom {}", darkroom_provenance::VERSION),
+            ));
+            let parameters = meta::a1111_parameters(&meta::Generation {
+                prompt: call.req.prompt.clone(),
+                negative: String::new(),
+                steps: None,
+                seed: call.req.seed,
+                size: (img.width, img.height),
+                model,
+                extra,
+            });
+            let mut text = vec![
+                ("Software", "darkroom"),
+                ("campaign", c.name.as_str()),
+                ("shot", shot.id.as_str()),
+                ("prompt", call.req.prompt.as_str()),
+                ("seed", seed.as_str()),
+                ("attempt", f.attempt),
+                ("provider", c.finish.provider.as_str()),
+                ("aspect", f.aspect),
+                ("parameters", parameters.as_str()),
+                (meta::XMP_PNG_KEY, xmp.as_str()),
+            ];
+            if !typeset.is_empty() {
+                text.push(("typeset", typeset.as_str()));
+            }
+            darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &text)
+                .map_err(|e| e.to_string())?
+        }
+        FileFormat::Jpeg => {
+            steps.push(Step::local(
+                StepKind::Converted,
+                format!("encoded as JPEG, quality {}", c.jpeg_quality),
+            ));
+            darkroom_imageops::encode_jpeg(img, c.jpeg_quality, Some(&xmp))?
+        }
+    };
+    let Some(id) = &ctx.identity else {
+        return Ok((bytes, None));
+    };
+    let story = Story {
+        title: format!("{}.{}", f.name, format.ext()),
+        created: Some(Source::Generated),
+        steps,
+        parts: f
+            .ingredients
+            .iter()
+            .enumerate()
+            .map(|(i, (title, b))| Part {
+                title: title.clone(),
+                // The draft went into the finish call; the final is in the file.
+                role: if i + 1 == f.ingredients.len() {
+                    Role::Component
+                } else {
+                    Role::Input
+                },
+                bytes: b,
+            })
+            .collect(),
+    };
+    let fmt = match format {
+        FileFormat::Png => Format::Png,
+        FileFormat::Jpeg => Format::Jpeg,
+    };
+    let signed = darkroom_provenance::sign(id, fmt, &bytes, &story)
+        .map_err(|e| format!("{} at {}: Content Credentials: {e}", shot.id, f.aspect))?;
+    Ok((signed.bytes, Some(signed.label)))
 }
 
 pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineError> {
@@ -237,6 +441,7 @@ pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineErro
                 "shot": d.shot,
                 "file": d.path.strip_prefix(&dir).unwrap_or(&d.path).display().to_string(),
                 "aspect": d.aspect, "width": d.width, "height": d.height, "attempt": d.attempt, "blake3": d.hash,
+                "format": d.format.as_str(), "c2pa_manifest": d.c2pa,
             })
         })
         .collect();
@@ -313,7 +518,8 @@ pub(crate) async fn all(
                 awaiting.push((s.id.clone(), call.row.id.clone()));
                 continue;
             }
-            match deliver(ctx, exec, s, k, call, png).await {
+            let draft = fin.drafts.get(&call.row.id);
+            match deliver(ctx, exec, s, k, call, png, draft).await {
                 Ok(mut d) => deliverables.append(&mut d),
                 Err(why) => failed.push((s.id.clone(), why)),
             }

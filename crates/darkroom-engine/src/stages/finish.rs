@@ -26,6 +26,9 @@ pub(crate) struct Finished {
     pub short: BTreeMap<String, String>,
     /// Shots that had drafts to promote.
     pub tried: std::collections::BTreeSet<String>,
+    /// A final's attempt id → the draft it was finished from (its attempt id and image): the
+    /// draft is an ingredient of the final's Content Credentials.
+    pub drafts: BTreeMap<String, (String, Vec<u8>)>,
 }
 
 /// Runs the finish waves for a group of shots.
@@ -41,6 +44,7 @@ pub(crate) async fn waves(
     let mut finished = std::mem::take(&mut ranked.finished);
     let tried = queue.keys().chain(finished.keys()).cloned().collect();
     let mut short: BTreeMap<String, String> = BTreeMap::new();
+    let mut drafts = BTreeMap::new();
     let mut wave_no = 0;
     let takes_reference = ctx.providers[&c.finish.provider].capabilities().edit;
     // What people decided in review (a resumed run applies it).
@@ -66,7 +70,9 @@ pub(crate) async fn waves(
                     &d.call.req,
                     takes_reference.then(|| d.png.clone()),
                 );
-                wave.push(exec.call(Tier::Finish, 1, k, &s.id, &c.finish.provider, req));
+                let call = exec.call(Tier::Finish, 1, k, &s.id, &c.finish.provider, req);
+                drafts.insert(call.row.id.clone(), (d.call.row.id.clone(), d.png.clone()));
+                wave.push(call);
             }
         }
         if wave.is_empty() || exec.stop.load(Ordering::SeqCst) {
@@ -145,5 +151,6 @@ pub(crate) async fn waves(
         finished,
         short,
         tried,
+        drafts,
     }
 }

@@ -1,7 +1,8 @@
 //! Signing and reading back.
 
 use darkroom_provenance::{
-    sign, verify, Format, Identity, Part, Role, Source, State, Step, StepKind, Story,
+    sign, verify, without_manifest, Format, Identity, Part, Role, Source, State, Step, StepKind,
+    Story,
 };
 
 use crate::{jpeg, png, scratch};
@@ -199,4 +200,30 @@ fn a_signer_under_a_given_trust_anchor_is_trusted() {
     let ca = std::fs::read_to_string(d.join(".darkroom/identity/ca.pem")).unwrap();
     let v = verify(&s.bytes, Some(&ca)).unwrap();
     assert_eq!(v.state, State::Trusted, "{:?}", v.problems);
+}
+
+#[test]
+fn the_same_story_signs_to_the_same_label_and_the_same_bytes_but_the_manifest() {
+    // Deliverables are deterministic: the same campaign and seed give the same label, and the
+    // same bytes outside the manifest. Inside it, c2pa salts each assertion's hash with random
+    // bytes (a privacy measure of the C2PA spec it gives no way to turn off).
+    let id = Identity::local(&scratch("same")).unwrap();
+    let story = Story {
+        title: "x.png".into(),
+        created: Some(Source::Generated),
+        steps: vec![made("sketch")],
+        parts: vec![],
+    };
+    let a = sign(&id, Format::Png, &png(), &story).unwrap();
+    let b = sign(&id, Format::Png, &png(), &story).unwrap();
+    assert_eq!(a.label, b.label);
+    assert!(
+        a.bytes != b.bytes,
+        "salted: if this holds, c2pa signs deterministically now"
+    );
+    assert!(without_manifest(&a.bytes) == without_manifest(&b.bytes));
+    assert!(
+        without_manifest(&a.bytes) == png(),
+        "nothing else was touched"
+    );
 }

@@ -1,0 +1,430 @@
+//! Content Credentials (issue 17): every deliverable, PNG and JPEG, carries a signed C2PA
+//! manifest that the `c2pa` reader validates; a changed byte makes `verify` say invalid (exit
+//! 1); a vendor's manifest survives `extend` and `grade` as an ingredient; the private key is
+//! nowhere darkroom writes; the A1111 `parameters` text reads back with A1111's rules and XMP
+//! readers (exiftool) see the digital source type; a bad certificate stops `check` and `run`
+//! before anything is spent.
+
+use super::*;
+
+use darkroom_provenance::{Identity, State};
+
+const CAMPAIGN: &str = "[campaign]\nname = \"cred\"\noutput = \"out\"\n\
+[providers.local]\nkind = \"sketch\"\n\
+[tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 2\n\
+[tiers.finish]\nprovider = \"local\"\nsize = \"256\"\n\
+[gates]\nadherence = 0.0\n\
+[deliver]\nformats = [\"png\", \"jpeg\"]\n\
+[[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\", \"16:9\"]\n\
+text = [{ content = \"SALE\", box = [0.1, 0.7, 0.9, 0.9] }]\n";
+
+/// Every file under `dir` with one of the extensions.
+fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn run_campaign(name: &str, extra: &str) -> PathBuf {
+    let d = scratch(name);
+    std::fs::write(d.join("c.toml"), format!("{CAMPAIGN}{extra}")).unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    d
+}
+
+#[test]
+fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
+    let d = run_campaign("cred-run", "");
+    let got = files(&d.join("out/deliverables"), &["png", "jpg"]);
+    assert_eq!(got.len(), 4, "2 aspects × png and jpeg: {got:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("out/deliverables/manifest.json")).unwrap())
+            .unwrap();
+    for f in &got {
+        let v = darkroom_provenance::verify(&std::fs::read(f).unwrap(), None).unwrap();
+        assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
+        let m = &v.chain[0];
+        let steps = m.actions.join("\n");
+        assert!(
+            steps.contains("c2pa.created") && steps.contains("trainedAlgorithmicMedia"),
+            "{steps}"
+        );
+        assert!(steps.contains("set the text \"SALE\""), "{steps}");
+        let titles: Vec<&str> = m.ingredients.iter().map(|i| i.0.as_str()).collect();
+        assert!(
+            titles.iter().any(|t| t.starts_with("draft "))
+                && titles.iter().any(|t| t.starts_with("final ")),
+            "the draft and the final are ingredients: {titles:?}"
+        );
+        if f.extension().unwrap() == "jpg" {
+            assert!(steps.contains("c2pa.transcoded"), "{steps}");
+        }
+        // The sidecar and manifest.json name the label.
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let entry = manifest["deliverables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["file"].as_str().unwrap().ends_with(&name))
+            .unwrap();
+        assert_eq!(entry["c2pa_manifest"].as_str(), v.label.as_deref());
+        let stem = name.rsplit_once('.').unwrap().0;
+        let side: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(f.with_file_name(format!("{stem}.json"))).unwrap(),
+        )
+        .unwrap();
+        let listed = side["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["file"] == name.as_str())
+            .unwrap();
+        assert_eq!(listed["c2pa_manifest"].as_str(), v.label.as_deref());
+    }
+    // `verify` says so too, and exits 0.
+    let args: Vec<String> = got.iter().map(|p| p.display().to_string()).collect();
+    let mut a = vec!["verify"];
+    a.extend(args.iter().map(String::as_str));
+    let (code, out, err) = go(&d, &a);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("valid, untrusted signer").count(), 4, "{out}");
+    assert!(out.contains("darkroom local signer"), "{out}");
+}
+
+#[test]
+fn one_changed_byte_makes_verify_say_invalid_and_exit_1() {
+    let d = run_campaign("cred-tamper", "");
+    for f in files(&d.join("out/deliverables"), &["png", "jpg"]) {
+        let mut b = std::fs::read(&f).unwrap();
+        if f.extension().unwrap() == "png" {
+            // The last byte of the last IDAT's data: a pixel byte.
+            let at = b.windows(4).rposition(|w| w == b"IDAT").unwrap();
+            let len = u32::from_be_bytes(b[at - 4..at].try_into().unwrap()) as usize;
+            b[at + 4 + len - 1] ^= 1;
+        } else {
+            let n = b.len();
+            b[n - 8] ^= 1; // entropy-coded data, before EOI
+        }
+        std::fs::write(&f, &b).unwrap();
+        let (code, out, _) = go(&d, &["verify", &f.display().to_string(), "--json"]);
+        assert_eq!(code, 1, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["state"], "invalid", "{out}");
+        assert!(out.contains("mismatch"), "{out}");
+    }
+}
+
+#[test]
+fn a_vendors_manifest_survives_extend_and_grade_as_an_ingredient() {
+    let d = scratch("cred-vendor");
+    write_png(&d.join("raw.png"), 96, 64, |x, y| {
+        [(x * 2) as u8, (y * 3) as u8, 90]
+    });
+    // The vendor signs its image, as OpenAI or Google do.
+    let vendor = Identity::local(&d.join("vendor")).unwrap();
+    let signed = darkroom_provenance::sign(
+        &vendor,
+        darkroom_provenance::Format::Png,
+        &std::fs::read(d.join("raw.png")).unwrap(),
+        &darkroom_provenance::Story {
+            title: "from-vendor.png".into(),
+            created: Some(darkroom_provenance::Source::Generated),
+            steps: vec![],
+            parts: vec![],
+        },
+    )
+    .unwrap();
+    std::fs::write(d.join("from-vendor.png"), &signed.bytes).unwrap();
+    std::fs::write(
+        d.join("brand.toml"),
+        "palette = [{ name = \"Brand Blue\", hex = \"#0047AB\" }]\n",
+    )
+    .unwrap();
+    let (code, _, err) = go(
+        &d,
+        &[
+            "extend",
+            "from-vendor.png",
+            "--aspect",
+            "16:9",
+            "-o",
+            "wide.png",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("signed wide.png"), "{err}");
+    let (code, _, err) = go(
+        &d,
+        &[
+            "grade",
+            "wide.png",
+            "--brand",
+            "brand.toml",
+            "-o",
+            "graded.png",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = go(&d, &["verify", "graded.png", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let chain = v[0]["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 3, "graded ← wide ← vendor: {out}");
+    assert_eq!(chain[2]["label"].as_str(), Some(signed.label.as_str()));
+    let words = |i: usize| chain[i]["actions"].to_string();
+    assert!(
+        words(0).contains("c2pa.opened") && words(0).contains("c2pa.color_adjustments"),
+        "{out}"
+    );
+    assert!(words(1).contains("extended to 16:9"), "{out}");
+    // In words, the chain reads top to bottom.
+    let (_, text, _) = go(&d, &["verify", "graded.png"]);
+    assert!(
+        text.contains("ingredient's manifest") && text.contains("from-vendor.png"),
+        "{text}"
+    );
+    // Without a manifest in the input, the output is still marked as edited by darkroom.
+    let (code, _, err) = go(&d, &["upscale", "raw.png", "--to", "2x", "-o", "up.png"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = go(&d, &["verify", "up.png", "--json"]);
+    assert!(
+        out.contains("upscaled to 192x128") && out.contains("\"valid\""),
+        "{out}"
+    );
+    // --no-credentials writes none.
+    let (code, _, _) = go(
+        &d,
+        &[
+            "upscale",
+            "raw.png",
+            "--to",
+            "2x",
+            "-o",
+            "bare.png",
+            "--no-credentials",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (_, out, _) = go(&d, &["verify", "bare.png"]);
+    assert!(out.contains("no Content Credentials"), "{out}");
+}
+
+#[test]
+fn the_private_key_is_nowhere_darkroom_writes_or_prints() {
+    // A user's certificate (made here as a local identity would be, then named in the
+    // campaign) signs; its key's text must not appear in any file of the output or in what
+    // darkroom prints.
+    let d = scratch("cred-key");
+    Identity::local(&d.join("mine")).unwrap();
+    let id_dir = d.join("mine/.darkroom/identity");
+    std::fs::copy(id_dir.join("chain.pem"), d.join("chain.pem")).unwrap();
+    std::fs::copy(id_dir.join("key.pem"), d.join("key.pem")).unwrap();
+    std::fs::remove_dir_all(d.join("mine")).unwrap();
+    let key = std::fs::read_to_string(d.join("key.pem")).unwrap();
+    let body: Vec<&str> = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    std::fs::write(
+        d.join("c.toml"),
+        format!("{CAMPAIGN}[provenance]\ncert = \"chain.pem\"\nkey = \"key.pem\"\n"),
+    )
+    .unwrap();
+    let mut printed = String::new();
+    for args in [
+        &["check", "c.toml"][..],
+        &["run", "c.toml"],
+        &["status", "c.toml", "--json"],
+        &["report", "c.toml"],
+    ] {
+        let (code, out, err) = go(&d, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        printed.push_str(&out);
+        printed.push_str(&err);
+    }
+    assert!(printed.contains("signed by"), "{printed}");
+    let out = d.join("out");
+    assert!(
+        !out.join(".darkroom/identity").exists(),
+        "no local identity when one is named"
+    );
+    let mut n = 0;
+    for f in files(&out, &["png", "jpg", "json", "html", "db", "toml", "jsonl"]) {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for line in &body {
+            assert!(
+                !text.contains(line),
+                "{} holds the private key",
+                f.display()
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 8, "{n} files searched");
+    for line in &body {
+        assert!(!printed.contains(line), "printed the private key");
+    }
+    // The same key from the environment, as CI secrets hold it.
+    std::fs::write(d.join("c2.toml"), CAMPAIGN).unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["check", "c2.toml"])
+        .env(
+            "DARKROOM_C2PA_CERT",
+            std::fs::read_to_string(d.join("chain.pem")).unwrap(),
+        )
+        .env("DARKROOM_C2PA_KEY", &key)
+        .output()
+        .unwrap();
+    let (code, out, err) = (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("signed by") && !out.contains("local identity"),
+        "{out}"
+    );
+    for line in &body {
+        assert!(!out.contains(line) && !err.contains(line));
+    }
+}
+
+/// A signer certificate (with its CA) that expired in 2020.
+fn expired(dir: &Path) -> (PathBuf, PathBuf) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    };
+    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name = DistinguishedName::new();
+    ca.distinguished_name.push(DnType::CommonName, "Old CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ee = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ee.distinguished_name = DistinguishedName::new();
+    ee.distinguished_name.push(DnType::CommonName, "Old Studio");
+    ee.distinguished_name.push(DnType::OrganizationName, "Old");
+    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    ee.use_authority_key_identifier_extension = true;
+    ee.not_before = rcgen::date_time_ymd(2018, 1, 1);
+    ee.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    let ee_cert = ee
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let (c, k) = (dir.join("old-chain.pem"), dir.join("old-key.pem"));
+    std::fs::write(&c, format!("{}{}", ee_cert.pem(), ca_cert.pem())).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (c, k)
+}
+
+#[test]
+fn a_bad_certificate_stops_check_and_run_before_anything_is_spent() {
+    let d = scratch("cred-bad");
+    // Two identities: the key of one does not match the certificate of the other.
+    Identity::local(&d.join("a")).unwrap();
+    Identity::local(&d.join("b")).unwrap();
+    let cert = d.join("a/.darkroom/identity/chain.pem");
+    let other_key = d.join("b/.darkroom/identity/key.pem");
+    let (old_cert, old_key) = expired(&d);
+    for (name, extra, says) in [
+        (
+            "expired",
+            format!(
+                "[provenance]\ncert = \"{}\"\nkey = \"{}\"\n",
+                old_cert.display(),
+                old_key.display()
+            ),
+            "expired on",
+        ),
+        (
+            "mismatch",
+            format!(
+                "[provenance]\ncert = \"{}\"\nkey = \"{}\"\n",
+                cert.display(),
+                other_key.display()
+            ),
+            "does not match",
+        ),
+        (
+            "missing",
+            "[provenance]\ncert = \"nope.pem\"\nkey = \"nope-key.pem\"\n".to_string(),
+            "nope.pem",
+        ),
+        (
+            "half",
+            "[provenance]\ncert = \"nope.pem\"\n".to_string(),
+            "provenance.key",
+        ),
+    ] {
+        std::fs::write(d.join(format!("{name}.toml")), format!("{CAMPAIGN}{extra}")).unwrap();
+        for cmd in ["check", "run"] {
+            let (code, _, err) = go(&d, &[cmd, &format!("{name}.toml")]);
+            assert_eq!(code, 2, "{cmd} {name}: {err}");
+            assert!(err.contains(says), "{cmd} {name}: {err}");
+        }
+        assert!(
+            !d.join("out/deliverables").exists(),
+            "{name}: nothing was delivered"
+        );
+        let spent = d.join("out/darkroom.db");
+        if spent.exists() {
+            let l = darkroom_ledger::Ledger::open(&spent).unwrap();
+            assert!(
+                l.dump().unwrap().attempts.is_empty(),
+                "{name}: nothing was called"
+            );
+        }
+    }
+}
+
+#[test]
+fn parameters_read_back_with_a1111s_rules_and_exiftool_sees_the_source_type() {
+    let d = run_campaign("cred-meta", "");
+    let png = d.join("out/deliverables/hero/hero-1-256x256.png");
+    let img = darkroom_imageops::read_png(&png, 1 << 24).unwrap();
+    let params = &img.text.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    let (prompt, negative, pairs) = darkroom_provenance::meta::parse_parameters(params);
+    let side: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(png.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(prompt, side["prompt"].as_str().unwrap());
+    assert_eq!(negative, "");
+    let get = |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.clone());
+    assert_eq!(get("Seed"), Some(side["seed"].to_string()), "{params}");
+    assert_eq!(get("Size").as_deref(), Some("256x256"));
+    // exiftool (Debian's libimage-exiftool-perl) reads the XMP in PNG and JPEG.
+    let have = Command::new("exiftool").arg("-ver").output().is_ok();
+    if !have {
+        assert!(std::env::var_os("CI").is_none(), "CI must have exiftool");
+        eprintln!("skipped the exiftool half: exiftool is not installed");
+        return;
+    }
+    for f in [png.clone(), png.with_extension("jpg")] {
+        let o = Command::new("exiftool")
+            .args(["-s", "-s", "-s", "-XMP-iptcExt:DigitalSourceType"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        let s = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            s.trim() == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+            "{}: {s}",
+            f.display()
+        );
+    }
+}
