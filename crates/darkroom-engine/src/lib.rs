@@ -228,12 +228,12 @@ pub fn signing(c: &Campaign) -> darkroom_provenance::identity::Signing {
 }
 
 /// The identity a campaign's deliverables are signed with: its certificate, the environment's,
-/// or the output folder's local identity (made on first use).
-pub fn signing_identity(c: &Campaign) -> Result<darkroom_provenance::Identity, EngineError> {
-    Ok(darkroom_provenance::identity::resolve(
-        &signing(c),
-        std::path::Path::new(&c.output),
-    )?)
+/// or the output folder `out`'s local identity (made on first use).
+pub fn signing_identity(
+    c: &Campaign,
+    out: &Path,
+) -> Result<darkroom_provenance::Identity, EngineError> {
+    Ok(darkroom_provenance::identity::resolve(&signing(c), out)?)
 }
 
 /// The engine's view of one campaign.
@@ -655,7 +655,7 @@ pub(crate) fn open(
     let fonts = text::fonts(&campaign).map_err(EngineError::Font)?;
     // So is a signing certificate that cannot sign (expired, another key's).
     let identity = if campaign.provenance.enabled {
-        Some(signing_identity(&campaign)?)
+        Some(signing_identity(&campaign, &out)?)
     } else {
         None
     };

@@ -113,7 +113,13 @@ pub struct Fake {
     min_poll: Duration,
     /// ComfyUI's uploads, queue and history.
     comfy: Arc<Mutex<comfyui::State>>,
+    /// What the vendor does to each image before sending it (OpenAI and Google sign theirs
+    /// with C2PA Content Credentials).
+    stamp: Arc<Mutex<Option<Stamp>>>,
 }
+
+/// A change the fake makes to every image it sends.
+pub type Stamp = Box<dyn Fn(Vec<u8>) -> Vec<u8> + Send>;
 
 struct Answer {
     status: u16,
@@ -201,6 +207,7 @@ impl Fake {
             jobs: Arc::default(),
             min_poll,
             comfy: Arc::default(),
+            stamp: Arc::default(),
         };
         let f = fake.clone();
         std::thread::spawn(move || {
@@ -307,6 +314,19 @@ impl Fake {
         w.write_all(head.as_bytes())?;
         w.write_all(&answer.body)?;
         w.flush()
+    }
+
+    /// Every image the fake sends from now on goes through `f` first (a vendor's signature).
+    pub fn stamp(&self, f: Stamp) {
+        *self.stamp.lock().unwrap() = Some(f);
+    }
+
+    /// An image as the vendor sends it.
+    fn stamped(&self, png: Vec<u8>) -> Vec<u8> {
+        match &*self.stamp.lock().unwrap() {
+            Some(f) => f(png),
+            None => png,
+        }
     }
 
     fn next(&self) -> Script {

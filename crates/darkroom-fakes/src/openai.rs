@@ -155,7 +155,7 @@ impl Fake {
                 200,
                 json!({
                     "created": 1_760_000_000u64,
-                    "data": [{"b64_json": b64(&png(w, h))}],
+                    "data": [{"b64_json": b64(&self.stamped(png(w, h)))}],
                     "output_format": "png", "size": format!("{w}x{h}"),
                     "usage": {"input_tokens": 50, "input_tokens_details": {"text_tokens": 50, "image_tokens": 0},
                               "output_tokens": if mini { 272 } else { 4160 }, "total_tokens": 50 + if mini { 272 } else { 4160 }}

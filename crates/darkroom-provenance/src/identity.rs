@@ -433,7 +433,14 @@ fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
     let issuer = Issuer::from_params(&ca, &ca_key);
     let ee_cert = ee.signed_by(&key, &issuer).map_err(gen)?;
 
-    let tmp = parent.join(format!(".identity-{}-{now}", std::process::id()));
+    // Unique per process and per call: two threads of one process may make one at once.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!(
+        ".identity-{}-{seq}-{}",
+        std::process::id(),
+        blake3::hash(ca_cert.der()).to_hex()
+    ));
     std::fs::create_dir_all(&tmp).map_err(werr)?;
     let write = |name: &str, text: &str, private: bool| -> std::io::Result<()> {
         use std::io::Write;

@@ -428,3 +428,94 @@ fn parameters_read_back_with_a1111s_rules_and_exiftool_sees_the_source_type() {
         );
     }
 }
+
+#[test]
+fn every_deliverable_of_the_example_campaign_validates() {
+    let d = scratch("cred-example");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/spring-sale.toml");
+    std::fs::copy(&src, d.join("spring-sale.toml")).unwrap();
+    let (code, _, err) = go(&d, &["run", "spring-sale.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let got = files(&d.join("out/spring-sale/deliverables"), &["png", "jpg"]);
+    assert!(got.len() >= 6, "{got:?}");
+    for f in &got {
+        let v = darkroom_provenance::verify(&std::fs::read(f).unwrap(), None).unwrap();
+        assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
+    }
+}
+
+#[test]
+fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
+    // The OpenAI fake signs its images with its own identity, as OpenAI does.
+    use darkroom_fakes::Fake;
+    let d = scratch("cred-upstream");
+    let vendor_dir = d.join("vendor");
+    Identity::local(&vendor_dir).unwrap();
+    let gpt = Fake::openai("sk-FAKE-cred-1");
+    let vd = vendor_dir.clone();
+    gpt.stamp(Box::new(move |png| {
+        let id = Identity::local(&vd).unwrap();
+        darkroom_provenance::sign(
+            &id,
+            darkroom_provenance::Format::Png,
+            &png,
+            &darkroom_provenance::Story {
+                title: "image.png".into(),
+                created: Some(darkroom_provenance::Source::Generated),
+                steps: vec![],
+                parts: vec![],
+            },
+        )
+        .unwrap()
+        .bytes
+    }));
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"up\"\noutput = \"out\"\n\
+             [providers.local]\nkind = \"sketch\"\n\
+             [providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-image-1\"\napi_key_env = \"DR_TEST_CRED_KEY\"\nbase_url = \"{}\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"256\"\nvariants = 2\n\
+             [tiers.finish]\nprovider = \"gpt\"\nsize = \"1K\"\n\
+             [gates]\nadherence = 0.0\n[budget]\nmoney = \"5 USD\"\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+            gpt.url
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .env("DR_TEST_CRED_KEY", "sk-FAKE-cred-1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = files(&d.join("out/deliverables"), &["png"]);
+    assert_eq!(got.len(), 2);
+    for f in &got {
+        let v = darkroom_provenance::verify(&std::fs::read(f).unwrap(), None).unwrap();
+        assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
+        assert_eq!(
+            v.chain.len(),
+            2,
+            "darkroom's manifest, then the vendor's: {:#?}",
+            v.chain
+        );
+        let ing = v.chain[0]
+            .ingredients
+            .iter()
+            .find(|i| i.0.starts_with("final "))
+            .unwrap();
+        assert_eq!(ing.2.as_deref(), Some(v.chain[1].label.as_str()));
+        assert!(
+            v.chain[0].actions[0].contains("gpt-image-1"),
+            "{:?}",
+            v.chain[0].actions
+        );
+    }
+}

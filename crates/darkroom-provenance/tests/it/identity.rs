@@ -156,3 +156,31 @@ fn missing_and_unreadable_files_are_named() {
     let e = resolve(&half, &d).unwrap_err().to_string();
     assert!(e.contains("no private key"), "{e}");
 }
+
+#[test]
+fn threads_making_one_folders_identity_at_once_all_get_the_same_one() {
+    let d = scratch("local-race");
+    let keys: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let id = Identity::local(&d).unwrap();
+                    let _ = id;
+                    std::fs::read_to_string(d.join(".darkroom/identity/key.pem")).unwrap()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(keys.windows(2).all(|w| w[0] == w[1]));
+    let left: Vec<_> = std::fs::read_dir(d.join(".darkroom"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        left,
+        vec!["identity".to_string()],
+        "no temporary folder left"
+    );
+}

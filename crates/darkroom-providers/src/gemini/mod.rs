@@ -15,7 +15,7 @@ use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderE
 use serde_json::{json, Value};
 
 use crate::http::{
-    b64_decode, b64_encode, class_of_status, decode_reply, fit_reply, json_body, nearest_aspect,
+    b64_decode, b64_encode, class_of_status, decode_reply, json_body, keep_or_fit, nearest_aspect,
     Client, Secret,
 };
 
@@ -183,7 +183,7 @@ impl Gemini {
         let bytes = b64_decode(data)?;
         let img = decode_reply(&bytes, "gemini reply")?;
         let (_, _, expected) = self.plan(req);
-        let (png, width, height) = fit_reply(img, expected, (req.width, req.height))?;
+        let (png, width, height) = keep_or_fit(&bytes, img, expected, (req.width, req.height))?;
         let info = model_info(&self.model);
         let u = &v["usageMetadata"];
         let out = u["candidatesTokenCount"].as_f64().unwrap_or(0.0)

@@ -346,6 +346,22 @@ pub fn fit_reply(
     Ok((png, img.width, img.height))
 }
 
+/// As [`fit_reply`], but a PNG reply already at the wanted size is kept byte for byte: its
+/// metadata stays, above all a vendor's C2PA Content Credentials (OpenAI and Google sign their
+/// images), which a re-encode would strip and delivery keeps as an ingredient.
+pub fn keep_or_fit(
+    raw: &[u8],
+    img: RgbImage,
+    expected: (u32, u32),
+    want: (u32, u32),
+) -> Result<(Vec<u8>, u32, u32), ProviderError> {
+    let png = raw.starts_with(b"\x89PNG\r\n\x1a\n");
+    if png && (img.width, img.height) == expected && expected == want {
+        return Ok((raw.to_vec(), img.width, img.height));
+    }
+    fit_reply(img, expected, want)
+}
+
 /// Width over height of a vendor's `W:H` aspect name (1 for anything else).
 pub fn aspect_ratio(a: &str) -> f64 {
     let (x, y) = a.split_once(':').unwrap_or(("1", "1"));

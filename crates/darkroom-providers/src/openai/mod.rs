@@ -15,7 +15,7 @@ use darkroom_core::Quality;
 use serde_json::{json, Value};
 
 use crate::http::{
-    b64_decode, class_of_status, decode_reply, fit_reply, json_body, multipart, Client, Secret,
+    b64_decode, class_of_status, decode_reply, json_body, keep_or_fit, multipart, Client, Secret,
 };
 
 /// The vendor's endpoint.
@@ -129,8 +129,10 @@ impl OpenAi {
         let data = v["data"][0]["b64_json"].as_str().ok_or_else(|| {
             ProviderError::Transient("malformed reply: no data[0].b64_json".into())
         })?;
-        let img = decode_reply(&b64_decode(data)?, "openai reply")?;
-        let (png, width, height) = fit_reply(
+        let raw = b64_decode(data)?;
+        let img = decode_reply(&raw, "openai reply")?;
+        let (png, width, height) = keep_or_fit(
+            &raw,
             img,
             size_for(req.width, req.height),
             (req.width, req.height),
