@@ -124,8 +124,11 @@ pub struct Provider {
     pub model: Option<String>,
     /// The environment variable holding the API key (its value is never read here).
     pub api_key_env: Option<String>,
-    /// Endpoint override (gateways, proxies, tests).
+    /// Endpoint override (gateways, proxies, tests); the first server of a pool.
     pub base_url: Option<String>,
+    /// `base_url = ["…", "…"]`: a pool of self-hosted servers (AUTOMATIC1111, ComfyUI), each
+    /// with `concurrency` calls in flight; empty for one server.
+    pub pool: Vec<String>,
     /// Request timeout in seconds.
     pub timeout: f64,
     /// Calls in flight at most.
@@ -874,6 +877,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                 model: None,
                 api_key_env: None,
                 base_url: None,
+                pool: Vec::new(),
                 timeout: 120.0,
                 concurrency: 4,
                 rate_limit: None,
@@ -950,7 +954,21 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         }
                     }
                     "api_key_env" => p.api_key_env = v.string(n, &kp),
-                    "base_url" => p.base_url = v.string(n, &kp),
+                    "base_url" => match n {
+                        // A pool: several servers of one kind behind one provider name.
+                        Node::Array(items, _) => {
+                            let urls: Vec<String> =
+                                items.iter().filter_map(|it| v.string(it, &kp)).collect();
+                            if urls.is_empty() {
+                                v.err(&n.span(), &kp, "an empty list: name one server, or several like [\"http://gpu1:7860\", \"http://gpu2:7860\"]");
+                            }
+                            p.base_url = urls.first().cloned();
+                            if urls.len() > 1 {
+                                p.pool = urls;
+                            }
+                        }
+                        _ => p.base_url = v.string(n, &kp),
+                    },
                     "timeout" => p.timeout = v.number(n, &kp, 1.0, 3600.0).unwrap_or(p.timeout),
                     "concurrency" => p.concurrency = v.int(n, &kp, 1, 256).unwrap_or(4) as u32,
                     "rate_limit" => p.rate_limit = v.number(n, &kp, 0.1, 100_000.0),
@@ -997,6 +1015,20 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     format!("missing `kind`; accepted: {}", KINDS.join(", ")),
                 ),
                 None => {}
+            }
+            // A pool is for servers the team runs; a vendor's API is one endpoint.
+            if !p.pool.is_empty()
+                && kind.is_some_and(|k| !matches!(k, ProviderKind::A1111 | ProviderKind::ComfyUi))
+            {
+                let at = node_span(node, "base_url").unwrap_or(pspan.clone());
+                v.err(
+                    &at,
+                    &format!("{path}.base_url"),
+                    format!(
+                        "a list of servers is for self-hosted providers (a1111, comfyui); a `{}` provider takes one base_url",
+                        kind.map_or("", |k| k.as_str())
+                    ),
+                );
             }
             if kind == Some(ProviderKind::ComfyUi) {
                 if p.workflow.is_none() {

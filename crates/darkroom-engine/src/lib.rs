@@ -455,27 +455,41 @@ fn http_provider_with(
     key: &dyn Fn(&str) -> Option<String>,
 ) -> Result<AnyProvider, EngineError> {
     let timeout = std::time::Duration::from_secs_f64(p.timeout);
-    // Self-hosted servers take no key.
-    match p.kind {
-        ProviderKind::A1111 => {
-            return Ok(AnyProvider::A1111(darkroom_providers::a1111::A1111::new(
+    // Self-hosted servers take no key; several of them are one pool.
+    let one = |url: Option<String>| -> Result<Option<AnyProvider>, EngineError> {
+        Ok(match p.kind {
+            ProviderKind::A1111 => Some(AnyProvider::A1111(darkroom_providers::a1111::A1111::new(
                 name.to_string(),
                 p.model.clone(),
-                p.base_url.clone(),
+                url,
                 timeout,
-            )))
-        }
-        ProviderKind::ComfyUi => {
-            return Ok(AnyProvider::ComfyUi(
+            ))),
+            ProviderKind::ComfyUi => Some(AnyProvider::ComfyUi(
                 darkroom_providers::comfyui::ComfyUi::new(
                     name.to_string(),
-                    p.base_url.clone(),
+                    url,
                     timeout,
                     workflow(name, p)?,
                 ),
-            ))
+            )),
+            _ => None,
+        })
+    };
+    if !p.pool.is_empty() {
+        let mut members = Vec::new();
+        for url in &p.pool {
+            if let Some(m) = one(Some(url.clone()))? {
+                members.push((url.clone(), m));
+            }
         }
-        _ => {}
+        if !members.is_empty() {
+            return Ok(AnyProvider::Pool(Box::new(
+                darkroom_providers::pool::Pool::new(name.to_string(), members),
+            )));
+        }
+    }
+    if let Some(single) = one(p.base_url.clone())? {
+        return Ok(single);
     }
     let var = p.key_env().unwrap_or_default();
     let key = key(&var)
@@ -590,26 +604,44 @@ pub fn ping_providers(campaign: &Campaign) -> Vec<(String, Result<String, String
         let r = match p.kind {
             ProviderKind::Sketch | ProviderKind::Sim => Ok("built in; nothing to ping".to_string()),
             _ => match http_provider(name, p) {
-                Ok(AnyProvider::Gemini(g)) => {
-                    g.ping().map_err(|e| format!("{} ({})", e, e.class()))
-                }
-                Ok(AnyProvider::OpenAi(o)) => {
-                    o.ping().map_err(|e| format!("{} ({})", e, e.class()))
-                }
-                Ok(AnyProvider::Stability(st)) => {
-                    st.ping().map_err(|e| format!("{} ({})", e, e.class()))
-                }
-                Ok(AnyProvider::A1111(a)) => a.ping().map_err(|e| format!("{} ({})", e, e.class())),
-                Ok(AnyProvider::ComfyUi(c)) => {
-                    c.ping().map_err(|e| format!("{} ({})", e, e.class()))
-                }
-                Ok(_) => Ok("built in; nothing to ping".to_string()),
+                Ok(any) => ping_one(&any),
                 Err(e) => Err(e.to_string()),
             },
         };
         out.push((name.clone(), r));
     }
     out
+}
+
+/// Pings one provider (each server of a pool: it is usable when one answers).
+fn ping_one(p: &AnyProvider) -> Result<String, String> {
+    let said = |e: darkroom_core::provider::ProviderError| format!("{} ({})", e, e.class());
+    match p {
+        AnyProvider::Gemini(g) => g.ping().map_err(said),
+        AnyProvider::OpenAi(o) => o.ping().map_err(said),
+        AnyProvider::Stability(st) => st.ping().map_err(said),
+        AnyProvider::A1111(a) => a.ping().map_err(said),
+        AnyProvider::ComfyUi(c) => c.ping().map_err(said),
+        AnyProvider::Pool(pool) => {
+            let each: Vec<(&str, Result<String, String>)> =
+                pool.members().map(|(url, m)| (url, ping_one(m))).collect();
+            let up = each.iter().filter(|x| x.1.is_ok()).count();
+            let list: Vec<String> = each
+                .iter()
+                .map(|(u, r)| match r {
+                    Ok(_) => format!("{u} ok"),
+                    Err(e) => format!("{u} FAILED: {e}"),
+                })
+                .collect();
+            let line = format!("{up} of {} servers answer: {}", each.len(), list.join("; "));
+            if up > 0 {
+                Ok(line)
+            } else {
+                Err(line)
+            }
+        }
+        AnyProvider::Sketch(_) | AnyProvider::Sim(_) => Ok("built in; nothing to ping".to_string()),
+    }
 }
 
 /// What an engine session holds while it works on an output folder: the context, the folder's

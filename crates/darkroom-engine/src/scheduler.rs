@@ -159,6 +159,8 @@ pub(crate) struct Reply {
     pub(crate) sleep: Option<Duration>,
     /// The simulator's injected mutation, recorded as a decision.
     pub(crate) mutation: Option<String>,
+    /// The pool server that made it.
+    pub(crate) backend: Option<String>,
 }
 
 /// A provider call's work: runs on a blocking worker.
@@ -193,6 +195,11 @@ async fn one(
                 .notes
                 .iter()
                 .find(|(k, _)| k == "mutation")
+                .map(|(_, v)| v.clone()),
+            backend: g
+                .notes
+                .iter()
+                .find(|(k, _)| k == "backend")
                 .map(|(_, v)| v.clone()),
             bytes: g.png,
             ext: "png",
@@ -320,6 +327,9 @@ pub(crate) async fn scheduled(
                     &path.display().to_string(),
                     r.bytes.len() as u64,
                 ));
+                if let Some(b) = &r.backend {
+                    ctx.keep(ctx.ledger.record_backend(&row.id, b));
+                }
                 if let Some(m) = &r.mutation {
                     ctx.keep(ctx.ledger.record_decision(
                         &row.id,

@@ -114,6 +114,7 @@ fn sim_provider(name: &str, model: &str, concurrency: u32) -> Provider {
         model: Some(model.into()),
         api_key_env: None,
         base_url: None,
+        pool: Vec::new(),
         timeout: 120.0,
         concurrency,
         rate_limit: None,

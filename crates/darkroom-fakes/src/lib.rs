@@ -116,6 +116,8 @@ pub struct Fake {
     /// What the vendor does to each image before sending it (OpenAI and Google sign theirs
     /// with C2PA Content Credentials).
     stamp: Arc<Mutex<Option<Stamp>>>,
+    /// After this many requests, the server is gone: connections are closed unanswered.
+    dies_after: Arc<Mutex<Option<usize>>>,
 }
 
 /// A change the fake makes to every image it sends.
@@ -208,10 +210,16 @@ impl Fake {
             min_poll,
             comfy: Arc::default(),
             stamp: Arc::default(),
+            dies_after: Arc::default(),
         };
         let f = fake.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
+                if f.dead() {
+                    // A machine that died: the connection ends with no answer.
+                    let _ = conn.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
                 let f = f.clone();
                 std::thread::spawn(move || {
                     let _ = f.serve(conn);
@@ -314,6 +322,17 @@ impl Fake {
         w.write_all(head.as_bytes())?;
         w.write_all(&answer.body)?;
         w.flush()
+    }
+
+    /// The server dies after `n` requests (counting those seen so far): every later
+    /// connection is closed unanswered, as when the machine is gone mid-run.
+    pub fn die_after(&self, n: usize) {
+        *self.dies_after.lock().unwrap() = Some(n);
+    }
+
+    fn dead(&self) -> bool {
+        let limit = *self.dies_after.lock().unwrap();
+        limit.is_some_and(|n| self.seen.lock().unwrap().len() >= n)
     }
 
     /// Every image the fake sends from now on goes through `f` first (a vendor's signature).

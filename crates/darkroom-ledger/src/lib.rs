@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_run_reason.sql"),
     include_str!("../migrations/0005_human.sql"),
     include_str!("../migrations/0006_versions.sql"),
+    include_str!("../migrations/0007_backend.sql"),
 ];
 
 /// A ledger failure.
@@ -625,6 +626,30 @@ impl Ledger {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
+        })
+    }
+
+    /// Records which server of a pool ran an attempt.
+    pub fn record_backend(&self, id: &str, backend: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET backend = ?2 WHERE id = ?1",
+                params![id, backend],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Per provider and pool server: the attempts it finished (done), in provider then server
+    /// order. Providers of one endpoint are not listed.
+    pub fn backend_counts(&self) -> Result<Vec<(String, String, u64)>, LedgerError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT provider, backend, COUNT(*) FROM attempts WHERE backend IS NOT NULL AND status = 'done'
+                 GROUP BY provider, backend ORDER BY provider, backend",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 

@@ -12,6 +12,7 @@ pub mod comfyui;
 pub mod gemini;
 pub mod http;
 pub mod openai;
+pub mod pool;
 pub mod sim;
 pub mod sketch;
 pub mod stability;
@@ -36,6 +37,8 @@ pub enum AnyProvider {
     Stability(stability::Stability),
     /// A ComfyUI server running a workflow.
     ComfyUi(comfyui::ComfyUi),
+    /// Several self-hosted servers as one provider.
+    Pool(Box<pool::Pool>),
 }
 
 impl AnyProvider {
@@ -84,6 +87,7 @@ impl Provider for AnyProvider {
             AnyProvider::A1111(p) => p.name(),
             AnyProvider::Stability(p) => p.name(),
             AnyProvider::ComfyUi(p) => p.name(),
+            AnyProvider::Pool(p) => p.name(),
         }
     }
     fn capabilities(&self) -> Capabilities {
@@ -95,6 +99,7 @@ impl Provider for AnyProvider {
             AnyProvider::A1111(p) => p.capabilities(),
             AnyProvider::Stability(p) => p.capabilities(),
             AnyProvider::ComfyUi(p) => p.capabilities(),
+            AnyProvider::Pool(p) => p.capabilities(),
         }
     }
     fn replays(&self) -> bool {
@@ -112,6 +117,7 @@ impl Provider for AnyProvider {
             AnyProvider::A1111(p) => p.price(req),
             AnyProvider::Stability(p) => p.price(req),
             AnyProvider::ComfyUi(p) => p.price(req),
+            AnyProvider::Pool(p) => p.price(req),
         }
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
@@ -134,6 +140,7 @@ impl Provider for AnyProvider {
             AnyProvider::A1111(p) => p.generate(req),
             AnyProvider::Stability(p) => p.generate(req),
             AnyProvider::ComfyUi(p) => p.generate(req),
+            AnyProvider::Pool(p) => p.generate(req),
         }
     }
 }

@@ -223,6 +223,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             model: t.model.clone(),
             api_key_env: t.api_key_env.clone(),
             base_url: t.base_url.clone(),
+            pool: Vec::new(),
             timeout: t.timeout.unwrap_or(120.0),
             concurrency: t.concurrency.unwrap_or(1).clamp(1, 64),
             rate_limit: None,

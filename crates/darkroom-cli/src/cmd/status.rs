@@ -49,6 +49,22 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
     let awaiting = l.awaiting_review().map_err(|e| Fail::Internal(e.into()))?;
     let versions = super::recipe::model_version_changes(&a.campaign, &l);
+    // Each pool server with the images it made (a server that made none is listed too).
+    let made = l.backend_counts().map_err(|e| Fail::Internal(e.into()))?;
+    let servers: Vec<(String, String, u64)> = c
+        .providers
+        .iter()
+        .flat_map(|(name, p)| {
+            let made = &made;
+            p.pool.iter().map(move |url| {
+                let n = made
+                    .iter()
+                    .find(|(pn, b, _)| pn == name && b == url)
+                    .map_or(0, |x| x.2);
+                (name.clone(), url.clone(), n)
+            })
+        })
+        .collect();
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -59,6 +75,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status.as_str(), "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
+            "servers": servers.iter().map(|(p, u, n)| serde_json::json!({"provider": p, "base_url": u, "done": n})).collect::<Vec<_>>(),
             "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -127,6 +144,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if !s.failures.is_empty() {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!("failures: {}", f.join(", "));
+    }
+    for (p, url, n) in &servers {
+        println!("server {url} of `{p}`: {n} image(s) made");
     }
     for (shot, v) in &versions {
         println!("model version changed since the recipe lock: {shot}: the provider reported `{v}` (darkroom recipe check)");

@@ -541,3 +541,78 @@ fn a_stability_finish_is_out_painted_to_each_aspect_through_the_api() {
         "the fallback is in the report"
     );
 }
+
+#[test]
+fn a_pool_of_three_a1111_servers_finishes_the_run_when_one_dies_mid_run() {
+    use darkroom_fakes::Fake;
+    let (a, b, c) = (Fake::a1111(), Fake::a1111(), Fake::a1111());
+    // The second server is gone after its third request (the ping, then two calls of the run).
+    b.die_after(3);
+    let d = scratch("a1111-pool");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"pool\"\noutput = \"out\"\n\
+             [providers.forge]\nkind = \"a1111\"\nmodel = \"sd_xl_base_1.0\"\nbase_url = [\"{}\", \"{}\", \"{}\"]\nconcurrency = 1\ntimeout = 10\n\
+             [tiers.draft]\nprovider = \"forge\"\nsize = \"512\"\nvariants = 4\n[tiers.finish]\nprovider = \"forge\"\nsize = \"1K\"\nkeep = 1\n\
+             [gates]\nadherence = 0.0\n\
+             [[shots]]\nid = \"one\"\nprompt = \"a blue cube on a #F4F1EA background\"\n\
+             [[shots]]\nid = \"two\"\nprompt = \"a red sphere on a #F4F1EA background\"\n\
+             [[shots]]\nid = \"three\"\nprompt = \"a green cone on a #F4F1EA background\"\n",
+            a.url, b.url, c.url
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = go(&d, &["check", "c.toml", "--providers"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 of 3 servers answer"), "{out}");
+    let (code, out, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("1024x1024")).count(),
+        3,
+        "{out}"
+    );
+    // Every request the dead server saw before dying was answered; the others took the rest.
+    assert!(b.seen().len() <= 3, "{}", b.seen().len());
+    assert!(!a.seen().is_empty() && !c.seen().is_empty());
+    let (code, out, _) = go(&d, &["status", "c.toml", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let servers = v["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 3, "{out}");
+    let made = |u: &str| {
+        servers.iter().find(|s| s["base_url"] == u).unwrap()["done"]
+            .as_u64()
+            .unwrap()
+    };
+    let total = made(&a.url) + made(&b.url) + made(&c.url);
+    // 3 shots × 4 drafts, 3 finishes: every image made by one server, the dead one at most 2.
+    assert_eq!(total, 15, "{out}");
+    assert!(
+        (1..=2).contains(&made(&b.url)) && made(&a.url) > 0 && made(&c.url) > 0,
+        "{out}"
+    );
+    let (_, text, _) = go(&d, &["status", "c.toml"]);
+    assert!(
+        text.contains(&format!("server {} of `forge`", b.url)),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_list_of_servers_is_refused_for_a_vendor_api() {
+    let d = scratch("pool-vendor");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"p\"\n[providers.gpt]\nkind = \"openai\"\nbase_url = [\"http://a\", \"http://b\"]\n\
+         [tiers.draft]\nprovider = \"gpt\"\n[tiers.finish]\nprovider = \"gpt\"\n[[shots]]\nid = \"x\"\nprompt = \"a cube\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = go(&d, &["check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("providers.gpt.base_url") && err.contains("self-hosted"),
+        "{err}"
+    );
+}

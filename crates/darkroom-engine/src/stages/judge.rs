@@ -265,6 +265,7 @@ pub(crate) async fn vision_round(
                     reported: Some(latency),
                     sleep: None,
                     mutation: None,
+                    backend: None,
                 })
             });
             // The same call path as the images: budget, pacing, store, settle, retry by class.

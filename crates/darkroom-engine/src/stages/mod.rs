@@ -54,7 +54,11 @@ impl Exec {
             .campaign
             .providers
             .iter()
-            .map(|(n, p)| (n.clone(), Arc::new(Semaphore::new(p.concurrency as usize))))
+            .map(|(n, p)| {
+                // A pool's `concurrency` is per server.
+                let slots = p.concurrency as usize * p.pool.len().max(1);
+                (n.clone(), Arc::new(Semaphore::new(slots)))
+            })
             .collect();
         let exec = Exec {
             ctx: ctx.clone(),
