@@ -115,22 +115,33 @@ min_on_palette = 0.5
 
 /// Every `.png` under `dir`, by relative path.
 fn pngs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
+    files_under(dir, &["png"])
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            // Deliverables are byte-identical run to run outside their C2PA manifest, whose
+            // assertion hashes c2pa salts at random.
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, darkroom_provenance::without_manifest(&bytes))
+        })
+        .collect()
+}
+
+/// Every file under `dir` (recursively) with one of the extensions, sorted.
+fn files_under(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "png") {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                // Deliverables are byte-identical run to run outside their C2PA manifest, whose
-                // assertion hashes c2pa salts at random.
-                let bytes = std::fs::read(&p).unwrap();
-                out.insert(rel, darkroom_provenance::without_manifest(&bytes));
+            } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
+                out.push(p);
             }
         }
     }
+    out.sort();
     out
 }
 

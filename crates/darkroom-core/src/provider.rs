@@ -111,6 +111,10 @@ pub struct Generated {
     pub latency: Duration,
     /// Provider-specific facts worth keeping in the ledger (the simulator's injected mutations).
     pub notes: Vec<(String, String)>,
+    /// The vendor's own file, when it carried Content Credentials (a C2PA manifest) that fitting
+    /// it to the request (a crop, a resize, a re-encode) took out of `png`: delivery keeps that
+    /// manifest as an ingredient.
+    pub upstream: Option<Vec<u8>>,
 }
 
 /// A failed call, classified for the scheduler.

@@ -161,6 +161,8 @@ pub(crate) struct Reply {
     pub(crate) mutation: Option<String>,
     /// The pool server that made it.
     pub(crate) backend: Option<String>,
+    /// The vendor's own file, when it carried Content Credentials `bytes` lost.
+    pub(crate) upstream: Option<Vec<u8>>,
 }
 
 /// A provider call's work: runs on a blocking worker.
@@ -201,6 +203,7 @@ async fn one(
                 .iter()
                 .find(|(k, _)| k == "backend")
                 .map(|(_, v)| v.clone()),
+            upstream: g.upstream,
             bytes: g.png,
             ext: "png",
         })
@@ -329,6 +332,18 @@ pub(crate) async fn scheduled(
                 ));
                 if let Some(b) = &r.backend {
                     ctx.keep(ctx.ledger.record_backend(&row.id, b));
+                }
+                // The vendor's signed original, kept beside the fitted image: best effort (the
+                // image itself is kept; only the credential chain would be shorter).
+                if let Some(up) = &r.upstream {
+                    let ext = if up.starts_with(&[0xFF, 0xD8]) {
+                        "jpg"
+                    } else {
+                        "png"
+                    };
+                    if let Ok((h, _)) = ctx.store.put(up, ext) {
+                        ctx.keep(ctx.ledger.record_upstream(&row.id, &h));
+                    }
                 }
                 if let Some(m) = &r.mutation {
                     ctx.keep(ctx.ledger.record_decision(

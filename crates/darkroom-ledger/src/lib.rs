@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_human.sql"),
     include_str!("../migrations/0006_versions.sql"),
     include_str!("../migrations/0007_backend.sql"),
+    include_str!("../migrations/0008_upstream.sql"),
 ];
 
 /// A ledger failure.
@@ -637,6 +638,31 @@ impl Ledger {
                 params![id, backend],
             )?;
             Ok(())
+        })
+    }
+
+    /// Records the stored hash of the vendor's own file for an attempt (see `upstream`).
+    pub fn record_upstream(&self, id: &str, hash: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE attempts SET upstream = ?2 WHERE id = ?1",
+                params![id, hash],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The stored hash of the vendor's own file for an attempt, when it carried Content
+    /// Credentials the stored image lost.
+    pub fn upstream(&self, id: &str) -> Result<Option<String>, LedgerError> {
+        self.with(|c| {
+            Ok(
+                c.query_row("SELECT upstream FROM attempts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .flatten(),
+            )
         })
     }
 

@@ -33,11 +33,11 @@ fn migrations_apply_once_and_persist() {
     let d = scratch("migrate");
     let db = d.join("darkroom.db");
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 7);
+    assert_eq!(l.schema_version().unwrap(), 8);
     l.plan(&[row("a"), row("b")]).unwrap();
     drop(l);
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 7);
+    assert_eq!(l.schema_version().unwrap(), 8);
     assert_eq!(
         l.totals().unwrap().by_status,
         vec![("planned".to_string(), 2)]
@@ -55,7 +55,7 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 7);
+    assert_eq!(l.schema_version().unwrap(), 8);
     l.plan(&[row("a")]).unwrap();
     assert_eq!(l.interrupted().unwrap(), 0);
     assert!(l.shots().unwrap().is_empty(), "the shots table was added");

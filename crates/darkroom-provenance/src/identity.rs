@@ -371,20 +371,89 @@ impl PemBlocks {
     }
 }
 
-/// Makes a local identity: a CA (5 years) and a signer certificate under it, both EC P-256,
-/// written to a temporary folder that is then renamed into place, so two processes making one
-/// at once end with one identity, whole.
-fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
+/// What [`make_chain`] makes a chain for.
+#[derive(Debug, Clone)]
+pub struct Chain<'a> {
+    /// The signer certificate's common name.
+    pub signer: &'a str,
+    /// Its organization (C2PA readers name the signer by it; `None` only to test a refusal).
+    pub organization: Option<&'a str>,
+    /// Valid from.
+    pub not_before: std::time::SystemTime,
+    /// Valid until.
+    pub not_after: std::time::SystemTime,
+}
+
+/// A made certificate chain, as PEM.
+pub struct Made {
+    /// The signer certificate, then its CA's.
+    pub chain: String,
+    /// The CA's certificate alone (a trust anchor for `verify --trust`).
+    pub ca: String,
+    /// The signer's private key (PKCS #8).
+    pub key: String,
+}
+
+/// Makes a CA and a signer certificate under it (EC P-256, digitalSignature and
+/// emailProtection, as C2PA asks of a signer): the local identity, and test certificates.
+pub fn make_chain(c: &Chain<'_>) -> Result<Made, ProvenanceError> {
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
     };
+    let gen =
+        |e: rcgen::Error| ProvenanceError::Identity(format!("cannot make a certificate: {e}"));
+    let at = |t: std::time::SystemTime| {
+        let secs = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        rcgen::date_time_ymd(1970, 1, 1) + std::time::Duration::from_secs(secs)
+    };
+    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(gen)?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(gen)?;
+    ca.distinguished_name = DistinguishedName::new();
+    ca.distinguished_name
+        .push(DnType::CommonName, format!("{} CA", c.signer));
+    if let Some(o) = c.organization {
+        ca.distinguished_name.push(DnType::OrganizationName, o);
+    }
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    (ca.not_before, ca.not_after) = (at(c.not_before), at(c.not_after));
+    let ca_cert = ca.self_signed(&ca_key).map_err(gen)?;
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(gen)?;
+    let mut ee = CertificateParams::new(Vec::<String>::new()).map_err(gen)?;
+    ee.distinguished_name = DistinguishedName::new();
+    ee.distinguished_name.push(DnType::CommonName, c.signer);
+    if let Some(o) = c.organization {
+        ee.distinguished_name.push(DnType::OrganizationName, o);
+    }
+    ee.is_ca = IsCa::NoCa;
+    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    ee.use_authority_key_identifier_extension = true;
+    (ee.not_before, ee.not_after) = (at(c.not_before), at(c.not_after));
+    let ee_cert = ee
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .map_err(gen)?;
+    Ok(Made {
+        chain: format!("{}{}", ee_cert.pem(), ca_cert.pem()),
+        ca: ca_cert.pem(),
+        key: key.serialize_pem(),
+    })
+}
+
+/// Makes a local identity with [`make_chain`] (5 years), written to a temporary folder that is
+/// then renamed into place, so two processes making one at once end with one identity, whole.
+fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
     let werr = |source: std::io::Error| ProvenanceError::Write {
         path: dir.display().to_string(),
         source,
     };
-    let gen =
-        |e: rcgen::Error| ProvenanceError::Identity(format!("cannot make a local identity: {e}"));
     let parent = dir.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent).map_err(werr)?;
     let folder = dir
@@ -392,46 +461,13 @@ fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
         .nth(2)
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (from, to) = (
-        rcgen::date_time_ymd(1970, 1, 1)
-            + std::time::Duration::from_secs((now - 3600).max(0) as u64),
-        rcgen::date_time_ymd(1970, 1, 1)
-            + std::time::Duration::from_secs(now.max(0) as u64 + 5 * 365 * 86_400),
-    );
-    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(gen)?;
-    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(gen)?;
-    ca.distinguished_name = rcgen::DistinguishedName::new();
-    ca.distinguished_name
-        .push(DnType::CommonName, "darkroom local CA");
-    ca.distinguished_name
-        .push(DnType::OrganizationName, "darkroom (local, untrusted)");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    (ca.not_before, ca.not_after) = (from, to);
-    let ca_cert = ca.self_signed(&ca_key).map_err(gen)?;
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(gen)?;
-    let mut ee = CertificateParams::new(Vec::<String>::new()).map_err(gen)?;
-    ee.distinguished_name = rcgen::DistinguishedName::new();
-    ee.distinguished_name.push(
-        DnType::CommonName,
-        format!("darkroom local signer ({folder})"),
-    );
-    ee.distinguished_name
-        .push(DnType::OrganizationName, "darkroom (local, untrusted)");
-    ee.is_ca = IsCa::NoCa;
-    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
-    ee.use_authority_key_identifier_extension = true;
-    (ee.not_before, ee.not_after) = (from, to);
-    let issuer = Issuer::from_params(&ca, &ca_key);
-    let ee_cert = ee.signed_by(&key, &issuer).map_err(gen)?;
+    let now = std::time::SystemTime::now();
+    let made = make_chain(&Chain {
+        signer: &format!("darkroom local signer ({folder})"),
+        organization: Some("darkroom (local, untrusted)"),
+        not_before: now - std::time::Duration::from_secs(3600),
+        not_after: now + std::time::Duration::from_secs(5 * 365 * 86_400),
+    })?;
 
     // Unique per process and per call: two threads of one process may make one at once.
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -439,7 +475,7 @@ fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
     let tmp = parent.join(format!(
         ".identity-{}-{seq}-{}",
         std::process::id(),
-        blake3::hash(ca_cert.der()).to_hex()
+        blake3::hash(made.ca.as_bytes()).to_hex()
     ));
     std::fs::create_dir_all(&tmp).map_err(werr)?;
     let write = |name: &str, text: &str, private: bool| -> std::io::Result<()> {
@@ -456,14 +492,10 @@ fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
         f.write_all(text.as_bytes())?;
         f.sync_all()
     };
-    let r = write(
-        "chain.pem",
-        &format!("{}{}", ee_cert.pem(), ca_cert.pem()),
-        false,
-    )
-    .and_then(|()| write("ca.pem", &ca_cert.pem(), false))
-    .and_then(|()| write("key.pem", &key.serialize_pem(), true))
-    .and_then(|()| write("README.txt", LOCAL_README, false));
+    let r = write("chain.pem", &made.chain, false)
+        .and_then(|()| write("ca.pem", &made.ca, false))
+        .and_then(|()| write("key.pem", &made.key, true))
+        .and_then(|()| write("README.txt", LOCAL_README, false));
     if let Err(e) = r {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(werr(e));

@@ -18,24 +18,6 @@ const CAMPAIGN: &str = "[campaign]\nname = \"cred\"\noutput = \"out\"\n\
 [[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\", \"16:9\"]\n\
 text = [{ content = \"SALE\", box = [0.1, 0.7, 0.9, 0.9] }]\n";
 
-/// Every file under `dir` with one of the extensions.
-fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn run_campaign(name: &str, extra: &str) -> PathBuf {
     let d = scratch(name);
     std::fs::write(d.join("c.toml"), format!("{CAMPAIGN}{extra}")).unwrap();
@@ -47,7 +29,7 @@ fn run_campaign(name: &str, extra: &str) -> PathBuf {
 #[test]
 fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
     let d = run_campaign("cred-run", "");
-    let got = files(&d.join("out/deliverables"), &["png", "jpg"]);
+    let got = files_under(&d.join("out/deliverables"), &["png", "jpg"]);
     assert_eq!(got.len(), 4, "2 aspects × png and jpeg: {got:?}");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("out/deliverables/manifest.json")).unwrap())
@@ -106,7 +88,7 @@ fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
 #[test]
 fn one_changed_byte_makes_verify_say_invalid_and_exit_1() {
     let d = run_campaign("cred-tamper", "");
-    for f in files(&d.join("out/deliverables"), &["png", "jpg"]) {
+    for f in files_under(&d.join("out/deliverables"), &["png", "jpg"]) {
         let mut b = std::fs::read(&f).unwrap();
         if f.extension().unwrap() == "png" {
             // The last byte of the last IDAT's data: a pixel byte.
@@ -258,7 +240,7 @@ fn the_private_key_is_nowhere_darkroom_writes_or_prints() {
         "no local identity when one is named"
     );
     let mut n = 0;
-    for f in files(&out, &["png", "jpg", "json", "html", "db", "toml", "jsonl"]) {
+    for f in files_under(&out, &["png", "jpg", "json", "html", "db", "toml", "jsonl"]) {
         let bytes = std::fs::read(&f).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for line in &body {
@@ -303,33 +285,18 @@ fn the_private_key_is_nowhere_darkroom_writes_or_prints() {
 
 /// A signer certificate (with its CA) that expired in 2020.
 fn expired(dir: &Path) -> (PathBuf, PathBuf) {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-        IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
-    };
-    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name = DistinguishedName::new();
-    ca.distinguished_name.push(DnType::CommonName, "Old CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ee = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ee.distinguished_name = DistinguishedName::new();
-    ee.distinguished_name.push(DnType::CommonName, "Old Studio");
-    ee.distinguished_name.push(DnType::OrganizationName, "Old");
-    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
-    ee.use_authority_key_identifier_extension = true;
-    ee.not_before = rcgen::date_time_ymd(2018, 1, 1);
-    ee.not_after = rcgen::date_time_ymd(2020, 1, 1);
-    let ee_cert = ee
-        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
-        .unwrap();
+    use std::time::{Duration, UNIX_EPOCH};
+    let year = |y: u64| UNIX_EPOCH + Duration::from_secs((y - 1970) * 31_556_952);
+    let m = darkroom_provenance::identity::make_chain(&darkroom_provenance::identity::Chain {
+        signer: "Old Studio",
+        organization: Some("Old"),
+        not_before: year(2018),
+        not_after: year(2020),
+    })
+    .unwrap();
     let (c, k) = (dir.join("old-chain.pem"), dir.join("old-key.pem"));
-    std::fs::write(&c, format!("{}{}", ee_cert.pem(), ca_cert.pem())).unwrap();
-    std::fs::write(&k, key.serialize_pem()).unwrap();
+    std::fs::write(&c, m.chain).unwrap();
+    std::fs::write(&k, m.key).unwrap();
     (c, k)
 }
 
@@ -436,7 +403,7 @@ fn every_deliverable_of_the_example_campaign_validates() {
     std::fs::copy(&src, d.join("spring-sale.toml")).unwrap();
     let (code, _, err) = go(&d, &["run", "spring-sale.toml"]);
     assert_eq!(code, 0, "{err}");
-    let got = files(&d.join("out/spring-sale/deliverables"), &["png", "jpg"]);
+    let got = files_under(&d.join("out/spring-sale/deliverables"), &["png", "jpg"]);
     assert!(got.len() >= 6, "{got:?}");
     for f in &got {
         let v = darkroom_provenance::verify(&std::fs::read(f).unwrap(), None).unwrap();
@@ -478,7 +445,8 @@ fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
              [tiers.draft]\nprovider = \"local\"\nsize = \"256\"\nvariants = 2\n\
              [tiers.finish]\nprovider = \"gpt\"\nsize = \"1K\"\n\
              [gates]\nadherence = 0.0\n[budget]\nmoney = \"5 USD\"\n\
-             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n",
+             [[shots]]\nid = \"hero\"\nprompt = \"a blue cube on a #F4F1EA background\"\ndeliver = [\"1:1\", \"16:9\"]\n\
+             [[shots]]\nid = \"wide\"\nprompt = \"a red ball on a #F4F1EA background\"\ndeliver = [\"16:9\"]\n",
             gpt.url
         ),
     )
@@ -495,8 +463,11 @@ fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let got = files(&d.join("out/deliverables"), &["png"]);
-    assert_eq!(got.len(), 2);
+    // `hero` is finished at 1:1, a size OpenAI makes, so its file is kept whole; `wide` at
+    // 16:9, which OpenAI does not make: its image is cropped, and the vendor's file is kept
+    // beside it for its manifest.
+    let got = files_under(&d.join("out/deliverables"), &["png"]);
+    assert_eq!(got.len(), 3);
     for f in &got {
         let v = darkroom_provenance::verify(&std::fs::read(f).unwrap(), None).unwrap();
         assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
@@ -512,6 +483,9 @@ fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
             .find(|i| i.0.starts_with("final "))
             .unwrap();
         assert_eq!(ing.2.as_deref(), Some(v.chain[1].label.as_str()));
+        // The cropped one names the vendor's file as sent, kept beside the cropped image.
+        let wide = f.to_string_lossy().contains("/wide/");
+        assert_eq!(ing.0.ends_with(" as sent"), wide, "{}", ing.0);
         assert!(
             v.chain[0].actions[0].contains("gpt-image-1"),
             "{:?}",

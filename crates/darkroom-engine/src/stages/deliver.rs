@@ -82,6 +82,13 @@ pub(crate) async fn deliver(
     let made = model_step(ctx, StepKind::Created, &call.row.id, || {
         format!("made at {}x{}", call.req.width, call.req.height)
     });
+    let vendor: Option<Vec<u8>> = ctx
+        .ledger
+        .upstream(&call.row.id)
+        .ok()
+        .flatten()
+        .and_then(|h| ctx.store.find(&h))
+        .and_then(|p| std::fs::read(p).ok());
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
@@ -221,7 +228,12 @@ pub(crate) async fn deliver(
         if let Some((id, d)) = draft {
             ingredients.push((format!("draft {id}"), d.as_slice()));
         }
-        ingredients.push((format!("final {}", call.row.id), png));
+        // The final as the provider sent it when that carried Content Credentials the stored
+        // image lost (a crop to the asked size): its manifest stays in the chain.
+        match &vendor {
+            Some(v) => ingredients.push((format!("final {} as sent", call.row.id), v.as_slice())),
+            None => ingredients.push((format!("final {}", call.row.id), png)),
+        }
         let file = File {
             name: &name,
             aspect: &asp,

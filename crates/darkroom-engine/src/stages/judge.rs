@@ -266,6 +266,7 @@ pub(crate) async fn vision_round(
                     sleep: None,
                     mutation: None,
                     backend: None,
+                    upstream: None,
                 })
             });
             // The same call path as the images: budget, pacing, store, settle, retry by class.

@@ -1,66 +1,41 @@
 //! Identities: the local one is made once and reused; a user's certificate that is expired,
 //! does not match its key, or is missing is refused with the file named, never the key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use darkroom_provenance::identity::{resolve, Signing};
+use darkroom_provenance::identity::{make_chain, resolve, Chain, Signing};
 use darkroom_provenance::Identity;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
-};
 
 use crate::scratch;
 
 /// A CA and a signer certificate under it, valid from `from` to `to` (years), written to `dir`.
-fn chain(dir: &Path, from: i32, to: i32) -> (std::path::PathBuf, std::path::PathBuf, String) {
+fn chain(dir: &Path, from: i32, to: i32) -> (PathBuf, PathBuf, String) {
     make(dir, from, to, Some("Acme"))
 }
 
 /// A valid chain whose signer's subject has the given organization, or none.
-fn chain_named(dir: &Path, org: Option<&str>) -> (std::path::PathBuf, std::path::PathBuf, String) {
+fn chain_named(dir: &Path, org: Option<&str>) -> (PathBuf, PathBuf, String) {
     make(dir, 2020, 2045, org)
 }
 
-fn make(
-    dir: &Path,
-    from: i32,
-    to: i32,
-    org: Option<&str>,
-) -> (std::path::PathBuf, std::path::PathBuf, String) {
-    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name = rcgen::DistinguishedName::new();
-    ca.distinguished_name.push(DnType::CommonName, "Test CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    ca.not_before = rcgen::date_time_ymd(2015, 1, 1);
-    ca.not_after = rcgen::date_time_ymd(2045, 1, 1);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ee = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ee.distinguished_name = rcgen::DistinguishedName::new();
-    ee.distinguished_name
-        .push(DnType::CommonName, "Acme Studio");
-    if let Some(o) = org {
-        ee.distinguished_name.push(DnType::OrganizationName, o);
-    }
-    ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    ee.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
-    ee.use_authority_key_identifier_extension = true;
-    ee.not_before = rcgen::date_time_ymd(from, 1, 1);
-    ee.not_after = rcgen::date_time_ymd(to, 1, 1);
-    let ee_cert = ee
-        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
-        .unwrap();
+/// January 1st of a year.
+fn year(y: i32) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(((y - 1970) as f64 * 365.2425 * 86_400.0) as u64)
+}
+
+fn make(dir: &Path, from: i32, to: i32, org: Option<&str>) -> (PathBuf, PathBuf, String) {
+    let m = make_chain(&Chain {
+        signer: "Acme Studio",
+        organization: org,
+        not_before: year(from),
+        not_after: year(to),
+    })
+    .unwrap();
     let (c, k) = (dir.join("chain.pem"), dir.join("key.pem"));
-    std::fs::write(&c, format!("{}{}", ee_cert.pem(), ca_cert.pem())).unwrap();
-    let pem = key.serialize_pem();
-    std::fs::write(&k, &pem).unwrap();
-    (c, k, pem)
+    std::fs::write(&c, &m.chain).unwrap();
+    std::fs::write(&k, &m.key).unwrap();
+    (c, k, m.key)
 }
 
 #[test]

@@ -170,6 +170,7 @@ impl A1111 {
             model_version: version,
             latency,
             notes,
+            upstream: None,
         })
     }
 
@@ -264,6 +265,7 @@ impl Provider for A1111 {
                     model_version: Some(format!("a1111 extras {upscaler}")),
                     latency: start.elapsed(),
                     notes: vec![],
+                    upstream: None,
                 });
             }
             Op::Generate | Op::Outpaint => {}

@@ -439,6 +439,7 @@ impl Provider for ComfyUi {
             model_version: Some(format!("comfyui prompt {id}")),
             latency: start.elapsed(),
             notes: vec![("prompt_id".into(), id)],
+            upstream: None,
         })
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::http::{
     b64_decode, b64_encode, class_of_status, decode_reply, json_body, keep_or_fit, nearest_aspect,
-    Client, Secret,
+    upstream_of, Client, Secret,
 };
 
 /// The vendor's endpoint.
@@ -194,6 +194,7 @@ impl Gemini {
         } else {
             self.price(req).usd
         };
+        let upstream = upstream_of(&bytes, &png);
         Ok(Generated {
             png,
             width,
@@ -202,6 +203,7 @@ impl Gemini {
             model_version: v["modelVersion"].as_str().map(String::from),
             latency,
             notes: vec![],
+            upstream,
         })
     }
 

@@ -362,6 +362,14 @@ pub fn keep_or_fit(
     fit_reply(img, expected, want)
 }
 
+/// The vendor's file, when it carried Content Credentials that fitting it took out of `kept`
+/// (see [`Generated::upstream`](darkroom_core::provider::Generated::upstream)).
+pub fn upstream_of(raw: &[u8], kept: &[u8]) -> Option<Vec<u8>> {
+    // A PNG's manifest is a `caBX` chunk; a JPEG's, JUMBF boxes in APP11 segments.
+    let signed = raw.windows(4).any(|w| w == b"caBX" || w == b"jumb");
+    (signed && raw != kept).then(|| raw.to_vec())
+}
+
 /// Width over height of a vendor's `W:H` aspect name (1 for anything else).
 pub fn aspect_ratio(a: &str) -> f64 {
     let (x, y) = a.split_once(':').unwrap_or(("1", "1"));

@@ -15,7 +15,8 @@ use darkroom_core::Quality;
 use serde_json::{json, Value};
 
 use crate::http::{
-    b64_decode, class_of_status, decode_reply, json_body, keep_or_fit, multipart, Client, Secret,
+    b64_decode, class_of_status, decode_reply, json_body, keep_or_fit, multipart, upstream_of,
+    Client, Secret,
 };
 
 /// The vendor's endpoint.
@@ -151,6 +152,7 @@ impl OpenAi {
         } else {
             self.price(req).usd
         };
+        let upstream = upstream_of(&raw, &png);
         Ok(Generated {
             png,
             width,
@@ -160,6 +162,7 @@ impl OpenAi {
             model_version: Some(self.model.clone()),
             latency,
             notes: vec![],
+            upstream,
         })
     }
 

@@ -451,6 +451,7 @@ impl Sim {
             model_version: Some(format!("{}-2026-11", p.model)),
             latency,
             notes,
+            upstream: None,
         })
     }
 }

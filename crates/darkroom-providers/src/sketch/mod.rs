@@ -63,6 +63,7 @@ impl Provider for Sketch {
             model_version: Some(format!("sketch-{}", env!("CARGO_PKG_VERSION"))),
             latency: t.elapsed(),
             notes: Vec::new(),
+            upstream: None,
         })
     }
 }

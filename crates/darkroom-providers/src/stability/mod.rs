@@ -251,6 +251,7 @@ impl Stability {
             model_version: Some(format!("stability {what}")),
             latency,
             notes: seed.map(|s| vec![("seed".into(), s)]).unwrap_or_default(),
+            upstream: None,
         })
     }
 
