@@ -298,7 +298,12 @@ impl Verified {
                 ": intact; the signer is on no trust list this reader was given (see --trust)",
             );
         }
-        for p in &self.problems {
+        // An untrusted signer is what the first line says of a valid manifest, not a problem.
+        for p in self
+            .problems
+            .iter()
+            .filter(|p| self.state != State::Valid || p.code != "signingCredential.untrusted")
+        {
             out.push(format!("  problem: {}: {}", p.code, p.explanation));
         }
         for (i, m) in self.chain.iter().enumerate() {

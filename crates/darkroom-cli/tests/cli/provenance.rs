@@ -83,6 +83,19 @@ fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.matches("valid, untrusted signer").count(), 4, "{out}");
     assert!(out.contains("darkroom local signer"), "{out}");
+    assert!(
+        !out.contains("problem:"),
+        "an untrusted signer is not a problem: {out}"
+    );
+    // With the local identity's CA as a trust anchor, the same files are trusted.
+    let ca = d
+        .join("out/.darkroom/identity/ca.pem")
+        .display()
+        .to_string();
+    a.extend(["--trust", ca.as_str()]);
+    let (code, out, err) = go(&d, &a);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches(": trusted").count(), 4, "{out}");
 }
 
 #[test]

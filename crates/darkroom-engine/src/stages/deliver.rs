@@ -360,10 +360,12 @@ fn encode(
             let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
             let typeset = typeset.join(" / ");
             let seed = call.req.seed.to_string();
-            let model = c.providers[&c.finish.provider]
-                .model
-                .clone()
-                .unwrap_or_default();
+            // A1111 readers expect a model name: the provider's kind where it has no models.
+            let fp = &c.providers[&c.finish.provider];
+            let model = fp
+                .model_or_default()
+                .filter(|m| !m.is_empty())
+                .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
             let version = steps.iter().find_map(|s| s.model_version.clone());
             let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
             if let Some(v) = version {
