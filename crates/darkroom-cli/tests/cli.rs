@@ -50,7 +50,17 @@ fn tesseract() -> bool {
 
 /// Runs `darkroom ARGS` in `dir`: exit code, stdout, stderr.
 fn go(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = bin().current_dir(dir).args(args).output().unwrap();
+    go_env(dir, args, &[])
+}
+
+/// [`go`] with environment variables set for the command.
+fn go_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let o = bin()
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).to_string(),

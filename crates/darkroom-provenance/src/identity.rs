@@ -157,15 +157,14 @@ pub fn describe(req: &Signing, folder: &Path) -> String {
 impl Identity {
     /// The user's certificate chain and key, checked.
     fn supplied(cert: &Pem, key: &Pem) -> Result<Identity, ProvenanceError> {
+        Identity::read(cert, key, Origin::Supplied { cert: cert.name() })
+    }
+
+    /// Reads and checks a chain and key from their sources.
+    fn read(cert: &Pem, key: &Pem, origin: Origin) -> Result<Identity, ProvenanceError> {
         let chain_pem = cert.read("certificate chain")?;
         let key_pem = key.read("private key")?;
-        Identity::from_pem(
-            chain_pem,
-            key_pem,
-            &cert.name(),
-            &key.name(),
-            Origin::Supplied { cert: cert.name() },
-        )
+        Identity::from_pem(chain_pem, key_pem, &cert.name(), &key.name(), origin)
     }
 
     /// The user's identity from two PEM files.
@@ -303,17 +302,11 @@ impl Identity {
         if !dir.join("key.pem").exists() {
             make_local(&dir)?;
         }
-        let cert = Pem::File(dir.join("chain.pem"));
-        let key = Pem::File(dir.join("key.pem"));
-        let chain_pem = cert.read("certificate chain")?;
-        let key_pem = key.read("private key")?;
-        Identity::from_pem(
-            chain_pem,
-            key_pem,
-            &cert.name(),
-            &key.name(),
-            Origin::Local { dir },
-        )
+        let (cert, key) = (
+            Pem::File(dir.join("chain.pem")),
+            Pem::File(dir.join("key.pem")),
+        );
+        Identity::read(&cert, &key, Origin::Local { dir })
     }
 
     /// Who signs, in a line: "CN=…, O=… (local, untrusted)".

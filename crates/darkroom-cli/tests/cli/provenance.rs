@@ -271,20 +271,11 @@ fn the_private_key_is_nowhere_darkroom_writes_or_prints() {
     }
     // The same key from the environment, as CI secrets hold it.
     std::fs::write(d.join("c2.toml"), CAMPAIGN).unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["check", "c2.toml"])
-        .env(
-            "DARKROOM_C2PA_CERT",
-            std::fs::read_to_string(d.join("chain.pem")).unwrap(),
-        )
-        .env("DARKROOM_C2PA_KEY", &key)
-        .output()
-        .unwrap();
-    let (code, out, err) = (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).to_string(),
-        String::from_utf8_lossy(&o.stderr).to_string(),
+    let chain = std::fs::read_to_string(d.join("chain.pem")).unwrap();
+    let (code, out, err) = go_env(
+        &d,
+        &["check", "c2.toml"],
+        &[("DARKROOM_C2PA_CERT", &chain), ("DARKROOM_C2PA_KEY", &key)],
     );
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -464,18 +455,12 @@ fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
         ),
     )
     .unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .env("DR_TEST_CRED_KEY", "sk-FAKE-cred-1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml"],
+        &[("DR_TEST_CRED_KEY", "sk-FAKE-cred-1")],
     );
+    assert_eq!(code, 0, "{err}");
     // `hero` is finished at 1:1, a size OpenAI makes, so its file is kept whole; `wide` at
     // 16:9, which OpenAI does not make: its image is cropped, and the vendor's file is kept
     // beside it for its manifest.

@@ -19,6 +19,16 @@ fn made(provider: &str) -> Step {
     }
 }
 
+/// A generated image's story: made by `provider`, no other step or ingredient.
+fn generated(title: &str, provider: &str) -> Story<'static> {
+    Story {
+        title: title.into(),
+        created: Some(Source::Generated),
+        steps: vec![made(provider)],
+        parts: vec![],
+    }
+}
+
 #[test]
 fn a_generated_png_validates_and_says_how_it_was_made() {
     let id = Identity::local(&scratch("gen")).unwrap();
@@ -70,12 +80,7 @@ fn a_generated_png_validates_and_says_how_it_was_made() {
 #[test]
 fn one_changed_pixel_byte_makes_it_invalid() {
     let id = Identity::local(&scratch("tamper")).unwrap();
-    let story = Story {
-        title: "x.png".into(),
-        created: Some(Source::Generated),
-        steps: vec![made("sketch")],
-        parts: vec![],
-    };
+    let story = generated("x.png", "sketch");
     let s = sign(&id, Format::Png, &png(), &story).unwrap();
     let mut b = s.bytes.clone();
     // The last byte of the IDAT data (before its CRC) is pixel data.
@@ -121,12 +126,7 @@ fn a_vendors_manifest_is_kept_as_the_parent_ingredient() {
         &vendor,
         Format::Png,
         &png(),
-        &Story {
-            title: "vendor.png".into(),
-            created: Some(Source::Generated),
-            steps: vec![made("openai")],
-            parts: vec![],
-        },
+        &generated("vendor.png", "openai"),
     )
     .unwrap();
     // darkroom extends and grades it.
@@ -190,12 +190,7 @@ fn a_file_without_a_manifest_is_absent_not_invalid() {
 fn a_signer_under_a_given_trust_anchor_is_trusted() {
     let d = scratch("trusted");
     let id = Identity::local(&d).unwrap();
-    let story = Story {
-        title: "x.png".into(),
-        created: Some(Source::Generated),
-        steps: vec![made("sketch")],
-        parts: vec![],
-    };
+    let story = generated("x.png", "sketch");
     let s = sign(&id, Format::Png, &png(), &story).unwrap();
     let ca = std::fs::read_to_string(d.join(".darkroom/identity/ca.pem")).unwrap();
     let v = verify(&s.bytes, Some(&ca)).unwrap();
@@ -208,12 +203,7 @@ fn the_same_story_signs_to_the_same_label_and_the_same_bytes_but_the_manifest() 
     // same bytes outside the manifest. Inside it, c2pa salts each assertion's hash with random
     // bytes (a privacy measure of the C2PA spec it gives no way to turn off).
     let id = Identity::local(&scratch("same")).unwrap();
-    let story = Story {
-        title: "x.png".into(),
-        created: Some(Source::Generated),
-        steps: vec![made("sketch")],
-        parts: vec![],
-    };
+    let story = generated("x.png", "sketch");
     let a = sign(&id, Format::Png, &png(), &story).unwrap();
     let b = sign(&id, Format::Png, &png(), &story).unwrap();
     assert_eq!(a.label, b.label);
