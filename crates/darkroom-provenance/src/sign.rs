@@ -188,7 +188,7 @@ pub(crate) fn sign_with(
         &hex(&d[8..10])[1..],
         hex(&d[10..16])
     );
-    let mut b = c2pa::Builder::from_context(context()?)
+    let mut b = c2pa::Builder::from_context(context(None)?)
         .with_definition(json!({
             "title": story.title,
             "format": format.mime(),
@@ -278,7 +278,7 @@ pub(crate) fn sign_with(
         .map_err(c2pa_err)?;
     let bytes = out.into_inner();
     // The label is read back from what was written, so it is the label readers will see.
-    let reader = c2pa::Reader::from_context(context()?)
+    let reader = c2pa::Reader::from_context(context(None)?)
         .with_stream(format.mime(), Cursor::new(&bytes))
         .map_err(c2pa_err)?;
     let label = reader
@@ -311,14 +311,17 @@ fn merge(a: &mut Value, s: &Step) {
 
 /// The context darkroom signs and reads in: no thumbnails (the file is its own picture), no
 /// network (no remote manifests, no OCSP fetches).
-pub(crate) fn context() -> Result<c2pa::Context, ProvenanceError> {
+pub(crate) fn context(trust: Option<&str>) -> Result<c2pa::Context, ProvenanceError> {
+    let mut v = json!({
+        "builder": { "thumbnail": { "enabled": false } },
+        "verify": { "ocsp_fetch": false, "remote_manifest_fetch": false },
+    });
+    // Trust anchors (for `verify --trust`): a signer that chains to one reads as trusted.
+    if let Some(t) = trust {
+        v["trust"] = json!({ "trust_anchors": t });
+    }
     let settings = c2pa::Settings::new()
-        .with_json(
-            r#"{
-                "builder": { "thumbnail": { "enabled": false } },
-                "verify": { "ocsp_fetch": false, "remote_manifest_fetch": false }
-            }"#,
-        )
+        .with_json(&v.to_string())
         .map_err(c2pa_err)?;
     c2pa::Context::new()
         .with_settings(settings)

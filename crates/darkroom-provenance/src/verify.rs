@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use serde_json::{json, Value};
 
-use crate::{c2pa_err, Format, ProvenanceError};
+use crate::{Format, ProvenanceError};
 
 /// Whether a file's Content Credentials hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,20 +86,7 @@ pub fn verify(bytes: &[u8], trust: Option<&str>) -> Result<Verified, ProvenanceE
             "not a PNG or JPEG file (Content Credentials are read from those)".into(),
         ));
     };
-    let mut ctx = crate::sign::context()?;
-    if let Some(t) = trust {
-        let s = c2pa::Settings::new()
-            .with_json(
-                &json!({
-                    "builder": { "thumbnail": { "enabled": false } },
-                    "verify": { "ocsp_fetch": false, "remote_manifest_fetch": false },
-                    "trust": { "trust_anchors": t },
-                })
-                .to_string(),
-            )
-            .map_err(c2pa_err)?;
-        ctx = c2pa::Context::new().with_settings(s).map_err(c2pa_err)?;
-    }
+    let ctx = crate::sign::context(trust)?;
     let reader =
         match c2pa::Reader::from_context(ctx).with_stream(format.mime(), Cursor::new(bytes)) {
             Ok(r) => r,

@@ -251,29 +251,14 @@ fn text_by_typeset_sends_a_blank_surface_and_delivers_the_text() {
         nano.url
     );
     std::fs::write(d.join("c.toml"), campaign).unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["check", "c.toml"])
-        .env("DR_TEST_TEXT_KEY", KEY)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
+    let key = [("DR_TEST_TEXT_KEY", KEY)];
+    let (_, out, _) = go_env(&d, &["check", "c.toml"], &key);
     assert!(
         out.contains("text typeset on every deliverable: \"OPEN\" (text_by = \"typeset\")"),
         "{out}"
     );
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .env("DR_TEST_TEXT_KEY", KEY)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, _, err) = go_env(&d, &["run", "c.toml"], &key);
+    assert_eq!(code, 0, "{err}");
     let generations: Vec<String> = nano
         .seen()
         .into_iter()

@@ -18,26 +18,13 @@ fn relation(drawn: &str, asked: &str, seed: u64, quality: Quality) -> (Verdict, 
         },
     )
     .unwrap();
-    let scene = darkroom_prompt::parse(asked).unwrap();
-    let j = LayoutJudge.judge(
-        ImageRef {
-            width: img.width,
-            height: img.height,
-            rgb: &img.rgb,
-        },
-        &scene,
-    );
-    let a = scene
-        .checklist
-        .iter()
-        .find(|a| a.kind == darkroom_prompt::AssertionKind::Relation)
-        .unwrap_or_else(|| panic!("{asked:?} has no relation"));
-    let f = j
-        .findings
-        .iter()
-        .find(|f| f.assertion == Some(a.id))
-        .unwrap();
-    (f.verdict, f.evidence.clone())
+    crate::verdict_of(
+        img.width,
+        img.height,
+        &img.rgb,
+        asked,
+        darkroom_prompt::AssertionKind::Relation,
+    )
 }
 
 #[test]

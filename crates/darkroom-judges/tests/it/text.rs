@@ -23,26 +23,27 @@ fn have_ocr(test: &str) -> bool {
 
 /// The text assertion's verdict and evidence for `asked` on an image.
 fn text_verdict(w: u32, h: u32, rgb: &[u8], asked: &str) -> (Verdict, String) {
-    let scene = darkroom_prompt::parse(asked).unwrap();
-    let j = LayoutJudge.judge(
-        ImageRef {
-            width: w,
-            height: h,
-            rgb,
+    crate::verdict_of(w, h, rgb, asked, darkroom_prompt::AssertionKind::Text)
+}
+
+/// Sets `content` in `rect` (pixels) on an image, centred.
+fn set(px: &mut [u8], w: u32, h: u32, content: &str, rect: [f32; 4], font: &Font, color: Rgb8) {
+    let mut canvas = Canvas {
+        width: w,
+        height: h,
+        rgb: px,
+    };
+    darkroom_typeset::typeset(
+        &mut canvas,
+        &Spec {
+            content,
+            rect,
+            font,
+            color,
+            align: Align::Center,
         },
-        &scene,
-    );
-    let a = scene
-        .checklist
-        .iter()
-        .find(|a| a.kind == darkroom_prompt::AssertionKind::Text)
-        .unwrap_or_else(|| panic!("{asked:?} has no text assertion"));
-    let f = j
-        .findings
-        .iter()
-        .find(|f| f.assertion == Some(a.id))
-        .unwrap();
-    (f.verdict, f.evidence.clone())
+    )
+    .unwrap();
 }
 
 const WORDS: &[&str] = &[
@@ -156,27 +157,13 @@ fn typeset_text_in_several_fonts_and_colours_is_read_back() {
             for (wi, word) in WORDS.iter().enumerate().filter(|(k, _)| k % 3 == ci) {
                 let b = boxes[(wi + fi) % boxes.len()];
                 let mut px = ground(w, h, if *kind == 2 { 2 + wi } else { *kind });
-                let mut canvas = Canvas {
-                    width: w,
-                    height: h,
-                    rgb: &mut px,
-                };
-                darkroom_typeset::typeset(
-                    &mut canvas,
-                    &Spec {
-                        content: word,
-                        rect: [
-                            b[0] * w as f32,
-                            b[1] * h as f32,
-                            b[2] * w as f32,
-                            b[3] * h as f32,
-                        ],
-                        font,
-                        color: *colour,
-                        align: Align::Center,
-                    },
-                )
-                .unwrap();
+                let rect = [
+                    b[0] * w as f32,
+                    b[1] * h as f32,
+                    b[2] * w as f32,
+                    b[3] * h as f32,
+                ];
+                set(&mut px, w, h, word, rect, font, *colour);
                 let asked = format!("a poster with the text \"{word}\"");
                 let (v, ev) = text_verdict(w, h, &px, &asked);
                 assert_ne!(v, Verdict::No, "{} {word}: {ev}", font.name());
@@ -208,22 +195,16 @@ fn one_wrong_letter_is_no_and_no_text_is_undecided() {
         ("WELCOME HOMF", "WELCOME HOME"),
     ] {
         let mut px = ground(w, h, 0);
-        let mut canvas = Canvas {
-            width: w,
-            height: h,
-            rgb: &mut px,
-        };
-        darkroom_typeset::typeset(
-            &mut canvas,
-            &Spec {
-                content: drawn,
-                rect: [60.0, 100.0, 580.0, 260.0],
-                font: &Font::bundled(),
-                color: Rgb8::new(0x10, 0x10, 0x10),
-                align: Align::Center,
-            },
-        )
-        .unwrap();
+        let dark = Rgb8::new(0x10, 0x10, 0x10);
+        set(
+            &mut px,
+            w,
+            h,
+            drawn,
+            [60.0, 100.0, 580.0, 260.0],
+            &Font::bundled(),
+            dark,
+        );
         let (v, ev) = text_verdict(w, h, &px, &format!("a sign that says \"{wanted}\""));
         assert_eq!(v, Verdict::No, "{drawn} for {wanted}: {ev}");
         assert!(ev.contains(drawn), "{ev}");
