@@ -3,8 +3,7 @@
 //! object's own and its relations are judged on it (issue 14, item 6).
 
 use darkroom_core::Quality;
-use darkroom_judges::layout::LayoutJudge;
-use darkroom_judges::{ImageRef, Judge, Verdict};
+use darkroom_judges::Verdict;
 
 /// Renders `drawn` and asks the checklist of `asked` of it: the relation's verdict and evidence.
 fn relation(drawn: &str, asked: &str, seed: u64, quality: Quality) -> (Verdict, String) {

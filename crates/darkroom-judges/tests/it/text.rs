@@ -5,8 +5,7 @@
 
 use darkroom_color::Rgb8;
 use darkroom_core::Quality;
-use darkroom_judges::layout::LayoutJudge;
-use darkroom_judges::{ImageRef, Judge, Verdict};
+use darkroom_judges::Verdict;
 use darkroom_typeset::{Align, Canvas, Font, Spec};
 
 /// Whether Tesseract is here; under `CI` it must be.
