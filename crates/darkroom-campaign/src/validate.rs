@@ -324,6 +324,12 @@ pub struct Campaign {
     pub name: String,
     /// Output folder (deliverables, report, ledger).
     pub output: String,
+    /// `[campaign] ledger`: a PostgreSQL URL (without its password, which comes from
+    /// `PGPASSWORD`) shared by several workers; the output folder's SQLite file when absent.
+    pub ledger: Option<String>,
+    /// `[campaign] store`: `s3://bucket/prefix` for the assets and deliverables (endpoint,
+    /// region and credentials from the environment); the output folder when absent.
+    pub store: Option<String>,
     /// Brand, when given.
     pub brand: Option<Brand>,
     /// Providers by name.
@@ -649,6 +655,49 @@ pub const MAX_ID_BYTES: usize = 100;
 pub const MAX_SHOTS: usize = 100_000;
 
 /// A name made safe for file names: lower case, letters and digits of any script kept
+/// `[campaign] ledger`: a PostgreSQL URL with no password in it (campaign files are shared and
+/// committed; the password comes from the environment).
+fn check_ledger_url(v: &mut V<'_>, n: &Node, url: String) -> Option<String> {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        v.err(
+            &n.span(),
+            "campaign.ledger",
+            "expected a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE (leave it out for the output folder's SQLite file)",
+        );
+        return None;
+    };
+    let auth = rest.split('/').next().unwrap_or("");
+    let has_password = auth.rsplit_once('@').is_some_and(|(a, _)| a.contains(':'))
+        || url.to_ascii_lowercase().contains("password=");
+    if has_password {
+        v.err(
+            &n.span(),
+            "campaign.ledger",
+            "has a password in it; campaign files are shared, so give the password in PGPASSWORD (or the whole URL in DARKROOM_LEDGER) and leave it out here",
+        );
+        return None;
+    }
+    Some(url)
+}
+
+/// `[campaign] store`: `s3://BUCKET` or `s3://BUCKET/PREFIX`.
+fn check_store_url(v: &mut V<'_>, n: &Node, url: String) -> Option<String> {
+    match url.strip_prefix("s3://") {
+        Some(rest) if !rest.split('/').next().unwrap_or("").is_empty() => Some(url),
+        _ => {
+            v.err(
+                &n.span(),
+                "campaign.store",
+                "expected s3://BUCKET or s3://BUCKET/PREFIX (the endpoint, region and keys come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); leave it out for the output folder",
+            );
+            None
+        }
+    }
+}
+
 /// (`café`, `東京`), every other run of characters one `-`.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -722,11 +771,22 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     // [campaign]
     let mut name = None;
     let mut output = None;
+    let (mut ledger, mut store) = (None, None);
     match get("campaign") {
         Some(c) => {
-            for (k, n) in v.keys(c, "campaign", &["name", "output"]) {
+            for (k, n) in v.keys(c, "campaign", &["name", "output", "ledger", "store"]) {
                 match k {
                     "name" => name = v.string(n, "campaign.name"),
+                    "ledger" => {
+                        ledger = v
+                            .string(n, "campaign.ledger")
+                            .and_then(|u| check_ledger_url(&mut v, n, u))
+                    }
+                    "store" => {
+                        store = v
+                            .string(n, "campaign.store")
+                            .and_then(|u| check_store_url(&mut v, n, u))
+                    }
                     _ => output = v.string(n, "campaign.output"),
                 }
             }
@@ -1580,6 +1640,8 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     Ok(Campaign {
         name,
         output,
+        ledger,
+        store,
         brand,
         providers,
         draft,

@@ -50,6 +50,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Run (or resume) a campaign: draft, judge, promote, finish, deliver.
     Run(cmd::run::Args),
+    /// One of several workers on a campaign with a shared (PostgreSQL) ledger.
+    Worker(cmd::worker::Args),
     /// What the ledger says about a campaign: counts, spend, CPSA, latency, failures.
     Status(cmd::status::Args),
     /// Write the HTML report of a campaign (contact sheets, verdicts, charts).
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Run(a) => cmd::run::run(a),
+        Command::Worker(a) => cmd::worker::run(a),
         Command::Status(a) => cmd::status::run(a),
         Command::Init(a) => cmd::init::run(a),
         Command::Report(a) => cmd::report::run(a),

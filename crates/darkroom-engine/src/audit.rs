@@ -159,6 +159,8 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
     Campaign {
         name: suite.name.clone(),
         output: String::new(),
+        ledger: None,
+        store: None,
         brand: None,
         providers: suite.providers.clone(),
         draft: tier.clone(),

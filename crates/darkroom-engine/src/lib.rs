@@ -62,6 +62,14 @@ pub struct Options {
     /// Called as each call of the current batch ends: `(ended, batch size)`; a terminal turns
     /// it into a progress bar under the stage's line.
     pub tick: Option<fn(usize, usize)>,
+    /// Work as this worker, one of several on a shared (PostgreSQL) ledger: no folder lock, the
+    /// calls it sends leased to it and kept alive by heartbeats, and the calls and deliveries
+    /// of workers whose heartbeat stopped taken over. `run` on a shared ledger is a worker too,
+    /// named after its host and process.
+    pub worker: Option<String>,
+    /// Seconds a worker's heartbeat may be silent before its leases are taken over (30 by
+    /// default).
+    pub lease: Option<f64>,
 }
 
 /// A run that could not start.
@@ -355,13 +363,28 @@ fn sim_profile(p: &darkroom_campaign::Provider) -> darkroom_providers::sim::Prof
     prof
 }
 
+/// Where a campaign's ledger is (`[campaign] ledger`, else the output folder's `darkroom.db`).
+pub fn ledger_location(campaign: &Campaign, out: &Path) -> darkroom_ledger::Location {
+    darkroom_ledger::Location::of(campaign.ledger.as_deref(), out)
+}
+
+/// Opens a campaign's ledger wherever it is.
+pub fn open_ledger(campaign: &Campaign, out: &Path) -> Result<Ledger, EngineError> {
+    Ok(Ledger::open_at(
+        &ledger_location(campaign, out),
+        &campaign.name,
+    )?)
+}
+
 /// The draft pass rate to expect, and where the figure comes from: what this campaign's ledger
 /// measured if it has judged drafts; for a `sim` draft tier, the profile's instruction drop
 /// rates over the shots' prompts; otherwise unknown.
 pub fn expected_pass_rate(campaign: &Campaign, base: &Path) -> Option<(f64, String)> {
-    let db = base.join(&campaign.output).join("darkroom.db");
+    let db = ledger_location(campaign, &base.join(&campaign.output));
     if db.exists() {
-        if let Ok((passed, judged)) = Ledger::open(&db).and_then(|l| l.gate_counts()) {
+        if let Ok((passed, judged)) =
+            Ledger::open_at(&db, &campaign.name).and_then(|l| l.gate_counts())
+        {
             if judged > 0 {
                 return Some((
                     passed as f64 / judged as f64,
@@ -403,11 +426,14 @@ pub fn measured_seconds(
     draft_calls: u32,
     finish_calls: u32,
 ) -> Option<f64> {
-    let db = base.join(&campaign.output).join("darkroom.db");
+    let db = ledger_location(campaign, &base.join(&campaign.output));
     if !db.exists() {
         return None;
     }
-    let lat = Ledger::open(&db).ok()?.latencies().ok()?;
+    let lat = Ledger::open_at(&db, &campaign.name)
+        .ok()?
+        .latencies()
+        .ok()?;
     let mean = |tiers: &[&str]| {
         let v: Vec<f64> = lat
             .iter()
@@ -648,8 +674,56 @@ fn ping_one(p: &AnyProvider) -> Result<String, String> {
 /// run lock (released when this is dropped) and the ballast file set aside for a full disk.
 pub(crate) struct Session {
     pub(crate) ctx: Arc<Ctx>,
-    _lock: darkroom_ledger::RunLock,
+    /// The folder's run lock; none for a worker (the shared ledger coordinates workers).
+    _lock: Option<darkroom_ledger::RunLock>,
     ballast: PathBuf,
+    /// Stops the worker's heartbeat when the session ends.
+    _heart: Option<Heart>,
+}
+
+/// A worker's heartbeat: a thread that tells the shared ledger every third of the lease that
+/// the worker lives, so its leases hold. When the ledger cannot be told, the run stops (its
+/// leases would lapse and another worker would take its calls over).
+struct Heart {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heart {
+    fn start(ctx: Arc<Ctx>, id: String, lease: f64) -> Heart {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s2 = stop.clone();
+        let period = std::time::Duration::from_secs_f64((lease / 3.0).max(0.05));
+        let thread = std::thread::spawn(move || {
+            let tick = std::time::Duration::from_millis(50);
+            let mut since = std::time::Duration::ZERO;
+            while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(tick);
+                since += tick;
+                if since < period {
+                    continue;
+                }
+                since = std::time::Duration::ZERO;
+                if let Err(e) = ctx.ledger.heartbeat(&id) {
+                    ctx.fail(EngineError::Ledger(e));
+                    return;
+                }
+            }
+        });
+        Heart {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Heart {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Opens an output folder for work: the run lock, the ledger (calls a crash left in flight
@@ -667,9 +741,23 @@ pub(crate) fn open(
     rebuy: &'static str,
 ) -> Result<Session, EngineError> {
     std::fs::create_dir_all(&out).map_err(io(&out))?;
-    // One run per campaign at a time, taken before the ledger is touched: a second run would
-    // mark the live one crashed and send its calls in flight again. Held until this returns.
-    let lock = darkroom_ledger::RunLock::acquire(&out)?;
+    let at = ledger_location(&campaign, &out);
+    // On a shared ledger every process is a worker; `run` names itself after its host and pid.
+    let mut opts = opts;
+    if matches!(at, darkroom_ledger::Location::Postgres(_)) && opts.worker.is_none() {
+        opts.worker = Some(format!(
+            "{}-{}",
+            darkroom_ledger::host_name(),
+            std::process::id()
+        ));
+    }
+    // One run per output folder at a time, taken before the ledger is touched: a second run
+    // would mark the live one crashed and send its calls in flight again. Held until this
+    // returns. Workers are coordinated by the shared ledger's leases instead.
+    let lock = match opts.worker {
+        None => Some(darkroom_ledger::RunLock::acquire(&out)?),
+        Some(_) => None,
+    };
     // Ballast: room set aside so that on a full disk the ledger can still record how the run
     // ended (SQLite cannot write even that when no byte is free). Released only then.
     let ballast = out.join(".darkroom-reserve");
@@ -679,7 +767,16 @@ pub(crate) fn open(
             let _ = std::fs::remove_file(&ballast);
         }
     }
-    let ledger = Arc::new(Ledger::open(&out.join("darkroom.db"))?);
+    let ledger = Ledger::open_at(&at, &campaign.name)?;
+    let lease = opts.lease.unwrap_or(30.0);
+    let ledger = Arc::new(match &opts.worker {
+        Some(id) => {
+            let l = ledger.as_worker(id, lease);
+            l.register_worker(id, &darkroom_ledger::host_name(), std::process::id())?;
+            l
+        }
+        None => ledger,
+    });
     // `text_by = "auto"` is decided from this ledger's measurements, before anything is planned;
     // a font that cannot be read is said before anything is spent.
     let mut campaign = campaign;
@@ -774,10 +871,16 @@ pub(crate) fn open(
         fatal: std::sync::Mutex::new(None),
         sent: std::sync::atomic::AtomicU64::new(0),
     });
+    let heart = ctx
+        .opts
+        .worker
+        .clone()
+        .map(|id| Heart::start(ctx.clone(), id, lease));
     Ok(Session {
         ctx,
         _lock: lock,
         ballast,
+        _heart: heart,
     })
 }
 
@@ -904,6 +1007,10 @@ pub fn run(campaign: Campaign, base: &Path, opts: Options) -> Result<RunReport, 
         RunStatus::Complete
     };
     ledger.finish_run(run_id, how)?;
+    // A worker that ends holds nothing: `status` shows it finished, not lost.
+    if let Some(id) = ledger.worker() {
+        ledger.finish_worker(id)?;
+    }
     Ok(report)
 }
 

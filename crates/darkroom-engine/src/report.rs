@@ -84,11 +84,11 @@ pub fn write_report(
     force: bool,
 ) -> Result<ReportWritten, EngineError> {
     let out = base.join(&campaign.output);
-    let db = out.join("darkroom.db");
+    let db = crate::ledger_location(campaign, &out);
     if !db.exists() {
-        return Err(EngineError::NoLedger(db.display().to_string()));
+        return Err(EngineError::NoLedger(db.to_string()));
     }
-    let ledger = Ledger::open(&db)?;
+    let ledger = Ledger::open_at(&db, &campaign.name)?;
     let stem = html
         .file_stem()
         .map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());

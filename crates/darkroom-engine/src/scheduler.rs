@@ -211,6 +211,9 @@ async fn one(
     scheduled(ctx, sem, stop, reused, denied, &c.row, &worst, work).await
 }
 
+/// How often a worker looks again at a call another worker has in flight.
+const LEASE_POLL: Duration = Duration::from_millis(250);
+
 /// The one call path every provider call takes — drafts, finishes, delivery operations and
 /// vision asks: reuse of a done result, pacing and rate limit, the worst case reserved against
 /// the budget (in the same transaction that marks the call sent), the call on a blocking worker,
@@ -228,7 +231,7 @@ pub(crate) async fn scheduled(
     worst: &(dyn Fn(&AnyProvider) -> darkroom_core::provider::Cost + Send + Sync),
     work: Work,
 ) -> Done {
-    let Ok(_permit) = sem.clone().acquire_owned().await else {
+    let Ok(mut permit) = sem.clone().acquire_owned().await else {
         return Done::Failed(Failure::new("invalid", "scheduler closed"));
     };
     if let Some(bytes) = ctx.done_bytes(&row.id) {
@@ -253,7 +256,31 @@ pub(crate) async fn scheduled(
                 }
             }
         }
-        match ctx.ledger.reserve(row, unit(&worst(&provider)), ctx.cap) {
+        let mut reserved =
+            ctx.ledger
+                .reserve_as(row, unit(&worst(&provider)), ctx.cap, provider.replays());
+        // Another worker has the call in flight: its result is waited for, without holding one
+        // of this worker's call slots, until it is done or its worker's lease lapses (then the
+        // reservation takes the call over).
+        while let Ok(Reservation::Leased { .. }) = reserved {
+            drop(permit);
+            tokio::time::sleep(LEASE_POLL).await;
+            if stop.load(Ordering::SeqCst) {
+                return Done::OverBudget;
+            }
+            permit = match sem.clone().acquire_owned().await {
+                Ok(p) => p,
+                Err(_) => return Done::Failed(Failure::new("invalid", "scheduler closed")),
+            };
+            reserved =
+                ctx.ledger
+                    .reserve_as(row, unit(&worst(&provider)), ctx.cap, provider.replays());
+        }
+        match reserved {
+            // Waited for above; no reservation ends in a lease.
+            Ok(Reservation::Leased { worker }) => {
+                return Done::Failed(Failure::new("leased", format!("held by worker {worker}")))
+            }
             Ok(Reservation::Granted) => {
                 ctx.sent.fetch_add(1, Ordering::Relaxed);
             }

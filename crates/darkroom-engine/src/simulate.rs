@@ -129,6 +129,9 @@ fn sim_provider(name: &str, model: &str, concurrency: u32) -> Provider {
 fn rewrite(c: &Campaign, s: Strategy, output: &str) -> Campaign {
     let mut c = c.clone();
     c.output = output.into();
+    // Its own ledger and store, in its own folder: never the campaign's shared ones.
+    c.ledger = None;
+    c.store = None;
     c.providers = BTreeMap::from([
         ("fast".to_string(), sim_provider("fast", "fast-draft", 8)),
         ("pro".to_string(), sim_provider("pro", "pro", 4)),

@@ -20,6 +20,7 @@ mod a1111;
 mod comfyui;
 mod gemini;
 mod openai;
+pub mod services;
 mod stability;
 
 pub use comfyui::{COMFY_I2I, COMFY_T2I};

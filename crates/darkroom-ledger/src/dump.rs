@@ -3,8 +3,7 @@
 //! ledger always dumps the same rows in the same order, so a report built from it is
 //! byte-identical.
 
-use rusqlite::Connection;
-
+use crate::db::{p, Row, Sql};
 use crate::LedgerError;
 
 /// One attempt as recorded.
@@ -93,6 +92,10 @@ pub struct DeliverableRecord {
     pub height: u32,
     /// blake3 of the file.
     pub hash: String,
+    /// `png` or `jpeg` (none in ledgers from before workers).
+    pub format: Option<String>,
+    /// The label of its C2PA manifest, when signed.
+    pub c2pa: Option<String>,
 }
 
 /// Everything in the ledger.
@@ -110,7 +113,7 @@ pub struct Dump {
     pub assets: Vec<(String, String)>,
 }
 
-fn score(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScoreRecord> {
+fn score(r: &Row) -> Result<ScoreRecord, LedgerError> {
     Ok(ScoreRecord {
         attempt: r.get(0)?,
         judge: r.get(1)?,
@@ -122,26 +125,27 @@ fn score(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScoreRecord> {
 /// Every score, one at a time in the dump's order, without holding them all (a 10,000-shot
 /// campaign has tens of thousands of judgements of a few kB each).
 pub(crate) fn for_each_score(
-    c: &Connection,
+    c: &mut dyn Sql,
     mut f: impl FnMut(ScoreRecord),
 ) -> Result<(), LedgerError> {
-    let mut st =
-        c.prepare("SELECT attempt, judge, value, verdicts FROM scores ORDER BY attempt, judge")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        f(score(r)?);
-    }
-    Ok(())
+    c.each(
+        "SELECT attempt, judge, value, verdicts FROM scores ORDER BY attempt, judge",
+        p![],
+        &mut |r| {
+            f(score(&r)?);
+            Ok(())
+        },
+    )
 }
 
 /// The scores of one shot's attempts, in the dump's order.
-pub(crate) fn scores_of_shot(c: &Connection, shot: &str) -> Result<Vec<ScoreRecord>, LedgerError> {
-    Ok(c.prepare_cached(
+pub(crate) fn scores_of_shot(c: &mut dyn Sql, shot: &str) -> Result<Vec<ScoreRecord>, LedgerError> {
+    c.map(
         "SELECT s.attempt, s.judge, s.value, s.verdicts FROM scores s
              JOIN attempts a ON a.id = s.attempt WHERE a.shot = ?1 ORDER BY s.attempt, s.judge",
-    )?
-    .query_map([shot], score)?
-    .collect::<Result<_, _>>()?)
+        p![shot],
+        score,
+    )
 }
 
 /// The columns of an attempt, in the order [`attempt_row`] reads them.
@@ -149,19 +153,19 @@ const ATTEMPT_COLUMNS: &str = "id, shot, tier, round, variant, provider, model, 
      status, cost_settled, error_class, error_message, asset, started_at, finished_at, latency, tries";
 
 /// An attempt from a row of [`ATTEMPT_COLUMNS`].
-fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRecord> {
+fn attempt_row(r: &Row) -> Result<AttemptRecord, LedgerError> {
     Ok(AttemptRecord {
         id: r.get(0)?,
         shot: r.get(1)?,
-        tier: r.get(2)?,
+        tier: r.get::<String>(2)?.parse().map_err(LedgerError::Value)?,
         round: r.get(3)?,
         variant: r.get(4)?,
         provider: r.get(5)?,
         model: r.get(6)?,
         model_version: r.get(7)?,
-        seed: r.get::<_, i64>(8)? as u64,
+        seed: r.get(8)?,
         params: r.get(9)?,
-        status: r.get(10)?,
+        status: r.get::<String>(10)?.parse().map_err(LedgerError::Value)?,
         cost: r.get(11)?,
         error_class: r.get(12)?,
         error_message: r.get(13)?,
@@ -174,58 +178,67 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRecord> {
 }
 
 /// One attempt by id.
-pub(crate) fn attempt(c: &Connection, id: &str) -> Result<Option<AttemptRecord>, LedgerError> {
-    use rusqlite::OptionalExtension;
-    Ok(c.prepare_cached(&format!(
-        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?1"
-    ))?
-    .query_row([id], attempt_row)
-    .optional()?)
+pub(crate) fn attempt(c: &mut dyn Sql, id: &str) -> Result<Option<AttemptRecord>, LedgerError> {
+    c.row(
+        &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?1"),
+        p![id],
+    )?
+    .map(|r| attempt_row(&r))
+    .transpose()
 }
 
-pub(crate) fn dump(c: &Connection, with_scores: bool) -> Result<Dump, LedgerError> {
-    let attempts = c
-        .prepare(&format!(
+/// A deliverable from a row of [`DELIVERABLE_COLUMNS`].
+pub(crate) fn deliverable_row(r: &Row) -> Result<DeliverableRecord, LedgerError> {
+    Ok(DeliverableRecord {
+        path: r.get(0)?,
+        shot: r.get(1)?,
+        attempt: r.get(2)?,
+        aspect: r.get(3)?,
+        width: r.get(4)?,
+        height: r.get(5)?,
+        hash: r.get(6)?,
+        format: r.get(7)?,
+        c2pa: r.get(8)?,
+    })
+}
+
+/// The columns of a deliverable, in the order [`deliverable_row`] reads them.
+pub(crate) const DELIVERABLE_COLUMNS: &str =
+    "path, shot, attempt, aspect, width, height, hash, format, c2pa";
+
+pub(crate) fn dump(c: &mut dyn Sql, with_scores: bool) -> Result<Dump, LedgerError> {
+    let attempts = c.map(
+        &format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts ORDER BY shot, tier DESC, round, variant, id"
-        ))?
-        .query_map([], attempt_row)?
-        .collect::<Result<_, _>>()?;
+        ),
+        p![],
+        attempt_row,
+    )?;
     let mut scores = Vec::new();
     if with_scores {
         for_each_score(c, |s| scores.push(s))?;
     }
-    let decisions = c
-        .prepare("SELECT attempt, kind, reason, rank_key FROM decisions ORDER BY at, rowid")?
-        .query_map([], |r| {
+    // In the order made; decisions made in the same instant by what they are.
+    let decisions = c.map(
+        "SELECT attempt, kind, reason, rank_key FROM decisions ORDER BY at, attempt, kind, reason, rank_key",
+        p![],
+        |r| {
             Ok(DecisionRecord {
                 attempt: r.get(0)?,
                 kind: r.get(1)?,
                 reason: r.get(2)?,
                 rank_key: r.get(3)?,
             })
-        })?
-        .collect::<Result<_, _>>()?;
-    let deliverables = c
-        .prepare(
-            "SELECT path, shot, attempt, aspect, width, height, hash FROM deliverables
-             ORDER BY shot, path",
-        )?
-        .query_map([], |r| {
-            Ok(DeliverableRecord {
-                path: r.get(0)?,
-                shot: r.get(1)?,
-                attempt: r.get(2)?,
-                aspect: r.get(3)?,
-                width: r.get(4)?,
-                height: r.get(5)?,
-                hash: r.get(6)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let assets = c
-        .prepare("SELECT hash, path FROM assets ORDER BY hash")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+        },
+    )?;
+    let deliverables = c.map(
+        &format!("SELECT {DELIVERABLE_COLUMNS} FROM deliverables ORDER BY shot, path"),
+        p![],
+        deliverable_row,
+    )?;
+    let assets = c.map("SELECT hash, path FROM assets ORDER BY hash", p![], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     Ok(Dump {
         attempts,
         scores,

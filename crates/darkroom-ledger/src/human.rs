@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, OptionalExtension};
-
+use crate::db::{p, Row};
 use crate::{HumanAction, Ledger, LedgerError, RejectReason};
 
 /// A decision to record.
@@ -126,14 +125,18 @@ const HUMAN_SELECT: &str =
         EXISTS (SELECT 1 FROM human_decisions u WHERE u.undoes = h.id)
      FROM human_decisions h";
 
-fn human_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HumanRecord> {
+fn human_row(r: &Row) -> Result<HumanRecord, LedgerError> {
     let assertion: Option<i64> = r.get(6)?;
     let verdict: Option<String> = r.get(7)?;
+    let parse = |s: String| s.parse().map_err(LedgerError::Value);
     Ok(HumanRecord {
         id: r.get(0)?,
         attempt: r.get(1)?,
-        action: r.get(2)?,
-        reason: r.get(3)?,
+        action: parse(r.get(2)?)?,
+        reason: r
+            .get::<Option<String>>(3)?
+            .map(|s| s.parse().map_err(LedgerError::Value))
+            .transpose()?,
         note: r.get(4)?,
         rating: r.get(5)?,
         assertion: assertion.map(|a| (a as usize, verdict.as_deref() == Some("yes"))),
@@ -144,7 +147,7 @@ fn human_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HumanRecord> {
     })
 }
 
-fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
+fn version_row(r: &Row) -> Result<Version, LedgerError> {
     Ok(Version {
         id: r.get(0)?,
         parent: r.get(1)?,
@@ -162,10 +165,10 @@ impl Ledger {
     /// made twice: the first stands).
     pub fn record_version(&self, v: &Version) -> Result<bool, LedgerError> {
         self.with(|c| {
-            let n = c.execute(
-                "INSERT OR IGNORE INTO versions (id, parent, kind, asset, attempt, detail, who, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+            let n = c.exec(
+                "INSERT INTO versions (id, parent, kind, asset, attempt, detail, who, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                p![
                     v.id,
                     v.parent,
                     v.kind,
@@ -183,49 +186,49 @@ impl Ledger {
     /// Every version, oldest first.
     pub fn versions(&self) -> Result<Vec<Version>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT id, parent, kind, asset, attempt, detail, who, at FROM versions ORDER BY at, id",
-            )?;
-            let rows = st.query_map([], version_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                p![],
+                version_row,
+            )
         })
     }
 
     /// One version by id.
     pub fn version(&self, id: &str) -> Result<Option<Version>, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
+            c.row(
                 "SELECT id, parent, kind, asset, attempt, detail, who, at FROM versions WHERE id = ?1",
-                params![id],
-                version_row,
-            )
-            .optional()?)
+                p![id],
+            )?
+            .map(|r| version_row(&r))
+            .transpose()
         })
     }
 
     /// The stored image's hash of an attempt or a version, by id.
     pub fn asset_of(&self, id: &str) -> Result<Option<String>, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
+            c.row(
                 "SELECT asset FROM attempts WHERE id = ?1 AND asset IS NOT NULL
                  UNION ALL SELECT asset FROM versions WHERE id = ?1 LIMIT 1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()?)
+                p![id],
+            )?
+            .map(|r| r.get(0))
+            .transpose()
         })
     }
 
     /// Records a person's decision; its row id.
     pub fn record_human(&self, d: &HumanDecision) -> Result<i64, LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.one(
                 "INSERT INTO human_decisions (attempt, action, reason, note, rating, assertion, verdict, who, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                p![
                     d.attempt,
-                    d.action,
-                    d.reason,
+                    d.action.as_str(),
+                    d.reason.map(|r| r.as_str()),
                     d.note,
                     d.rating,
                     d.assertion.map(|a| a.0 as i64),
@@ -233,33 +236,30 @@ impl Ledger {
                     d.who,
                     crate::now()
                 ],
-            )?;
-            Ok(c.last_insert_rowid())
+            )
         })
     }
 
     /// Takes back `who`'s last decision that still stands; the decision taken back, if any.
     /// One transaction: two undos at once take back two decisions, never the same one twice.
     pub fn undo_human(&self, who: &str) -> Result<Option<HumanRecord>, LedgerError> {
-        let id = self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let last: Option<(i64, String)> = tx
-                .query_row(
+        let id = self.tx(true, |c| {
+            let last: Option<(i64, String)> = c
+                .row(
                     "SELECT id, attempt FROM human_decisions h
                      WHERE who = ?1 AND action != 'undo'
                        AND NOT EXISTS (SELECT 1 FROM human_decisions u WHERE u.undoes = h.id)
                      ORDER BY id DESC LIMIT 1",
-                    params![who],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+                    p![who],
+                )?
+                .map(|r| Ok::<_, LedgerError>((r.get(0)?, r.get(1)?)))
+                .transpose()?;
             if let Some((id, attempt)) = &last {
-                tx.execute(
+                c.exec(
                     "INSERT INTO human_decisions (attempt, action, undoes, who, at) VALUES (?1, 'undo', ?2, ?3, ?4)",
-                    params![attempt, id, who, crate::now()],
+                    p![attempt, id, who, crate::now()],
                 )?;
             }
-            tx.commit()?;
             Ok(last.map(|l| l.0))
         })?;
         match id {
@@ -271,12 +271,9 @@ impl Ledger {
     /// One decision by row id.
     fn human_decision(&self, id: i64) -> Result<Option<HumanRecord>, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
-                &format!("{HUMAN_SELECT} WHERE id = ?1"),
-                params![id],
-                human_row,
-            )
-            .optional()?)
+            c.row(&format!("{HUMAN_SELECT} WHERE id = ?1"), p![id])?
+                .map(|r| human_row(&r))
+                .transpose()
         })
     }
 
@@ -290,11 +287,11 @@ impl Ledger {
     pub fn awaiting_review(&self) -> Result<Vec<String>, LedgerError> {
         let standing = self.human_standing()?;
         let kept: Vec<String> = self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT DISTINCT attempt FROM decisions WHERE kind = 'review' AND reason = 'awaiting_review' ORDER BY attempt",
-            )?;
-            let rows = st.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+                p![],
+                |r| r.get(0),
+            )
         })?;
         Ok(kept
             .into_iter()
@@ -304,11 +301,7 @@ impl Ledger {
 
     /// Every decision a person made, in order, each marked when a later undo took it back.
     pub fn human_decisions(&self) -> Result<Vec<HumanRecord>, LedgerError> {
-        self.with(|c| {
-            let mut st = c.prepare(&format!("{HUMAN_SELECT} ORDER BY id"))?;
-            let rows = st.query_map([], human_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+        self.with(|c| c.map(&format!("{HUMAN_SELECT} ORDER BY id"), p![], human_row))
     }
 }
 

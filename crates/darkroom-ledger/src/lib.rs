@@ -10,6 +10,7 @@
 //! the others are marked failed (`interrupted`), to be retried only if the budget allows, and
 //! counted as spent unless their provider replays requests by key (then the replay settles). An attempt whose id is `done` is never called again ([`Ledger::is_done`]).
 
+mod db;
 mod dump;
 mod human;
 mod lock;
@@ -17,9 +18,11 @@ mod store;
 mod vocab;
 
 use std::path::Path;
+use std::str::FromStr;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use db::{p, Sql};
+use rusqlite::{Connection, TransactionBehavior};
 
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use human::{standing, HumanDecision, HumanRecord, Standing, Version};
@@ -39,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_versions.sql"),
     include_str!("../migrations/0007_backend.sql"),
     include_str!("../migrations/0008_upstream.sql"),
+    include_str!("../migrations/0009_workers.sql"),
 ];
 
 /// A ledger failure.
@@ -80,13 +84,50 @@ pub enum LedgerError {
         holder: Option<Holder>,
     },
     /// The database was written by a newer darkroom.
-    #[error("the ledger has schema version {found}, newer than this darkroom knows ({known}); upgrade darkroom")]
+    #[error("the ledger `{at}` has schema version {found}, newer than this darkroom knows ({known}); upgrade darkroom")]
     Newer {
+        /// The file or URL (password masked).
+        at: String,
         /// Version in the file.
         found: i64,
         /// Latest known here.
         known: i64,
     },
+    /// PostgreSQL failed (mapped to [`LedgerError::PgAt`] with the URL once it reaches the
+    /// ledger's caller).
+    #[error("ledger database: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// PostgreSQL failed on the ledger named.
+    #[error("ledger `{url}`: {why}")]
+    PgAt {
+        /// The URL, password masked.
+        url: String,
+        /// The server's words.
+        why: String,
+        /// Whether the connection was lost (the environment, not the ledger's logic).
+        closed: bool,
+    },
+    /// The PostgreSQL ledger cannot be reached or opened.
+    #[error("cannot open the ledger `{url}`: {why}")]
+    Connect {
+        /// The URL, password masked.
+        url: String,
+        /// Why: unreachable, wrong password, no such database…
+        why: String,
+    },
+    /// The database holds another campaign's ledger.
+    #[error("the ledger `{at}` belongs to campaign `{found}`, not `{expected}`; give each campaign its own database")]
+    OtherCampaign {
+        /// The URL, password masked.
+        at: String,
+        /// What is there.
+        found: String,
+        /// This campaign.
+        expected: String,
+    },
+    /// A column held what the ledger did not write there.
+    #[error("ledger value: {0}")]
+    Value(String),
 }
 
 impl LedgerError {
@@ -95,6 +136,7 @@ impl LedgerError {
     pub fn is_io(&self) -> bool {
         match self {
             LedgerError::Io { .. } => true,
+            LedgerError::PgAt { closed, .. } => *closed,
             LedgerError::Sql(e)
             | LedgerError::At { source: e, .. }
             | LedgerError::Open { source: e, .. } => matches!(
@@ -173,6 +215,11 @@ pub enum Reservation {
         /// The provider's message.
         message: String,
     },
+    /// Another live worker has the call in flight: wait for its result.
+    Leased {
+        /// That worker.
+        worker: String,
+    },
     /// The budget cannot cover the call's worst case.
     Denied {
         /// Spent and reserved so far.
@@ -245,9 +292,19 @@ pub struct ShotRecord {
 
 /// The ledger of one campaign.
 pub struct Ledger {
-    conn: Mutex<Connection>,
-    /// The file, for messages (`:memory:` in tests).
+    db: Db,
+    /// The file or the database URL (its password masked), for messages (`:memory:` in tests).
     path: String,
+    /// This process's worker id, when several processes work one campaign: its calls in flight
+    /// are leased to it, and another worker takes them over when its heartbeat stops.
+    worker: Option<String>,
+    /// How long a worker's heartbeat may be silent before its leases are taken over.
+    lease: f64,
+}
+
+enum Db {
+    Lite(Mutex<Connection>),
+    Pg(Box<Mutex<db::PgConn>>),
 }
 
 pub(crate) fn now() -> f64 {
@@ -255,6 +312,122 @@ pub(crate) fn now() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
+
+/// Where a campaign's ledger is: a SQLite file (the default, in the output folder) or a
+/// PostgreSQL database shared by several workers.
+#[derive(Clone, PartialEq)]
+pub enum Location {
+    /// A SQLite file.
+    File(std::path::PathBuf),
+    /// A `postgres://` URL (its password is never printed).
+    Postgres(String),
+}
+
+impl Location {
+    /// Where a campaign's ledger is: its `[campaign] ledger` (a URL, or a file), else
+    /// `<output>/darkroom.db`.
+    pub fn of(configured: Option<&str>, out: &Path) -> Location {
+        match configured {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Location::Postgres(url.to_string())
+            }
+            Some(path) => Location::File(std::path::PathBuf::from(path)),
+            None => Location::File(out.join("darkroom.db")),
+        }
+    }
+
+    /// Whether there is a ledger to open: a file that exists, or a database (asked when
+    /// opened).
+    pub fn exists(&self) -> bool {
+        match self {
+            Location::File(p) => p.exists(),
+            Location::Postgres(_) => true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "File({})", p.display()),
+            Location::Postgres(u) => write!(f, "Postgres({})", mask_url(u)),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "{}", p.display()),
+            Location::Postgres(u) => f.write_str(&mask_url(u)),
+        }
+    }
+}
+
+/// A database URL with its password as `****` (`postgres://user:****@host/db`).
+pub fn mask_url(url: &str) -> String {
+    // A password in the query string (`?password=…`) is masked too.
+    let (main, query) = match url.split_once('?') {
+        Some((m, q)) => {
+            let q: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=****"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            (m, format!("?{}", q.join("&")))
+        }
+        None => (url, String::new()),
+    };
+    let main = match main.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((auth, tail)) => match auth.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:****@{tail}"),
+                None => main.to_string(),
+            },
+            None => main.to_string(),
+        },
+        None => main.to_string(),
+    };
+    format!("{main}{query}")
+}
+
+/// One worker of a campaign, as `status` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerRecord {
+    /// Its id (`--id`, or host and process id).
+    pub id: String,
+    /// The machine.
+    pub host: String,
+    /// Process id.
+    pub pid: u32,
+    /// When it started (Unix seconds).
+    pub started_at: f64,
+    /// Its last heartbeat (Unix seconds).
+    pub heartbeat: f64,
+    /// `working`, `finished`, or `lost` (its heartbeat stopped).
+    pub state: String,
+    /// Calls it has in flight.
+    pub leases: u64,
+    /// Calls it finished.
+    pub done: u64,
+}
+
+/// Whether a worker may do a piece of work that one worker does for all (a shot's delivery).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// It is this worker's to do (new, or taken over from a worker whose heartbeat stopped).
+    Mine,
+    /// Another live worker is doing it.
+    Held(String),
+    /// It was done.
+    Done,
+}
+
+/// The ledger's advisory lock in PostgreSQL: held by the transactions that SQLite would run
+/// `IMMEDIATE` (the budget guard, reconciling), so they run one at a time across workers.
+const PG_LOCK: i64 = 0x6461_726B_726F_6F6D; // "darkroom"
 
 impl Ledger {
     /// Opens (creating and migrating) a ledger file.
@@ -277,6 +450,15 @@ impl Ledger {
         Ok(l)
     }
 
+    /// Opens the ledger at `at`: a file, or a PostgreSQL database that must belong to
+    /// `campaign` (a database of another campaign is refused; an empty one becomes this one's).
+    pub fn open_at(at: &Location, campaign: &str) -> Result<Ledger, LedgerError> {
+        match at {
+            Location::File(p) => Ledger::open(p),
+            Location::Postgres(url) => Ledger::connect(url, campaign),
+        }
+    }
+
     /// An in-memory ledger (tests).
     pub fn in_memory() -> Result<Ledger, LedgerError> {
         Ledger::setup(Connection::open_in_memory()?)
@@ -290,6 +472,7 @@ impl Ledger {
         let known = MIGRATIONS.len() as i64;
         if version > known {
             return Err(LedgerError::Newer {
+                at: ":memory:".into(),
                 found: version,
                 known,
             });
@@ -302,20 +485,146 @@ impl Ledger {
         }
         Ok(Ledger {
             path: ":memory:".into(),
-            conn: Mutex::new(conn),
+            db: Db::Lite(Mutex::new(conn)),
+            worker: None,
+            lease: 30.0,
         })
     }
 
-    fn with<T>(
+    /// Connects to a PostgreSQL ledger, migrating it under the advisory lock (workers starting
+    /// at once migrate it once), and checks it belongs to `campaign`.
+    pub fn connect(url: &str, campaign: &str) -> Result<Ledger, LedgerError> {
+        let shown = mask_url(url);
+        let fail = |e: postgres::Error| LedgerError::Connect {
+            url: shown.clone(),
+            why: pg_why(&e),
+        };
+        let (url2, campaign2) = (url.to_string(), campaign.to_string());
+        let conn = off_runtime(move || -> Result<db::PgConn, LedgerError> {
+            let mut config =
+                postgres::Config::from_str(&url2).map_err(|e| LedgerError::Connect {
+                    url: mask_url(&url2),
+                    why: format!(
+                        "not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
+                    ),
+                })?;
+            // The password is not written in campaign files: it comes from the environment,
+            // as for every PostgreSQL client.
+            if config.get_password().is_none() {
+                if let Ok(pw) = std::env::var("PGPASSWORD") {
+                    config.password(pw);
+                }
+            }
+            let client = config
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .connect(postgres::NoTls)
+                .map_err(fail)?;
+            let mut c = db::PgConn {
+                client,
+                cache: Default::default(),
+            };
+            pg_migrate(&mut c, &campaign2, &mask_url(&url2))?;
+            Ok(c)
+        })?;
+        Ok(Ledger {
+            db: Db::Pg(Box::new(Mutex::new(conn))),
+            path: shown,
+            worker: None,
+            lease: 30.0,
+        })
+    }
+
+    /// Works as worker `id`: calls it sends are leased to it, and leases of workers whose
+    /// heartbeat has been silent for `lease` seconds are taken over.
+    pub fn as_worker(mut self, id: &str, lease: f64) -> Ledger {
+        self.worker = Some(id.to_string());
+        self.lease = lease;
+        self
+    }
+
+    /// This ledger's worker id, if it works as one.
+    pub fn worker(&self) -> Option<&str> {
+        self.worker.as_deref()
+    }
+
+    /// Whether this ledger is shared by workers (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.db, Db::Pg(_))
+    }
+
+    /// Where it is, for messages (a URL's password masked).
+    pub fn location(&self) -> &str {
+        &self.path
+    }
+
+    fn with<T: Send>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
     ) -> Result<T, LedgerError> {
-        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        // SQLite's own message ("database or disk is full") does not say which file.
-        f(&mut c).map_err(|e| match e {
+        self.run(|s| f(s), false, false)
+    }
+
+    /// Runs `f` in a transaction; `immediate` ones (the budget guard) run one at a time across
+    /// every process that shares the ledger.
+    fn tx<T: Send>(
+        &self,
+        immediate: bool,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
+    ) -> Result<T, LedgerError> {
+        self.run(f, true, immediate)
+    }
+
+    fn run<T: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
+        in_tx: bool,
+        immediate: bool,
+    ) -> Result<T, LedgerError> {
+        let r = match &self.db {
+            Db::Lite(m) => {
+                let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
+                if in_tx {
+                    let mut tx = c.transaction_with_behavior(if immediate {
+                        TransactionBehavior::Immediate
+                    } else {
+                        TransactionBehavior::Deferred
+                    })?;
+                    let v = f(&mut tx)?;
+                    tx.commit()?;
+                    Ok(v)
+                } else {
+                    f(&mut *c)
+                }
+            }
+            Db::Pg(m) => off_runtime(|| {
+                let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
+                if in_tx {
+                    let db::PgConn { client, cache } = &mut *c;
+                    let mut t = db::PgTx {
+                        tx: client.transaction()?,
+                        cache,
+                    };
+                    if immediate {
+                        Sql::exec(&mut t, "SELECT pg_advisory_xact_lock(?1)", p![PG_LOCK])?;
+                    }
+                    let v = f(&mut t)?;
+                    t.tx.commit()?;
+                    Ok(v)
+                } else {
+                    f(&mut *c)
+                }
+            }),
+        };
+        // The database's own message ("database or disk is full") does not say which ledger.
+        r.map_err(|e| match e {
             LedgerError::Sql(source) => LedgerError::At {
                 path: self.path.clone(),
                 source,
+            },
+            LedgerError::Postgres(source) => LedgerError::PgAt {
+                url: self.path.clone(),
+                why: pg_why(&source),
+                closed: source.is_closed(),
             },
             other => other,
         })
@@ -323,66 +632,103 @@ impl Ledger {
 
     /// The schema version.
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        self.with(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        match &self.db {
+            Db::Lite(_) => self.with(|c| c.one("PRAGMA user_version", p![])),
+            Db::Pg(_) => self.with(|c| c.one("SELECT version FROM darkroom_schema", p![])),
+        }
     }
 
     /// Records planned attempts as queued now. Idempotent: a known id keeps its status; one not
     /// done yet (a resumed run) is queued again now, so its queue wait is this run's.
     pub fn plan(&self, rows: &[AttemptRow]) -> Result<(), LedgerError> {
-        self.with(|c| {
-            let tx = c.transaction()?;
-            {
-                let mut st = tx.prepare(
+        self.tx(false, |c| {
+            let t = now();
+            for r in rows {
+                c.exec(
                     "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'planned', ?10)
-                     ON CONFLICT (id) DO UPDATE SET queued_at = excluded.queued_at WHERE status <> 'done'",
+                     ON CONFLICT (id) DO UPDATE SET queued_at = excluded.queued_at WHERE attempts.status <> 'done'",
+                    p![r.id, r.shot, r.tier.as_str(), r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t],
                 )?;
-                let t = now();
-                for r in rows {
-                    st.execute(params![r.id, r.shot, r.tier.as_str(), r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t])?;
-                }
             }
-            tx.commit()?;
             Ok(())
         })
     }
 
     /// The budget guard: reserves `worst` against `cap` and marks the attempt `sent`, in one
     /// immediate (write-locking) transaction. `cap = None` means no cap.
+    ///
+    /// With workers, the call is leased to this one. A call another live worker has in flight
+    /// is [`Reservation::Leased`]; one whose worker's heartbeat stopped is taken over: its
+    /// reservation counted as spent (the provider may have run it) unless `replays` (the
+    /// provider answers it again from its record, charging once), and reserved again here.
     pub fn reserve(
         &self,
         row: &AttemptRow,
         worst: f64,
         cap: Option<f64>,
     ) -> Result<Reservation, LedgerError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let status: Option<(AttemptStatus, Option<String>)> = tx
-                .query_row("SELECT status, error_message FROM attempts WHERE id = ?1", [&row.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            match status {
-                Some((AttemptStatus::Done, _)) => return Ok(Reservation::AlreadyDone),
-                Some((AttemptStatus::Refused, m)) => return Ok(Reservation::Refused { message: m.unwrap_or_default() }),
-                _ => {}
+        self.reserve_as(row, worst, cap, false)
+    }
+
+    /// [`Ledger::reserve`], saying whether the provider replays a call sent again.
+    pub fn reserve_as(
+        &self,
+        row: &AttemptRow,
+        worst: f64,
+        cap: Option<f64>,
+        replays: bool,
+    ) -> Result<Reservation, LedgerError> {
+        let (me, lease) = (self.worker.clone(), self.lease);
+        self.tx(true, |c| {
+            let t = now();
+            let current = c.row(
+                "SELECT a.status, a.error_message, a.worker, w.heartbeat FROM attempts a
+                 LEFT JOIN workers w ON w.id = a.worker WHERE a.id = ?1",
+                p![row.id],
+            )?;
+            if let Some(r) = current {
+                let status: AttemptStatus = r.get::<String>(0)?.parse().map_err(LedgerError::Value)?;
+                match status {
+                    AttemptStatus::Done => return Ok(Reservation::AlreadyDone),
+                    AttemptStatus::Refused => {
+                        return Ok(Reservation::Refused { message: r.get::<Option<String>>(1)?.unwrap_or_default() })
+                    }
+                    AttemptStatus::Sent => {
+                        let holder: Option<String> = r.get(2)?;
+                        let beat: Option<f64> = r.get(3)?;
+                        if let Some(h) = holder.filter(|h| Some(h) != me.as_ref()) {
+                            if beat.is_some_and(|b| t - b < lease) {
+                                return Ok(Reservation::Leased { worker: h });
+                            }
+                            // Its worker is gone: the call may have run. Booked as a crash
+                            // leaves it, then sent again below.
+                            c.exec(
+                                "UPDATE attempts SET cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?2 THEN 0 ELSE cost_reserved END,
+                                   cost_reserved = 0, interrupted = interrupted + 1 WHERE id = ?1",
+                                p![row.id, replays],
+                            )?;
+                        }
+                    }
+                    _ => {}
+                }
             }
             // Summed only under a cap: the sum reads every attempt, which on an uncapped
             // 10,000-shot campaign was most of the run's ledger time.
             if let Some(cap) = cap {
-                let committed = committed(&tx)?;
+                let committed = committed(c)?;
                 if committed + worst > cap + 1e-9 {
                     return Ok(Reservation::Denied { committed, needed: worst });
                 }
             }
-            let t = now();
-            tx.execute(
-                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11)
-                 ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = cost_reserved + ?10,
-                   started_at = ?11, tries = tries + 1, error_class = NULL, error_message = NULL,
-                   queue_wait = ?11 - COALESCE(queued_at, ?11)",
-                params![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t],
+            c.exec(
+                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at, worker)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11, ?12)
+                 ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = attempts.cost_reserved + ?10,
+                   started_at = ?11, tries = attempts.tries + 1, error_class = NULL, error_message = NULL,
+                   queue_wait = ?11 - COALESCE(attempts.queued_at, ?11), worker = ?12",
+                p![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t, me],
             )?;
-            tx.commit()?;
             Ok(Reservation::Granted)
         })
     }
@@ -401,23 +747,42 @@ impl Ledger {
         actual: f64,
         reported: Option<f64>,
     ) -> Result<(), LedgerError> {
+        // The reservation of this try is replaced by its actual cost.
+        let (status, asset, version, class, msg) = match outcome {
+            Outcome::Done {
+                asset,
+                model_version,
+            } => (
+                AttemptStatus::Done,
+                Some(asset.as_str()),
+                model_version.as_deref(),
+                None,
+                None,
+            ),
+            Outcome::Refused { message } => (
+                AttemptStatus::Refused,
+                None,
+                None,
+                Some("refused"),
+                Some(message.as_str()),
+            ),
+            Outcome::Failed { class, message } => (
+                AttemptStatus::Failed,
+                None,
+                None,
+                Some(class.as_str()),
+                Some(message.as_str()),
+            ),
+        };
         self.with(|c| {
             let t = now();
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // The reservation of this try is replaced by its actual cost.
-            let (status, asset, version, class, msg) = match outcome {
-                Outcome::Done { asset, model_version } => (AttemptStatus::Done, Some(asset.as_str()), model_version.as_deref(), None, None),
-                Outcome::Refused { message } => (AttemptStatus::Refused, None, None, Some("refused"), Some(message.as_str())),
-                Outcome::Failed { class, message } => (AttemptStatus::Failed, None, None, Some(class.as_str()), Some(message.as_str())),
-            };
-            tx.execute(
+            c.exec(
                 "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
                    asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
                    finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
                  WHERE id = ?1",
-                params![id, status, actual, asset, version, class, msg, t, reported],
+                p![id, status.as_str(), actual, asset, version, class, msg, t, reported],
             )?;
-            tx.commit()?;
             Ok(())
         })
     }
@@ -427,19 +792,22 @@ impl Ledger {
     /// (the provider may have run and charged the call) unless `replays(provider)` says the
     /// provider answers a request sent again from its own record without charging twice: then
     /// the reservation is released and the replay settles the one charge.
+    /// With workers, only calls of this worker (an earlier life of it) and of workers whose
+    /// heartbeat stopped are reconciled: the others are in flight.
     /// Returns `(done, interrupted)`.
     pub fn reconcile(
         &self,
         store: &Store,
-        replays: impl Fn(&str) -> bool,
+        replays: impl Fn(&str) -> bool + Sync,
     ) -> Result<(usize, usize), LedgerError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let sent: Vec<(String, Option<String>, String)> = {
-                let mut st = tx.prepare("SELECT id, asset, provider FROM attempts WHERE status = 'sent'")?;
-                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect::<Result<_, _>>()?
-            };
+        let (me, lease) = (self.worker.clone(), self.lease);
+        self.tx(true, |c| {
+            let sent: Vec<(String, Option<String>, String)> = c.map(
+                "SELECT a.id, a.asset, a.provider FROM attempts a LEFT JOIN workers w ON w.id = a.worker
+                 WHERE a.status = 'sent' AND (a.worker IS NULL OR a.worker = ?1 OR w.heartbeat IS NULL OR w.heartbeat < ?2)",
+                p![me, now() - lease],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
             let (mut done, mut lost) = (0, 0);
             for (id, asset, provider) in sent {
                 let has = asset.as_deref().is_some_and(|h| store.contains(h));
@@ -448,12 +816,12 @@ impl Ledger {
                     (false, false) => (AttemptStatus::Failed, Some("interrupted"), true),
                     (false, true) => (AttemptStatus::Failed, Some("interrupted"), false),
                 };
-                tx.execute(
+                c.exec(
                     "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?4 THEN cost_reserved ELSE 0 END, cost_reserved = 0,
-                       interrupted = interrupted + (?3 IS NOT NULL), error_class = ?3,
-                       error_message = CASE WHEN ?3 IS NULL THEN NULL WHEN ?4 THEN 'the run stopped while this call was in flight' ELSE 'the run stopped while this call was in flight; the provider replays it, so it is sent again without paying twice' END
+                       interrupted = interrupted + ?5, error_class = ?3,
+                       error_message = CASE WHEN ?5 = 0 THEN NULL WHEN ?4 THEN 'the run stopped while this call was in flight' ELSE 'the run stopped while this call was in flight; the provider replays it, so it is sent again without paying twice' END
                      WHERE id = ?1",
-                    params![id, status, class, spent],
+                    p![id, status.as_str(), class, spent, i64::from(class.is_some())],
                 )?;
                 if has {
                     done += 1;
@@ -461,7 +829,6 @@ impl Ledger {
                     lost += 1;
                 }
             }
-            tx.commit()?;
             Ok((done, lost))
         })
     }
@@ -469,42 +836,44 @@ impl Ledger {
     /// Whether any attempt of a shot is done (a resumed shot may need little more).
     pub fn shot_has_done(&self, shot: &str) -> Result<bool, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM attempts WHERE shot = ?1 AND status = 'done')",
-                [shot],
-                |r| r.get(0),
-            )?)
+            c.one(
+                "SELECT COUNT(*) FROM attempts WHERE shot = ?1 AND status = 'done'",
+                p![shot],
+            )
+            .map(|n: i64| n > 0)
         })
     }
 
     /// Whether an attempt is done (its result can be reused; never call it again).
     pub fn is_done(&self, id: &str) -> Result<bool, LedgerError> {
+        Ok(self.status_of(id)? == Some(AttemptStatus::Done))
+    }
+
+    /// Where an attempt stands, if it is known.
+    pub fn status_of(&self, id: &str) -> Result<Option<AttemptStatus>, LedgerError> {
         self.with(|c| {
-            // Asked once per planned call (progress lines count what is done): a cached
-            // statement, not a parse per call.
             let s: Option<String> = c
-                .prepare_cached("SELECT status FROM attempts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?;
-            Ok(s.as_deref() == Some(AttemptStatus::Done.as_str()))
+                .row("SELECT status FROM attempts WHERE id = ?1", p![id])?
+                .map(|r| r.get(0))
+                .transpose()?;
+            s.map(|s| s.parse().map_err(LedgerError::Value)).transpose()
         })
     }
 
-    /// Starts a run: any earlier run that never ended is marked `crashed`. Returns its id.
+    /// Starts a run: any earlier run that never ended is marked `crashed` (with workers, only
+    /// this worker's and those of workers whose heartbeat stopped). Returns its id.
     pub fn start_run(&self, campaign: &str) -> Result<i64, LedgerError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE runs SET status = 'crashed' WHERE status = 'running'",
-                [],
+        let (me, lease) = (self.worker.clone(), self.lease);
+        self.tx(true, |c| {
+            c.exec(
+                "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND (worker IS NULL OR worker = ?1
+                   OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = runs.worker AND w.heartbeat >= ?2))",
+                p![me, now() - lease],
             )?;
-            tx.execute(
-                "INSERT INTO runs (campaign, started_at, status) VALUES (?1, ?2, 'running')",
-                params![campaign, now()],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.commit()?;
-            Ok(id)
+            c.one(
+                "INSERT INTO runs (campaign, started_at, status, worker) VALUES (?1, ?2, 'running', ?3) RETURNING id",
+                p![campaign, now(), me],
+            )
         })
     }
 
@@ -521,9 +890,9 @@ impl Ledger {
         reason: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE runs SET status = ?2, finished_at = ?3, reason = ?4 WHERE id = ?1",
-                params![id, status.as_str(), now(), reason],
+                p![id, status.as_str(), now(), reason],
             )?;
             Ok(())
         })
@@ -533,15 +902,17 @@ impl Ledger {
     /// `(attempt id, what they cost)`. Such an attempt is never re-bought silently.
     pub fn missing_assets(&self, store: &Store) -> Result<Vec<(String, f64)>, LedgerError> {
         let done: Vec<(String, Option<String>, f64)> = self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT id, asset, COALESCE(cost_settled, 0) FROM attempts WHERE status = 'done' ORDER BY id",
-            )?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
         })?;
+        let hashes: Vec<&str> = done.iter().filter_map(|d| d.1.as_deref()).collect();
+        let present = store.present(&hashes)?;
         Ok(done
             .into_iter()
-            .filter(|(_, asset, _)| !asset.as_deref().is_some_and(|h| store.contains(h)))
+            .filter(|(_, asset, _)| !asset.as_deref().is_some_and(|h| present.contains(h)))
             .map(|(id, _, cost)| (id, cost))
             .collect())
     }
@@ -549,15 +920,13 @@ impl Ledger {
     /// Marks done attempts whose result is lost as failed (`lost`), so the next call buys them
     /// again; what they cost stays in the accounts. The user asked for it (`run --rebuy`).
     pub fn forget_lost(&self, ids: &[String]) -> Result<(), LedgerError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.tx(true, |c| {
             for id in ids {
-                tx.execute(
+                c.exec(
                     "UPDATE attempts SET status = 'failed', error_class = 'lost', error_message = 'the result was paid for but is missing from the store; bought again (run --rebuy)' WHERE id = ?1 AND status = 'done'",
-                    [id],
+                    p![id],
                 )?;
             }
-            tx.commit()?;
             Ok(())
         })
     }
@@ -565,19 +934,19 @@ impl Ledger {
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT id, started_at, finished_at, status, reason FROM runs ORDER BY id",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok(RunRecord {
-                    id: r.get(0)?,
-                    started_at: r.get(1)?,
-                    finished_at: r.get(2)?,
-                    status: r.get(3)?,
-                    reason: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+                p![],
+                |r| {
+                    Ok(RunRecord {
+                        id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        finished_at: r.get(2)?,
+                        status: r.get::<String>(3)?.parse().map_err(LedgerError::Value)?,
+                        reason: r.get(4)?,
+                    })
+                },
+            )
         })
     }
 
@@ -592,11 +961,11 @@ impl Ledger {
         reason: Option<&str>,
     ) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT INTO shots (id, prompt, finals, status, reason, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET prompt = excluded.prompt, finals = excluded.finals,
                    status = excluded.status, reason = excluded.reason, run = excluded.run",
-                params![id, prompt, finals, status, reason, run],
+                p![id, prompt, finals, status.as_str(), reason, run],
             )?;
             Ok(())
         })
@@ -605,37 +974,39 @@ impl Ledger {
     /// Every shot's latest outcome, by id.
     pub fn shots(&self) -> Result<Vec<ShotRecord>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare("SELECT id, status, reason, run FROM shots ORDER BY id")?;
-            let rows = st.query_map([], |r| {
-                Ok(ShotRecord {
-                    id: r.get(0)?,
-                    status: r.get(1)?,
-                    reason: r.get(2)?,
-                    run: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            c.map(
+                "SELECT id, status, reason, run FROM shots ORDER BY id",
+                p![],
+                |r| {
+                    Ok(ShotRecord {
+                        id: r.get(0)?,
+                        status: r.get::<String>(1)?.parse().map_err(LedgerError::Value)?,
+                        reason: r.get(2)?,
+                        run: r.get(3)?,
+                    })
+                },
+            )
         })
     }
 
     /// The stored asset of a done attempt: `(hash, path)`.
     pub fn done_asset(&self, id: &str) -> Result<Option<(String, String)>, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
+            c.row(
                 "SELECT a.hash, a.path FROM attempts t JOIN assets a ON a.hash = t.asset WHERE t.id = ?1 AND t.status = 'done'",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+                p![id],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
         })
     }
 
     /// Records which server of a pool ran an attempt.
     pub fn record_backend(&self, id: &str, backend: &str) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE attempts SET backend = ?2 WHERE id = ?1",
-                params![id, backend],
+                p![id, backend],
             )?;
             Ok(())
         })
@@ -644,9 +1015,9 @@ impl Ledger {
     /// Records the stored hash of the vendor's own file for an attempt (see `upstream`).
     pub fn record_upstream(&self, id: &str, hash: &str) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE attempts SET upstream = ?2 WHERE id = ?1",
-                params![id, hash],
+                p![id, hash],
             )?;
             Ok(())
         })
@@ -657,11 +1028,10 @@ impl Ledger {
     pub fn upstream(&self, id: &str) -> Result<Option<String>, LedgerError> {
         self.with(|c| {
             Ok(
-                c.query_row("SELECT upstream FROM attempts WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?
-                .flatten(),
+                c.row("SELECT upstream FROM attempts WHERE id = ?1", p![id])?
+                    .map(|r| r.get::<Option<String>>(0))
+                    .transpose()?
+                    .flatten(),
             )
         })
     }
@@ -670,41 +1040,62 @@ impl Ledger {
     /// order. Providers of one endpoint are not listed.
     pub fn backend_counts(&self) -> Result<Vec<(String, String, u64)>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT provider, backend, COUNT(*) FROM attempts WHERE backend IS NOT NULL AND status = 'done'
                  GROUP BY provider, backend ORDER BY provider, backend",
-            )?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
         })
     }
 
-    /// Records a delivered file.
-    pub fn record_deliverable(
-        &self,
-        path: &str,
-        shot: &str,
-        attempt: &str,
-        aspect: &str,
-        size: (u32, u32),
-        hash: &str,
-    ) -> Result<(), LedgerError> {
+    /// Records a delivered file (its path relative to the output folder); how many times a
+    /// path was written is counted, so a test can prove each was written once.
+    pub fn record_deliverable(&self, d: &DeliverableRecord) -> Result<(), LedgerError> {
+        let me = self.worker.clone();
         self.with(|c| {
-            c.execute(
-                "INSERT INTO deliverables (path, shot, attempt, aspect, width, height, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (path) DO UPDATE SET attempt = ?3, width = ?5, height = ?6, hash = ?7",
-                params![path, shot, attempt, aspect, size.0, size.1, hash],
+            c.exec(
+                "INSERT INTO deliverables (path, shot, attempt, aspect, width, height, hash, format, c2pa, worker, writes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)
+                 ON CONFLICT (path) DO UPDATE SET attempt = ?3, width = ?5, height = ?6, hash = ?7, format = ?8, c2pa = ?9,
+                   worker = ?10, writes = deliverables.writes + 1",
+                p![d.path, d.shot, d.attempt, d.aspect, d.width, d.height, d.hash, d.format, d.c2pa, me],
             )?;
             Ok(())
+        })
+    }
+
+    /// The files delivered from one attempt (by this worker or another).
+    pub fn deliverables_of(&self, attempt: &str) -> Result<Vec<DeliverableRecord>, LedgerError> {
+        self.with(|c| {
+            c.map(
+                &format!(
+                    "SELECT {} FROM deliverables WHERE attempt = ?1 ORDER BY path",
+                    dump::DELIVERABLE_COLUMNS
+                ),
+                p![attempt],
+                dump::deliverable_row,
+            )
+        })
+    }
+
+    /// Paths and how many times each was written (a path written twice was delivered twice).
+    pub fn deliverable_writes(&self) -> Result<Vec<(String, u64)>, LedgerError> {
+        self.with(|c| {
+            c.map(
+                "SELECT path, writes FROM deliverables ORDER BY path",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
     }
 
     /// Records a stored asset.
     pub fn record_asset(&self, hash: &str, path: &str, bytes: u64) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3)",
-                params![hash, path, bytes as i64],
+            c.exec(
+                "INSERT INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                p![hash, path, bytes as i64],
             )?;
             Ok(())
         })
@@ -719,10 +1110,10 @@ impl Ledger {
         verdicts_json: &str,
     ) -> Result<(), LedgerError> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT INTO scores (attempt, judge, value, verdicts) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (attempt, judge) DO UPDATE SET value = ?3, verdicts = ?4",
-                params![attempt, judge, value, verdicts_json],
+                p![attempt, judge, value, verdicts_json],
             )?;
             Ok(())
         })
@@ -737,14 +1128,15 @@ impl Ledger {
         rank_key: Option<&str>,
     ) -> Result<(), LedgerError> {
         let (kind, reason) = (kind.as_str(), reason.as_str());
-        self.with(|c| {
-            // A resumed run judges and ranks again and reaches the same decisions: recorded
-            // once, so counts over decisions stay counts of attempts.
-            c.execute(
+        // A resumed run judges and ranks again and reaches the same decisions: recorded once,
+        // so counts over decisions stay counts of attempts. Under the ledger's lock, so two
+        // workers judging the same shot record it once too.
+        self.tx(true, |c| {
+            c.exec(
                 "INSERT INTO decisions (attempt, kind, reason, rank_key, at)
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (
-                   SELECT 1 FROM decisions WHERE attempt = ?1 AND kind = ?2 AND reason = ?3 AND rank_key IS ?4)",
-                params![attempt, kind, reason, rank_key, now()],
+                 SELECT ?1, ?2, ?3, CAST(?4 AS TEXT), ?5 WHERE NOT EXISTS (
+                   SELECT 1 FROM decisions WHERE attempt = ?1 AND kind = ?2 AND reason = ?3 AND rank_key IS NOT DISTINCT FROM CAST(?4 AS TEXT))",
+                p![attempt, kind, reason, rank_key, now()],
             )?;
             Ok(())
         })
@@ -753,11 +1145,10 @@ impl Ledger {
     /// Refused attempts that were tried more than once (must be none: refusals are final).
     pub fn refused_with_retries(&self) -> Result<u64, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
+            c.one(
                 "SELECT COUNT(*) FROM attempts WHERE status = 'refused' AND tries > 1",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
+                p![],
+            )
         })
     }
 
@@ -765,11 +1156,10 @@ impl Ledger {
     /// the provider without its answer reaching the ledger).
     pub fn interrupted(&self) -> Result<u64, LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT COALESCE(SUM(interrupted), 0) FROM attempts",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
+            c.one(
+                "SELECT CAST(COALESCE(SUM(interrupted), 0) AS BIGINT) FROM attempts",
+                p![],
+            )
         })
     }
 
@@ -777,45 +1167,51 @@ impl Ledger {
     /// clocks.
     pub fn latencies(&self) -> Result<Vec<(String, u32, String, f64)>, LedgerError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            c.map(
                 "SELECT tier, round, provider, latency FROM attempts
                  WHERE status = 'done' AND latency IS NOT NULL ORDER BY tier, round, provider",
-            )?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
         })
     }
 
     /// Gate decisions: `(passed, all)`.
     pub fn gate_counts(&self) -> Result<(u64, u64), LedgerError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT COALESCE(SUM(reason = 'passed'), 0), COUNT(*) FROM decisions WHERE kind = 'gate'",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-            )?)
+            let r = c.row(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN reason = 'passed' THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM decisions WHERE kind = 'gate'",
+                p![],
+            )?;
+            match r {
+                Some(r) => Ok((r.get(0)?, r.get(1)?)),
+                None => Ok((0, 0)),
+            }
         })
     }
 
     /// The summary `darkroom status` prints.
     pub fn status(&self) -> Result<Status, LedgerError> {
         self.with(|c| {
-            let by_tier = c
-                .prepare("SELECT tier, status, COUNT(*) FROM attempts GROUP BY tier, status ORDER BY tier, status")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
-                .collect::<Result<_, _>>()?;
-            let failures = c
-                .prepare("SELECT error_class, COUNT(*) FROM attempts WHERE error_class IS NOT NULL GROUP BY error_class ORDER BY error_class")?
-                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-                .collect::<Result<_, _>>()?;
-            let spent: f64 = c.query_row("SELECT COALESCE(SUM(cost_settled), 0) FROM attempts", [], |r| r.get(0))?;
-            let tries: i64 = c.query_row("SELECT COALESCE(SUM(tries), 0) FROM attempts", [], |r| r.get(0))?;
-            let deliverables: i64 = c.query_row("SELECT COUNT(*) FROM deliverables", [], |r| r.get(0))?;
-            let pct = |col: &str| -> Result<Option<(f64, f64)>, rusqlite::Error> {
-                let mut v: Vec<f64> = c
-                    .prepare(&format!("SELECT {col} FROM attempts WHERE status = 'done' AND {col} IS NOT NULL"))?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
+            let by_tier = c.map(
+                "SELECT tier, status, COUNT(*) FROM attempts GROUP BY tier, status ORDER BY tier, status",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let failures = c.map(
+                "SELECT error_class, COUNT(*) FROM attempts WHERE error_class IS NOT NULL GROUP BY error_class ORDER BY error_class",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let spent: f64 = c.one("SELECT COALESCE(SUM(cost_settled), 0) FROM attempts", p![])?;
+            let tries: u64 = c.one("SELECT CAST(COALESCE(SUM(tries), 0) AS BIGINT) FROM attempts", p![])?;
+            let deliverables: u64 = c.one("SELECT COUNT(*) FROM deliverables", p![])?;
+            let mut pct = |col: &str| -> Result<Option<(f64, f64)>, LedgerError> {
+                let mut v: Vec<f64> = c.map(
+                    &format!("SELECT {col} FROM attempts WHERE status = 'done' AND {col} IS NOT NULL"),
+                    p![],
+                    |r| r.get(0),
+                )?;
                 if v.is_empty() {
                     return Ok(None);
                 }
@@ -823,7 +1219,9 @@ impl Ledger {
                 let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
                 Ok(Some((at(0.5), at(0.95))))
             };
-            Ok(Status { by_tier, failures, spent, tries: tries as u64, deliverables: deliverables as u64, latency: pct("latency")?, queue_wait: pct("queue_wait")? })
+            let latency = pct("latency")?;
+            let queue_wait = pct("queue_wait")?;
+            Ok(Status { by_tier, failures, spent, tries, deliverables, latency, queue_wait })
         })
     }
 
@@ -844,7 +1242,7 @@ impl Ledger {
     }
 
     /// Calls `f` with every score in the dump's order, one at a time.
-    pub fn for_each_score(&self, f: impl FnMut(ScoreRecord)) -> Result<(), LedgerError> {
+    pub fn for_each_score(&self, f: impl FnMut(ScoreRecord) + Send) -> Result<(), LedgerError> {
         self.with(|c| dump::for_each_score(c, f))
     }
 
@@ -857,23 +1255,32 @@ impl Ledger {
     /// same campaign file), so an unchanged ledger's report need not be rebuilt.
     pub fn fingerprint(&self) -> Result<String, LedgerError> {
         self.with(|c| {
-            let q = |sql: &str| -> Result<String, rusqlite::Error> {
-                c.query_row(sql, [], |r| {
-                    let v: rusqlite::types::Value = r.get(0)?;
-                    Ok(format!("{v:?}"))
-                })
-            };
-            Ok([
-                q("SELECT COUNT(*) || '/' || COALESCE(SUM(tries), 0) || '/' || COALESCE(SUM(cost_settled), 0) || '/' || COALESCE(MAX(finished_at), 0) || '/' || COALESCE(SUM(status = 'done'), 0) FROM attempts")?,
-                q("SELECT COUNT(*) || '/' || COALESCE(MAX(at), 0) FROM decisions")?,
-                q("SELECT COUNT(*) FROM scores")?,
-                q("SELECT COUNT(*) || '/' || COALESCE(MAX(rowid), 0) FROM deliverables")?,
-                q("SELECT COUNT(*) FROM assets")?,
+            let mut parts = Vec::new();
+            for sql in [
+                "SELECT COUNT(*), CAST(COALESCE(SUM(tries), 0) AS BIGINT), COALESCE(SUM(cost_settled), 0), COALESCE(MAX(finished_at), 0), CAST(COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM attempts",
+                "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM decisions",
+                "SELECT COUNT(*) FROM scores",
+                "SELECT COUNT(*) FROM assets",
                 // People's decisions in review and the versions they made.
-                q("SELECT COUNT(*) || '/' || COALESCE(MAX(id), 0) FROM human_decisions")?,
-                q("SELECT COUNT(*) FROM versions")?,
-            ]
-            .join(";"))
+                "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM human_decisions",
+                "SELECT COUNT(*) FROM versions",
+            ] {
+                let r = c.row(sql, p![])?.map(|r| r.0).unwrap_or_default();
+                parts.push(format!("{r:?}"));
+            }
+            // Deliverables by what they are, not by how often or with which signature salt
+            // they were written: a resumed run records the same files again.
+            let mut files = blake3::Hasher::new();
+            c.each(
+                "SELECT path, attempt, width, height FROM deliverables ORDER BY path",
+                p![],
+                &mut |r| {
+                    files.update(format!("{:?}\n", r.0).as_bytes());
+                    Ok(())
+                },
+            )?;
+            parts.push(files.finalize().to_hex().to_string());
+            Ok(parts.join(";"))
         })
     }
 
@@ -881,37 +1288,242 @@ impl Ledger {
     pub fn totals(&self) -> Result<Totals, LedgerError> {
         self.with(|c| {
             let committed = committed(c)?;
-            let settled: f64 = c.query_row(
-                "SELECT COALESCE(SUM(cost_settled), 0) FROM attempts",
-                [],
-                |r| r.get(0),
+            let settled: f64 =
+                c.one("SELECT COALESCE(SUM(cost_settled), 0) FROM attempts", p![])?;
+            let tries: u64 = c.one(
+                "SELECT CAST(COALESCE(SUM(tries), 0) AS BIGINT) FROM attempts",
+                p![],
             )?;
-            let tries: i64 =
-                c.query_row("SELECT COALESCE(SUM(tries), 0) FROM attempts", [], |r| {
-                    r.get(0)
-                })?;
-            let mut st =
-                c.prepare("SELECT status, COUNT(*) FROM attempts GROUP BY status ORDER BY status")?;
-            let by_status = st
-                .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                })?
-                .collect::<Result<_, _>>()?;
+            let by_status = c.map(
+                "SELECT status, COUNT(*) FROM attempts GROUP BY status ORDER BY status",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             Ok(Totals {
                 committed,
                 settled,
                 by_status,
-                tries: tries as u64,
+                tries,
             })
+        })
+    }
+
+    // ---- workers ------------------------------------------------------------------------
+
+    /// Records that worker `id` started (or restarted) on `host`.
+    pub fn register_worker(&self, id: &str, host: &str, pid: u32) -> Result<(), LedgerError> {
+        self.with(|c| {
+            let t = now();
+            c.exec(
+                "INSERT INTO workers (id, host, pid, started_at, heartbeat, state) VALUES (?1, ?2, ?3, ?4, ?4, 'working')
+                 ON CONFLICT (id) DO UPDATE SET host = ?2, pid = ?3, started_at = ?4, heartbeat = ?4, state = 'working'",
+                p![id, host, pid, t],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Keeps worker `id`'s leases alive.
+    pub fn heartbeat(&self, id: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.exec(
+                "UPDATE workers SET heartbeat = ?2 WHERE id = ?1",
+                p![id, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records that worker `id` finished (its leases are none; it holds nothing).
+    pub fn finish_worker(&self, id: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.exec(
+                "UPDATE workers SET state = 'finished', heartbeat = ?2 WHERE id = ?1",
+                p![id, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every worker that has worked this campaign, by id, with its leases and what it did.
+    pub fn workers(&self) -> Result<Vec<WorkerRecord>, LedgerError> {
+        let lease = self.lease;
+        self.with(|c| {
+            let t = now();
+            c.map(
+                "SELECT w.id, w.host, w.pid, w.started_at, w.heartbeat, w.state,
+                   (SELECT COUNT(*) FROM attempts a WHERE a.worker = w.id AND a.status = 'sent'),
+                   (SELECT COUNT(*) FROM attempts a WHERE a.worker = w.id AND a.status = 'done')
+                 FROM workers w ORDER BY w.id",
+                p![],
+                |r| {
+                    let heartbeat: f64 = r.get(4)?;
+                    let state: String = r.get(5)?;
+                    Ok(WorkerRecord {
+                        id: r.get(0)?,
+                        host: r.get(1)?,
+                        pid: r.get(2)?,
+                        started_at: r.get(3)?,
+                        heartbeat,
+                        state: if state == "working" && t - heartbeat >= lease {
+                            "lost".to_string()
+                        } else {
+                            state
+                        },
+                        leases: r.get(6)?,
+                        done: r.get(7)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// Claims a piece of work one worker does for all (`key`, e.g. a shot's delivery): it is
+    /// this worker's when nobody holds it, when it is already this worker's, or when its holder's
+    /// heartbeat stopped.
+    pub fn claim(&self, key: &str) -> Result<Claim, LedgerError> {
+        let (me, lease) = (self.worker.clone().unwrap_or_default(), self.lease);
+        self.tx(true, |c| {
+            let held = c.row(
+                "SELECT c.worker, c.done, w.heartbeat, w.state FROM claims c LEFT JOIN workers w ON w.id = c.worker WHERE c.key = ?1",
+                p![key],
+            )?;
+            if let Some(r) = held {
+                let (holder, done): (String, bool) = (r.get(0)?, r.get(1)?);
+                let beat: Option<f64> = r.get(2)?;
+                let state: Option<String> = r.get(3)?;
+                if done {
+                    return Ok(Claim::Done);
+                }
+                let alive = state.as_deref() == Some("working") && beat.is_some_and(|b| now() - b < lease);
+                if holder != me && alive {
+                    return Ok(Claim::Held(holder));
+                }
+            }
+            c.exec(
+                "INSERT INTO claims (key, worker, done, at) VALUES (?1, ?2, 0, ?3)
+                 ON CONFLICT (key) DO UPDATE SET worker = ?2, at = ?3",
+                p![key, me, now()],
+            )?;
+            Ok(Claim::Mine)
+        })
+    }
+
+    /// Marks a claimed piece of work done.
+    pub fn finish_claim(&self, key: &str) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.exec(
+                "UPDATE claims SET done = 1, at = ?2 WHERE key = ?1",
+                p![key, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forgets claims (a new run of the campaign delivers again).
+    pub fn clear_claims(&self) -> Result<(), LedgerError> {
+        self.with(|c| {
+            c.exec("DELETE FROM claims", p![])?;
+            Ok(())
         })
     }
 }
 
 /// Settled cost plus the reservations of calls in flight.
-fn committed(c: &Connection) -> Result<f64, rusqlite::Error> {
-    c.query_row(
+fn committed(c: &mut dyn Sql) -> Result<f64, LedgerError> {
+    c.one(
         "SELECT COALESCE(SUM(COALESCE(cost_settled, 0) + cost_reserved), 0) FROM attempts",
-        [],
-        |r| r.get(0),
+        p![],
     )
+}
+
+/// Runs `f` where a blocking PostgreSQL client may block: the `postgres` client drives its own
+/// runtime, which cannot be started on a thread that is driving the engine's (it panics), so
+/// there it runs on a scoped thread of its own.
+fn off_runtime<T: Send>(
+    f: impl FnOnce() -> Result<T, LedgerError> + Send,
+) -> Result<T, LedgerError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| {
+        s.spawn(f).join().unwrap_or_else(|_| {
+            Err(LedgerError::Value(
+                "the ledger's database thread panicked".into(),
+            ))
+        })
+    })
+}
+
+/// PostgreSQL's message, short: its code's text and the server's words, never the URL.
+fn pg_why(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(x) = src {
+        s = format!("{s}: {x}");
+        src = x.source();
+    }
+    s
+}
+
+/// Creates or migrates a PostgreSQL ledger, and checks that it is `campaign`'s.
+fn pg_migrate(c: &mut db::PgConn, campaign: &str, url: &str) -> Result<(), LedgerError> {
+    let wrap = |e: LedgerError| match e {
+        LedgerError::Postgres(e) => LedgerError::Connect {
+            url: url.to_string(),
+            why: pg_why(&e),
+        },
+        other => other,
+    };
+    let db::PgConn { client, cache } = c;
+    let mut t = db::PgTx {
+        tx: client.transaction().map_err(|e| wrap(e.into()))?,
+        cache,
+    };
+    let s: &mut dyn Sql = &mut t;
+    (|| {
+        s.exec("SELECT pg_advisory_xact_lock(?1)", p![PG_LOCK])?;
+        s.exec("CREATE TABLE IF NOT EXISTS darkroom_schema (version BIGINT NOT NULL, campaign TEXT NOT NULL)", p![])?;
+        let found: Option<(i64, String)> = s
+            .row("SELECT version, campaign FROM darkroom_schema", p![])?
+            .map(|r| Ok::<_, LedgerError>((r.get(0)?, r.get(1)?)))
+            .transpose()?;
+        let known = MIGRATIONS.len() as i64;
+        let version = match found {
+            Some((_, other)) if other != campaign => {
+                return Err(LedgerError::OtherCampaign { at: url.to_string(), found: other, expected: campaign.to_string() })
+            }
+            Some((v, _)) if v > known => return Err(LedgerError::Newer { at: url.to_string(), found: v, known }),
+            Some((v, _)) => v,
+            None => {
+                // A database with tables of its own is not an empty one to make a ledger in.
+                let tables: i64 = s.one(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'darkroom_schema'",
+                    p![],
+                )?;
+                if tables > 0 {
+                    return Err(LedgerError::OtherCampaign { at: url.to_string(), found: format!("{tables} tables of something else"), expected: campaign.to_string() });
+                }
+                s.exec("INSERT INTO darkroom_schema (version, campaign) VALUES (0, ?1)", p![campaign])?;
+                0
+            }
+        };
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            // Comments out first: they may hold a `;`.
+            let text: Vec<&str> = sql.lines().map(|l| l.split_once("--").map_or(l, |(code, _)| code)).collect();
+            for stmt in db::migration_to_postgres(&text.join("\n")).split(';') {
+                if !stmt.trim().is_empty() {
+                    s.exec(stmt, p![])?;
+                }
+            }
+            s.exec("UPDATE darkroom_schema SET version = ?1", p![i as i64 + 1])?;
+        }
+        Ok(())
+    })()
+    .map_err(wrap)?;
+    t.tx.commit().map_err(|e| wrap(e.into()))?;
+    Ok(())
 }

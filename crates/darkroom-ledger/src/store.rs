@@ -101,4 +101,16 @@ impl Store {
             })
             .unwrap_or(false)
     }
+
+    /// Which of `hashes` the store has.
+    pub fn present(
+        &self,
+        hashes: &[&str],
+    ) -> Result<std::collections::HashSet<String>, LedgerError> {
+        Ok(hashes
+            .iter()
+            .filter(|h| self.contains(h))
+            .map(|h| h.to_string())
+            .collect())
+    }
 }

@@ -52,9 +52,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     // Who sets each shot's text: `auto` reads the campaign's ledger when it has run.
     let mut c = c;
-    let db = std::path::Path::new(&c.output).join("darkroom.db");
+    let db = darkroom_engine::ledger_location(&c, std::path::Path::new(&c.output));
     let ledger = if db.exists() {
-        darkroom_ledger::Ledger::open(&db).ok()
+        darkroom_ledger::Ledger::open_at(&db, &c.name).ok()
     } else {
         None
     };

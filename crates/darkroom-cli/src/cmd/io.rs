@@ -64,13 +64,28 @@ pub fn read_campaign(
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    Ok(darkroom_campaign::load(&text, &name).map_err(|d| {
-        for line in d.to_string().lines() {
-            eprintln!("error: {line}");
-        }
-        eprintln!("{} problem(s) in {name}", d.items.len());
-        std::process::ExitCode::from(2)
-    }))
+    Ok(darkroom_campaign::load(&text, &name)
+        .map(from_environment)
+        .map_err(|d| {
+            for line in d.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            eprintln!("{} problem(s) in {name}", d.items.len());
+            std::process::ExitCode::from(2)
+        }))
+}
+
+/// A campaign with what the environment says over its file: `DARKROOM_LEDGER` (a URL may carry
+/// its password there, never in the file) and `DARKROOM_STORE`.
+pub fn from_environment(mut c: darkroom_campaign::Campaign) -> darkroom_campaign::Campaign {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(url) = var("DARKROOM_LEDGER") {
+        c.ledger = Some(url);
+    }
+    if let Some(url) = var("DARKROOM_STORE") {
+        c.store = Some(url);
+    }
+    c
 }
 
 /// Reads a campaign that has run and opens its ledger (for `status`, `review`, `recipe`,
@@ -82,15 +97,15 @@ pub fn campaign_ledger(
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
     let c = darkroom_campaign::load(&text, &name)
+        .map(from_environment)
         .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
-    let db = std::path::PathBuf::from(&c.output).join("darkroom.db");
+    let db = darkroom_engine::ledger_location(&c, std::path::Path::new(&c.output));
     if !db.exists() {
         return Err(Fail::Input(format!(
-            "no ledger at `{}`: the campaign has not run yet (darkroom run {name})",
-            db.display()
+            "no ledger at `{db}`: the campaign has not run yet (darkroom run {name})"
         )));
     }
-    let l = darkroom_ledger::Ledger::open(&db).map_err(Fail::input)?;
+    let l = darkroom_ledger::Ledger::open_at(&db, &c.name).map_err(Fail::input)?;
     Ok((c, l))
 }
 

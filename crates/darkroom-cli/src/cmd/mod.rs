@@ -19,3 +19,4 @@ pub mod simulate;
 pub mod sketch;
 pub mod status;
 pub mod verify;
+pub mod worker;

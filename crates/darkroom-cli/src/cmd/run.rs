@@ -79,6 +79,29 @@ pub struct Args {
 /// Runs the command. Exit 0 when everything was delivered, 1 when items failed or the budget
 /// ran out, 2 for a campaign error.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
+    go(a, None)
+}
+
+/// `darkroom worker`: the same run as one of several workers (`id`, lease seconds).
+pub(crate) fn as_worker(
+    campaign: PathBuf,
+    realtime: bool,
+    sim_call_log: Option<PathBuf>,
+    worker: (String, f64),
+) -> Result<ExitCode, Fail> {
+    let a = Args {
+        campaign,
+        budget: None,
+        only: None,
+        dry_run: false,
+        realtime,
+        rebuy: false,
+        sim_call_log,
+    };
+    go(a, Some(worker))
+}
+
+fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
     if a.dry_run {
         return super::check::run(super::check::Args::from_path(a.campaign));
     }
@@ -119,6 +142,8 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             |line| eprintln!("{line}")
         }),
         tick: bars.then_some(bar_tick as fn(usize, usize)),
+        lease: worker.as_ref().map(|w| w.1),
+        worker: worker.map(|w| w.0),
     };
     let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(Fail::engine)?;
@@ -171,9 +196,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         eprintln!("failed: {shot}: {why}");
     }
     // The recipe lock's model versions: say once per shot when the provider reported another.
-    if let Ok(db) =
-        darkroom_ledger::Ledger::open(&base.join(&c_for_report.output).join("darkroom.db"))
-    {
+    if let Ok(db) = darkroom_engine::open_ledger(&c_for_report, &base.join(&c_for_report.output)) {
         for (shot, v) in super::recipe::model_version_changes(Path::new(&campaign_arg), &db) {
             eprintln!("warning: {shot}: the provider reported model version `{v}`, not the one in the recipe lock (darkroom recipe check {campaign_arg})");
         }

@@ -20,7 +20,6 @@ pub struct Args {
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
-    let db = PathBuf::from(&c.output).join("darkroom.db");
     let unit = if c.budget.money.is_some() {
         "USD"
     } else {
@@ -65,6 +64,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             })
         })
         .collect();
+    let workers = l.workers().map_err(|e| Fail::Internal(e.into()))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -76,12 +79,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
             "servers": servers.iter().map(|(p, u, n)| serde_json::json!({"provider": p, "base_url": u, "done": n})).collect::<Vec<_>>(),
+            "workers": workers.iter().map(|w| serde_json::json!({"id": w.id, "host": w.host, "pid": w.pid, "state": w.state, "leases": w.leases, "done": w.done, "heartbeat": w.heartbeat, "heartbeat_age_s": now - w.heartbeat})).collect::<Vec<_>>(),
             "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
     }
-    println!("campaign {} ({})", c.name, db.display());
+    println!("campaign {} ({})", c.name, l.location());
     if let Some(last) = runs.last() {
         let crashed = runs
             .iter()
@@ -147,6 +151,18 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     }
     for (p, url, n) in &servers {
         println!("server {url} of `{p}`: {n} image(s) made");
+    }
+    for w in &workers {
+        println!(
+            "worker {} on {} (pid {}): {}, {} call(s) in flight, {} done, last heartbeat {:.0} s ago",
+            w.id,
+            w.host,
+            w.pid,
+            w.state,
+            w.leases,
+            w.done,
+            (now - w.heartbeat).max(0.0)
+        );
     }
     for (shot, v) in &versions {
         println!("model version changed since the recipe lock: {shot}: the provider reported `{v}` (darkroom recipe check)");

@@ -258,7 +258,17 @@ pub(crate) async fn deliver(
                 .to_string();
             ctx.keep(
                 ctx.ledger
-                    .record_deliverable(&rel, &shot.id, &attempt, &asp, (w, h), &hash),
+                    .record_deliverable(&darkroom_ledger::DeliverableRecord {
+                        path: rel,
+                        shot: shot.id.clone(),
+                        attempt: attempt.clone(),
+                        aspect: asp.clone(),
+                        width: w,
+                        height: h,
+                        hash: hash.clone(),
+                        format: Some(format.as_str().to_string()),
+                        c2pa: label.clone(),
+                    }),
             );
             written.push(Deliverable {
                 shot: shot.id.clone(),
@@ -484,6 +494,56 @@ fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     r
 }
 
+/// The claim on delivering a shot's `k`-th final: it names the final and what delivery makes
+/// of it (the shot's aspects, texts and formats), so a campaign edited since is delivered anew.
+fn claim_key(ctx: &Ctx, shot: &Shot, k: usize, attempt: &str) -> String {
+    let what = format!(
+        "{shot:?}|{:?}|{}|{:?}",
+        ctx.campaign.formats, ctx.campaign.jpeg_quality, ctx.campaign.provenance
+    );
+    let h = darkroom_ledger::content_hash(what.as_bytes());
+    format!("deliver:{}:{k}:{attempt}:{}", shot.id, &h[..16])
+}
+
+/// Claims a delivery, waiting while another live worker has it: `Mine`, `Done` (delivered by
+/// another), or `None` when the run stopped meanwhile.
+async fn claim(ctx: &Ctx, exec: &Exec, key: &str) -> Option<darkroom_ledger::Claim> {
+    loop {
+        match ctx.keep(ctx.ledger.claim(key))? {
+            darkroom_ledger::Claim::Held(_) => {
+                if exec.stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            other => return Some(other),
+        }
+    }
+}
+
+/// What another worker delivered from a final, as the ledger lists it.
+fn delivered_elsewhere(ctx: &Ctx, attempt: &str) -> Vec<Deliverable> {
+    let rows = ctx
+        .keep(ctx.ledger.deliverables_of(attempt))
+        .unwrap_or_default();
+    rows.into_iter()
+        .map(|d| Deliverable {
+            path: ctx.out.join(&d.path),
+            shot: d.shot,
+            aspect: d.aspect,
+            width: d.width,
+            height: d.height,
+            attempt: d.attempt,
+            hash: d.hash,
+            format: match d.format.as_deref() {
+                Some("jpeg") => darkroom_core::FileFormat::Jpeg,
+                _ => darkroom_core::FileFormat::Png,
+            },
+            c2pa: d.c2pa,
+        })
+        .collect()
+}
+
 /// Delivers every shot's finals in every aspect ratio, and says which shots ended with fewer
 /// finals than asked.
 /// What delivery did: the files, the shots short of their finals (with why), and the finals
@@ -532,10 +592,28 @@ pub(crate) async fn all(
                 awaiting.push((s.id.clone(), call.row.id.clone()));
                 continue;
             }
+            // Among workers, one delivers each final; the others list what it delivered.
+            let key = ctx
+                .ledger
+                .worker()
+                .map(|_| claim_key(ctx, s, k, &call.row.id));
+            if let Some(key) = &key {
+                match claim(ctx, exec, key).await {
+                    Some(darkroom_ledger::Claim::Mine) => {}
+                    Some(_) => {
+                        deliverables.extend(delivered_elsewhere(ctx, &call.row.id));
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             let draft = fin.drafts.get(&call.row.id);
             match deliver(ctx, exec, s, k, call, png, draft).await {
                 Ok(mut d) => deliverables.append(&mut d),
                 Err(why) => failed.push((s.id.clone(), why)),
+            }
+            if let Some(key) = &key {
+                ctx.keep(ctx.ledger.finish_claim(key));
             }
         }
     }

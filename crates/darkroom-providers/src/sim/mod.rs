@@ -168,6 +168,22 @@ struct CallLog {
     file: Mutex<std::fs::File>,
     /// Request key → (the try that produced the answer, USD charged).
     ran: Mutex<HashMap<u64, (u32, f64)>>,
+    /// The log's path, read again on a miss: several worker processes share one vendor.
+    path: std::path::PathBuf,
+}
+
+/// The records in a call log's text: key → (try, USD). A line cut short by a kill mid-write is
+/// not a record of a finished call.
+fn parse_log(text: &str, into: &mut HashMap<u64, (u32, f64)>) {
+    for line in text.lines() {
+        let mut f = line.split('\t');
+        let k = f.next().and_then(|k| u64::from_str_radix(k, 16).ok());
+        let usd = f.next().and_then(|u| u.parse::<f64>().ok());
+        let try_no = f.next().and_then(|t| t.parse::<u32>().ok());
+        if let (Some(k), Some(usd), Some(try_no), None) = (k, usd, try_no, f.next()) {
+            into.insert(k, (try_no, usd));
+        }
+    }
 }
 
 struct Rng(SplitMix64);
@@ -221,16 +237,7 @@ impl Sim {
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 cut_short = !text.is_empty() && !text.ends_with('\n');
-                for line in text.lines() {
-                    let mut f = line.split('\t');
-                    let k = f.next().and_then(|k| u64::from_str_radix(k, 16).ok());
-                    let usd = f.next().and_then(|u| u.parse::<f64>().ok());
-                    let try_no = f.next().and_then(|t| t.parse::<u32>().ok());
-                    // A line cut short by a kill mid-write is not a record of a finished call.
-                    if let (Some(k), Some(usd), Some(try_no)) = (k, usd, try_no) {
-                        ran.insert(k, (try_no, usd));
-                    }
-                }
+                parse_log(&text, &mut ran);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
@@ -247,6 +254,7 @@ impl Sim {
         self.call_log = Some(CallLog {
             file: Mutex::new(f),
             ran: Mutex::new(ran),
+            path: path.to_path_buf(),
         });
         Ok(self)
     }
@@ -289,12 +297,20 @@ impl Provider for Sim {
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         let k = key(req);
         if let Some(log) = &self.call_log {
-            let ran = log
+            let mut ran = log
                 .ran
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&k)
                 .copied();
+            if ran.is_none() {
+                // Another process (a worker that died with the call in flight) may have run it.
+                if let Ok(text) = std::fs::read_to_string(&log.path) {
+                    let mut map = log.ran.lock().unwrap_or_else(|p| p.into_inner());
+                    parse_log(&text, &mut map);
+                    ran = map.get(&k).copied();
+                }
+            }
             if let Some((try_no, usd)) = ran {
                 // Answered from the record: the same image (the same try, deterministic), the
                 // charge of the one execution, nothing run or logged again.

@@ -1,9 +1,13 @@
 //! The ledger: migrations, the budget guard under concurrency, settlement, crash reconciliation,
-//! the never-call-twice cache, and the content-addressed store.
+//! the never-call-twice cache, and the content-addressed store. The ledger's tests run on both
+//! backends: a SQLite file and a PostgreSQL database (`DARKROOM_TEST_PG`; skipped without it,
+//! except under CI).
 
 use std::sync::Arc;
 
-use darkroom_ledger::{AttemptRow, Ledger, Outcome, Reservation, Store};
+use darkroom_ledger::{AttemptRow, Ledger, Location, Outcome, Reservation, Store};
+
+mod workers;
 
 fn row(id: &str) -> AttemptRow {
     AttemptRow {
@@ -28,20 +32,64 @@ fn scratch(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// One backend a test runs on: where the ledger is, opened afresh as often as the test asks
+/// (a reopen plays a process that died and started again).
+struct Backend {
+    at: Location,
+}
+
+impl Backend {
+    fn open(&self) -> Ledger {
+        Ledger::open_at(&self.at, "test").unwrap()
+    }
+
+    /// Writes what a process had written when it died, behind the ledger's back.
+    fn raw(&self, sql: &str) {
+        match &self.at {
+            Location::File(p) => rusqlite::Connection::open(p)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Location::Postgres(u) => darkroom_fakes::services::sql(u, sql),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.at {
+            Location::File(_) => "sqlite",
+            Location::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// The backends for a test named `name`: a new SQLite file, and a new PostgreSQL database when
+/// a server is configured.
+fn backends(name: &str) -> Vec<Backend> {
+    let mut out = vec![Backend {
+        at: Location::File(scratch(name).join("darkroom.db")),
+    }];
+    if let Some(url) = darkroom_fakes::services::fresh_database(&format!("ledger_{name}")) {
+        out.push(Backend {
+            at: Location::Postgres(url),
+        });
+    }
+    out
+}
+
 #[test]
 fn migrations_apply_once_and_persist() {
-    let d = scratch("migrate");
-    let db = d.join("darkroom.db");
-    let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 8);
-    l.plan(&[row("a"), row("b")]).unwrap();
-    drop(l);
-    let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 8);
-    assert_eq!(
-        l.totals().unwrap().by_status,
-        vec![("planned".to_string(), 2)]
-    );
+    for b in backends("migrate") {
+        let l = b.open();
+        assert_eq!(l.schema_version().unwrap(), 9, "{}", b.name());
+        l.plan(&[row("a"), row("b")]).unwrap();
+        drop(l);
+        let l = b.open();
+        assert_eq!(l.schema_version().unwrap(), 9);
+        assert_eq!(
+            l.totals().unwrap().by_status,
+            vec![("planned".to_string(), 2)]
+        );
+    }
 }
 
 #[test]
@@ -50,12 +98,12 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
     let db = d.join("darkroom.db");
     {
         let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch(include_str!("../migrations/0001_initial.sql"))
+        c.execute_batch(include_str!("../../migrations/0001_initial.sql"))
             .unwrap();
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 8);
+    assert_eq!(l.schema_version().unwrap(), 9);
     l.plan(&[row("a")]).unwrap();
     assert_eq!(l.interrupted().unwrap(), 0);
     assert!(l.shots().unwrap().is_empty(), "the shots table was added");
@@ -68,84 +116,104 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
 
 #[test]
 fn runs_end_with_their_status_and_a_run_that_never_ended_is_marked_crashed() {
-    let l = Ledger::in_memory().unwrap();
-    let first = l.start_run("c").unwrap();
-    l.record_shot(
-        first,
-        "hero",
-        "a red sphere",
-        1,
-        darkroom_ledger::ShotStatus::Planned,
-        None,
-    )
-    .unwrap();
-    // The process dies here: the run never ends. The next one finds it.
-    let second = l.start_run("c").unwrap();
-    l.record_shot(
-        second,
-        "hero",
-        "a red sphere",
-        1,
-        darkroom_ledger::ShotStatus::Failed,
-        Some("no draft passed the gates"),
-    )
-    .unwrap();
-    l.finish_run(second, darkroom_ledger::RunStatus::FailedItems)
+    for b in backends("runs") {
+        let l = b.open();
+        let first = l.start_run("c").unwrap();
+        l.record_shot(
+            first,
+            "hero",
+            "a red sphere",
+            1,
+            darkroom_ledger::ShotStatus::Planned,
+            None,
+        )
         .unwrap();
-    let runs = l.runs().unwrap();
-    let st: Vec<&str> = runs.iter().map(|r| r.status.as_str()).collect();
-    assert_eq!(st, ["crashed", "failed_items"]);
-    assert!(runs[0].finished_at.is_none() && runs[1].finished_at.is_some());
-    let shots = l.shots().unwrap();
-    assert_eq!(shots.len(), 1, "one row per shot, its latest outcome");
-    assert_eq!(
-        (
-            shots[0].status.as_str(),
-            shots[0].reason.as_deref(),
-            shots[0].run
-        ),
-        ("failed", Some("no draft passed the gates"), Some(second))
-    );
+        // The process dies here: the run never ends. The next one finds it.
+        let second = l.start_run("c").unwrap();
+        l.record_shot(
+            second,
+            "hero",
+            "a red sphere",
+            1,
+            darkroom_ledger::ShotStatus::Failed,
+            Some("no draft passed the gates"),
+        )
+        .unwrap();
+        l.finish_run(second, darkroom_ledger::RunStatus::FailedItems)
+            .unwrap();
+        let runs = l.runs().unwrap();
+        let st: Vec<&str> = runs.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(st, ["crashed", "failed_items"]);
+        assert!(runs[0].finished_at.is_none() && runs[1].finished_at.is_some());
+        let shots = l.shots().unwrap();
+        assert_eq!(shots.len(), 1, "one row per shot, its latest outcome");
+        assert_eq!(
+            (
+                shots[0].status.as_str(),
+                shots[0].reason.as_deref(),
+                shots[0].run
+            ),
+            ("failed", Some("no draft passed the gates"), Some(second))
+        );
+    }
 }
 
 #[test]
 fn queue_wait_is_from_planning_to_sending_and_replanning_keeps_done_rows() {
-    let d = scratch("queue");
-    let l = Ledger::open(&d.join("darkroom.db")).unwrap();
-    assert_eq!(l.status().unwrap().queue_wait, None);
-    l.plan(&[row("a"), row("b")]).unwrap();
-    assert_eq!(
-        l.reserve(&row("a"), 1.0, None).unwrap(),
-        Reservation::Granted
-    );
-    // Planning again while `a` is in flight leaves it in flight and adds nothing.
-    l.plan(&[row("a"), row("b")]).unwrap();
-    assert_eq!(
-        l.totals().unwrap().by_status,
-        vec![("planned".to_string(), 1), ("sent".to_string(), 1)]
-    );
-    let done = Outcome::Done {
-        asset: "x".into(),
-        model_version: None,
-    };
-    l.settle("a", &done, 1.0).unwrap();
-    let (p50, p95) = l.status().unwrap().queue_wait.expect("measured once done");
-    assert!(p50 >= 0.0 && p95 >= p50);
-    // A done row stays done when planned again.
-    l.plan(&[row("a")]).unwrap();
-    assert!(l.is_done("a").unwrap());
+    for b in backends("queue") {
+        let l = b.open();
+        assert_eq!(l.status().unwrap().queue_wait, None);
+        l.plan(&[row("a"), row("b")]).unwrap();
+        assert_eq!(
+            l.reserve(&row("a"), 1.0, None).unwrap(),
+            Reservation::Granted
+        );
+        // Planning again while `a` is in flight leaves it in flight and adds nothing.
+        l.plan(&[row("a"), row("b")]).unwrap();
+        assert_eq!(
+            l.totals().unwrap().by_status,
+            vec![("planned".to_string(), 1), ("sent".to_string(), 1)]
+        );
+        let done = Outcome::Done {
+            asset: "x".into(),
+            model_version: None,
+        };
+        l.settle("a", &done, 1.0).unwrap();
+        let (p50, p95) = l.status().unwrap().queue_wait.expect("measured once done");
+        assert!(p50 >= 0.0 && p95 >= p50);
+        // A done row stays done when planned again.
+        l.plan(&[row("a")]).unwrap();
+        assert!(l.is_done("a").unwrap());
+    }
 }
 
 #[test]
 fn the_budget_is_never_exceeded_at_any_concurrency() {
     // 16 threads race to make 200 calls of worst case 1.0 each against a cap of 37: exactly 37
     // are granted, whatever the interleaving, and settling below the reservation frees budget.
-    let d = scratch("budget");
-    let l = Arc::new(Ledger::open(&d.join("darkroom.db")).unwrap());
+    // On PostgreSQL each thread has a connection of its own, as separate workers would.
+    for b in backends("budget") {
+        budget_holds(&b);
+    }
+}
+
+fn budget_holds(b: &Backend) {
+    let shared = b.name() == "postgres";
+    let one = Arc::new(b.open());
+    let ledgers: Vec<Arc<Ledger>> = (0..16)
+        .map(|_| {
+            if shared {
+                Arc::new(b.open())
+            } else {
+                one.clone()
+            }
+        })
+        .collect();
+    let l = one;
     let granted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let handles: Vec<_> = (0..16)
         .map(|t| {
-            let (l, g) = (l.clone(), granted.clone());
+            let (l, g) = (ledgers[t].clone(), granted.clone());
             std::thread::spawn(move || {
                 for k in 0..13 {
                     let r = row(&format!("a{t}-{k}"));
@@ -177,6 +245,7 @@ fn the_budget_is_never_exceeded_at_any_concurrency() {
     ));
     // A cheaper actual price than reserved leaves room for more.
     let l2 = Ledger::in_memory().unwrap();
+    let _ = b;
     assert_eq!(
         l2.reserve(&row("x"), 2.0, Some(3.0)).unwrap(),
         Reservation::Granted
@@ -206,70 +275,73 @@ fn the_budget_is_never_exceeded_at_any_concurrency() {
 
 #[test]
 fn done_attempts_are_never_called_again_and_failures_are_recorded() {
-    let l = Ledger::in_memory().unwrap();
-    let r = row("a");
-    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
-    l.settle(
-        "a",
-        &Outcome::Failed {
-            class: "transient".into(),
-            message: "HTTP 503".into(),
-        },
-        0.0,
-    )
-    .unwrap();
-    assert!(!l.is_done("a").unwrap());
-    // A retry reserves again and counts a second try.
-    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
-    l.settle(
-        "a",
-        &Outcome::Done {
-            asset: "h".into(),
-            model_version: None,
-        },
-        1.0,
-    )
-    .unwrap();
-    assert!(l.is_done("a").unwrap());
-    assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::AlreadyDone);
-    let t = l.totals().unwrap();
-    assert_eq!(t.tries, 2);
-    assert!((t.settled - 1.0).abs() < 1e-9);
-    l.reserve(&row("b"), 1.0, None).unwrap();
-    l.settle(
-        "b",
-        &Outcome::Refused {
-            message: "policy".into(),
-        },
-        0.0,
-    )
-    .unwrap();
-    assert_eq!(
-        l.totals().unwrap().by_status,
-        vec![("done".to_string(), 1), ("refused".to_string(), 1)]
-    );
+    for b in backends("done") {
+        let l = b.open();
+        let r = row("a");
+        assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
+        l.settle(
+            "a",
+            &Outcome::Failed {
+                class: "transient".into(),
+                message: "HTTP 503".into(),
+            },
+            0.0,
+        )
+        .unwrap();
+        assert!(!l.is_done("a").unwrap());
+        // A retry reserves again and counts a second try.
+        assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::Granted);
+        l.settle(
+            "a",
+            &Outcome::Done {
+                asset: "h".into(),
+                model_version: None,
+            },
+            1.0,
+        )
+        .unwrap();
+        assert!(l.is_done("a").unwrap());
+        assert_eq!(l.reserve(&r, 1.0, None).unwrap(), Reservation::AlreadyDone);
+        let t = l.totals().unwrap();
+        assert_eq!(t.tries, 2);
+        assert!((t.settled - 1.0).abs() < 1e-9);
+        l.reserve(&row("b"), 1.0, None).unwrap();
+        l.settle(
+            "b",
+            &Outcome::Refused {
+                message: "policy".into(),
+            },
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(
+            l.totals().unwrap().by_status,
+            vec![("done".to_string(), 1), ("refused".to_string(), 1)]
+        );
+    }
 }
 
 #[test]
 fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
-    let d = scratch("reconcile");
-    let store = Store::new(d.join("store"));
-    let db = d.join("darkroom.db");
+    for b in backends("reconcile") {
+        a_crash_reconciles(&b);
+    }
+}
+
+fn a_crash_reconciles(b: &Backend) {
+    let store = Store::new(scratch(&format!("reconcile-{}", b.name())).join("store"));
     {
-        let l = Ledger::open(&db).unwrap();
+        let l = b.open();
         // Two calls in flight when the process dies; one had already stored its image and
         // written its hash onto the row, the other had not.
         l.reserve(&row("stored"), 1.5, Some(10.0)).unwrap();
         l.reserve(&row("lost"), 2.0, Some(10.0)).unwrap();
         let (hash, _) = store.put(b"png bytes", "png").unwrap();
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute(
-            "UPDATE attempts SET asset = ?2 WHERE id = ?1",
-            ("stored", hash.as_str()),
-        )
-        .unwrap();
+        b.raw(&format!(
+            "UPDATE attempts SET asset = '{hash}' WHERE id = 'stored'"
+        ));
     }
-    let l = Ledger::open(&db).unwrap();
+    let l = b.open();
     assert_eq!(l.reconcile(&store, |_| false).unwrap(), (1, 1));
     assert!(l.is_done("stored").unwrap());
     assert!(!l.is_done("lost").unwrap());
@@ -293,17 +365,21 @@ fn a_crash_leaves_sent_rows_that_reconcile_counts_as_spent() {
 
 #[test]
 fn a_call_lost_on_a_replaying_provider_is_released_and_settled_once_by_its_replay() {
-    let d = scratch("reconcile-replay");
-    let store = Store::new(d.join("store"));
-    let db = d.join("darkroom.db");
+    for b in backends("replay") {
+        a_replay_settles_once(&b);
+    }
+}
+
+fn a_replay_settles_once(b: &Backend) {
+    let store = Store::new(scratch(&format!("replay-{}", b.name())).join("store"));
     {
-        let l = Ledger::open(&db).unwrap();
+        let l = b.open();
         l.reserve(&row("replayed"), 2.0, Some(10.0)).unwrap();
         let mut other = row("charged");
         other.provider = "vendor".into();
         l.reserve(&other, 1.0, Some(10.0)).unwrap();
     }
-    let l = Ledger::open(&db).unwrap();
+    let l = b.open();
     assert_eq!(l.reconcile(&store, |p| p == "sim").unwrap(), (0, 2));
     let t = l.totals().unwrap();
     assert!(

