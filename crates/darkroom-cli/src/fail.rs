@@ -30,7 +30,12 @@ impl Fail {
             | E::Provenance(..)
             | E::MissingResults { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
-            | E::Ledger(darkroom_ledger::LedgerError::Open { .. }) => Fail::Input(e.to_string()),
+            | E::Ledger(darkroom_ledger::LedgerError::Open { .. })
+            // A shared ledger or bucket that cannot be reached or is not this campaign's.
+            | E::Ledger(darkroom_ledger::LedgerError::Connect { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::OtherCampaign { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::Newer { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::Store { .. }) => Fail::Input(e.to_string()),
             // The work failed, the input was fine.
             E::CallFailed { .. } | E::OverBudget(_) => Fail::Remote(e.to_string()),
             // The disk or a folder failed, not darkroom: the run is marked `error` with this

@@ -375,3 +375,6 @@ mod usage;
 // Text in images: typesetting, its contrast plate, and routing text away from the model.
 #[path = "cli/text.rs"]
 mod text;
+// Several workers on a shared PostgreSQL ledger and S3 bucket.
+#[path = "cli/workers.rs"]
+mod workers;

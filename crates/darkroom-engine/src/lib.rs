@@ -802,7 +802,7 @@ pub(crate) fn open(
             ));
         }
     }
-    let store = Store::new(out.join("store"));
+    let store = Store::open(out.join("store"), campaign.store.as_deref())?;
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
         let any = match p.kind {

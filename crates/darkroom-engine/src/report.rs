@@ -119,7 +119,7 @@ pub fn write_report(
         campaign,
         out: &out,
         html_dir: html_dir.clone(),
-        store: Store::new(out.join("store")),
+        store: Store::open(out.join("store"), campaign.store.as_deref())?,
         ledger: &ledger,
         thumbs_dir: thumbs_dir.clone(),
         thumbs: BTreeMap::new(),

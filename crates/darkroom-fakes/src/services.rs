@@ -57,3 +57,19 @@ pub fn sql(url: &str, statements: &str) {
     c.batch_execute(statements)
         .unwrap_or_else(|e| panic!("test SQL `{statements}`: {e:?}"));
 }
+
+/// A fresh `s3://darkroom-test/<name>-<unique>` prefix in the test bucket (the AWS_* variables
+/// `scripts/services.sh` prints point clients at it), or `None` when no server is configured
+/// (outside CI).
+pub fn fresh_bucket_prefix(name: &str) -> Option<String> {
+    if std::env::var("DARKROOM_TEST_S3").is_err() {
+        return missing("DARKROOM_TEST_S3", "S3");
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    Some(format!(
+        "s3://darkroom-test/{name}-{}-{nanos}",
+        std::process::id()
+    ))
+}

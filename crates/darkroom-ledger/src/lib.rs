@@ -14,6 +14,7 @@ mod db;
 mod dump;
 mod human;
 mod lock;
+mod remote;
 mod store;
 mod vocab;
 
@@ -124,6 +125,14 @@ pub enum LedgerError {
         found: String,
         /// This campaign.
         expected: String,
+    },
+    /// The S3-compatible store cannot be reached, read or written.
+    #[error("asset store `{url}`: {why}")]
+    Store {
+        /// The bucket URL (`s3://bucket/prefix`, or an object in it).
+        url: String,
+        /// Why (no keys are printed).
+        why: String,
     },
     /// A column held what the ledger did not write there.
     #[error("ledger value: {0}")]

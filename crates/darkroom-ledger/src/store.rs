@@ -1,16 +1,18 @@
 //! The content-addressed asset store: bytes stored once under their blake3 hash,
 //! `<root>/ab/cd/<hash>.<ext>`, written to a temporary file and renamed so a crash never leaves
-//! a half-written asset under a valid name.
+//! a half-written asset under a valid name. With an S3-compatible bucket behind it
+//! ([`Store::open`]), every asset is uploaded too, and the folder is a cache of the bucket.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::LedgerError;
 
-/// The store under a folder.
+/// The store under a folder, and the bucket behind it, if any.
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
 
 /// The content hash the store files bytes under (blake3, hex), for ids made of content.
@@ -21,7 +23,52 @@ pub fn content_hash(bytes: &[u8]) -> String {
 impl Store {
     /// A store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Store {
-        Store { root: root.into() }
+        Store {
+            root: root.into(),
+            remote: None,
+        }
+    }
+
+    /// A store whose folder `root` caches the bucket `s3` (`s3://bucket/prefix`) when one is
+    /// given; the bucket is reached once here, so a wrong key or an unreachable endpoint is said
+    /// before anything is spent.
+    pub fn open(root: impl Into<PathBuf>, s3: Option<&str>) -> Result<Store, LedgerError> {
+        let remote = match s3 {
+            Some(url) => Some(std::sync::Arc::new(crate::remote::Remote::open(url)?)),
+            None => None,
+        };
+        Ok(Store {
+            root: root.into(),
+            remote,
+        })
+    }
+
+    /// The bucket behind the folder, if any (`s3://bucket/prefix`).
+    pub fn bucket(&self) -> Option<&str> {
+        self.remote.as_ref().map(|r| r.url())
+    }
+
+    /// Uploads a file the campaign delivers (`rel`: its path in the output folder, e.g.
+    /// `deliverables/hero/hero-1.png`) to the bucket; nothing without one.
+    pub fn publish(&self, rel: &str, bytes: &[u8]) -> Result<(), LedgerError> {
+        match &self.remote {
+            Some(r) => r.put(&rel.replace('\\', "/"), bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// What the bucket holds under the folder `rel` (e.g. `deliverables`), as paths below the
+    /// prefix; nothing without a bucket.
+    pub fn published(&self, rel: &str) -> Result<Vec<String>, LedgerError> {
+        match &self.remote {
+            Some(r) => r.keys(rel),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The bucket's key of an asset, below the prefix.
+    fn key_of(hash: &str, ext: &str) -> String {
+        format!("store/{}/{}/{hash}.{ext}", &hash[0..2], &hash[2..4])
     }
 
     fn path_of(&self, hash: &str, ext: &str) -> PathBuf {
@@ -34,9 +81,20 @@ impl Store {
     /// Stores bytes; returns `(hash, path)`. Storing the same bytes again writes nothing.
     pub fn put(&self, bytes: &[u8], ext: &str) -> Result<(String, PathBuf), LedgerError> {
         let hash = blake3::hash(bytes).to_hex().to_string();
+        let path = self.write_local(&hash, ext, bytes)?;
+        // Uploaded every time it is stored (the same key, the same bytes): a process killed
+        // between its local write and its upload leaves nothing only it can see.
+        if let Some(r) = &self.remote {
+            r.put(&Store::key_of(&hash, ext), bytes)?;
+        }
+        Ok((hash, path))
+    }
+
+    fn write_local(&self, hash: &str, ext: &str, bytes: &[u8]) -> Result<PathBuf, LedgerError> {
+        let hash = hash.to_string();
         let path = self.path_of(&hash, ext);
         if path.exists() {
-            return Ok((hash, path));
+            return Ok(path);
         }
         let io = |p: &Path| {
             let path = p.display().to_string();
@@ -65,11 +123,30 @@ impl Store {
                 return Err(io(&path)(e));
             }
         }
-        Ok((hash, path))
+        Ok(path)
     }
 
-    /// The stored file for a hash (any extension), if there is one.
+    /// The stored file for a hash (any extension), if there is one: in the folder, else fetched
+    /// from the bucket into it.
     pub fn find(&self, hash: &str) -> Option<PathBuf> {
+        if let Some(p) = self.find_local(hash) {
+            return Some(p);
+        }
+        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let r = self.remote.as_ref()?;
+        let name = r
+            .names(&format!("store/{}/{}/", &hash[0..2], &hash[2..4]))
+            .ok()?
+            .into_iter()
+            .find(|n| n.starts_with(&format!("{hash}.")))?;
+        let ext = name.rsplit_once('.').map_or("png", |(_, e)| e).to_string();
+        let bytes = r.get(&Store::key_of(hash, &ext)).ok()??;
+        self.write_local(hash, &ext, &bytes).ok()
+    }
+
+    fn find_local(&self, hash: &str) -> Option<PathBuf> {
         if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
@@ -87,9 +164,19 @@ impl Store {
 
     /// Whether an asset with this hash is stored (any extension).
     pub fn contains(&self, hash: &str) -> bool {
-        if hash.len() < 4 {
+        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return false;
         }
+        if self.contains_local(hash) {
+            return true;
+        }
+        self.remote.as_ref().is_some_and(|r| {
+            r.names(&format!("store/{}/{}/", &hash[0..2], &hash[2..4]))
+                .is_ok_and(|names| names.iter().any(|n| n.starts_with(&format!("{hash}."))))
+        })
+    }
+
+    fn contains_local(&self, hash: &str) -> bool {
         let dir = self.root.join(&hash[0..2]).join(&hash[2..4]);
         std::fs::read_dir(dir)
             .map(|d| {
@@ -107,10 +194,27 @@ impl Store {
         &self,
         hashes: &[&str],
     ) -> Result<std::collections::HashSet<String>, LedgerError> {
-        Ok(hashes
+        let mut found: std::collections::HashSet<String> = hashes
             .iter()
-            .filter(|h| self.contains(h))
+            .filter(|h| h.len() >= 4 && self.contains_local(h))
             .map(|h| h.to_string())
-            .collect())
+            .collect();
+        // The rest from one listing of the bucket, not a request per hash.
+        if let Some(r) = &self.remote {
+            if found.len() < hashes.len() {
+                let names = r.names("store/")?;
+                let there: std::collections::HashSet<&str> = names
+                    .iter()
+                    .filter_map(|n| n.split_once('.').map(|(h, _)| h))
+                    .collect();
+                found.extend(
+                    hashes
+                        .iter()
+                        .filter(|h| there.contains(*h))
+                        .map(|h| h.to_string()),
+                );
+            }
+        }
+        Ok(found)
     }
 }

@@ -35,6 +35,8 @@ fn token() -> Result<String, Fail> {
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (c, ledger) = super::io::campaign_ledger(&a.campaign)?;
     let out = PathBuf::from(&c.output);
+    let store =
+        darkroom_ledger::Store::open(out.join("store"), c.store.as_deref()).map_err(Fail::input)?;
     let token = token()?;
     let who = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
@@ -71,7 +73,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         darkroom_review::App {
             campaign: c.name.clone(),
             ledger: Mutex::new(ledger),
-            store: darkroom_ledger::Store::new(out.join("store")),
+            store: store.clone(),
             token: token.clone(),
             who,
             hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],

@@ -246,6 +246,7 @@ pub(crate) async fn deliver(
             let (bytes, label) = encode(ctx, shot, call, &img, &file, format)?;
             let path = dir.join(format!("{name}.{}", format.ext()));
             write_atomic(&path, &bytes).map_err(|e| fatal(&path, e))?;
+            publish(ctx, &path, &bytes)?;
             let (hash, _) = ctx.store.put(&bytes, format.ext()).map_err(|e| {
                 let msg = e.to_string();
                 ctx.fail(EngineError::Ledger(e));
@@ -304,11 +305,9 @@ pub(crate) async fn deliver(
             "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": set,
         });
         let side = dir.join(format!("{name}.json"));
-        write_atomic(
-            &side,
-            serde_json::to_string_pretty(&sidecar).unwrap_or_default(),
-        )
-        .map_err(|e| fatal(&side, e))?;
+        let side_text = serde_json::to_string_pretty(&sidecar).unwrap_or_default();
+        write_atomic(&side, &side_text).map_err(|e| fatal(&side, e))?;
+        publish(ctx, &side, side_text.as_bytes())?;
         out.append(&mut written);
     }
     Ok(out)
@@ -472,19 +471,42 @@ pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineErro
     items.sort_by_key(|v| v["file"].as_str().unwrap_or("").to_string());
     let m = serde_json::json!({"campaign": ctx.campaign.name, "deliverables": items});
     let path = dir.join("manifest.json");
-    write_atomic(&path, serde_json::to_string_pretty(&m).unwrap_or_default()).map_err(|source| {
-        EngineError::Io {
-            path: path.display().to_string(),
-            source,
-        }
-    })
+    let text = serde_json::to_string_pretty(&m).unwrap_or_default();
+    write_atomic(&path, &text).map_err(|source| EngineError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let rel = path.strip_prefix(&ctx.out).unwrap_or(&path);
+    Ok(ctx
+        .store
+        .publish(&rel.display().to_string(), text.as_bytes())?)
+}
+
+/// Uploads a delivered file to the campaign's bucket, under its path in the output folder
+/// (nothing without a bucket). A bucket that cannot be written ends the run, as a full disk does.
+fn publish(ctx: &Ctx, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let rel = path.strip_prefix(&ctx.out).unwrap_or(path);
+    ctx.store
+        .publish(&rel.display().to_string(), bytes)
+        .map_err(|e| {
+            let msg = e.to_string();
+            ctx.fail(EngineError::Ledger(e));
+            msg
+        })
 }
 
 /// Writes through a temporary file and a rename, so a crash mid-write never leaves a truncated
 /// deliverable under its final name.
 fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    // A temporary of its own per process and call: workers sharing an output folder write the
+    // same manifest at once, and one shared temporary was renamed from under another.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
+    tmp.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     let tmp = PathBuf::from(tmp);
     // Nothing half-written stays behind: a failed write (a full disk) removes its temporary.
     let r = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));

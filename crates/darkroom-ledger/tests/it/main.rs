@@ -447,3 +447,52 @@ fn threads_storing_the_same_bytes_at_once_all_succeed() {
         assert_eq!(left, 1, "one asset, no temporary file left behind");
     }
 }
+
+#[test]
+fn a_bucket_behind_the_store_serves_a_second_machine_that_never_saw_the_asset() {
+    let Some(url) = darkroom_fakes::services::fresh_bucket_prefix("store") else {
+        return;
+    };
+    let d = scratch("store-s3");
+    let here = Store::open(d.join("one"), Some(&url)).unwrap();
+    assert_eq!(here.bucket(), Some(url.as_str()));
+    let (hash, _) = here.put(b"a paid image", "png").unwrap();
+    here.publish("deliverables/hero/hero-1.png", b"delivered")
+        .unwrap();
+    // Another worker, on another machine: an empty folder, the same bucket.
+    let there = Store::open(d.join("two"), Some(&url)).unwrap();
+    assert!(there.contains(&hash));
+    let path = there.find(&hash).expect("fetched from the bucket");
+    assert!(path.starts_with(d.join("two")));
+    assert_eq!(std::fs::read(&path).unwrap(), b"a paid image");
+    assert!(!there.contains("00000000beef"));
+    let present = there.present(&[hash.as_str(), "00000000beef"]).unwrap();
+    assert_eq!(present.len(), 1);
+    // A paid result gone from both the folder and the bucket is missing, as with a folder.
+    let l = Ledger::in_memory().unwrap();
+    l.reserve(&row("a"), 1.0, None).unwrap();
+    l.settle(
+        "a",
+        &Outcome::Done {
+            asset: hash.clone(),
+            model_version: None,
+        },
+        1.0,
+    )
+    .unwrap();
+    assert!(l.missing_assets(&there).unwrap().is_empty());
+    let elsewhere = Store::open(d.join("three"), Some(&format!("{url}-other"))).unwrap();
+    assert_eq!(l.missing_assets(&elsewhere).unwrap().len(), 1);
+}
+
+#[test]
+fn a_bucket_that_cannot_be_reached_or_read_is_said_at_once_without_the_key() {
+    if darkroom_fakes::services::fresh_bucket_prefix("probe").is_none() {
+        return;
+    }
+    let d = scratch("store-s3-bad");
+    let e = Store::open(d.join("s"), Some("s3://no-such-bucket-here/x")).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("s3://no-such-bucket-here/x"), "{text}");
+    assert!(!text.contains("darkroom-secret"), "{text}");
+}

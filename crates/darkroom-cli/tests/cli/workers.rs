@@ -1,0 +1,314 @@
+//! Several `darkroom worker` processes on one campaign with a PostgreSQL ledger and S3 storage
+//! (real servers: `scripts/services.sh`; skipped without them, except under CI): kills at
+//! random moments, takeover of the dead workers' calls, the budget across workers, and the
+//! refusals of a ledger or bucket that cannot be used.
+
+use super::*;
+
+/// A campaign of `shots` shots of `variants` drafts each on a `sim` provider that waits its
+/// latency in real time, with a shared ledger and bucket.
+fn campaign(shots: usize, variants: u32, money: f64, ledger: &str, store: &str) -> String {
+    let mut c = format!(
+        "[campaign]\nname = \"many\"\noutput = \"out\"\nledger = \"{ledger}\"\nstore = \"{store}\"\n\
+         [providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 16\n\
+         failures = {{ transient = 0.0, refusal = 0.0, rate_limited = 0.0 }}\n\
+         latency = {{ median = 0.5, p95 = 1.2 }}\n\
+         [tiers.draft]\nprovider = \"sim\"\nsize = \"48\"\nvariants = {variants}\n\
+         [tiers.finish]\nprovider = \"sim\"\nsize = \"64\"\nkeep = 1\n\
+         [gates]\nadherence = 0.0\n[budget]\nmoney = \"{money} USD\"\nmax_rounds = 1\n"
+    );
+    let things = ["red sphere", "blue cube", "green cone", "yellow bottle"];
+    for i in 0..shots {
+        c.push_str(&format!(
+            "[[shots]]\nid = \"s{i:02}\"\nprompt = \"a {} to the left of a {}\"\ndeliver = [\"1:1\"]\n",
+            things[i % 4],
+            things[(i + 1) % 4]
+        ));
+    }
+    c
+}
+
+/// The ledger URL without its password (as a campaign file holds it); the password goes in
+/// PGPASSWORD.
+fn split_password(url: &str) -> (String, String) {
+    let (head, tail) = url.split_once('@').unwrap();
+    let (scheme_user, pw) = head.rsplit_once(':').unwrap();
+    (format!("{scheme_user}@{tail}"), pw.to_string())
+}
+
+fn worker(dir: &Path, id: &str, log: &Path, pw: &str) -> std::process::Child {
+    bin()
+        .current_dir(dir)
+        .args([
+            "worker",
+            "c.toml",
+            "--id",
+            id,
+            "--lease",
+            "2",
+            "--realtime",
+            "--sim-call-log",
+        ])
+        .arg(log)
+        .env("PGPASSWORD", pw)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Executed calls per request key, and what they cost, from the simulated vendor's record.
+fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut per: std::collections::HashMap<String, u64> = Default::default();
+    let mut usd = 0.0;
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f.len() == 3 {
+            *per.entry(f[0].to_string()).or_default() += 1;
+            usd += f[1].parse::<f64>().unwrap();
+        }
+    }
+    (per, usd)
+}
+
+#[test]
+fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
+    let (Some(db), Some(bucket)) = (
+        darkroom_fakes::services::fresh_database("workers_kill"),
+        darkroom_fakes::services::fresh_bucket_prefix("workers-kill"),
+    ) else {
+        return;
+    };
+    let (url, pw) = split_password(&db);
+    let d = scratch("workers-kill");
+    let cap = 40.0;
+    std::fs::write(d.join("c.toml"), campaign(24, 12, cap, &url, &bucket)).unwrap();
+    let log = d.join("calls.log");
+    let ledger = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    // Watches the budget from outside while the workers run: committed (spent + reserved) must
+    // never pass the cap, whatever the number of workers.
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (db, watching) = (db.clone(), watching.clone());
+        std::thread::spawn(move || {
+            let l = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+            let mut peak: f64 = 0.0;
+            while watching.load(std::sync::atomic::Ordering::SeqCst) {
+                peak = peak.max(l.totals().unwrap().committed);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let mut workers: Vec<std::process::Child> = (0..4)
+        .map(|i| worker(&d, &format!("w{i}"), &log, &pw))
+        .collect();
+    let mut next = 4;
+    let mut state: u64 = 0x5EED_F00D;
+    let mut kills = 0;
+    while kills < 12 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        std::thread::sleep(std::time::Duration::from_millis(150 + (state >> 33) % 450));
+        // SIGKILL: no chance to clean up, its calls left in flight and its heartbeat stopped.
+        let k = (state >> 20) as usize % workers.len();
+        let _ = workers[k].kill();
+        let _ = workers[k].wait();
+        kills += 1;
+        workers[k] = worker(&d, &format!("w{next}"), &log, &pw);
+        next += 1;
+    }
+    let codes: Vec<Option<i32>> = workers
+        .iter_mut()
+        .map(|w| w.wait().unwrap().code())
+        .collect();
+    watching.store(false, std::sync::atomic::Ordering::SeqCst);
+    let peak = watcher.join().unwrap();
+    assert!(
+        codes.iter().all(|c| *c == Some(0)),
+        "the last workers: {codes:?}"
+    );
+
+    let (per, usd) = executed(&log);
+    let twice: Vec<_> = per.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "executed more than once: {twice:?}");
+    let t = ledger.totals().unwrap();
+    eprintln!(
+        "{kills} kills, {} calls executed, {} taken over or replayed; executed ${usd:.3}, ledger ${:.3}, peak committed ${peak:.3} of ${cap}",
+        per.len(),
+        ledger.interrupted().unwrap(),
+        t.settled
+    );
+    assert!(
+        (t.settled - usd).abs() < 1e-9,
+        "ledger ${} but executed ${usd}",
+        t.settled
+    );
+    assert!(
+        peak <= cap + 1e-9 && t.committed <= cap + 1e-9,
+        "peak {peak} over the cap {cap}"
+    );
+    // Every shot delivered, each deliverable once in the bucket and in the ledger.
+    let shots = ledger.shots().unwrap();
+    assert_eq!(shots.len(), 24);
+    assert!(shots.iter().all(|s| s.status == "delivered"), "{shots:?}");
+    let dump = ledger.dump().unwrap();
+    let paths: Vec<String> = dump.deliverables.iter().map(|x| x.path.clone()).collect();
+    assert_eq!(paths.len(), 24, "{paths:?}");
+    let store = darkroom_ledger::Store::open(d.join("check"), Some(&bucket)).unwrap();
+    let published = store.published("deliverables").unwrap();
+    for p in &paths {
+        assert_eq!(
+            published.iter().filter(|k| *k == p).count(),
+            1,
+            "{p} in the bucket: {published:?}"
+        );
+    }
+    let pngs_published = published.iter().filter(|k| k.ends_with(".png")).count();
+    assert_eq!(pngs_published, 24, "{published:?}");
+    // `status` lists the workers: the killed ones lost, the last four finished.
+    let (code, out, err) = go_env(&d, &["status", "c.toml", "--json"], &[("PGPASSWORD", &pw)]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ws = v["workers"].as_array().unwrap();
+    assert_eq!(ws.len(), next);
+    let finished = ws.iter().filter(|w| w["state"] == "finished").count();
+    assert_eq!(finished, 4, "{ws:?}");
+    assert!(ws.iter().all(|w| w["leases"] == 0), "{ws:?}");
+}
+
+#[test]
+fn the_cap_holds_across_four_workers_at_sixteen_calls_each() {
+    let (Some(db), Some(bucket)) = (
+        darkroom_fakes::services::fresh_database("workers_cap"),
+        darkroom_fakes::services::fresh_bucket_prefix("workers-cap"),
+    ) else {
+        return;
+    };
+    let (url, pw) = split_password(&db);
+    let d = scratch("workers-cap");
+    // 8 shots × 12 drafts at $0.039 would be $3.74; the cap stops them at $1.
+    let cap = 1.0;
+    std::fs::write(d.join("c.toml"), campaign(8, 12, cap, &url, &bucket)).unwrap();
+    let log = d.join("calls.log");
+    let mut ws: Vec<_> = (0..4)
+        .map(|i| worker(&d, &format!("c{i}"), &log, &pw))
+        .collect();
+    let codes: Vec<Option<i32>> = ws.iter_mut().map(|w| w.wait().unwrap().code()).collect();
+    assert!(
+        codes.iter().all(|c| *c == Some(1)),
+        "each stops on the budget: {codes:?}"
+    );
+    let ledger = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    let t = ledger.totals().unwrap();
+    let (_, usd) = executed(&log);
+    assert!(
+        t.committed <= cap + 1e-9,
+        "committed {} over the cap {cap}",
+        t.committed
+    );
+    assert!(
+        (t.settled - usd).abs() < 1e-9,
+        "ledger ${} but executed ${usd}",
+        t.settled
+    );
+    let runs = ledger.runs().unwrap();
+    assert!(
+        runs.iter().all(|r| r.status == "budget_exhausted"),
+        "the cap, not something else, stopped them (${usd} spent): {runs:?}"
+    );
+}
+
+#[test]
+fn a_ledger_or_bucket_that_cannot_be_used_stops_with_one_line_naming_it_and_spends_nothing() {
+    let (Some(db), Some(bucket)) = (
+        darkroom_fakes::services::fresh_database("workers_bad"),
+        darkroom_fakes::services::fresh_bucket_prefix("workers-bad"),
+    ) else {
+        return;
+    };
+    let (url, pw) = split_password(&db);
+    let d = scratch("workers-bad");
+    let log = d.join("calls.log");
+    let attempt = |toml: &str, env: &[(&str, &str)]| {
+        std::fs::write(d.join("c.toml"), toml).unwrap();
+        let log_arg = log.display().to_string();
+        let (code, _, err) = go_env(&d, &["run", "c.toml", "--sim-call-log", &log_arg], env);
+        assert_eq!(code, 2, "{err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(lines.len(), 1, "one line: {err}");
+        assert!(
+            !err.contains(&format!(":{pw}@")) && !err.contains("darkroom-secret"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            "",
+            "nothing spent"
+        );
+        err
+    };
+    // Unreachable database; wrong password.
+    let dead = url.replace(":55432/", ":1/");
+    let err = attempt(&campaign(1, 2, 5.0, &dead, &bucket), &[("PGPASSWORD", &pw)]);
+    assert!(err.contains(&dead), "{err}");
+    let err = attempt(
+        &campaign(1, 2, 5.0, &url, &bucket),
+        &[("PGPASSWORD", "wrong")],
+    );
+    assert!(
+        err.contains("password authentication failed") && err.contains(&url),
+        "{err}"
+    );
+    // The URL with its password in the environment is printed masked.
+    let err = attempt(
+        &campaign(1, 2, 5.0, &url, &bucket),
+        &[("DARKROOM_LEDGER", &db.replace(&pw, "wrong-secret"))],
+    );
+    assert!(
+        err.contains(":****@") && !err.contains("wrong-secret"),
+        "{err}"
+    );
+    // Another campaign's database; a schema from a newer darkroom.
+    darkroom_ledger::Ledger::connect(&db, "someone-else").unwrap();
+    let err = attempt(&campaign(1, 2, 5.0, &url, &bucket), &[("PGPASSWORD", &pw)]);
+    assert!(err.contains("belongs to campaign `someone-else`"), "{err}");
+    let db2 = darkroom_fakes::services::fresh_database("workers_bad_newer").unwrap();
+    darkroom_ledger::Ledger::connect(&db2, "many").unwrap();
+    darkroom_fakes::services::sql(&db2, "UPDATE darkroom_schema SET version = 99");
+    let url2 = split_password(&db2).0;
+    let err = attempt(&campaign(1, 2, 5.0, &url2, &bucket), &[("PGPASSWORD", &pw)]);
+    assert!(
+        err.contains("newer than this darkroom") && err.contains(&url2),
+        "{err}"
+    );
+    // A bucket that does not exist; wrong keys for it.
+    let db3 = darkroom_fakes::services::fresh_database("workers_bad_store").unwrap();
+    let url3 = split_password(&db3).0;
+    let err = attempt(
+        &campaign(1, 2, 5.0, &url3, "s3://no-such-bucket/x"),
+        &[("PGPASSWORD", &pw)],
+    );
+    assert!(err.contains("s3://no-such-bucket/x"), "{err}");
+    let err = attempt(
+        &campaign(1, 2, 5.0, &url3, &bucket),
+        &[
+            ("PGPASSWORD", &pw),
+            ("AWS_SECRET_ACCESS_KEY", "not-the-key"),
+        ],
+    );
+    assert!(
+        err.contains(&bucket) && !err.contains("not-the-key"),
+        "{err}"
+    );
+    // A password written in the campaign file is refused before anything is reached.
+    std::fs::write(d.join("c.toml"), campaign(1, 2, 5.0, &db, &bucket)).unwrap();
+    let (code, _, err) = go(&d, &["check", "c.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("campaign.ledger") && err.contains("PGPASSWORD") && !err.contains(&pw),
+        "{err}"
+    );
+}
