@@ -819,6 +819,14 @@ pub(crate) fn open(
         };
         providers.insert(name.clone(), Arc::new(any));
     }
+    // Workers of this machine whose process is gone (killed, crashed) hold nothing: their
+    // calls are reconciled now, not after their lease. /proc says which processes live.
+    if ledger.is_shared() {
+        let alive = |pid: u32| {
+            !Path::new("/proc/self").exists() || Path::new(&format!("/proc/{pid}")).exists()
+        };
+        ledger.bury_dead(&darkroom_ledger::host_name(), alive)?;
+    }
     // Calls a crash left in flight: counted as spent, unless their provider replays them.
     ledger.reconcile(&store, |name| {
         providers

@@ -264,9 +264,22 @@ pub(crate) async fn scheduled(
         // reservation takes the call over).
         while let Ok(Reservation::Leased { .. }) = reserved {
             drop(permit);
-            tokio::time::sleep(LEASE_POLL).await;
-            if stop.load(Ordering::SeqCst) {
-                return Done::OverBudget;
+            // Polled with a plain read: the budget guard's lock is taken again only once the
+            // other worker's call has ended or its lease lapsed.
+            loop {
+                tokio::time::sleep(LEASE_POLL).await;
+                if stop.load(Ordering::SeqCst) {
+                    return Done::OverBudget;
+                }
+                match ctx.ledger.leased_elsewhere(&row.id) {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        let f = Failure::new("ledger", e.to_string());
+                        ctx.fail(EngineError::Ledger(e));
+                        return Done::Failed(f);
+                    }
+                }
             }
             permit = match sem.clone().acquire_owned().await {
                 Ok(p) => p,

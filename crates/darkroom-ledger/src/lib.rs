@@ -592,18 +592,21 @@ impl Ledger {
         let r = match &self.db {
             Db::Lite(m) => {
                 let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
-                if in_tx {
-                    let mut tx = c.transaction_with_behavior(if immediate {
-                        TransactionBehavior::Immediate
+                // In a closure: a failed BEGIN or COMMIT is named with the file below too.
+                (|| {
+                    if in_tx {
+                        let mut tx = c.transaction_with_behavior(if immediate {
+                            TransactionBehavior::Immediate
+                        } else {
+                            TransactionBehavior::Deferred
+                        })?;
+                        let v = f(&mut tx)?;
+                        tx.commit()?;
+                        Ok(v)
                     } else {
-                        TransactionBehavior::Deferred
-                    })?;
-                    let v = f(&mut tx)?;
-                    tx.commit()?;
-                    Ok(v)
-                } else {
-                    f(&mut *c)
-                }
+                        f(&mut *c)
+                    }
+                })()
             }
             Db::Pg(m) => off_runtime(|| {
                 let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
@@ -866,6 +869,20 @@ impl Ledger {
                 .map(|r| r.get(0))
                 .transpose()?;
             s.map(|s| s.parse().map_err(LedgerError::Value)).transpose()
+        })
+    }
+
+    /// Whether another live worker still has the call in flight: a plain read, without the
+    /// ledger's lock, for a worker that waits on another's call (hundreds of them, polling).
+    pub fn leased_elsewhere(&self, id: &str) -> Result<bool, LedgerError> {
+        let (me, lease) = (self.worker.clone(), self.lease);
+        self.with(|c| {
+            let n: i64 = c.one(
+                "SELECT COUNT(*) FROM attempts a JOIN workers w ON w.id = a.worker
+                 WHERE a.id = ?1 AND a.status = 'sent' AND a.worker IS DISTINCT FROM ?2 AND w.heartbeat >= ?3",
+                p![id, me, now() - lease],
+            )?;
+            Ok(n > 0)
         })
     }
 
@@ -1329,6 +1346,32 @@ impl Ledger {
                 p![id, host, pid, t],
             )?;
             Ok(())
+        })
+    }
+
+    /// Marks the workers of `host` whose process is gone (`alive(pid)` says no) as lost at
+    /// once: on the machine they ran on, nobody need wait out their lease. Returns how many.
+    pub fn bury_dead(&self, host: &str, alive: impl Fn(u32) -> bool) -> Result<usize, LedgerError> {
+        let mine: Vec<(String, u32)> = self.with(|c| {
+            c.map(
+                "SELECT id, pid FROM workers WHERE host = ?1 AND state = 'working'",
+                p![host],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })?;
+        let dead: Vec<String> = mine
+            .into_iter()
+            .filter(|(id, pid)| !alive(*pid) && Some(id) != self.worker.as_ref())
+            .map(|(id, _)| id)
+            .collect();
+        self.with(|c| {
+            for id in &dead {
+                c.exec(
+                    "UPDATE workers SET state = 'lost', heartbeat = 0 WHERE id = ?1 AND state = 'working'",
+                    p![id],
+                )?;
+            }
+            Ok(dead.len())
         })
     }
 

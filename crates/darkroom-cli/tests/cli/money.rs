@@ -274,9 +274,26 @@ fn a_tight_budget_delivers_whole_shots_in_order_and_check_warns() {
         .output()
         .unwrap();
     assert_eq!(strict.status.code(), Some(1));
+    // The run on both ledgers: the folder's SQLite file and a PostgreSQL database.
+    tight_budget_run(&d, &[], &ledger);
+    if let Some(db) = darkroom_fakes::services::fresh_database("money_tight") {
+        let pg = scratch("money-tight-pg");
+        std::fs::copy(d.join("c.toml"), pg.join("c.toml")).unwrap();
+        tight_budget_run(&pg, &[("DARKROOM_LEDGER", &db)], &|_| {
+            darkroom_ledger::Ledger::connect(&db, "m").unwrap()
+        });
+    }
+}
+
+fn tight_budget_run(
+    d: &Path,
+    env: &[(&str, &str)],
+    ledger: &dyn Fn(&Path) -> darkroom_ledger::Ledger,
+) {
     let o = bin()
-        .current_dir(&d)
+        .current_dir(d)
         .args(["run", "c.toml"])
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let (out, err) = (
@@ -292,9 +309,9 @@ fn a_tight_budget_delivers_whole_shots_in_order_and_check_warns() {
         ),
         "{err}"
     );
-    let t = ledger(&d).totals().unwrap();
+    let t = ledger(d).totals().unwrap();
     assert!(t.committed <= 0.60 + 1e-9);
-    let l = ledger(&d);
+    let l = ledger(d);
     let drafted: Vec<String> = l
         .dump()
         .unwrap()

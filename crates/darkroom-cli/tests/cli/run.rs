@@ -127,8 +127,24 @@ fn sigkill_at_random_points_then_resume_pays_once_and_delivers_everything() {
     // deliverable appears, byte-identical to an uninterrupted run; no request is executed twice
     // (the simulated vendor keeps its record of executed calls in the call log and replays a
     // request sent again, as a vendor with idempotency keys does); and the ledger's spend equals
-    // the spend of the executed calls, to the cent.
-    let d = scratch("sigkill");
+    // the spend of the executed calls, to the cent. On both ledgers: the output folder's SQLite
+    // file, and a PostgreSQL database (where each killed run is a worker whose process is gone).
+    sigkill_case("sigkill", &[], &|d| {
+        darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap()
+    });
+    if let Some(db) = darkroom_fakes::services::fresh_database("sigkill") {
+        sigkill_case("sigkill-pg", &[("DARKROOM_LEDGER", &db)], &|_| {
+            darkroom_ledger::Ledger::connect(&db, "k").unwrap()
+        });
+    }
+}
+
+fn sigkill_case(
+    name: &str,
+    env: &[(&str, &str)],
+    ledger_of: &dyn Fn(&Path) -> darkroom_ledger::Ledger,
+) {
+    let d = scratch(name);
     let campaign = "[campaign]\nname = \"k\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 4\nfailures = { transient = 0.0, refusal = 0.0, rate_limited = 0.0 }\nlatency = { median = 0.12, p95 = 0.25 }\n[tiers.draft]\nprovider = \"sim\"\nsize = \"64\"\nvariants = 8\n[tiers.finish]\nprovider = \"sim\"\nsize = \"96\"\nkeep = 1\n[gates]\nadherence = 0.0\n[budget]\nmoney = \"100 USD\"\nmax_rounds = 1\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\", \"16:9\"]\n[[shots]]\nid = \"pack\"\nprompt = \"three yellow bottles on a white table\"\ndeliver = [\"4:5\"]\n";
     for sub in ["ref", "crash"] {
         std::fs::create_dir_all(d.join(sub)).unwrap();
@@ -152,6 +168,7 @@ fn sigkill_at_random_points_then_resume_pays_once_and_delivers_everything() {
         c.current_dir(&crash)
             .args(["run", "c.toml", "--realtime", "--sim-call-log"])
             .arg(&log)
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         c
@@ -197,7 +214,7 @@ fn sigkill_at_random_points_then_resume_pays_once_and_delivers_everything() {
         executed += f[1].parse::<f64>().unwrap();
     }
     let twice: Vec<_> = per_call.iter().filter(|(_, n)| **n > 1).collect();
-    let ledger = darkroom_ledger::Ledger::open(&crash.join("out/darkroom.db")).unwrap();
+    let ledger = ledger_of(&crash);
     let interrupted = ledger.interrupted().unwrap();
     let spent = ledger.totals().unwrap().settled;
     eprintln!(
