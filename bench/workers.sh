@@ -51,6 +51,11 @@ for n in 1 2 4; do
   ms=$(( (e - s) / 1000000 ))
   [ "$n" = 1 ] && one=$ms
   echo "  $n worker(s): ${ms} ms, $(awk "BEGIN {printf \"%.1f\", $CALLS / ($ms / 1000)}") calls/s, speed-up $(awk "BEGIN {printf \"%.2f\", $one / $ms}") (ideal $n)"
+  # Where the time went: each tier's span in the ledger, and the gap between them (judging,
+  # selection and the stage barrier), then delivery to the last worker's exit.
+  spans=$(psql "$PG_BASE/$db" -Atc "SELECT string_agg(tier || ' ' || round((MAXF - MINS)::numeric, 1) || ' s', ', ' ORDER BY MINS) FROM (SELECT tier, MIN(started_at) - (SELECT MIN(started_at) FROM attempts) AS MINS, MAX(finished_at) - (SELECT MIN(started_at) FROM attempts) AS MAXF FROM attempts GROUP BY tier) t" 2>/dev/null)
+  ends=$(psql "$PG_BASE/$db" -Atc "SELECT string_agg(tier || ' from ' || round(MINS::numeric, 1) || ' to ' || round(MAXF::numeric, 1) || ' s', ', ' ORDER BY MINS) FROM (SELECT tier, MIN(started_at) - (SELECT MIN(started_at) FROM attempts) AS MINS, MAX(finished_at) - (SELECT MIN(started_at) FROM attempts) AS MAXF FROM attempts GROUP BY tier) t" 2>/dev/null)
+  echo "    calls: $ends (spans: $spans)"
 done
 
 echo "2. engine overhead at zero latency, one process, 50 shots x 8 drafts + 50 finals = 450 calls (median of 3)"

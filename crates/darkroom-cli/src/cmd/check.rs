@@ -53,11 +53,35 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     // Who sets each shot's text: `auto` reads the campaign's ledger when it has run.
     let mut c = c;
     let db = darkroom_engine::ledger_location(&c, std::path::Path::new(&c.output));
-    let ledger = if db.exists() {
-        darkroom_ledger::Ledger::open_at(&db, &c.name).ok()
-    } else {
-        None
+    // A shared ledger or bucket is reached now: an unreachable server, a wrong password or key,
+    // another campaign's database is said here, before a run (a file ledger may not exist yet).
+    let shared = matches!(db, darkroom_ledger::Location::Postgres(_));
+    let mut unusable = Vec::new();
+    // (A file ledger that does not exist is not made: `check` writes nothing.)
+    let ledger = match db
+        .exists()
+        .then(|| darkroom_ledger::Ledger::open_at(&db, &c.name))
+    {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) if shared => {
+            unusable.push(e.to_string());
+            None
+        }
+        _ => None,
     };
+    if let Some(url) = c.store.as_deref() {
+        let cache = std::path::Path::new(&c.output).join("store");
+        if let Err(e) = darkroom_ledger::Store::open(cache, Some(url)) {
+            unusable.push(e.to_string());
+        }
+    }
+    if !unusable.is_empty() {
+        for u in &unusable {
+            eprintln!("{}: {u}", a.campaign.display());
+        }
+        eprintln!("{} problem(s); nothing was run", unusable.len());
+        return Ok(ExitCode::from(2));
+    }
     let routing = darkroom_engine::text::route(&mut c, ledger.as_ref());
     if let Err(e) = darkroom_engine::text::fonts(&c) {
         let n = e.lines().count();

@@ -57,6 +57,42 @@ fn worker(dir: &Path, id: &str, log: &Path, pw: &str) -> std::process::Child {
         .unwrap()
 }
 
+/// A test's database, bucket prefix and folder, with the campaign written there.
+struct Setup {
+    /// The database URL with its password (for the test's own connections).
+    db: String,
+    /// The URL without it, as the campaign file holds it.
+    url: String,
+    /// The password, given to the workers in PGPASSWORD.
+    pw: String,
+    bucket: String,
+    d: PathBuf,
+    /// The simulated vendor's record of executed calls.
+    log: PathBuf,
+}
+
+/// `None` when the servers are not configured (outside CI).
+fn setup(name: &str, shots: usize, variants: u32, cap: f64) -> Option<Setup> {
+    let db = darkroom_fakes::services::fresh_database(&name.replace('-', "_"))?;
+    let bucket = darkroom_fakes::services::fresh_bucket_prefix(name)?;
+    let (url, pw) = split_password(&db);
+    let d = scratch(name);
+    std::fs::write(
+        d.join("c.toml"),
+        campaign(shots, variants, cap, &url, &bucket),
+    )
+    .unwrap();
+    let log = d.join("calls.log");
+    Some(Setup {
+        db,
+        url,
+        pw,
+        bucket,
+        d,
+        log,
+    })
+}
+
 /// Executed calls per request key, and what they cost, from the simulated vendor's record.
 fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -74,17 +110,18 @@ fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
 
 #[test]
 fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
-    let (Some(db), Some(bucket)) = (
-        darkroom_fakes::services::fresh_database("workers_kill"),
-        darkroom_fakes::services::fresh_bucket_prefix("workers-kill"),
-    ) else {
+    let cap = 40.0;
+    let Some(Setup {
+        db,
+        pw,
+        bucket,
+        d,
+        log,
+        ..
+    }) = setup("workers-kill", 24, 12, cap)
+    else {
         return;
     };
-    let (url, pw) = split_password(&db);
-    let d = scratch("workers-kill");
-    let cap = 40.0;
-    std::fs::write(d.join("c.toml"), campaign(24, 12, cap, &url, &bucket)).unwrap();
-    let log = d.join("calls.log");
     let ledger = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
     // Watches the budget from outside while the workers run: committed (spent + reserved) must
     // never pass the cap, whatever the number of workers.
@@ -181,18 +218,11 @@ fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
 
 #[test]
 fn the_cap_holds_across_four_workers_at_sixteen_calls_each() {
-    let (Some(db), Some(bucket)) = (
-        darkroom_fakes::services::fresh_database("workers_cap"),
-        darkroom_fakes::services::fresh_bucket_prefix("workers-cap"),
-    ) else {
-        return;
-    };
-    let (url, pw) = split_password(&db);
-    let d = scratch("workers-cap");
     // 8 shots × 12 drafts at $0.039 would be $3.74; the cap stops them at $1.
     let cap = 1.0;
-    std::fs::write(d.join("c.toml"), campaign(8, 12, cap, &url, &bucket)).unwrap();
-    let log = d.join("calls.log");
+    let Some(Setup { db, pw, d, log, .. }) = setup("workers-cap", 8, 12, cap) else {
+        return;
+    };
     let mut ws: Vec<_> = (0..4)
         .map(|i| worker(&d, &format!("c{i}"), &log, &pw))
         .collect();
@@ -223,15 +253,17 @@ fn the_cap_holds_across_four_workers_at_sixteen_calls_each() {
 
 #[test]
 fn a_ledger_or_bucket_that_cannot_be_used_stops_with_one_line_naming_it_and_spends_nothing() {
-    let (Some(db), Some(bucket)) = (
-        darkroom_fakes::services::fresh_database("workers_bad"),
-        darkroom_fakes::services::fresh_bucket_prefix("workers-bad"),
-    ) else {
+    let Some(Setup {
+        db,
+        url,
+        pw,
+        bucket,
+        d,
+        log,
+    }) = setup("workers-bad", 1, 2, 5.0)
+    else {
         return;
     };
-    let (url, pw) = split_password(&db);
-    let d = scratch("workers-bad");
-    let log = d.join("calls.log");
     let attempt = |toml: &str, env: &[(&str, &str)]| {
         std::fs::write(d.join("c.toml"), toml).unwrap();
         let log_arg = log.display().to_string();
@@ -299,6 +331,27 @@ fn a_ledger_or_bucket_that_cannot_be_used_stops_with_one_line_naming_it_and_spen
             ("AWS_SECRET_ACCESS_KEY", "not-the-key"),
         ],
     );
+    assert!(
+        err.contains(&bucket) && !err.contains("not-the-key"),
+        "{err}"
+    );
+    // `check` reaches the ledger and the bucket too, and says the same.
+    std::fs::write(d.join("c.toml"), campaign(1, 2, 5.0, &url, &bucket)).unwrap();
+    let (code, _, err) = go_env(&d, &["check", "c.toml"], &[("PGPASSWORD", "wrong")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("password authentication failed") && err.contains(&url),
+        "{err}"
+    );
+    let (code, _, err) = go_env(
+        &d,
+        &["check", "c.toml"],
+        &[
+            ("PGPASSWORD", &pw),
+            ("AWS_SECRET_ACCESS_KEY", "not-the-key"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&bucket) && !err.contains("not-the-key"),
         "{err}"
