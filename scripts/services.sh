@@ -68,8 +68,8 @@ JSON
 fi
 # The tests' bucket (each test works under a prefix of its own).
 if ! grep -q "darkroom-test" "$root/buckets" 2>/dev/null; then
-  for _ in $(seq 1 60); do
-    if echo "s3.bucket.create -name darkroom-test" | timeout 20 weed shell -master=127.0.0.1:19333 >"$root/bucket.log" 2>&1 \
+  for _ in $(seq 1 20); do
+    if echo "s3.bucket.create -name darkroom-test" | timeout 10 weed shell -master=127.0.0.1:19333 >"$root/bucket.log" 2>&1 \
       && ! grep -qi "error" "$root/bucket.log"; then
       echo darkroom-test >> "$root/buckets"
       break
