@@ -205,6 +205,23 @@ fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
     }
     let pngs_published = published.iter().filter(|k| k.ends_with(".png")).count();
     assert_eq!(pngs_published, 24, "{published:?}");
+    // Another machine, with only the campaign file: its report reads the ledger from the
+    // database and the images from the bucket.
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(d.join("c.toml"), elsewhere.join("c.toml")).unwrap();
+    let (code, _, err) = go_env(&elsewhere, &["report", "c.toml"], &[("PGPASSWORD", &pw)]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(elsewhere.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("s00") && page.contains("s23"),
+        "every shot is in the report"
+    );
+    let fetched = files_under(&elsewhere.join("out/store"), &["png"]).len();
+    assert!(
+        fetched >= 24,
+        "the report's images came from the bucket: {fetched}"
+    );
     // `status` lists the workers: the killed ones lost, the last four finished.
     let (code, out, err) = go_env(&d, &["status", "c.toml", "--json"], &[("PGPASSWORD", &pw)]);
     assert_eq!(code, 0, "{err}");
