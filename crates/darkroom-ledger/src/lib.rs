@@ -1091,15 +1091,15 @@ impl Ledger {
         })
     }
 
-    /// The files delivered from one attempt (by this worker or another).
-    pub fn deliverables_of(&self, attempt: &str) -> Result<Vec<DeliverableRecord>, LedgerError> {
+    /// The files delivered for one shot (by this worker or another), by path.
+    pub fn deliverables_of(&self, shot: &str) -> Result<Vec<DeliverableRecord>, LedgerError> {
         self.with(|c| {
             c.map(
                 &format!(
-                    "SELECT {} FROM deliverables WHERE attempt = ?1 ORDER BY path",
+                    "SELECT {} FROM deliverables WHERE shot = ?1 ORDER BY path",
                     dump::DELIVERABLE_COLUMNS
                 ),
-                p![attempt],
+                p![shot],
                 dump::deliverable_row,
             )
         })

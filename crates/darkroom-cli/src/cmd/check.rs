@@ -158,6 +158,15 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         "  files: {}; Content Credentials (C2PA): {credentials}",
         formats.join(" and ")
     );
+    if shared {
+        println!(
+            "  ledger: {db}, shared: run `darkroom worker {}` on each machine",
+            a.campaign.display()
+        );
+    }
+    if let Some(url) = &c.store {
+        println!("  store: {url}, every asset and deliverable uploaded; the local folder a cache");
+    }
     println!("shots:");
     for s in &c.shots {
         let asp: Vec<String> = s.deliver.iter().map(|x| x.to_string()).collect();

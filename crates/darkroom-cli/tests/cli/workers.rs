@@ -205,6 +205,12 @@ fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
     }
     let pngs_published = published.iter().filter(|k| k.ends_with(".png")).count();
     assert_eq!(pngs_published, 24, "{published:?}");
+    // Whichever worker wrote the manifest last, it lists every file, those others delivered too.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/deliverables/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["deliverables"].as_array().unwrap().len(), 24);
     // Another machine, with only the campaign file: its report reads the ledger from the
     // database and the images from the bucket.
     let elsewhere = d.join("elsewhere");
@@ -380,5 +386,42 @@ fn a_ledger_or_bucket_that_cannot_be_used_stops_with_one_line_naming_it_and_spen
     assert!(
         err.contains("campaign.ledger") && err.contains("PGPASSWORD") && !err.contains(&pw),
         "{err}"
+    );
+}
+
+#[test]
+fn a_worker_that_delivered_nothing_lists_every_file_the_others_delivered() {
+    // The sketch renderer makes each further aspect by a delivery call of its own: what a worker
+    // lists of another's delivery is the shot's files, not only its final's. Runs on the file
+    // ledger too (workers on one machine), so it needs no server.
+    let d = scratch("workers-listed");
+    std::fs::write(
+        d.join("c.toml"),
+        "[campaign]\nname = \"l\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+         [tiers.draft]\nprovider = \"local\"\nsize = \"64\"\nvariants = 2\n\
+         [tiers.finish]\nprovider = \"local\"\nsize = \"96\"\nkeep = 1\n\
+         [[shots]]\nid = \"a\"\nprompt = \"a red sphere\"\ndeliver = [\"1:1\", \"16:9\"]\n\
+         [[shots]]\nid = \"b\"\nprompt = \"a blue cube\"\ndeliver = [\"1:1\", \"9:16\"]\n",
+    )
+    .unwrap();
+    let (code, first, err) = go(&d, &["worker", "c.toml", "--id", "one"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, second, err) = go(&d, &["worker", "c.toml", "--id", "two"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(first.lines().count(), 4, "{first}");
+    assert_eq!(
+        second, first,
+        "the second worker delivered nothing and lists the same files"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/deliverables/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["deliverables"].as_array().unwrap().len(), 4);
+    let (code, out, _) = go(&d, &["status", "c.toml"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("worker one") && out.contains("worker two") && out.contains("finished"),
+        "{out}"
     );
 }

@@ -543,10 +543,12 @@ async fn claim(ctx: &Ctx, exec: &Exec, key: &str) -> Option<darkroom_ledger::Cla
     }
 }
 
-/// What another worker delivered from a final, as the ledger lists it.
-fn delivered_elsewhere(ctx: &Ctx, attempt: &str) -> Vec<Deliverable> {
+/// What was delivered for a shot, as the ledger lists it (another worker delivered a final of
+/// it; its other aspects came from delivery calls of their own, so the shot is asked, not the
+/// final's attempt).
+fn delivered_elsewhere(ctx: &Ctx, shot: &str) -> Vec<Deliverable> {
     let rows = ctx
-        .keep(ctx.ledger.deliverables_of(attempt))
+        .keep(ctx.ledger.deliverables_of(shot))
         .unwrap_or_default();
     rows.into_iter()
         .map(|d| Deliverable {
@@ -623,7 +625,7 @@ pub(crate) async fn all(
                 match claim(ctx, exec, key).await {
                     Some(darkroom_ledger::Claim::Mine) => {}
                     Some(_) => {
-                        deliverables.extend(delivered_elsewhere(ctx, &call.row.id));
+                        deliverables.extend(delivered_elsewhere(ctx, &s.id));
                         continue;
                     }
                     None => break,
@@ -652,5 +654,9 @@ pub(crate) async fn all(
         };
         failed.push((s.id.clone(), why));
     }
+    // A shot listed from the ledger for one final and delivered here for another: once each,
+    // in the order delivered.
+    let mut seen = std::collections::HashSet::new();
+    deliverables.retain(|d| seen.insert(d.path.clone()));
     (deliverables, failed, awaiting)
 }
