@@ -409,8 +409,14 @@ fn a_worker_that_delivered_nothing_lists_every_file_the_others_delivered() {
     let (code, second, err) = go(&d, &["worker", "c.toml", "--id", "two"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(first.lines().count(), 4, "{first}");
+    let sorted = |t: &str| {
+        let mut l: Vec<String> = t.lines().map(String::from).collect();
+        l.sort();
+        l
+    };
     assert_eq!(
-        second, first,
+        sorted(&second),
+        sorted(&first),
         "the second worker delivered nothing and lists the same files"
     );
     let manifest: serde_json::Value = serde_json::from_str(
