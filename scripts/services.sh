@@ -57,9 +57,11 @@ if ! listening "$s3_port"; then
   cat > "$root/s3.json" <<JSON
 {"identities":[{"name":"darkroom","credentials":[{"accessKey":"darkroom","secretKey":"darkroom-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
+  # Volumes of 64 MB, up to 200 of them: the default 8 ran out after a few hundred MB of test
+  # uploads (SeaweedFS grows a collection several volumes at a time).
   nohup weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$root/weed" -s3 -s3.port="$s3_port" \
     -s3.config="$root/s3.json" -master.port=19333 -volume.port=18080 -filer.port=18888 \
-    -master.volumeSizeLimitMB=64 >"$root/weed.log" 2>&1 &
+    -master.volumeSizeLimitMB=64 -volume.max=200 >"$root/weed.log" 2>&1 &
   for _ in $(seq 1 120); do
     listening "$s3_port" && break
     sleep 0.5

@@ -126,7 +126,15 @@ pub enum LedgerError {
         /// This campaign.
         expected: String,
     },
-    /// The S3-compatible store cannot be reached, read or written.
+    /// The S3-compatible store cannot be opened (unreachable, no such bucket, wrong keys).
+    #[error("cannot open the asset store `{url}`: {why}")]
+    StoreOpen {
+        /// The bucket URL (`s3://bucket/prefix`).
+        url: String,
+        /// Why (no keys are printed).
+        why: String,
+    },
+    /// The S3-compatible store failed to read or write an object during the work.
     #[error("asset store `{url}`: {why}")]
     Store {
         /// The bucket URL (`s3://bucket/prefix`, or an object in it).
@@ -146,6 +154,8 @@ impl LedgerError {
         match self {
             LedgerError::Io { .. } => true,
             LedgerError::PgAt { closed, .. } => *closed,
+            // The bucket failed mid-run (full, unreachable): fixing it and running again resumes.
+            LedgerError::Store { .. } => true,
             LedgerError::Sql(e)
             | LedgerError::At { source: e, .. }
             | LedgerError::Open { source: e, .. } => matches!(

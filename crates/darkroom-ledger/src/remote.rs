@@ -34,7 +34,7 @@ impl Remote {
     /// Connects to `s3://bucket/prefix` and proves it can be read (a wrong key, a missing
     /// bucket and an unreachable endpoint are said here, before anything is spent).
     pub(crate) fn open(url: &str) -> Result<Remote, LedgerError> {
-        let fail = |why: String| LedgerError::Store {
+        let fail = |why: String| LedgerError::StoreOpen {
             url: url.to_string(),
             why,
         };
