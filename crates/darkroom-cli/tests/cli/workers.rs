@@ -109,7 +109,7 @@ fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
 }
 
 #[test]
-fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
+fn four_workers_two_killed_at_a_time_lose_nothing_and_pay_each_call_once() {
     let cap = 40.0;
     let Some(Setup {
         db,
@@ -144,18 +144,24 @@ fn four_workers_killed_at_random_moments_lose_nothing_and_pay_each_call_once() {
     let mut next = 4;
     let mut state: u64 = 0x5EED_F00D;
     let mut kills = 0;
+    // Six moments, two workers killed at each: 12 kills, with half the workers gone at once.
     while kills < 12 {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        std::thread::sleep(std::time::Duration::from_millis(150 + (state >> 33) % 450));
-        // SIGKILL: no chance to clean up, its calls left in flight and its heartbeat stopped.
-        let k = (state >> 20) as usize % workers.len();
-        let _ = workers[k].kill();
-        let _ = workers[k].wait();
-        kills += 1;
-        workers[k] = worker(&d, &format!("w{next}"), &log, &pw);
-        next += 1;
+        std::thread::sleep(std::time::Duration::from_millis(250 + (state >> 33) % 600));
+        let first = (state >> 20) as usize % workers.len();
+        let second = (first + 1 + (state >> 40) as usize % (workers.len() - 1)) % workers.len();
+        for k in [first, second] {
+            // SIGKILL: no chance to clean up, its calls left in flight and its heartbeat stopped.
+            let _ = workers[k].kill();
+            let _ = workers[k].wait();
+            kills += 1;
+        }
+        for k in [first, second] {
+            workers[k] = worker(&d, &format!("w{next}"), &log, &pw);
+            next += 1;
+        }
     }
     let codes: Vec<Option<i32>> = workers
         .iter_mut()
