@@ -45,7 +45,7 @@ fn worker(dir: &Path, id: &str, log: &Path, pw: &str) -> std::process::Child {
             "--id",
             id,
             "--lease",
-            "2",
+            "4",
             "--realtime",
             "--sim-call-log",
         ])
