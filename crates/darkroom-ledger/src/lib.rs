@@ -423,8 +423,10 @@ pub struct WorkerRecord {
     pub pid: u32,
     /// When it started (Unix seconds).
     pub started_at: f64,
-    /// Its last heartbeat (Unix seconds).
+    /// Its last heartbeat (Unix seconds, by the ledger's clock).
     pub heartbeat: f64,
+    /// Seconds since that heartbeat, by the same clock.
+    pub age: f64,
     /// `working`, `finished`, or `lost` (its heartbeat stopped).
     pub state: String,
     /// Calls it has in flight.
@@ -701,7 +703,7 @@ impl Ledger {
         cap: Option<f64>,
         replays: bool,
     ) -> Result<Reservation, LedgerError> {
-        let (me, lease) = (self.worker.clone(), self.lease);
+        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         self.tx(true, |c| {
             let t = now();
             let current = c.row(
@@ -720,7 +722,8 @@ impl Ledger {
                         let holder: Option<String> = r.get(2)?;
                         let beat: Option<f64> = r.get(3)?;
                         if let Some(h) = holder.filter(|h| Some(h) != me.as_ref()) {
-                            if beat.is_some_and(|b| t - b < lease) {
+                            let clock = lease_clock(c, shared)?;
+                            if beat.is_some_and(|b| clock - b < lease) {
                                 return Ok(Reservation::Leased { worker: h });
                             }
                             // Its worker is gone: the call may have run. Booked as a crash
@@ -822,12 +825,13 @@ impl Ledger {
         store: &Store,
         replays: impl Fn(&str) -> bool + Sync,
     ) -> Result<(usize, usize), LedgerError> {
-        let (me, lease) = (self.worker.clone(), self.lease);
+        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         self.tx(true, |c| {
+            let stale = lease_clock(c, shared)? - lease;
             let sent: Vec<(String, Option<String>, String)> = c.map(
                 "SELECT a.id, a.asset, a.provider FROM attempts a LEFT JOIN workers w ON w.id = a.worker
                  WHERE a.status = 'sent' AND (a.worker IS NULL OR a.worker = ?1 OR w.heartbeat IS NULL OR w.heartbeat < ?2)",
-                p![me, now() - lease],
+                p![me, stale],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             let (mut done, mut lost) = (0, 0);
@@ -885,12 +889,13 @@ impl Ledger {
     /// Whether another live worker still has the call in flight: a plain read, without the
     /// ledger's lock, for a worker that waits on another's call (hundreds of them, polling).
     pub fn leased_elsewhere(&self, id: &str) -> Result<bool, LedgerError> {
-        let (me, lease) = (self.worker.clone(), self.lease);
+        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         self.with(|c| {
+            let stale = lease_clock(c, shared)? - lease;
             let n: i64 = c.one(
                 "SELECT COUNT(*) FROM attempts a JOIN workers w ON w.id = a.worker
                  WHERE a.id = ?1 AND a.status = 'sent' AND a.worker IS DISTINCT FROM ?2 AND w.heartbeat >= ?3",
-                p![id, me, now() - lease],
+                p![id, me, stale],
             )?;
             Ok(n > 0)
         })
@@ -899,12 +904,13 @@ impl Ledger {
     /// Starts a run: any earlier run that never ended is marked `crashed` (with workers, only
     /// this worker's and those of workers whose heartbeat stopped). Returns its id.
     pub fn start_run(&self, campaign: &str) -> Result<i64, LedgerError> {
-        let (me, lease) = (self.worker.clone(), self.lease);
+        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         self.tx(true, |c| {
+            let stale = lease_clock(c, shared)? - lease;
             c.exec(
                 "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND (worker IS NULL OR worker = ?1
                    OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = runs.worker AND w.heartbeat >= ?2))",
-                p![me, now() - lease],
+                p![me, stale],
             )?;
             c.one(
                 "INSERT INTO runs (campaign, started_at, status, worker) VALUES (?1, ?2, 'running', ?3) RETURNING id",
@@ -1348,8 +1354,9 @@ impl Ledger {
 
     /// Records that worker `id` started (or restarted) on `host`.
     pub fn register_worker(&self, id: &str, host: &str, pid: u32) -> Result<(), LedgerError> {
+        let shared = self.is_shared();
         self.with(|c| {
-            let t = now();
+            let t = lease_clock(c, shared)?;
             c.exec(
                 "INSERT INTO workers (id, host, pid, started_at, heartbeat, state) VALUES (?1, ?2, ?3, ?4, ?4, 'working')
                  ON CONFLICT (id) DO UPDATE SET host = ?2, pid = ?3, started_at = ?4, heartbeat = ?4, state = 'working'",
@@ -1387,21 +1394,22 @@ impl Ledger {
 
     /// Keeps worker `id`'s leases alive.
     pub fn heartbeat(&self, id: &str) -> Result<(), LedgerError> {
+        let shared = self.is_shared();
         self.with(|c| {
-            c.exec(
-                "UPDATE workers SET heartbeat = ?2 WHERE id = ?1",
-                p![id, now()],
-            )?;
+            let t = lease_clock(c, shared)?;
+            c.exec("UPDATE workers SET heartbeat = ?2 WHERE id = ?1", p![id, t])?;
             Ok(())
         })
     }
 
     /// Records that worker `id` finished (its leases are none; it holds nothing).
     pub fn finish_worker(&self, id: &str) -> Result<(), LedgerError> {
+        let shared = self.is_shared();
         self.with(|c| {
+            let t = lease_clock(c, shared)?;
             c.exec(
                 "UPDATE workers SET state = 'finished', heartbeat = ?2 WHERE id = ?1",
-                p![id, now()],
+                p![id, t],
             )?;
             Ok(())
         })
@@ -1409,9 +1417,9 @@ impl Ledger {
 
     /// Every worker that has worked this campaign, by id, with its leases and what it did.
     pub fn workers(&self) -> Result<Vec<WorkerRecord>, LedgerError> {
-        let lease = self.lease;
+        let (lease, shared) = (self.lease, self.is_shared());
         self.with(|c| {
-            let t = now();
+            let t = lease_clock(c, shared)?;
             c.map(
                 "SELECT w.id, w.host, w.pid, w.started_at, w.heartbeat, w.state,
                    (SELECT COUNT(*) FROM attempts a WHERE a.worker = w.id AND a.status = 'sent'),
@@ -1427,6 +1435,7 @@ impl Ledger {
                         pid: r.get(2)?,
                         started_at: r.get(3)?,
                         heartbeat,
+                        age: (t - heartbeat).max(0.0),
                         state: if state == "working" && t - heartbeat >= lease {
                             "lost".to_string()
                         } else {
@@ -1444,8 +1453,13 @@ impl Ledger {
     /// this worker's when nobody holds it, when it is already this worker's, or when its holder's
     /// heartbeat stopped.
     pub fn claim(&self, key: &str) -> Result<Claim, LedgerError> {
-        let (me, lease) = (self.worker.clone().unwrap_or_default(), self.lease);
+        let (me, lease, shared) = (
+            self.worker.clone().unwrap_or_default(),
+            self.lease,
+            self.is_shared(),
+        );
         self.tx(true, |c| {
+            let clock = lease_clock(c, shared)?;
             let held = c.row(
                 "SELECT c.worker, c.done, w.heartbeat, w.state FROM claims c LEFT JOIN workers w ON w.id = c.worker WHERE c.key = ?1",
                 p![key],
@@ -1457,7 +1471,7 @@ impl Ledger {
                 if done {
                     return Ok(Claim::Done);
                 }
-                let alive = state.as_deref() == Some("working") && beat.is_some_and(|b| now() - b < lease);
+                let alive = state.as_deref() == Some("working") && beat.is_some_and(|b| clock - b < lease);
                 if holder != me && alive {
                     return Ok(Claim::Held(holder));
                 }
@@ -1488,6 +1502,19 @@ impl Ledger {
             c.exec("DELETE FROM claims", p![])?;
             Ok(())
         })
+    }
+}
+
+/// The clock heartbeats are written and judged by: the database's on PostgreSQL (workers on
+/// machines whose clocks differ agree on it), this machine's on SQLite (one machine).
+fn lease_clock(c: &mut dyn Sql, shared: bool) -> Result<f64, LedgerError> {
+    if shared {
+        c.one(
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)",
+            p![],
+        )
+    } else {
+        Ok(now())
     }
 }
 

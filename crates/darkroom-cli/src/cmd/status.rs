@@ -65,9 +65,6 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         })
         .collect();
     let workers = l.workers().map_err(|e| Fail::Internal(e.into()))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
     if a.json {
         let v = serde_json::json!({
             "attempts": s.by_tier.iter().map(|(t, st, n)| serde_json::json!({"tier": t, "status": st, "count": n})).collect::<Vec<_>>(),
@@ -79,7 +76,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
             "servers": servers.iter().map(|(p, u, n)| serde_json::json!({"provider": p, "base_url": u, "done": n})).collect::<Vec<_>>(),
-            "workers": workers.iter().map(|w| serde_json::json!({"id": w.id, "host": w.host, "pid": w.pid, "state": w.state, "leases": w.leases, "done": w.done, "heartbeat": w.heartbeat, "heartbeat_age_s": now - w.heartbeat})).collect::<Vec<_>>(),
+            "workers": workers.iter().map(|w| serde_json::json!({"id": w.id, "host": w.host, "pid": w.pid, "state": w.state, "leases": w.leases, "done": w.done, "heartbeat": w.heartbeat, "heartbeat_age_s": w.age})).collect::<Vec<_>>(),
             "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -161,7 +158,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             w.state,
             w.leases,
             w.done,
-            (now - w.heartbeat).max(0.0)
+            w.age
         );
     }
     for (shot, v) in &versions {
