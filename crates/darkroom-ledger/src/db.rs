@@ -346,6 +346,17 @@ mod pg_types {
     }
 }
 
+/// Runs `f` where a blocking client may block: the `postgres` client and the bucket's client
+/// each drive a runtime of their own, which cannot be entered on a thread that is driving the
+/// engine's (it panics), so there `f` runs on a scoped thread of its own. `Err` when `f`
+/// panicked.
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> std::thread::Result<T> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(f());
+    }
+    std::thread::scope(|s| s.spawn(f).join())
+}
+
 /// A PostgreSQL connection with its prepared statements (one prepare per statement text for
 /// the life of the connection: a statement is a round trip, a prepare another).
 pub(crate) struct PgConn {

@@ -1394,22 +1394,22 @@ impl Ledger {
 
     /// Keeps worker `id`'s leases alive.
     pub fn heartbeat(&self, id: &str) -> Result<(), LedgerError> {
-        let shared = self.is_shared();
-        self.with(|c| {
-            let t = lease_clock(c, shared)?;
-            c.exec("UPDATE workers SET heartbeat = ?2 WHERE id = ?1", p![id, t])?;
-            Ok(())
-        })
+        self.beat(id, false)
     }
 
     /// Records that worker `id` finished (its leases are none; it holds nothing).
     pub fn finish_worker(&self, id: &str) -> Result<(), LedgerError> {
+        self.beat(id, true)
+    }
+
+    /// A heartbeat by the ledger's clock, the last one when `finished`.
+    fn beat(&self, id: &str, finished: bool) -> Result<(), LedgerError> {
         let shared = self.is_shared();
         self.with(|c| {
             let t = lease_clock(c, shared)?;
             c.exec(
-                "UPDATE workers SET state = 'finished', heartbeat = ?2 WHERE id = ?1",
-                p![id, t],
+                "UPDATE workers SET heartbeat = ?2, state = CASE WHEN ?3 THEN 'finished' ELSE state END WHERE id = ?1",
+                p![id, t, finished],
             )?;
             Ok(())
         })
@@ -1526,21 +1526,14 @@ fn committed(c: &mut dyn Sql) -> Result<f64, LedgerError> {
     )
 }
 
-/// Runs `f` where a blocking PostgreSQL client may block: the `postgres` client drives its own
-/// runtime, which cannot be started on a thread that is driving the engine's (it panics), so
-/// there it runs on a scoped thread of its own.
+/// [`db::off_runtime`] for the ledger's database work: a panic there is an error, not a crash.
 fn off_runtime<T: Send>(
     f: impl FnOnce() -> Result<T, LedgerError> + Send,
 ) -> Result<T, LedgerError> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    std::thread::scope(|s| {
-        s.spawn(f).join().unwrap_or_else(|_| {
-            Err(LedgerError::Value(
-                "the ledger's database thread panicked".into(),
-            ))
-        })
+    db::off_runtime(f).unwrap_or_else(|_| {
+        Err(LedgerError::Value(
+            "the ledger's database thread panicked".into(),
+        ))
     })
 }
 

@@ -98,17 +98,10 @@ impl Remote {
         }
     }
 
-    /// Runs a future to its end from synchronous code, anywhere: on a thread that drives the
-    /// engine's runtime it runs on a scoped thread of its own (blocking there would panic).
+    /// Runs a future to its end from synchronous code, anywhere ([`crate::db::off_runtime`]).
     fn block<T: Send>(&self, fut: impl std::future::Future<Output = T> + Send) -> T {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return self.rt.block_on(fut);
-        }
-        std::thread::scope(|s| {
-            s.spawn(|| self.rt.block_on(fut))
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
+        crate::db::off_runtime(|| self.rt.block_on(fut))
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
     }
 
     fn err(&self, rel: &str, e: object_store::Error) -> LedgerError {

@@ -132,22 +132,18 @@ impl Store {
         if let Some(p) = self.find_local(hash) {
             return Some(p);
         }
-        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let r = self.remote.as_ref()?;
-        let name = r
-            .names(&format!("store/{}/{}/", &hash[0..2], &hash[2..4]))
-            .ok()?
-            .into_iter()
-            .find(|n| n.starts_with(&format!("{hash}.")))?;
+        let name = self.remote_name(hash)?;
         let ext = name.rsplit_once('.').map_or("png", |(_, e)| e).to_string();
-        let bytes = r.get(&Store::key_of(hash, &ext)).ok()??;
+        let bytes = self
+            .remote
+            .as_ref()?
+            .get(&Store::key_of(hash, &ext))
+            .ok()??;
         self.write_local(hash, &ext, &bytes).ok()
     }
 
     fn find_local(&self, hash: &str) -> Option<PathBuf> {
-        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !well_formed(hash) {
             return None;
         }
         let dir = self.root.join(&hash[0..2]).join(&hash[2..4]);
@@ -162,31 +158,22 @@ impl Store {
         found.into_iter().next()
     }
 
-    /// Whether an asset with this hash is stored (any extension).
-    pub fn contains(&self, hash: &str) -> bool {
-        if hash.len() < 4 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return false;
+    /// The bucket's object name (`<hash>.<ext>`) for a hash, if the bucket has it.
+    fn remote_name(&self, hash: &str) -> Option<String> {
+        if !well_formed(hash) {
+            return None;
         }
-        if self.contains_local(hash) {
-            return true;
-        }
-        self.remote.as_ref().is_some_and(|r| {
-            r.names(&format!("store/{}/{}/", &hash[0..2], &hash[2..4]))
-                .is_ok_and(|names| names.iter().any(|n| n.starts_with(&format!("{hash}."))))
-        })
+        self.remote
+            .as_ref()?
+            .names(&format!("store/{}/{}/", &hash[0..2], &hash[2..4]))
+            .ok()?
+            .into_iter()
+            .find(|n| n.starts_with(&format!("{hash}.")))
     }
 
-    fn contains_local(&self, hash: &str) -> bool {
-        let dir = self.root.join(&hash[0..2]).join(&hash[2..4]);
-        std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter_map(Result::ok).any(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with(&format!("{hash}."))
-                })
-            })
-            .unwrap_or(false)
+    /// Whether an asset with this hash is stored (any extension).
+    pub fn contains(&self, hash: &str) -> bool {
+        self.find_local(hash).is_some() || self.remote_name(hash).is_some()
     }
 
     /// Which of `hashes` the store has.
@@ -196,7 +183,7 @@ impl Store {
     ) -> Result<std::collections::HashSet<String>, LedgerError> {
         let mut found: std::collections::HashSet<String> = hashes
             .iter()
-            .filter(|h| h.len() >= 4 && self.contains_local(h))
+            .filter(|h| self.find_local(h).is_some())
             .map(|h| h.to_string())
             .collect();
         // The rest from one listing of the bucket, not a request per hash.
@@ -217,4 +204,9 @@ impl Store {
         }
         Ok(found)
     }
+}
+
+/// Whether a hash can name a stored file (hex, long enough for its two folder levels).
+fn well_formed(hash: &str) -> bool {
+    hash.len() >= 4 && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
