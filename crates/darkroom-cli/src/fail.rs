@@ -35,6 +35,7 @@ impl Fail {
             | E::Ledger(darkroom_ledger::LedgerError::Connect { .. })
             | E::Ledger(darkroom_ledger::LedgerError::OtherCampaign { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Newer { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::Moved { .. })
             | E::Ledger(darkroom_ledger::LedgerError::StoreOpen { .. }) => Fail::Input(e.to_string()),
             // The work failed, the input was fine.
             E::CallFailed { .. } | E::OverBudget(_) => Fail::Remote(e.to_string()),

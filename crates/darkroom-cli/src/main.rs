@@ -52,6 +52,9 @@ enum Command {
     Run(cmd::run::Args),
     /// One of several workers on a campaign with a shared (PostgreSQL) ledger.
     Worker(cmd::worker::Args),
+    /// Move a campaign's ledger file and store to PostgreSQL and a bucket, for workers on
+    /// several machines; nothing it paid for is paid again.
+    Move(cmd::moving::Args),
     /// What the ledger says about a campaign: counts, spend, CPSA, latency, failures.
     Status(cmd::status::Args),
     /// Write the HTML report of a campaign (contact sheets, verdicts, charts).
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::check::run(a),
         Command::Run(a) => cmd::run::run(a),
         Command::Worker(a) => cmd::worker::run(a),
+        Command::Move(a) => cmd::moving::run(a),
         Command::Status(a) => cmd::status::run(a),
         Command::Init(a) => cmd::init::run(a),
         Command::Report(a) => cmd::report::run(a),

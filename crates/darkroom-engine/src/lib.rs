@@ -768,6 +768,8 @@ pub(crate) fn open(
         }
     }
     let ledger = Ledger::open_at(&at, &campaign.name)?;
+    // A file moved into a shared database is not spent on again: the database has its calls.
+    ledger.check_not_moved()?;
     let lease = opts.lease.unwrap_or(30.0);
     let ledger = Arc::new(match &opts.worker {
         Some(id) => {

@@ -16,6 +16,7 @@ mod human;
 mod lock;
 mod remote;
 mod store;
+mod transfer;
 mod vocab;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreReco
 pub use human::{standing, HumanDecision, HumanRecord, Standing, Version};
 pub use lock::{host_name, Holder, RunLock};
 pub use store::{content_hash, Store};
+pub use transfer::Moved;
 pub use vocab::{
     AttemptStatus, DecisionKind, HumanAction, Reason, RejectReason, RunStatus, ShotStatus, Tier,
 };
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_backend.sql"),
     include_str!("../migrations/0008_upstream.sql"),
     include_str!("../migrations/0009_workers.sql"),
+    include_str!("../migrations/0010_moved.sql"),
 ];
 
 /// A ledger failure.
@@ -145,6 +148,25 @@ pub enum LedgerError {
     /// A column held what the ledger did not write there.
     #[error("ledger value: {0}")]
     Value(String),
+    /// The file ledger was moved into a shared database: running on it would pay again for
+    /// what the shared one has done.
+    #[error("the ledger `{path}` was moved to `{to}` (darkroom move); its accounts go on there: set `ledger = \"{to}\"` in [campaign] (or DARKROOM_LEDGER) and run again")]
+    Moved {
+        /// The file.
+        path: String,
+        /// The database it was moved to (password masked).
+        to: String,
+    },
+    /// A ledger cannot be moved as asked.
+    #[error("cannot move the ledger `{from}` to `{to}`: {why}")]
+    Move {
+        /// The file.
+        from: String,
+        /// The database (password masked).
+        to: String,
+        /// Why.
+        why: String,
+    },
 }
 
 impl LedgerError {
@@ -410,6 +432,12 @@ pub fn mask_url(url: &str) -> String {
         None => main.to_string(),
     };
     format!("{main}{query}")
+}
+
+/// A URL as a campaign file may hold it: without its password, which comes from the
+/// environment (PGPASSWORD).
+pub fn without_password(url: &str) -> String {
+    mask_url(url).replace(":****@", "@")
 }
 
 /// One worker of a campaign, as `status` lists it.

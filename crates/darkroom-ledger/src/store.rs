@@ -176,6 +176,57 @@ impl Store {
         self.find_local(hash).is_some() || self.remote_name(hash).is_some()
     }
 
+    /// Uploads every asset of the folder that the bucket lacks (after `darkroom move`, so that
+    /// other machines find what this one bought); `(uploaded, already there, damaged)`, where a
+    /// damaged file (its bytes not its name's hash) is left out. Nothing without a bucket.
+    pub fn upload_local(&self) -> Result<(u64, u64, u64), LedgerError> {
+        let Some(r) = &self.remote else {
+            return Ok((0, 0, 0));
+        };
+        let there: std::collections::HashSet<String> = r.names("store/")?.into_iter().collect();
+        let (mut uploaded, mut already, mut damaged) = (0, 0, 0);
+        let io = |p: &Path| {
+            let path = p.display().to_string();
+            move |source| LedgerError::Io { path, source }
+        };
+        let mut files = Vec::new();
+        if self.root.is_dir() {
+            for a in std::fs::read_dir(&self.root).map_err(io(&self.root))? {
+                let a = a.map_err(io(&self.root))?.path();
+                for b in std::fs::read_dir(&a).into_iter().flatten().flatten() {
+                    let b = b.path();
+                    for f in std::fs::read_dir(&b).map_err(io(&b))? {
+                        files.push(f.map_err(io(&b))?.path());
+                    }
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            // Temporaries of a write cut short start with a dot; they are nobody's asset.
+            let Some((hash, ext)) = name.split_once('.').filter(|(h, _)| well_formed(h)) else {
+                continue;
+            };
+            if there.contains(&name) {
+                already += 1;
+                continue;
+            }
+            let bytes = std::fs::read(&f).map_err(io(&f))?;
+            // A file whose bytes are not its name's is damaged: not spread to other machines.
+            if content_hash(&bytes) != hash {
+                damaged += 1;
+                continue;
+            }
+            r.put(&Store::key_of(hash, ext), &bytes)?;
+            uploaded += 1;
+        }
+        Ok((uploaded, already, damaged))
+    }
+
     /// Which of `hashes` the store has.
     pub fn present(
         &self,

@@ -10,6 +10,7 @@ pub mod finishing;
 pub mod init;
 pub mod io;
 pub mod judge;
+pub mod moving;
 pub mod parse;
 pub mod recipe;
 pub mod report;

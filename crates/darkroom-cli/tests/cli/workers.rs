@@ -437,3 +437,109 @@ fn a_worker_that_delivered_nothing_lists_every_file_the_others_delivered() {
         "{out}"
     );
 }
+
+/// A campaign that ran on one machine moves to PostgreSQL and a bucket (`darkroom move`); a
+/// second machine then goes on from there without executing a single call again, and the file
+/// ledger left behind refuses to be run on.
+#[test]
+fn a_campaign_moved_to_postgres_and_a_bucket_pays_nothing_again_on_another_machine() {
+    let Some(Setup {
+        url,
+        pw,
+        bucket,
+        d,
+        log,
+        ..
+    }) = setup("workers-move", 6, 4, 40.0)
+    else {
+        return;
+    };
+    // On one machine first: a file ledger and a store folder.
+    let shared = std::fs::read_to_string(d.join("c.toml")).unwrap();
+    let alone: String = shared
+        .lines()
+        .filter(|l| !l.starts_with("ledger =") && !l.starts_with("store ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join("c.toml"), &alone).unwrap();
+    let log_arg = log.to_str().unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", log_arg]);
+    assert_eq!(code, 0, "{err}");
+    let (calls, usd) = executed(&log);
+    let paid: u64 = calls.values().sum();
+    assert!(paid >= 30, "{paid} calls");
+    let delivered = files_under(&d.join("out/deliverables"), &["png"]);
+    assert!(delivered.len() >= 6);
+
+    // Nowhere to move to, and no password printed when it is given in the URL.
+    let (code, _, err) = go(&d, &["move", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("give --ledger postgres://"), "{err}");
+    let with_pw = url.replacen('@', &format!(":{pw}@"), 1);
+    let (code, out, err) = go_env(
+        &d,
+        &["move", "c.toml", "--ledger", &with_pw, "--store", &bucket],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    // (The test server's password is also the bucket's name: looked for as a URL's.)
+    let secret = format!(":{pw}@");
+    assert!(
+        !out.contains(&secret) && !err.contains(&secret),
+        "{out}{err}"
+    );
+    assert!(out.contains(":****@"), "{out}");
+    assert!(out.contains("every row checked"), "{out}");
+    assert!(out.contains(&format!("ledger = \"{url}\"")), "{out}");
+    assert!(out.contains(&format!("store = \"{bucket}\"")), "{out}");
+    let attempts: u64 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("attempts"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert_eq!(attempts, paid, "every attempt moved");
+
+    // The file left behind is refused: a run on it would pay for calls again.
+    let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", log_arg]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("was moved to") && err.contains(&url), "{err}");
+    let (code, _, err) = go_env(
+        &d,
+        &["move", "c.toml", "--ledger", &url],
+        &[("PGPASSWORD", &pw)],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("moved already"), "{err}");
+
+    // Another machine: a fresh folder, the campaign pointing at the database and the bucket.
+    let there = scratch("workers-move-there");
+    std::fs::write(there.join("c.toml"), &shared).unwrap();
+    let (code, out, err) = go_env(
+        &there,
+        &["run", "c.toml", "--sim-call-log", log_arg],
+        &[("PGPASSWORD", &pw)],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (after, usd_after) = executed(&log);
+    assert_eq!(after, calls, "no call was executed again");
+    assert!((usd_after - usd).abs() < 1e-9);
+    let (code, out, err) = go_env(
+        &there,
+        &["status", "c.toml", "--json"],
+        &[("PGPASSWORD", &pw)],
+    );
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!((s["spent"].as_f64().unwrap() - usd).abs() < 1e-9, "{out}");
+    // What the first machine delivered is in the bucket, for every machine.
+    let store = darkroom_ledger::Store::open(there.join("out/store"), Some(&bucket)).unwrap();
+    let published = store.published("deliverables").unwrap();
+    for f in &delivered {
+        let rel = f
+            .strip_prefix(d.join("out"))
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        assert!(published.contains(&rel), "{rel} not in {published:?}");
+    }
+}
