@@ -805,6 +805,9 @@ pub(crate) fn open(
         }
     }
     let store = Store::open(out.join("store"), campaign.store.as_deref())?;
+    // What this machine stored but never got into the bucket (a run the bucket stopped after a
+    // paid result was written here) goes up first: other machines must find it, not buy it.
+    store.upload_local()?;
     let mut providers = BTreeMap::new();
     for (name, p) in &campaign.providers {
         let any = match p.kind {

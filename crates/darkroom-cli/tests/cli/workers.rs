@@ -543,3 +543,91 @@ fn a_campaign_moved_to_postgres_and_a_bucket_pays_nothing_again_on_another_machi
         assert!(published.contains(&rel), "{rel} not in {published:?}");
     }
 }
+
+/// The bucket goes away in the middle of a run (every connection reset, new ones refused): the
+/// run stops with exit 1, naming the bucket, and is marked `error`; once the bucket is back,
+/// running again finishes the campaign without a call executed twice, and every paid result —
+/// those written here while the bucket was gone included — is in the bucket for other machines.
+#[test]
+fn a_bucket_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twice() {
+    let Some(Setup { bucket, d, log, .. }) = setup("workers-bucket-lost", 8, 6, 40.0) else {
+        return;
+    };
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    let relay = darkroom_fakes::services::Relay::start(
+        endpoint.trim_start_matches("http://").trim_end_matches('/'),
+    );
+    // A file ledger here, the bucket behind the relay.
+    let text: String = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("ledger ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let endpoint_env = [("AWS_ENDPOINT_URL", relay.url())];
+    let run = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--realtime", "--sim-call-log"])
+        .arg(&log)
+        .envs(endpoint_env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Cut once a third of the drafts are paid for (progress, not time, decides when).
+    let start = std::time::Instant::now();
+    while executed(&log).0.values().sum::<u64>() < 16 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "the run never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    relay.cut();
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("asset store") && err.contains(&bucket),
+        "{err}"
+    );
+    assert!(err.contains("run the same command again"), "{err}");
+    let (code, json, _) = go(&d, &["status", "c.toml", "--json"]);
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let runs = s["runs"].as_array().unwrap();
+    assert_eq!(runs.last().unwrap()["status"], "error", "{json}");
+    let paid_before: u64 = executed(&log).0.values().sum();
+    assert!(
+        paid_before < 54,
+        "the cut came before the end: {paid_before} calls"
+    );
+
+    // As a process killed between its local write and its upload would leave it.
+    let (orphan, _) = darkroom_ledger::Store::new(d.join("out/store"))
+        .put(b"written here, never uploaded", "png")
+        .unwrap();
+
+    // The bucket is back: the same command finishes.
+    relay.restore();
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--sim-call-log", log.to_str().unwrap()],
+        &[("AWS_ENDPOINT_URL", relay.url().as_str())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (calls, usd) = executed(&log);
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "a call was executed twice: {calls:?}"
+    );
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    assert!((l.totals().unwrap().settled - usd).abs() < 1e-9);
+    assert_eq!(l.shots().unwrap().len(), 8);
+    // Another machine finds every paid result in the bucket.
+    let elsewhere = scratch("workers-bucket-lost-elsewhere");
+    let store = darkroom_ledger::Store::open(elsewhere.join("store"), Some(&bucket)).unwrap();
+    assert_eq!(l.missing_assets(&store).unwrap(), Vec::new());
+    assert!(store.contains(&orphan), "uploaded as the run opened");
+}

@@ -487,6 +487,31 @@ fn a_bucket_behind_the_store_serves_a_second_machine_that_never_saw_the_asset() 
 }
 
 #[test]
+fn what_reached_the_folder_but_not_the_bucket_is_uploaded_and_nothing_else() {
+    let Some(url) = darkroom_fakes::services::fresh_bucket_prefix("heal") else {
+        return;
+    };
+    let d = scratch("store-heal");
+    // A process killed between writing a paid result here and uploading it: the file is in the
+    // folder only. Beside it, a temporary of a cut write and a file whose bytes are not its name's.
+    let alone = Store::new(d.join("store"));
+    let (hash, path) = alone.put(b"paid for, never uploaded", "png").unwrap();
+    let dir = path.parent().unwrap().to_path_buf();
+    std::fs::write(dir.join(format!(".{hash}.1.0.tmp")), b"half").unwrap();
+    let wrong = format!("{}{}", &hash[..4], "0".repeat(60));
+    let wrong_dir = d.join("store").join(&wrong[..2]).join(&wrong[2..4]);
+    std::fs::create_dir_all(&wrong_dir).unwrap();
+    std::fs::write(wrong_dir.join(format!("{wrong}.png")), b"damaged").unwrap();
+    let store = Store::open(d.join("store"), Some(&url)).unwrap();
+    assert_eq!(store.upload_local().unwrap(), (1, 0, 1));
+    assert_eq!(store.upload_local().unwrap(), (0, 1, 1), "once");
+    let elsewhere = Store::open(d.join("elsewhere"), Some(&url)).unwrap();
+    let got = elsewhere.find(&hash).expect("another machine finds it");
+    assert_eq!(std::fs::read(got).unwrap(), b"paid for, never uploaded");
+    assert!(!elsewhere.contains(&wrong));
+}
+
+#[test]
 fn a_bucket_that_cannot_be_reached_or_read_is_said_at_once_without_the_key() {
     if darkroom_fakes::services::fresh_bucket_prefix("probe").is_none() {
         return;
