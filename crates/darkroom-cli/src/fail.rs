@@ -41,8 +41,12 @@ impl Fail {
             E::CallFailed { .. } | E::OverBudget(_) => Fail::Remote(e.to_string()),
             // The disk or a folder failed, not darkroom: the run is marked `error` with this
             // reason, and what was done is kept.
+            // The ledger itself could not be written: the message says it still says `running`.
+            E::Unrecorded { .. } if e.is_io() => Fail::Remote(format!(
+                "{e}; everything done is kept: fix this (free some space, or bring the database or bucket back) and run the same command again to resume"
+            )),
             e if e.is_io() => Fail::Remote(format!(
-                "{e}; the run stopped and is marked `error`; everything done is kept: fix this (free some space) and run the same command again to resume"
+                "{e}; the run stopped and is marked `error`; everything done is kept: fix this (free some space, or bring the database or bucket back) and run the same command again to resume"
             )),
             other => Fail::Internal(other.into()),
         }

@@ -434,6 +434,12 @@ pub fn mask_url(url: &str) -> String {
     format!("{main}{query}")
 }
 
+/// Whether a PostgreSQL error is the connection lost (closed by the server, or reset on the
+/// way: an I/O error), not the server refusing a statement.
+fn connection_lost(e: &postgres::Error) -> bool {
+    e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+}
+
 /// A URL as a campaign file may hold it: without its password, which comes from the
 /// environment (PGPASSWORD).
 pub fn without_password(url: &str) -> String {
@@ -676,7 +682,7 @@ impl Ledger {
             LedgerError::Postgres(source) => LedgerError::PgAt {
                 url: self.path.clone(),
                 why: pg_why(&source),
-                closed: source.is_closed(),
+                closed: connection_lost(&source),
             },
             other => other,
         })

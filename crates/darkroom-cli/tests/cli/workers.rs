@@ -631,3 +631,79 @@ fn a_bucket_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twice(
     assert_eq!(l.missing_assets(&store).unwrap(), Vec::new());
     assert!(store.contains(&orphan), "uploaded as the run opened");
 }
+
+/// The database goes away in the middle of a run (every connection reset): the run stops with
+/// exit 1 naming it, and spends nothing it cannot account for; once it is back, running again
+/// finishes the campaign, no call executed twice and the ledger's spend the vendor's.
+#[test]
+fn a_database_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twice() {
+    let Some(Setup {
+        url, pw, d, log, ..
+    }) = setup("workers-db-lost", 8, 6, 40.0)
+    else {
+        return;
+    };
+    // postgres://USER@HOST:PORT/DB: the same database behind the relay.
+    let (head, tail) = url.split_once('@').unwrap();
+    let (hostport, db) = tail.split_once('/').unwrap();
+    let relay = darkroom_fakes::services::Relay::start(hostport);
+    let relayed = format!("{head}@{}/{db}", relay.url().trim_start_matches("http://"));
+    let text = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .replace(&url, &relayed);
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let run = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml", "--realtime", "--sim-call-log"])
+        .arg(&log)
+        .env("PGPASSWORD", &pw)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while executed(&log).0.values().sum::<u64>() < 16 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "the run never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    relay.cut();
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&relayed) && !err.contains(&pw), "{err}");
+    // It cannot have recorded how it ended, and says so rather than claim it did.
+    assert!(
+        err.contains("still says `running`") && !err.contains("marked `error`"),
+        "{err}"
+    );
+    let paid_before: u64 = executed(&log).0.values().sum();
+    assert!(
+        paid_before < 54,
+        "the cut came before the end: {paid_before} calls"
+    );
+
+    relay.restore();
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--sim-call-log", log.to_str().unwrap()],
+        &[("PGPASSWORD", pw.as_str())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (calls, usd) = executed(&log);
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "a call was executed twice: {calls:?}"
+    );
+    let (code, json, err) = go_env(
+        &d,
+        &["status", "c.toml", "--json"],
+        &[("PGPASSWORD", pw.as_str())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!((s["spent"].as_f64().unwrap() - usd).abs() < 1e-9, "{json}");
+    assert_eq!(s["shots"].as_array().unwrap().len(), 8, "{json}");
+}
