@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use darkroom_core::judge::{ImageRef, Judge, Verdict};
+use darkroom_prompt::AssertionKind;
 
 use crate::layout::LayoutJudge;
 
@@ -101,6 +102,12 @@ pub struct PhotoReport {
     /// on false claims (right) and on true ones (wrong). A calibrated judge is right more often
     /// in the higher bands.
     pub no_by_confidence: Vec<(f64, u64, u64)>,
+    /// False colour claims whose colour is in the picture all the same, elsewhere or as a small
+    /// part of the object (a patch large enough to be an object, see
+    /// [`crate::layout::colour_in_picture`]): on these a
+    /// pixel judge that cannot find the named object must abstain, so at most the other false
+    /// colour claims can be caught.
+    pub colour_elsewhere: u64,
     /// Cases that could not be judged (unreadable image, a `false:` question not in the
     /// prompt's checklist), with why.
     pub errors: Vec<String>,
@@ -148,14 +155,23 @@ pub fn audit(dir: &Path, cases: &[Case], gate: f64, min_confidence: f64) -> Phot
                 continue;
             }
         }
-        let j = LayoutJudge.judge(
-            ImageRef {
-                width: img.width,
-                height: img.height,
-                rgb: &img.rgb,
-            },
-            &scene,
-        );
+        let image = ImageRef {
+            width: img.width,
+            height: img.height,
+            rgb: &img.rgb,
+        };
+        let j = LayoutJudge.judge(image, &scene);
+        // The colour a false colour claim names, when the picture has it on something else.
+        let wrong_colour = scene
+            .checklist
+            .iter()
+            .find(|a| c.wrong.as_deref() == Some(a.question.as_str()))
+            .filter(|a| a.kind == AssertionKind::Color)
+            .and_then(|a| scene.entities.get(*a.entities.first()?)?.color.as_ref());
+        if let Some(colour) = wrong_colour {
+            let seg = crate::layout::segment::segment(image);
+            r.colour_elsewhere += u64::from(crate::layout::colour_in_picture(&seg, colour));
+        }
         let (mut yes, mut no) = (0u64, 0u64);
         for f in &j.findings {
             let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) else {

@@ -105,6 +105,8 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
                 "categories": cats,
                 "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
                 "misses": r.misses.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+                "colour_false_claims_with_the_colour_elsewhere": r.colour_elsewhere,
+                "colour_recall_ceiling_without_finding_objects": colour_ceiling(&r),
                 "no_by_confidence": r.no_by_confidence.iter().map(|(b, right, wrong)| serde_json::json!({"from": b, "right": right, "wrong": wrong})).collect::<Vec<_>>(),
                 "errors": r.errors,
             }))
@@ -154,6 +156,16 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
             .map(|(b, right, wrong)| format!("≥{b:.2}: {right} right, {wrong} wrong"))
             .collect();
         println!("'no' by confidence: {}", bands.join("; "));
+        if let (Some(f), Some(ceiling)) = (r.categories.get("color"), colour_ceiling(&r)) {
+            println!(
+                "false colour claims whose colour is in the picture all the same (elsewhere, or a small part of the object): {} of {}; a judge that cannot find the named object must abstain on them, so it catches at most {} of {} ({:.2})",
+                r.colour_elsewhere,
+                f.false_claims,
+                f.false_claims - r.colour_elsewhere,
+                f.false_claims,
+                ceiling
+            );
+        }
         for (i, p, q, e) in &r.rejections {
             println!("  rejected what is true: {i} {p:?}: {q} — {e}");
         }
@@ -169,6 +181,12 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The most colour recall a pixel judge that cannot find objects can reach on the set.
+fn colour_ceiling(r: &darkroom_judges::photos::PhotoReport) -> Option<f64> {
+    let f = r.categories.get("color").filter(|f| f.false_claims > 0)?;
+    Some((f.false_claims - r.colour_elsewhere) as f64 / f.false_claims as f64)
 }
 
 /// Runs the command.

@@ -353,6 +353,16 @@ fn audit_judges_on_labelled_photographs_rarely_rejects_what_is_true() {
     let colour = &v["categories"]["color"];
     assert!(colour["false_claims"].as_u64().unwrap() >= 60, "{colour}");
     assert!(colour["recall_of_no"].as_f64().unwrap() >= 0.8, "{colour}");
+    // What it misses is what no judge blind to objects can catch: the claimed colour is in the
+    // picture all the same. It catches every other false colour claim.
+    let ceiling = v["colour_recall_ceiling_without_finding_objects"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (colour["recall_of_no"].as_f64().unwrap() - ceiling).abs() < 1e-9,
+        "{colour} against the ceiling {ceiling}: {}",
+        v["misses"]
+    );
     // Calibration: of the "no"s said with confidence 0.85 or more, at least 95 % are right.
     let top = v["no_by_confidence"]
         .as_array()

@@ -163,6 +163,16 @@ fn hue_share(seg: &Segmentation, target: Lab, word: &str) -> (f64, f64) {
     )
 }
 
+/// Whether the picture has a patch of a colour (its word's hues, or for white, black and grey
+/// its lightness) large enough to be an object: at least 0.2 % of the image, with a connected
+/// patch of at least [`BLOB_MIN`]. On a claim of that colour, a judge that cannot tell which
+/// pixels are the named object must then abstain rather than say "no" (the audit of a photo set
+/// counts these, as the most "no"s such a judge can give).
+pub fn colour_in_picture(seg: &Segmentation, colour: &darkroom_prompt::Color) -> bool {
+    let (share, blob) = hue_share(seg, Lab::from_rgb8(colour.rgb()), &colour.name);
+    share >= 0.002 && blob >= BLOB_MIN
+}
+
 /// What a colour word covers: a hue range with a chroma that shows a hue (shading moves
 /// lightness, not hue), or, for white, black and grey, grey and about as light.
 struct ColourWord {
