@@ -69,6 +69,13 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
         _ => None,
     };
+    // A file moved into a shared database (`darkroom move`) is not run on again.
+    if let Some(Err(e)) = ledger
+        .as_ref()
+        .map(darkroom_ledger::Ledger::check_not_moved)
+    {
+        unusable.push(e.to_string());
+    }
     if let Some(url) = c.store.as_deref() {
         let cache = std::path::Path::new(&c.output).join("store");
         if let Err(e) = darkroom_ledger::Store::open(cache, Some(url)) {

@@ -503,6 +503,9 @@ fn a_campaign_moved_to_postgres_and_a_bucket_pays_nothing_again_on_another_machi
     let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", log_arg]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("was moved to") && err.contains(&url), "{err}");
+    let (code, _, err) = go(&d, &["check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("was moved to") && err.contains(&url), "{err}");
     let (code, _, err) = go_env(
         &d,
         &["move", "c.toml", "--ledger", &url],
