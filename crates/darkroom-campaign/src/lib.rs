@@ -37,9 +37,19 @@ impl Provider {
         })
     }
 
+    /// An `openai` provider at a server of the user's own that takes no key (`api_key_env = ""`
+    /// with `base_url`: Ollama, llama.cpp, vLLM, LM Studio): nothing is sent to authenticate and
+    /// its calls cost nothing.
+    pub fn is_own_server(&self) -> bool {
+        self.api_key_env.as_deref() == Some("")
+    }
+
     /// The environment variable holding the API key: `api_key_env`, or the vendor's usual name.
-    /// `None` for kinds that take no key.
+    /// `None` for kinds that take no key, and for a server of the user's own (`api_key_env = ""`).
     pub fn key_env(&self) -> Option<String> {
+        if self.is_own_server() {
+            return None;
+        }
         self.api_key_env.clone().or(match self.kind {
             ProviderKind::Gemini => Some("GEMINI_API_KEY".into()),
             ProviderKind::OpenAi => Some("OPENAI_API_KEY".into()),

@@ -1090,6 +1090,17 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     ),
                 );
             }
+            // `api_key_env = ""`: a server of the user's own that speaks OpenAI's API.
+            if p.api_key_env.as_deref() == Some("")
+                && (kind != Some(ProviderKind::OpenAi) || p.base_url.is_none())
+            {
+                let at = node_span(node, "api_key_env").unwrap_or(pspan.clone());
+                v.err(
+                    &at,
+                    &format!("{path}.api_key_env"),
+                    "an empty api_key_env is for a server of your own that speaks OpenAI's API and takes no key (Ollama, llama.cpp, vLLM, LM Studio): it needs kind = \"openai\" and its base_url; otherwise name the variable that holds the key",
+                );
+            }
             if kind == Some(ProviderKind::ComfyUi) {
                 if p.workflow.is_none() {
                     v.err(
@@ -1282,7 +1293,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         &n.span(),
                         &kp,
                         format!(
-                            "provider `{name}` is a `{}`; the vision judge needs a `gemini` or `openai` provider (a vision model such as gemini-2.5-flash or gpt-4.1-mini)",
+                            "provider `{name}` is a `{}`; the vision judge needs a `gemini` or `openai` provider (a vision model such as gemini-2.5-flash or gpt-4.1-mini, or one on a server of your own with api_key_env = \"\")",
                             p.kind.as_str()
                         ),
                     ),

@@ -517,10 +517,15 @@ fn http_provider_with(
     if let Some(single) = one(p.base_url.clone())? {
         return Ok(single);
     }
-    let var = p.key_env().unwrap_or_default();
-    let key = key(&var)
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| EngineError::MissingKey(name.to_string(), var.clone()))?;
+    // A server of the user's own takes no key (`api_key_env = ""`): none is sent.
+    let key = if p.is_own_server() {
+        String::new()
+    } else {
+        let var = p.key_env().unwrap_or_default();
+        key(&var)
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| EngineError::MissingKey(name.to_string(), var.clone()))?
+    };
     let key = darkroom_providers::http::Secret::new(key.trim());
     let model = p.model_or_default().unwrap_or_default().to_string();
     Ok(match p.kind {

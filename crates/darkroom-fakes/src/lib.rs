@@ -171,6 +171,12 @@ impl Fake {
         Fake::start(Vendor::OpenAi, key)
     }
 
+    /// A server of the user's own that speaks OpenAI's API and takes no key (Ollama's, llama.cpp's,
+    /// vLLM's `/v1/chat/completions`): a request carrying `Authorization` is rejected.
+    pub fn openai_compatible() -> Fake {
+        Fake::start(Vendor::OpenAi, "")
+    }
+
     /// A fake AUTOMATIC1111 web UI API (no auth).
     pub fn a1111() -> Fake {
         Fake::start(Vendor::A1111, "")

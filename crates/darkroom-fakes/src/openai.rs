@@ -18,7 +18,19 @@ impl Fake {
             s.verdict = Err(why.clone());
             Fake::openai_error(400, "invalid_request_error", "invalid_value", &why)
         };
-        if s.header("authorization") != Some(format!("Bearer {}", self.key).as_str()) {
+        // Without a key it is a server of the user's own (Ollama, llama.cpp, vLLM): it takes no
+        // `Authorization`, and a client that sends one anyway ("Bearer " and nothing) is wrong.
+        if self.key.is_empty() {
+            if let Some(h) = s.header("authorization") {
+                s.verdict = Err(format!("a server that takes no key got Authorization: {h}"));
+                return Fake::openai_error(
+                    400,
+                    "invalid_request_error",
+                    "unexpected_auth",
+                    "no key is taken here",
+                );
+            }
+        } else if s.header("authorization") != Some(format!("Bearer {}", self.key).as_str()) {
             s.verdict = Err("missing or wrong Authorization: Bearer".into());
             return Fake::openai_error(
                 401,

@@ -248,6 +248,76 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
     assert_eq!(f.seen().len(), 3, "no second ask");
 }
 
+/// The vision judge on a server of the user's own that speaks OpenAI's API and takes no key
+/// (Ollama, llama.cpp, vLLM): no key is needed or sent, the asks are attempts in the ledger as
+/// any call, and they cost nothing. An empty `api_key_env` anywhere else is refused.
+#[test]
+fn the_vision_judge_on_a_server_of_ones_own_needs_no_key_and_costs_nothing() {
+    use darkroom_fakes::Fake;
+    let f = Fake::openai_compatible();
+    let d = scratch("vision-own-server");
+    let campaign = |eyes: &str| {
+        format!(
+            "[campaign]\nname = \"v\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [providers.eyes]\n{eyes}\n\
+             [judges]\nvision = \"eyes\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 3\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\nkeep = 1\n\
+             [budget]\nmoney = \"1 USD\"\n\
+             [[shots]]\nid = \"ball\"\nprompt = \"a red sphere to the left of a blue cube\"\ndeliver = [\"1:1\"]\n"
+        )
+    };
+    std::fs::write(
+        d.join("c.toml"),
+        campaign(&format!(
+            "kind = \"openai\"\nmodel = \"qwen2.5vl:7b\"\napi_key_env = \"\"\nbase_url = \"{}\"",
+            f.url
+        )),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(f.seen().len(), 3, "one ask per draft");
+    assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    assert!(f.seen().iter().all(|s| s.header("authorization").is_none()));
+    let v = status_json(&d, "c.toml");
+    let judge_done = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["tier"] == "judge" && a["status"] == "done")
+        .map(|a| a["count"].as_u64().unwrap());
+    assert_eq!(judge_done, Some(3), "{v}");
+    assert_eq!(v["spent"].as_f64(), Some(0.0), "{v}");
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("vision adherence 1.00"),
+        "vision score on the cards"
+    );
+    // Anywhere else an empty api_key_env is a mistake, said with the key's path.
+    for eyes in [
+        "kind = \"openai\"\nmodel = \"gpt-4.1-mini\"\napi_key_env = \"\"",
+        "kind = \"gemini\"\nmodel = \"gemini-2.5-flash\"\napi_key_env = \"\"\nbase_url = \"http://127.0.0.1:9\"",
+    ] {
+        std::fs::write(d.join("bad.toml"), campaign(eyes)).unwrap();
+        let (code, _, err) = go(&d, &["check", "bad.toml"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("providers.eyes.api_key_env") && err.contains("a server of your own"),
+            "{err}"
+        );
+    }
+}
+
 /// On images that are not the built-in renderer's, the vision judge decides what it can see:
 /// here it answers "no" to every checklist item the pixel judge said "yes" to. Its verdicts
 /// stand (the drafts fail the adherence gate), and each disagreement is in the ledger and on

@@ -72,8 +72,23 @@ impl OpenAi {
         }
     }
 
-    fn auth(&self) -> (&'static str, String) {
-        ("Authorization", format!("Bearer {}", self.key.expose()))
+    /// A server of the user's own that speaks OpenAI's API (Ollama, llama.cpp, vLLM, LM Studio),
+    /// reached without a key (`api_key_env = ""`): no `Authorization` is sent, and its calls
+    /// cost nothing.
+    pub fn is_own_server(&self) -> bool {
+        self.key.expose().is_empty()
+    }
+
+    fn auth(&self) -> Vec<(&'static str, String)> {
+        if self.is_own_server() {
+            return Vec::new();
+        }
+        vec![("Authorization", format!("Bearer {}", self.key.expose()))]
+    }
+
+    /// What `usd` at the vendor's rates costs here: nothing on a server of the user's own.
+    fn charged(&self, usd: f64) -> Cost {
+        Cost::from_usd(if self.is_own_server() { 0.0 } else { usd })
     }
 
     /// The generations body, exactly as documented.
@@ -117,7 +132,7 @@ impl OpenAi {
     /// A POST to the Images or Chat API, the vendor's error read from its body.
     fn post(&self, url: &str, body: (&str, Vec<u8>)) -> Result<(Value, Duration), ProviderError> {
         self.client
-            .post_json(url, &[self.auth()], body, Some(&self.key), |r| {
+            .post_json(url, &self.auth(), body, Some(&self.key), |r| {
                 self.error(r.status, &r.body, r.retry_after)
             })
     }
@@ -157,7 +172,7 @@ impl OpenAi {
             png,
             width,
             height,
-            cost: Cost::from_usd(usd),
+            cost: self.charged(usd),
             // The body does not echo the model; what was asked is what is recorded.
             model_version: Some(self.model.clone()),
             latency,
@@ -211,14 +226,14 @@ impl OpenAi {
         let u = &v["usage"];
         let usd = u["prompt_tokens"].as_f64().unwrap_or(0.0) * inp
             + u["completion_tokens"].as_f64().unwrap_or(0.0) * out;
-        Ok((text.to_string(), Cost::from_usd(usd), latency))
+        Ok((text.to_string(), self.charged(usd), latency))
     }
 
     /// Worst case of one [`OpenAi::ask`]: the instructions, one image and a short answer.
     pub fn ask_price(&self, instructions: &str) -> Cost {
         let (inp, out) = chat_rates(&self.model);
         let usd = (instructions.len() as f64 + 1600.0 + 300.0) * inp + 1000.0 * out;
-        Cost::from_usd(usd)
+        self.charged(usd)
     }
 
     /// A cheap health check: the model's metadata (authentication, model exists).
@@ -226,7 +241,7 @@ impl OpenAi {
         let url = format!("{}/v1/models/{}", self.base, self.model);
         let r = self
             .client
-            .send("GET", &url, &[self.auth()], None, Some(&self.key))?;
+            .send("GET", &url, &self.auth(), None, Some(&self.key))?;
         if r.status != 200 {
             return Err(self.error(r.status, &r.body, r.retry_after));
         }
@@ -245,7 +260,9 @@ impl Provider for OpenAi {
     }
 
     fn price(&self, req: &Request) -> Cost {
-        darkroom_core::catalog::quote(darkroom_core::ProviderKind::OpenAi, &self.model, req).cost
+        let quoted =
+            darkroom_core::catalog::quote(darkroom_core::ProviderKind::OpenAi, &self.model, req);
+        self.charged(quoted.cost.usd)
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
