@@ -220,12 +220,7 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
         .contains("5: Does the sign say \"OPEN\"?"));
     // The judge calls are attempts in the ledger, with their cost.
     let v = status_json(&d, "c.toml");
-    let judge_done = v["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["tier"] == "judge" && a["status"] == "done")
-        .map(|a| a["count"].as_u64().unwrap());
+    let judge_done = judge_calls_done(&v);
     assert_eq!(judge_done, Some(3), "{v}");
     let per_ask = 1400.0 * 0.30e-6 + 40.0 * 2.50e-6;
     assert!(
@@ -274,28 +269,13 @@ fn the_vision_judge_on_a_server_of_ones_own_needs_no_key_and_costs_nothing() {
         )),
     )
     .unwrap();
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .env_remove("OPENAI_API_KEY")
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
     assert_eq!(f.seen().len(), 3, "one ask per draft");
     assert!(f.rejected().is_empty(), "{:?}", f.rejected());
     assert!(f.seen().iter().all(|s| s.header("authorization").is_none()));
     let v = status_json(&d, "c.toml");
-    let judge_done = v["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["tier"] == "judge" && a["status"] == "done")
-        .map(|a| a["count"].as_u64().unwrap());
+    let judge_done = judge_calls_done(&v);
     assert_eq!(judge_done, Some(3), "{v}");
     assert_eq!(v["spent"].as_f64(), Some(0.0), "{v}");
     let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
@@ -449,4 +429,13 @@ fn audit_judges_on_labelled_photographs_rarely_rejects_what_is_true() {
         "photos: 'no' on decided true claims {no_share:.3}, true prompts passing {}, colour recall of 'no' {}",
         v["pass_share"], colour["recall_of_no"]
     );
+}
+
+/// How many vision-judge calls `status --json` counts as done.
+fn judge_calls_done(status: &serde_json::Value) -> Option<u64> {
+    status["attempts"]
+        .as_array()?
+        .iter()
+        .find(|a| a["tier"] == "judge" && a["status"] == "done")
+        .and_then(|a| a["count"].as_u64())
 }

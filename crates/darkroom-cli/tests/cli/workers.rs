@@ -108,6 +108,40 @@ fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
     (per, usd)
 }
 
+/// Starts `darkroom run c.toml --realtime` in `d` with `env`, cuts `relay` once `paid` calls are
+/// in the vendor's record (progress, not time, decides when), and returns how the run ended.
+fn run_cut_after(
+    d: &Path,
+    log: &Path,
+    env: &[(&str, &str)],
+    relay: &darkroom_fakes::services::Relay,
+    paid: u64,
+) -> (Option<i32>, String) {
+    let run = bin()
+        .current_dir(d)
+        .args(["run", "c.toml", "--realtime", "--sim-call-log"])
+        .arg(log)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while executed(log).0.values().sum::<u64>() < paid {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "the run never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    relay.cut();
+    let out = run.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 #[test]
 fn four_workers_two_killed_at_a_time_lose_nothing_and_pay_each_call_once() {
     let cap = 40.0;
@@ -568,29 +602,15 @@ fn a_bucket_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twice(
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(d.join("c.toml"), text).unwrap();
-    let endpoint_env = [("AWS_ENDPOINT_URL", relay.url())];
-    let run = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml", "--realtime", "--sim-call-log"])
-        .arg(&log)
-        .envs(endpoint_env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Cut once a third of the drafts are paid for (progress, not time, decides when).
-    let start = std::time::Instant::now();
-    while executed(&log).0.values().sum::<u64>() < 16 {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(300),
-            "the run never got going"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    relay.cut();
-    let out = run.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    // Cut once a third of the drafts are paid for.
+    let (code, err) = run_cut_after(
+        &d,
+        &log,
+        &[("AWS_ENDPOINT_URL", relay.url().as_str())],
+        &relay,
+        16,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("asset store") && err.contains(&bucket),
         "{err}"
@@ -655,27 +675,8 @@ fn a_database_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twic
         .unwrap()
         .replace(&url, &relayed);
     std::fs::write(d.join("c.toml"), text).unwrap();
-    let run = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml", "--realtime", "--sim-call-log"])
-        .arg(&log)
-        .env("PGPASSWORD", &pw)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while executed(&log).0.values().sum::<u64>() < 16 {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(300),
-            "the run never got going"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    relay.cut();
-    let out = run.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = run_cut_after(&d, &log, &[("PGPASSWORD", pw.as_str())], &relay, 16);
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains(&relayed) && !err.contains(&pw), "{err}");
     // It cannot have recorded how it ended, and says so rather than claim it did.
     assert!(
