@@ -15,6 +15,7 @@ pub mod agreement;
 pub mod audit;
 pub mod fix;
 mod pace;
+pub mod photos;
 pub mod report;
 mod scheduler;
 pub mod simulate;

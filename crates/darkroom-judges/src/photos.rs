@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use darkroom_core::judge::{ImageRef, Judge, Verdict};
+use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
 use darkroom_prompt::AssertionKind;
 
 use crate::layout::LayoutJudge;
@@ -108,6 +108,11 @@ pub struct PhotoReport {
     /// pixel judge that cannot find the named object must abstain, so at most the other false
     /// colour claims can be caught.
     pub colour_elsewhere: u64,
+    /// Cases a vision judge answered (none without one).
+    pub vision_answered: u64,
+    /// Checklist items the pixel and vision judges decided oppositely (the vision verdict
+    /// stood, as on any image that is not the built-in renderer's).
+    pub disagreements: u64,
     /// Cases that could not be judged (unreadable image, a `false:` question not in the
     /// prompt's checklist), with why.
     pub errors: Vec<String>,
@@ -116,14 +121,22 @@ pub struct PhotoReport {
 /// Lower bounds of the confidence bands `no_by_confidence` counts in.
 pub const BANDS: [f64; 4] = [0.0, 0.5, 0.7, 0.85];
 
-/// Judges every case of the set in `dir` with the layout judge; `gate` is the adherence gate
-/// and `min_confidence` the confidence a "no" needs to count against it.
-pub fn audit(dir: &Path, cases: &[Case], gate: f64, min_confidence: f64) -> PhotoReport {
+/// Judges every case of the set in `dir` with the layout judge, and with what `vision` answered
+/// for the case at that index when it answered (its decided verdicts stand, as in a run on
+/// images that are not the built-in renderer's); `gate` is the adherence gate and
+/// `min_confidence` the confidence a "no" needs to count against it.
+pub fn audit(
+    dir: &Path,
+    cases: &[Case],
+    gate: f64,
+    min_confidence: f64,
+    vision: &dyn Fn(usize) -> Option<Judgement>,
+) -> PhotoReport {
     let mut r = PhotoReport {
         no_by_confidence: BANDS.iter().map(|&b| (b, 0, 0)).collect(),
         ..PhotoReport::default()
     };
-    for c in cases {
+    for (i, c) in cases.iter().enumerate() {
         let path = dir.join(&c.image);
         let img = match darkroom_imageops::read_png(&path, 1 << 26) {
             Ok(i) => i,
@@ -161,6 +174,10 @@ pub fn audit(dir: &Path, cases: &[Case], gate: f64, min_confidence: f64) -> Phot
             rgb: &img.rgb,
         };
         let j = LayoutJudge.judge(image, &scene);
+        let seen = vision(i);
+        r.vision_answered += u64::from(seen.is_some());
+        let (findings, disagree) = crate::vision::merge(&j.findings, seen.as_ref(), false);
+        r.disagreements += disagree.len() as u64;
         // The colour a false colour claim names, when the picture has it on something else.
         let wrong_colour = scene
             .checklist
@@ -173,7 +190,7 @@ pub fn audit(dir: &Path, cases: &[Case], gate: f64, min_confidence: f64) -> Phot
             r.colour_elsewhere += u64::from(crate::layout::colour_in_picture(&seg, colour));
         }
         let (mut yes, mut no) = (0u64, 0u64);
-        for f in &j.findings {
+        for f in &findings {
             let Some(a) = f.assertion.and_then(|i| scene.checklist.get(i)) else {
                 continue;
             };

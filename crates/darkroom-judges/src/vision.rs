@@ -156,3 +156,43 @@ impl Judge<Scene> for VisionJudge {
         }
     }
 }
+
+/// The verdict on each checklist item from the pixel judge's `layout` findings and the vision
+/// judge's, and the items decided oppositely `(assertion, pixel, vision)`. `renders`: the image
+/// is the built-in renderer's, where the pixel judge's decided verdicts stand.
+#[allow(clippy::type_complexity)]
+pub fn merge(
+    layout: &[Finding],
+    vision: Option<&Judgement>,
+    renders: bool,
+) -> (Vec<Finding>, Vec<(usize, Verdict, Verdict)>) {
+    let Some(v) = vision else {
+        return (layout.to_vec(), Vec::new());
+    };
+    let mut disagree = Vec::new();
+    let merged = layout
+        .iter()
+        .map(|f| {
+            let Some(a) = f.assertion else {
+                return f.clone();
+            };
+            let seen = v.findings.iter().find(|g| g.assertion == Some(a));
+            match (f.verdict, seen) {
+                (_, None) => f.clone(),
+                (Verdict::Undecided, Some(g)) => g.clone(),
+                (_, Some(g)) if g.verdict == Verdict::Undecided => f.clone(),
+                (pixel, Some(g)) => {
+                    if pixel != g.verdict {
+                        disagree.push((a, pixel, g.verdict));
+                    }
+                    if renders {
+                        f.clone()
+                    } else {
+                        g.clone()
+                    }
+                }
+            }
+        })
+        .collect();
+    (merged, disagree)
+}

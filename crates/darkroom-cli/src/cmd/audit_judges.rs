@@ -35,6 +35,11 @@ pub struct Args {
     /// `labels.tsv` (image, prompt, `true` or `false: QUESTION`).
     #[arg(long)]
     photos: Option<std::path::PathBuf>,
+    /// With `--photos`: also ask the vision judge of this campaign (`[judges] vision`, e.g. a
+    /// model on a server of your own) about every case, through the budget and a ledger of its
+    /// own in `<output>/audit-photos`; its decided verdicts stand, as in a run on photographs.
+    #[arg(long, value_name = "CAMPAIGN", requires = "photos")]
+    vision: Option<std::path::PathBuf>,
     /// A campaign reviewed in `darkroom review`: how often each judge agreed with the people's
     /// verdicts and decisions there.
     #[arg(long, value_name = "CAMPAIGN")]
@@ -58,18 +63,100 @@ fn human(campaign: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
 /// The default adherence gate (`[gates] adherence` when a campaign sets none).
 const DEFAULT_GATE: f64 = 0.8;
 
-/// `audit judges --photos DIR`.
-fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
+/// What the vision judge of `campaign` answered about each case (by index), and a line saying
+/// what it cost.
+#[allow(clippy::type_complexity)]
+fn ask_vision(
+    campaign: &std::path::Path,
+    dir: &std::path::Path,
+    cases: &[darkroom_judges::photos::Case],
+) -> Result<(Vec<Option<darkroom_core::judge::Judgement>>, String, bool), Fail> {
+    let c = match super::io::read_campaign(campaign)? {
+        Ok(c) => c,
+        Err(_) => {
+            return Err(Fail::Input(format!(
+                "--vision {}: the campaign has problems (above)",
+                campaign.display()
+            )))
+        }
+    };
+    let Some(name) = c.vision.clone() else {
+        return Err(Fail::Input(format!(
+            "--vision {}: the campaign names no vision judge; accepted: a campaign with [judges] vision = \"PROVIDER\"",
+            campaign.display()
+        )));
+    };
+    let mut questions = Vec::with_capacity(cases.len());
+    for case in cases {
+        let path = dir.join(&case.image);
+        let png = std::fs::read(&path)
+            .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", path.display())))?;
+        questions.push(darkroom_engine::photos::PhotoQuestion {
+            image: case.image.clone(),
+            png,
+            prompt: case.prompt.clone(),
+        });
+    }
+    let keys: Vec<String> = questions.iter().map(|q| q.key()).collect();
+    let out = std::path::Path::new(&c.output).join("audit-photos");
+    eprintln!(
+        "asking the vision judge `{name}` about {} case(s); its ledger: {}",
+        questions.len(),
+        out.display()
+    );
+    let a = darkroom_engine::photos::ask_photos(
+        c,
+        out,
+        questions,
+        darkroom_engine::Options {
+            ctrl_c: true,
+            ..darkroom_engine::Options::default()
+        },
+    )
+    .map_err(Fail::engine)?;
+    let mut line = format!(
+        "vision judge `{name}`: {} of {} cases answered ({} asked now, {} from its ledger), {:.4} spent in all",
+        a.answers.len(),
+        keys.len(),
+        a.sent,
+        a.reused,
+        a.spent
+    );
+    if let Some(stop) = &a.budget_stop {
+        line.push_str(&format!("; the budget stopped it: {stop}"));
+    }
+    let complete = a.answers.len() == keys.len();
+    Ok((
+        keys.iter().map(|k| a.answers.get(k).cloned()).collect(),
+        line,
+        complete,
+    ))
+}
+
+/// `audit judges --photos DIR [--vision CAMPAIGN]`.
+fn photos(
+    dir: &std::path::Path,
+    vision: Option<&std::path::Path>,
+    json: bool,
+) -> Result<ExitCode, Fail> {
     let labels = dir.join("labels.tsv");
     let text = std::fs::read_to_string(&labels)
         .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", labels.display())))?;
     let cases = darkroom_judges::photos::parse_labels(&text)
         .map_err(|errs| Fail::Input(format!("`{}`: {}", labels.display(), errs.join("; "))))?;
+    let (seen, asked, complete) = match vision {
+        Some(c) => {
+            let (seen, line, complete) = ask_vision(c, dir, &cases)?;
+            (seen, Some(line), complete)
+        }
+        None => (Vec::new(), None, true),
+    };
     let r = darkroom_judges::photos::audit(
         dir,
         &cases,
         DEFAULT_GATE,
         darkroom_core::judge::DEFAULT_MIN_CONFIDENCE,
+        &|i| seen.get(i).cloned().flatten(),
     );
     let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     if json {
@@ -105,6 +192,9 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
                 "categories": cats,
                 "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
                 "misses": r.misses.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+                "vision_answered": r.vision_answered,
+                "disagreements": r.disagreements,
+                "vision": asked,
                 "colour_false_claims_with_the_colour_elsewhere": r.colour_elsewhere,
                 "colour_recall_ceiling_without_finding_objects": colour_ceiling(&r),
                 "no_by_confidence": r.no_by_confidence.iter().map(|(b, right, wrong)| serde_json::json!({"from": b, "right": right, "wrong": wrong})).collect::<Vec<_>>(),
@@ -114,7 +204,12 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
         );
     } else {
         println!(
-            "layout judge on {} labelled cases ({} images) in {}",
+            "{} on {} labelled cases ({} images) in {}",
+            if vision.is_some() {
+                "layout and vision judges"
+            } else {
+                "layout judge"
+            },
             cases.len(),
             cases
                 .iter()
@@ -156,6 +251,12 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
             .map(|(b, right, wrong)| format!("≥{b:.2}: {right} right, {wrong} wrong"))
             .collect();
         println!("'no' by confidence: {}", bands.join("; "));
+        if let Some(line) = &asked {
+            println!(
+                "{line}; {} item(s) the two judges decided oppositely (the vision verdict stood)",
+                r.disagreements
+            );
+        }
         if let (Some(f), Some(ceiling)) = (r.categories.get("color"), colour_ceiling(&r)) {
             println!(
                 "false colour claims whose colour is in the picture all the same (elsewhere, or a small part of the object): {} of {}; a judge that cannot find the named object must abstain on them, so it catches at most {} of {} ({:.2})",
@@ -176,7 +277,9 @@ fn photos(dir: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
     for e in &r.errors {
         eprintln!("error: {e}");
     }
-    Ok(if r.errors.is_empty() {
+    // A case the vision judge did not answer (it failed, the budget stopped it) is judged by
+    // pixels alone: said, and exit 1.
+    Ok(if r.errors.is_empty() && complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -192,7 +295,7 @@ fn colour_ceiling(r: &darkroom_judges::photos::PhotoReport) -> Option<f64> {
 /// Runs the command.
 pub fn run_cmd(a: Args) -> Result<ExitCode, Fail> {
     if let Some(dir) = &a.photos {
-        return photos(dir, a.json);
+        return photos(dir, a.vision.as_deref(), a.json);
     }
     if let Some(c) = &a.human {
         return human(c, a.json);

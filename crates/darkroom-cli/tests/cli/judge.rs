@@ -439,3 +439,115 @@ fn judge_calls_done(status: &serde_json::Value) -> Option<u64> {
         .find(|a| a["tier"] == "judge" && a["status"] == "done")
         .and_then(|a| a["count"].as_u64())
 }
+
+/// `audit judges --photos DIR --vision CAMPAIGN`: every labelled case is asked of the campaign's
+/// vision judge once, through the budget and a ledger of its own (a second audit asks nothing),
+/// and the figures are those of the judge a run on photographs uses: the vision model's decided
+/// verdicts stand. A vision model that says yes to everything catches nothing, and every "no"
+/// the pixel judge said becomes a disagreement; one that says no to everything catches every
+/// false claim and passes no true prompt.
+#[test]
+fn audit_judges_on_photographs_with_a_vision_judge_counts_what_it_decides() {
+    use darkroom_fakes::{Fake, Script};
+    let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos");
+    let d = scratch("audit-photos-vision");
+    let audit = |f: &Fake, out: &str| -> (i32, serde_json::Value, String) {
+        std::fs::write(
+            d.join("c.toml"),
+            format!(
+                "[campaign]\nname = \"v\"\noutput = \"{out}\"\n[providers.local]\nkind = \"sketch\"\n\
+                 [providers.eyes]\nkind = \"gemini\"\nmodel = \"gemini-2.5-flash\"\napi_key_env = \"DR_EYES_KEY\"\nbase_url = \"{}\"\nconcurrency = 8\n\
+                 [judges]\nvision = \"eyes\"\n\
+                 [tiers.draft]\nprovider = \"local\"\n[tiers.finish]\nprovider = \"local\"\n\
+                 [budget]\nmoney = \"5 USD\"\n\
+                 [[shots]]\nid = \"one\"\nprompt = \"a red ball\"\n",
+                f.url
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = go_env(
+            &d,
+            &[
+                "audit",
+                "judges",
+                "--photos",
+                photos.to_str().unwrap(),
+                "--vision",
+                "c.toml",
+                "--json",
+            ],
+            &[("DR_EYES_KEY", "AIza-eyes-key-9")],
+        );
+        (code, serde_json::from_str(&out).unwrap_or_default(), err)
+    };
+    // The pixel judge alone, for comparison.
+    let (code, pixels, _) = go(
+        &d,
+        &[
+            "audit",
+            "judges",
+            "--photos",
+            photos.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let pixels: serde_json::Value = serde_json::from_str(&pixels).unwrap();
+    let cases = pixels["cases"].as_u64().unwrap();
+    let pixel_nos: u64 = pixels["no_by_confidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["right"].as_u64().unwrap() + b["wrong"].as_u64().unwrap())
+        .sum();
+
+    let yes = Fake::gemini("AIza-eyes-key-9");
+    let (code, v, err) = audit(&yes, "yes");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(yes.seen().len() as u64, cases, "one ask per case");
+    assert!(yes.rejected().is_empty(), "{:?}", yes.rejected());
+    assert_eq!(v["vision_answered"].as_u64(), Some(cases), "{v}");
+    assert_eq!(v["categories"]["color"]["caught"].as_u64(), Some(0), "{v}");
+    assert_eq!(v["no_share_of_decided_true"].as_f64(), Some(0.0), "{v}");
+    assert_eq!(v["disagreements"].as_u64(), Some(pixel_nos), "{v}");
+    assert!(err.contains("audit-photos"), "{err}");
+    // Again: every answer comes from the audit's ledger.
+    let (code, again, _) = audit(&yes, "yes");
+    assert_eq!(code, 0);
+    assert_eq!(yes.seen().len() as u64, cases, "nothing asked twice");
+    assert!(
+        again["vision"].as_str().unwrap().contains("0 asked now"),
+        "{again}"
+    );
+    assert_eq!(again["categories"], v["categories"]);
+
+    let no = Fake::gemini("AIza-eyes-key-9");
+    no.push(vec![Script::AnswerNo; cases as usize]);
+    let (code, v, err) = audit(&no, "no");
+    assert_eq!(code, 0, "{err}");
+    let colour = &v["categories"]["color"];
+    assert_eq!(colour["caught"], colour["false_claims"], "{colour}");
+    assert_eq!(v["true_pass_default_gate"].as_u64(), Some(0), "{v}");
+
+    // A campaign without a vision judge is said, with what is accepted.
+    std::fs::write(
+        d.join("plain.toml"),
+        "[campaign]\nname = \"p\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+         [tiers.draft]\nprovider = \"local\"\n[tiers.finish]\nprovider = \"local\"\n\
+         [[shots]]\nid = \"one\"\nprompt = \"a red ball\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = go(
+        &d,
+        &[
+            "audit",
+            "judges",
+            "--photos",
+            photos.to_str().unwrap(),
+            "--vision",
+            "plain.toml",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[judges] vision"), "{err}");
+}

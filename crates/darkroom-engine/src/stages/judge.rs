@@ -52,49 +52,6 @@ impl Disagreement {
     }
 }
 
-/// The verdict on each checklist item from the pixel judge's `layout` findings and the vision
-/// judge's, and the items decided oppositely `(assertion, pixel, vision)`. `renders`: the image
-/// is the built-in renderer's, where the pixel judge's decided verdicts stand.
-#[allow(clippy::type_complexity)]
-fn merge(
-    layout: &[darkroom_core::judge::Finding],
-    vision: Option<&Judgement>,
-    renders: bool,
-) -> (
-    Vec<darkroom_core::judge::Finding>,
-    Vec<(usize, Verdict, Verdict)>,
-) {
-    let Some(v) = vision else {
-        return (layout.to_vec(), Vec::new());
-    };
-    let mut disagree = Vec::new();
-    let merged = layout
-        .iter()
-        .map(|f| {
-            let Some(a) = f.assertion else {
-                return f.clone();
-            };
-            let seen = v.findings.iter().find(|g| g.assertion == Some(a));
-            match (f.verdict, seen) {
-                (_, None) => f.clone(),
-                (Verdict::Undecided, Some(g)) => g.clone(),
-                (_, Some(g)) if g.verdict == Verdict::Undecided => f.clone(),
-                (pixel, Some(g)) => {
-                    if pixel != g.verdict {
-                        disagree.push((a, pixel, g.verdict));
-                    }
-                    if renders {
-                        f.clone()
-                    } else {
-                        g.clone()
-                    }
-                }
-            }
-        })
-        .collect();
-    (merged, disagree)
-}
-
 impl Scored {
     pub fn rank_key(&self) -> String {
         format!(
@@ -144,7 +101,8 @@ pub(crate) fn judge(
         .providers
         .get(&call.row.provider)
         .is_some_and(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()).rerenders);
-    let (mut merged, disagreements) = merge(&layout.findings, vision, renders);
+    let (mut merged, disagreements) =
+        darkroom_judges::vision::merge(&layout.findings, vision, renders);
     // A person's yes or no on a question of this image (said in review) is the truth for it:
     // it overrides every judge's verdict there, and the gate counts it.
     if let Some(said) = ctx.human.get(&call.row.id) {
@@ -201,91 +159,15 @@ pub(crate) async fn vision_round(
     exec: &Exec,
     results: &[(Call, Done)],
 ) -> BTreeMap<String, Judgement> {
-    let Some(name) = ctx.campaign.vision.clone() else {
-        return BTreeMap::new();
-    };
-    let (Some(_), Some(sem)) = (
-        ctx.providers.get(&name).cloned(),
-        exec.sems.get(&name).cloned(),
-    ) else {
-        return BTreeMap::new();
-    };
     let mut handles = Vec::new();
     for (call, done) in results {
         let Done::Image(png) = done else { continue };
         let Ok(scene) = darkroom_prompt::parse(&call.req.prompt) else {
             continue;
         };
-        let (ctx, sem, stop, reused, denied) = (
-            ctx.clone(),
-            sem.clone(),
-            exec.stop.clone(),
-            exec.reused.clone(),
-            exec.denied.clone(),
-        );
-        let (call, png, name) = (call.clone(), png.clone(), name.clone());
-        handles.push(tokio::spawn(async move {
-            let instructions = darkroom_judges::vision::instructions(&scene);
-            let model = ctx.campaign.providers[&name]
-                .model
-                .clone()
-                .unwrap_or_default();
-            let row = AttemptRow {
-                id: format!(
-                    "{}-vision-{:08x}",
-                    call.row.id,
-                    darkroom_campaign::plan::hash_u64(&[&name, &model]) as u32
-                ),
-                shot: call.row.shot.clone(),
-                tier: Tier::Judge,
-                round: call.row.round,
-                variant: call.row.variant,
-                provider: name.clone(),
-                model,
-                seed: call.row.seed,
-                params:
-                    serde_json::json!({"judges": call.row.id, "questions": scene.checklist.len()})
-                        .to_string(),
-            };
-            ctx.keep(ctx.ledger.plan(std::slice::from_ref(&row)))?;
-            let ins = instructions.clone();
-            let worst = move |p: &AnyProvider| p.ask_price(&ins);
-            let (ins, image) = (instructions.clone(), png.clone());
-            let work: Work = Arc::new(move |p: &AnyProvider| {
-                let (text, cost, latency) = p.ask(&ins, &image).unwrap_or_else(|| {
-                    Err(ProviderError::Invalid(
-                        "this provider cannot answer questions about images".into(),
-                    ))
-                })?;
-                Ok(Reply {
-                    bytes: text.into_bytes(),
-                    ext: "txt",
-                    cost,
-                    model_version: None,
-                    reported: Some(latency),
-                    sleep: None,
-                    mutation: None,
-                    backend: None,
-                    upstream: None,
-                })
-            });
-            // The same call path as the images: budget, pacing, store, settle, retry by class.
-            let reply =
-                match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work).await {
-                    Done::Image(bytes) => String::from_utf8(bytes).ok()?,
-                    Done::Failed(_) | Done::OverBudget => return None,
-                };
-            let img = darkroom_imageops::decode_png(&png, &call.row.id, 1 << 26).ok()?;
-            let view = ImageRef {
-                width: img.width,
-                height: img.height,
-                rgb: &img.rgb,
-            };
-            let j =
-                darkroom_judges::vision::VisionJudge::new(Box::new(move |_, _| Ok(reply.clone())))
-                    .judge(view, &scene);
-            Some((call.row.id.clone(), j))
-        }));
+        if let Some(h) = ask_about(ctx, exec, &call.row, png.clone(), scene) {
+            handles.push(h);
+        }
     }
     let mut out = BTreeMap::new();
     for h in handles {
@@ -294,4 +176,86 @@ pub(crate) async fn vision_round(
         }
     }
     out
+}
+
+/// Asks the campaign's vision judge about one image, the one `of` made (or, for an audit, the
+/// image it stands for): an attempt of tier `judge` named after it and the vision model, asked
+/// through the scheduler. `None` without a vision judge; the task yields `(of's id, judgement)`,
+/// or nothing when the ask failed or the budget refused it.
+pub(crate) fn ask_about(
+    ctx: &Arc<Ctx>,
+    exec: &Exec,
+    of: &AttemptRow,
+    png: Vec<u8>,
+    scene: darkroom_prompt::Scene,
+) -> Option<tokio::task::JoinHandle<Option<(String, Judgement)>>> {
+    let name = ctx.campaign.vision.clone()?;
+    ctx.providers.get(&name)?;
+    let sem = exec.sems.get(&name)?.clone();
+    let (ctx, stop, reused, denied) = (
+        ctx.clone(),
+        exec.stop.clone(),
+        exec.reused.clone(),
+        exec.denied.clone(),
+    );
+    let of = of.clone();
+    Some(tokio::spawn(async move {
+        let instructions = darkroom_judges::vision::instructions(&scene);
+        let model = ctx.campaign.providers[&name]
+            .model
+            .clone()
+            .unwrap_or_default();
+        let row = AttemptRow {
+            id: format!(
+                "{}-vision-{:08x}",
+                of.id,
+                darkroom_campaign::plan::hash_u64(&[&name, &model]) as u32
+            ),
+            shot: of.shot.clone(),
+            tier: Tier::Judge,
+            round: of.round,
+            variant: of.variant,
+            provider: name.clone(),
+            model,
+            seed: of.seed,
+            params: serde_json::json!({"judges": of.id, "questions": scene.checklist.len()})
+                .to_string(),
+        };
+        ctx.keep(ctx.ledger.plan(std::slice::from_ref(&row)))?;
+        let ins = instructions.clone();
+        let worst = move |p: &AnyProvider| p.ask_price(&ins);
+        let (ins, image) = (instructions.clone(), png.clone());
+        let work: Work = Arc::new(move |p: &AnyProvider| {
+            let (text, cost, latency) = p.ask(&ins, &image).unwrap_or_else(|| {
+                Err(ProviderError::Invalid(
+                    "this provider cannot answer questions about images".into(),
+                ))
+            })?;
+            Ok(Reply {
+                bytes: text.into_bytes(),
+                ext: "txt",
+                cost,
+                model_version: None,
+                reported: Some(latency),
+                sleep: None,
+                mutation: None,
+                backend: None,
+                upstream: None,
+            })
+        });
+        // The same call path as the images: budget, pacing, store, settle, retry by class.
+        let reply = match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work).await {
+            Done::Image(bytes) => String::from_utf8(bytes).ok()?,
+            Done::Failed(_) | Done::OverBudget => return None,
+        };
+        let img = darkroom_imageops::decode_png(&png, &of.id, 1 << 26).ok()?;
+        let view = ImageRef {
+            width: img.width,
+            height: img.height,
+            rgb: &img.rgb,
+        };
+        let j = darkroom_judges::vision::VisionJudge::new(Box::new(move |_, _| Ok(reply.clone())))
+            .judge(view, &scene);
+        Some((of.id.clone(), j))
+    }))
 }
