@@ -257,7 +257,10 @@ fn photos(
                 r.disagreements
             );
         }
-        if let (Some(f), Some(ceiling)) = (r.categories.get("color"), colour_ceiling(&r)) {
+        // What a judge blind to objects can reach: said of the pixel judge alone.
+        if let (Some(f), Some(ceiling), None) =
+            (r.categories.get("color"), colour_ceiling(&r), vision)
+        {
             println!(
                 "false colour claims whose colour is in the picture all the same (elsewhere, or a small part of the object): {} of {}; a judge that cannot find the named object must abstain on them, so it catches at most {} of {} ({:.2})",
                 r.colour_elsewhere,
