@@ -209,15 +209,22 @@ pub fn audit_models(suite: Suite, opts: AuditOptions) -> Result<AuditReport, Eng
         Ok(r) => r,
         Err(e) => return Err(session.failed(run_id, e)),
     };
-    let how = if report.interrupted {
+    ctx.ledger.finish_run(
+        run_id,
+        ending(report.interrupted, report.budget_stop.is_some()),
+    )?;
+    Ok(report)
+}
+
+/// How an audit's run ended: stopped by a signal, by the budget, or complete.
+pub(crate) fn ending(interrupted: bool, budget_stopped: bool) -> RunStatus {
+    if interrupted {
         RunStatus::Interrupted
-    } else if report.budget_stop.is_some() {
+    } else if budget_stopped {
         RunStatus::BudgetExhausted
     } else {
         RunStatus::Complete
-    };
-    ctx.ledger.finish_run(run_id, how)?;
-    Ok(report)
+    }
 }
 
 async fn ask_all(ctx: &Arc<crate::Ctx>, suite: &Suite) -> Result<AuditReport, EngineError> {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use darkroom_campaign::Campaign;
 use darkroom_core::judge::Judgement;
-use darkroom_ledger::{AttemptRow, RunStatus, Tier};
+use darkroom_ledger::{AttemptRow, Tier};
 
 use crate::scheduler::Exec;
 use crate::{BudgetStop, EngineError, Options};
@@ -81,14 +81,10 @@ pub fn ask_photos(
         Ok(a) => a,
         Err(e) => return Err(session.failed(run_id, e)),
     };
-    let how = if answers.interrupted {
-        RunStatus::Interrupted
-    } else if answers.budget_stop.is_some() {
-        RunStatus::BudgetExhausted
-    } else {
-        RunStatus::Complete
-    };
-    ctx.ledger.finish_run(run_id, how)?;
+    ctx.ledger.finish_run(
+        run_id,
+        crate::audit::ending(answers.interrupted, answers.budget_stop.is_some()),
+    )?;
     Ok(answers)
 }
 

@@ -451,6 +451,19 @@ fn audit_judges_on_photographs_with_a_vision_judge_counts_what_it_decides() {
     use darkroom_fakes::{Fake, Script};
     let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos");
     let d = scratch("audit-photos-vision");
+    let photos_arg = photos.to_str().unwrap().to_string();
+    let with_vision = |campaign: &'static str, more: &[&'static str]| -> Vec<&str> {
+        let mut a = vec![
+            "audit",
+            "judges",
+            "--photos",
+            photos_arg.as_str(),
+            "--vision",
+            campaign,
+        ];
+        a.extend_from_slice(more);
+        a
+    };
     let audit = |f: &Fake, out: &str| -> (i32, serde_json::Value, String) {
         std::fs::write(
             d.join("c.toml"),
@@ -467,15 +480,7 @@ fn audit_judges_on_photographs_with_a_vision_judge_counts_what_it_decides() {
         .unwrap();
         let (code, out, err) = go_env(
             &d,
-            &[
-                "audit",
-                "judges",
-                "--photos",
-                photos.to_str().unwrap(),
-                "--vision",
-                "c.toml",
-                "--json",
-            ],
+            &with_vision("c.toml", &["--json"]),
             &[("DR_EYES_KEY", "AIza-eyes-key-9")],
         );
         (code, serde_json::from_str(&out).unwrap_or_default(), err)
@@ -537,17 +542,7 @@ fn audit_judges_on_photographs_with_a_vision_judge_counts_what_it_decides() {
          [[shots]]\nid = \"one\"\nprompt = \"a red ball\"\n",
     )
     .unwrap();
-    let (code, _, err) = go(
-        &d,
-        &[
-            "audit",
-            "judges",
-            "--photos",
-            photos.to_str().unwrap(),
-            "--vision",
-            "plain.toml",
-        ],
-    );
+    let (code, _, err) = go(&d, &with_vision("plain.toml", &[]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("[judges] vision"), "{err}");
 }
