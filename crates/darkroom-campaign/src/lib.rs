@@ -15,8 +15,8 @@ mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use validate::{
-    default_text_colour, load, slug, Budget, Campaign, Gates, Prices, Provenance, Provider,
-    ProviderKind, Shot, SimOverrides, TextItem, Tier, DEFAULT_TEXT_BOX, STABILITY_MODELS,
+    default_text_colour, load, slug, Budget, Campaign, DeliverTo, Gates, Prices, Provenance,
+    Provider, ProviderKind, Shot, SimOverrides, TextItem, Tier, DEFAULT_TEXT_BOX, STABILITY_MODELS,
 };
 
 /// The model a `gemini` provider uses when the campaign names none (Nano Banana).

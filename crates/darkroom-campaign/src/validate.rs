@@ -317,6 +317,40 @@ impl Shot {
     }
 }
 
+/// Where delivered files (images, sidecars, `manifest.json`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeliverTo {
+    /// The output folder, and the bucket too when the campaign has one (the default).
+    #[default]
+    Both,
+    /// The output folder only.
+    Folder,
+    /// The bucket only: a worker with little disk keeps no copy (the store's cache still
+    /// holds the bytes it hashed).
+    Bucket,
+}
+
+impl DeliverTo {
+    /// Its word in campaigns.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliverTo::Both => "both",
+            DeliverTo::Folder => "folder",
+            DeliverTo::Bucket => "bucket",
+        }
+    }
+
+    /// Whether the output folder gets the files.
+    pub fn folder(self) -> bool {
+        self != DeliverTo::Bucket
+    }
+
+    /// Whether the bucket (when there is one) gets the files.
+    pub fn bucket(self) -> bool {
+        self != DeliverTo::Folder
+    }
+}
+
 /// A validated campaign.
 #[derive(Debug, Clone)]
 pub struct Campaign {
@@ -330,6 +364,8 @@ pub struct Campaign {
     /// `[campaign] store`: `s3://bucket/prefix` for the assets and deliverables (endpoint,
     /// region and credentials from the environment); the output folder when absent.
     pub store: Option<String>,
+    /// `[campaign] deliverables`: where delivered files are written.
+    pub deliver_to: DeliverTo,
     /// Brand, when given.
     pub brand: Option<Brand>,
     /// Providers by name.
@@ -772,9 +808,14 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     let mut name = None;
     let mut output = None;
     let (mut ledger, mut store) = (None, None);
+    let mut deliver_to = DeliverTo::Both;
     match get("campaign") {
         Some(c) => {
-            for (k, n) in v.keys(c, "campaign", &["name", "output", "ledger", "store"]) {
+            for (k, n) in v.keys(
+                c,
+                "campaign",
+                &["name", "output", "ledger", "store", "deliverables"],
+            ) {
                 match k {
                     "name" => name = v.string(n, "campaign.name"),
                     "ledger" => {
@@ -786,6 +827,20 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                         store = v
                             .string(n, "campaign.store")
                             .and_then(|u| check_store_url(&mut v, n, u))
+                    }
+                    "deliverables" => {
+                        let word = v.string(n, "campaign.deliverables");
+                        match word.as_deref() {
+                            Some("both") => deliver_to = DeliverTo::Both,
+                            Some("folder") => deliver_to = DeliverTo::Folder,
+                            Some("bucket") => deliver_to = DeliverTo::Bucket,
+                            Some(other) => v.err(
+                                &n.span(),
+                                "campaign.deliverables",
+                                format!("`{other}`; accepted: both (the folder, and the bucket when there is one), folder, bucket"),
+                            ),
+                            None => {}
+                        }
                     }
                     _ => output = v.string(n, "campaign.output"),
                 }
@@ -1653,6 +1708,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         output,
         ledger,
         store,
+        deliver_to,
         brand,
         providers,
         draft,

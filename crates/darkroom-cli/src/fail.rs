@@ -24,6 +24,7 @@ impl Fail {
         use darkroom_engine::EngineError as E;
         match e {
             E::NoShot(..)
+            | E::NoBucket(..)
             | E::MissingKey(..)
             | E::Workflow(..)
             | E::Font(..)

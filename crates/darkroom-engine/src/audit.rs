@@ -161,6 +161,7 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
         output: String::new(),
         ledger: None,
         store: None,
+        deliver_to: darkroom_campaign::DeliverTo::Both,
         brand: None,
         providers: suite.providers.clone(),
         draft: tier.clone(),

@@ -105,6 +105,9 @@ pub enum EngineError {
     /// The signing identity for Content Credentials cannot be used.
     #[error("provenance: {0}")]
     Provenance(#[from] darkroom_provenance::ProvenanceError),
+    /// `[campaign] deliverables = "bucket"` without a bucket.
+    #[error("{0}")]
+    NoBucket(String),
     /// `--only` names no shot.
     #[error("no shot `{0}` in the campaign; shots: {1}")]
     NoShot(String, String),
@@ -362,6 +365,14 @@ fn sim_profile(p: &darkroom_campaign::Provider) -> darkroom_providers::sim::Prof
         prof.hue_drift_deg = h;
     }
     prof
+}
+
+/// What stops a campaign's files from being delivered anywhere: `deliverables = "bucket"` with
+/// no bucket (the file's `store`, or DARKROOM_STORE, known only once the environment is read).
+pub fn delivery_problem(campaign: &Campaign) -> Option<String> {
+    (campaign.deliver_to == darkroom_campaign::DeliverTo::Bucket && campaign.store.is_none()).then(|| {
+        "campaign.deliverables: `bucket` needs a bucket: set store = \"s3://BUCKET/PREFIX\" in [campaign] (or DARKROOM_STORE), or deliver to `folder` or `both`".to_string()
+    })
 }
 
 /// Where a campaign's ledger is (`[campaign] ledger`, else the output folder's `darkroom.db`).
@@ -746,6 +757,9 @@ pub(crate) fn open(
     used: &dyn Fn(&str) -> bool,
     rebuy: &'static str,
 ) -> Result<Session, EngineError> {
+    if let Some(why) = delivery_problem(&campaign) {
+        return Err(EngineError::NoBucket(why));
+    }
     std::fs::create_dir_all(&out).map_err(io(&out))?;
     let at = ledger_location(&campaign, &out);
     // On a shared ledger every process is a worker; `run` names itself after its host and pid.

@@ -711,3 +711,92 @@ fn a_database_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twic
     assert!((s["spent"].as_f64().unwrap() - usd).abs() < 1e-9, "{json}");
     assert_eq!(s["shots"].as_array().unwrap().len(), 8, "{json}");
 }
+
+/// `[campaign] deliverables`: `bucket` writes the delivered files to the bucket only (a worker
+/// with little disk keeps no copy), `folder` to the output folder only; `bucket` without a
+/// bucket is refused before anything is spent.
+#[test]
+fn deliverables_go_to_the_bucket_the_folder_or_both_as_configured() {
+    let Some(Setup { bucket, d, log, .. }) = setup("workers-deliver-to", 3, 2, 40.0) else {
+        return;
+    };
+    let base: String = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("ledger ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let log_arg = log.to_str().unwrap();
+    let with = |folder: &str, text: String| {
+        let at = d.join(folder);
+        std::fs::create_dir_all(&at).unwrap();
+        std::fs::write(at.join("c.toml"), text).unwrap();
+        at
+    };
+    let only = |to: &str, store: &str| {
+        base.replace(
+            &format!("store = \"{bucket}\"\n"),
+            &format!("{store}deliverables = \"{to}\"\n"),
+        )
+    };
+    // The bucket only.
+    let here = with(
+        "bucket",
+        only("bucket", &format!("store = \"{bucket}/b\"\n")),
+    );
+    let (code, _, err) = go(&here, &["run", "c.toml", "--sim-call-log", log_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!here.join("out/deliverables").exists(), "no local copy");
+    let store = darkroom_ledger::Store::open(
+        scratch("workers-deliver-to-b").join("store"),
+        Some(&format!("{bucket}/b")),
+    )
+    .unwrap();
+    let published = store.published("deliverables").unwrap();
+    assert!(
+        published.contains(&"deliverables/manifest.json".to_string()),
+        "{published:?}"
+    );
+    let pngs = published.iter().filter(|p| p.ends_with(".png")).count();
+    assert_eq!(pngs, 3, "{published:?}");
+    // The folder only.
+    let here = with(
+        "folder",
+        only("folder", &format!("store = \"{bucket}/f\"\n")),
+    );
+    let (code, _, err) = go(&here, &["run", "c.toml", "--sim-call-log", log_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        files_under(&here.join("out/deliverables"), &["png"]).len(),
+        3
+    );
+    let store = darkroom_ledger::Store::open(
+        scratch("workers-deliver-to-f").join("store"),
+        Some(&format!("{bucket}/f")),
+    )
+    .unwrap();
+    assert!(store.published("deliverables").unwrap().is_empty());
+    // The bucket, with none: said by check and by run, nothing spent.
+    let here = with("none", only("bucket", ""));
+    let calls = executed(&log).0.values().sum::<u64>();
+    for cmd in ["check", "run"] {
+        let (code, _, err) = go(
+            &here,
+            &[cmd, "c.toml", "--sim-call-log", log_arg][..if cmd == "run" { 4 } else { 2 }],
+        );
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(
+            err.contains("campaign.deliverables: `bucket` needs a bucket"),
+            "{err}"
+        );
+    }
+    assert_eq!(executed(&log).0.values().sum::<u64>(), calls);
+    // Anything else is named with what is accepted.
+    let here = with("typo", only("cloud", &format!("store = \"{bucket}/t\"\n")));
+    let (code, _, err) = go(&here, &["check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("campaign.deliverables") && err.contains("accepted: both"),
+        "{err}"
+    );
+}

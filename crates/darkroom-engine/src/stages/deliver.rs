@@ -71,7 +71,20 @@ pub(crate) async fn deliver(
         });
         msg
     };
-    std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
+    let to = c.deliver_to;
+    if to.folder() {
+        std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
+    }
+    // Where `[campaign] deliverables` says: the folder, the bucket (when there is one), or both.
+    let deliver_file = |path: &Path, bytes: &[u8]| -> Result<(), String> {
+        if to.folder() {
+            write_atomic(path, bytes).map_err(|e| fatal(path, e))?;
+        }
+        if to.bucket() {
+            publish(ctx, path, bytes)?;
+        }
+        Ok(())
+    };
     let can = ctx
         .providers
         .get(&c.finish.provider)
@@ -245,8 +258,7 @@ pub(crate) async fn deliver(
         for &format in &c.formats {
             let (bytes, label) = encode(ctx, shot, call, &img, &file, format)?;
             let path = dir.join(format!("{name}.{}", format.ext()));
-            write_atomic(&path, &bytes).map_err(|e| fatal(&path, e))?;
-            publish(ctx, &path, &bytes)?;
+            deliver_file(&path, &bytes)?;
             let (hash, _) = ctx.store.put(&bytes, format.ext()).map_err(|e| {
                 let msg = e.to_string();
                 ctx.fail(EngineError::Ledger(e));
@@ -306,8 +318,7 @@ pub(crate) async fn deliver(
         });
         let side = dir.join(format!("{name}.json"));
         let side_text = serde_json::to_string_pretty(&sidecar).unwrap_or_default();
-        write_atomic(&side, &side_text).map_err(|e| fatal(&side, e))?;
-        publish(ctx, &side, side_text.as_bytes())?;
+        deliver_file(&side, side_text.as_bytes())?;
         out.append(&mut written);
     }
     Ok(out)
@@ -453,10 +464,13 @@ fn encode(
 
 pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineError> {
     let dir = ctx.out.join("deliverables");
-    std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    let to = ctx.campaign.deliver_to;
+    if to.folder() {
+        std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
     let mut items: Vec<serde_json::Value> = list
         .iter()
         .map(|d| {
@@ -472,14 +486,18 @@ pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineErro
     let m = serde_json::json!({"campaign": ctx.campaign.name, "deliverables": items});
     let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(&m).unwrap_or_default();
-    write_atomic(&path, &text).map_err(|source| EngineError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let rel = path.strip_prefix(&ctx.out).unwrap_or(&path);
-    Ok(ctx
-        .store
-        .publish(&rel.display().to_string(), text.as_bytes())?)
+    if to.folder() {
+        write_atomic(&path, &text).map_err(|source| EngineError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    if to.bucket() {
+        let rel = path.strip_prefix(&ctx.out).unwrap_or(&path);
+        ctx.store
+            .publish(&rel.display().to_string(), text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Uploads a delivered file to the campaign's bucket, under its path in the output folder
