@@ -93,6 +93,15 @@ fn setup(name: &str, shots: usize, variants: u32, cap: f64) -> Option<Setup> {
     })
 }
 
+/// A campaign's text without the lines that set `keys` (a file ledger, no bucket…).
+fn without(campaign: &str, keys: &[&str]) -> String {
+    campaign
+        .lines()
+        .filter(|l| !keys.iter().any(|k| l.starts_with(&format!("{k} ="))))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// Executed calls per request key, and what they cost, from the simulated vendor's record.
 fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -490,11 +499,7 @@ fn a_campaign_moved_to_postgres_and_a_bucket_pays_nothing_again_on_another_machi
     };
     // On one machine first: a file ledger and a store folder.
     let shared = std::fs::read_to_string(d.join("c.toml")).unwrap();
-    let alone: String = shared
-        .lines()
-        .filter(|l| !l.starts_with("ledger =") && !l.starts_with("store ="))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let alone = without(&shared, &["ledger", "store"]);
     std::fs::write(d.join("c.toml"), &alone).unwrap();
     let log_arg = log.to_str().unwrap();
     let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", log_arg]);
@@ -595,12 +600,10 @@ fn a_bucket_lost_mid_run_stops_it_and_the_next_run_resumes_paying_nothing_twice(
         endpoint.trim_start_matches("http://").trim_end_matches('/'),
     );
     // A file ledger here, the bucket behind the relay.
-    let text: String = std::fs::read_to_string(d.join("c.toml"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("ledger ="))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let text = without(
+        &std::fs::read_to_string(d.join("c.toml")).unwrap(),
+        &["ledger"],
+    );
     std::fs::write(d.join("c.toml"), text).unwrap();
     // Cut once a third of the drafts are paid for.
     let (code, err) = run_cut_after(
@@ -720,12 +723,10 @@ fn deliverables_go_to_the_bucket_the_folder_or_both_as_configured() {
     let Some(Setup { bucket, d, log, .. }) = setup("workers-deliver-to", 3, 2, 40.0) else {
         return;
     };
-    let base: String = std::fs::read_to_string(d.join("c.toml"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("ledger ="))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let base = without(
+        &std::fs::read_to_string(d.join("c.toml")).unwrap(),
+        &["ledger"],
+    );
     let log_arg = log.to_str().unwrap();
     let with = |folder: &str, text: String| {
         let at = d.join(folder);
