@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
+use darkroom_core::judge::{ImageRef, Judgement, Verdict};
 use darkroom_prompt::AssertionKind;
 
 use crate::layout::LayoutJudge;
@@ -173,7 +173,8 @@ pub fn audit(
             height: img.height,
             rgb: &img.rgb,
         };
-        let j = LayoutJudge.judge(image, &scene);
+        let seg = crate::layout::segment::segment(image);
+        let j = LayoutJudge.judge_segmented(image, &seg, &scene);
         let seen = vision(i);
         r.vision_answered += u64::from(seen.is_some());
         let (findings, disagree) = crate::vision::merge(&j.findings, seen.as_ref(), false);
@@ -186,7 +187,6 @@ pub fn audit(
             .filter(|a| a.kind == AssertionKind::Color)
             .and_then(|a| scene.entities.get(*a.entities.first()?)?.color.as_ref());
         if let Some(colour) = wrong_colour {
-            let seg = crate::layout::segment::segment(image);
             r.colour_elsewhere += u64::from(crate::layout::colour_in_picture(&seg, colour));
         }
         let (mut yes, mut no) = (0u64, 0u64);

@@ -185,23 +185,23 @@ impl Store {
         };
         let there: std::collections::HashSet<String> = r.names("store/")?.into_iter().collect();
         let (mut uploaded, mut already, mut damaged) = (0, 0, 0);
-        let io = |p: &Path| {
-            let path = p.display().to_string();
-            move |source| LedgerError::Io { path, source }
+        // `ab/cd/<hash>.<ext>`: two levels of folders; anything else in the folder (a stray
+        // file) is nobody's asset.
+        let entries = |p: &Path| -> Vec<PathBuf> {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            v.sort();
+            v
         };
-        let mut files = Vec::new();
-        if self.root.is_dir() {
-            for a in std::fs::read_dir(&self.root).map_err(io(&self.root))? {
-                let a = a.map_err(io(&self.root))?.path();
-                for b in std::fs::read_dir(&a).into_iter().flatten().flatten() {
-                    let b = b.path();
-                    for f in std::fs::read_dir(&b).map_err(io(&b))? {
-                        files.push(f.map_err(io(&b))?.path());
-                    }
-                }
-            }
-        }
-        files.sort();
+        let files = entries(&self.root)
+            .into_iter()
+            .flat_map(|a| entries(&a))
+            .flat_map(|b| entries(&b))
+            .filter(|f| f.is_file());
         for f in files {
             let name = f
                 .file_name()
@@ -215,7 +215,10 @@ impl Store {
                 already += 1;
                 continue;
             }
-            let bytes = std::fs::read(&f).map_err(io(&f))?;
+            let bytes = std::fs::read(&f).map_err(|source| LedgerError::Io {
+                path: f.display().to_string(),
+                source,
+            })?;
             // A file whose bytes are not its name's is damaged: not spread to other machines.
             if content_hash(&bytes) != hash {
                 damaged += 1;

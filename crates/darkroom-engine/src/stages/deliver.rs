@@ -71,19 +71,16 @@ pub(crate) async fn deliver(
         });
         msg
     };
-    let to = c.deliver_to;
-    if to.folder() {
+    if c.deliver_to.folder() {
         std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
     }
-    // Where `[campaign] deliverables` says: the folder, the bucket (when there is one), or both.
+    // A file that cannot be written, here or in the bucket, ends the run as a full disk does.
     let deliver_file = |path: &Path, bytes: &[u8]| -> Result<(), String> {
-        if to.folder() {
-            write_atomic(path, bytes).map_err(|e| fatal(path, e))?;
-        }
-        if to.bucket() {
-            publish(ctx, path, bytes)?;
-        }
-        Ok(())
+        deliver_file(ctx, path, bytes).map_err(|e| {
+            let msg = e.to_string();
+            ctx.fail(e);
+            msg
+        })
     };
     let can = ctx
         .providers
@@ -464,8 +461,7 @@ fn encode(
 
 pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineError> {
     let dir = ctx.out.join("deliverables");
-    let to = ctx.campaign.deliver_to;
-    if to.folder() {
+    if ctx.campaign.deliver_to.folder() {
         std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
             path: dir.display().to_string(),
             source,
@@ -486,31 +482,24 @@ pub(crate) fn manifest(ctx: &Ctx, list: &[Deliverable]) -> Result<(), EngineErro
     let m = serde_json::json!({"campaign": ctx.campaign.name, "deliverables": items});
     let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(&m).unwrap_or_default();
+    deliver_file(ctx, &path, text.as_bytes())
+}
+
+/// Writes a delivered file where `[campaign] deliverables` says: the output folder, the bucket
+/// (under its path in the output folder; nothing without a bucket), or both.
+fn deliver_file(ctx: &Ctx, path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
+    let to = ctx.campaign.deliver_to;
     if to.folder() {
-        write_atomic(&path, &text).map_err(|source| EngineError::Io {
+        write_atomic(path, bytes).map_err(|source| EngineError::Io {
             path: path.display().to_string(),
             source,
         })?;
     }
     if to.bucket() {
-        let rel = path.strip_prefix(&ctx.out).unwrap_or(&path);
-        ctx.store
-            .publish(&rel.display().to_string(), text.as_bytes())?;
+        let rel = path.strip_prefix(&ctx.out).unwrap_or(path);
+        ctx.store.publish(&rel.display().to_string(), bytes)?;
     }
     Ok(())
-}
-
-/// Uploads a delivered file to the campaign's bucket, under its path in the output folder
-/// (nothing without a bucket). A bucket that cannot be written ends the run, as a full disk does.
-fn publish(ctx: &Ctx, path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let rel = path.strip_prefix(&ctx.out).unwrap_or(path);
-    ctx.store
-        .publish(&rel.display().to_string(), bytes)
-        .map_err(|e| {
-            let msg = e.to_string();
-            ctx.fail(EngineError::Ledger(e));
-            msg
-        })
 }
 
 /// Writes through a temporary file and a rename, so a crash mid-write never leaves a truncated

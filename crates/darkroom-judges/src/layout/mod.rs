@@ -277,8 +277,20 @@ impl Judge<Scene> for LayoutJudge {
     }
 
     fn judge(&self, image: ImageRef<'_>, scene: &Scene) -> Judgement {
-        let seg = segment(image);
-        let mut j = judge_with(&seg, scene);
+        self.judge_segmented(image, &segment(image), scene)
+    }
+}
+
+impl LayoutJudge {
+    /// [`Judge::judge`] on the image's segmentation made already (an audit that also asks
+    /// other questions of it segments once).
+    pub fn judge_segmented(
+        &self,
+        image: ImageRef<'_>,
+        seg: &Segmentation,
+        scene: &Scene,
+    ) -> Judgement {
+        let mut j = judge_with(seg, scene);
         // Quoted text is answered by reading it (and only then is the image read at all).
         let wanted: Vec<(usize, String)> = scene
             .checklist
