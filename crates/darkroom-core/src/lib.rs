@@ -7,6 +7,7 @@
 //! was given and what would be accepted.
 
 pub mod catalog;
+pub mod dsn;
 pub mod judge;
 pub mod provider;
 pub mod rand;

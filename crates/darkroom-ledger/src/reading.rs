@@ -1,0 +1,66 @@
+//! Reading everything back: the dump the report is built from, one attempt, scores one at a
+//! time, and the fingerprint that says whether a report needs rebuilding.
+
+use crate::db::p;
+use crate::*;
+
+impl Ledger {
+    /// Everything recorded, in a stable order (the report's source).
+    pub fn dump(&self) -> Result<Dump, LedgerError> {
+        self.with(|c| dump::dump(c, true))
+    }
+
+    /// One attempt by its id (the row a reader of one call needs, without the whole dump).
+    pub fn attempt(&self, id: &str) -> Result<Option<AttemptRecord>, LedgerError> {
+        self.with(|c| dump::attempt(c, id))
+    }
+
+    /// [`Ledger::dump`] without the scores (read them with [`Ledger::for_each_score`] and
+    /// [`Ledger::scores_of_shot`]): what a reader of a large campaign holds at once.
+    pub fn dump_without_scores(&self) -> Result<Dump, LedgerError> {
+        self.with(|c| dump::dump(c, false))
+    }
+
+    /// Calls `f` with every score in the dump's order, one at a time.
+    pub fn for_each_score(&self, f: impl FnMut(ScoreRecord) + Send) -> Result<(), LedgerError> {
+        self.with(|c| dump::for_each_score(c, f))
+    }
+
+    /// The scores of one shot's attempts.
+    pub fn scores_of_shot(&self, shot: &str) -> Result<Vec<ScoreRecord>, LedgerError> {
+        self.with(|c| dump::scores_of_shot(c, shot))
+    }
+
+    /// A fingerprint of everything a report shows: equal fingerprints, equal reports (for the
+    /// same campaign file), so an unchanged ledger's report need not be rebuilt.
+    pub fn fingerprint(&self) -> Result<String, LedgerError> {
+        self.with(|c| {
+            let mut parts = Vec::new();
+            for sql in [
+                "SELECT COUNT(*), CAST(COALESCE(SUM(tries), 0) AS BIGINT), COALESCE(SUM(cost_settled), 0), COALESCE(MAX(finished_at), 0), CAST(COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM attempts",
+                "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM decisions",
+                "SELECT COUNT(*) FROM scores",
+                "SELECT COUNT(*) FROM assets",
+                // People's decisions in review and the versions they made.
+                "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM human_decisions",
+                "SELECT COUNT(*) FROM versions",
+            ] {
+                let r = c.row(sql, p![])?.map(|r| r.0).unwrap_or_default();
+                parts.push(format!("{r:?}"));
+            }
+            // Deliverables by what they are, not by how often or with which signature salt
+            // they were written: a resumed run records the same files again.
+            let mut files = blake3::Hasher::new();
+            c.each(
+                "SELECT path, attempt, width, height FROM deliverables ORDER BY path",
+                p![],
+                &mut |r| {
+                    files.update(format!("{:?}\n", r.0).as_bytes());
+                    Ok(())
+                },
+            )?;
+            parts.push(files.finalize().to_hex().to_string());
+            Ok(parts.join(";"))
+        })
+    }
+}
