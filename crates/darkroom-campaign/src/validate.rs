@@ -690,50 +690,31 @@ pub const MAX_ID_BYTES: usize = 100;
 /// Most shots one `[[shots]]` entry's `vars` may expand to (and a campaign may hold).
 pub const MAX_SHOTS: usize = 100_000;
 
-/// A name made safe for file names: lower case, letters and digits of any script kept
-/// `[campaign] ledger`: a PostgreSQL URL with no password in it (campaign files are shared and
-/// committed; the password comes from the environment).
+/// `[campaign] ledger`: a PostgreSQL connection string (a URL or libpq's key=value form) with
+/// no password in it (campaign files are shared and committed; the password comes from the
+/// environment).
 fn check_ledger_url(v: &mut V<'_>, n: &Node, url: String) -> Option<String> {
-    let Some(rest) = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))
-    else {
-        v.err(
-            &n.span(),
-            "campaign.ledger",
-            "expected a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE (leave it out for the output folder's SQLite file)",
-        );
-        return None;
-    };
-    let auth = rest.split('/').next().unwrap_or("");
-    let has_password = auth.rsplit_once('@').is_some_and(|(a, _)| a.contains(':'))
-        || url.to_ascii_lowercase().contains("password=");
-    if has_password {
-        v.err(
-            &n.span(),
-            "campaign.ledger",
-            "has a password in it; campaign files are shared, so give the password in PGPASSWORD (or the whole URL in DARKROOM_LEDGER) and leave it out here",
-        );
-        return None;
-    }
-    Some(url)
-}
-
-/// `[campaign] store`: `s3://BUCKET` or `s3://BUCKET/PREFIX`.
-fn check_store_url(v: &mut V<'_>, n: &Node, url: String) -> Option<String> {
-    match url.strip_prefix("s3://") {
-        Some(rest) if !rest.split('/').next().unwrap_or("").is_empty() => Some(url),
-        _ => {
-            v.err(
-                &n.span(),
-                "campaign.store",
-                "expected s3://BUCKET or s3://BUCKET/PREFIX (the endpoint, region and keys come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); leave it out for the output folder",
-            );
+    match darkroom_core::dsn::check_ledger(&url, darkroom_core::dsn::Origin::File) {
+        Ok(()) => Some(url),
+        Err(why) => {
+            v.err(&n.span(), "campaign.ledger", why);
             None
         }
     }
 }
 
+/// `[campaign] store`: `s3://BUCKET` or `s3://BUCKET/PREFIX`, with no keys in it.
+fn check_store_url(v: &mut V<'_>, n: &Node, url: String) -> Option<String> {
+    match darkroom_core::dsn::check_store(&url) {
+        Ok(()) => Some(url),
+        Err(why) => {
+            v.err(&n.span(), "campaign.store", why);
+            None
+        }
+    }
+}
+
+/// A name made safe for file names: lower case, letters and digits of any script kept
 /// (`café`, `東京`), every other run of characters one `-`.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();

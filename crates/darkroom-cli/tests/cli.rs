@@ -366,6 +366,8 @@ mod report;
 mod review;
 #[path = "cli/run.rs"]
 mod run;
+#[path = "cli/sharing.rs"]
+mod sharing;
 #[path = "cli/simulate.rs"]
 mod simulate;
 #[path = "cli/sketch.rs"]

@@ -375,6 +375,19 @@ pub fn delivery_problem(campaign: &Campaign) -> Option<String> {
     })
 }
 
+/// What stops a campaign's ledger from being shared safely: a PostgreSQL ledger with no bucket.
+/// Workers on other machines would find a call `done` whose image they cannot read, and pay for
+/// it again; `check`, `run` and `worker` refuse it before anything is spent.
+pub fn sharing_problem(campaign: &Campaign) -> Option<String> {
+    let shared = campaign
+        .ledger
+        .as_deref()
+        .is_some_and(darkroom_core::dsn::is_postgres);
+    (shared && campaign.store.is_none()).then(|| {
+        "campaign.store: a shared ledger (PostgreSQL) needs a shared store: without one, a worker on another machine finds results done whose images it cannot read and would pay for them again; set store = \"s3://BUCKET/PREFIX\" in [campaign] (or DARKROOM_STORE), or leave `ledger` out to work on this machine's file".to_string()
+    })
+}
+
 /// Where a campaign's ledger is (`[campaign] ledger`, else the output folder's `darkroom.db`).
 pub fn ledger_location(campaign: &Campaign, out: &Path) -> darkroom_ledger::Location {
     darkroom_ledger::Location::of(campaign.ledger.as_deref(), out)
@@ -757,7 +770,7 @@ pub(crate) fn open(
     used: &dyn Fn(&str) -> bool,
     rebuy: &'static str,
 ) -> Result<Session, EngineError> {
-    if let Some(why) = delivery_problem(&campaign) {
+    if let Some(why) = delivery_problem(&campaign).or_else(|| sharing_problem(&campaign)) {
         return Err(EngineError::NoBucket(why));
     }
     std::fs::create_dir_all(&out).map_err(io(&out))?;
@@ -771,12 +784,13 @@ pub(crate) fn open(
             std::process::id()
         ));
     }
-    // One run per output folder at a time, taken before the ledger is touched: a second run
-    // would mark the live one crashed and send its calls in flight again. Held until this
-    // returns. Workers are coordinated by the shared ledger's leases instead.
-    let lock = match opts.worker {
-        None => Some(darkroom_ledger::RunLock::acquire(&out)?),
-        Some(_) => None,
+    // One payer per file ledger at a time, taken before the ledger is touched: a second run (or
+    // a `worker` beside a `run`) would mark the live one crashed and send its calls in flight
+    // again. Held until this returns. Workers of a shared ledger are coordinated by its leases
+    // instead.
+    let lock = match at {
+        darkroom_ledger::Location::File(_) => Some(darkroom_ledger::RunLock::acquire(&out)?),
+        darkroom_ledger::Location::Postgres(_) => None,
     };
     // Ballast: room set aside so that on a full disk the ledger can still record how the run
     // ended (SQLite cannot write even that when no byte is free). Released only then.

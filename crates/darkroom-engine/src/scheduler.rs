@@ -297,10 +297,33 @@ pub(crate) async fn scheduled(
             Ok(Reservation::Granted) => {
                 ctx.sent.fetch_add(1, Ordering::Relaxed);
             }
+            // Done (by another worker, or an earlier run) but its bytes were not readable
+            // above: they are fetched or waited for, never bought again — a call without a
+            // granted reservation is never sent.
             Ok(Reservation::AlreadyDone) => {
-                if let Some(bytes) = ctx.done_bytes(&row.id) {
-                    return Done::Image(bytes);
-                }
+                return match paid_result(ctx, stop, &row.id).await {
+                    Some(bytes) => {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        Done::Image(bytes)
+                    }
+                    None => {
+                        let e = darkroom_ledger::LedgerError::Store {
+                            url: ctx.store.bucket().map_or_else(
+                                || ctx.store.root().display().to_string(),
+                                str::to_string,
+                            ),
+                            why: format!(
+                                "the paid result of {} ({} of `{}`) cannot be read from the store; it is not bought again. Run again once the store is reachable (or `--rebuy` to buy it again on purpose)",
+                                row.id, row.tier, row.shot
+                            ),
+                        };
+                        let f = Failure::new("store", e.to_string());
+                        if !stop.load(Ordering::SeqCst) {
+                            ctx.fail(EngineError::Ledger(e));
+                        }
+                        Done::Failed(f)
+                    }
+                };
             }
             Ok(Reservation::Refused { message }) => {
                 return Done::Failed(Failure::new(
@@ -449,6 +472,32 @@ pub(crate) async fn scheduled(
         &last.class,
         format!("gave up after {MAX_TRIES} tries: {}", last.message),
     ))
+}
+
+/// How long a worker waits for a done call's bytes to become readable (a bucket outage, an
+/// upload of another worker's on its way) before it stops: the lease, as for any other wait on
+/// the shared accounts.
+fn result_patience(ctx: &Ctx) -> Duration {
+    Duration::from_secs_f64(ctx.opts.lease.unwrap_or(30.0).max(1.0))
+}
+
+/// The bytes of a call the ledger has `done`, from this machine's store or the bucket, looked
+/// for again with a growing pause until [`result_patience`] has passed or the run stops.
+async fn paid_result(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Option<Vec<u8>> {
+    let patience = result_patience(ctx);
+    let mut waited = Duration::ZERO;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        if let Some(bytes) = ctx.done_bytes(id) {
+            return Some(bytes);
+        }
+        if waited >= patience || stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        tokio::time::sleep(pause).await;
+        waited += pause;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }
 
 /// "32 calls", or what of them the ledger already has: a rerun that calls nothing says so.

@@ -43,7 +43,12 @@ impl Store {
         })
     }
 
-    /// The bucket behind the folder, if any (`s3://bucket/prefix`).
+    /// The folder on this machine (the bucket's cache when there is one).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The bucket's URL (`s3://bucket/prefix`), when the store has one.
     pub fn bucket(&self) -> Option<&str> {
         self.remote.as_ref().map(|r| r.url())
     }

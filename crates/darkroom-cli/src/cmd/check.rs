@@ -77,6 +77,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         unusable.push(e.to_string());
     }
     unusable.extend(darkroom_engine::delivery_problem(&c));
+    unusable.extend(darkroom_engine::sharing_problem(&c));
     if let Some(url) = c.store.as_deref() {
         let cache = std::path::Path::new(&c.output).join("store");
         if let Err(e) = darkroom_ledger::Store::open(cache, Some(url)) {

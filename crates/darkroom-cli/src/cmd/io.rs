@@ -64,28 +64,46 @@ pub fn read_campaign(
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
-    Ok(darkroom_campaign::load(&text, &name)
-        .map(from_environment)
-        .map_err(|d| {
-            for line in d.to_string().lines() {
-                eprintln!("error: {line}");
-            }
-            eprintln!("{} problem(s) in {name}", d.items.len());
-            std::process::ExitCode::from(2)
-        }))
+    let c = darkroom_campaign::load(&text, &name).map_err(|d| {
+        for line in d.to_string().lines() {
+            eprintln!("error: {line}");
+        }
+        eprintln!("{} problem(s) in {name}", d.items.len());
+        std::process::ExitCode::from(2)
+    });
+    match c {
+        Ok(c) => Ok(Ok(from_environment(c)?)),
+        Err(code) => Ok(Err(code)),
+    }
 }
 
-/// A campaign with what the environment says over its file: `DARKROOM_LEDGER` (a URL may carry
-/// its password there, never in the file) and `DARKROOM_STORE`.
-pub fn from_environment(mut c: darkroom_campaign::Campaign) -> darkroom_campaign::Campaign {
+/// A campaign with what the environment says over its file: `DARKROOM_LEDGER` (a connection
+/// string may carry its password there, never in the file) and `DARKROOM_STORE`, checked as
+/// the file's keys are (never a file path by accident; never keys in a bucket URL). Both are
+/// checked before either is refused, and a refusal prints the value masked.
+pub fn from_environment(
+    mut c: darkroom_campaign::Campaign,
+) -> Result<darkroom_campaign::Campaign, Fail> {
+    use darkroom_core::dsn;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut problems = Vec::new();
     if let Some(url) = var("DARKROOM_LEDGER") {
-        c.ledger = Some(url);
+        match dsn::check_ledger(&url, dsn::Origin::Environment) {
+            Ok(()) => c.ledger = Some(url),
+            Err(why) => problems.push(format!("DARKROOM_LEDGER `{}`: {why}", dsn::mask(&url))),
+        }
     }
     if let Some(url) = var("DARKROOM_STORE") {
-        c.store = Some(url);
+        match dsn::check_store(&url) {
+            Ok(()) => c.store = Some(url),
+            Err(why) => problems.push(format!("DARKROOM_STORE `{}`: {why}", dsn::mask(&url))),
+        }
     }
-    c
+    if problems.is_empty() {
+        Ok(c)
+    } else {
+        Err(Fail::Input(problems.join("; ")))
+    }
 }
 
 /// Reads a campaign that has run and opens its ledger (for `status`, `review`, `recipe`,
@@ -97,8 +115,8 @@ pub fn campaign_ledger(
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
     let c = darkroom_campaign::load(&text, &name)
-        .map(from_environment)
         .map_err(|d| Fail::Input(d.to_string().replace('\n', "; ")))?;
+    let c = from_environment(c)?;
     let db = darkroom_engine::ledger_location(&c, std::path::Path::new(&c.output));
     if !db.exists() {
         return Err(Fail::Input(format!(

@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long)]
     ledger: Option<String>,
     /// The bucket to upload the store's assets and the deliverables to (default: the
-    /// campaign's `store`, or DARKROOM_STORE; none: the ledger only).
+    /// campaign's `store`, or DARKROOM_STORE). Required: a shared ledger without a shared
+    /// store would have workers elsewhere pay again for images they cannot read.
     #[arg(long)]
     store: Option<String>,
 }
@@ -36,16 +37,30 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let out = PathBuf::from(&c.output);
     let file = out.join("darkroom.db");
     let url = match a.ledger.or(c.ledger.clone()) {
-        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => u,
+        Some(u) if darkroom_core::dsn::is_postgres(&u) => u,
         Some(u) => {
             return Err(Fail::Input(format!(
-                "--ledger `{}`: accepted: a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE",
-                mask_url(&u)
+                "--ledger `{}`: accepted: {}",
+                mask_url(&u),
+                darkroom_core::dsn::LEDGER_ACCEPTED
             )))
         }
         None => {
             return Err(Fail::Input(format!(
                 "nowhere to move {name}'s ledger to: give --ledger postgres://USER@HOST:PORT/DATABASE, or set `ledger` in [campaign] (or DARKROOM_LEDGER)"
+            )))
+        }
+    };
+    let bucket = match a.store.or(c.store.clone()) {
+        Some(s) => {
+            darkroom_core::dsn::check_store(&s).map_err(|why| {
+                Fail::Input(format!("--store `{}`: {why}", darkroom_core::dsn::mask(&s)))
+            })?;
+            s
+        }
+        None => {
+            return Err(Fail::Input(format!(
+                "nowhere to move {name}'s store to: a shared ledger needs a shared store (workers on other machines would find results done whose images they cannot read, and pay for them again); give --store s3://BUCKET/PREFIX, or set `store` in [campaign] (or DARKROOM_STORE)"
             )))
         }
     };
@@ -60,10 +75,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let from = Ledger::open(&file).map_err(Fail::input)?;
     let to = Ledger::open_at(&Location::Postgres(url.clone()), &c.name).map_err(Fail::input)?;
     // The bucket is reached before anything moves: a wrong key is said with nothing changed.
-    let store = match a.store.or(c.store.clone()) {
-        Some(s) => Some(Store::open(out.join("store"), Some(&s)).map_err(Fail::input)?),
-        None => None,
-    };
+    let store = Some(Store::open(out.join("store"), Some(&bucket)).map_err(Fail::input)?);
     let moved = from.move_into(&to).map_err(|e| match e {
         darkroom_ledger::LedgerError::Move { .. } => Fail::input(e),
         other => Fail::Internal(other.into()),

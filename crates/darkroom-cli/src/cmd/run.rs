@@ -117,6 +117,19 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
             )));
         }
     }
+    // A worker on a file ledger is the one payer of this machine's folder (it takes the run
+    // lock, as `run` does); a worker on another machine would not see this ledger.
+    if worker.is_some()
+        && !c
+            .ledger
+            .as_deref()
+            .is_some_and(darkroom_core::dsn::is_postgres)
+    {
+        eprintln!(
+            "warning: {campaign_arg}: the ledger is this machine's file ({}); a worker on another machine would not see it and would pay for the same calls again. To share the work, set ledger = \"postgres://…\" and store = \"s3://…\" in [campaign]",
+            darkroom_engine::ledger_location(&c, Path::new(&c.output))
+        );
+    }
     let unit = if c.budget.money.is_some() {
         "USD"
     } else {

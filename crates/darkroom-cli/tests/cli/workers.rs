@@ -547,7 +547,7 @@ fn a_campaign_moved_to_postgres_and_a_bucket_pays_nothing_again_on_another_machi
     assert!(err.contains("was moved to") && err.contains(&url), "{err}");
     let (code, _, err) = go_env(
         &d,
-        &["move", "c.toml", "--ledger", &url],
+        &["move", "c.toml", "--ledger", &url, "--store", &bucket],
         &[("PGPASSWORD", &pw)],
     );
     assert_eq!(code, 2, "{err}");
