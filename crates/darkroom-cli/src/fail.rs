@@ -30,6 +30,7 @@ impl Fail {
             | E::Font(..)
             | E::Provenance(..)
             | E::MissingResults { .. }
+            | E::LedgerGone { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Open { .. })
             // A shared ledger or bucket that cannot be reached or is not this campaign's.
@@ -37,6 +38,7 @@ impl Fail {
             | E::Ledger(darkroom_ledger::LedgerError::OtherCampaign { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Newer { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Moved { .. })
+            | E::Ledger(darkroom_ledger::LedgerError::CapDiffers { .. })
             | E::Ledger(darkroom_ledger::LedgerError::StoreOpen { .. }) => Fail::Input(e.to_string()),
             // The work failed, the input was fine.
             E::CallFailed { .. } | E::OverBudget(_) => Fail::Remote(e.to_string()),

@@ -5,6 +5,38 @@
 //! 3 internal error. Data goes to stdout, messages to stderr; every error is one line that names
 //! the value and what would be accepted.
 
+// Printing never panics and never stops a command: `darkroom run … 2>&1 | grep -q …` closes
+// the pipe at the first match, and a run that panicked on its next progress line would leave a
+// paid run `running` with its deliverables half written. These shadow the standard macros for
+// the whole crate (they are defined before the modules that use them); what cannot be printed
+// is dropped, and the work and its accounts go on.
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod fail;
 

@@ -71,6 +71,9 @@ pub struct Options {
     /// Seconds a worker's heartbeat may be silent before its leases are taken over (30 by
     /// default).
     pub lease: Option<f64>,
+    /// On a shared ledger, make this run's cap the campaign's cap for every worker (logged in
+    /// the ledger); without it a cap that differs from the recorded one is refused.
+    pub change_cap: bool,
 }
 
 /// A run that could not start.
@@ -145,6 +148,19 @@ pub enum EngineError {
         store: String,
         /// The command that re-buys them.
         rebuy: &'static str,
+    },
+    /// The ledger file is gone but the store beside it holds paid results: a run would buy
+    /// them all again without knowing it.
+    #[error("the ledger `{ledger}` is missing, but the store `{store}` holds {count} paid result(s): a run now would buy them all again. If the ledger was moved or renamed, put it back; to start over on purpose, move the output folder `{out}` aside (or delete `{store}` with it)")]
+    LedgerGone {
+        /// The ledger file.
+        ledger: String,
+        /// The store folder.
+        store: String,
+        /// Files in it.
+        count: usize,
+        /// The output folder.
+        out: String,
     },
 }
 
@@ -801,6 +817,21 @@ pub(crate) fn open(
             let _ = std::fs::remove_file(&ballast);
         }
     }
+    // A ledger file deleted on its own (to "reset" a campaign, or by a cleanup) would make the
+    // next run buy again everything its store holds: refused, saying how to start over.
+    if let darkroom_ledger::Location::File(file) = &at {
+        if !file.exists() {
+            let count = stored_files(&out.join("store"));
+            if count > 0 {
+                return Err(EngineError::LedgerGone {
+                    ledger: file.display().to_string(),
+                    store: store_dir(&out),
+                    count,
+                    out: out.display().to_string(),
+                });
+            }
+        }
+    }
     let ledger = Ledger::open_at(&at, &campaign.name)?;
     // A file moved into a shared database is not spent on again: the database has its calls.
     ledger.check_not_moved()?;
@@ -858,14 +889,10 @@ pub(crate) fn open(
         };
         providers.insert(name.clone(), Arc::new(any));
     }
-    // Workers of this machine whose process is gone (killed, crashed) hold nothing: their
-    // calls are reconciled now, not after their lease. /proc says which processes live.
-    if ledger.is_shared() {
-        let alive = |pid: u32| {
-            !Path::new("/proc/self").exists() || Path::new(&format!("/proc/{pid}")).exists()
-        };
-        ledger.bury_dead(&darkroom_ledger::host_name(), alive)?;
-    }
+    // Whether a worker lives is judged by its heartbeat on the database's clock alone (a
+    // process id says nothing across containers, which share a host name but not their PIDs);
+    // a worker restarted under its `--id` takes up its own calls at once, fencing the old
+    // process.
     // Calls a crash left in flight: counted as spent, unless their provider replays them.
     ledger.reconcile(&store, |name| {
         providers
@@ -895,6 +922,17 @@ pub(crate) fn open(
         .budget
         .or(campaign.budget.money.as_ref().map(|m| m.0))
         .or(campaign.budget.credits);
+    // One cap per shared campaign, in its ledger: each worker applying its own file's cap would
+    // let the most generous one spend for all.
+    let cap = if ledger.is_shared() {
+        ledger.agree_cap(
+            cap,
+            if in_money { "USD" } else { "credits" },
+            opts.change_cap,
+        )?
+    } else {
+        cap
+    };
     let pacers = campaign
         .providers
         .iter()
@@ -953,6 +991,29 @@ impl Session {
             },
         }
     }
+}
+
+/// Assets in a store folder (`ab/cd/<hash>.<ext>`, temporaries left out).
+fn stored_files(root: &Path) -> usize {
+    let list = |p: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    list(root)
+        .iter()
+        .flat_map(|a| list(a))
+        .flat_map(|b| list(&b))
+        .filter(|f| {
+            f.is_file()
+                && !f
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .count()
 }
 
 /// Providers a campaign's tiers and vision judge use (the others need no key to run).

@@ -394,6 +394,32 @@ impl Builder<'_> {
                 tone: if failed_n > 0 { "bad" } else { "good" }.into(),
             },
         ];
+        let (cut, presumed, late) = dump
+            .attempts
+            .iter()
+            .fold((0u64, 0.0, 0u64), |(n, p, l), a| {
+                (
+                    n + u64::from(a.interrupted),
+                    p + a.presumed,
+                    l + u64::from(a.late),
+                )
+            });
+        if cut > 0 {
+            stats.push(Stat {
+                label: "Interrupted calls".into(),
+                value: cut.to_string(),
+                note: format!(
+                    "a crash or a takeover; may have cost {} twice{}",
+                    fmt_money(presumed, unit),
+                    if late > 0 {
+                        format!("; {late} ran twice")
+                    } else {
+                        String::new()
+                    }
+                ),
+                tone: "bad".into(),
+            });
+        }
         if let Some(cap) = cap {
             stats.push(Stat {
                 label: "Budget used".into(),

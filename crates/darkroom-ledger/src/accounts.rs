@@ -40,6 +40,12 @@ impl Ledger {
     }
 
     /// [`Ledger::reserve`], saying whether the provider replays a call sent again.
+    ///
+    /// A granted reservation bumps the call's epoch and records this process's token: only
+    /// this process, at this epoch, settles it (see [`Ledger::settle`]). A call held by another
+    /// process under this worker's own id (an earlier life, or the same `--id` started twice)
+    /// is taken up at once, fencing that process; one held by another worker is taken over only
+    /// once that worker's heartbeat is older than the lease, by the database's clock.
     pub fn reserve_as(
         &self,
         row: &AttemptRow,
@@ -48,33 +54,48 @@ impl Ledger {
         replays: bool,
     ) -> Result<Reservation, LedgerError> {
         let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
-        self.tx(true, |c| {
+        let token = self.token.clone();
+        let granted = self.tx(true, |c| {
             let t = now();
+            // On PostgreSQL the call's row is locked first, as every other write takes its
+            // locks (the attempt, then the account): no two writers wait on each other.
+            let lock = if shared { " FOR UPDATE OF a" } else { "" };
             let current = c.row(
-                "SELECT a.status, a.error_message, a.worker, w.heartbeat FROM attempts a
-                 LEFT JOIN workers w ON w.id = a.worker WHERE a.id = ?1",
+                &format!(
+                    "SELECT a.status, a.error_message, a.worker, w.heartbeat, a.lease FROM attempts a
+                     LEFT JOIN workers w ON w.id = a.worker WHERE a.id = ?1{lock}"
+                ),
                 p![row.id],
             )?;
+            let mut delta = 0.0;
             if let Some(r) = current {
                 let status: AttemptStatus = r.get::<String>(0)?.parse().map_err(LedgerError::Value)?;
                 match status {
-                    AttemptStatus::Done => return Ok(Reservation::AlreadyDone),
+                    AttemptStatus::Done => return Ok(Err(Reservation::AlreadyDone)),
                     AttemptStatus::Refused => {
-                        return Ok(Reservation::Refused { message: r.get::<Option<String>>(1)?.unwrap_or_default() })
+                        return Ok(Err(Reservation::Refused { message: r.get::<Option<String>>(1)?.unwrap_or_default() }))
                     }
                     AttemptStatus::Sent => {
                         let holder: Option<String> = r.get(2)?;
                         let beat: Option<f64> = r.get(3)?;
-                        if let Some(h) = holder.filter(|h| Some(h) != me.as_ref()) {
-                            let clock = lease_clock(c, shared)?;
-                            if beat.is_some_and(|b| clock - b < lease) {
-                                return Ok(Reservation::Leased { worker: h });
+                        let held: Option<String> = r.get(4)?;
+                        let this_process = held.as_deref() == Some(token.as_str());
+                        if let Some(h) = holder.filter(|_| !this_process) {
+                            if Some(&h) != me.as_ref() {
+                                let clock = lease_clock(c, shared)?;
+                                if beat.is_some_and(|b| clock - b < lease) {
+                                    return Ok(Err(Reservation::Leased { worker: h }));
+                                }
                             }
-                            // Its worker is gone: the call may have run. Booked as a crash
-                            // leaves it, then sent again below.
-                            c.exec(
+                            // Its process is gone, or fenced here: the call may have run. Booked
+                            // as "may have run" (kept apart, so that a late result of that
+                            // process replaces it with its actual cost), then sent again below.
+                            delta = c.one(
                                 "UPDATE attempts SET cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?2 THEN 0 ELSE cost_reserved END,
-                                   cost_reserved = 0, interrupted = interrupted + 1 WHERE id = ?1",
+                                   presumed = presumed + CASE WHEN ?2 THEN 0 ELSE cost_reserved END,
+                                   presumed_n = presumed_n + CASE WHEN ?2 OR cost_reserved = 0 THEN 0 ELSE 1 END,
+                                   delta = CASE WHEN ?2 THEN -cost_reserved ELSE 0 END,
+                                   cost_reserved = 0, interrupted = interrupted + 1 WHERE id = ?1 RETURNING delta",
                                 p![row.id, replays],
                             )?;
                         }
@@ -82,24 +103,52 @@ impl Ledger {
                     _ => {}
                 }
             }
-            // Summed only under a cap: the sum reads every attempt, which on an uncapped
-            // 10,000-shot campaign was most of the run's ledger time.
-            if let Some(cap) = cap {
-                let committed = committed(c)?;
-                if committed + worst > cap + 1e-9 {
-                    return Ok(Reservation::Denied { committed, needed: worst });
-                }
-            }
-            c.exec(
-                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at, worker)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11, ?12)
+            let epoch: i64 = c.one(
+                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at, worker, epoch, lease)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11, ?12, 1, ?13)
                  ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = attempts.cost_reserved + ?10,
                    started_at = ?11, tries = attempts.tries + 1, error_class = NULL, error_message = NULL,
-                   queue_wait = ?11 - COALESCE(attempts.queued_at, ?11), worker = ?12",
-                p![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t, me],
+                   queue_wait = ?11 - COALESCE(attempts.queued_at, ?11), worker = ?12, epoch = attempts.epoch + 1, lease = ?13
+                 RETURNING epoch",
+                p![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t, me, token],
             )?;
-            Ok(Reservation::Granted)
-        })
+            // The running total, checked against the cap and moved in one statement: no sum
+            // over the attempts, however many there are.
+            let moved = match cap {
+                Some(cap) => c.exec(
+                    "UPDATE account SET committed = committed + ?1 + ?2 WHERE name = 'campaign' AND committed + ?2 + ?1 <= ?3",
+                    p![worst, delta, cap + 1e-9],
+                )?,
+                None => c.exec(
+                    "UPDATE account SET committed = committed + ?1 + ?2 WHERE name = 'campaign'",
+                    p![worst, delta],
+                )?,
+            };
+            if moved == 0 {
+                // Over the cap: nothing of this transaction may stand (the takeover's booking
+                // included), so it is rolled back by failing it, and the denial said after.
+                return Err(LedgerError::Value(DENIED.into()));
+            }
+            Ok(Ok(epoch))
+        });
+        match granted {
+            Ok(Ok(epoch)) => {
+                self.fences
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(row.id.clone(), epoch);
+                Ok(Reservation::Granted)
+            }
+            Ok(Err(other)) => Ok(other),
+            Err(LedgerError::Value(v)) if v == DENIED => {
+                let committed = self.with(committed)?;
+                Ok(Reservation::Denied {
+                    committed,
+                    needed: worst,
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Settles a sent attempt with its actual cost (what the provider charged for this call).
@@ -143,15 +192,48 @@ impl Ledger {
                 Some(message.as_str()),
             ),
         };
-        self.with(|c| {
+        let fence = self
+            .fences
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        let token = self.token.clone();
+        self.tx(false, |c| {
             let t = now();
-            c.exec(
-                "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
+            // Only the process that holds the call's lease, at the epoch it was granted, settles
+            // it (a reservation this ledger did not grant is checked by its token alone).
+            let current = c.row(
+                "UPDATE attempts SET status = ?2, delta = ?3 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
                    asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
                    finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
-                 WHERE id = ?1",
-                p![id, status.as_str(), actual, asset, version, class, msg, t, reported],
+                 WHERE id = ?1 AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
+                 RETURNING delta",
+                p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence.unwrap_or(-1)],
             )?;
+            let delta: f64 = match current {
+                Some(r) => r.get(0)?,
+                // Fenced: another process took the call over (this one was paused or cut off
+                // past its lease). Its result is otherwise ignored, but what it cost replaces one
+                // "may have run" booking of the takeover, so the ledger equals the bill.
+                None => c
+                    .row(
+                        "UPDATE attempts SET delta = ?2 - presumed / presumed_n,
+                           cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n + ?2,
+                           presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
+                           late = late + 1
+                         WHERE id = ?1 AND presumed_n > 0 RETURNING delta",
+                        p![id, actual],
+                    )?
+                    .map(|r| r.get(0))
+                    .transpose()?
+                    .unwrap_or(0.0),
+            };
+            if delta != 0.0 {
+                c.exec(
+                    "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                    p![delta],
+                )?;
+            }
             Ok(())
         })
     }
@@ -178,7 +260,7 @@ impl Ledger {
                 p![me, stale],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let (mut done, mut lost) = (0, 0);
+            let (mut done, mut lost, mut released) = (0, 0, 0.0);
             for (id, asset, provider) in sent {
                 let has = asset.as_deref().is_some_and(|h| store.contains(h));
                 let (status, class, spent) = match (has, replays(&provider)) {
@@ -186,11 +268,16 @@ impl Ledger {
                     (false, false) => (AttemptStatus::Failed, Some("interrupted"), true),
                     (false, true) => (AttemptStatus::Failed, Some("interrupted"), false),
                 };
-                c.exec(
-                    "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?4 THEN cost_reserved ELSE 0 END, cost_reserved = 0,
+                // A call booked as "may have run" is kept apart (`presumed`): should its process
+                // be alive after all (paused, not dead), its late result replaces the booking.
+                released += c.one::<f64>(
+                    "UPDATE attempts SET status = ?2, cost_settled = COALESCE(cost_settled, 0) + CASE WHEN ?4 THEN cost_reserved ELSE 0 END,
+                       presumed = presumed + CASE WHEN ?4 AND ?5 = 1 THEN cost_reserved ELSE 0 END,
+                       presumed_n = presumed_n + CASE WHEN ?4 AND ?5 = 1 AND cost_reserved > 0 THEN 1 ELSE 0 END,
+                       delta = CASE WHEN ?4 THEN 0 ELSE -cost_reserved END, cost_reserved = 0,
                        interrupted = interrupted + ?5, error_class = ?3,
                        error_message = CASE WHEN ?5 = 0 THEN NULL WHEN ?4 THEN 'the run stopped while this call was in flight' ELSE 'the run stopped while this call was in flight; the provider replays it, so it is sent again without paying twice' END
-                     WHERE id = ?1",
+                     WHERE id = ?1 RETURNING delta",
                     p![id, status.as_str(), class, spent, i64::from(class.is_some())],
                 )?;
                 if has {
@@ -198,6 +285,12 @@ impl Ledger {
                 } else {
                     lost += 1;
                 }
+            }
+            if released != 0.0 {
+                c.exec(
+                    "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                    p![released],
+                )?;
             }
             Ok((done, lost))
         })
@@ -236,6 +329,88 @@ impl Ledger {
         })
     }
 
+    /// The one cap of a shared campaign: the first worker records `cap` (in `unit`); a later
+    /// one whose cap differs is refused ([`LedgerError::CapDiffers`]) unless `change`, which
+    /// sets it for every worker and is logged in `cap_changes`. Returns the cap to apply.
+    pub fn agree_cap(
+        &self,
+        cap: Option<f64>,
+        unit: &str,
+        change: bool,
+    ) -> Result<Option<f64>, LedgerError> {
+        let who = self.worker.clone().unwrap_or_else(|| "a run".into());
+        let at = self.path.clone();
+        let shown = |c: Option<f64>, u: &str| {
+            c.map_or_else(|| "none".to_string(), |c| format!("{c:.2} {u}"))
+        };
+        self.tx(true, |c| {
+            let r = c
+                .row("SELECT cap, unit, cap_by FROM account WHERE name = 'campaign'", p![])?
+                .ok_or_else(|| LedgerError::Value("the ledger has no account row".into()))?;
+            let (old, old_unit, by): (Option<f64>, Option<String>, Option<String>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            let same = by.is_some()
+                && old_unit.as_deref() == Some(unit)
+                && match (old, cap) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+                    _ => false,
+                };
+            if same {
+                return Ok(cap);
+            }
+            if let (Some(by), false) = (&by, change) {
+                return Err(LedgerError::CapDiffers {
+                    at,
+                    recorded: shown(old, old_unit.as_deref().unwrap_or(unit)),
+                    by: by.clone(),
+                    asked: shown(cap, unit),
+                });
+            }
+            c.exec(
+                "UPDATE account SET cap = ?1, unit = ?2, cap_by = ?3, cap_at = ?4 WHERE name = 'campaign'",
+                p![cap, unit, who, now()],
+            )?;
+            if let Some(new) = cap {
+                c.exec(
+                    "INSERT INTO cap_changes (at, worker, old_cap, new_cap, unit) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    p![now(), who, old, new, unit],
+                )?;
+            }
+            Ok(cap)
+        })
+    }
+
+    /// Every change of a shared campaign's cap, oldest first.
+    pub fn cap_changes(&self) -> Result<Vec<CapChange>, LedgerError> {
+        self.with(|c| {
+            c.map(
+                "SELECT at, worker, old_cap, new_cap, unit FROM cap_changes ORDER BY at",
+                p![],
+                |r| {
+                    Ok(CapChange {
+                        at: r.get(0)?,
+                        by: r.get(1)?,
+                        from: r.get(2)?,
+                        to: r.get(3)?,
+                        unit: r.get(4)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// The committed total summed over every attempt (settled plus reserved): what the running
+    /// total of [`Ledger::totals`] must equal. Reads every attempt; for audits and tests.
+    pub fn committed_by_attempts(&self) -> Result<f64, LedgerError> {
+        self.with(|c| {
+            c.one(
+                "SELECT COALESCE(SUM(COALESCE(cost_settled, 0) + cost_reserved), 0) FROM attempts",
+                p![],
+            )
+        })
+    }
+
     /// Spend and counts.
     pub fn totals(&self) -> Result<Totals, LedgerError> {
         self.with(|c| {
@@ -261,10 +436,29 @@ impl Ledger {
     }
 }
 
-/// Settled cost plus the reservations of calls in flight.
+/// One change of a shared campaign's cap (`run`/`worker --change-cap`, or the first record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapChange {
+    /// When (Unix seconds).
+    pub at: f64,
+    /// The worker that changed it.
+    pub by: Option<String>,
+    /// The cap before (none: no cap, or not recorded yet).
+    pub from: Option<f64>,
+    /// The cap after.
+    pub to: f64,
+    /// Its unit.
+    pub unit: Option<String>,
+}
+
+/// Settled cost plus the reservations of calls in flight: the account's running total, which
+/// every write that changes a cost moves in its own transaction.
 pub(crate) fn committed(c: &mut dyn Sql) -> Result<f64, LedgerError> {
     c.one(
-        "SELECT COALESCE(SUM(COALESCE(cost_settled, 0) + cost_reserved), 0) FROM attempts",
+        "SELECT committed FROM account WHERE name = 'campaign'",
         p![],
     )
 }
+
+/// The budget guard's refusal inside its transaction (so that nothing of it stands).
+const DENIED: &str = "darkroom: the budget cannot cover this call";

@@ -168,7 +168,13 @@ impl Ledger {
             };
             let latency = pct("latency")?;
             let queue_wait = pct("queue_wait")?;
-            Ok(Status { by_tier, failures, spent, tries, deliverables, latency, queue_wait })
+            let interrupted = c.map(
+                "SELECT provider, CAST(SUM(interrupted) AS BIGINT), COALESCE(SUM(presumed), 0), CAST(SUM(late) AS BIGINT)
+                 FROM attempts WHERE interrupted > 0 OR late > 0 GROUP BY provider ORDER BY provider",
+                p![],
+                |r| Ok(Interrupted { provider: r.get(0)?, calls: r.get(1)?, presumed: r.get(2)?, late: r.get(3)? }),
+            )?;
+            Ok(Status { by_tier, failures, spent, tries, deliverables, latency, queue_wait, interrupted })
         })
     }
 }

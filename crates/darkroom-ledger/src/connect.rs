@@ -70,6 +70,8 @@ impl Ledger {
             db: Db::Lite(Mutex::new(conn)),
             worker: None,
             lease: 30.0,
+            token: new_token(),
+            fences: Mutex::default(),
         })
     }
 
@@ -113,6 +115,8 @@ impl Ledger {
             path: shown,
             worker: None,
             lease: 30.0,
+            token: new_token(),
+            fences: Mutex::default(),
         })
     }
 

@@ -49,10 +49,11 @@ impl Ledger {
     /// this worker's when nobody holds it, when it is already this worker's, or when its holder's
     /// heartbeat stopped.
     pub fn claim(&self, key: &str) -> Result<Claim, LedgerError> {
-        let (me, lease, shared) = (
+        let (me, lease, shared, token) = (
             self.worker.clone().unwrap_or_default(),
             self.lease,
             self.is_shared(),
+            self.token.clone(),
         );
         self.tx(true, |c| {
             let clock = lease_clock(c, shared)?;
@@ -73,20 +74,22 @@ impl Ledger {
                 }
             }
             c.exec(
-                "INSERT INTO claims (key, worker, done, at) VALUES (?1, ?2, 0, ?3)
-                 ON CONFLICT (key) DO UPDATE SET worker = ?2, at = ?3",
-                p![key, me, now()],
+                "INSERT INTO claims (key, worker, done, at, token) VALUES (?1, ?2, 0, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET worker = ?2, at = ?3, token = ?4",
+                p![key, me, now(), token],
             )?;
             Ok(Claim::Mine)
         })
     }
 
-    /// Marks a claimed piece of work done.
+    /// Marks a claimed piece of work done, if this process still holds the claim (one that
+    /// was taken over from it while it was paused is the new holder's to finish).
     pub fn finish_claim(&self, key: &str) -> Result<(), LedgerError> {
+        let token = self.token.clone();
         self.with(|c| {
             c.exec(
-                "UPDATE claims SET done = 1, at = ?2 WHERE key = ?1",
-                p![key, now()],
+                "UPDATE claims SET done = 1, at = ?2 WHERE key = ?1 AND token IS NOT DISTINCT FROM ?3",
+                p![key, now(), token],
             )?;
             Ok(())
         })

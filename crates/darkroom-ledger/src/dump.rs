@@ -47,6 +47,13 @@ pub struct AttemptRecord {
     pub latency: Option<f64>,
     /// Calls made for it, retries included.
     pub tries: u32,
+    /// Times it was found in flight after a crash or taken over from a worker whose lease
+    /// lapsed: each a call the vendor may have run without its result reaching the ledger.
+    pub interrupted: u32,
+    /// What those interrupted calls are booked at as "may have run" (their reservations).
+    pub presumed: f64,
+    /// Results that came back late from a fenced process: calls the vendor did run twice.
+    pub late: u32,
 }
 
 /// One judge's score of one attempt.
@@ -150,7 +157,8 @@ pub(crate) fn scores_of_shot(c: &mut dyn Sql, shot: &str) -> Result<Vec<ScoreRec
 
 /// The columns of an attempt, in the order [`attempt_row`] reads them.
 const ATTEMPT_COLUMNS: &str = "id, shot, tier, round, variant, provider, model, model_version, seed, params,
-     status, cost_settled, error_class, error_message, asset, started_at, finished_at, latency, tries";
+     status, cost_settled, error_class, error_message, asset, started_at, finished_at, latency, tries,
+     interrupted, presumed, late";
 
 /// An attempt from a row of [`ATTEMPT_COLUMNS`].
 fn attempt_row(r: &Row) -> Result<AttemptRecord, LedgerError> {
@@ -174,6 +182,9 @@ fn attempt_row(r: &Row) -> Result<AttemptRecord, LedgerError> {
         finished_at: r.get(16)?,
         latency: r.get(17)?,
         tries: r.get(18)?,
+        interrupted: r.get(19)?,
+        presumed: r.get(20)?,
+        late: r.get(21)?,
     })
 }
 

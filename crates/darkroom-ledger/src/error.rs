@@ -111,6 +111,18 @@ pub enum LedgerError {
         /// The database it was moved to (password masked).
         to: String,
     },
+    /// A worker's cap differs from the one its shared campaign recorded.
+    #[error("the cap of this campaign, in the shared ledger `{at}`, is {recorded} (set by {by}); this worker was given {asked}. Workers of one campaign share one cap: give the same in the campaign file (or --budget), or start with --change-cap to make it {asked} for every worker (logged)")]
+    CapDiffers {
+        /// The ledger (password masked).
+        at: String,
+        /// The cap recorded, with its unit (`6.00 USD`, `none`).
+        recorded: String,
+        /// Who set it.
+        by: String,
+        /// The cap this worker was given, with its unit.
+        asked: String,
+    },
     /// A ledger cannot be moved as asked.
     #[error("cannot move the ledger `{from}` to `{to}`: {why}")]
     Move {

@@ -42,6 +42,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+pub use accounts::CapChange;
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use error::LedgerError;
 pub use human::{standing, HumanDecision, HumanRecord, Standing, Version};
@@ -68,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_upstream.sql"),
     include_str!("../migrations/0009_workers.sql"),
     include_str!("../migrations/0010_moved.sql"),
+    include_str!("../migrations/0011_fencing.sql"),
 ];
 
 /// What an attempt is, when it is reserved.
@@ -175,6 +177,22 @@ pub struct Status {
     pub latency: Option<(f64, f64)>,
     /// Queue wait: p50 and p95, seconds.
     pub queue_wait: Option<(f64, f64)>,
+    /// Per provider, the calls a crash or a takeover interrupted (the vendor may have run them
+    /// without their results reaching the ledger).
+    pub interrupted: Vec<Interrupted>,
+}
+
+/// A provider's interrupted calls, as `status` and the report show them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Interrupted {
+    /// The provider.
+    pub provider: String,
+    /// Calls found in flight after a crash or taken over.
+    pub calls: u64,
+    /// What they are booked at as "may have run": what they may have cost twice.
+    pub presumed: f64,
+    /// Of them, calls whose late result showed the vendor ran them twice.
+    pub late: u64,
 }
 
 /// One run of a campaign: when it started and ended, and how it ended (`running` until then;
@@ -216,6 +234,31 @@ pub struct Ledger {
     worker: Option<String>,
     /// How long a worker's heartbeat may be silent before its leases are taken over.
     lease: f64,
+    /// This process's random lease token: the calls it reserves are leased to it, not to its
+    /// worker id, so two processes never share a lease (two containers with one `--id` and
+    /// host name included).
+    token: String,
+    /// The epoch at which this process was granted each call it has in flight: a settle that
+    /// does not match is a stale one.
+    fences: Mutex<std::collections::HashMap<String, i64>>,
+}
+
+/// A process-unique random token (not a secret: it only tells processes apart).
+pub(crate) fn new_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let local = 0u8;
+    let seed = format!(
+        "{}:{nanos}:{}:{:p}:{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        &local,
+        host_name()
+    );
+    blake3::hash(seed.as_bytes()).to_hex()[..20].to_string()
 }
 
 enum Db {

@@ -7,17 +7,11 @@ impl Ledger {
     /// Starts a run: any earlier run that never ended is marked `crashed` (with workers, only
     /// this worker's and those of workers whose heartbeat stopped). Returns its id.
     pub fn start_run(&self, campaign: &str) -> Result<i64, LedgerError> {
-        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         self.tx(true, |c| {
-            let stale = lease_clock(c, shared)? - lease;
-            c.exec(
-                "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND (worker IS NULL OR worker = ?1
-                   OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = runs.worker AND w.heartbeat >= ?2))",
-                p![me, stale],
-            )?;
+            self.mark_crashed(c, None)?;
             c.one(
                 "INSERT INTO runs (campaign, started_at, status, worker) VALUES (?1, ?2, 'running', ?3) RETURNING id",
-                p![campaign, now(), me],
+                p![campaign, now(), self.worker.clone()],
             )
         })
     }
@@ -34,13 +28,33 @@ impl Ledger {
         status: RunStatus,
         reason: Option<&str>,
     ) -> Result<(), LedgerError> {
-        self.with(|c| {
+        self.tx(false, |c| {
             c.exec(
                 "UPDATE runs SET status = ?2, finished_at = ?3, reason = ?4 WHERE id = ?1",
                 p![id, status.as_str(), now(), reason],
             )?;
-            Ok(())
+            // Runs of workers whose lease lapsed while this one worked (killed beside it) are
+            // said to have crashed now, not only when another run starts.
+            self.mark_crashed(c, Some(id))
         })
+    }
+
+    /// Marks `crashed` every run still `running` but this one that no live worker is running:
+    /// this worker's earlier lives, runs on a file ledger (one run at a time), and runs of
+    /// workers whose heartbeat is older than the lease by the ledger's clock.
+    fn mark_crashed(
+        &self,
+        c: &mut dyn crate::db::Sql,
+        except: Option<i64>,
+    ) -> Result<(), LedgerError> {
+        let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
+        let stale = lease_clock(c, shared)? - lease;
+        c.exec(
+            "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND id <> ?3 AND (worker IS NULL OR worker = ?1
+               OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = runs.worker AND w.heartbeat >= ?2))",
+            p![me, stale, except.unwrap_or(-1)],
+        )?;
+        Ok(())
     }
 
     /// Every run, oldest first.

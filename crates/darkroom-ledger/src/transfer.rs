@@ -13,6 +13,10 @@ use crate::{now, Ledger, LedgerError};
 /// Tables that are not the campaign's records: the move leaves them where they are.
 const LOCAL: &[&str] = &["moved"];
 
+/// Tables every ledger has a row in from its first migration (the account's running total):
+/// the database's own row is replaced by the file's, not counted as something already there.
+const SEEDED: &[&str] = &["account"];
+
 /// Rows read from the file at a time.
 const PAGE: i64 = 500;
 
@@ -130,13 +134,20 @@ impl Ledger {
                 // Cut short after the copy committed: it is all there.
                 return Ok(want.iter().any(|w| w.0 > 0));
             }
-            if let Some((t, (n, _))) = tables.iter().zip(&have).find(|(_, h)| h.0 > 0) {
+            if let Some((t, (n, _))) = tables
+                .iter()
+                .zip(&have)
+                .find(|(t, h)| h.0 > 0 && !SEEDED.contains(&t.name.as_str()))
+            {
                 return Err(fail(format!(
                     "the database's `{}` holds {n} row(s) already; a ledger is moved only into a database that holds nothing of this campaign yet",
                     t.name
                 )));
             }
             for t in &tables {
+                if SEEDED.contains(&t.name.as_str()) {
+                    d.exec(&format!("DELETE FROM {}", quoted(&t.name)), p![])?;
+                }
                 copy_table(self, d, t)?;
                 // A serial id (runs, people's decisions) goes on after the copied ones.
                 if t.columns.iter().any(|c| c == "id") {

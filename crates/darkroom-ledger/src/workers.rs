@@ -54,44 +54,26 @@ impl Ledger {
         })
     }
 
-    /// Records that worker `id` started (or restarted) on `host`.
+    /// Records that worker `id` started (or restarted) on `host`, with this process's lease
+    /// token. Whether a worker lives is judged by its heartbeat on the database's clock only:
+    /// never by process ids, which another PID namespace (a container) does not share.
     pub fn register_worker(&self, id: &str, host: &str, pid: u32) -> Result<(), LedgerError> {
         let shared = self.is_shared();
+        let token = self.token.clone();
         self.with(|c| {
             let t = lease_clock(c, shared)?;
             c.exec(
-                "INSERT INTO workers (id, host, pid, started_at, heartbeat, state) VALUES (?1, ?2, ?3, ?4, ?4, 'working')
-                 ON CONFLICT (id) DO UPDATE SET host = ?2, pid = ?3, started_at = ?4, heartbeat = ?4, state = 'working'",
-                p![id, host, pid, t],
+                "INSERT INTO workers (id, host, pid, started_at, heartbeat, state, token) VALUES (?1, ?2, ?3, ?4, ?4, 'working', ?5)
+                 ON CONFLICT (id) DO UPDATE SET host = ?2, pid = ?3, started_at = ?4, heartbeat = ?4, state = 'working', token = ?5",
+                p![id, host, pid, t, token],
             )?;
             Ok(())
         })
     }
 
-    /// Marks the workers of `host` whose process is gone (`alive(pid)` says no) as lost at
-    /// once: on the machine they ran on, nobody need wait out their lease. Returns how many.
-    pub fn bury_dead(&self, host: &str, alive: impl Fn(u32) -> bool) -> Result<usize, LedgerError> {
-        let mine: Vec<(String, u32)> = self.with(|c| {
-            c.map(
-                "SELECT id, pid FROM workers WHERE host = ?1 AND state = 'working'",
-                p![host],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-        })?;
-        let dead: Vec<String> = mine
-            .into_iter()
-            .filter(|(id, pid)| !alive(*pid) && Some(id) != self.worker.as_ref())
-            .map(|(id, _)| id)
-            .collect();
-        self.with(|c| {
-            for id in &dead {
-                c.exec(
-                    "UPDATE workers SET state = 'lost', heartbeat = 0 WHERE id = ?1 AND state = 'working'",
-                    p![id],
-                )?;
-            }
-            Ok(dead.len())
-        })
+    /// This process's lease token (tells processes apart; not a secret).
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     /// Keeps worker `id`'s leases alive.

@@ -74,6 +74,11 @@ pub struct Args {
     /// found there is replayed instead of run again (crash tests).
     #[arg(long, hide = true)]
     sim_call_log: Option<PathBuf>,
+    /// On a shared ledger, make this run's cap (the file's, or --budget) the campaign's cap for
+    /// every worker; the change is logged in the ledger. Without it a cap that differs from the
+    /// one the ledger recorded is refused.
+    #[arg(long)]
+    change_cap: bool,
 }
 
 /// Runs the command. Exit 0 when everything was delivered, 1 when items failed or the budget
@@ -88,6 +93,7 @@ pub(crate) fn as_worker(
     realtime: bool,
     sim_call_log: Option<PathBuf>,
     worker: (String, f64),
+    change_cap: bool,
 ) -> Result<ExitCode, Fail> {
     let a = Args {
         campaign,
@@ -97,6 +103,7 @@ pub(crate) fn as_worker(
         realtime,
         rebuy: false,
         sim_call_log,
+        change_cap,
     };
     go(a, Some(worker))
 }
@@ -157,6 +164,7 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         tick: bars.then_some(bar_tick as fn(usize, usize)),
         lease: worker.as_ref().map(|w| w.1),
         worker: worker.map(|w| w.0),
+        change_cap: a.change_cap,
     };
     let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(Fail::engine)?;

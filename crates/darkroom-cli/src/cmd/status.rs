@@ -76,6 +76,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
             "servers": servers.iter().map(|(p, u, n)| serde_json::json!({"provider": p, "base_url": u, "done": n})).collect::<Vec<_>>(),
+            "interrupted": s.interrupted.iter().map(|i| serde_json::json!({"provider": i.provider, "calls": i.calls, "may_have_cost_twice": i.presumed, "ran_twice": i.late})).collect::<Vec<_>>(),
             "workers": workers.iter().map(|w| serde_json::json!({"id": w.id, "host": w.host, "pid": w.pid, "state": w.state, "leases": w.leases, "done": w.done, "heartbeat": w.heartbeat, "heartbeat_age_s": w.age})).collect::<Vec<_>>(),
             "model_versions_changed": versions.iter().map(|(s, v)| serde_json::json!({"shot": s, "version": v})).collect::<Vec<_>>(),
         });
@@ -145,6 +146,21 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     if !s.failures.is_empty() {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!("failures: {}", f.join(", "));
+    }
+    // Calls a crash or a takeover cut off: the vendor may have run them without their results
+    // reaching the ledger (at-least-once), so what they may have cost twice is said.
+    for i in &s.interrupted {
+        println!(
+            "interrupted calls of `{}`: {} (a crash, or a worker taken over), booked at {:.3} {unit} as may have run{}",
+            i.provider,
+            i.calls,
+            i.presumed,
+            if i.late > 0 {
+                format!("; {} came back late and were run twice by the vendor (booked at their cost)", i.late)
+            } else {
+                String::new()
+            }
+        );
     }
     for (p, url, n) in &servers {
         println!("server {url} of `{p}`: {n} image(s) made");

@@ -27,6 +27,11 @@ pub struct Args {
     /// The simulated vendor's record of billed `sim` calls (tests).
     #[arg(long, hide = true)]
     sim_call_log: Option<PathBuf>,
+    /// Make this worker's cap (its campaign file's) the campaign's cap for every worker; the
+    /// change is logged in the ledger. Without it a cap that differs from the recorded one is
+    /// refused.
+    #[arg(long)]
+    change_cap: bool,
 }
 
 /// Runs the command: exit codes as `run`.
@@ -46,5 +51,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
         None => format!("{}-{}", darkroom_ledger::host_name(), std::process::id()),
     };
-    super::run::as_worker(a.campaign, a.realtime, a.sim_call_log, (id, a.lease))
+    super::run::as_worker(
+        a.campaign,
+        a.realtime,
+        a.sim_call_log,
+        (id, a.lease),
+        a.change_cap,
+    )
 }

@@ -276,12 +276,17 @@ fn a_tight_budget_delivers_whole_shots_in_order_and_check_warns() {
     assert_eq!(strict.status.code(), Some(1));
     // The run on both ledgers: the folder's SQLite file and a PostgreSQL database.
     tight_budget_run(&d, &[], &ledger);
-    if let Some(db) = darkroom_fakes::services::fresh_database("money_tight") {
+    if let (Some(db), Some(bucket)) = (
+        darkroom_fakes::services::fresh_database("money_tight"),
+        darkroom_fakes::services::fresh_bucket_prefix("money-tight"),
+    ) {
         let pg = scratch("money-tight-pg");
         std::fs::copy(d.join("c.toml"), pg.join("c.toml")).unwrap();
-        tight_budget_run(&pg, &[("DARKROOM_LEDGER", &db)], &|_| {
-            darkroom_ledger::Ledger::connect(&db, "m").unwrap()
-        });
+        tight_budget_run(
+            &pg,
+            &[("DARKROOM_LEDGER", &db), ("DARKROOM_STORE", &bucket)],
+            &|_| darkroom_ledger::Ledger::connect(&db, "m").unwrap(),
+        );
     }
 }
 
@@ -800,6 +805,46 @@ fn status_into_a_closed_pipe_exits_without_a_panic() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err, "", "nothing to say: the reader left");
+}
+
+/// `darkroom run … 2>&1 | grep -q …`: the reader leaves at its first match. The run must not
+/// panic on its next line: it finishes, records its end and delivers, as with a terminal.
+#[test]
+fn a_run_into_a_closed_pipe_finishes_and_records_its_end() {
+    let d = scratch("money-run-pipe");
+    std::fs::write(d.join("c.toml"), sim_campaign(2, 0.1, "1 USD", &TWO[..1])).unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    let runs = l.runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].status,
+        darkroom_ledger::RunStatus::Complete,
+        "{runs:?}"
+    );
+    assert!(!crate::files_under(&d.join("out/deliverables"), &["png"]).is_empty());
+    // And the rerun, into the same closed pipe, calls nothing.
+    let tries = l.totals().unwrap().tries;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(l.totals().unwrap().tries, tries);
 }
 
 #[test]

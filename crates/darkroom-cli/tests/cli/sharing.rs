@@ -285,3 +285,34 @@ fn a_worker_beside_a_run_on_one_file_ledger_is_refused_and_nothing_is_paid_twice
         assert_eq!(keys.len(), n, "a request executed twice: {text}");
     }
 }
+
+/// Deleting only `darkroom.db` (to "reset" a campaign) would have the next run buy again
+/// everything its store holds: refused, saying how to start over on purpose; the folder moved
+/// aside, a run starts afresh.
+#[test]
+fn a_deleted_ledger_beside_a_full_store_is_refused_and_nothing_is_bought_again() {
+    let d = scratch("sharing-ledger-gone");
+    std::fs::write(d.join("c.toml"), campaign("", 0.0)).unwrap();
+    let log = d.join("calls.log");
+    let log_arg = log.display().to_string();
+    let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", &log_arg]);
+    assert_eq!(code, 0, "{err}");
+    let billed = std::fs::read_to_string(&log).unwrap();
+    for f in ["darkroom.db", "darkroom.db-wal", "darkroom.db-shm"] {
+        let _ = std::fs::remove_file(d.join("out").join(f));
+    }
+    let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", &log_arg]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("is missing") && err.contains("paid result") && err.contains("aside"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        billed,
+        "nothing bought again"
+    );
+    std::fs::rename(d.join("out"), d.join("out-old")).unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", &log_arg]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -801,3 +801,67 @@ fn deliverables_go_to_the_bucket_the_folder_or_both_as_configured() {
         "{err}"
     );
 }
+
+/// Workers of one campaign apply one cap, the one its ledger recorded: a worker whose file says
+/// another is refused before anything is spent, unless it is started with `--change-cap`,
+/// which changes it for every worker and is logged in the ledger.
+#[test]
+fn one_cap_per_shared_campaign_and_a_worker_with_another_is_refused_unless_it_changes_it() {
+    let Some(Setup {
+        db,
+        url,
+        pw,
+        bucket,
+        d,
+        log,
+    }) = setup("workers-cap", 2, 2, 8.0)
+    else {
+        return;
+    };
+    let log_arg = log.display().to_string();
+    let env = [("PGPASSWORD", pw.as_str())];
+    let (code, _, err) = go_env(&d, &["run", "c.toml", "--sim-call-log", &log_arg], &env);
+    assert_eq!(code, 0, "{err}");
+    let billed = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(d.join("c.toml"), campaign(2, 2, 12.0, &url, &bucket)).unwrap();
+    for cmd in ["worker", "run"] {
+        let (code, _, err) = go_env(&d, &[cmd, "c.toml", "--sim-call-log", &log_arg], &env);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert!(
+            err.contains("8.00 USD") && err.contains("12.00 USD") && err.contains("--change-cap"),
+            "{cmd}: {err}"
+        );
+    }
+    // The same cap given with --budget is the recorded one: accepted.
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--budget", "8", "--sim-call-log", &log_arg],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = go_env(
+        &d,
+        &[
+            "worker",
+            "c.toml",
+            "--change-cap",
+            "--sim-call-log",
+            &log_arg,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        billed,
+        "nothing bought again"
+    );
+    let l = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    let changes: Vec<f64> = l.cap_changes().unwrap().iter().map(|c| c.to).collect();
+    assert_eq!(changes, vec![8.0, 12.0]);
+    // Every worker now applies 12: the old file is the one refused.
+    std::fs::write(d.join("c.toml"), campaign(2, 2, 8.0, &url, &bucket)).unwrap();
+    let (code, _, err) = go_env(&d, &["worker", "c.toml", "--sim-call-log", &log_arg], &env);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is 12.00 USD"), "{err}");
+}

@@ -81,11 +81,11 @@ fn backends(name: &str) -> Vec<Backend> {
 fn migrations_apply_once_and_persist() {
     for b in backends("migrate") {
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 10, "{}", b.name());
+        assert_eq!(l.schema_version().unwrap(), 11, "{}", b.name());
         l.plan(&[row("a"), row("b")]).unwrap();
         drop(l);
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 10);
+        assert_eq!(l.schema_version().unwrap(), 11);
         assert_eq!(
             l.totals().unwrap().by_status,
             vec![("planned".to_string(), 2)]
@@ -104,7 +104,7 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 10);
+    assert_eq!(l.schema_version().unwrap(), 11);
     l.plan(&[row("a")]).unwrap();
     assert_eq!(l.interrupted().unwrap(), 0);
     assert!(l.shots().unwrap().is_empty(), "the shots table was added");

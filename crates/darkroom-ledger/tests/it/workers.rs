@@ -224,3 +224,193 @@ fn urls_print_with_their_password_masked() {
         "Postgres(postgres://a:****@h/d)"
     );
 }
+
+/// What every attempt says it cost, summed: the figure the running total must equal.
+fn summed(_: &Backend, l: &Ledger) -> f64 {
+    l.committed_by_attempts().unwrap()
+}
+
+#[test]
+fn a_paused_workers_late_result_is_fenced_and_its_actual_cost_replaces_the_presumed_one() {
+    for b in backends("fence_paused") {
+        let (a, w) = (worker(&b, "a"), worker(&b, "b"));
+        assert_eq!(
+            a.reserve(&row("x"), 2.0, Some(10.0)).unwrap(),
+            Reservation::Granted
+        );
+        // a is paused past its lease (SIGSTOP, a laptop lid): b takes the call over, booking
+        // a's reservation as "may have run", and sends it again.
+        b.raw("UPDATE workers SET heartbeat = heartbeat - 3600 WHERE id = 'a'");
+        assert_eq!(
+            w.reserve(&row("x"), 2.0, Some(10.0)).unwrap(),
+            Reservation::Granted
+        );
+        let done = |h: &str| Outcome::Done {
+            asset: h.into(),
+            model_version: None,
+        };
+        w.settle("x", &done("from-b"), 1.5).unwrap();
+        // a wakes up and its call returns, billed 1.25 by the vendor: its result is ignored
+        // (the attempt stays b's), but the ledger now says what the vendor billed: 1.5 + 1.25.
+        a.settle("x", &done("from-a"), 1.25).unwrap();
+        let rec = w.attempt("x").unwrap().unwrap();
+        assert_eq!(rec.asset.as_deref(), Some("from-b"), "{}", b.name());
+        let t = w.totals().unwrap();
+        assert!(
+            (t.settled - 2.75).abs() < 1e-9,
+            "{}: settled {}",
+            b.name(),
+            t.settled
+        );
+        assert!(
+            (t.committed - 2.75).abs() < 1e-9,
+            "{}: committed {}",
+            b.name(),
+            t.committed
+        );
+        assert!((summed(&b, &w) - t.committed).abs() < 1e-9);
+        // A stale failure (the vendor billed nothing) removes the presumed booking entirely.
+        let (a2, w2) = (worker(&b, "a2"), worker(&b, "b2"));
+        a2.reserve(&row("y"), 2.0, None).unwrap();
+        b.raw("UPDATE workers SET heartbeat = heartbeat - 3600 WHERE id = 'a2'");
+        w2.reserve(&row("y"), 2.0, None).unwrap();
+        w2.settle("y", &done("y-b"), 2.0).unwrap();
+        let failed = Outcome::Failed {
+            class: "transient".into(),
+            message: "503".into(),
+        };
+        a2.settle("y", &failed, 0.0).unwrap();
+        let y = w2.attempt("y").unwrap().unwrap();
+        assert_eq!(
+            y.status,
+            darkroom_ledger::AttemptStatus::Done,
+            "{}",
+            b.name()
+        );
+        assert!((y.cost.unwrap() - 2.0).abs() < 1e-9, "{}: {y:?}", b.name());
+        assert!((w2.totals().unwrap().committed - 4.75).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn two_processes_under_one_id_never_share_a_lease_and_the_second_fences_the_first() {
+    for b in backends("fence_same_id") {
+        // Two containers with one host name and one `--id`: two processes, two tokens.
+        let (first, second) = (worker(&b, "gpu1"), worker(&b, "gpu1"));
+        assert_ne!(first.token(), second.token());
+        first.reserve(&row("x"), 2.0, None).unwrap();
+        // The second takes the call up at once (its own id: no lease to wait out), bumping
+        // the epoch: the first's result can no longer settle it.
+        assert_eq!(
+            second.reserve(&row("x"), 2.0, None).unwrap(),
+            Reservation::Granted
+        );
+        let done = |h: &str| Outcome::Done {
+            asset: h.into(),
+            model_version: None,
+        };
+        first.settle("x", &done("old"), 2.0).unwrap();
+        let rec = second.attempt("x").unwrap().unwrap();
+        assert_eq!(
+            rec.status,
+            darkroom_ledger::AttemptStatus::Sent,
+            "{}: still the second's",
+            b.name()
+        );
+        second.settle("x", &done("new"), 2.0).unwrap();
+        let rec = second.attempt("x").unwrap().unwrap();
+        assert_eq!(rec.asset.as_deref(), Some("new"));
+        // Both calls ran at the vendor: 4.0 billed, 4.0 in the ledger.
+        let t = second.totals().unwrap();
+        assert!(
+            (t.settled - 4.0).abs() < 1e-9,
+            "{}: {}",
+            b.name(),
+            t.settled
+        );
+        assert!((t.committed - 4.0).abs() < 1e-9);
+        // A delivery claim taken up under the same id is the new process's to finish.
+        assert_eq!(first.claim("deliver:x").unwrap(), Claim::Mine);
+        assert_eq!(second.claim("deliver:x").unwrap(), Claim::Mine);
+        first.finish_claim("deliver:x").unwrap();
+        let other = worker(&b, "c");
+        assert_eq!(
+            other.claim("deliver:x").unwrap(),
+            Claim::Held("gpu1".into()),
+            "not finished by the fenced process"
+        );
+        second.finish_claim("deliver:x").unwrap();
+        assert_eq!(other.claim("deliver:x").unwrap(), Claim::Done);
+    }
+}
+
+#[test]
+fn the_running_total_equals_the_sum_of_the_attempts_through_every_path() {
+    for b in backends("running_total") {
+        let store = Store::new(scratch(&format!("total-{}", b.name())).join("store"));
+        let l = worker(&b, "a");
+        let done = |h: &str| Outcome::Done {
+            asset: h.into(),
+            model_version: None,
+        };
+        let failed = Outcome::Failed {
+            class: "transient".into(),
+            message: "503".into(),
+        };
+        for (i, id) in ["p", "q", "r", "s", "t"].iter().enumerate() {
+            assert_eq!(
+                l.reserve(&row(id), 1.0, Some(100.0)).unwrap(),
+                Reservation::Granted
+            );
+            match i {
+                0 => l.settle(id, &done("h"), 0.8).unwrap(),
+                1 => l.settle(id, &failed, 0.0).unwrap(),
+                2 => l
+                    .settle(
+                        id,
+                        &Outcome::Refused {
+                            message: "no".into(),
+                        },
+                        0.0,
+                    )
+                    .unwrap(),
+                _ => {}
+            }
+            assert!(
+                (summed(&b, &l) - l.totals().unwrap().committed).abs() < 1e-9,
+                "{} after {id}",
+                b.name()
+            );
+        }
+        // A retry of the failed call, and a crash: s and t in flight are reconciled by the
+        // same worker restarted (one on a replaying provider, released).
+        l.reserve(&row("q"), 1.0, Some(100.0)).unwrap();
+        l.settle("q", &done("h2"), 0.9).unwrap();
+        let again = worker(&b, "a");
+        b.raw("UPDATE attempts SET provider = 'replays' WHERE id = 't'");
+        again.reconcile(&store, |p| p == "replays").unwrap();
+        let t = again.totals().unwrap();
+        assert!(
+            (summed(&b, &again) - t.committed).abs() < 1e-9,
+            "{}: {t:?}",
+            b.name()
+        );
+        assert!(
+            (t.committed - (0.8 + 0.9 + 1.0)).abs() < 1e-9,
+            "{}: {t:?}",
+            b.name()
+        );
+        // A denial changes nothing, a takeover's booking included.
+        assert!(matches!(
+            again.reserve(&row("u"), 5.0, Some(3.0)).unwrap(),
+            Reservation::Denied { .. }
+        ));
+        assert!((again.totals().unwrap().committed - t.committed).abs() < 1e-9);
+        assert_eq!(
+            again.status_of("u").unwrap(),
+            None,
+            "{}: nothing recorded",
+            b.name()
+        );
+    }
+}

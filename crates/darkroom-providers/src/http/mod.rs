@@ -8,6 +8,7 @@
 //! client (ureq) is a fraction of an async stack's dependencies.
 
 use std::io::Read;
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -103,7 +104,9 @@ impl Client {
                 .iter()
                 .map(|(k, v)| format!("{k}: {}", red(v.clone())))
                 .collect();
-            eprintln!(
+            // Never a panic on a closed stderr: the call is made (and paid) either way.
+            let _ = writeln!(
+                std::io::stderr(),
                 "trace: http {method} {} [{}] body {} bytes",
                 red(url.to_string()),
                 hs.join("; "),
@@ -157,7 +160,8 @@ impl Client {
                 }
             })?;
         if trace {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "trace: http {status} from {} in {:.3} s, {} bytes{}",
                 red(url.to_string()),
                 start.elapsed().as_secs_f64(),
