@@ -62,7 +62,7 @@ impl Ledger {
             let lock = if shared { " FOR UPDATE OF a" } else { "" };
             let current = c.row(
                 &format!(
-                    "SELECT a.status, a.error_message, a.worker, w.heartbeat, a.lease FROM attempts a
+                    "SELECT a.status, a.error_message, a.worker, w.heartbeat, a.lease, a.epoch FROM attempts a
                      LEFT JOIN workers w ON w.id = a.worker WHERE a.id = ?1{lock}"
                 ),
                 p![row.id],
@@ -80,6 +80,11 @@ impl Ledger {
                         let beat: Option<f64> = r.get(3)?;
                         let held: Option<String> = r.get(4)?;
                         let this_process = held.as_deref() == Some(token.as_str());
+                        if this_process {
+                            // Granted to this process already: a reservation tried again after
+                            // its commit's answer was lost with the connection. Nothing changes.
+                            return Ok(Ok(r.get::<i64>(5)?));
+                        }
                         if let Some(h) = holder.filter(|_| !this_process) {
                             if Some(&h) != me.as_ref() {
                                 let clock = lease_clock(c, shared)?;
@@ -201,12 +206,13 @@ impl Ledger {
         self.tx(false, |c| {
             let t = now();
             // Only the process that holds the call's lease, at the epoch it was granted, settles
-            // it (a reservation this ledger did not grant is checked by its token alone).
+            // it (a reservation this ledger did not grant is checked by its token alone), and
+            // once: a settle tried again after its commit's answer was lost changes nothing.
             let current = c.row(
                 "UPDATE attempts SET status = ?2, delta = ?3 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
                    asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
                    finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
-                 WHERE id = ?1 AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
+                 WHERE id = ?1 AND status = 'sent' AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
                  RETURNING delta",
                 p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence.unwrap_or(-1)],
             )?;
@@ -221,8 +227,9 @@ impl Ledger {
                            cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n + ?2,
                            presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
                            late = late + 1
-                         WHERE id = ?1 AND presumed_n > 0 RETURNING delta",
-                        p![id, actual],
+                         WHERE id = ?1 AND presumed_n > 0
+                           AND NOT (lease IS NOT DISTINCT FROM ?3 AND (?4 < 0 OR epoch = ?4)) RETURNING delta",
+                        p![id, actual, token, fence.unwrap_or(-1)],
                     )?
                     .map(|r| r.get(0))
                     .transpose()?
@@ -361,7 +368,7 @@ impl Ledger {
             }
             if let (Some(by), false) = (&by, change) {
                 return Err(LedgerError::CapDiffers {
-                    at,
+                    at: at.clone(),
                     recorded: shown(old, old_unit.as_deref().unwrap_or(unit)),
                     by: by.clone(),
                     asked: shown(cap, unit),

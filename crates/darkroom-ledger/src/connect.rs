@@ -72,6 +72,7 @@ impl Ledger {
             lease: 30.0,
             token: new_token(),
             fences: Mutex::default(),
+            down: Mutex::default(),
         })
     }
 
@@ -85,24 +86,10 @@ impl Ledger {
         };
         let (url2, campaign2) = (url.to_string(), campaign.to_string());
         let conn = off_runtime(move || -> Result<db::PgConn, LedgerError> {
-            let mut config =
-                postgres::Config::from_str(&url2).map_err(|e| LedgerError::Connect {
-                    url: mask_url(&url2),
-                    why: format!(
-                        "not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
-                    ),
-                })?;
-            // The password is not written in campaign files: it comes from the environment,
-            // as for every PostgreSQL client.
-            if config.get_password().is_none() {
-                if let Ok(pw) = std::env::var("PGPASSWORD") {
-                    config.password(pw);
-                }
-            }
-            let client = config
-                .connect_timeout(std::time::Duration::from_secs(10))
-                .connect(postgres::NoTls)
-                .map_err(fail)?;
+            let client = pg_client(&url2).map_err(|e| match e {
+                LedgerError::Postgres(e) => fail(e),
+                other => other,
+            })?;
             let mut c = db::PgConn {
                 client,
                 cache: Default::default(),
@@ -111,12 +98,13 @@ impl Ledger {
             Ok(c)
         })?;
         Ok(Ledger {
-            db: Db::Pg(Box::new(Mutex::new(conn))),
+            db: Db::Pg(Box::new((Mutex::new(conn), url.to_string()))),
             path: shown,
             worker: None,
             lease: 30.0,
             token: new_token(),
             fences: Mutex::default(),
+            down: Mutex::default(),
         })
     }
 
@@ -143,11 +131,14 @@ impl Ledger {
         &self.path
     }
 
+    /// Runs `f` (outside a transaction). On PostgreSQL a lost connection is reconnected and `f`
+    /// run again, for up to the lease: every statement the ledger runs is idempotent (a retried
+    /// reservation or settle whose first commit did land changes nothing).
     pub(crate) fn with<T: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
+        f: impl Fn(&mut dyn Sql) -> Result<T, LedgerError> + Send + Sync,
     ) -> Result<T, LedgerError> {
-        self.run(|s| f(s), false, false)
+        self.run(f, false, false)
     }
 
     /// Runs `f` in a transaction; `immediate` ones (the budget guard) run one at a time across
@@ -155,14 +146,14 @@ impl Ledger {
     pub(crate) fn tx<T: Send>(
         &self,
         immediate: bool,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
+        f: impl Fn(&mut dyn Sql) -> Result<T, LedgerError> + Send + Sync,
     ) -> Result<T, LedgerError> {
         self.run(f, true, immediate)
     }
 
     fn run<T: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T, LedgerError> + Send,
+        f: impl Fn(&mut dyn Sql) -> Result<T, LedgerError> + Send + Sync,
         in_tx: bool,
         immediate: bool,
     ) -> Result<T, LedgerError> {
@@ -185,24 +176,71 @@ impl Ledger {
                     }
                 })()
             }
-            Db::Pg(m) => off_runtime(|| {
-                let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
-                if in_tx {
-                    let db::PgConn { client, cache } = &mut *c;
-                    let mut t = db::PgTx {
-                        tx: client.transaction()?,
-                        cache,
+            Db::Pg(pg) => {
+                let (m, url) = &**pg;
+                // A lost connection (a restart, a failover, a pgbouncer restart) is waited out
+                // for up to the lease: reconnected with a growing pause, then `f` again. Longer,
+                // and the other workers take this one's calls over; it stops (exit 1).
+                let patience = std::time::Duration::from_secs_f64(self.lease.max(1.0));
+                let mut pause = std::time::Duration::from_millis(100);
+                loop {
+                    let r = off_runtime(|| {
+                        let mut c = m.lock().unwrap_or_else(|p| p.into_inner());
+                        if c.client.is_closed() {
+                            *c = db::PgConn {
+                                client: pg_client(url)?,
+                                cache: Default::default(),
+                            };
+                        }
+                        if in_tx {
+                            let db::PgConn { client, cache } = &mut *c;
+                            let mut t = db::PgTx {
+                                tx: client.transaction()?,
+                                cache,
+                            };
+                            if immediate {
+                                Sql::exec(&mut t, "SELECT pg_advisory_xact_lock(?1)", p![PG_LOCK])?;
+                            }
+                            let v = f(&mut t)?;
+                            t.tx.commit()?;
+                            Ok(v)
+                        } else {
+                            f(&mut *c)
+                        }
+                    });
+                    let lost = match &r {
+                        Err(LedgerError::Postgres(e)) => connection_lost(e),
+                        _ => false,
                     };
-                    if immediate {
-                        Sql::exec(&mut t, "SELECT pg_advisory_xact_lock(?1)", p![PG_LOCK])?;
+                    // One outage, one clock: every call waiting on it gives up once the lease
+                    // has passed since the connection was first found lost, not each after a
+                    // lease of its own.
+                    let since = {
+                        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+                        if !lost {
+                            *down = None;
+                            break r;
+                        }
+                        *down.get_or_insert_with(std::time::Instant::now)
+                    };
+                    if since.elapsed() >= patience {
+                        break r;
                     }
-                    let v = f(&mut t)?;
-                    t.tx.commit()?;
-                    Ok(v)
-                } else {
-                    f(&mut *c)
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                    // The next try reconnects (a connection that failed is one that is closed,
+                    // or is made closed here: a reset left it half open).
+                    // Off the runtime: the old client is dropped here, and dropping one blocks.
+                    let _ = off_runtime(|| {
+                        let client = pg_client(url)?;
+                        *m.lock().unwrap_or_else(|p| p.into_inner()) = db::PgConn {
+                            client,
+                            cache: Default::default(),
+                        };
+                        Ok(())
+                    });
                 }
-            }),
+            }
         };
         // The database's own message ("database or disk is full") does not say which ledger.
         r.map_err(|e| match e {
@@ -226,6 +264,28 @@ impl Ledger {
             Db::Pg(_) => self.with(|c| c.one("SELECT version FROM darkroom_schema", p![])),
         }
     }
+}
+
+/// A PostgreSQL client for a connection string (a URL or libpq's key=value form), the password
+/// from `PGPASSWORD` when the string has none.
+fn pg_client(url: &str) -> Result<postgres::Client, LedgerError> {
+    let mut config = postgres::Config::from_str(url).map_err(|e| LedgerError::Connect {
+        url: mask_url(url),
+        why: format!(
+            "not a PostgreSQL connection string ({e}); expected {}",
+            darkroom_core::dsn::LEDGER_ACCEPTED
+        ),
+    })?;
+    // The password is not written in campaign files: it comes from the environment, as for
+    // every PostgreSQL client.
+    if config.get_password().is_none() {
+        if let Ok(pw) = std::env::var("PGPASSWORD") {
+            config.password(pw);
+        }
+    }
+    Ok(config
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .connect(postgres::NoTls)?)
 }
 
 /// [`db::off_runtime`] for the ledger's database work: a panic there is an error, not a crash.

@@ -241,6 +241,8 @@ pub struct Ledger {
     /// The epoch at which this process was granted each call it has in flight: a settle that
     /// does not match is a stale one.
     fences: Mutex<std::collections::HashMap<String, i64>>,
+    /// Since when the shared database has been unreachable, if it is (see `connect::run`).
+    down: Mutex<Option<std::time::Instant>>,
 }
 
 /// A process-unique random token (not a secret: it only tells processes apart).
@@ -263,7 +265,8 @@ pub(crate) fn new_token() -> String {
 
 enum Db {
     Lite(Mutex<Connection>),
-    Pg(Box<Mutex<db::PgConn>>),
+    /// The connection, and the connection string to reconnect with (never printed).
+    Pg(Box<(Mutex<db::PgConn>, String)>),
 }
 
 pub(crate) fn now() -> f64 {

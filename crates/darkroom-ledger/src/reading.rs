@@ -23,7 +23,18 @@ impl Ledger {
 
     /// Calls `f` with every score in the dump's order, one at a time.
     pub fn for_each_score(&self, f: impl FnMut(ScoreRecord) + Send) -> Result<(), LedgerError> {
-        self.with(|c| dump::for_each_score(c, f))
+        // Read in one go: a read cut off by a lost connection is not started again, which would
+        // hand `f` the first scores twice.
+        let f = Mutex::new(f);
+        let started = std::sync::atomic::AtomicBool::new(false);
+        self.with(|c| {
+            if started.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Err(LedgerError::Value(
+                    "the connection to the ledger was lost while its scores were read; read them again".into(),
+                ));
+            }
+            dump::for_each_score(c, |s| (f.lock().unwrap_or_else(|p| p.into_inner()))(s))
+        })
     }
 
     /// The scores of one shot's attempts.

@@ -865,3 +865,84 @@ fn one_cap_per_shared_campaign_and_a_worker_with_another_is_refused_unless_it_ch
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is 12.00 USD"), "{err}");
 }
+
+/// PostgreSQL goes away for a moment under two workers (a restart, a failover: every connection
+/// reset, new ones refused) and comes back within the lease: both workers wait it out,
+/// reconnect and finish; the vendor ran no request twice and the ledger equals its bill.
+#[test]
+fn a_database_restart_within_the_lease_is_waited_out_by_two_workers() {
+    let Some(Setup {
+        url, pw, d, log, ..
+    }) = setup("workers-db-blip", 8, 6, 40.0)
+    else {
+        return;
+    };
+    let (head, tail) = url.split_once('@').unwrap();
+    let (hostport, db) = tail.split_once('/').unwrap();
+    let relay = darkroom_fakes::services::Relay::start(hostport);
+    let relayed = format!("{head}@{}/{db}", relay.url().trim_start_matches("http://"));
+    let text = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .replace(&url, &relayed);
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let spawn = |id: &str| {
+        bin()
+            .current_dir(&d)
+            .args([
+                "worker",
+                "c.toml",
+                "--id",
+                id,
+                "--lease",
+                "20",
+                "--realtime",
+            ])
+            .arg("--sim-call-log")
+            .arg(&log)
+            .env("PGPASSWORD", &pw)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (w1, w2) = (spawn("w1"), spawn("w2"));
+    let start = std::time::Instant::now();
+    while executed(&log).0.values().sum::<u64>() < 16 {
+        assert!(
+            start.elapsed().as_secs() < 300,
+            "the workers never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Down for about two seconds, well within the 20 s lease (how long exactly does not
+    // matter: anything under the lease is waited out).
+    relay.cut();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    relay.restore();
+    for (id, w) in [("w1", w1), ("w2", w2)] {
+        let out = w.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{id}: {err}");
+    }
+    let (calls, usd) = executed(&log);
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "a call was executed twice: {calls:?}"
+    );
+    let (code, json, err) = go_env(
+        &d,
+        &["status", "c.toml", "--json"],
+        &[("PGPASSWORD", pw.as_str())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!((s["spent"].as_f64().unwrap() - usd).abs() < 1e-9, "{json}");
+    assert!(
+        s["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "delivered"),
+        "{json}"
+    );
+}
