@@ -4,6 +4,7 @@
 //! it, the sum over every attempt that the guard used to run under its lock, for comparison.
 //!
 //! `cargo bench -p darkroom-ledger --bench reserve`
+#![allow(missing_docs)] // criterion's macros write undocumented functions
 
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,9 @@ fn row(id: &str) -> AttemptRow {
     }
 }
 
-/// SQL that fills the ledger with `n` done attempts at $0.01 and sets the running total.
-fn fill_sql(n: u64, series: &str) -> String {
+/// SQL that fills the ledger with done attempts at $0.01, one per value of `series` (a row
+/// source of `x`), and sets the running total.
+fn fill_sql(series: &str) -> String {
     format!(
         "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, cost_settled, tries)
            SELECT 'a' || CAST(x AS TEXT), 's' || CAST(x % 1000 AS TEXT), 'draft', 1, 0, 'sim', 'm', x, '{{}}', 'done', 0, 0.01, 1 FROM {series};
@@ -46,7 +48,6 @@ fn ledgers(n: u64) -> Vec<(&'static str, Ledger)> {
     rusqlite::Connection::open(&file)
         .unwrap()
         .execute_batch(&fill_sql(
-            n,
             &format!("(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) SELECT x FROM s)"),
         ))
         .unwrap();
@@ -56,7 +57,7 @@ fn ledgers(n: u64) -> Vec<(&'static str, Ledger)> {
             drop(Ledger::open_at(&Location::Postgres(url.clone()), "bench").unwrap());
             darkroom_fakes::services::sql(
                 &url,
-                &fill_sql(n, &format!("generate_series(1, {n}) AS g(x)")),
+                &fill_sql(&format!("generate_series(1, {n}) AS g(x)")),
             );
             darkroom_fakes::services::sql(&url, "ANALYZE");
             out.push((
