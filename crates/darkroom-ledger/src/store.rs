@@ -13,6 +13,9 @@ use crate::LedgerError;
 pub struct Store {
     root: PathBuf,
     remote: Option<std::sync::Arc<crate::remote::Remote>>,
+    /// Assets kept here whose upload failed (the bucket down for a moment): their bucket key and
+    /// file, uploaded again by [`Store::flush_pending`]. A paid result is never failed for it.
+    pending: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, PathBuf>>>,
 }
 
 /// The content hash the store files bytes under (blake3, hex), for ids made of content.
@@ -26,6 +29,7 @@ impl Store {
         Store {
             root: root.into(),
             remote: None,
+            pending: Default::default(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Store {
         Ok(Store {
             root: root.into(),
             remote,
+            pending: Default::default(),
         })
     }
 
@@ -88,11 +93,54 @@ impl Store {
         let hash = blake3::hash(bytes).to_hex().to_string();
         let path = self.write_local(&hash, ext, bytes)?;
         // Uploaded every time it is stored (the same key, the same bytes): a process killed
-        // between its local write and its upload leaves nothing only it can see.
+        // between its local write and its upload leaves nothing only it can see. A bucket that
+        // fails now (down for a moment) does not fail the paid result, which is kept here: its
+        // upload is queued and tried again ([`Store::flush_pending`]; every run's start uploads
+        // what the bucket lacks too).
         if let Some(r) = &self.remote {
-            r.put(&Store::key_of(&hash, ext), bytes)?;
+            let key = Store::key_of(&hash, ext);
+            if r.put(&key, bytes).is_err() {
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, path.clone());
+            }
         }
         Ok((hash, path))
+    }
+
+    /// How many kept assets still wait for their upload.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Uploads the assets whose upload failed; the first failure stops it (the bucket is still
+    /// down) and is returned, the rest stay queued.
+    pub fn flush_pending(&self) -> Result<usize, LedgerError> {
+        let Some(r) = &self.remote else {
+            return Ok(0);
+        };
+        let queued: Vec<(String, PathBuf)> = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, p)| (k.clone(), p.clone()))
+            .collect();
+        let mut done = 0;
+        for (key, path) in queued {
+            let bytes = std::fs::read(&path).map_err(|source| LedgerError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            r.put(&key, &bytes)?;
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+            done += 1;
+        }
+        Ok(done)
     }
 
     fn write_local(&self, hash: &str, ext: &str, bytes: &[u8]) -> Result<PathBuf, LedgerError> {

@@ -241,6 +241,7 @@ fn a_worker_beside_a_run_on_one_file_ledger_is_refused_and_nothing_is_paid_twice
             .current_dir(&d)
             .args([first, "c.toml", "--realtime", "--sim-call-log"])
             .arg(&log)
+            .env("DARKROOM_SIM_NO_REPLAY", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -250,7 +251,7 @@ fn a_worker_beside_a_run_on_one_file_ledger_is_refused_and_nothing_is_paid_twice
             assert!(start.elapsed().as_secs() < 120, "{first} billed nothing");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let (code, _, err) = go(
+        let (code, _, err) = go_env(
             &d,
             &[
                 second,
@@ -259,6 +260,7 @@ fn a_worker_beside_a_run_on_one_file_ledger_is_refused_and_nothing_is_paid_twice
                 "--sim-call-log",
                 log.to_str().unwrap(),
             ],
+            &[("DARKROOM_SIM_NO_REPLAY", "1")],
         );
         let first_end = child.wait_with_output().unwrap();
         let first_err = String::from_utf8_lossy(&first_end.stderr).to_string();

@@ -168,6 +168,9 @@ struct CallLog {
     file: Mutex<std::fs::File>,
     /// Request key → (the try that produced the answer, USD charged).
     ran: Mutex<HashMap<u64, (u32, f64)>>,
+    /// Whether a request found in the record is answered from it (a vendor with idempotency
+    /// keys); without, every request received is run and billed again, as most vendors do.
+    replay: bool,
     /// The log's path, read again on a miss: several worker processes share one vendor.
     path: std::path::PathBuf,
 }
@@ -255,8 +258,19 @@ impl Sim {
             file: Mutex::new(f),
             ran: Mutex::new(ran),
             path: path.to_path_buf(),
+            replay: true,
         });
         Ok(self)
+    }
+
+    /// The vendor of [`Sim::with_call_log`] without replays: every request it receives is run,
+    /// logged and billed, however often it was sent before (the ground truth the money tests
+    /// compare the ledger with: a request sent twice shows in the log twice).
+    pub fn without_replay(mut self) -> Sim {
+        if let Some(log) = &mut self.call_log {
+            log.replay = false;
+        }
+        self
     }
 
     /// Calls made so far (tests check that nothing is executed twice).
@@ -291,12 +305,12 @@ impl Provider for Sim {
     }
 
     fn replays(&self) -> bool {
-        self.call_log.is_some()
+        self.call_log.as_ref().is_some_and(|l| l.replay)
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         let k = key(req);
-        if let Some(log) = &self.call_log {
+        if let Some(log) = self.call_log.as_ref().filter(|l| l.replay) {
             let mut ran = log
                 .ran
                 .lock()
