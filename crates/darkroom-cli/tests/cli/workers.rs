@@ -1035,3 +1035,174 @@ fn a_bucket_outage_under_two_workers_buys_nothing_twice() {
     let store = darkroom_ledger::Store::open(elsewhere.join("store"), Some(&bucket)).unwrap();
     assert_eq!(l.missing_assets(&store).unwrap(), Vec::new());
 }
+
+/// The simulated vendor's bill: what every executed request cost, repeats included.
+fn bill(log: &Path) -> f64 {
+    executed(log).1
+}
+
+/// A worker paused past its lease (SIGSTOP: a laptop lid, a VM migration) while its calls are
+/// in flight: the other takes them over and sends them again (the vendor runs them twice: at
+/// least once, as every queue is); when the paused one continues, its late results are fenced
+/// (the attempts stay the other's) and each replaces the takeover's "may have run" booking with
+/// its actual cost. The ledger's settled spend equals the vendor's bill to the cent, and
+/// `status` names the interrupted calls and the ones run twice.
+#[cfg(unix)]
+#[test]
+fn a_worker_paused_past_its_lease_is_fenced_and_the_ledger_equals_the_bill() {
+    let Some(Setup { db, pw, d, log, .. }) = setup("workers-paused", 6, 6, 40.0) else {
+        return;
+    };
+    let spawn = |id: &str| {
+        bin()
+            .current_dir(&d)
+            .args(["worker", "c.toml", "--id", id, "--lease", "3", "--realtime"])
+            .arg("--sim-call-log")
+            .arg(&log)
+            .env("PGPASSWORD", &pw)
+            .env("DARKROOM_SIM_NO_REPLAY", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let paused = spawn("paused");
+    let start = std::time::Instant::now();
+    while executed(&log).0.values().sum::<u64>() < 8 {
+        assert!(
+            start.elapsed().as_secs() < 300,
+            "the worker never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let signal = |sig: &str| {
+        assert!(std::process::Command::new("kill")
+            .args([sig, &paused.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+    };
+    signal("-STOP");
+    // The other worker waits out the paused one's lease, takes its calls over and finishes the
+    // campaign (it ends when the campaign is done).
+    let other = spawn("other").wait_with_output().unwrap();
+    assert_eq!(
+        other.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    signal("-CONT");
+    let late = paused.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&late.stderr);
+    assert!(matches!(late.status.code(), Some(0 | 1)), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    let l = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    let t = l.totals().unwrap();
+    assert!(
+        (t.settled - bill(&log)).abs() < 1e-9,
+        "ledger {} against the vendor's bill {}",
+        t.settled,
+        bill(&log)
+    );
+    assert!(
+        (t.committed - t.settled).abs() < 1e-9,
+        "nothing left reserved: {t:?}"
+    );
+    let (calls, _) = executed(&log);
+    let twice = calls.values().filter(|n| **n > 1).count() as u64;
+    let (code, json, _) = go_env(&d, &["status", "c.toml", "--json"], &[("PGPASSWORD", &pw)]);
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cut: u64 = s["interrupted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["calls"].as_u64().unwrap())
+        .sum();
+    assert!(cut >= twice, "every call run twice was interrupted: {json}");
+    assert!(
+        s["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "delivered"),
+        "{json}"
+    );
+}
+
+/// Two workers with their own `--id`s in separate PID namespaces on one host name (two
+/// containers with host networking): each sees itself as process 1 or so, so a process id says
+/// nothing about the other; liveness is the lease alone, and neither takes over the other's
+/// calls: the vendor runs no request twice and nothing is interrupted.
+#[cfg(target_os = "linux")]
+#[test]
+fn workers_in_separate_pid_namespaces_never_take_over_each_others_calls() {
+    let flags: Option<&[&str]> = [
+        &["--pid", "--fork", "--mount-proc"][..],
+        &["-r", "--pid", "--fork", "--mount-proc"],
+    ]
+    .into_iter()
+    .find(|f| {
+        std::process::Command::new("unshare")
+            .args(*f)
+            .arg("true")
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    let Some(flags) = flags else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to start a process in a PID namespace of its own (unshare --pid)"
+        );
+        eprintln!("skipped: no PID namespaces here");
+        return;
+    };
+    let Some(Setup { db, pw, d, log, .. }) = setup("workers-pidns", 6, 6, 40.0) else {
+        return;
+    };
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_darkroom"));
+    let spawn = |id: &str| {
+        std::process::Command::new("unshare")
+            .args(flags)
+            .arg(&exe)
+            .current_dir(&d)
+            .args([
+                "worker",
+                "c.toml",
+                "--id",
+                id,
+                "--lease",
+                "30",
+                "--realtime",
+            ])
+            .arg("--sim-call-log")
+            .arg(&log)
+            .env("PGPASSWORD", &pw)
+            .env("DARKROOM_SIM_NO_REPLAY", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("container-a"), spawn("container-b"));
+    for w in [a, b] {
+        let out = w.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (calls, usd) = executed(&log);
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "a call was executed twice: {calls:?}"
+    );
+    let l = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    assert_eq!(l.interrupted().unwrap(), 0);
+    assert!((l.totals().unwrap().settled - usd).abs() < 1e-9);
+    let workers = l.workers().unwrap();
+    assert_eq!(workers.len(), 2, "{workers:?}");
+}
