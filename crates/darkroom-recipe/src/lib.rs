@@ -313,7 +313,36 @@ pub fn validate(lock: &Lock, c: &Campaign, file: &str) -> Result<(), RecipeError
                 "shot `{}`: its recipe changed since the lock (prompt or draft tier); lock it again",
                 s.id
             )),
-            Some(_) => {}
+            Some(x) => {
+                // The counts feed the statistics: a hand-edited or damaged lock is refused here,
+                // before any fresh draft is paid for.
+                let asked = darkroom_prompt::parse(&x.prompt)
+                    .map(|p| p.checklist.len())
+                    .unwrap_or(0);
+                let mut seen = std::collections::BTreeSet::new();
+                for q in &s.questions {
+                    if q.yes > q.decided {
+                        problems.push(format!(
+                            "shot `{}`: question {} (`{}`) has yes = {} over decided = {}; yes counts drafts among the decided ones, so it is at most decided (lock again)",
+                            s.id, q.index, q.question, q.yes, q.decided
+                        ));
+                    }
+                    if q.index >= asked {
+                        problems.push(format!(
+                            "shot `{}`: question index {} is past the shot's checklist of {asked} question(s) (accepted: 0 to {}); lock again",
+                            s.id,
+                            q.index,
+                            asked.saturating_sub(1)
+                        ));
+                    }
+                    if !seen.insert(q.index) {
+                        problems.push(format!(
+                            "shot `{}`: question index {} appears twice; lock again",
+                            s.id, q.index
+                        ));
+                    }
+                }
+            }
         }
     }
     if problems.is_empty() {
@@ -571,7 +600,12 @@ pub fn decide(
                 now: (ny, nd),
                 base_ci: stats::wilson(q.yes, q.decided),
                 now_ci: stats::wilson(ny, nd),
-                p: stats::fisher(q.yes, q.decided - q.yes, ny, nd - ny),
+                p: stats::fisher(
+                    q.yes,
+                    q.decided.saturating_sub(q.yes),
+                    ny,
+                    nd.saturating_sub(ny),
+                ),
                 p_adjusted: 1.0,
             }
         })

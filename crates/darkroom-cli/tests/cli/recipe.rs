@@ -174,6 +174,29 @@ fn bad_locks_are_refused_before_anything_is_spent() {
         err.contains("shot `gone` is locked but no longer in the campaign"),
         "{err}"
     );
+    // Hand-edited counts: more yes than decided (which the statistics cannot take), and a
+    // question index past the shot's checklist.
+    let edit = |key: &str, value: &str| -> String {
+        let mut done = false;
+        good.lines()
+            .map(|l| {
+                if !done && l.starts_with(&format!("{key} = ")) {
+                    done = true;
+                    format!("{key} = {value}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect()
+    };
+    std::fs::write(d.join("c.lock"), edit("yes", "999999")).unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("yes = 999999 over decided"), "{err}");
+    std::fs::write(d.join("c.lock"), edit("index", "99")).unwrap();
+    let (code, _, err) = go(&d, &["recipe", "check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("question index 99 is past"), "{err}");
     assert!(!spent(&d), "nothing was drafted");
     // No lock at all.
     std::fs::remove_file(d.join("c.lock")).unwrap();
