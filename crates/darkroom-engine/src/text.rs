@@ -169,22 +169,27 @@ pub fn fonts(campaign: &Campaign) -> Result<BTreeMap<String, Font>, String> {
     let mut errors = Vec::new();
     for shot in &campaign.shots {
         for (i, t) in shot.text.iter().enumerate() {
-            let Some(path) = &t.font else { continue };
-            if out.contains_key(path) {
-                continue;
-            }
-            match Font::open(std::path::Path::new(path)) {
-                Ok(f) => {
-                    let missing = f.missing(&t.content);
-                    if !missing.is_empty() {
-                        errors.push(format!(
-                            "shot {} text[{i}]: the font {path} has no glyph for {missing:?}; choose a font that has them",
-                            shot.id
-                        ));
+            let key = t.font.clone().unwrap_or_default();
+            if !out.contains_key(&key) {
+                match Font::open(std::path::Path::new(&key)) {
+                    Ok(f) => {
+                        out.insert(key.clone(), f);
                     }
-                    out.insert(path.clone(), f);
+                    Err(e) => {
+                        errors.push(format!("shot {} text[{i}]: {e}", shot.id));
+                        continue;
+                    }
                 }
-                Err(e) => errors.push(format!("shot {} text[{i}]: {e}", shot.id)),
+            }
+            // Every text against its font, the bundled one included: a text the font cannot
+            // draw would fail at delivery, after its images were paid for.
+            let missing = out[&key].missing(&t.content);
+            if !missing.is_empty() {
+                errors.push(format!(
+                    "shot {} text[{i}]: the font {} has no glyph for {missing:?}; choose a font that has them (`font = \"path/to/font.ttf\"`)",
+                    shot.id,
+                    if key.is_empty() { "bundled with darkroom (DejaVu Sans Bold)" } else { key.as_str() }
+                ));
             }
         }
     }

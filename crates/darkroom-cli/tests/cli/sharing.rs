@@ -318,3 +318,24 @@ fn a_deleted_ledger_beside_a_full_store_is_refused_and_nothing_is_bought_again()
     let (code, _, err) = go(&d, &["run", "c.toml", "--sim-call-log", &log_arg]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Shot text the font cannot draw (`春のセール` in the bundled Latin font) is refused by `check`
+/// and by `run` before anything is paid for: it would fail at delivery, after the images.
+#[test]
+fn text_the_font_cannot_draw_is_refused_before_anything_is_spent() {
+    let d = scratch("sharing-glyphs");
+    let text = campaign("", 0.0).replace(
+        "[[shots]]\nid = \"b\"\nprompt = \"a green cone\"\ndeliver = [\"1:1\"]\n",
+        "[[shots]]\nid = \"b\"\nprompt = \"a green cone\"\ndeliver = [\"1:1\"]\n\
+         text = [{ content = \"春のセール\", box = [0.1, 0.05, 0.9, 0.3], color = \"#FFFFFF\" }]\n",
+    );
+    assert!(text.contains("春のセール"));
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    for cmd in ["check", "run"] {
+        let err = refused(&d, &[cmd, "c.toml"], &[], &[]);
+        assert!(
+            err.contains("shot b text[0]") && err.contains("no glyph for"),
+            "{cmd}: {err}"
+        );
+    }
+}
