@@ -30,6 +30,7 @@ impl Fail {
             | E::Font(..)
             | E::Provenance(..)
             | E::MissingResults { .. }
+            | E::Damaged { .. }
             | E::LedgerGone { .. }
             | E::Ledger(darkroom_ledger::LedgerError::Locked { .. })
             | E::Ledger(darkroom_ledger::LedgerError::Open { .. })

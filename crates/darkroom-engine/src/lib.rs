@@ -149,6 +149,14 @@ pub enum EngineError {
         /// The command that re-buys them.
         rebuy: &'static str,
     },
+    /// A stored result's bytes are not the hash they are filed under (changed on disk).
+    #[error("the stored result `{path}` of {attempt} is damaged (its bytes no longer match its hash); nothing was bought again. `darkroom run --rebuy` buys it again")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// Its attempt.
+        attempt: String,
+    },
     /// The ledger file is gone but the store beside it holds paid results: a run would buy
     /// them all again without knowing it.
     #[error("the ledger `{ledger}` is missing, but the store `{store}` holds {count} paid result(s): a run now would buy them all again. If the ledger was moved or renamed, put it back; to start over on purpose, move the output folder `{out}` aside (or delete `{store}` with it)")]
@@ -315,9 +323,21 @@ impl Ctx {
 
     /// The bytes of a done attempt's result, from the store (found by hash, so the ledger's
     /// recorded path does not depend on the folder an earlier run was started from).
+    ///
+    /// The bytes are checked against their hash: a file changed on disk is not judged or
+    /// delivered as the paid result; the run stops naming it (`--rebuy` buys it again).
     pub(crate) fn done_bytes(&self, id: &str) -> Option<Vec<u8>> {
         let (hash, _) = self.keep(self.ledger.done_asset(id))??;
-        std::fs::read(self.store.find(&hash)?).ok()
+        let path = self.store.find(&hash)?;
+        let bytes = std::fs::read(&path).ok()?;
+        if darkroom_ledger::content_hash(&bytes) != hash {
+            self.fail(EngineError::Damaged {
+                path: path.display().to_string(),
+                attempt: id.to_string(),
+            });
+            return None;
+        }
+        Some(bytes)
     }
 
     /// Whether an error has ended the run.
@@ -912,7 +932,15 @@ pub(crate) fn open(
     let in_money = campaign.budget.money.is_some();
     // The store is part of the accounts: a paid result that is gone is never re-bought
     // silently (deleting `store/` to save disk would otherwise pay for everything again).
-    let missing = ledger.missing_assets(&store)?;
+    let mut missing = ledger.missing_assets(&store)?;
+    // Asked to buy again what is lost: what is damaged (bytes not their hash) is lost too; its
+    // file goes, so that the new result is filed under its hash afresh.
+    if opts.rebuy {
+        for (id, cost, path) in ledger.damaged_assets(&store)? {
+            let _ = std::fs::remove_file(&path);
+            missing.push((id, cost));
+        }
+    }
     if !missing.is_empty() {
         if opts.rebuy {
             let ids: Vec<String> = missing.iter().map(|(id, _)| id.clone()).collect();

@@ -322,6 +322,29 @@ impl Ledger {
             .collect())
     }
 
+    /// Done attempts whose stored file's bytes are not its hash (changed on disk), as
+    /// `(attempt id, what they cost, the file)`. Reads every stored result: for `--rebuy`.
+    pub fn damaged_assets(
+        &self,
+        store: &Store,
+    ) -> Result<Vec<(String, f64, std::path::PathBuf)>, LedgerError> {
+        let done: Vec<(String, String, f64)> = self.with(|c| {
+            c.map(
+                "SELECT id, asset, COALESCE(cost_settled, 0) FROM attempts WHERE status = 'done' AND asset IS NOT NULL ORDER BY id",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })?;
+        Ok(done
+            .into_iter()
+            .filter_map(|(id, hash, cost)| {
+                let path = store.find_local(&hash)?;
+                let bytes = std::fs::read(&path).ok()?;
+                (content_hash(&bytes) != hash).then_some((id, cost, path))
+            })
+            .collect())
+    }
+
     /// Marks done attempts whose result is lost as failed (`lost`), so the next call buys them
     /// again; what they cost stays in the accounts. The user asked for it (`run --rebuy`).
     pub fn forget_lost(&self, ids: &[String]) -> Result<(), LedgerError> {

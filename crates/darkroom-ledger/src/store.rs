@@ -195,7 +195,8 @@ impl Store {
         self.write_local(hash, &ext, &bytes).ok()
     }
 
-    fn find_local(&self, hash: &str) -> Option<PathBuf> {
+    /// The file of an asset in this machine's folder, if it is there (the bucket not asked).
+    pub fn find_local(&self, hash: &str) -> Option<PathBuf> {
         if !well_formed(hash) {
             return None;
         }

@@ -7,6 +7,10 @@
 
 use super::*;
 
+/// A vendor that runs and bills every request it receives (no idempotency): a request bought
+/// again shows in its log again.
+const NO_REPLAY: &[(&str, &str)] = &[("DARKROOM_SIM_NO_REPLAY", "1")];
+
 /// A small `sim` campaign, with `extra` lines in `[campaign]`; its vendor record is
 /// `calls.log` (one line per executed, billed request).
 fn campaign(extra: &str, latency: f64) -> String {
@@ -338,4 +342,81 @@ fn text_the_font_cannot_draw_is_refused_before_anything_is_spent() {
             "{cmd}: {err}"
         );
     }
+}
+
+/// A stored result whose bytes no longer match its hash (changed on disk) is never judged or
+/// delivered as the paid result: the run stops naming the file (exit 2, nothing bought), and
+/// `--rebuy` buys it again, after which the campaign is whole and a further run calls nothing.
+#[test]
+fn a_damaged_stored_result_is_named_and_rebuy_repairs_it() {
+    let d = scratch("sharing-damaged");
+    std::fs::write(d.join("c.toml"), campaign("", 0.0)).unwrap();
+    let log = d.join("calls.log");
+    let log_arg = log.display().to_string();
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--sim-call-log", &log_arg],
+        NO_REPLAY,
+    );
+    assert_eq!(code, 0, "{err}");
+    let billed = std::fs::read_to_string(&log).unwrap();
+    // One draft's stored image, changed on disk.
+    let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
+    let draft = l
+        .dump()
+        .unwrap()
+        .attempts
+        .into_iter()
+        .find(|a| a.tier == darkroom_ledger::Tier::Draft && a.asset.is_some())
+        .unwrap();
+    let hash = draft.asset.unwrap();
+    let file = darkroom_ledger::Store::new(d.join("out/store"))
+        .find_local(&hash)
+        .unwrap();
+    let mut b = std::fs::read(&file).unwrap();
+    let last = b.len() - 1;
+    b[last] ^= 0xFF;
+    std::fs::write(&file, b).unwrap();
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--sim-call-log", &log_arg],
+        NO_REPLAY,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("is damaged") && err.contains("--rebuy") && err.contains("store"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        billed,
+        "nothing bought"
+    );
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--rebuy", "--sim-call-log", &log_arg],
+        NO_REPLAY,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        darkroom_ledger::content_hash(&std::fs::read(&file).unwrap()),
+        hash,
+        "repaired"
+    );
+    assert!(
+        std::fs::read_to_string(&log).unwrap().len() > billed.len(),
+        "bought again"
+    );
+    let after = std::fs::read_to_string(&log).unwrap();
+    let (code, _, err) = go_env(
+        &d,
+        &["run", "c.toml", "--sim-call-log", &log_arg],
+        NO_REPLAY,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        after,
+        "a whole campaign calls nothing"
+    );
 }
