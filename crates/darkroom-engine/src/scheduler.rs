@@ -110,9 +110,12 @@ impl Exec {
     pub(crate) async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
         // Queued now: the time until each call gets a concurrency slot is its queue wait.
         let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
-        if self.ctx.keep(self.ctx.ledger.plan(&rows)).is_none() {
+        // Planned in a few statements, which also say which calls are done already: only those
+        // are looked up for their stored result before the budget guard.
+        let Some(done) = self.ctx.keep(self.ctx.ledger.plan_done(&rows)) else {
             return Vec::new();
-        }
+        };
+        let done = Arc::new(done);
         let mut handles = Vec::new();
         let total = calls.len();
         let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -123,8 +126,9 @@ impl Exec {
             let reused = self.reused.clone();
             let denied = self.denied.clone();
             let ended = ended.clone();
+            let was_done = done.contains(&c.row.id);
             handles.push(tokio::spawn(async move {
-                let d = one(&ctx, &sem, &stop, &reused, &denied, &c).await;
+                let d = one(&ctx, &sem, &stop, &reused, &denied, &c, was_done).await;
                 let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
                 if let Some(tick) = ctx.opts.tick {
                     tick(n, total);
@@ -176,6 +180,7 @@ async fn one(
     reused: &AtomicU64,
     denied: &std::sync::Mutex<Option<crate::BudgetStop>>,
     c: &Call,
+    was_done: bool,
 ) -> Done {
     let is_sim = ctx.providers[&c.row.provider].capabilities().simulated;
     let realtime = ctx.opts.realtime;
@@ -208,7 +213,10 @@ async fn one(
             ext: "png",
         })
     });
-    scheduled(ctx, sem, stop, reused, denied, &c.row, &worst, work).await
+    scheduled(
+        ctx, sem, stop, reused, denied, &c.row, &worst, work, was_done,
+    )
+    .await
 }
 
 /// How often a worker looks again at a call another worker has in flight.
@@ -230,13 +238,18 @@ pub(crate) async fn scheduled(
     row: &AttemptRow,
     worst: &(dyn Fn(&AnyProvider) -> darkroom_core::provider::Cost + Send + Sync),
     work: Work,
+    maybe_done: bool,
 ) -> Done {
     let Ok(mut permit) = sem.clone().acquire_owned().await else {
         return Done::Failed(Failure::new("invalid", "scheduler closed"));
     };
-    if let Some(bytes) = ctx.done_bytes(&row.id) {
-        reused.fetch_add(1, Ordering::Relaxed);
-        return Done::Image(bytes);
+    // A call the plan found done is reused without the budget guard's lock; one it found open is
+    // not looked up again (if another worker finishes it meanwhile, the guard says so).
+    if maybe_done {
+        if let Some(bytes) = ctx.done_bytes(&row.id) {
+            reused.fetch_add(1, Ordering::Relaxed);
+            return Done::Image(bytes);
+        }
     }
     let provider: Arc<AnyProvider> = ctx.providers[&row.provider].clone();
     let is_sim = provider.capabilities().simulated;
@@ -388,11 +401,7 @@ pub(crate) async fn scheduled(
                         return Done::Failed(f);
                     }
                 };
-                ctx.keep(ctx.ledger.record_asset(
-                    &hash,
-                    &path.display().to_string(),
-                    r.bytes.len() as u64,
-                ));
+
                 if let Some(b) = &r.backend {
                     ctx.keep(ctx.ledger.record_backend(&row.id, b));
                 }
@@ -416,7 +425,10 @@ pub(crate) async fn scheduled(
                         Some(m),
                     ));
                 }
-                ctx.keep(ctx.ledger.settle_with_latency(
+                // The asset, the attempt and the running total in one statement (PostgreSQL)
+                // or one transaction (SQLite).
+                let at = path.display().to_string();
+                ctx.keep(ctx.ledger.settle_stored(
                     &row.id,
                     &Outcome::Done {
                         asset: hash,
@@ -424,6 +436,7 @@ pub(crate) async fn scheduled(
                     },
                     unit(&r.cost),
                     r.reported.map(|d| d.as_secs_f64()),
+                    Some((&at, r.bytes.len() as u64)),
                 ));
                 return Done::Image(r.bytes);
             }
@@ -502,10 +515,8 @@ async fn paid_result(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Option<Vec<
 
 /// "32 calls", or what of them the ledger already has: a rerun that calls nothing says so.
 pub(crate) fn count_calls(ctx: &Ctx, calls: &[Call]) -> String {
-    let done = calls
-        .iter()
-        .filter(|c| ctx.ledger.is_done(&c.row.id).unwrap_or(false))
-        .count();
+    let ids: Vec<&str> = calls.iter().map(|c| c.row.id.as_str()).collect();
+    let done = ctx.ledger.done_among(&ids).unwrap_or(0);
     match (calls.len(), done) {
         (n, 0) => format!("{n} calls"),
         (n, d) if d == n => format!("{n} calls, all done earlier (reused, nothing sent)"),

@@ -9,18 +9,73 @@ impl Ledger {
     /// Records planned attempts as queued now. Idempotent: a known id keeps its status; one not
     /// done yet (a resumed run) is queued again now, so its queue wait is this run's.
     pub fn plan(&self, rows: &[AttemptRow]) -> Result<(), LedgerError> {
-        self.tx(false, |c| {
-            let t = now();
-            for r in rows {
-                c.exec(
-                    "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'planned', ?10)
-                     ON CONFLICT (id) DO UPDATE SET queued_at = excluded.queued_at WHERE attempts.status <> 'done'",
-                    p![r.id, r.shot, r.tier.as_str(), r.round, r.variant, r.provider, r.model, r.seed as i64, r.params, t],
-                )?;
+        self.plan_done(rows).map(|_| ())
+    }
+
+    /// [`Ledger::plan`], returning which of the rows are done already (from the same
+    /// statements: a fresh call needs no read of its own to know it is not).
+    pub fn plan_done(
+        &self,
+        rows: &[AttemptRow],
+    ) -> Result<std::collections::HashSet<String>, LedgerError> {
+        let mut done = std::collections::HashSet::new();
+        use crate::db::IntoVal;
+        // Many rows a statement (a batch of calls is one round trip, not one per call); 100
+        // rows of 9 values stay under every parameter limit.
+        let t = now();
+        for chunk in rows.chunks(100) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = 9 * i + 1;
+                    format!(
+                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, 'planned', ?{})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9,
+                        1
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, queued_at)
+                 VALUES {}
+                 ON CONFLICT (id) DO UPDATE SET queued_at = excluded.queued_at WHERE attempts.status <> 'done'
+                 RETURNING id",
+                values.join(", ")
+            );
+            let mut params = vec![t.val()];
+            for r in chunk {
+                params.extend([
+                    r.id.val(),
+                    r.shot.val(),
+                    r.tier.as_str().val(),
+                    r.round.val(),
+                    r.variant.val(),
+                    r.provider.val(),
+                    r.model.val(),
+                    (r.seed as i64).val(),
+                    r.params.val(),
+                ]);
             }
-            Ok(())
-        })
+            // The rows the statement touched are the ones not done; the others are.
+            let open: std::collections::HashSet<String> = self.with(|c| {
+                c.map(&sql, &params, |r| r.get(0))
+                    .map(|v: Vec<String>| v.into_iter().collect())
+            })?;
+            done.extend(
+                chunk
+                    .iter()
+                    .filter(|r| !open.contains(&r.id))
+                    .map(|r| r.id.clone()),
+            );
+        }
+        Ok(done)
     }
 
     /// The budget guard: reserves `worst` against `cap` and marks the attempt `sent`, in one
@@ -170,6 +225,20 @@ impl Ledger {
         actual: f64,
         reported: Option<f64>,
     ) -> Result<(), LedgerError> {
+        self.settle_stored(id, outcome, actual, reported, None)
+    }
+
+    /// [`Ledger::settle_with_latency`] that also records the stored asset (`path`, `bytes`) of
+    /// a done outcome, in the same statement on PostgreSQL (one round trip for the whole
+    /// settle: asset, attempt and running total) and the same transaction on SQLite.
+    pub fn settle_stored(
+        &self,
+        id: &str,
+        outcome: &Outcome,
+        actual: f64,
+        reported: Option<f64>,
+        stored: Option<(&str, u64)>,
+    ) -> Result<(), LedgerError> {
         // The reservation of this try is replaced by its actual cost.
         let (status, asset, version, class, msg) = match outcome {
             Outcome::Done {
@@ -201,40 +270,80 @@ impl Ledger {
             .fences
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
+            .remove(id)
+            .unwrap_or(-1);
         let token = self.token.clone();
-        self.tx(false, |c| {
-            let t = now();
-            // Only the process that holds the call's lease, at the epoch it was granted, settles
-            // it (a reservation this ledger did not grant is checked by its token alone), and
-            // once: a settle tried again after its commit's answer was lost changes nothing.
-            let current = c.row(
-                "UPDATE attempts SET status = ?2, delta = ?3 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
-                   asset = COALESCE(?4, asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
-                   finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
-                 WHERE id = ?1 AND status = 'sent' AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
-                 RETURNING delta",
-                p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence.unwrap_or(-1)],
-            )?;
-            let delta: f64 = match current {
-                Some(r) => r.get(0)?,
-                // Fenced: another process took the call over (this one was paused or cut off
-                // past its lease). Its result is otherwise ignored, but what it cost replaces one
-                // "may have run" booking of the takeover, so the ledger equals the bill.
-                None => c
-                    .row(
-                        "UPDATE attempts SET delta = ?2 - presumed / presumed_n,
-                           cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n + ?2,
-                           presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
-                           late = late + 1
-                         WHERE id = ?1 AND presumed_n > 0
-                           AND NOT (lease IS NOT DISTINCT FROM ?3 AND (?4 < 0 OR epoch = ?4)) RETURNING delta",
-                        p![id, actual, token, fence.unwrap_or(-1)],
-                    )?
+        let shared = self.is_shared();
+        let (path, bytes) = match (stored, asset) {
+            (Some((p, b)), Some(_)) => (Some(p), Some(b as i64)),
+            _ => (None, None),
+        };
+        // Only the process that holds the call's lease, at the epoch it was granted, settles it
+        // (a reservation this ledger did not grant is checked by its token alone), and once: a
+        // settle tried again after its commit's answer was lost changes nothing.
+        const SET: &str = "UPDATE attempts SET status = ?2, delta = ?3 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
+               asset = COALESCE(CAST(?4 AS TEXT), asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
+               finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
+             WHERE id = ?1 AND status = 'sent' AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
+             RETURNING delta";
+        let settled: Option<f64> = if shared {
+            self.with(|c| {
+                let t = now();
+                c.row(
+                    &format!(
+                        "WITH ins AS (INSERT INTO assets (hash, path, bytes) SELECT CAST(?4 AS TEXT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT)
+                           WHERE CAST(?12 AS TEXT) IS NOT NULL ON CONFLICT DO NOTHING),
+                         upd AS ({SET}),
+                         acc AS (UPDATE account SET committed = committed + (SELECT delta FROM upd) WHERE name = 'campaign' AND EXISTS (SELECT 1 FROM upd))
+                         SELECT delta FROM upd"
+                    ),
+                    p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence, path, bytes],
+                )?
+                .map(|r| r.get(0))
+                .transpose()
+            })?
+        } else {
+            self.tx(false, |c| {
+                let t = now();
+                if let (Some(h), Some(p), Some(b)) = (asset, path, bytes) {
+                    c.exec(
+                        "INSERT INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                        p![h, p, b],
+                    )?;
+                }
+                let delta: Option<f64> = c
+                    .row(SET, p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence])?
                     .map(|r| r.get(0))
-                    .transpose()?
-                    .unwrap_or(0.0),
-            };
+                    .transpose()?;
+                if let Some(d) = delta.filter(|d| *d != 0.0) {
+                    c.exec(
+                        "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                        p![d],
+                    )?;
+                }
+                Ok(delta)
+            })?
+        };
+        if settled.is_some() {
+            return Ok(());
+        }
+        // Fenced: another process took the call over (this one was paused or cut off past its
+        // lease). Its result is otherwise ignored, but what it cost replaces one "may have run"
+        // booking of the takeover, so the ledger equals the bill.
+        self.tx(false, |c| {
+            let delta: f64 = c
+                .row(
+                    "UPDATE attempts SET delta = ?2 - presumed / presumed_n,
+                       cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n + ?2,
+                       presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
+                       late = late + 1
+                     WHERE id = ?1 AND presumed_n > 0
+                       AND NOT (lease IS NOT DISTINCT FROM ?3 AND (?4 < 0 OR epoch = ?4)) RETURNING delta",
+                    p![id, actual, token, fence],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?
+                .unwrap_or(0.0);
             if delta != 0.0 {
                 c.exec(
                     "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",

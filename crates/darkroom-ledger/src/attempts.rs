@@ -16,6 +16,24 @@ impl Ledger {
         })
     }
 
+    /// How many of `ids` are done: one statement per thousand ids, not one per id (the
+    /// progress line of a batch of calls).
+    pub fn done_among(&self, ids: &[&str]) -> Result<usize, LedgerError> {
+        use crate::db::IntoVal;
+        let mut n = 0;
+        for chunk in ids.chunks(1000) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "SELECT COUNT(*) FROM attempts WHERE status = 'done' AND id IN ({})",
+                marks.join(", ")
+            );
+            let params: Vec<crate::db::Val> = chunk.iter().map(|id| id.val()).collect();
+            let k: i64 = self.with(|c| c.one(&sql, &params))?;
+            n += k as usize;
+        }
+        Ok(n)
+    }
+
     /// Whether an attempt is done (its result can be reused; never call it again).
     pub fn is_done(&self, id: &str) -> Result<bool, LedgerError> {
         Ok(self.status_of(id)? == Some(AttemptStatus::Done))

@@ -22,6 +22,35 @@ impl Ledger {
         })
     }
 
+    /// Records the judges' scores and verdicts of one attempt, `(judge, score, verdicts as
+    /// JSON)` each, in one statement.
+    pub fn record_scores(
+        &self,
+        attempt: &str,
+        scores: &[(String, Option<f64>, String)],
+    ) -> Result<(), LedgerError> {
+        if scores.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = (0..scores.len())
+            .map(|i| format!("(?1, ?{}, ?{}, ?{})", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO scores (attempt, judge, value, verdicts) VALUES {}
+             ON CONFLICT (attempt, judge) DO UPDATE SET value = excluded.value, verdicts = excluded.verdicts",
+            rows.join(", ")
+        );
+        use crate::db::IntoVal;
+        let mut params = vec![attempt.val()];
+        for (judge, value, verdicts) in scores {
+            params.extend([judge.val(), value.val(), verdicts.val()]);
+        }
+        self.with(|c| {
+            c.exec(&sql, &params)?;
+            Ok(())
+        })
+    }
+
     /// Records a gate, rank or human decision with its reason code.
     pub fn record_decision(
         &self,
@@ -31,14 +60,13 @@ impl Ledger {
         rank_key: Option<&str>,
     ) -> Result<(), LedgerError> {
         let (kind, reason) = (kind.as_str(), reason.as_str());
-        // A resumed run judges and ranks again and reaches the same decisions: recorded once,
-        // so counts over decisions stay counts of attempts. Under the ledger's lock, so two
-        // workers judging the same shot record it once too.
-        self.tx(true, |c| {
+        // A resumed run judges and ranks again and reaches the same decisions: recorded once
+        // (a unique index, migration 0012), so counts over decisions stay counts of attempts,
+        // and two workers judging the same shot record it once too. One statement.
+        self.with(|c| {
             c.exec(
-                "INSERT INTO decisions (attempt, kind, reason, rank_key, at)
-                 SELECT ?1, ?2, ?3, CAST(?4 AS TEXT), ?5 WHERE NOT EXISTS (
-                   SELECT 1 FROM decisions WHERE attempt = ?1 AND kind = ?2 AND reason = ?3 AND rank_key IS NOT DISTINCT FROM CAST(?4 AS TEXT))",
+                "INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES (?1, ?2, ?3, CAST(?4 AS TEXT), ?5)
+                 ON CONFLICT DO NOTHING",
                 p![attempt, kind, reason, rank_key, now()],
             )?;
             Ok(())

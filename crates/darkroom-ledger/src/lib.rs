@@ -70,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_workers.sql"),
     include_str!("../migrations/0010_moved.sql"),
     include_str!("../migrations/0011_fencing.sql"),
+    include_str!("../migrations/0012_decisions_once.sql"),
 ];
 
 /// What an attempt is, when it is reserved.

@@ -100,13 +100,18 @@ pub(crate) async fn waves(
                         short.insert(shot, "the finished image could not be judged".into());
                         continue;
                     };
-                    for j in judgements.iter().filter(|j| j.judge != "novelty") {
-                        let json = serde_json::to_string(j).unwrap_or_default();
-                        ctx.keep(
-                            ctx.ledger
-                                .record_score(&call.row.id, &j.judge, j.score, &json),
-                        );
-                    }
+                    let rows: Vec<(String, Option<f64>, String)> = judgements
+                        .iter()
+                        .filter(|j| j.judge != "novelty")
+                        .map(|j| {
+                            (
+                                j.judge.clone(),
+                                j.score,
+                                serde_json::to_string(j).unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                    ctx.keep(ctx.ledger.record_scores(&call.row.id, &rows));
                     let verdict = gate(ctx, &scored, false);
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,

@@ -244,7 +244,11 @@ pub(crate) fn ask_about(
             })
         });
         // The same call path as the images: budget, pacing, store, settle, retry by class.
-        let reply = match scheduled(&ctx, &sem, &stop, &reused, &denied, &row, &worst, work).await {
+        let reply = match scheduled(
+            &ctx, &sem, &stop, &reused, &denied, &row, &worst, work, true,
+        )
+        .await
+        {
             Done::Image(bytes) => String::from_utf8(bytes).ok()?,
             Done::Failed(_) | Done::OverBudget => return None,
         };

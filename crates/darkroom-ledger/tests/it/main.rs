@@ -81,11 +81,11 @@ fn backends(name: &str) -> Vec<Backend> {
 fn migrations_apply_once_and_persist() {
     for b in backends("migrate") {
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 11, "{}", b.name());
+        assert_eq!(l.schema_version().unwrap(), 12, "{}", b.name());
         l.plan(&[row("a"), row("b")]).unwrap();
         drop(l);
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 11);
+        assert_eq!(l.schema_version().unwrap(), 12);
         assert_eq!(
             l.totals().unwrap().by_status,
             vec![("planned".to_string(), 2)]
@@ -101,10 +101,31 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         let c = rusqlite::Connection::open(&db).unwrap();
         c.execute_batch(include_str!("../../migrations/0001_initial.sql"))
             .unwrap();
+        // An older release could record a decision twice (a resumed run reaching it again);
+        // its spend was already in its attempts, which the running total is summed from.
+        c.execute_batch(
+            "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, cost_settled)
+               VALUES ('old', 'hero', 'draft', 1, 0, 'sim', 'm', 1, '{}', 'done', 0, 0.25);
+             INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'gate', 'passed', NULL, 2.0);
+             INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'gate', 'passed', NULL, 1.0);
+             INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'rank', 'ranked', 'k', 3.0);",
+        )
+        .unwrap();
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 11);
+    assert_eq!(l.schema_version().unwrap(), 12);
+    let decisions = l.dump().unwrap().decisions;
+    assert_eq!(decisions.len(), 2, "the repeat folded: {decisions:?}");
+    assert!((l.totals().unwrap().committed - 0.25).abs() < 1e-9);
+    l.record_decision(
+        "old",
+        darkroom_ledger::DecisionKind::Gate,
+        darkroom_ledger::Reason::Passed,
+        None,
+    )
+    .unwrap();
+    assert_eq!(l.dump().unwrap().decisions.len(), 2, "recorded once");
     l.plan(&[row("a")]).unwrap();
     assert_eq!(l.interrupted().unwrap(), 0);
     assert!(l.shots().unwrap().is_empty(), "the shots table was added");
