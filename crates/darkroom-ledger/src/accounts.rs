@@ -110,6 +110,42 @@ impl Ledger {
     ) -> Result<Reservation, LedgerError> {
         let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         let token = self.token.clone();
+        // This reservation, told apart from another task of this process reserving the same
+        // call, and from its own second try after a lost connection.
+        static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // On PostgreSQL the common case — a call planned or failed before, nobody's in flight — is
+        // one statement (see `FAST`); anything else takes the full path below under the lock.
+        if shared {
+            let t = now();
+            let fast = self.with(|c| {
+                let r = c.row(FAST, p![row.id, worst, cap.map(|c| c + 1e-9), token, me, t])?;
+                let r = match r {
+                    Some(r) => (
+                        r.get::<Option<String>>(0)?,
+                        r.get::<Option<i64>>(1)?,
+                        r.get::<f64>(2)?,
+                    ),
+                    None => (None, None, 0.0),
+                };
+                // Recorded while the connection is held, before any other task of this
+                // process can look at the call (see `fence`).
+                if let Some(epoch) = r.1 {
+                    self.fence(&row.id, epoch, nonce);
+                }
+                Ok(r)
+            })?;
+            match fast {
+                (_, Some(_), _) => return Ok(Reservation::Granted),
+                (Some(status), None, committed) if status == "planned" || status == "failed" => {
+                    return Ok(Reservation::Denied {
+                        committed,
+                        needed: worst,
+                    });
+                }
+                _ => {}
+            }
+        }
         let granted = self.tx(true, |c| {
             let t = now();
             // On PostgreSQL the call's row is locked first, as every other write takes its
@@ -136,9 +172,26 @@ impl Ledger {
                         let held: Option<String> = r.get(4)?;
                         let this_process = held.as_deref() == Some(token.as_str());
                         if this_process {
-                            // Granted to this process already: a reservation tried again after
-                            // its commit's answer was lost with the connection. Nothing changes.
-                            return Ok(Ok(r.get::<i64>(5)?));
+                            let held_here = self
+                                .fences
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get(&row.id)
+                                .copied();
+                            return match held_here {
+                                // Another task of this process has the call in flight: wait for
+                                // its result, as for another worker's.
+                                Some((_, n)) if n != nonce => Ok(Err(Reservation::Leased {
+                                    worker: me.clone().unwrap_or_else(|| "this process".into()),
+                                })),
+                                // Granted already: this reservation tried again after its
+                                // commit's answer was lost with the connection. Nothing changes.
+                                _ => {
+                                    let epoch = r.get::<i64>(5)?;
+                                    self.fence(&row.id, epoch, nonce);
+                                    Ok(Ok(epoch))
+                                }
+                            };
                         }
                         if let Some(h) = holder.filter(|_| !this_process) {
                             if Some(&h) != me.as_ref() {
@@ -189,16 +242,11 @@ impl Ledger {
                 // included), so it is rolled back by failing it, and the denial said after.
                 return Err(LedgerError::Value(DENIED.into()));
             }
+            self.fence(&row.id, epoch, nonce);
             Ok(Ok(epoch))
         });
         match granted {
-            Ok(Ok(epoch)) => {
-                self.fences
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(row.id.clone(), epoch);
-                Ok(Reservation::Granted)
-            }
+            Ok(Ok(_)) => Ok(Reservation::Granted),
             Ok(Err(other)) => Ok(other),
             Err(LedgerError::Value(v)) if v == DENIED => {
                 let committed = self.with(committed)?;
@@ -271,7 +319,7 @@ impl Ledger {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id)
-            .unwrap_or(-1);
+            .map_or(-1, |(epoch, _)| epoch);
         let token = self.token.clone();
         let shared = self.is_shared();
         let (path, bytes) = match (stored, asset) {
@@ -468,6 +516,16 @@ impl Ledger {
         })
     }
 
+    /// Records that this process was granted `id` at `epoch` by the reservation `nonce`. Called
+    /// inside the granting transaction (the connection held), so that another task of this
+    /// process that looks at the call next finds it held here.
+    fn fence(&self, id: &str, epoch: i64, nonce: u64) {
+        self.fences
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string(), (epoch, nonce));
+    }
+
     /// The one cap of a shared campaign: the first worker records `cap` (in `unit`); a later
     /// one whose cap differs is refused ([`LedgerError::CapDiffers`]) unless `change`, which
     /// sets it for every worker and is logged in `cap_changes`. Returns the cap to apply.
@@ -598,6 +656,25 @@ pub(crate) fn committed(c: &mut dyn Sql) -> Result<f64, LedgerError> {
         p![],
     )
 }
+
+/// The budget guard in one PostgreSQL statement, for a call that is planned or failed (nobody
+/// has it in flight): the call's row locked first (as every writer locks: the attempt, then the
+/// account), the running total moved only if the cap holds — a row-locked `UPDATE … WHERE`,
+/// re-checked on the latest total however many workers reserve at once — and the call marked
+/// sent with a new epoch and this process's token only if the total moved. Returns the call's
+/// status before, the new epoch if granted, and the committed total (for a denial). Two workers
+/// reserving the same call wait on its row: the second then sees it `sent` and takes the full
+/// path, which says who holds it.
+const FAST: &str = "WITH cur AS (SELECT status FROM attempts WHERE id = ?1 FOR UPDATE),
+  acc AS (UPDATE account SET committed = committed + ?2 WHERE name = 'campaign'
+            AND EXISTS (SELECT 1 FROM cur WHERE status IN ('planned', 'failed'))
+            AND (CAST(?3 AS DOUBLE PRECISION) IS NULL OR committed + ?2 <= CAST(?3 AS DOUBLE PRECISION))
+          RETURNING committed),
+  upd AS (UPDATE attempts SET status = 'sent', cost_reserved = cost_reserved + ?2, started_at = ?6, tries = tries + 1,
+            error_class = NULL, error_message = NULL, queue_wait = ?6 - COALESCE(queued_at, ?6), worker = ?5,
+            epoch = epoch + 1, lease = ?4
+          WHERE id = ?1 AND EXISTS (SELECT 1 FROM acc) RETURNING epoch)
+  SELECT (SELECT status FROM cur), (SELECT epoch FROM upd), (SELECT committed FROM account WHERE name = 'campaign')";
 
 /// The budget guard's refusal inside its transaction (so that nothing of it stands).
 const DENIED: &str = "darkroom: the budget cannot cover this call";

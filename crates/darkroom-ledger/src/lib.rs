@@ -239,9 +239,9 @@ pub struct Ledger {
     /// worker id, so two processes never share a lease (two containers with one `--id` and
     /// host name included).
     token: String,
-    /// The epoch at which this process was granted each call it has in flight: a settle that
-    /// does not match is a stale one.
-    fences: Mutex<std::collections::HashMap<String, i64>>,
+    /// The epoch at which this process was granted each call it has in flight, and by which
+    /// reservation: a settle that does not match is a stale one.
+    fences: Mutex<std::collections::HashMap<String, (i64, u64)>>,
     /// Since when the shared database has been unreachable, if it is (see `connect::run`).
     down: Mutex<Option<std::time::Instant>>,
 }
