@@ -923,12 +923,17 @@ pub(crate) fn open(
     // process id says nothing across containers, which share a host name but not their PIDs);
     // a worker restarted under its `--id` takes up its own calls at once, fencing the old
     // process.
+    // Paid results an earlier run stored but could not record (the ledger gone past the lease)
+    // are recorded first: reconciling would otherwise count them as lost and buy them again.
+    ledger.replay_journal(&out, &store)?;
     // Calls a crash left in flight: counted as spent, unless their provider replays them.
     ledger.reconcile(&store, |name| {
         providers
             .get(name)
             .is_some_and(|p| darkroom_core::provider::Provider::replays(p.as_ref()))
     })?;
+    // And those whose calls were another process's until reconciled just now.
+    ledger.replay_journal(&out, &store)?;
     let in_money = campaign.budget.money.is_some();
     // The store is part of the accounts: a paid result that is gone is never re-bought
     // silently (deleting `store/` to save disk would otherwise pay for everything again).

@@ -428,16 +428,32 @@ pub(crate) async fn scheduled(
                 // The asset, the attempt and the running total in one statement (PostgreSQL)
                 // or one transaction (SQLite).
                 let at = path.display().to_string();
-                ctx.keep(ctx.ledger.settle_stored(
+                if let Err(e) = ctx.ledger.settle_stored(
                     &row.id,
                     &Outcome::Done {
-                        asset: hash,
+                        asset: hash.clone(),
                         model_version: r.model_version.clone(),
                     },
                     unit(&r.cost),
                     r.reported.map(|d| d.as_secs_f64()),
                     Some((&at, r.bytes.len() as u64)),
-                ));
+                ) {
+                    // Paid and stored, but the ledger did not hear of it (the database gone
+                    // past the lease): journaled beside the store and recorded when the campaign
+                    // opens again, so that it is not bought again.
+                    ctx.fail(EngineError::Ledger(e));
+                    let j = darkroom_ledger::journal::Journaled {
+                        attempt: row.id.clone(),
+                        asset: hash,
+                        path: at,
+                        bytes: r.bytes.len() as u64,
+                        cost: unit(&r.cost),
+                        model_version: r.model_version.clone(),
+                    };
+                    if let Err(e) = darkroom_ledger::journal::append(&ctx.out, &j) {
+                        ctx.fail(EngineError::Ledger(e));
+                    }
+                }
                 return Done::Image(r.bytes);
             }
             Err(e) => {

@@ -28,6 +28,7 @@ mod deliverables;
 mod dump;
 mod error;
 mod human;
+pub mod journal;
 mod location;
 mod lock;
 mod reading;

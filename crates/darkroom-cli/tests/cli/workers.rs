@@ -1206,3 +1206,84 @@ fn workers_in_separate_pid_namespaces_never_take_over_each_others_calls() {
     let workers = l.workers().unwrap();
     assert_eq!(workers.len(), 2, "{workers:?}");
 }
+
+/// The database gone for longer than the lease: the worker stops (exit 1, never 3), and the
+/// results its calls brought back meanwhile — paid and stored, but never recorded — are kept in
+/// its journal; the next run records them instead of buying them again. The vendor runs every
+/// request it receives: none is run twice, and the ledger equals its bill.
+#[test]
+fn results_paid_while_the_database_is_gone_are_journaled_and_not_bought_again() {
+    let Some(Setup {
+        url, pw, d, log, ..
+    }) = setup("workers-db-long", 8, 6, 40.0)
+    else {
+        return;
+    };
+    let (head, tail) = url.split_once('@').unwrap();
+    let (hostport, db) = tail.split_once('/').unwrap();
+    let relay = darkroom_fakes::services::Relay::start(hostport);
+    let relayed = format!("{head}@{}/{db}", relay.url().trim_start_matches("http://"));
+    let text = std::fs::read_to_string(d.join("c.toml"))
+        .unwrap()
+        .replace(&url, &relayed);
+    std::fs::write(d.join("c.toml"), text).unwrap();
+    let spawn = || {
+        bin()
+            .current_dir(&d)
+            .args([
+                "worker",
+                "c.toml",
+                "--id",
+                "w1",
+                "--lease",
+                "2",
+                "--realtime",
+            ])
+            .arg("--sim-call-log")
+            .arg(&log)
+            .env("PGPASSWORD", &pw)
+            .env("DARKROOM_SIM_NO_REPLAY", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let w = spawn();
+    let start = std::time::Instant::now();
+    while executed(&log).0.values().sum::<u64>() < 16 {
+        assert!(
+            start.elapsed().as_secs() < 300,
+            "the worker never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    relay.cut();
+    let out = w.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&relayed) && !err.contains(&pw), "{err}");
+    let journaled = darkroom_ledger::journal::read(&d.join("out"));
+    relay.restore();
+    let out = spawn().wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (calls, usd) = executed(&log);
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "a call was executed twice ({} journaled): {calls:?}",
+        journaled.len()
+    );
+    let (code, json, _) = go_env(&d, &["status", "c.toml", "--json"], &[("PGPASSWORD", &pw)]);
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!((s["spent"].as_f64().unwrap() - usd).abs() < 1e-9, "{json}");
+    assert!(darkroom_ledger::journal::read(&d.join("out")).is_empty());
+    eprintln!(
+        "{} result(s) journaled while the database was gone",
+        journaled.len()
+    );
+}

@@ -1,0 +1,227 @@
+//! The journal of paid results the ledger could not record: when a settle fails (the shared
+//! database gone past the lease, a ledger file that cannot be written), the result's attempt,
+//! stored hash, cost and path are appended to a file beside the store, and replayed into the
+//! ledger when the campaign opens again — so a result whose bytes exist is never bought again
+//! because the ledger did not hear of it (issue 28, item 3).
+//!
+//! One JSON line per result (`<output>/.darkroom/journal.jsonl`), appended and synced; a line
+//! cut short by a crash is skipped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::db::p;
+use crate::*;
+
+/// A paid result the ledger did not record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journaled {
+    /// The attempt.
+    pub attempt: String,
+    /// Its stored asset's hash.
+    pub asset: String,
+    /// The stored file (as the store wrote it).
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// What the provider charged.
+    pub cost: f64,
+    /// The model version the provider reported.
+    pub model_version: Option<String>,
+}
+
+/// The journal file of an output folder.
+pub fn journal_path(out: &Path) -> PathBuf {
+    out.join(".darkroom").join("journal.jsonl")
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// Appends a result to the journal (synced: it outlives the process).
+pub fn append(out: &Path, j: &Journaled) -> Result<(), LedgerError> {
+    let path = journal_path(out);
+    let io = |source| LedgerError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(path.parent().unwrap_or(out)).map_err(io)?;
+    let line = format!(
+        "{{\"attempt\":{},\"asset\":{},\"path\":{},\"bytes\":{},\"cost\":{},\"model_version\":{}}}\n",
+        esc(&j.attempt),
+        esc(&j.asset),
+        esc(&j.path),
+        j.bytes,
+        j.cost,
+        j.model_version.as_deref().map_or("null".to_string(), esc)
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io)?;
+    f.write_all(line.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// The value of `"key":` in one of the journal's lines (they are written by [`append`] only).
+fn field(line: &str, key: &str) -> Option<String> {
+    let at = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &line[at..];
+    if let Some(s) = rest.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(out),
+                '\\' => match chars.next()? {
+                    'u' => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                    }
+                    other => out.push(other),
+                },
+                c => out.push(c),
+            }
+        }
+        None
+    } else {
+        let end = rest.find([',', '}'])?;
+        Some(rest[..end].to_string())
+    }
+}
+
+/// The journal's results (lines cut short skipped).
+pub fn read(out: &Path) -> Vec<Journaled> {
+    let Ok(text) = std::fs::read_to_string(journal_path(out)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|l| l.ends_with('}'))
+        .filter_map(|l| {
+            Some(Journaled {
+                attempt: field(l, "attempt")?,
+                asset: field(l, "asset")?,
+                path: field(l, "path")?,
+                bytes: field(l, "bytes")?.parse().ok()?,
+                cost: field(l, "cost")?.parse().ok()?,
+                model_version: field(l, "model_version").filter(|v| v != "null"),
+            })
+        })
+        .collect()
+}
+
+impl Ledger {
+    /// Records journaled results whose bytes the store has: an attempt still `sent` by this
+    /// worker (an earlier life of it died before its settle reached the ledger; one another
+    /// worker has since taken over is that worker's) or failed as interrupted becomes
+    /// `done` with its asset; what it cost replaces its reservation, or the "may have run"
+    /// booking a crash or a takeover made for it. A result already done is left alone. Returns
+    /// how many were recorded; the journal is then emptied.
+    pub fn replay_journal(&self, out: &Path, store: &Store) -> Result<usize, LedgerError> {
+        let entries = read(out);
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let me = self.worker.clone();
+        let mut n = 0;
+        let mut kept = Vec::new();
+        for j in &entries {
+            if !store.contains(&j.asset) {
+                continue;
+            }
+            let applied = self.tx(true, |c| {
+                c.exec(
+                    "INSERT INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    p![j.asset, j.path, j.bytes as i64],
+                )?;
+                // Its own reservation, or one "may have run" booking, gives way to the cost.
+                let delta: Option<f64> = c
+                    .row(
+                        "UPDATE attempts SET
+                           delta = ?3 - cost_reserved - CASE WHEN status = 'failed' AND presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                           cost_settled = COALESCE(cost_settled, 0) + ?3 - CASE WHEN status = 'failed' AND presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                           presumed = presumed - CASE WHEN status = 'failed' AND presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                           presumed_n = presumed_n - CASE WHEN status = 'failed' AND presumed_n > 0 THEN 1 ELSE 0 END,
+                           cost_reserved = 0, status = 'done', asset = ?2, model_version = COALESCE(?4, model_version),
+                           error_class = NULL, error_message = NULL, finished_at = ?5
+                         WHERE id = ?1 AND ((status = 'sent' AND worker IS NOT DISTINCT FROM ?6)
+                           OR (status = 'failed' AND error_class = 'interrupted'))
+                         RETURNING delta",
+                        p![j.attempt, j.asset, j.cost, j.model_version, now(), me],
+                    )?
+                    .map(|r| r.get(0))
+                    .transpose()?;
+                if let Some(d) = delta {
+                    c.exec(
+                        "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                        p![d],
+                    )?;
+                }
+                if delta.is_some() {
+                    return Ok(Some(true));
+                }
+                // Still in flight under another worker's id (an earlier `run` of this machine
+                // whose lease has not lapsed yet): kept for after its calls are reconciled.
+                let status: Option<String> = c
+                    .row("SELECT status FROM attempts WHERE id = ?1", p![j.attempt])?
+                    .map(|r| r.get(0))
+                    .transpose()?;
+                Ok(if status.as_deref() == Some("sent") { None } else { Some(false) })
+            })?;
+            match applied {
+                Some(true) => n += 1,
+                None => kept.push(j.clone()),
+                Some(false) => {}
+            }
+        }
+        let path = journal_path(out);
+        std::fs::remove_file(&path).map_err(|source| LedgerError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        for j in &kept {
+            append(out, j)?;
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_and_a_cut_line_is_skipped() {
+        let d = std::env::temp_dir().join(format!("darkroom-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let j = Journaled {
+            attempt: "a\"1".into(),
+            asset: "ab".into(),
+            path: "store/x \\ y.png".into(),
+            bytes: 12,
+            cost: 0.039,
+            model_version: None,
+        };
+        append(&d, &j).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(journal_path(&d))
+            .unwrap();
+        f.write_all(b"{\"attempt\":\"cut").unwrap();
+        assert_eq!(read(&d), vec![j]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
