@@ -950,6 +950,23 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         };
         for (pname, pspan, node) in &entries {
             let path = format!("providers.{pname}");
+            // A provider's name is shown in the report and the review app, and names files in
+            // logs: letters, digits, `-` and `_` only, like an identifier.
+            if pname.is_empty()
+                || pname.len() > MAX_ID_BYTES
+                || !pname
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                v.err(
+                    pspan,
+                    "providers",
+                    format!(
+                        "provider name `{}` is not allowed; use ASCII letters, digits, `-` and `_` (at most {MAX_ID_BYTES})",
+                        pname.chars().take(40).collect::<String>().escape_default()
+                    ),
+                );
+            }
             let allowed = [
                 "kind",
                 "model",

@@ -372,15 +372,36 @@ pub fn shot(p: &ShotPage<'_>) -> String {
          <label><input type=radio name=r value=text_wrong> text wrong</label><br>\
          <label><input type=radio name=r value=other> other</label><br>\
          <input name=note id=note placeholder=\"note (optional)\"> <button id=whyok>reject</button></form>\
-         <script>const TOKEN={tok};const SHOT={shot};const FIXERS={fixers};{JS}{PAINT}</script></body></html>",
-        tok = serde_json::Value::from(token),
-        shot = serde_json::Value::from(shot),
-        fixers = serde_json::Value::from(fixers.to_vec()),
+         <script nonce=\"{nonce}\">const TOKEN={tok};const SHOT={shot};const FIXERS={fixers};{JS}{PAINT}</script></body></html>",
+        nonce = csp_nonce(token),
+        tok = script_json(&serde_json::Value::from(token)),
+        shot = script_json(&serde_json::Value::from(shot)),
+        fixers = script_json(&serde_json::Value::from(fixers.to_vec())),
     );
     h
 }
 
+/// The nonce the page's one script carries and the Content-Security-Policy names: derived from
+/// the session's token (whoever has the token has the app already), so that no other script —
+/// one a prompt or a name smuggled into the page — runs.
+pub fn csp_nonce(token: &str) -> String {
+    darkroom_ledger::content_hash(format!("darkroom review csp {token}").as_bytes())[..32]
+        .to_string()
+}
+
+/// JSON for inside a `<script>`: `<`, `>` and `&` (and the two line separators JavaScript
+/// treats as line ends) escaped, so a value can never close the script or open a comment.
+pub fn script_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
 const JS: &str = r#"
+function h(s){return String(s).replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));}
 const cards=[...document.querySelectorAll('.card')];let cur=0,mark=null;const hist=[];
 function sel(i){if(!cards.length)return;cur=(i+cards.length)%cards.length;cards.forEach(c=>c.classList.remove('sel'));
 const c=cards[cur];c.classList.add('sel');c.scrollIntoView({block:'nearest'});}
@@ -398,18 +419,18 @@ c.dataset.rating=i.rating||0;c.dataset.decision=i.decision||'';c.querySelector('
 c.querySelectorAll('.q').forEach((q,k)=>{const v=i.verdicts[k];q.querySelector('.human').textContent=v===undefined?'':' · person: '+(v?'yes':'no');});});
 document.getElementById('progress').textContent=done+' of '+cards.length+' decided';document.body.dataset.decisions=s.decisions;
 const now=s.items.filter(i=>i.tier==='draft'||i.tier==='finish').length;
-document.getElementById('fresh').innerHTML=now>cards.length?'<b>'+(now-cards.length)+' new image(s) from the run</b> — <a href="javascript:location.reload()">show them</a>':'';}
+document.getElementById('fresh').innerHTML=now>cards.length?'<b>'+(now-cards.length)+' new image(s) from the run</b> — <a href="">show them</a>':'';}
 const fq=document.getElementById('fq');
 [...new Set(cards.flatMap(c=>[...c.querySelectorAll('.q')].map(q=>q.dataset.q)))].forEach(q=>{const o=document.createElement('option');o.value=q;o.textContent=q;fq.appendChild(o);});
 fq.onchange=()=>{const q=fq.value;cards.forEach(c=>{c.style.display=!q||[...c.querySelectorAll('.q')].some(x=>x.dataset.q===q&&x.querySelector('.v-no'))?'':'none';});};
 function overlay(html){const o=document.getElementById('overlay');o.innerHTML=html;o.classList.toggle('on',!!html);}
 function src(c){return c.querySelector('img').getAttribute('src');}
 function compare(){const c=cards[cur];if(mark===null||mark===c){mark=c;return;}
-overlay('<p>compare: '+mark.dataset.id+' (left, under the slider) and '+c.dataset.id+'</p><div class=pair><img src="'+src(mark)+'"><img src="'+src(c)+'"></div>'+
-'<p>slider:</p><div class=cmp><img src="'+src(c)+'"><div class=top id=top><img src="'+src(mark)+'"></div></div><br><input type=range id=slide min=0 max=100 value=50>');
+overlay('<p>compare: '+h(mark.dataset.id)+' (left, under the slider) and '+h(c.dataset.id)+'</p><div class=pair><img src="'+h(src(mark))+'"><img src="'+h(src(c))+'"></div>'+
+'<p>slider:</p><div class=cmp><img src="'+h(src(c))+'"><div class=top id=top><img src="'+h(src(mark))+'"></div></div><br><input type=range id=slide min=0 max=100 value=50>');
 const top=document.getElementById('top');const set=v=>top.style.clipPath='inset(0 '+(100-v)+'% 0 0)';set(50);
 document.getElementById('slide').oninput=e=>set(e.target.value);mark=null;}
-function zoom(){const c=cards[cur];overlay('<p>'+c.dataset.id+' at 100 %</p><img src="'+src(c)+'" style="max-width:none">');}
+function zoom(){const c=cards[cur];overlay('<p>'+h(c.dataset.id)+' at 100 %</p><img src="'+h(src(c))+'" style="max-width:none">');}
 const why=document.getElementById('why');
 document.getElementById('whyok').onclick=async e=>{e.preventDefault();why.classList.remove('on');
 await decide('reject',{reason:why.querySelector('input[name=r]:checked').value,note:document.getElementById('note').value});};
@@ -434,25 +455,25 @@ sel(0);refresh();setInterval(refresh,3000);
 "#;
 
 const PAINT: &str = r#"
-function said(j){if(!j)return '';return ' — adherence '+(j.adherence==null?'–':j.adherence.toFixed(2))+(j.on_palette==null?'':', in brand colours '+Math.round(j.on_palette*100)+' %')+(j.no.length?'; no: '+j.no.join(' '):'');}
-function shown(r){return (r.reused?'already made: ':'new version: ')+'<img id=fres style="width:160px;vertical-align:middle" src="/asset/'+r.id+'?token='+encodeURIComponent(TOKEN)+'">'+said(r.judged)+' (Esc to close)';}
+function said(j){if(!j)return '';return ' — adherence '+(j.adherence==null?'–':j.adherence.toFixed(2))+(j.on_palette==null?'':', in brand colours '+Math.round(j.on_palette*100)+' %')+(j.no.length?'; no: '+h(j.no.join(' ')):'');}
+function shown(r){return (r.reused?'already made: ':'new version: ')+'<img id=fres style="width:160px;vertical-align:middle" src="/asset/'+encodeURIComponent(r.id)+'?token='+encodeURIComponent(TOKEN)+'">'+said(r.judged)+' (Esc to close)';}
 function fixform(kind){const c=cards[cur];if(!c)return;const id=c.dataset.id;
 const ask=kind==='extend'?['16:9','9:16','21:9','4:5','1:1'].map(a=>'<button class=fx data-v="'+a+'">'+a+'</button>').join(' ')
 :'strength <input id=fstr type=range min=0 max=1 step=0.05 value=0.5> <button class=fx>grade</button>';
-overlay('<p>'+(kind==='extend'?'extend '+id+' to':'grade '+id+' toward the brand')+': '+ask+'</p><p id=fout></p>');
+overlay('<p>'+(kind==='extend'?'extend '+h(id)+' to':'grade '+h(id)+' toward the brand')+': '+ask+'</p><p id=fout></p>');
 window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};
 document.querySelectorAll('#overlay .fx').forEach(b=>b.onclick=async()=>{document.getElementById('fout').textContent='working…';
 try{const body=kind==='extend'?{parent:id,kind,aspect:b.dataset.v}:{parent:id,kind,strength:+document.getElementById('fstr').value};
 document.getElementById('fout').innerHTML=shown(await api('/api/local',body));}catch(err){document.getElementById('fout').textContent=String(err.message||err);}});}
 async function rejudge(){const c=cards[cur];if(!c)return;try{const j=await api('/api/rejudge',{id:c.dataset.id});
-overlay('<p>judged '+c.dataset.id+' again'+said(j)+' (Esc to close)</p>');window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};}
-catch(err){overlay('<p>'+String(err.message||err)+'</p>');}}
+overlay('<p>judged '+h(c.dataset.id)+' again'+said(j)+' (Esc to close)</p>');window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};}
+catch(err){overlay('<p>'+h(String(err.message||err))+'</p>');}}
 function paint(c){if(!c)return;const id=c.dataset.id;
-overlay('<p>in-paint '+id+': paint what should change — brush, eraser, [ and ] for the size, clear, invert, undo; then say what goes there.</p>'+
-'<div class=paint><img id=pimg src="'+src(c)+'"><canvas id=pmask></canvas></div>'+
+overlay('<p>in-paint '+h(id)+': paint what should change — brush, eraser, [ and ] for the size, clear, invert, undo; then say what goes there.</p>'+
+'<div class=paint><img id=pimg src="'+h(src(c))+'"><canvas id=pmask></canvas></div>'+
 '<p><button id=pbrush>brush</button> <button id=perase>eraser</button> <button id=pclear>clear</button> <button id=pinv>invert</button> <button id=pundo>undo</button> size <span id=psize>16</span></p>'+
 '<p><input id=pprompt size=40 placeholder="what should be there"> <select id=pprov><option value="">local fill (free, no call)</option>'+
-FIXERS.map(f=>'<option>'+f+'</option>').join('')+'</select> <button id=pgo>in-paint</button> <span id=pout></span></p>');
+FIXERS.map(f=>'<option>'+h(f)+'</option>').join('')+'</select> <button id=pgo>in-paint</button> <span id=pout></span></p>');
 const img=document.getElementById('pimg'),cv=document.getElementById('pmask'),g=cv.getContext('2d');
 let size=16,erase=false,down=false;const hist=[];
 function setup(){cv.width=img.naturalWidth;cv.height=img.naturalHeight;cv.style.width=img.clientWidth+'px';cv.style.height=img.clientHeight+'px';}
@@ -478,6 +499,6 @@ for(let i=0;i<d.data.length;i+=4){const v=d.data[i+3]>0?255:0;o.data[i]=o.data[i
 mg.putImageData(o,0,0);return m.toDataURL('image/png');}};
 by('pgo').onclick=async()=>{by('pout').textContent='working…';
 try{const r=await api('/api/inpaint',{parent:id,mask:PAINTING.mask(),prompt:by('pprompt').value,provider:by('pprov').value||null});
-by('pout').innerHTML=(r.reused?'already made: ':'new version: ')+'<img id=pres style="width:120px;vertical-align:middle" src="/asset/'+r.id+'?token='+encodeURIComponent(TOKEN)+'"> (Esc to close)';}
+by('pout').innerHTML=(r.reused?'already made: ':'new version: ')+'<img id=pres style="width:120px;vertical-align:middle" src="/asset/'+encodeURIComponent(r.id)+'?token='+encodeURIComponent(TOKEN)+'"> (Esc to close)';}
 catch(err){by('pout').textContent=String(err.message||err);}};}
 "#;

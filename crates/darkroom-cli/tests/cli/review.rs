@@ -1198,3 +1198,149 @@ fn an_in_paint_on_openai_is_an_edit_with_a_transparent_mask() {
         "one edit, with its mask (the fake checks it is RGBA, the image's size)"
     );
 }
+
+/// The whole response (status line, headers, body) of a GET to the review app.
+fn whole_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Nothing a campaign file says runs as code in the reviewer's browser (issue 29, item 1): a
+/// prompt carrying `</script>` and an `onerror` payload never runs — on the overview, the shot
+/// page and its overlays (zoom, compare, judge again, extend, grade, in-paint) — every page
+/// carries a nonce-based Content-Security-Policy and `nosniff`, the JSON in the page's script
+/// cannot close it, and a provider named like markup is refused by `check`.
+#[test]
+fn a_prompt_or_a_name_carrying_markup_never_runs_in_the_review_app() {
+    let d = scratch("review-injection");
+    let payload = "</script><img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>";
+    let campaign = format!(
+        "[campaign]\nname = \"inj\"\noutput = \"out\"\n[providers.sim]\nkind = \"sim\"\nmodel = \"fast-draft\"\nconcurrency = 1\n\
+         [tiers.draft]\nprovider = \"sim\"\nsize = \"96\"\nvariants = 2\n[tiers.finish]\nprovider = \"sim\"\nsize = \"128\"\nkeep = 1\n\
+         [gates]\nadherence = 0.0\n[budget]\nmoney = \"5 USD\"\n[provenance]\nenabled = false\n\
+         [[shots]]\nid = \"sign\"\nprompt = \"a white sign that says \\\"{payload}\\\" next to a red <b>sphere</b>\"\n"
+    );
+    std::fs::write(d.join("c.toml"), &campaign).unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let r = Review::start(&d);
+    for path in ["/", "/shot/sign"] {
+        let res = whole_get(r.port, &format!("{path}?token={}", r.token));
+        let (head, body) = res.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("content-security-policy: default-src 'self'; script-src 'nonce-")
+                && head.contains("frame-ancestors 'none'")
+                && !head.contains("script-src 'unsafe-inline'"),
+            "{path}: {head}"
+        );
+        // (Escaped as text it may show; as markup it must not be there.)
+        for bad in ["<img src=x onerror", "<script>window.__pwned"] {
+            if let Some(i) = body.find(bad) {
+                panic!(
+                    "{path}: the payload is in the page as markup: …{}…",
+                    &body[i.saturating_sub(200)..(i + 60).min(body.len())]
+                );
+            }
+        }
+        // At most the page's own script, and it is not closed early by a value inside it.
+        let scripts = body.matches("<script").count();
+        assert!(scripts <= 1, "{path}: {scripts} scripts");
+        if scripts == 1 {
+            let inside = &body[body.find("<script").unwrap()..];
+            let end = inside.find("</script>").unwrap();
+            assert!(
+                inside[end..]
+                    .trim_end()
+                    .ends_with("</script></body></html>"),
+                "{path}"
+            );
+        }
+    }
+    if !chromium() {
+        return;
+    }
+    let profile = d.join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let driver = Driver::start(&std::fs::canonicalize(&profile).unwrap());
+    let pwned = |driver: &Driver| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": "return [window.__pwned === undefined, document.querySelectorAll('.card').length]"}),
+        )
+    };
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/?token={}", r.port, r.token)}),
+    );
+    assert_eq!(pwned(&driver)[0], true, "the overview ran the payload");
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/sign?token={}", r.port, r.token)}),
+    );
+    // The page's own script runs (the nonce lets it): its cards are selected and listed.
+    let mut cards = 0;
+    for _ in 0..100 {
+        cards = pwned(&driver)[1].as_u64().unwrap_or(0);
+        if cards > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(cards > 0, "the page's script did not run");
+    for keys in [
+        &["z"][..],
+        &["c", "\u{E014}", "c"],
+        &["j"],
+        &["e"],
+        &["g"],
+        &["i"],
+    ] {
+        for k in keys {
+            key(&driver, k);
+        }
+        // Let the overlay's request come back (bounded looks).
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(pwned(&driver)[0], true, "the payload ran after {keys:?}");
+        if keys == ["j"] {
+            screenshot(&driver, "review-injection-judge.png");
+        }
+        key(&driver, "\u{E00C}");
+    }
+    assert_eq!(pwned(&driver)[0], true);
+    drop(r);
+    // A provider named like markup is refused before anything runs.
+    let named = campaign
+        .replace(
+            "[providers.sim]",
+            "[providers.\"</script><img src=x onerror=alert(1)>\"]",
+        )
+        .replace(
+            "provider = \"sim\"",
+            "provider = \"</script><img src=x onerror=alert(1)>\"",
+        );
+    std::fs::write(d.join("c.toml"), named).unwrap();
+    let (code, _, err) = go(&d, &["check", "c.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("provider name") && err.contains("ASCII letters"),
+        "{err}"
+    );
+}
