@@ -234,9 +234,10 @@ fn move_without_a_bucket_is_refused_with_nothing_changed() {
 #[test]
 fn a_worker_beside_a_run_on_one_file_ledger_is_refused_and_nothing_is_paid_twice() {
     let d = scratch("sharing-one-payer");
-    // Real-time latency long enough that the first process is still working when the second
-    // starts; the second is started once the vendor has billed a call (progress, not time).
-    std::fs::write(d.join("c.toml"), campaign("", 0.3)).unwrap();
+    // Real-time latency (1 s a call, several waves) long enough that the first process is still
+    // working when the second starts, by seconds; the second is started once the vendor has
+    // billed a call (progress, not time).
+    std::fs::write(d.join("c.toml"), campaign("", 1.0)).unwrap();
     let log = d.join("calls.log");
     for (first, second) in [("worker", "run"), ("run", "worker")] {
         let _ = std::fs::remove_dir_all(d.join("out"));
