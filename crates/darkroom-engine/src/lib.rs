@@ -842,21 +842,7 @@ pub(crate) fn open(
             let _ = std::fs::remove_file(&ballast);
         }
     }
-    // A ledger file deleted on its own (to "reset" a campaign, or by a cleanup) would make the
-    // next run buy again everything its store holds: refused, saying how to start over.
-    if let darkroom_ledger::Location::File(file) = &at {
-        if !file.exists() {
-            let count = stored_files(&out.join("store"));
-            if count > 0 {
-                return Err(EngineError::LedgerGone {
-                    ledger: file.display().to_string(),
-                    store: store_dir(&out),
-                    count,
-                    out: out.display().to_string(),
-                });
-            }
-        }
-    }
+    refuse_a_lone_store(&at, &out)?;
     let ledger = Ledger::open_at(&at, &campaign.name)?;
     // A file moved into a shared database is not spent on again: the database has its calls.
     ledger.check_not_moved()?;
@@ -880,60 +866,17 @@ pub(crate) fn open(
     } else {
         None
     };
-    // What `auto` chose is said once as the run opens (`check` says it before).
-    if let Some(say) = opts.progress {
-        for r in routing.iter().filter(|r| r.asked == TextBy::Auto) {
-            say(&format!(
-                "{}: text {} ({})",
-                r.shot,
-                match r.chosen {
-                    TextBy::Typeset => "typeset by darkroom",
-                    _ => "drawn by the model",
-                },
-                r.why
-            ));
-        }
-    }
+    say_routing(&opts, &routing);
     let store = Store::open(out.join("store"), campaign.store.as_deref())?;
     // What this machine stored but never got into the bucket (a run the bucket stopped after a
     // paid result was written here) goes up first: other machines must find it, not buy it.
     store.upload_local()?;
-    let mut providers = BTreeMap::new();
-    for (name, p) in &campaign.providers {
-        let any = match p.kind {
-            ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
-            ProviderKind::Sim => {
-                let mut sim = sim_provider(name, p);
-                if let Some(log) = &opts.sim_call_log {
-                    sim = sim.with_call_log(log).map_err(io(log))?;
-                    // Tests of the money promises: a vendor that runs and bills every request
-                    // it receives (no idempotency), so a request sent twice shows twice.
-                    if std::env::var_os("DARKROOM_SIM_NO_REPLAY").is_some() {
-                        sim = sim.without_replay();
-                    }
-                }
-                AnyProvider::Sim(Box::new(sim))
-            }
-            _ if used(name) => http_provider(name, p)?,
-            _ => continue,
-        };
-        providers.insert(name.clone(), Arc::new(any));
-    }
+    let providers = providers_of(&campaign, &opts, used)?;
     // Whether a worker lives is judged by its heartbeat on the database's clock alone (a
     // process id says nothing across containers, which share a host name but not their PIDs);
     // a worker restarted under its `--id` takes up its own calls at once, fencing the old
     // process.
-    // Paid results an earlier run stored but could not record (the ledger gone past the lease)
-    // are recorded first: reconciling would otherwise count them as lost and buy them again.
-    ledger.replay_journal(&out, &store)?;
-    // Calls a crash left in flight: counted as spent, unless their provider replays them.
-    ledger.reconcile(&store, |name| {
-        providers
-            .get(name)
-            .is_some_and(|p| darkroom_core::provider::Provider::replays(p.as_ref()))
-    })?;
-    // And those whose calls were another process's until reconciled just now.
-    ledger.replay_journal(&out, &store)?;
+    recover(&ledger, &store, &providers, &out)?;
     let in_money = campaign.budget.money.is_some();
     // The store is part of the accounts: a paid result that is gone is never re-bought
     // silently (deleting `store/` to save disk would otherwise pay for everything again).
@@ -1034,6 +977,94 @@ impl Session {
             },
         }
     }
+}
+
+/// The campaign's providers a session calls: the built-in ones always, the others when `used`
+/// names them (only those need their keys).
+fn providers_of(
+    campaign: &Campaign,
+    opts: &Options,
+    used: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Arc<AnyProvider>>, EngineError> {
+    let mut providers = BTreeMap::new();
+    for (name, p) in &campaign.providers {
+        let any = match p.kind {
+            ProviderKind::Sketch => AnyProvider::Sketch(Sketch::new(name.clone())),
+            ProviderKind::Sim => {
+                let mut sim = sim_provider(name, p);
+                if let Some(log) = &opts.sim_call_log {
+                    sim = sim.with_call_log(log).map_err(io(log))?;
+                    // Tests of the money promises: a vendor that runs and bills every request
+                    // it receives (no idempotency), so a request sent twice shows twice.
+                    if std::env::var_os("DARKROOM_SIM_NO_REPLAY").is_some() {
+                        sim = sim.without_replay();
+                    }
+                }
+                AnyProvider::Sim(Box::new(sim))
+            }
+            _ if used(name) => http_provider(name, p)?,
+            _ => continue,
+        };
+        providers.insert(name.clone(), Arc::new(any));
+    }
+    Ok(providers)
+}
+
+/// What `text_by = "auto"` chose for each shot, said once as the run opens (`check` says it
+/// before).
+fn say_routing(opts: &Options, routing: &[text::Routing]) {
+    if let Some(say) = opts.progress {
+        for r in routing.iter().filter(|r| r.asked == TextBy::Auto) {
+            say(&format!(
+                "{}: text {} ({})",
+                r.shot,
+                match r.chosen {
+                    TextBy::Typeset => "typeset by darkroom",
+                    _ => "drawn by the model",
+                },
+                r.why
+            ));
+        }
+    }
+}
+
+/// A ledger file deleted on its own (to "reset" a campaign, or by a cleanup) would make the next
+/// run buy again everything its store holds: refused, saying how to start over.
+fn refuse_a_lone_store(at: &darkroom_ledger::Location, out: &Path) -> Result<(), EngineError> {
+    if let darkroom_ledger::Location::File(file) = at {
+        if !file.exists() {
+            let count = stored_files(&out.join("store"));
+            if count > 0 {
+                return Err(EngineError::LedgerGone {
+                    ledger: file.display().to_string(),
+                    store: store_dir(out),
+                    count,
+                    out: out.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an earlier process left unsettled, put right before anything is sent: paid results it
+/// stored but could not record (its journal), then calls a crash left in flight (counted as
+/// spent unless their provider replays them), then journaled results whose calls were another
+/// process's until reconciled just now.
+fn recover(
+    ledger: &Ledger,
+    store: &Store,
+    providers: &BTreeMap<String, Arc<AnyProvider>>,
+    out: &Path,
+) -> Result<(), EngineError> {
+    ledger.replay_journal(out, store)?;
+    ledger.reconcile(store, |name| {
+        providers
+            .get(name)
+            .is_some_and(|p| darkroom_core::provider::Provider::replays(p.as_ref()))
+    })?;
+    ledger.replay_journal(out, store)?;
+    Ok(())
 }
 
 /// Uploads what the bucket missed while it was down, trying again with a growing pause for up

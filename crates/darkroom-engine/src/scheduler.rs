@@ -277,22 +277,8 @@ pub(crate) async fn scheduled(
         // reservation takes the call over).
         while let Ok(Reservation::Leased { .. }) = reserved {
             drop(permit);
-            // Polled with a plain read: the budget guard's lock is taken again only once the
-            // other worker's call has ended or its lease lapsed.
-            loop {
-                tokio::time::sleep(LEASE_POLL).await;
-                if stop.load(Ordering::SeqCst) {
-                    return Done::OverBudget;
-                }
-                match ctx.ledger.leased_elsewhere(&row.id) {
-                    Ok(true) => continue,
-                    Ok(false) => break,
-                    Err(e) => {
-                        let f = Failure::new("ledger", e.to_string());
-                        ctx.fail(EngineError::Ledger(e));
-                        return Done::Failed(f);
-                    }
-                }
+            if let Err(done) = lease_ends(ctx, stop, &row.id).await {
+                return done;
             }
             permit = match sem.clone().acquire_owned().await {
                 Ok(p) => p,
@@ -313,31 +299,7 @@ pub(crate) async fn scheduled(
             // Done (by another worker, or an earlier run) but its bytes were not readable
             // above: they are fetched or waited for, never bought again — a call without a
             // granted reservation is never sent.
-            Ok(Reservation::AlreadyDone) => {
-                return match paid_result(ctx, stop, &row.id).await {
-                    Some(bytes) => {
-                        reused.fetch_add(1, Ordering::Relaxed);
-                        Done::Image(bytes)
-                    }
-                    None => {
-                        let e = darkroom_ledger::LedgerError::Store {
-                            url: ctx.store.bucket().map_or_else(
-                                || ctx.store.root().display().to_string(),
-                                str::to_string,
-                            ),
-                            why: format!(
-                                "the paid result of {} ({} of `{}`) cannot be read from the store; it is not bought again. Run again once the store is reachable (or `--rebuy` to buy it again on purpose)",
-                                row.id, row.tier, row.shot
-                            ),
-                        };
-                        let f = Failure::new("store", e.to_string());
-                        if !stop.load(Ordering::SeqCst) {
-                            ctx.fail(EngineError::Ledger(e));
-                        }
-                        Done::Failed(f)
-                    }
-                };
-            }
+            Ok(Reservation::AlreadyDone) => return already_done(ctx, stop, reused, row).await,
             Ok(Reservation::Refused { message }) => {
                 return Done::Failed(Failure::new(
                     "refused",
@@ -376,85 +338,7 @@ pub(crate) async fn scheduled(
                 if let Some(d) = r.sleep {
                     tokio::time::sleep(d).await;
                 }
-                let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        // Paid, but the result could not be kept (a full disk): the cost is
-                        // booked, and the run stops instead of paying for more it cannot keep.
-                        // A provider that replays answers the call sent again from its record,
-                        // charged once: it is booked then, as for a call a crash left in flight.
-                        let f = Failure::new("io", e.to_string());
-                        let booked = if provider.replays() {
-                            0.0
-                        } else {
-                            unit(&r.cost)
-                        };
-                        ctx.keep(ctx.ledger.settle(
-                            &row.id,
-                            &Outcome::Failed {
-                                class: "io".into(),
-                                message: e.to_string(),
-                            },
-                            booked,
-                        ));
-                        ctx.fail(EngineError::Ledger(e));
-                        return Done::Failed(f);
-                    }
-                };
-
-                if let Some(b) = &r.backend {
-                    ctx.keep(ctx.ledger.record_backend(&row.id, b));
-                }
-                // The vendor's signed original, kept beside the fitted image: best effort (the
-                // image itself is kept; only the credential chain would be shorter).
-                if let Some(up) = &r.upstream {
-                    let ext = if up.starts_with(&[0xFF, 0xD8]) {
-                        "jpg"
-                    } else {
-                        "png"
-                    };
-                    if let Ok((h, _)) = ctx.store.put(up, ext) {
-                        ctx.keep(ctx.ledger.record_upstream(&row.id, &h));
-                    }
-                }
-                if let Some(m) = &r.mutation {
-                    ctx.keep(ctx.ledger.record_decision(
-                        &row.id,
-                        DecisionKind::Sim,
-                        Reason::InjectedMutation,
-                        Some(m),
-                    ));
-                }
-                // The asset, the attempt and the running total in one statement (PostgreSQL)
-                // or one transaction (SQLite).
-                let at = path.display().to_string();
-                if let Err(e) = ctx.ledger.settle_stored(
-                    &row.id,
-                    &Outcome::Done {
-                        asset: hash.clone(),
-                        model_version: r.model_version.clone(),
-                    },
-                    unit(&r.cost),
-                    r.reported.map(|d| d.as_secs_f64()),
-                    Some((&at, r.bytes.len() as u64)),
-                ) {
-                    // Paid and stored, but the ledger did not hear of it (the database gone
-                    // past the lease): journaled beside the store and recorded when the campaign
-                    // opens again, so that it is not bought again.
-                    ctx.fail(EngineError::Ledger(e));
-                    let j = darkroom_ledger::journal::Journaled {
-                        attempt: row.id.clone(),
-                        asset: hash,
-                        path: at,
-                        bytes: r.bytes.len() as u64,
-                        cost: unit(&r.cost),
-                        model_version: r.model_version.clone(),
-                    };
-                    if let Err(e) = darkroom_ledger::journal::append(&ctx.out, &j) {
-                        ctx.fail(EngineError::Ledger(e));
-                    }
-                }
-                return Done::Image(r.bytes);
+                return keep(ctx, row, &provider, r);
             }
             Err(e) => {
                 // A transport failure (connection refused, DNS, reset) is retried like any
@@ -476,23 +360,10 @@ pub(crate) async fn scheduled(
                 last = Failure::new(class, e.to_string());
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
-                match e {
-                    ProviderError::Transient(_) => {
-                        if wait {
-                            tokio::time::sleep(Duration::from_millis(200 << k)).await;
-                        }
-                    }
-                    ProviderError::RateLimited { retry_after, .. } => {
-                        if wait {
-                            tokio::time::sleep(
-                                retry_after
-                                    .unwrap_or(Duration::from_millis(500 << k))
-                                    .min(Duration::from_secs(60)),
-                            )
-                            .await;
-                        }
-                    }
-                    _ => return Done::Failed(last),
+                match backoff(&e, k) {
+                    Some(pause) if wait => tokio::time::sleep(pause).await,
+                    Some(_) => {}
+                    None => return Done::Failed(last),
                 }
             }
         }
@@ -501,6 +372,162 @@ pub(crate) async fn scheduled(
         &last.class,
         format!("gave up after {MAX_TRIES} tries: {}", last.message),
     ))
+}
+
+/// A call the budget guard found done (by another worker, or an earlier run) whose bytes were
+/// not readable before it: they are fetched or waited for, never bought again — a call without a
+/// granted reservation is never sent.
+async fn already_done(
+    ctx: &Arc<Ctx>,
+    stop: &AtomicBool,
+    reused: &AtomicU64,
+    row: &AttemptRow,
+) -> Done {
+    match paid_result(ctx, stop, &row.id).await {
+        Some(bytes) => {
+            reused.fetch_add(1, Ordering::Relaxed);
+            Done::Image(bytes)
+        }
+        None => {
+            let e = darkroom_ledger::LedgerError::Store {
+                url: ctx.store.bucket().map_or_else(
+                    || ctx.store.root().display().to_string(),
+                    str::to_string,
+                ),
+                why: format!(
+                    "the paid result of {} ({} of `{}`) cannot be read from the store; it is not bought again. Run again once the store is reachable (or `--rebuy` to buy it again on purpose)",
+                    row.id, row.tier, row.shot
+                ),
+            };
+            let f = Failure::new("store", e.to_string());
+            if !stop.load(Ordering::SeqCst) {
+                ctx.fail(EngineError::Ledger(e));
+            }
+            Done::Failed(f)
+        }
+    }
+}
+
+/// A paid result kept: stored, then recorded with its cost in one settle (the journal when the
+/// ledger cannot hear of it), with what the provider said beside it (the pool server, the
+/// vendor's own file, a simulated mutation).
+fn keep(ctx: &Arc<Ctx>, row: &AttemptRow, provider: &AnyProvider, r: Reply) -> Done {
+    let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
+    let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
+        Ok(x) => x,
+        Err(e) => {
+            // Paid, but the result could not be kept (a full disk): the cost is
+            // booked, and the run stops instead of paying for more it cannot keep.
+            // A provider that replays answers the call sent again from its record,
+            // charged once: it is booked then, as for a call a crash left in flight.
+            let f = Failure::new("io", e.to_string());
+            let booked = if provider.replays() {
+                0.0
+            } else {
+                unit(&r.cost)
+            };
+            ctx.keep(ctx.ledger.settle(
+                &row.id,
+                &Outcome::Failed {
+                    class: "io".into(),
+                    message: e.to_string(),
+                },
+                booked,
+            ));
+            ctx.fail(EngineError::Ledger(e));
+            return Done::Failed(f);
+        }
+    };
+
+    if let Some(b) = &r.backend {
+        ctx.keep(ctx.ledger.record_backend(&row.id, b));
+    }
+    // The vendor's signed original, kept beside the fitted image: best effort (the
+    // image itself is kept; only the credential chain would be shorter).
+    if let Some(up) = &r.upstream {
+        let ext = if up.starts_with(&[0xFF, 0xD8]) {
+            "jpg"
+        } else {
+            "png"
+        };
+        if let Ok((h, _)) = ctx.store.put(up, ext) {
+            ctx.keep(ctx.ledger.record_upstream(&row.id, &h));
+        }
+    }
+    if let Some(m) = &r.mutation {
+        ctx.keep(ctx.ledger.record_decision(
+            &row.id,
+            DecisionKind::Sim,
+            Reason::InjectedMutation,
+            Some(m),
+        ));
+    }
+    // The asset, the attempt and the running total in one statement (PostgreSQL)
+    // or one transaction (SQLite).
+    let at = path.display().to_string();
+    if let Err(e) = ctx.ledger.settle_stored(
+        &row.id,
+        &Outcome::Done {
+            asset: hash.clone(),
+            model_version: r.model_version.clone(),
+        },
+        unit(&r.cost),
+        r.reported.map(|d| d.as_secs_f64()),
+        Some((&at, r.bytes.len() as u64)),
+    ) {
+        // Paid and stored, but the ledger did not hear of it (the database gone
+        // past the lease): journaled beside the store and recorded when the campaign
+        // opens again, so that it is not bought again.
+        ctx.fail(EngineError::Ledger(e));
+        let j = darkroom_ledger::journal::Journaled {
+            attempt: row.id.clone(),
+            asset: hash,
+            path: at,
+            bytes: r.bytes.len() as u64,
+            cost: unit(&r.cost),
+            model_version: r.model_version.clone(),
+        };
+        if let Err(e) = darkroom_ledger::journal::append(&ctx.out, &j) {
+            ctx.fail(EngineError::Ledger(e));
+        }
+    }
+    Done::Image(r.bytes)
+}
+
+/// How long to wait before try `k + 1` after `e`, by its class (transient: exponential backoff;
+/// rate limited: the provider's hint, at most a minute); `None` for a class never retried
+/// (refused, auth, invalid).
+fn backoff(e: &ProviderError, k: u32) -> Option<Duration> {
+    match e {
+        ProviderError::Transient(_) => Some(Duration::from_millis(200 << k)),
+        ProviderError::RateLimited { retry_after, .. } => Some(
+            retry_after
+                .unwrap_or(Duration::from_millis(500 << k))
+                .min(Duration::from_secs(60)),
+        ),
+        _ => None,
+    }
+}
+
+/// Waits, polling with a plain read (the budget guard's lock is taken again only once it is
+/// over), until another worker's call has ended or its lease lapsed; `Err` with what became of
+/// the call when the run stops or the ledger fails meanwhile.
+async fn lease_ends(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Result<(), Done> {
+    loop {
+        tokio::time::sleep(LEASE_POLL).await;
+        if stop.load(Ordering::SeqCst) {
+            return Err(Done::OverBudget);
+        }
+        match ctx.ledger.leased_elsewhere(id) {
+            Ok(true) => continue,
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                let f = Failure::new("ledger", e.to_string());
+                ctx.fail(EngineError::Ledger(e));
+                return Err(Done::Failed(f));
+            }
+        }
+    }
 }
 
 /// How long a worker waits for a done call's bytes to become readable (a bucket outage, an

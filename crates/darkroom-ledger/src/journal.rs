@@ -4,7 +4,7 @@
 //! ledger when the campaign opens again — so a result whose bytes exist is never bought again
 //! because the ledger did not hear of it (issue 28, item 3).
 //!
-//! One JSON line per result (`<output>/.darkroom/journal.jsonl`), appended and synced; a line
+//! One JSON line per result (`<output>/.darkroom/journal.jsonl`, serde_json), appended and synced; a line
 //! cut short by a crash is skipped.
 
 use std::io::Write;
@@ -35,21 +35,6 @@ pub fn journal_path(out: &Path) -> PathBuf {
     out.join(".darkroom").join("journal.jsonl")
 }
 
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
-}
-
 /// Appends a result to the journal (synced: it outlives the process).
 pub fn append(out: &Path, j: &Journaled) -> Result<(), LedgerError> {
     let path = journal_path(out);
@@ -58,66 +43,38 @@ pub fn append(out: &Path, j: &Journaled) -> Result<(), LedgerError> {
         source,
     };
     std::fs::create_dir_all(path.parent().unwrap_or(out)).map_err(io)?;
-    let line = format!(
-        "{{\"attempt\":{},\"asset\":{},\"path\":{},\"bytes\":{},\"cost\":{},\"model_version\":{}}}\n",
-        esc(&j.attempt),
-        esc(&j.asset),
-        esc(&j.path),
-        j.bytes,
-        j.cost,
-        j.model_version.as_deref().map_or("null".to_string(), esc)
-    );
+    let line = serde_json::json!({
+        "attempt": j.attempt,
+        "asset": j.asset,
+        "path": j.path,
+        "bytes": j.bytes,
+        "cost": j.cost,
+        "model_version": j.model_version,
+    });
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
         .map_err(io)?;
-    f.write_all(line.as_bytes()).map_err(io)?;
+    f.write_all(format!("{line}\n").as_bytes()).map_err(io)?;
     f.sync_all().map_err(io)
 }
 
-/// The value of `"key":` in one of the journal's lines (they are written by [`append`] only).
-fn field(line: &str, key: &str) -> Option<String> {
-    let at = line.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = &line[at..];
-    if let Some(s) = rest.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = s.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => return Some(out),
-                '\\' => match chars.next()? {
-                    'u' => {
-                        let hex: String = chars.by_ref().take(4).collect();
-                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                    }
-                    other => out.push(other),
-                },
-                c => out.push(c),
-            }
-        }
-        None
-    } else {
-        let end = rest.find([',', '}'])?;
-        Some(rest[..end].to_string())
-    }
-}
-
-/// The journal's results (lines cut short skipped).
+/// The journal's results (a line cut short by a crash skipped).
 pub fn read(out: &Path) -> Vec<Journaled> {
     let Ok(text) = std::fs::read_to_string(journal_path(out)) else {
         return Vec::new();
     };
     text.lines()
-        .filter(|l| l.ends_with('}'))
         .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
             Some(Journaled {
-                attempt: field(l, "attempt")?,
-                asset: field(l, "asset")?,
-                path: field(l, "path")?,
-                bytes: field(l, "bytes")?.parse().ok()?,
-                cost: field(l, "cost")?.parse().ok()?,
-                model_version: field(l, "model_version").filter(|v| v != "null"),
+                attempt: v["attempt"].as_str()?.to_string(),
+                asset: v["asset"].as_str()?.to_string(),
+                path: v["path"].as_str()?.to_string(),
+                bytes: v["bytes"].as_u64()?,
+                cost: v["cost"].as_f64()?,
+                model_version: v["model_version"].as_str().map(str::to_string),
             })
         })
         .collect()

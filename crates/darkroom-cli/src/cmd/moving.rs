@@ -75,7 +75,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let from = Ledger::open(&file).map_err(Fail::input)?;
     let to = Ledger::open_at(&Location::Postgres(url.clone()), &c.name).map_err(Fail::input)?;
     // The bucket is reached before anything moves: a wrong key is said with nothing changed.
-    let store = Some(Store::open(out.join("store"), Some(&bucket)).map_err(Fail::input)?);
+    let store = Store::open(out.join("store"), Some(&bucket)).map_err(Fail::input)?;
     let moved = from.move_into(&to).map_err(|e| match e {
         darkroom_ledger::LedgerError::Move { .. } => Fail::input(e),
         other => Fail::Internal(other.into()),
@@ -93,25 +93,21 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
         println!("  spend {:.4} (as the file accounts it)", moved.spent);
     }
-    if let Some(s) = &store {
-        let (up, there, damaged) = s.upload_local().map_err(Fail::input)?;
-        let files = publish_deliverables(s, &out)?;
-        println!(
-            "store: {up} asset(s) uploaded to `{}`, {there} already there; {files} deliverable file(s) published",
-            s.bucket().unwrap_or_default()
-        );
-        if damaged > 0 {
-            eprintln!("warning: {damaged} damaged file(s) in `{}` (bytes not matching their name) were not uploaded", out.join("store").display());
-        }
+    let (up, there, damaged) = store.upload_local().map_err(Fail::input)?;
+    let files = publish_deliverables(&store, &out)?;
+    println!(
+        "store: {up} asset(s) uploaded to `{}`, {there} already there; {files} deliverable file(s) published",
+        store.bucket().unwrap_or_default()
+    );
+    if damaged > 0 {
+        eprintln!("warning: {damaged} damaged file(s) in `{}` (bytes not matching their name) were not uploaded", out.join("store").display());
     }
     println!(
         "`{}` is kept, marked as moved: runs on it are refused. In [campaign] of {name}, set:",
         file.display()
     );
     println!("  ledger = \"{}\"", without_password(&url));
-    if let Some(s) = &store {
-        println!("  store = \"{}\"", s.bucket().unwrap_or_default());
-    }
+    println!("  store = \"{}\"", store.bucket().unwrap_or_default());
     Ok(ExitCode::SUCCESS)
 }
 

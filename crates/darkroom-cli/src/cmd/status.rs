@@ -147,21 +147,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         let f: Vec<String> = s.failures.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!("failures: {}", f.join(", "));
     }
-    // Calls a crash or a takeover cut off: the vendor may have run them without their results
-    // reaching the ledger (at-least-once), so what they may have cost twice is said.
-    for i in &s.interrupted {
-        println!(
-            "interrupted calls of `{}`: {} (a crash, or a worker taken over), booked at {:.3} {unit} as may have run{}",
-            i.provider,
-            i.calls,
-            i.presumed,
-            if i.late > 0 {
-                format!("; {} came back late and were run twice by the vendor (booked at their cost)", i.late)
-            } else {
-                String::new()
-            }
-        );
-    }
+    print_interrupted(&s.interrupted, unit);
     for (p, url, n) in &servers {
         println!("server {url} of `{p}`: {n} image(s) made");
     }
@@ -188,4 +174,22 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Calls a crash or a takeover cut off, per provider: the vendor may have run them without their
+/// results reaching the ledger (at-least-once), so what they may have cost twice is said.
+fn print_interrupted(interrupted: &[darkroom_ledger::Interrupted], unit: &str) {
+    for i in interrupted {
+        println!(
+        "interrupted calls of `{}`: {} (a crash, or a worker taken over), booked at {:.3} {unit} as may have run{}",
+        i.provider,
+        i.calls,
+        i.presumed,
+        if i.late > 0 {
+            format!("; {} came back late and were run twice by the vendor (booked at their cost)", i.late)
+        } else {
+            String::new()
+        }
+    );
+    }
 }

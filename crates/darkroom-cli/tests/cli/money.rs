@@ -807,22 +807,28 @@ fn status_into_a_closed_pipe_exits_without_a_panic() {
     assert_eq!(err, "", "nothing to say: the reader left");
 }
 
+/// `darkroom run c.toml` in `d` with stdout and stderr a pipe whose reader has gone: its exit code.
+fn run_into_a_closed_pipe(d: &Path) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    bin()
+        .current_dir(d)
+        .args(["run", "c.toml"])
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .output()
+        .unwrap()
+        .status
+        .code()
+}
+
 /// `darkroom run … 2>&1 | grep -q …`: the reader leaves at its first match. The run must not
 /// panic on its next line: it finishes, records its end and delivers, as with a terminal.
 #[test]
 fn a_run_into_a_closed_pipe_finishes_and_records_its_end() {
     let d = scratch("money-run-pipe");
     std::fs::write(d.join("c.toml"), sim_campaign(2, 0.1, "1 USD", &TWO[..1])).unwrap();
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .stdout(writer.try_clone().unwrap())
-        .stderr(writer)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(run_into_a_closed_pipe(&d), Some(0));
     let l = darkroom_ledger::Ledger::open(&d.join("out/darkroom.db")).unwrap();
     let runs = l.runs().unwrap();
     assert_eq!(runs.len(), 1);
@@ -834,16 +840,7 @@ fn a_run_into_a_closed_pipe_finishes_and_records_its_end() {
     assert!(!crate::files_under(&d.join("out/deliverables"), &["png"]).is_empty());
     // And the rerun, into the same closed pipe, calls nothing.
     let tries = l.totals().unwrap().tries;
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let o = bin()
-        .current_dir(&d)
-        .args(["run", "c.toml"])
-        .stdout(writer.try_clone().unwrap())
-        .stderr(writer)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(run_into_a_closed_pipe(&d), Some(0));
     assert_eq!(l.totals().unwrap().tries, tries);
 }
 

@@ -102,6 +102,37 @@ fn without(campaign: &str, keys: &[&str]) -> String {
         .collect()
 }
 
+/// `darkroom worker c.toml --id ID --lease LEASE --realtime` started in `d` through `cmd` (the
+/// binary, or a wrapper such as `unshare` ending in it), with `env` and a `sim` vendor that logs
+/// to `log` and runs every request it receives (no replays: a request sent twice shows twice).
+fn worker_on(
+    mut cmd: std::process::Command,
+    d: &Path,
+    log: &Path,
+    id: &str,
+    lease: &str,
+    env: &[(&str, &str)],
+) -> std::process::Child {
+    cmd.current_dir(d)
+        .args([
+            "worker",
+            "c.toml",
+            "--id",
+            id,
+            "--lease",
+            lease,
+            "--realtime",
+        ])
+        .arg("--sim-call-log")
+        .arg(log)
+        .envs(env.iter().copied())
+        .env("DARKROOM_SIM_NO_REPLAY", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Executed calls per request key, and what they cost, from the simulated vendor's record.
 fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -885,28 +916,7 @@ fn a_database_restart_within_the_lease_is_waited_out_by_two_workers() {
         .unwrap()
         .replace(&url, &relayed);
     std::fs::write(d.join("c.toml"), text).unwrap();
-    let spawn = |id: &str| {
-        bin()
-            .current_dir(&d)
-            .args([
-                "worker",
-                "c.toml",
-                "--id",
-                id,
-                "--lease",
-                "20",
-                "--realtime",
-            ])
-            .arg("--sim-call-log")
-            .arg(&log)
-            .env("PGPASSWORD", &pw)
-            // A vendor that runs every request it receives: a request sent twice shows twice.
-            .env("DARKROOM_SIM_NO_REPLAY", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |id: &str| worker_on(bin(), &d, &log, id, "20", &[("PGPASSWORD", pw.as_str())]);
     let (w1, w2) = (spawn("w1"), spawn("w2"));
     let start = std::time::Instant::now();
     while executed(&log).0.values().sum::<u64>() < 16 {
@@ -978,26 +988,7 @@ fn a_bucket_outage_under_two_workers_buys_nothing_twice() {
         ("AWS_ENDPOINT_URL", relayed.as_str()),
         ("DARKROOM_SIM_NO_REPLAY", "1"),
     ];
-    let spawn = |id: &str| {
-        bin()
-            .current_dir(&d)
-            .args([
-                "worker",
-                "c.toml",
-                "--id",
-                id,
-                "--lease",
-                "30",
-                "--realtime",
-            ])
-            .arg("--sim-call-log")
-            .arg(&log)
-            .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |id: &str| worker_on(bin(), &d, &log, id, "30", &env);
     let (w1, w2) = (spawn("w1"), spawn("w2"));
     let start = std::time::Instant::now();
     while executed(&log).0.values().sum::<u64>() < 16 {
@@ -1053,19 +1044,7 @@ fn a_worker_paused_past_its_lease_is_fenced_and_the_ledger_equals_the_bill() {
     let Some(Setup { db, pw, d, log, .. }) = setup("workers-paused", 6, 6, 40.0) else {
         return;
     };
-    let spawn = |id: &str| {
-        bin()
-            .current_dir(&d)
-            .args(["worker", "c.toml", "--id", id, "--lease", "3", "--realtime"])
-            .arg("--sim-call-log")
-            .arg(&log)
-            .env("PGPASSWORD", &pw)
-            .env("DARKROOM_SIM_NO_REPLAY", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = |id: &str| worker_on(bin(), &d, &log, id, "3", &[("PGPASSWORD", pw.as_str())]);
     let paused = spawn("paused");
     let start = std::time::Instant::now();
     while executed(&log).0.values().sum::<u64>() < 8 {
@@ -1163,27 +1142,9 @@ fn workers_in_separate_pid_namespaces_never_take_over_each_others_calls() {
     };
     let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_darkroom"));
     let spawn = |id: &str| {
-        std::process::Command::new("unshare")
-            .args(flags)
-            .arg(&exe)
-            .current_dir(&d)
-            .args([
-                "worker",
-                "c.toml",
-                "--id",
-                id,
-                "--lease",
-                "30",
-                "--realtime",
-            ])
-            .arg("--sim-call-log")
-            .arg(&log)
-            .env("PGPASSWORD", &pw)
-            .env("DARKROOM_SIM_NO_REPLAY", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut unshare = std::process::Command::new("unshare");
+        unshare.args(flags).arg(&exe);
+        worker_on(unshare, &d, &log, id, "30", &[("PGPASSWORD", pw.as_str())])
     };
     let (a, b) = (spawn("container-a"), spawn("container-b"));
     for w in [a, b] {
@@ -1227,27 +1188,7 @@ fn results_paid_while_the_database_is_gone_are_journaled_and_not_bought_again() 
         .unwrap()
         .replace(&url, &relayed);
     std::fs::write(d.join("c.toml"), text).unwrap();
-    let spawn = || {
-        bin()
-            .current_dir(&d)
-            .args([
-                "worker",
-                "c.toml",
-                "--id",
-                "w1",
-                "--lease",
-                "2",
-                "--realtime",
-            ])
-            .arg("--sim-call-log")
-            .arg(&log)
-            .env("PGPASSWORD", &pw)
-            .env("DARKROOM_SIM_NO_REPLAY", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = || worker_on(bin(), &d, &log, "w1", "2", &[("PGPASSWORD", pw.as_str())]);
     let w = spawn();
     let start = std::time::Instant::now();
     while executed(&log).0.values().sum::<u64>() < 16 {

@@ -102,18 +102,7 @@ pub(crate) async fn rounds(
             ) else {
                 continue;
             };
-            // One statement for the attempt's scores.
-            let rows: Vec<(String, Option<f64>, String)> = judgements
-                .iter()
-                .map(|j| {
-                    (
-                        j.judge.clone(),
-                        j.score,
-                        serde_json::to_string(j).unwrap_or_default(),
-                    )
-                })
-                .collect();
-            ctx.keep(ctx.ledger.record_scores(&call.row.id, &rows));
+            super::judge::record_scores(ctx, &call.row.id, judgements.iter());
             // Where the judges disagreed: kept, so the report and a reviewer can look.
             for d in &scored.disagreements {
                 ctx.keep(ctx.ledger.record_decision(

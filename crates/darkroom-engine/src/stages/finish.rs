@@ -100,18 +100,11 @@ pub(crate) async fn waves(
                         short.insert(shot, "the finished image could not be judged".into());
                         continue;
                     };
-                    let rows: Vec<(String, Option<f64>, String)> = judgements
-                        .iter()
-                        .filter(|j| j.judge != "novelty")
-                        .map(|j| {
-                            (
-                                j.judge.clone(),
-                                j.score,
-                                serde_json::to_string(j).unwrap_or_default(),
-                            )
-                        })
-                        .collect();
-                    ctx.keep(ctx.ledger.record_scores(&call.row.id, &rows));
+                    super::judge::record_scores(
+                        ctx,
+                        &call.row.id,
+                        judgements.iter().filter(|j| j.judge != "novelty"),
+                    );
                     let verdict = gate(ctx, &scored, false);
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,

@@ -263,3 +263,22 @@ pub(crate) fn ask_about(
         Some((of.id.clone(), j))
     }))
 }
+
+/// Records the judges' scores of one attempt, each judgement as JSON beside its score, in one
+/// ledger statement (the draft and finish stages both record theirs so).
+pub(crate) fn record_scores<'a>(
+    ctx: &Ctx,
+    attempt: &str,
+    judgements: impl Iterator<Item = &'a Judgement>,
+) {
+    let rows: Vec<(String, Option<f64>, String)> = judgements
+        .map(|j| {
+            (
+                j.judge.clone(),
+                j.score,
+                serde_json::to_string(j).unwrap_or_default(),
+            )
+        })
+        .collect();
+    ctx.keep(ctx.ledger.record_scores(attempt, &rows));
+}
