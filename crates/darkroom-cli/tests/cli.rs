@@ -344,6 +344,8 @@ mod audit_models;
 mod check;
 #[path = "cli/finishing.rs"]
 mod finishing;
+#[path = "cli/handles.rs"]
+mod handles;
 #[path = "cli/images.rs"]
 mod images;
 #[path = "cli/init_status.rs"]

@@ -200,4 +200,39 @@ pub trait Provider: Send + Sync {
     fn replays(&self) -> bool {
         false
     }
+    /// Whether the vendor can be asked about a call by a handle (ComfyUI's `prompt_id`, a
+    /// Stability generation id): darkroom then chooses one before the call (a UUID, recorded
+    /// with the reservation) and, when a crash or a takeover left the call in flight, asks the
+    /// vendor for its result by that handle instead of sending it again.
+    fn handles(&self) -> bool {
+        false
+    }
+    /// [`Provider::generate`] under `handle` (chosen by darkroom, see [`Provider::handles`]):
+    /// where the vendor names the call itself, `note` is told the vendor's name for it once the
+    /// vendor has accepted the call and before its result is waited for.
+    fn generate_as(
+        &self,
+        req: &Request,
+        handle: &str,
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
+        let _ = (handle, note);
+        self.generate(req)
+    }
+    /// The result of a call sent earlier under `handle` (a process that died or was fenced with
+    /// it in flight): waited for while the vendor still runs it; [`Collected::Unknown`] when the
+    /// vendor never received it (or has forgotten it), and only then may it be sent again.
+    fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
+        let _ = (req, handle);
+        Ok(Collected::Unknown)
+    }
+}
+
+/// What the vendor says of a call asked for by its handle ([`Provider::collect`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Collected {
+    /// It ran: its result, and what it cost.
+    Image(Generated),
+    /// The vendor does not know the handle: the call never reached it (or its record expired).
+    Unknown,
 }

@@ -150,7 +150,7 @@ pub enum EngineError {
         rebuy: &'static str,
     },
     /// A stored result's bytes are not the hash they are filed under (changed on disk).
-    #[error("the stored result `{path}` of {attempt} is damaged (its bytes no longer match its hash); nothing was bought again. `darkroom run --rebuy` buys it again")]
+    #[error("the stored result `{path}` of {attempt} is damaged (its bytes no longer match its hash); nothing was bought again. `darkroom run --rebuy` fetches it again from a vendor that keeps it, and otherwise buys it again")]
     Damaged {
         /// The file.
         path: String,

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use darkroom_core::provider::{Provider, ProviderError, Request};
+use darkroom_core::provider::{Collected, Provider, ProviderError, Request};
 use darkroom_ledger::{AttemptRow, DecisionKind, Outcome, Reason, Reservation, Tier};
 use darkroom_providers::AnyProvider;
 use tokio::sync::Semaphore;
@@ -169,8 +169,22 @@ pub(crate) struct Reply {
     pub(crate) upstream: Option<Vec<u8>>,
 }
 
-/// A provider call's work: runs on a blocking worker.
-pub(crate) type Work = Arc<dyn Fn(&AnyProvider) -> Result<Reply, ProviderError> + Send + Sync>;
+/// How a provider call's work is asked to run.
+pub(crate) enum How<'a> {
+    /// Send the call: under `handle` where the vendor takes one, `note` told the vendor's own
+    /// name for it once accepted.
+    Send {
+        handle: Option<&'a str>,
+        note: &'a (dyn Fn(&str) + Sync),
+    },
+    /// Ask the vendor for the result of the call sent earlier under this handle.
+    Collect(&'a str),
+}
+
+/// A provider call's work: runs on a blocking worker. `Ok(None)` only for [`How::Collect`]: the
+/// vendor never received the call.
+pub(crate) type Work =
+    Arc<dyn Fn(&AnyProvider, How<'_>) -> Result<Option<Reply>, ProviderError> + Send + Sync>;
 
 /// An image call through the one call path.
 async fn one(
@@ -188,10 +202,20 @@ async fn one(
     let (req, price) = (c.req.clone(), priced.clone());
     let worst = move |p: &AnyProvider| price(p.price(&req));
     let req = c.req.clone();
-    let work: Work = Arc::new(move |p: &AnyProvider| {
-        let g = p.generate(&req)?;
+    let work: Work = Arc::new(move |p: &AnyProvider, how: How<'_>| {
+        let g = match how {
+            How::Send {
+                handle: Some(h),
+                note,
+            } => p.generate_as(&req, h, note)?,
+            How::Send { handle: None, .. } => p.generate(&req)?,
+            How::Collect(h) => match p.collect(&req, h)? {
+                Collected::Image(g) => g,
+                Collected::Unknown => return Ok(None),
+            },
+        };
         darkroom_providers::check_size(&req, &g)?;
-        Ok(Reply {
+        Ok(Some(Reply {
             cost: priced(g.cost),
             model_version: g.model_version.clone(),
             // Not slept: the ledger keeps the latency the simulation reports, so `status` and
@@ -211,7 +235,7 @@ async fn one(
             upstream: g.upstream,
             bytes: g.png,
             ext: "png",
-        })
+        }))
     });
     scheduled(
         ctx, sem, stop, reused, denied, &c.row, &worst, work, was_done,
@@ -269,9 +293,19 @@ pub(crate) async fn scheduled(
                 }
             }
         }
-        let mut reserved =
-            ctx.ledger
-                .reserve_as(row, unit(&worst(&provider)), ctx.cap, provider.replays());
+        // A vendor that finds a call by its handle gets one chosen here, recorded with the
+        // reservation (no statement of its own).
+        let fresh = provider.handles().then(darkroom_ledger::new_handle);
+        let reserve = || {
+            ctx.ledger.reserve_call(
+                row,
+                unit(&worst(&provider)),
+                ctx.cap,
+                provider.replays(),
+                fresh.as_deref(),
+            )
+        };
+        let mut reserved = reserve();
         // Another worker has the call in flight: its result is waited for, without holding one
         // of this worker's call slots, until it is done or its worker's lease lapses (then the
         // reservation takes the call over).
@@ -284,10 +318,9 @@ pub(crate) async fn scheduled(
                 Ok(p) => p,
                 Err(_) => return Done::Failed(Failure::new("invalid", "scheduler closed")),
             };
-            reserved =
-                ctx.ledger
-                    .reserve_as(row, unit(&worst(&provider)), ctx.cap, provider.replays());
+            reserved = reserve();
         }
+        let mut resume = None;
         match reserved {
             // Waited for above; no reservation ends in a lease.
             Ok(Reservation::Leased { worker }) => {
@@ -296,6 +329,8 @@ pub(crate) async fn scheduled(
             Ok(Reservation::Granted) => {
                 ctx.sent.fetch_add(1, Ordering::Relaxed);
             }
+            // Sent before by a process that died or was fenced: asked for by its handle below.
+            Ok(Reservation::Resume { handle }) => resume = Some(handle),
             // Done (by another worker, or an earlier run) but its bytes were not readable
             // above: they are fetched or waited for, never bought again — a call without a
             // granted reservation is never sent.
@@ -325,20 +360,13 @@ pub(crate) async fn scheduled(
                 return Done::Failed(f);
             }
         }
-        let (p2, w2) = (provider.clone(), work.clone());
-        let result = tokio::task::spawn_blocking(move || w2(&p2))
-            .await
-            .unwrap_or_else(|e| {
-                Err(ProviderError::Invalid(format!(
-                    "the provider call panicked: {e}"
-                )))
-            });
+        let (result, collected) = send_or_collect(ctx, row, &provider, &work, resume, fresh).await;
         match result {
             Ok(r) => {
                 if let Some(d) = r.sleep {
                     tokio::time::sleep(d).await;
                 }
-                return keep(ctx, row, &provider, r);
+                return keep(ctx, row, &provider, r, collected);
             }
             Err(e) => {
                 // A transport failure (connection refused, DNS, reset) is retried like any
@@ -372,6 +400,61 @@ pub(crate) async fn scheduled(
         &last.class,
         format!("gave up after {MAX_TRIES} tries: {}", last.message),
     ))
+}
+
+/// Runs a granted call's work on a blocking worker. After a [`Reservation::Resume`] the vendor
+/// is first asked for the result by the handle (`true` beside a result collected so); only
+/// when it never received the call is the "may have run" booking released and the call sent,
+/// under the same handle.
+async fn send_or_collect(
+    ctx: &Arc<Ctx>,
+    row: &AttemptRow,
+    provider: &Arc<AnyProvider>,
+    work: &Work,
+    resume: Option<String>,
+    fresh: Option<String>,
+) -> (Result<Reply, ProviderError>, bool) {
+    let panicked = |e: tokio::task::JoinError| {
+        Err(ProviderError::Invalid(format!(
+            "the provider call panicked: {e}"
+        )))
+    };
+    if let Some(h) = resume.clone() {
+        let (p2, w2) = (provider.clone(), work.clone());
+        let asked = tokio::task::spawn_blocking(move || w2(&p2, How::Collect(&h)))
+            .await
+            .unwrap_or_else(panicked);
+        match asked {
+            Ok(Some(r)) => return (Ok(r), true),
+            Ok(None) => {
+                ctx.keep(ctx.ledger.release_presumed(&row.id));
+            }
+            Err(e) => return (Err(e), false),
+        }
+    }
+    ctx.sent
+        .fetch_add(u64::from(resume.is_some()), Ordering::Relaxed);
+    let handle = resume.or(fresh);
+    let (p2, w2, c2, id) = (provider.clone(), work.clone(), ctx.clone(), row.id.clone());
+    let sent = tokio::task::spawn_blocking(move || {
+        // The vendor's own name for the call, recorded before its result is waited for.
+        let note = |h: &str| {
+            c2.keep(c2.ledger.record_handle(&id, h));
+        };
+        w2(
+            &p2,
+            How::Send {
+                handle: handle.as_deref(),
+                note: &note,
+            },
+        )
+    })
+    .await
+    .unwrap_or_else(panicked);
+    let sent = sent.and_then(|r| {
+        r.ok_or_else(|| ProviderError::Invalid("the provider sent nothing back".into()))
+    });
+    (sent, false)
 }
 
 /// A call the budget guard found done (by another worker, or an earlier run) whose bytes were
@@ -411,29 +494,44 @@ async fn already_done(
 /// A paid result kept: stored, then recorded with its cost in one settle (the journal when the
 /// ledger cannot hear of it), with what the provider said beside it (the pool server, the
 /// vendor's own file, a simulated mutation).
-fn keep(ctx: &Arc<Ctx>, row: &AttemptRow, provider: &AnyProvider, r: Reply) -> Done {
+fn keep(
+    ctx: &Arc<Ctx>,
+    row: &AttemptRow,
+    provider: &AnyProvider,
+    r: Reply,
+    collected: bool,
+) -> Done {
     let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
-    let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
+    let stored = ctx.store.put(&r.bytes, r.ext).or_else(|e| {
+        // A full disk: the ballast set aside for it makes room for this paid result, and the
+        // run stops instead of paying for more it cannot keep.
+        let ballast = ctx.out.join(".darkroom-reserve");
+        match std::fs::remove_file(ballast)
+            .ok()
+            .and_then(|()| ctx.store.put(&r.bytes, r.ext).ok())
+        {
+            Some(kept) => {
+                ctx.fail(EngineError::Ledger(e));
+                Ok(kept)
+            }
+            None => Err(e),
+        }
+    });
+    let (hash, path) = match stored {
         Ok(x) => x,
         Err(e) => {
-            // Paid, but the result could not be kept (a full disk): the cost is
-            // booked, and the run stops instead of paying for more it cannot keep.
-            // A provider that replays answers the call sent again from its record,
-            // charged once: it is booked then, as for a call a crash left in flight.
+            // Paid, but the result could not be kept: the cost is booked as "may have run"
+            // with the call's handle kept, so that the resumed run asks a vendor that keeps
+            // results for it instead of paying again (and books its actual cost then). A
+            // provider that replays answers the call sent again from its record, charged
+            // once: it is booked then, as for a call a crash left in flight.
             let f = Failure::new("io", e.to_string());
             let booked = if provider.replays() {
                 0.0
             } else {
                 unit(&r.cost)
             };
-            ctx.keep(ctx.ledger.settle(
-                &row.id,
-                &Outcome::Failed {
-                    class: "io".into(),
-                    message: e.to_string(),
-                },
-                booked,
-            ));
+            ctx.keep(ctx.ledger.settle_unkept(&row.id, booked, &e.to_string()));
             ctx.fail(EngineError::Ledger(e));
             return Done::Failed(f);
         }
@@ -465,7 +563,13 @@ fn keep(ctx: &Arc<Ctx>, row: &AttemptRow, provider: &AnyProvider, r: Reply) -> D
     // The asset, the attempt and the running total in one statement (PostgreSQL)
     // or one transaction (SQLite).
     let at = path.display().to_string();
-    if let Err(e) = ctx.ledger.settle_stored(
+    let settle = if collected {
+        darkroom_ledger::Ledger::settle_collected
+    } else {
+        darkroom_ledger::Ledger::settle_stored
+    };
+    if let Err(e) = settle(
+        &ctx.ledger,
         &row.id,
         &Outcome::Done {
             asset: hash.clone(),

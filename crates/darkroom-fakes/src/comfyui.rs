@@ -136,6 +136,30 @@ impl Fake {
             ("POST", "/upload/image") => self.comfy_upload(s),
             ("POST", "/prompt") => self.comfy_prompt(s),
             ("GET", "/view") => self.comfy_view(s, &q),
+            ("GET", "/queue") => {
+                // Jobs not finished yet: the first running, the others pending, each as
+                // [number, prompt_id, graph, extra_data, outputs_to_execute].
+                let st = self.comfy.lock().unwrap();
+                let now = Instant::now();
+                let mut open: Vec<(&String, &Job)> =
+                    st.jobs.iter().filter(|(_, j)| j.ready_at > now).collect();
+                open.sort_by_key(|(_, j)| j.entry["prompt"][0].as_u64());
+                let entry = |(id, j): &(&String, &Job)| {
+                    json!([
+                        j.entry["prompt"][0],
+                        id,
+                        j.entry["prompt"][2],
+                        j.entry["prompt"][3],
+                        j.entry["prompt"][4]
+                    ])
+                };
+                let running: Vec<Value> = open.iter().take(1).map(entry).collect();
+                let pending: Vec<Value> = open.iter().skip(1).map(entry).collect();
+                json_answer(
+                    200,
+                    json!({"queue_running": running, "queue_pending": pending}),
+                )
+            }
             ("GET", p) if p.starts_with("/history/") => {
                 let id = p.trim_start_matches("/history/").to_string();
                 let mut st = self.comfy.lock().unwrap();
@@ -411,11 +435,24 @@ impl Fake {
                 json!({}),
             );
         };
+        // A client's own prompt_id must be a UUID (newer servers); it names the job.
+        let given = match &v["prompt_id"] {
+            Value::Null => None,
+            Value::String(id) if is_uuid(id) => Some(id.clone()),
+            other => {
+                return invalid(
+                    s,
+                    "invalid_prompt",
+                    format!("Invalid prompt_id: {other} is not a UUID"),
+                    json!({}),
+                )
+            }
+        };
         let client_id = v["client_id"].as_str().unwrap_or("").to_string();
         let mut st = self.comfy.lock().unwrap();
         st.count += 1;
         let n = st.count;
-        let id = format!("{:08x}-0000-4000-8000-{:012x}", n as u32, n);
+        let id = given.unwrap_or_else(|| format!("{:08x}-0000-4000-8000-{:012x}", n as u32, n));
         let file = format!("darkroom_{n:05}_.png");
         let mut ready_at = Instant::now();
         let (mut ow, mut oh) = (w, h);
@@ -479,6 +516,15 @@ impl Fake {
             json!({"prompt_id": id, "number": n, "node_errors": {}}),
         )
     }
+}
+
+/// Whether `s` is a UUID in its usual text form (8-4-4-4-12 hex digits).
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Decodes `%XX` escapes (and `+` as a space) of a query value.

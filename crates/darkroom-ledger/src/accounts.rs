@@ -108,6 +108,23 @@ impl Ledger {
         cap: Option<f64>,
         replays: bool,
     ) -> Result<Reservation, LedgerError> {
+        self.reserve_call(row, worst, cap, replays, None)
+    }
+
+    /// [`Ledger::reserve_as`] for a vendor that can be asked about a call by a handle:
+    /// `handle` (chosen by the caller) is recorded with the grant when the call has none. A call
+    /// that already has one was sent before by a process that died or was fenced with it in
+    /// flight: the grant is then [`Reservation::Resume`] with that handle, and the caller asks
+    /// the vendor for its result (sending it again, under the same handle, only when the vendor
+    /// says it never received it). The handle costs no statement of its own.
+    pub fn reserve_call(
+        &self,
+        row: &AttemptRow,
+        worst: f64,
+        cap: Option<f64>,
+        replays: bool,
+        handle: Option<&str>,
+    ) -> Result<Reservation, LedgerError> {
         let (me, lease, shared) = (self.worker.clone(), self.lease, self.is_shared());
         let token = self.token.clone();
         // This reservation, told apart from another task of this process reserving the same
@@ -119,14 +136,18 @@ impl Ledger {
         if shared {
             let t = now();
             let fast = self.with(|c| {
-                let r = c.row(FAST, p![row.id, worst, cap.map(|c| c + 1e-9), token, me, t])?;
+                let r = c.row(
+                    FAST,
+                    p![row.id, worst, cap.map(|c| c + 1e-9), token, me, t, handle],
+                )?;
                 let r = match r {
                     Some(r) => (
                         r.get::<Option<String>>(0)?,
                         r.get::<Option<i64>>(1)?,
                         r.get::<f64>(2)?,
+                        r.get::<Option<String>>(3)?,
                     ),
-                    None => (None, None, 0.0),
+                    None => (None, None, 0.0, None),
                 };
                 // Recorded while the connection is held, before any other task of this
                 // process can look at the call (see `fence`).
@@ -136,8 +157,9 @@ impl Ledger {
                 Ok(r)
             })?;
             match fast {
-                (_, Some(_), _) => return Ok(Reservation::Granted),
-                (Some(status), None, committed) if status == "planned" || status == "failed" => {
+                (_, Some(_), _, Some(before)) => return Ok(Reservation::Resume { handle: before }),
+                (_, Some(_), _, None) => return Ok(Reservation::Granted),
+                (Some(status), None, committed, _) if status == "planned" || status == "failed" => {
                     return Ok(Reservation::Denied {
                         committed,
                         needed: worst,
@@ -153,13 +175,16 @@ impl Ledger {
             let lock = if shared { " FOR UPDATE OF a" } else { "" };
             let current = c.row(
                 &format!(
-                    "SELECT a.status, a.error_message, a.worker, w.heartbeat, a.lease, a.epoch FROM attempts a
+                    "SELECT a.status, a.error_message, a.worker, w.heartbeat, a.lease, a.epoch, a.handle FROM attempts a
                      LEFT JOIN workers w ON w.id = a.worker WHERE a.id = ?1{lock}"
                 ),
                 p![row.id],
             )?;
             let mut delta = 0.0;
+            // A handle the call already has: it was sent before and may have reached the vendor.
+            let mut before: Option<String> = None;
             if let Some(r) = current {
+                before = r.get::<Option<String>>(6)?;
                 let status: AttemptStatus = r.get::<String>(0)?.parse().map_err(LedgerError::Value)?;
                 match status {
                     AttemptStatus::Done => return Ok(Err(Reservation::AlreadyDone)),
@@ -189,7 +214,7 @@ impl Ledger {
                                 _ => {
                                     let epoch = r.get::<i64>(5)?;
                                     self.fence(&row.id, epoch, nonce);
-                                    Ok(Ok(epoch))
+                                    Ok(Ok(None))
                                 }
                             };
                         }
@@ -217,13 +242,14 @@ impl Ledger {
                 }
             }
             let epoch: i64 = c.one(
-                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at, worker, epoch, lease)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11, ?12, 1, ?13)
+                "INSERT INTO attempts (id, shot, tier, round, variant, provider, model, seed, params, status, cost_reserved, started_at, tries, queued_at, worker, epoch, lease, handle)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, 1, ?11, ?12, 1, ?13, ?14)
                  ON CONFLICT (id) DO UPDATE SET status = 'sent', cost_reserved = attempts.cost_reserved + ?10,
                    started_at = ?11, tries = attempts.tries + 1, error_class = NULL, error_message = NULL,
-                   queue_wait = ?11 - COALESCE(attempts.queued_at, ?11), worker = ?12, epoch = attempts.epoch + 1, lease = ?13
+                   queue_wait = ?11 - COALESCE(attempts.queued_at, ?11), worker = ?12, epoch = attempts.epoch + 1, lease = ?13,
+                   handle = COALESCE(attempts.handle, ?14)
                  RETURNING epoch",
-                p![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t, me, token],
+                p![row.id, row.shot, row.tier.as_str(), row.round, row.variant, row.provider, row.model, row.seed as i64, row.params, worst, t, me, token, handle],
             )?;
             // The running total, checked against the cap and moved in one statement: no sum
             // over the attempts, however many there are.
@@ -243,10 +269,11 @@ impl Ledger {
                 return Err(LedgerError::Value(DENIED.into()));
             }
             self.fence(&row.id, epoch, nonce);
-            Ok(Ok(epoch))
+            Ok(Ok(before))
         });
         match granted {
-            Ok(Ok(_)) => Ok(Reservation::Granted),
+            Ok(Ok(Some(handle))) => Ok(Reservation::Resume { handle }),
+            Ok(Ok(None)) => Ok(Reservation::Granted),
             Ok(Err(other)) => Ok(other),
             Err(LedgerError::Value(v)) if v == DENIED => {
                 let committed = self.with(committed)?;
@@ -286,6 +313,33 @@ impl Ledger {
         actual: f64,
         reported: Option<f64>,
         stored: Option<(&str, u64)>,
+    ) -> Result<(), LedgerError> {
+        self.settle_call(id, outcome, actual, reported, stored, false)
+    }
+
+    /// [`Ledger::settle_stored`] for a result collected by its handle after a
+    /// [`Reservation::Resume`]: the call ran once, for the process that sent it, so its actual
+    /// cost replaces the "may have run" booking of the crash or takeover instead of adding to it
+    /// (and adds nothing where the call was settled before: a lost result fetched again).
+    pub fn settle_collected(
+        &self,
+        id: &str,
+        outcome: &Outcome,
+        actual: f64,
+        reported: Option<f64>,
+        stored: Option<(&str, u64)>,
+    ) -> Result<(), LedgerError> {
+        self.settle_call(id, outcome, actual, reported, stored, true)
+    }
+
+    fn settle_call(
+        &self,
+        id: &str,
+        outcome: &Outcome,
+        actual: f64,
+        reported: Option<f64>,
+        stored: Option<(&str, u64)>,
+        collected: bool,
     ) -> Result<(), LedgerError> {
         // The reservation of this try is replaced by its actual cost.
         let (status, asset, version, class, msg) = match outcome {
@@ -329,7 +383,16 @@ impl Ledger {
         // Only the process that holds the call's lease, at the epoch it was granted, settles it
         // (a reservation this ledger did not grant is checked by its token alone), and once: a
         // settle tried again after its commit's answer was lost changes nothing.
-        const SET: &str = "UPDATE attempts SET status = ?2, delta = ?3 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?3, cost_reserved = 0,
+        // A failed call's handle goes with it (a try again is a new call); a collected result
+        // replaces one "may have run" booking (?14).
+        // A result collected for a call whose cost was settled before (a lost file fetched
+        // again) adds nothing: it was paid once, and booked then.
+        const SET: &str = "UPDATE attempts SET status = ?2,
+               delta = CASE WHEN NOT ?14 THEN ?3 WHEN presumed_n > 0 THEN ?3 - presumed / presumed_n ELSE 0 END - cost_reserved,
+               cost_settled = COALESCE(cost_settled, 0) + CASE WHEN NOT ?14 THEN ?3 WHEN presumed_n > 0 THEN ?3 - presumed / presumed_n ELSE 0 END,
+               presumed = presumed - CASE WHEN ?14 AND presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+               presumed_n = presumed_n - CASE WHEN ?14 AND presumed_n > 0 THEN 1 ELSE 0 END,
+               cost_reserved = 0, handle = CASE WHEN ?2 = 'failed' THEN NULL ELSE handle END,
                asset = COALESCE(CAST(?4 AS TEXT), asset), model_version = COALESCE(?5, model_version), error_class = ?6, error_message = ?7,
                finished_at = ?8, latency = COALESCE(?9, ?8 - started_at)
              WHERE id = ?1 AND status = 'sent' AND lease IS NOT DISTINCT FROM ?10 AND (?11 < 0 OR epoch = ?11)
@@ -345,7 +408,7 @@ impl Ledger {
                          acc AS (UPDATE account SET committed = committed + (SELECT delta FROM upd) WHERE name = 'campaign' AND EXISTS (SELECT 1 FROM upd))
                          SELECT delta FROM upd"
                     ),
-                    p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence, path, bytes],
+                    p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence, path, bytes, collected],
                 )?
                 .map(|r| r.get(0))
                 .transpose()
@@ -360,7 +423,10 @@ impl Ledger {
                     )?;
                 }
                 let delta: Option<f64> = c
-                    .row(SET, p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence])?
+                    .row(
+                        &SET.replace("?14", "?12"),
+                        p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence, collected],
+                    )?
                     .map(|r| r.get(0))
                     .transpose()?;
                 if let Some(d) = delta.filter(|d| *d != 0.0) {
@@ -377,15 +443,19 @@ impl Ledger {
         }
         // Fenced: another process took the call over (this one was paused or cut off past its
         // lease). Its result is otherwise ignored, but what it cost replaces one "may have run"
-        // booking of the takeover, so the ledger equals the bill.
+        // booking of the takeover, so the ledger equals the bill — or, where the takeover
+        // released that booking because the vendor had not received the call by then, is booked
+        // again: the request reached the vendor after all.
         self.tx(false, |c| {
             let delta: f64 = c
                 .row(
-                    "UPDATE attempts SET delta = ?2 - presumed / presumed_n,
-                       cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n + ?2,
-                       presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
+                    "UPDATE attempts SET delta = ?2 - CASE WHEN presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                       cost_settled = COALESCE(cost_settled, 0) + ?2 - CASE WHEN presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                       presumed = presumed - CASE WHEN presumed_n > 0 THEN presumed / presumed_n ELSE 0 END,
+                       released_n = released_n - CASE WHEN presumed_n > 0 THEN 0 ELSE 1 END,
+                       presumed_n = presumed_n - CASE WHEN presumed_n > 0 THEN 1 ELSE 0 END,
                        late = late + 1
-                     WHERE id = ?1 AND presumed_n > 0
+                     WHERE id = ?1 AND (presumed_n > 0 OR released_n > 0)
                        AND NOT (lease IS NOT DISTINCT FROM ?3 AND (?4 < 0 OR epoch = ?4)) RETURNING delta",
                     p![id, actual, token, fence],
                 )?
@@ -510,6 +580,77 @@ impl Ledger {
                 c.exec(
                     "UPDATE attempts SET status = 'failed', error_class = 'lost', error_message = 'the result was paid for but is missing from the store; bought again (run --rebuy)' WHERE id = ?1 AND status = 'done'",
                     p![id],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records the vendor's own name for a call this process holds (a Stability generation
+    /// id, the `prompt_id` an older ComfyUI gave instead of darkroom's), once the vendor has
+    /// accepted it and before its result is waited for.
+    pub fn record_handle(&self, id: &str, handle: &str) -> Result<(), LedgerError> {
+        let token = self.token.clone();
+        self.with(|c| {
+            c.exec(
+                "UPDATE attempts SET handle = ?2 WHERE id = ?1 AND status = 'sent' AND lease = ?3",
+                p![id, handle, token],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// A call the vendor ran and charged whose result could not be kept (a full disk): failed
+    /// (`io`), its cost booked as "may have run" and its handle kept, so that the run that
+    /// resumes asks the vendor for the result by the handle (where the vendor keeps one) and its
+    /// actual cost replaces the booking, instead of paying for the call again.
+    pub fn settle_unkept(&self, id: &str, cost: f64, message: &str) -> Result<(), LedgerError> {
+        let token = self.token.clone();
+        self.tx(false, |c| {
+            let delta: Option<f64> = c
+                .row(
+                    "UPDATE attempts SET status = 'failed', error_class = 'io', error_message = ?3,
+                       delta = ?2 - cost_reserved, cost_settled = COALESCE(cost_settled, 0) + ?2,
+                       presumed = presumed + ?2, presumed_n = presumed_n + CASE WHEN ?2 > 0 THEN 1 ELSE 0 END,
+                       cost_reserved = 0, finished_at = ?4
+                     WHERE id = ?1 AND status = 'sent' AND lease IS NOT DISTINCT FROM ?5 RETURNING delta",
+                    p![id, cost, message, now(), token],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
+            if let Some(d) = delta.filter(|d| *d != 0.0) {
+                c.exec(
+                    "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                    p![d],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// After a [`Reservation::Resume`] whose vendor says, by the handle, that it never received
+    /// the call: the crash's or takeover's "may have run" booking is released (the call is then
+    /// sent again under the same handle). Should the fenced process's request reach the vendor
+    /// after all, its late result books the cost again (see [`Ledger::settle`]).
+    pub fn release_presumed(&self, id: &str) -> Result<(), LedgerError> {
+        let token = self.token.clone();
+        self.tx(false, |c| {
+            let delta: f64 = c
+                .row(
+                    "UPDATE attempts SET delta = -(presumed / presumed_n),
+                       cost_settled = COALESCE(cost_settled, 0) - presumed / presumed_n,
+                       presumed = presumed - presumed / presumed_n, presumed_n = presumed_n - 1,
+                       released_n = released_n + 1
+                     WHERE id = ?1 AND presumed_n > 0 AND lease = ?2 RETURNING delta",
+                    p![id, token],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?
+                .unwrap_or(0.0);
+            if delta != 0.0 {
+                c.exec(
+                    "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                    p![delta],
                 )?;
             }
             Ok(())
@@ -665,16 +806,17 @@ pub(crate) fn committed(c: &mut dyn Sql) -> Result<f64, LedgerError> {
 /// status before, the new epoch if granted, and the committed total (for a denial). Two workers
 /// reserving the same call wait on its row: the second then sees it `sent` and takes the full
 /// path, which says who holds it.
-const FAST: &str = "WITH cur AS (SELECT status FROM attempts WHERE id = ?1 FOR UPDATE),
+const FAST: &str = "WITH cur AS (SELECT status, handle FROM attempts WHERE id = ?1 FOR UPDATE),
   acc AS (UPDATE account SET committed = committed + ?2 WHERE name = 'campaign'
             AND EXISTS (SELECT 1 FROM cur WHERE status IN ('planned', 'failed'))
             AND (CAST(?3 AS DOUBLE PRECISION) IS NULL OR committed + ?2 <= CAST(?3 AS DOUBLE PRECISION))
           RETURNING committed),
   upd AS (UPDATE attempts SET status = 'sent', cost_reserved = cost_reserved + ?2, started_at = ?6, tries = tries + 1,
             error_class = NULL, error_message = NULL, queue_wait = ?6 - COALESCE(queued_at, ?6), worker = ?5,
-            epoch = epoch + 1, lease = ?4
+            epoch = epoch + 1, lease = ?4, handle = COALESCE(handle, CAST(?7 AS TEXT))
           WHERE id = ?1 AND EXISTS (SELECT 1 FROM acc) RETURNING epoch)
-  SELECT (SELECT status FROM cur), (SELECT epoch FROM upd), (SELECT committed FROM account WHERE name = 'campaign')";
+  SELECT (SELECT status FROM cur), (SELECT epoch FROM upd), (SELECT committed FROM account WHERE name = 'campaign'),
+    (SELECT handle FROM cur)";
 
 /// The budget guard's refusal inside its transaction (so that nothing of it stands).
 const DENIED: &str = "darkroom: the budget cannot cover this call";

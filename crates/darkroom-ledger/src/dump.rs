@@ -54,6 +54,9 @@ pub struct AttemptRecord {
     pub presumed: f64,
     /// Results that came back late from a fenced process: calls the vendor did run twice.
     pub late: u32,
+    /// The vendor's handle for the call (ComfyUI's `prompt_id`, a Stability generation id),
+    /// where it keeps one.
+    pub handle: Option<String>,
 }
 
 /// One judge's score of one attempt.
@@ -158,7 +161,7 @@ pub(crate) fn scores_of_shot(c: &mut dyn Sql, shot: &str) -> Result<Vec<ScoreRec
 /// The columns of an attempt, in the order [`attempt_row`] reads them.
 const ATTEMPT_COLUMNS: &str = "id, shot, tier, round, variant, provider, model, model_version, seed, params,
      status, cost_settled, error_class, error_message, asset, started_at, finished_at, latency, tries,
-     interrupted, presumed, late";
+     interrupted, presumed, late, handle";
 
 /// An attempt from a row of [`ATTEMPT_COLUMNS`].
 fn attempt_row(r: &Row) -> Result<AttemptRecord, LedgerError> {
@@ -185,6 +188,7 @@ fn attempt_row(r: &Row) -> Result<AttemptRecord, LedgerError> {
         interrupted: r.get(19)?,
         presumed: r.get(20)?,
         late: r.get(21)?,
+        handle: r.get(22)?,
     })
 }
 

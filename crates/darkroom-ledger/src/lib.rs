@@ -72,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_moved.sql"),
     include_str!("../migrations/0011_fencing.sql"),
     include_str!("../migrations/0012_decisions_once.sql"),
+    include_str!("../migrations/0013_handles.sql"),
 ];
 
 /// What an attempt is, when it is reserved.
@@ -126,6 +127,13 @@ pub enum Outcome {
 pub enum Reservation {
     /// Reserved: the call may be made.
     Granted,
+    /// Reserved, and the call was sent before under `handle` by a process that died or was
+    /// fenced with it in flight: ask the vendor for its result by the handle; send it again
+    /// (under the same handle) only if the vendor never received it.
+    Resume {
+        /// The vendor's handle for the call.
+        handle: String,
+    },
     /// The attempt is already done: do not call it again.
     AlreadyDone,
     /// The provider refused the attempt (in this run or an earlier one): refusals are final,
@@ -245,6 +253,24 @@ pub struct Ledger {
     fences: Mutex<std::collections::HashMap<String, (i64, u64)>>,
     /// Since when the shared database has been unreachable, if it is (see `connect::run`).
     down: Mutex<Option<std::time::Instant>>,
+}
+
+/// A fresh handle for a call to a vendor that takes one from the client (ComfyUI's `prompt_id`
+/// must be a UUID): a random version-4 UUID.
+pub fn new_handle() -> String {
+    let h = blake3::hash(format!("handle:{}", new_token()).as_bytes());
+    let b = h.as_bytes();
+    let hex =
+        |r: std::ops::Range<usize>| -> String { b[r].iter().map(|x| format!("{x:02x}")).collect() };
+    format!(
+        "{}-{}-4{}-{:x}{}-{}",
+        hex(0..4),
+        hex(4..6),
+        &hex(6..8)[1..],
+        8 | (b[8] & 3),
+        &hex(8..10)[1..],
+        hex(10..16)
+    )
 }
 
 /// A process-unique random token (not a secret: it only tells processes apart).

@@ -18,7 +18,7 @@ pub mod sketch;
 pub mod stability;
 
 use darkroom_core::provider::{
-    Capabilities, Cost, Generated, Op, Provider, ProviderError, Request,
+    Capabilities, Collected, Cost, Generated, Op, Provider, ProviderError, Request,
 };
 
 /// Any provider, behind one type the engine can hold.
@@ -67,6 +67,22 @@ impl AnyProvider {
         }
     }
 
+    /// Refuses an operation this provider cannot do, naming the ones that can.
+    fn check_op(&self, req: &Request) -> Result<(), ProviderError> {
+        if self.supports(&req.op) {
+            return Ok(());
+        }
+        let who = match req.op {
+            Op::Outpaint => "stability",
+            _ => "stability and a1111",
+        };
+        Err(ProviderError::Invalid(format!(
+            "provider `{}` cannot {}; {who} can",
+            self.name(),
+            req.op.as_str()
+        )))
+    }
+
     /// Worst case of one [`AnyProvider::ask`].
     pub fn ask_price(&self, instructions: &str) -> Cost {
         match self {
@@ -108,6 +124,36 @@ impl Provider for AnyProvider {
             _ => false,
         }
     }
+    fn handles(&self) -> bool {
+        match self {
+            AnyProvider::Sim(p) => p.handles(),
+            AnyProvider::ComfyUi(p) => p.handles(),
+            AnyProvider::Stability(p) => p.handles(),
+            _ => false,
+        }
+    }
+    fn generate_as(
+        &self,
+        req: &Request,
+        handle: &str,
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
+        self.check_op(req)?;
+        match self {
+            AnyProvider::Sim(p) => p.generate_as(req, handle, note),
+            AnyProvider::ComfyUi(p) => p.generate_as(req, handle, note),
+            AnyProvider::Stability(p) => p.generate_as(req, handle, note),
+            _ => self.generate(req),
+        }
+    }
+    fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
+        match self {
+            AnyProvider::Sim(p) => p.collect(req, handle),
+            AnyProvider::ComfyUi(p) => p.collect(req, handle),
+            AnyProvider::Stability(p) => p.collect(req, handle),
+            _ => Ok(Collected::Unknown),
+        }
+    }
     fn price(&self, req: &Request) -> Cost {
         match self {
             AnyProvider::Sketch(p) => p.price(req),
@@ -121,17 +167,7 @@ impl Provider for AnyProvider {
         }
     }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
-        if !self.supports(&req.op) {
-            let who = match req.op {
-                Op::Outpaint => "stability",
-                _ => "stability and a1111",
-            };
-            return Err(ProviderError::Invalid(format!(
-                "provider `{}` cannot {}; {who} can",
-                self.name(),
-                req.op.as_str()
-            )));
-        }
+        self.check_op(req)?;
         match self {
             AnyProvider::Sketch(p) => p.generate(req),
             AnyProvider::Sim(p) => p.generate(req),

@@ -915,6 +915,132 @@ mod http_providers {
         )
     }
 
+    /// A fresh UUID, as darkroom's handles are.
+    fn uuid() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(1);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}-1111-4222-8333-{:012x}", n, n)
+    }
+
+    /// A call sent under darkroom's handle is found by it: while queued it is waited for, once
+    /// done its image is fetched, and a handle the server never received is `Unknown` — the
+    /// only answer after which the call may be sent again. The graph is queued once.
+    #[test]
+    fn comfyui_finds_a_call_by_its_handle_instead_of_queueing_it_again() {
+        use darkroom_core::provider::Collected;
+        let f = Fake::comfyui();
+        let t2i = [
+            ("prompt", "6.text"),
+            ("seed", "3.seed"),
+            ("width", "5.width"),
+            ("height", "5.height"),
+        ];
+        let p = comfy(&f, COMFY_T2I, &t2i, Duration::from_secs(5));
+        assert!(p.handles());
+        let r = req(512, 512, Quality::Draft, None);
+        let handle = uuid();
+        let noted = std::sync::Mutex::new(Vec::new());
+        let g = p
+            .generate_as(&r, &handle, &|h| noted.lock().unwrap().push(h.to_string()))
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&f.seen()[0].body).unwrap();
+        assert_eq!(
+            body["prompt_id"],
+            handle.as_str(),
+            "darkroom's UUID is sent"
+        );
+        assert!(
+            noted.lock().unwrap().is_empty(),
+            "the server kept darkroom's id: nothing to note"
+        );
+        // Asked for again (a resume): the same image, nothing queued.
+        let Collected::Image(again) = p.collect(&r, &handle).unwrap() else {
+            panic!("the finished prompt is found by its handle");
+        };
+        assert_eq!(again.png, g.png);
+        // A slow job still running is waited for through /queue, not queued again.
+        f.push([Script::Slow(Duration::from_millis(400))]);
+        let slow = uuid();
+        let q = comfy(&f, COMFY_T2I, &t2i, Duration::from_secs(5));
+        let (r2, s2) = (r.clone(), slow.clone());
+        let sender = std::thread::spawn(move || q.generate_as(&r2, &s2, &|_| {}).unwrap());
+        while !f
+            .seen()
+            .iter()
+            .any(|s| s.path == "/prompt" && String::from_utf8_lossy(&s.body).contains(&slow))
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(matches!(p.collect(&r, &slow).unwrap(), Collected::Image(_)));
+        sender.join().unwrap();
+        // Never received: Unknown.
+        let never = uuid();
+        assert_eq!(p.collect(&r, &never).unwrap(), Collected::Unknown);
+        let queued = f.seen().iter().filter(|s| s.path == "/prompt").count();
+        assert_eq!(
+            queued, 2,
+            "one POST /prompt per call sent, none per collect"
+        );
+        assert!(f.rejected().is_empty(), "{:?}", f.rejected());
+    }
+
+    /// A creative upscale's generation id is noted as soon as the vendor accepts (and charges)
+    /// the call; asking by that id polls the result instead of paying again, and an id the
+    /// vendor does not know (404) or darkroom's own handle is `Unknown`.
+    #[test]
+    fn stability_collects_a_creative_upscale_by_its_generation_id() {
+        use darkroom_core::provider::{Collected, Op};
+        use darkroom_providers::stability::Stability;
+        let f = Fake::stability_polled("k-123456", Duration::from_millis(20));
+        let p = Stability::new(
+            "s".into(),
+            "core".into(),
+            Secret::new("k-123456"),
+            Some(f.url.clone()),
+            Duration::from_secs(5),
+        )
+        .with_poll_interval(Duration::from_millis(30));
+        let mut r = req(
+            512,
+            512,
+            Quality::Finish,
+            Some(darkroom_fakes::png(128, 128)),
+        );
+        r.op = Op::Upscale {
+            mode: "creative".into(),
+        };
+        let noted = std::sync::Mutex::new(Vec::new());
+        let g = p
+            .generate_as(&r, &uuid(), &|h| noted.lock().unwrap().push(h.to_string()))
+            .unwrap();
+        let ids = noted.lock().unwrap().clone();
+        assert_eq!(ids.len(), 1, "the generation id is noted: {ids:?}");
+        assert_eq!(ids[0].len(), 64);
+        let Collected::Image(again) = p.collect(&r, &ids[0]).unwrap() else {
+            panic!("the generation is found by its id");
+        };
+        assert_eq!(
+            (again.width, again.height, again.cost.credits),
+            (g.width, g.height, 60.0)
+        );
+        let posts = || f.seen().iter().filter(|s| s.method == "POST").count();
+        assert_eq!(posts(), 1, "collected without paying again");
+        assert_eq!(
+            p.collect(&r, &"ab".repeat(32)).unwrap(),
+            Collected::Unknown,
+            "an id the vendor does not know"
+        );
+        let before = f.seen().len();
+        assert_eq!(p.collect(&r, &uuid()).unwrap(), Collected::Unknown);
+        assert_eq!(
+            f.seen().len(),
+            before,
+            "darkroom's own handle is not asked about"
+        );
+        assert_eq!(posts(), 1);
+    }
+
     #[test]
     fn comfyui_queues_the_patched_workflow_and_fetches_the_result() {
         let f = Fake::comfyui();

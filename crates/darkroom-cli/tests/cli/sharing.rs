@@ -347,7 +347,9 @@ fn text_the_font_cannot_draw_is_refused_before_anything_is_spent() {
 
 /// A stored result whose bytes no longer match its hash (changed on disk) is never judged or
 /// delivered as the paid result: the run stops naming the file (exit 2, nothing bought), and
-/// `--rebuy` buys it again, after which the campaign is whole and a further run calls nothing.
+/// `--rebuy` repairs it — here from the vendor, which keeps the result under the call's handle,
+/// so nothing is paid twice and the ledger still equals the bill — after which the campaign is
+/// whole and a further run calls nothing.
 #[test]
 fn a_damaged_stored_result_is_named_and_rebuy_repairs_it() {
     let d = scratch("sharing-damaged");
@@ -404,10 +406,17 @@ fn a_damaged_stored_result_is_named_and_rebuy_repairs_it() {
         hash,
         "repaired"
     );
-    assert!(
-        std::fs::read_to_string(&log).unwrap().len() > billed.len(),
-        "bought again"
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        billed,
+        "fetched again by its handle, not bought again"
     );
+    let usd: f64 = billed
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    let spent = status_json(&d, "c.toml")["spent"].as_f64().unwrap();
+    assert!((spent - usd).abs() < 1e-9, "ledger {spent}, bill {usd}");
     let after = std::fs::read_to_string(&log).unwrap();
     let (code, _, err) = go_env(
         &d,

@@ -140,7 +140,8 @@ fn executed(log: &Path) -> (std::collections::HashMap<String, u64>, f64) {
     let mut usd = 0.0;
     for l in text.lines() {
         let f: Vec<&str> = l.split('\t').collect();
-        if f.len() == 3 {
+        // key, USD, try, and the call's handle where darkroom gave one.
+        if f.len() == 3 || f.len() == 4 {
             *per.entry(f[0].to_string()).or_default() += 1;
             usd += f[1].parse::<f64>().unwrap();
         }
@@ -1226,5 +1227,91 @@ fn results_paid_while_the_database_is_gone_are_journaled_and_not_bought_again() 
     eprintln!(
         "{} result(s) journaled while the database was gone",
         journaled.len()
+    );
+}
+
+/// Must-show (e) of issue 28: two workers on PostgreSQL and a bucket against a vendor that runs
+/// every request it receives (no replays) and finds a call by its handle; one worker SIGKILLed
+/// five times at moments set by the vendor's progress and started again under a new `--id`.
+/// The requests run twice are at most the calls in flight at the kills (with handles, none: a
+/// call in flight is asked for, not sent again), the ledger's settled spend equals the vendor's
+/// bill to the cent, nothing stays reserved, and `status` names the interrupted calls.
+#[cfg(unix)]
+#[test]
+fn workers_killed_five_times_pay_the_vendor_exactly_what_the_ledger_says() {
+    let Some(Setup { db, pw, d, log, .. }) = setup("workers-kill-exact", 12, 8, 40.0) else {
+        return;
+    };
+    let env = [("PGPASSWORD", pw.as_str())];
+    let mut steady = worker_on(bin(), &d, &log, "steady", "2", &env);
+    let mut state: u64 = 0x0DEA_DBEE;
+    for kill in 0..5 {
+        let mut victim = worker_on(bin(), &d, &log, &format!("victim{kill}"), "2", &env);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        // Killed once the vendor has run 3–10 more requests: both workers mid-batch.
+        let at = executed(&log).0.values().sum::<u64>() + 3 + (state >> 33) % 8;
+        let start = std::time::Instant::now();
+        while executed(&log).0.values().sum::<u64>() < at {
+            if victim.try_wait().unwrap().is_some() {
+                break;
+            }
+            assert!(start.elapsed().as_secs() < 300, "kill {kill}: no progress");
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        victim.kill().unwrap();
+        victim.wait().unwrap();
+    }
+    let last = worker_on(bin(), &d, &log, "last", "2", &env);
+    let code = steady.wait().unwrap().code();
+    assert_eq!(code, Some(0), "steady worker");
+    let out = last.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = darkroom_ledger::Ledger::connect(&db, "many").unwrap();
+    let t = l.totals().unwrap();
+    let (calls, usd) = executed(&log);
+    let twice = calls.values().filter(|n| **n > 1).count();
+    let (code, json, _) = go_env(&d, &["status", "c.toml", "--json"], &env);
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cut: u64 = s["interrupted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["calls"].as_u64().unwrap())
+        .sum();
+    eprintln!(
+        "5 kills: {} requests run, {twice} twice, {cut} interrupted; vendor ${usd:.4}, ledger ${:.4}",
+        calls.len(),
+        t.settled
+    );
+    assert!(cut >= 1, "the kills left calls in flight: {json}");
+    assert!(
+        twice as u64 <= cut,
+        "{twice} run twice, {cut} in flight at the kills"
+    );
+    assert_eq!(twice, 0, "every call in flight was asked for by its handle");
+    assert!(
+        (t.settled - usd).abs() < 1e-9,
+        "ledger {} against the vendor's bill {usd}",
+        t.settled
+    );
+    assert!(
+        (t.committed - t.settled).abs() < 1e-9,
+        "nothing reserved: {t:?}"
+    );
+    assert!(
+        s["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "delivered"),
+        "{json}"
     );
 }

@@ -15,7 +15,7 @@ use darkroom_judges::quality::{QualityJudge, Requested};
 use darkroom_ledger::{AttemptRow, Tier};
 use darkroom_providers::AnyProvider;
 
-use crate::scheduler::{scheduled, Call, Done, Exec, Reply, Work};
+use crate::scheduler::{scheduled, Call, Done, Exec, How, Reply, Work};
 use crate::Ctx;
 
 /// A judged draft.
@@ -225,13 +225,17 @@ pub(crate) fn ask_about(
         let ins = instructions.clone();
         let worst = move |p: &AnyProvider| p.ask_price(&ins);
         let (ins, image) = (instructions.clone(), png.clone());
-        let work: Work = Arc::new(move |p: &AnyProvider| {
+        let work: Work = Arc::new(move |p: &AnyProvider, how: How<'_>| {
+            // The vision providers keep no handles: nothing to collect.
+            if let How::Collect(_) = how {
+                return Ok(None);
+            }
             let (text, cost, latency) = p.ask(&ins, &image).unwrap_or_else(|| {
                 Err(ProviderError::Invalid(
                     "this provider cannot answer questions about images".into(),
                 ))
             })?;
-            Ok(Reply {
+            Ok(Some(Reply {
                 bytes: text.into_bytes(),
                 ext: "txt",
                 cost,
@@ -241,7 +245,7 @@ pub(crate) fn ask_about(
                 mutation: None,
                 backend: None,
                 upstream: None,
-            })
+            }))
         });
         // The same call path as the images: budget, pacing, store, settle, retry by class.
         let reply = match scheduled(

@@ -414,3 +414,112 @@ fn the_running_total_equals_the_sum_of_the_attempts_through_every_path() {
         );
     }
 }
+
+/// Vendor handles (issue 28 item 8): the handle chosen for a call is recorded with its
+/// reservation; a takeover or a resume after a crash is told to ask the vendor by it; a result
+/// collected so replaces the "may have run" booking with its actual cost; a call the vendor
+/// never received releases the booking, which a late result of the fenced process books again;
+/// a failed call's handle goes with it. Every step keeps the running total equal to the
+/// attempts' sum.
+#[test]
+fn a_call_sent_under_a_handle_is_asked_for_by_it_and_booked_once() {
+    for b in backends("handles") {
+        let (a, w) = (worker(&b, "a"), worker(&b, "b"));
+        let done = |h: &str| Outcome::Done {
+            asset: h.into(),
+            model_version: None,
+        };
+        // a sends x under its handle and is paused past its lease; b takes x over and is told
+        // to ask the vendor by a's handle (its own is not recorded).
+        assert_eq!(
+            a.reserve_call(&row("x"), 2.0, Some(10.0), false, Some("h-a"))
+                .unwrap(),
+            Reservation::Granted
+        );
+        b.raw("UPDATE workers SET heartbeat = heartbeat - 3600 WHERE id = 'a'");
+        assert_eq!(
+            w.reserve_call(&row("x"), 2.0, Some(10.0), false, Some("h-b"))
+                .unwrap(),
+            Reservation::Resume {
+                handle: "h-a".into()
+            },
+            "{}",
+            b.name()
+        );
+        // The vendor ran it (for 1.5): collected, it is booked once, at its actual cost.
+        w.settle_collected("x", &done("x"), 1.5, None, None)
+            .unwrap();
+        let t = w.totals().unwrap();
+        assert!((t.settled - 1.5).abs() < 1e-9, "{}: {t:?}", b.name());
+        assert!((t.committed - 1.5).abs() < 1e-9, "{}: {t:?}", b.name());
+        // a's late result of the same execution changes nothing: it was booked.
+        a.settle("x", &done("x-late"), 1.5).unwrap();
+        assert!(
+            (w.totals().unwrap().settled - 1.5).abs() < 1e-9,
+            "{}",
+            b.name()
+        );
+        assert!((summed(&b, &w) - w.totals().unwrap().committed).abs() < 1e-9);
+
+        // y: sent by a2, which dies; the vendor never received it. b2 is told to ask, hears
+        // "unknown", releases the booking and sends it under the same handle (1.0).
+        let (a2, w2) = (worker(&b, "a2"), worker(&b, "b2"));
+        a2.reserve_call(&row("y"), 2.0, None, false, Some("h-y"))
+            .unwrap();
+        b.raw("UPDATE workers SET heartbeat = heartbeat - 3600 WHERE id = 'a2'");
+        assert_eq!(
+            w2.reserve_call(&row("y"), 2.0, None, false, Some("other"))
+                .unwrap(),
+            Reservation::Resume {
+                handle: "h-y".into()
+            }
+        );
+        w2.release_presumed("y").unwrap();
+        w2.settle("y", &done("y"), 1.0).unwrap();
+        assert!(
+            (w2.totals().unwrap().settled - 2.5).abs() < 1e-9,
+            "{}",
+            b.name()
+        );
+        // a2 was only paused: its request reached the vendor after all and was billed 1.0 —
+        // booked again, so the ledger still equals the bill (1.5 + 1.0 + 1.0).
+        a2.settle("y", &done("y-late"), 1.0).unwrap();
+        let t = w2.totals().unwrap();
+        assert!((t.settled - 3.5).abs() < 1e-9, "{}: {t:?}", b.name());
+        assert!((summed(&b, &w2) - t.committed).abs() < 1e-9);
+
+        // After a crash of one machine's run: reconcile keeps the handle, the next reservation
+        // resumes by it. A failed call loses it: its retry is a new call with a new handle.
+        let solo = b.open();
+        solo.reserve_call(&row("z"), 1.0, None, false, Some("h-z"))
+            .unwrap();
+        let store = Store::open(scratch(&format!("{}-handles-store", b.name())), None).unwrap();
+        let next = b.open();
+        next.reconcile(&store, |_| false).unwrap();
+        assert_eq!(
+            next.reserve_call(&row("z"), 1.0, None, false, Some("h-z2"))
+                .unwrap(),
+            Reservation::Resume {
+                handle: "h-z".into()
+            },
+            "{}",
+            b.name()
+        );
+        let failed = Outcome::Failed {
+            class: "transient".into(),
+            message: "503".into(),
+        };
+        next.settle("z", &failed, 0.0).unwrap();
+        assert_eq!(
+            next.reserve_call(&row("z"), 1.0, None, false, Some("h-z3"))
+                .unwrap(),
+            Reservation::Granted,
+            "{}",
+            b.name()
+        );
+        // The vendor's own name for the call, once it accepted it, replaces darkroom's.
+        next.record_handle("z", "vendor-id").unwrap();
+        let z = next.attempt("z").unwrap().unwrap();
+        assert_eq!(z.handle.as_deref(), Some("vendor-id"), "{}", b.name());
+    }
+}

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
-use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::provider::{
+    Capabilities, Collected, Cost, Generated, Provider, ProviderError, Request,
+};
 use serde_json::{json, Value};
 
 use crate::http::{decode_reply, fit_reply, json_body, multipart_named, Client, Reply};
@@ -232,9 +234,13 @@ impl ComfyUi {
         })
     }
 
-    /// Queues a graph; returns the prompt id.
-    pub fn queue(&self, graph: Value) -> Result<String, ProviderError> {
-        let body = json!({"prompt": graph, "client_id": self.client_id});
+    /// Queues a graph (under darkroom's `prompt_id` where given: a UUID, which newer servers
+    /// keep and older ones replace with their own); returns the prompt id the server uses.
+    pub fn queue(&self, graph: Value, prompt_id: Option<&str>) -> Result<String, ProviderError> {
+        let mut body = json!({"prompt": graph, "client_id": self.client_id});
+        if let Some(id) = prompt_id {
+            body["prompt_id"] = json!(id);
+        }
         let (v, _) =
             self.client
                 .post_json(&self.url("/prompt"), &[], json_body(&body), None, error)?;
@@ -270,6 +276,40 @@ impl ComfyUi {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_secs(1));
         }
+    }
+
+    /// Prompt `id`'s history entry, once it has finished.
+    fn history(&self, id: &str) -> Result<Option<Value>, ProviderError> {
+        let r = self
+            .client
+            .send("GET", &self.url(&format!("/history/{id}")), &[], None, None)?;
+        if r.status != 200 {
+            return Err(error(&r));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed history: not JSON ({e})")))?;
+        Ok(v.get(id).filter(|e| e.is_object()).cloned())
+    }
+
+    /// Whether the server still has `id` queued or running (`GET /queue`): its history is empty
+    /// both before a prompt finishes and for one it never received.
+    pub fn queued(&self, id: &str) -> Result<bool, ProviderError> {
+        let r = self
+            .client
+            .send("GET", &self.url("/queue"), &[], None, None)?;
+        if r.status != 200 {
+            return Err(error(&r));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| ProviderError::Transient(format!("malformed queue: not JSON ({e})")))?;
+        // Each entry is [number, prompt_id, graph, extra_data, outputs_to_execute].
+        Ok(["queue_running", "queue_pending"].iter().any(|k| {
+            v[*k]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e[1].as_str() == Some(id))
+        }))
     }
 
     /// Fetches an output image through `/view`.
@@ -412,15 +452,77 @@ impl Provider for ComfyUi {
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        self.send(req, None, &|_| {})
+    }
+
+    /// ComfyUI takes the client's `prompt_id` and finds a prompt by it in `/history` and
+    /// `/queue`: a resume asks for the result instead of queueing the graph again.
+    fn handles(&self) -> bool {
+        true
+    }
+
+    fn generate_as(
+        &self,
+        req: &Request,
+        handle: &str,
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
+        self.send(req, Some(handle), note)
+    }
+
+    fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
+        let start = Instant::now();
+        // History, then the queue, then history again: a prompt that finishes between the first
+        // two looks is in neither of them, and only a prompt in neither of three is unknown.
+        let image = if let Some(entry) = self.history(handle)? {
+            finished(&entry)?
+        } else if self.queued(handle)? {
+            self.wait(handle, start)?
+        } else if let Some(entry) = self.history(handle)? {
+            finished(&entry)?
+        } else {
+            return Ok(Collected::Unknown);
+        };
+        self.fetch(req, handle, &image, start).map(Collected::Image)
+    }
+}
+
+impl ComfyUi {
+    /// Uploads the input image (where the workflow takes one), queues the graph, tells `note`
+    /// the server's prompt id when it is not darkroom's, waits and fetches the result.
+    fn send(
+        &self,
+        req: &Request,
+        handle: Option<&str>,
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
         let start = Instant::now();
         let reference = req
             .reference
             .as_deref()
             .filter(|_| self.workflow.takes_image());
         let uploaded = reference.map(|r| self.upload(r)).transpose()?;
-        let id = self.queue(self.graph(req, uploaded.as_deref()))?;
+        let id = self.queue(self.graph(req, uploaded.as_deref()), handle)?;
+        if handle != Some(id.as_str()) {
+            note(&id);
+        }
         let image = self.wait(&id, start)?;
-        let img = decode_reply(&self.view(&image)?, "comfyui output")?;
+        self.fetch(req, &id, &image, start)
+    }
+
+    /// The output image of prompt `id`, fitted to the request.
+    fn fetch(
+        &self,
+        req: &Request,
+        id: &str,
+        image: &Value,
+        start: Instant,
+    ) -> Result<Generated, ProviderError> {
+        let reference = req
+            .reference
+            .as_deref()
+            .filter(|_| self.workflow.takes_image());
+        let img = decode_reply(&self.view(image)?, "comfyui output")?;
         let expected = if self.workflow.slots.contains_key("width") {
             (to8(req.width), to8(req.height))
         } else {
@@ -438,7 +540,7 @@ impl Provider for ComfyUi {
             cost: Cost::default(),
             model_version: Some(format!("comfyui prompt {id}")),
             latency: start.elapsed(),
-            notes: vec![("prompt_id".into(), id)],
+            notes: vec![("prompt_id".into(), id.to_string())],
             upstream: None,
         })
     }

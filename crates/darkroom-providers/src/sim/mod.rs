@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use darkroom_core::provider::{Capabilities, Cost, Generated, Provider, ProviderError, Request};
+use darkroom_core::provider::{
+    Capabilities, Collected, Cost, Generated, Provider, ProviderError, Request,
+};
 use darkroom_core::rand::SplitMix64;
 use darkroom_prompt::mutate::{opposite, Mutation};
 use darkroom_prompt::Color;
@@ -175,6 +177,17 @@ struct CallLog {
     path: std::path::PathBuf,
 }
 
+/// The record of the call sent under `handle`, if the log has one: (try, USD).
+fn find_handle(text: &str, handle: &str) -> Option<(u32, f64)> {
+    text.lines().find_map(|line| {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f.as_slice() {
+            [_, usd, try_no, h] if *h == handle => Some((try_no.parse().ok()?, usd.parse().ok()?)),
+            _ => None,
+        }
+    })
+}
+
 /// The records in a call log's text: key → (try, USD). A line cut short by a kill mid-write is
 /// not a record of a finished call.
 fn parse_log(text: &str, into: &mut HashMap<u64, (u32, f64)>) {
@@ -183,6 +196,8 @@ fn parse_log(text: &str, into: &mut HashMap<u64, (u32, f64)>) {
         let k = f.next().and_then(|k| u64::from_str_radix(k, 16).ok());
         let usd = f.next().and_then(|u| u.parse::<f64>().ok());
         let try_no = f.next().and_then(|t| t.parse::<u32>().ok());
+        // A fourth field is the call's handle, where darkroom gave one.
+        let _handle = f.next();
         if let (Some(k), Some(usd), Some(try_no), None) = (k, usd, try_no, f.next()) {
             into.insert(k, (try_no, usd));
         }
@@ -308,7 +323,50 @@ impl Provider for Sim {
         self.call_log.as_ref().is_some_and(|l| l.replay)
     }
 
+    /// A simulator with a record of executed calls and no replays is a vendor that can be asked
+    /// about a call by its handle (the record is written with it): one that finds its own
+    /// record, as ComfyUI's history does.
+    fn handles(&self) -> bool {
+        self.call_log.as_ref().is_some_and(|l| !l.replay)
+    }
+
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
+        self.send(req, None)
+    }
+
+    fn generate_as(
+        &self,
+        req: &Request,
+        handle: &str,
+        _note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
+        self.send(req, Some(handle))
+    }
+
+    fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
+        let Some(log) = &self.call_log else {
+            return Ok(Collected::Unknown);
+        };
+        let text = std::fs::read_to_string(&log.path)
+            .map_err(|e| ProviderError::Transient(format!("sim call log: {e}")))?;
+        match find_handle(&text, handle) {
+            Some((try_no, usd)) => {
+                // The same image as the run did (the answer is a function of the request and
+                // the try), at the cost the record says; nothing run or logged again.
+                let mut g = self.answer(req, key(req), try_no)?;
+                g.cost = Cost::from_usd(usd);
+                g.notes.push(("collected".to_string(), handle.to_string()));
+                Ok(Collected::Image(g))
+            }
+            None => Ok(Collected::Unknown),
+        }
+    }
+}
+
+impl Sim {
+    /// One call received: answered from the record (a replaying vendor that ran it before), or
+    /// run, logged (with `handle`, where given) and billed.
+    fn send(&self, req: &Request, handle: Option<&str>) -> Result<Generated, ProviderError> {
         let k = key(req);
         if let Some(log) = self.call_log.as_ref().filter(|l| l.replay) {
             let mut ran = log
@@ -346,7 +404,10 @@ impl Provider for Sim {
             use std::io::Write;
             // One write per line, on an append-only file: lines from concurrent calls and from
             // successive processes never interleave.
-            let line = format!("{k:016x}\t{}\t{try_no}\n", g.cost.usd);
+            let line = match handle {
+                Some(h) => format!("{k:016x}\t{}\t{try_no}\t{h}\n", g.cost.usd),
+                None => format!("{k:016x}\t{}\t{try_no}\n", g.cost.usd),
+            };
             let mut f = log.file.lock().unwrap_or_else(|p| p.into_inner());
             f.write_all(line.as_bytes())
                 .map_err(|e| ProviderError::Transient(format!("sim call log: {e}")))?;
@@ -357,9 +418,7 @@ impl Provider for Sim {
         }
         Ok(g)
     }
-}
 
-impl Sim {
     /// The answer to the `try_no`-th try of a request: a failure, or the image with its
     /// instruction drops and colour drift. A pure function of the request and `try_no`.
     fn answer(&self, req: &Request, k: u64, try_no: u32) -> Result<Generated, ProviderError> {

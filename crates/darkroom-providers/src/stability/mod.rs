@@ -15,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 use darkroom_core::provider::{
-    Capabilities, Cost, Generated, Op, Provider, ProviderError, Request,
+    Capabilities, Collected, Cost, Generated, Op, Provider, ProviderError, Request,
 };
 use darkroom_imageops::RgbImage;
 use serde_json::Value;
@@ -336,6 +336,20 @@ impl Stability {
         seed: u64,
         want: (u32, u32),
     ) -> Result<Generated, ProviderError> {
+        self.upscale_noting(image, mode, prompt, seed, want, &|_| {})
+    }
+
+    /// [`Stability::upscale`], telling `note` the generation id of a creative upscale as soon
+    /// as the vendor has accepted (and charged) it, before its result is polled for.
+    fn upscale_noting(
+        &self,
+        image: &[u8],
+        mode: Upscale,
+        prompt: &str,
+        seed: u64,
+        want: (u32, u32),
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
         let src = input(image, "the image to upscale")?;
         let (w, h) = (src.width, src.height);
         let px = u64::from(w) * u64::from(h);
@@ -372,9 +386,25 @@ impl Stability {
                     ProviderError::Transient("malformed reply: no generation `id`".into())
                 })?
                 .to_string();
-            v = self.wait_for(&id, start)?;
+            note(&id);
+            v = self.wait_for(&id, start)?.ok_or_else(|| {
+                ProviderError::Transient(format!("generation {id} vanished while being polled"))
+            })?;
         }
-        let (img, seed) = Self::image_of(&v, "upscaled image")?;
+        self.upscaled(&v, (w, h), mode, want, start)
+    }
+
+    /// An upscaler's reply checked against what it documents, then fitted to `want`.
+    fn upscaled(
+        &self,
+        v: &Value,
+        (w, h): (u32, u32),
+        mode: Upscale,
+        want: (u32, u32),
+        start: Instant,
+    ) -> Result<Generated, ProviderError> {
+        let px = u64::from(w) * u64::from(h);
+        let (img, seed) = Self::image_of(v, "upscaled image")?;
         let aspect = f64::from(w) / f64::from(h);
         match mode {
             Upscale::Fast => {
@@ -397,8 +427,10 @@ impl Stability {
         )
     }
 
-    /// Polls `/v2beta/results/{id}` until the image is ready (202 means not yet).
-    fn wait_for(&self, id: &str, start: Instant) -> Result<Value, ProviderError> {
+    /// Polls `/v2beta/results/{id}` until the image is ready (202 means not yet); `None` when
+    /// the vendor does not know the id (404 `generation_not_found`: never accepted, or expired
+    /// after 24 hours).
+    fn wait_for(&self, id: &str, start: Instant) -> Result<Option<Value>, ProviderError> {
         let url = format!("{}/v2beta/results/{id}", self.base);
         loop {
             std::thread::sleep(self.poll);
@@ -411,10 +443,11 @@ impl Stability {
             )?;
             match r.status {
                 200 => {
-                    return serde_json::from_slice(&r.body).map_err(|e| {
+                    return serde_json::from_slice(&r.body).map(Some).map_err(|e| {
                         ProviderError::Transient(format!("malformed reply: not JSON ({e})"))
                     })
                 }
+                404 => return Ok(None),
                 202 if start.elapsed() + self.poll <= self.timeout => continue,
                 202 => {
                     return Err(ProviderError::Transient(format!(
@@ -563,6 +596,59 @@ impl Provider for Stability {
 
     fn price(&self, req: &Request) -> Cost {
         darkroom_core::catalog::quote(darkroom_core::ProviderKind::Stability, &self.model, req).cost
+    }
+
+    /// A creative upscale is accepted (and charged) at once and polled for by its generation
+    /// id: a resume polls that id instead of paying again.
+    fn handles(&self) -> bool {
+        true
+    }
+
+    fn generate_as(
+        &self,
+        req: &Request,
+        _handle: &str,
+        note: &(dyn Fn(&str) + Sync),
+    ) -> Result<Generated, ProviderError> {
+        match (&req.op, &req.reference) {
+            (Op::Upscale { mode }, Some(image))
+                if Upscale::parse(mode) == Some(Upscale::Creative) =>
+            {
+                self.upscale_noting(
+                    image,
+                    Upscale::Creative,
+                    &req.prompt,
+                    req.seed,
+                    (req.width, req.height),
+                    note,
+                )
+            }
+            _ => self.generate(req),
+        }
+    }
+
+    fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
+        // Only a creative upscale has a generation id (64 hex digits); any other handle is
+        // darkroom's own, never sent: the call did not reach the vendor with a result to fetch.
+        let creative = matches!(&req.op, Op::Upscale { mode } if Upscale::parse(mode) == Some(Upscale::Creative));
+        let vendors = handle.len() == 64 && handle.bytes().all(|b| b.is_ascii_hexdigit());
+        let (Some(image), true, true) = (req.reference.as_deref(), creative, vendors) else {
+            return Ok(Collected::Unknown);
+        };
+        let src = input(image, "the image to upscale")?;
+        let start = Instant::now();
+        match self.wait_for(handle, start)? {
+            Some(v) => self
+                .upscaled(
+                    &v,
+                    (src.width, src.height),
+                    Upscale::Creative,
+                    (req.width, req.height),
+                    start,
+                )
+                .map(Collected::Image),
+            None => Ok(Collected::Unknown),
+        }
     }
 
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
