@@ -1057,6 +1057,9 @@ fn recover(
     providers: &BTreeMap<String, Arc<AnyProvider>>,
     out: &Path,
 ) -> Result<(), EngineError> {
+    // Paid results a full disk could not take, kept in the temp folder: stored and journaled
+    // first, so that the replay below records them instead of anything buying them again.
+    darkroom_ledger::journal::unspill(out, store)?;
     ledger.replay_journal(out, store)?;
     ledger.reconcile(store, |name| {
         providers

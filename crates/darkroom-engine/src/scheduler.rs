@@ -502,35 +502,32 @@ fn keep(
     collected: bool,
 ) -> Done {
     let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
-    let stored = ctx.store.put(&r.bytes, r.ext).or_else(|e| {
-        // A full disk: the ballast set aside for it makes room for this paid result, and the
-        // run stops instead of paying for more it cannot keep.
-        let ballast = ctx.out.join(".darkroom-reserve");
-        match std::fs::remove_file(ballast)
-            .ok()
-            .and_then(|()| ctx.store.put(&r.bytes, r.ext).ok())
-        {
-            Some(kept) => {
-                ctx.fail(EngineError::Ledger(e));
-                Ok(kept)
-            }
-            None => Err(e),
-        }
-    });
-    let (hash, path) = match stored {
+    let (hash, path) = match ctx.store.put(&r.bytes, r.ext) {
         Ok(x) => x,
         Err(e) => {
-            // Paid, but the result could not be kept: the cost is booked as "may have run"
-            // with the call's handle kept, so that the resumed run asks a vendor that keeps
-            // results for it instead of paying again (and books its actual cost then). A
-            // provider that replays answers the call sent again from its record, charged
-            // once: it is booked then, as for a call a crash left in flight.
+            // Paid, but the result could not be kept (a full disk), and the run stops instead
+            // of paying for more it cannot keep. The bytes wait in the temp folder (another
+            // filesystem, usually) for the next run to store; the cost is booked as "may have
+            // run" with the call's handle kept, so that without the spilled bytes the resumed
+            // run asks a vendor that keeps results instead of paying again. A provider that
+            // replays answers the call sent again from its record, charged once: it is booked
+            // then, as for a call a crash left in flight.
             let f = Failure::new("io", e.to_string());
             let booked = if provider.replays() {
                 0.0
             } else {
                 unit(&r.cost)
             };
+            let spilled = darkroom_ledger::journal::Journaled {
+                attempt: row.id.clone(),
+                asset: darkroom_ledger::content_hash(&r.bytes),
+                path: String::new(),
+                bytes: r.bytes.len() as u64,
+                cost: unit(&r.cost),
+                model_version: r.model_version.clone(),
+            };
+            // Best effort: where the temp folder is full too, the handle or a rebuy remain.
+            let _ = darkroom_ledger::journal::spill(&ctx.out, &spilled, &r.bytes, r.ext);
             ctx.keep(ctx.ledger.settle_unkept(&row.id, booked, &e.to_string()));
             ctx.fail(EngineError::Ledger(e));
             return Done::Failed(f);

@@ -60,6 +60,103 @@ pub fn append(out: &Path, j: &Journaled) -> Result<(), LedgerError> {
     f.sync_all().map_err(io)
 }
 
+/// Where the paid results a full disk could not take wait for the next run: the OS temp
+/// folder (`TMPDIR`; usually another filesystem than the output), under a name derived from the
+/// output folder's path, so that the next run of this campaign finds them.
+pub fn spill_dir(out: &Path) -> PathBuf {
+    let key = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    let h = blake3::hash(key.to_string_lossy().as_bytes()).to_hex();
+    std::env::temp_dir().join("darkroom-spill").join(&h[..16])
+}
+
+/// Keeps a paid result the output's disk could not take (full): its bytes and a journal line
+/// in [`spill_dir`], synced. [`unspill`] stores them when the campaign opens again, so the result
+/// is recorded instead of bought again (issue 28, item 10).
+pub fn spill(out: &Path, j: &Journaled, bytes: &[u8], ext: &str) -> Result<(), LedgerError> {
+    let dir = spill_dir(out);
+    let io = |source| LedgerError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let file = dir.join(format!("{}.{ext}", j.asset));
+    let tmp = dir.join(format!("{}.{ext}.tmp", j.asset));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &file)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    let line = serde_json::json!({
+        "attempt": j.attempt,
+        "asset": j.asset,
+        "path": file.display().to_string(),
+        "bytes": j.bytes,
+        "cost": j.cost,
+        "model_version": j.model_version,
+    });
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("journal.jsonl"))
+        .map_err(io)?;
+    f.write_all(format!("{line}\n").as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Stores the results [`spill`] kept for this output folder and journals them beside the store
+/// (replayed into the ledger by [`Ledger::replay_journal`]); the spill is removed once every
+/// result is in. Returns how many were stored.
+pub fn unspill(out: &Path, store: &Store) -> Result<usize, LedgerError> {
+    let dir = spill_dir(out);
+    let Ok(text) = std::fs::read_to_string(dir.join("journal.jsonl")) else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    for v in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
+        let (Some(attempt), Some(path), Some(cost)) = (
+            v["attempt"].as_str(),
+            v["path"].as_str(),
+            v["cost"].as_f64(),
+        ) else {
+            continue;
+        };
+        // A file cut short is not the paid result: it is left to the handle or a rebuy.
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        if v["asset"].as_str() != Some(content_hash(&bytes).as_str()) {
+            continue;
+        }
+        let ext = Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png");
+        let (asset, stored) = store.put(&bytes, ext)?;
+        append(
+            out,
+            &Journaled {
+                attempt: attempt.to_string(),
+                asset,
+                path: stored.display().to_string(),
+                bytes: bytes.len() as u64,
+                cost,
+                model_version: v["model_version"].as_str().map(str::to_string),
+            },
+        )?;
+        n += 1;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(n)
+}
+
 /// The journal's results (a line cut short by a crash skipped).
 pub fn read(out: &Path) -> Vec<Journaled> {
     let Ok(text) = std::fs::read_to_string(journal_path(out)) else {
@@ -115,7 +212,7 @@ impl Ledger {
                            cost_reserved = 0, status = 'done', asset = ?2, model_version = COALESCE(?4, model_version),
                            error_class = NULL, error_message = NULL, finished_at = ?5
                          WHERE id = ?1 AND ((status = 'sent' AND worker IS NOT DISTINCT FROM ?6)
-                           OR (status = 'failed' AND error_class = 'interrupted'))
+                           OR (status = 'failed' AND error_class IN ('interrupted', 'io')))
                          RETURNING delta",
                         p![j.attempt, j.asset, j.cost, j.model_version, now(), me],
                     )?

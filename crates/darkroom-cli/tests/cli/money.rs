@@ -590,11 +590,13 @@ fn a_ledger_that_cannot_be_written_mid_run_loses_no_money_and_resumes() {
     std::fs::write(d.join("c.toml"), text).unwrap();
     let script = format!(
         "set -u\nmkdir -p out\nmount -t tmpfs -o size=700k tmpfs out\n\
-         B='{bin}'\nexport DARKROOM_SIM_NO_REPLAY=1\n\
+         B='{bin}'\nexport DARKROOM_SIM_NO_REPLAY=1\nmkdir -p spill\nexport TMPDIR=\"$PWD/spill\"\n\
          $B run c.toml --sim-call-log calls.log >/dev/null 2>err1; echo \"exit1=$?\"\n\
+         echo \"spilled=$(find spill -name '*.png' | wc -l)\"\n\
          $B status c.toml --json > status1.json\n\
          mount -o remount,size=40m out\n\
          $B run c.toml --sim-call-log calls.log >/dev/null 2>err2; echo \"exit2=$?\"\n\
+         echo \"left=$(find spill -name '*.png' | wc -l)\"\n\
          $B status c.toml --json > status2.json\n",
         bin = env!("CARGO_BIN_EXE_darkroom")
     );
@@ -610,6 +612,7 @@ fn a_ledger_that_cannot_be_written_mid_run_loses_no_money_and_resumes() {
         out.contains("exit1=1"),
         "the first run hits the full disk: {out}{err1}"
     );
+    assert!(out.contains("left=0"), "every spilled result stored: {out}");
     let line = err1
         .lines()
         .find(|l| l.starts_with("error: "))
