@@ -253,6 +253,7 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
                 human: &human,
                 versions: &versions,
                 fixers: &app.fixers,
+                unit: &app.budget.1,
             }))
             .into_response()
         }
@@ -311,6 +312,32 @@ fn bad(msg: String) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, msg).into_response()
 }
 
+/// The longest note a decision keeps, and the longest in-paint prompt: every decision is sent
+/// back to the page every few seconds, so one pasted document must not ride along.
+const MAX_TEXT: usize = 4096;
+
+/// Refuses text longer than [`MAX_TEXT`], naming the field.
+fn too_long(field: &str, text: &str) -> Option<Response> {
+    (text.len() > MAX_TEXT).then(|| {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{field}: {} bytes; at most {MAX_TEXT} (4 KB)", text.len()),
+        )
+            .into_response()
+    })
+}
+
+/// A PNG's width and height from its header (the IHDR chunk that must come first), read
+/// before anything is decoded: a mask of the wrong size is refused without inflating it.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if png.len() < 24 || &png[..8] != SIGNATURE || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&png[16..20]), be(&png[20..24])))
+}
+
 async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response {
     let Ok(action) = d.action.parse::<HumanAction>() else {
         return bad(format!(
@@ -347,6 +374,9 @@ async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response 
         }
         _ => None,
     };
+    if let Some(r) = d.note.as_deref().and_then(|n| too_long("note", n)) {
+        return r;
+    }
     let who = app.who.clone();
     let note = d.note.filter(|n| !n.trim().is_empty());
     let attempt = d.attempt.clone();
@@ -411,6 +441,9 @@ async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Respons
             ));
         }
     }
+    if let Some(r) = too_long("prompt", &q.prompt) {
+        return r;
+    }
     let Some(b64) = q.mask.strip_prefix("data:image/png;base64,") else {
         return bad("mask: a PNG data URL (data:image/png;base64,…)".into());
     };
@@ -421,6 +454,16 @@ async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Respons
     let work =
         tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
             let (bytes, img) = image_of(&app2, &q.parent)?;
+            match png_size(&mask_png) {
+                None => return Err(unfit("mask: not a PNG".into())),
+                Some((w, h)) if (w, h) != (img.width, img.height) => {
+                    return Err(unfit(format!(
+                        "mask is {w}×{h}, the image {}×{}: paint on the image itself",
+                        img.width, img.height
+                    )))
+                }
+                Some(_) => {}
+            }
             let m = darkroom_imageops::decode_png(&mask_png, "mask", 1 << 26)
                 .map_err(|e| unfit(format!("mask: {e}")))?;
             if (m.width, m.height) != (img.width, img.height) {
@@ -715,5 +758,25 @@ async fn rejudge(State(app): State<Arc<App>>, Json(q): Json<Rejudge>) -> Respons
         Ok(Ok(v)) => Json(v).into_response(),
         Ok(Err(r)) => r.into_response(),
         Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn a_pngs_size_is_read_from_its_header_and_anything_else_is_not_a_png() {
+        let png = darkroom_imageops::encode_png(8192, 3, &vec![0; 8192 * 3 * 3], &[]).unwrap();
+        assert_eq!(png_size(&png), Some((8192, 3)));
+        assert_eq!(png_size(b"GIF89a"), None);
+        assert_eq!(png_size(&png[..20]), None);
+    }
+
+    #[test]
+    fn text_past_four_kilobytes_is_refused_naming_the_field() {
+        assert!(too_long("note", &"x".repeat(MAX_TEXT)).is_none());
+        let r = too_long("note", &"x".repeat(MAX_TEXT + 1)).unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

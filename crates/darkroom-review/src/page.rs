@@ -190,6 +190,17 @@ pub struct ShotPage<'a> {
     pub versions: &'a [Version],
     /// Providers that can in-paint.
     pub fixers: &'a [String],
+    /// The unit spend is counted in (`USD`, or `credits`).
+    pub unit: &'a str,
+}
+
+/// A cost in the campaign's unit: dollars with a `$`, credits by name.
+fn money(cost: f64, unit: &str) -> String {
+    if unit == "USD" {
+        format!("${cost:.3}")
+    } else {
+        format!("{cost:.3} {}", esc(unit))
+    }
 }
 
 /// A shot's contact sheet: every draft and final with its scores, verdicts, gate, cost and the
@@ -204,6 +215,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         human,
         versions,
         fixers,
+        unit,
     } = *p;
     let st = standing(human);
     // What the funnel decided on each image, latest of each kind: its gate, where it ranked
@@ -281,7 +293,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             rating = s.rating.unwrap_or(0),
             t = esc(token),
             round = a.round,
-            cost = a.cost.map_or("no cost".into(), |c| format!("{c:.3} credits")),
+            cost = a.cost.map_or("no cost".into(), |c| money(c, unit)),
             adh = layout
                 .and_then(|x| x.value)
                 .map_or("—".into(), |v| format!("{v:.2}")),
@@ -347,9 +359,19 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                     .find(|x| x.attempt == v.id && x.judge == "layout")
                     .and_then(|x| x.value)
                     .map_or("not judged".to_string(), |a| format!("adherence {a:.2}"));
+                // A paid fix's cost is its attempt's; a local fix is free.
+                let cost = match &v.attempt {
+                    Some(at) => dump
+                        .attempts
+                        .iter()
+                        .find(|x| &x.id == at)
+                        .and_then(|x| x.cost)
+                        .map_or("cost not settled".to_string(), |c| money(c, unit)),
+                    None => "free".to_string(),
+                };
                 let _ = write!(
                     h,
-                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {what} · {adh} · by {who}</div>",
+                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {what} · {cost} · {adh} · by {who}</div>",
                     id = esc(&v.id),
                     m = depth * 12,
                     t = esc(token),

@@ -47,6 +47,20 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let runs = l.runs().map_err(|e| Fail::Internal(e.into()))?;
     let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
     let awaiting = l.awaiting_review().map_err(|e| Fail::Internal(e.into()))?;
+    // A shot not delivered whose final waits for a person says so, rather than "planned".
+    let mut waiting = std::collections::BTreeSet::new();
+    for id in &awaiting {
+        if let Some(a) = l.attempt(id).map_err(|e| Fail::Internal(e.into()))? {
+            waiting.insert(a.shot);
+        }
+    }
+    let standing = |x: &darkroom_ledger::ShotRecord| -> &'static str {
+        if x.status != darkroom_ledger::ShotStatus::Delivered && waiting.contains(&x.id) {
+            "awaiting_review"
+        } else {
+            x.status.as_str()
+        }
+    };
     let versions = super::recipe::model_version_changes(&a.campaign, &l);
     // Each pool server with the images it made (a server that made none is listed too).
     let made = l.backend_counts().map_err(|e| Fail::Internal(e.into()))?;
@@ -73,7 +87,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             "latency_p50": s.latency.map(|x| x.0), "latency_p95": s.latency.map(|x| x.1),
             "queue_wait_p50": s.queue_wait.map(|x| x.0), "queue_wait_p95": s.queue_wait.map(|x| x.1),
             "runs": runs.iter().map(|r| serde_json::json!({"id": r.id, "status": r.status.as_str(), "reason": r.reason, "started_at": r.started_at, "finished_at": r.finished_at})).collect::<Vec<_>>(),
-            "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": x.status.as_str(), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
+            "shots": shots.iter().map(|x| serde_json::json!({"id": x.id, "status": standing(x), "reason": x.reason, "run": x.run})).collect::<Vec<_>>(),
             "awaiting_review": awaiting,
             "servers": servers.iter().map(|(p, u, n)| serde_json::json!({"provider": p, "base_url": u, "done": n})).collect::<Vec<_>>(),
             "interrupted": s.interrupted.iter().map(|i| serde_json::json!({"provider": i.provider, "calls": i.calls, "may_have_cost_twice": i.presumed, "ran_twice": i.late})).collect::<Vec<_>>(),
@@ -104,9 +118,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
     }
     for x in &shots {
+        let st = standing(x).replace('_', " ");
         match &x.reason {
-            Some(why) => println!("  shot {:<20} {} ({why})", x.id, x.status),
-            None => println!("  shot {:<20} {}", x.id, x.status),
+            Some(why) => println!("  shot {:<20} {st} ({why})", x.id),
+            None => println!("  shot {:<20} {st}", x.id),
         }
     }
     // One line per tier: "draft: 32 done, 1 failed".

@@ -273,6 +273,14 @@ fn every_review_decision_is_a_ledger_row_with_who() {
         serde_json::json!({"attempt": ids[2], "action": "verdict", "assertion": 1, "holds": false}),
     ));
     ok(r.post("/api/undo", serde_json::json!({})));
+    // A note past 4 KB (a pasted document, re-sent with every refresh) is refused, naming it.
+    let long = r.post("/api/decide", serde_json::json!({"attempt": ids[1], "action": "reject", "reason": "off_brand", "note": "x".repeat(5000)}));
+    assert_eq!(long.0, 413, "{}", long.1);
+    assert!(
+        long.1.contains("note: 5000 bytes; at most 4096"),
+        "{}",
+        long.1
+    );
     // Bad input is refused with what is accepted, and recorded nowhere.
     let bad = r.post(
         "/api/decide",
@@ -693,10 +701,15 @@ fn review_required_delivers_only_what_a_person_approved() {
     assert!(delivered(&d).is_empty(), "nothing leaves before review");
     let first = finals(&d);
     assert_eq!(first.len(), 1);
+    let v = status_json(&d, "c.toml");
+    assert_eq!(v["awaiting_review"], serde_json::json!(first));
     assert_eq!(
-        status_json(&d, "c.toml")["awaiting_review"],
-        serde_json::json!(first)
+        v["shots"][0]["status"], "awaiting_review",
+        "a shot kept back for review says so, not \"planned\": {v}"
     );
+    let (code, text, _) = go(&d, &["status", "c.toml"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("awaiting review"), "{text}");
     // A person rejects the final: the next run finishes the spare, which awaits review in turn.
     {
         let r = Review::start(&d);
@@ -927,6 +940,14 @@ fn a_paid_in_paint_pressed_twice_at_once_is_made_and_paid_once() {
     let bad = r.post("/api/inpaint", serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "x", "provider": "sim"}));
     assert_eq!(bad.0, 422);
     assert!(bad.1.contains("accepted: forge"), "{}", bad.1);
+    // A mask of another size is refused from its header, before it is decoded.
+    let wrong = r.post("/api/inpaint", serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 4096, 2), "prompt": "x", "provider": "forge"}));
+    assert_eq!(wrong.0, 422);
+    assert!(
+        wrong.1.contains("mask is 4096×2, the image 128×128"),
+        "{}",
+        wrong.1
+    );
 }
 
 #[test]
@@ -1090,6 +1111,15 @@ fn extend_grade_and_judge_again_make_judged_versions_once() {
     assert!(
         page.contains("extended to 16:9") && page.contains("graded toward the brand at 0.60"),
         "lineage on the page"
+    );
+    // Money in the campaign's unit (USD here): each card's cost in dollars, never "credits";
+    // each version's cost on its line (the local fixes are free).
+    assert!(!page.contains("credits"), "a USD campaign says dollars");
+    assert!(page.contains(" · $0.0"), "a card's cost in dollars");
+    assert_eq!(
+        page.matches("· free ·").count(),
+        2,
+        "the extend and the grade, each free"
     );
 }
 
