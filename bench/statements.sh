@@ -38,3 +38,8 @@ echo "PostgreSQL: $stmts statements for $calls calls: $(awk -v s="$stmts" -v c="
 echo "by kind:"
 grep -oE 'LOG:  (statement|execute [^:]*): *[A-Za-z]+( [A-Za-z_]+)?( [A-Za-z_]+)?' "$W/run.log" \
   | sed -E 's/LOG:  (statement|execute [^:]*): *//' | sort | uniq -c | sort -rn | head -25
+# The same campaign on a SQLite ledger file: the statements the ledger ran, counted by the
+# ledger itself (SQLite has no server log), as `darkroom run` reports them under DARKROOM_LOG=debug.
+mkdir -p "$W/lite" && cp "$W/c.toml" "$W/lite/"
+lite=$(cd "$W/lite" && DARKROOM_LOG=debug "$BIN" run c.toml 2>&1 >/dev/null | grep -E '^ledger: [0-9]+ SQLite' || true)
+echo "SQLite: ${lite#ledger: }"

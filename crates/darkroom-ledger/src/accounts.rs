@@ -168,6 +168,41 @@ impl Ledger {
                 _ => {}
             }
         }
+        if !shared {
+            // SQLite's common case (a call planned or failed before, nothing in flight, within
+            // the cap): the grant and the running total in one immediate transaction of two
+            // statements; anything else takes the full path below.
+            let t = now();
+            let fast = self.tx(true, |c| {
+                let r = c.row(
+                    "UPDATE attempts SET status = 'sent', cost_reserved = cost_reserved + ?2, started_at = ?6, tries = tries + 1,
+                       error_class = NULL, error_message = NULL, queue_wait = ?6 - COALESCE(queued_at, ?6), worker = ?5,
+                       epoch = epoch + 1, lease = ?4, handle = COALESCE(handle, CAST(?7 AS TEXT))
+                     WHERE id = ?1 AND status IN ('planned', 'failed')
+                       AND (CAST(?3 AS REAL) IS NULL OR (SELECT committed FROM account WHERE name = 'campaign') + ?2 <= ?3)
+                     RETURNING epoch, handle",
+                    p![row.id, worst, cap.map(|c| c + 1e-9), token, me, t, handle],
+                )?;
+                let Some(r) = r else {
+                    return Ok(None);
+                };
+                c.exec(
+                    "UPDATE account SET committed = committed + ?1 WHERE name = 'campaign'",
+                    p![worst],
+                )?;
+                let epoch: i64 = r.get(0)?;
+                self.fence(&row.id, epoch, nonce);
+                Ok(Some(r.get::<Option<String>>(1)?))
+            })?;
+            match fast {
+                // A handle other than the one just offered was there before: sent before.
+                Some(Some(h)) if Some(h.as_str()) != handle => {
+                    return Ok(Reservation::Resume { handle: h })
+                }
+                Some(_) => return Ok(Reservation::Granted),
+                None => {}
+            }
+        }
         let granted = self.tx(true, |c| {
             let t = now();
             // On PostgreSQL the call's row is locked first, as every other write takes its
@@ -414,6 +449,31 @@ impl Ledger {
                 .transpose()
             })?
         } else {
+            // SQLite's common case: a result that cost what was reserved moves no total, so the
+            // asset and the attempt are two statements of their own (an asset row with no attempt
+            // pointing at it yet is harmless); anything else takes the transaction below.
+            if !collected {
+                let t = now();
+                let quick = self.with(|c| {
+                    if let (Some(h), Some(p), Some(b)) = (asset, path, bytes) {
+                        c.exec(
+                            "INSERT INTO assets (hash, path, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                            p![h, p, b],
+                        )?;
+                    }
+                    let sql = SET
+                        .replace("?14", "?12")
+                        .replace("RETURNING delta", "AND cost_reserved = ?3 RETURNING delta");
+                    c.row(
+                        &sql,
+                        p![id, status.as_str(), actual, asset, version, class, msg, t, reported, token, fence, collected],
+                    )
+                    .map(|r| r.is_some())
+                })?;
+                if quick {
+                    return Ok(());
+                }
+            }
             self.tx(false, |c| {
                 let t = now();
                 if let (Some(h), Some(p), Some(b)) = (asset, path, bytes) {

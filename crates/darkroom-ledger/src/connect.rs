@@ -163,6 +163,8 @@ impl Ledger {
                 // In a closure: a failed BEGIN or COMMIT is named with the file below too.
                 (|| {
                     if in_tx {
+                        // BEGIN and COMMIT count, as the server's log counts them.
+                        crate::db::lite_counted(2);
                         let mut tx = c.transaction_with_behavior(if immediate {
                             TransactionBehavior::Immediate
                         } else {

@@ -228,14 +228,26 @@ fn lite_each(
     Ok(())
 }
 
+/// SQL statements this process ran on SQLite ledgers, BEGIN and COMMIT included (PostgreSQL's
+/// are counted from its own statement log: `bench/statements.sh`).
+pub(crate) static LITE_STATEMENTS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+
+/// Counts `n` statements run on SQLite.
+pub(crate) fn lite_counted(n: u64) {
+    LITE_STATEMENTS.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
 macro_rules! lite_sql {
     ($t:ty) => {
         impl Sql for $t {
             fn exec(&mut self, sql: &str, p: &[Val]) -> Result<u64, LedgerError> {
+                lite_counted(1);
                 let mut st = self.prepare_cached(sql)?;
                 Ok(st.execute(rusqlite::params_from_iter(p.iter()))? as u64)
             }
             fn rows(&mut self, sql: &str, p: &[Val]) -> Result<Vec<Row>, LedgerError> {
+                lite_counted(1);
                 let mut out = Vec::new();
                 lite_each(self, sql, p, &mut |r| {
                     out.push(r);
@@ -249,6 +261,7 @@ macro_rules! lite_sql {
                 p: &[Val],
                 f: &mut dyn FnMut(Row) -> Result<(), LedgerError>,
             ) -> Result<(), LedgerError> {
+                lite_counted(1);
                 lite_each(self, sql, p, f)
             }
         }

@@ -51,6 +51,87 @@ impl Ledger {
         })
     }
 
+    /// Records the scores of many attempts (a batch's judgements) in one statement per 400
+    /// rows: `(attempt, judge, score, judgement JSON)`, each replacing an earlier score of the
+    /// same judge as [`Ledger::record_scores`] does.
+    pub fn record_scores_of(
+        &self,
+        rows: &[(String, String, Option<f64>, String)],
+    ) -> Result<(), LedgerError> {
+        use crate::db::IntoVal;
+        for chunk in rows.chunks(400) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(?{}, ?{}, ?{}, ?{})",
+                        4 * i + 1,
+                        4 * i + 2,
+                        4 * i + 3,
+                        4 * i + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO scores (attempt, judge, value, verdicts) VALUES {}
+                 ON CONFLICT (attempt, judge) DO UPDATE SET value = excluded.value, verdicts = excluded.verdicts",
+                values.join(", ")
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for (attempt, judge, value, verdicts) in chunk {
+                params.extend([attempt.val(), judge.val(), value.val(), verdicts.val()]);
+            }
+            self.with(|c| {
+                c.exec(&sql, &params)?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Records many decisions (a batch's gates, a shot's ranks) in one statement per 500:
+    /// `(attempt, kind, reason, rank key)`, each kept once as [`Ledger::record_decision`] does.
+    pub fn record_decisions(
+        &self,
+        rows: &[(String, DecisionKind, Reason, Option<String>)],
+    ) -> Result<(), LedgerError> {
+        use crate::db::IntoVal;
+        let at = now();
+        for chunk in rows.chunks(500) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = 5 * i;
+                    format!(
+                        "(?{}, ?{}, ?{}, CAST(?{} AS TEXT), ?{})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 5);
+            for (attempt, kind, reason, key) in chunk {
+                params.extend([
+                    attempt.val(),
+                    kind.as_str().val(),
+                    reason.as_str().val(),
+                    key.val(),
+                    at.val(),
+                ]);
+            }
+            self.with(|c| {
+                c.exec(&sql, &params)?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
     /// Records a gate, rank or human decision with its reason code.
     pub fn record_decision(
         &self,

@@ -255,6 +255,12 @@ pub struct Ledger {
     down: Mutex<Option<std::time::Instant>>,
 }
 
+/// SQL statements this process has run on SQLite ledgers, BEGIN and COMMIT included: the
+/// figure `darkroom run` reports under `DARKROOM_LOG=debug`, per call (issue 28, item 7).
+pub fn sqlite_statements() -> u64 {
+    db::LITE_STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A fresh handle for a call to a vendor that takes one from the client (ComfyUI's `prompt_id`
 /// must be a UUID): a random version-4 UUID.
 pub fn new_handle() -> String {

@@ -197,6 +197,18 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         t.tries,
         t.settled
     );
+    if matches!(
+        std::env::var("DARKROOM_LOG").as_deref(),
+        Ok("debug" | "trace")
+    ) {
+        // What the ledger cost in statements (SQLite; PostgreSQL's are in its own log).
+        let n = darkroom_ledger::sqlite_statements();
+        eprintln!(
+            "ledger: {n} SQLite statement(s) for {} call(s) sent ({:.1} per call)",
+            r.sent,
+            n as f64 / r.sent.max(1) as f64
+        );
+    }
     if r.sent == 0 && r.complete() {
         eprintln!(
             "nothing to do: {} calls already done, {} deliverables up to date",

@@ -1304,3 +1304,36 @@ fn a_brand_grade_moves_off_brand_colours_and_holds_the_product_and_protected_one
         assert!(moved <= 2.0, "column {x} moved ΔE00 {moved:.2}");
     }
 }
+
+/// Issue 28 item 7 on SQLite: a paid run costs at most 8 SQL statements per provider call
+/// (BEGIN and COMMIT counted), as the ledger counts them (`DARKROOM_LOG=debug`). PostgreSQL's
+/// figure comes from the server's own statement log: `bench/statements.sh`.
+#[test]
+fn a_run_on_a_ledger_file_costs_at_most_eight_statements_per_call() {
+    let d = scratch("money-statements");
+    let shots: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            (
+                format!("s{i}"),
+                format!("a red sphere to the left of a blue cube number {i}"),
+            )
+        })
+        .collect();
+    let shots: Vec<(&str, &str)> = shots
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    std::fs::write(d.join("c.toml"), sim_campaign(8, 0.0, "100 USD", &shots)).unwrap();
+    let (code, _, err) = crate::go_env(&d, &["run", "c.toml"], &[("DARKROOM_LOG", "debug")]);
+    assert_eq!(code, 0, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("ledger: ") && l.contains("SQLite statement"))
+        .unwrap_or_else(|| panic!("no statement count: {err}"));
+    let per_call: f64 = line
+        .rsplit_once('(')
+        .and_then(|(_, x)| x.split_whitespace().next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(per_call > 1.0 && per_call <= 8.0, "{line}");
+}

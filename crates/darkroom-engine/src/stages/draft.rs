@@ -71,6 +71,8 @@ pub(crate) async fn rounds(
         let results = exec.execute(calls).await;
         let visions = vision_round(ctx, exec, &results).await;
         let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
+        // The batch's scores and gate decisions, written in a statement each after it.
+        let (mut gates, mut scores) = (Vec::new(), Vec::new());
         for (call, done) in results {
             let tally = drafts.entry(call.row.shot.clone()).or_default();
             tally.calls += 1;
@@ -102,7 +104,7 @@ pub(crate) async fn rounds(
             ) else {
                 continue;
             };
-            super::judge::record_scores(ctx, &call.row.id, judgements.iter());
+            scores.extend(super::judge::score_rows(&call.row.id, judgements.iter()));
             // Where the judges disagreed: kept, so the report and a reviewer can look.
             for d in &scored.disagreements {
                 ctx.keep(ctx.ledger.record_decision(
@@ -140,29 +142,29 @@ pub(crate) async fn rounds(
             }
             match verdict {
                 Some(reason) if overridden == Some(Reason::PersonApproved) => {
-                    ctx.keep(ctx.ledger.record_decision(
-                        &call.row.id,
+                    gates.push((
+                        call.row.id.clone(),
                         DecisionKind::Gate,
                         reason,
-                        Some(&scored.rank_key()),
+                        Some(scored.rank_key()),
                     ));
                     passing.entry(shot).or_default().push(scored);
                 }
                 None if overridden == Some(Reason::PersonRejected) => {
-                    ctx.keep(ctx.ledger.record_decision(
-                        &call.row.id,
+                    gates.push((
+                        call.row.id.clone(),
                         DecisionKind::Gate,
                         Reason::Passed,
-                        Some(&scored.rank_key()),
+                        Some(scored.rank_key()),
                     ));
                 }
                 Some(reason) => {
                     *tally.gates.entry(reason).or_default() += 1;
-                    ctx.keep(ctx.ledger.record_decision(
-                        &call.row.id,
+                    gates.push((
+                        call.row.id.clone(),
                         DecisionKind::Gate,
                         reason,
-                        Some(&scored.rank_key()),
+                        Some(scored.rank_key()),
                     ));
                     let e = best_failures.entry(shot).or_insert((-1.0, Vec::new()));
                     if scored.adherence > e.0 {
@@ -170,16 +172,18 @@ pub(crate) async fn rounds(
                     }
                 }
                 None => {
-                    ctx.keep(ctx.ledger.record_decision(
-                        &call.row.id,
+                    gates.push((
+                        call.row.id.clone(),
                         DecisionKind::Gate,
                         Reason::Passed,
-                        Some(&scored.rank_key()),
+                        Some(scored.rank_key()),
                     ));
                     passing.entry(shot).or_default().push(scored);
                 }
             }
         }
+        ctx.keep(ctx.ledger.record_scores_of(&scores));
+        ctx.keep(ctx.ledger.record_decisions(&gates));
         // Semantic refinement: restate what the best failing draft got wrong.
         for (shot, (_, qs)) in best_failures {
             if !qs.is_empty() {

@@ -270,6 +270,24 @@ pub(crate) fn ask_about(
 
 /// Records the judges' scores of one attempt, each judgement as JSON beside its score, in one
 /// ledger statement (the draft and finish stages both record theirs so).
+/// A judgement as a row of the scores table: `(attempt, judge, score, judgement JSON)`, for
+/// [`darkroom_ledger::Ledger::record_scores_of`].
+pub(crate) fn score_rows<'a>(
+    attempt: &str,
+    judgements: impl Iterator<Item = &'a Judgement>,
+) -> Vec<(String, String, Option<f64>, String)> {
+    judgements
+        .map(|j| {
+            (
+                attempt.to_string(),
+                j.judge.clone(),
+                j.score,
+                serde_json::to_string(j).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 pub(crate) fn record_scores<'a>(
     ctx: &Ctx,
     attempt: &str,

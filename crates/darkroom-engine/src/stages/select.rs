@@ -187,19 +187,24 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
                 .is_none_or(|a| a != darkroom_ledger::HumanAction::Approve)
         });
         let keep = c.finish.keep.max(s.finals) as usize;
-        for (i, d) in list.iter().enumerate() {
-            let reason = if i < keep {
-                Reason::Spare
-            } else {
-                Reason::RankedOut
-            };
-            ctx.keep(ctx.ledger.record_decision(
-                &d.call.row.id,
-                DecisionKind::Rank,
-                reason,
-                Some(&d.rank_key()),
-            ));
-        }
+        let ranks: Vec<_> = list
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let reason = if i < keep {
+                    Reason::Spare
+                } else {
+                    Reason::RankedOut
+                };
+                (
+                    d.call.row.id.clone(),
+                    DecisionKind::Rank,
+                    reason,
+                    Some(d.rank_key()),
+                )
+            })
+            .collect();
+        ctx.keep(ctx.ledger.record_decisions(&ranks));
         if ctx.opts.finish_from_draft {
             // The lottery: the candidates were made at the final size; the best are the finals.
             finished.insert(
