@@ -381,7 +381,9 @@ async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response 
     let note = d.note.filter(|n| !n.trim().is_empty());
     let attempt = d.attempt.clone();
     let res = read(&app, move |l| {
-        if l.attempt(&attempt)?.and_then(|a| a.asset).is_none() {
+        // An attempt with an image, or a version made in review (approved, it is delivered
+        // in its final's place by the next run).
+        if l.attempt(&attempt)?.and_then(|a| a.asset).is_none() && l.version(&attempt)?.is_none() {
             return Ok(None);
         }
         l.record_human(&HumanDecision {

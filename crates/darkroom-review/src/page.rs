@@ -45,7 +45,7 @@ main{padding:16px 20px}.tiles{display:flex;gap:12px;flex-wrap:wrap}
 td,th{padding:6px 10px;border-bottom:1px solid #e4e1da;text-align:left}
 .sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px}
 .card{background:#fff;border-radius:6px;padding:8px;border:3px solid transparent;cursor:pointer}
-.card.sel{border-color:#0047ab}.card.approve{background:#e3f4e5}.card.reject{background:#f9e1df;opacity:.75}
+.card.sel{border-color:#0047ab}.card.approve{background:#e3f4e5}.card.reject{background:#f9e1df;opacity:.75}.card.superseded{opacity:.55}
 .card img{width:100%;border-radius:4px;display:block}.meta{font-size:12px;color:#555}
 .q{font-size:12px;margin:2px 0;display:flex;gap:4px;align-items:baseline}
 .q button{font-size:11px;padding:0 4px}.v-yes{color:#16703a}.v-no{color:#b3261e}.v-undecided{color:#777}
@@ -277,9 +277,24 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             .unwrap_or_default();
         let qs = questions(&a.params);
         let failed = findings.iter().any(|f| f["verdict"] == "no");
-        let class = match s.decision {
-            Some(HumanAction::Approve) => " approve",
-            Some(HumanAction::Reject) => " reject",
+        // A version of this image a person approved is delivered in its place by the next run.
+        let superseded = {
+            let mut line = vec![a.id.as_str()];
+            let mut found = None;
+            while let Some(parent) = line.pop() {
+                for v in versions.iter().filter(|v| v.parent == parent) {
+                    if st.get(&v.id).and_then(|x| x.decision) == Some(HumanAction::Approve) {
+                        found = Some(v.id.as_str());
+                    }
+                    line.push(v.id.as_str());
+                }
+            }
+            found
+        };
+        let class = match (superseded, s.decision) {
+            (Some(_), _) => " superseded",
+            (None, Some(HumanAction::Approve)) => " approve",
+            (None, Some(HumanAction::Reject)) => " reject",
             _ => "",
         };
         let _ = write!(
@@ -287,7 +302,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             "<div class=\"card{class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\">\
              <img loading=lazy src=\"/asset/{id}?token={t}\" alt=\"{tier} {id}\">\
              <div class=meta>{tier} · round {round} · {cost} · adherence {adh} · {gate}</div>\
-             <div class=meta>person: <span class=human>{dec}</span> <span class=stars>{stars}</span></div>",
+             <div class=meta>person: <span class=human>{dec}</span> <span class=stars>{stars}</span></div>{sup}",
             id = esc(&a.id),
             tier = a.tier.as_str(),
             rating = s.rating.unwrap_or(0),
@@ -304,6 +319,10 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                 _ => "awaiting".to_string(),
             },
             stars = "★".repeat(usize::from(s.rating.unwrap_or(0))),
+            sup = superseded.map_or(String::new(), |v| format!(
+                "<div class=meta>superseded: version {} was approved and is delivered in its place</div>",
+                esc(v)
+            )),
         );
         for (i, q) in qs.iter().enumerate() {
             let f = findings.iter().find(|f| f["assertion"] == i);
@@ -339,11 +358,16 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                     .and_then(|d| serde_json::from_str(d).ok())
                     .unwrap_or_default();
                 let what = match v.kind.as_str() {
-                    "inpaint" => format!(
-                        "in-paint “{}” ({})",
-                        esc(detail["prompt"].as_str().unwrap_or("")),
-                        esc(detail["provider"].as_str().unwrap_or("local fill"))
-                    ),
+                    // The local fill repaints from the surroundings: the words typed are not
+                    // what it draws, and the lineage says so.
+                    "inpaint" => match detail["provider"].as_str() {
+                        Some(p) => format!(
+                            "in-paint “{}” ({})",
+                            esc(detail["prompt"].as_str().unwrap_or("")),
+                            esc(p)
+                        ),
+                        None => "in-paint by the local fill: filled from the surroundings (the text typed is not used; pick a provider to paint it)".to_string(),
+                    },
                     "extend" => format!(
                         "extended to {}",
                         esc(detail["aspect"].as_str().unwrap_or("?"))

@@ -1374,3 +1374,75 @@ fn a_prompt_or_a_name_carrying_markup_never_runs_in_the_review_app() {
         "{err}"
     );
 }
+
+/// Issue 29 item 2: a fix made in review reaches delivery. In-paint the delivered final (the
+/// local fill), approve the version, `run`: the version is delivered in the final's place —
+/// the same file names, the manifest naming the version, the final no longer listed — signed,
+/// with the in-paint among the file's actions (read back by `verify`); a second run calls
+/// nothing and delivers the same bytes.
+#[test]
+fn an_approved_version_is_delivered_in_its_finals_place() {
+    let d = campaign("review-fix-delivered", "adherence = 0.0", "");
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let before = delivered(&d);
+    assert_eq!(before.len(), 1, "{before:?}");
+    let fin = before[0].clone();
+    let file = files_under(&d.join("out/deliverables/hero"), &["png"])[0].clone();
+    let old_bytes = std::fs::read(&file).unwrap();
+    let version = {
+        let r = Review::start(&d);
+        let made = r.post(
+            "/api/inpaint",
+            serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": null}),
+        );
+        assert_eq!(made.0, 200, "{}", made.1);
+        let v: serde_json::Value = serde_json::from_str(&made.1).unwrap();
+        let id = v["id"].as_str().unwrap().to_string();
+        let ok = r.post(
+            "/api/decide",
+            serde_json::json!({"attempt": id, "action": "approve"}),
+        );
+        assert_eq!(ok.0, 200, "a version can be approved: {}", ok.1);
+        id
+    };
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("this run: 0 call(s) sent"), "{err}");
+    assert_eq!(
+        delivered(&d),
+        vec![version.clone()],
+        "the version replaces the final"
+    );
+    let files = files_under(&d.join("out/deliverables/hero"), &["png"]);
+    assert_eq!(files, vec![file.clone()], "the same file, replaced");
+    let new_bytes = std::fs::read(&file).unwrap();
+    assert_ne!(new_bytes, old_bytes);
+    let (code, out, err) = go(&d, &["verify", &file.display().to_string(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"valid\""), "{out}");
+    assert!(
+        out.contains("c2pa.edited") && out.contains("filled from its surroundings in review"),
+        "the in-paint is in the file's story: {out}"
+    );
+    let side = std::fs::read_to_string(file.with_extension("json")).unwrap();
+    assert!(side.contains(&version), "{side}");
+    // The review app shows the final superseded by the version.
+    {
+        let r = Review::start(&d);
+        let (_, page) = r.raw("GET", &format!("/shot/hero?token={}", r.token), &[], "");
+        assert!(
+            page.contains(&format!("superseded: version {version} was approved")),
+            "{page}"
+        );
+        assert!(
+            page.contains("filled from the surroundings (the text typed is not used"),
+            "the local fill's lineage says what it did: {page}"
+        );
+    }
+    // Nothing left to do: no call, the same bytes.
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("this run: 0 call(s) sent"), "{err}");
+    assert_eq!(delivered(&d), vec![version]);
+}

@@ -49,16 +49,28 @@ fn aspect_name(a: Aspect) -> String {
     a.to_string()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn deliver(
     ctx: &Ctx,
     exec: &Exec,
     shot: &Shot,
     k: usize,
     call: &Call,
-    png: &[u8],
+    final_png: &[u8],
     draft: Option<&(String, Vec<u8>)>,
+    fixed: Option<&Fixed>,
 ) -> Result<Vec<Deliverable>, String> {
     use darkroom_provenance::{Step, StepKind};
+    // What is delivered: the final, or the version of it a person approved in review (its
+    // image, and the review's steps after the final's own in the file's story).
+    let (png, source): (&[u8], &str) = match fixed {
+        Some(f) => (&f.png, &f.id),
+        None => (final_png, &call.row.id),
+    };
+    let made_at = match fixed {
+        Some(f) => (f.width, f.height),
+        None => (call.req.width, call.req.height),
+    };
     let c = &ctx.campaign;
     let dir = ctx.out.join("deliverables").join(&shot.id);
     // A folder or file that cannot be written (a full disk) ends the run: every other shot
@@ -86,12 +98,18 @@ pub(crate) async fn deliver(
         .providers
         .get(&c.finish.provider)
         .map(|p| darkroom_core::provider::Provider::capabilities(p.as_ref()));
-    let outpaints = can.is_some_and(|c| c.outpaint);
-    let rerenders = can.is_some_and(|c| c.rerenders);
-    // The step that made the final: the finish call (or the lottery's draft).
-    let made = model_step(ctx, StepKind::Created, &call.row.id, || {
+    // A fixed version is reframed here, never re-rendered or out-painted from the final:
+    // that would deliver the final without the fix.
+    let outpaints = can.is_some_and(|c| c.outpaint) && fixed.is_none();
+    let rerenders = can.is_some_and(|c| c.rerenders) && fixed.is_none();
+    // The steps that made what is delivered: the finish call (or the lottery's draft), then
+    // the review's fixes.
+    let made_once = model_step(ctx, StepKind::Created, &call.row.id, || {
         format!("made at {}x{}", call.req.width, call.req.height)
     });
+    let made: Vec<Step> = std::iter::once(made_once)
+        .chain(fixed.map(|f| f.steps.clone()).unwrap_or_default())
+        .collect();
     let vendor: Option<Vec<u8>> = ctx
         .ledger
         .upstream(&call.row.id)
@@ -105,8 +123,8 @@ pub(crate) async fn deliver(
         // Local reframing: each operation is a step of the file's story.
         let local = || -> Result<(Vec<u8>, String, Vec<Step>), String> {
             let mut steps = Vec::new();
-            let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26)
-                .map_err(|e| e.to_string())?;
+            let img =
+                darkroom_imageops::decode_png(png, source, 1 << 26).map_err(|e| e.to_string())?;
             // A large change of aspect (16:9 to 9:16) is half a crop toward the subject and
             // half an extension, so the subject keeps a sensible share of the frame.
             let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
@@ -154,10 +172,10 @@ pub(crate) async fn deliver(
             };
             let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
                 .map_err(|e| e.to_string())?;
-            Ok((bytes, call.row.id.clone(), steps))
+            Ok((bytes, source.to_string(), steps))
         };
-        let (bytes, attempt, mut steps) = if (w, h) == (call.req.width, call.req.height) {
-            (png.to_vec(), call.row.id.clone(), vec![made.clone()])
+        let (bytes, attempt, mut steps) = if (w, h) == made_at {
+            (png.to_vec(), source.to_string(), made.clone())
         } else if rerenders || outpaints {
             // A renderer that re-renders (sketch) makes the scene at the aspect; a provider that
             // out-paints extends the final (a paid call, so through the ledger and the budget).
@@ -186,7 +204,7 @@ pub(crate) async fn deliver(
                         format!("extended to {aspect} ({w}x{h}) by the provider")
                     });
                     ext.generative = true;
-                    (b, id, vec![made.clone(), ext])
+                    (b, id, made.iter().cloned().chain([ext]).collect())
                 }
                 Done::Image(b) => {
                     let again = model_step(ctx, StepKind::Created, &id, || {
@@ -205,7 +223,7 @@ pub(crate) async fn deliver(
                         None,
                     ));
                     let (b, a, s) = local()?;
-                    (b, a, std::iter::once(made.clone()).chain(s).collect())
+                    (b, a, made.iter().cloned().chain(s).collect())
                 }
                 Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
                 Done::OverBudget => {
@@ -214,7 +232,7 @@ pub(crate) async fn deliver(
             }
         } else {
             let (b, a, s) = local()?;
-            (b, a, std::iter::once(made.clone()).chain(s).collect())
+            (b, a, made.iter().cloned().chain(s).collect())
         };
         let mut img: RgbImage =
             darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;
@@ -242,7 +260,13 @@ pub(crate) async fn deliver(
         // image lost (a crop to the asked size): its manifest stays in the chain.
         match &vendor {
             Some(v) => ingredients.push((format!("final {} as sent", call.row.id), v.as_slice())),
-            None => ingredients.push((format!("final {}", call.row.id), png)),
+            None => ingredients.push((format!("final {}", call.row.id), final_png)),
+        }
+        if let Some(f) = fixed {
+            ingredients.push((
+                format!("version {} approved in review", f.id),
+                f.png.as_slice(),
+            ));
         }
         let file = File {
             name: &name,
@@ -585,6 +609,108 @@ pub(crate) type Delivered = (
     Vec<(String, String)>,
 );
 
+/// The version of a final a person approved in review, delivered in its place.
+pub(crate) struct Fixed {
+    /// The version's id (recorded as the deliverables' attempt).
+    pub id: String,
+    /// Its image.
+    pub png: Vec<u8>,
+    /// Its size.
+    pub width: u32,
+    pub height: u32,
+    /// The review's steps from the final to it, in order.
+    pub steps: Vec<darkroom_provenance::Step>,
+}
+
+/// The latest version of `final_id` (or of a version of it) a person approved and has not
+/// taken back, with the review's steps from the final to it; `None` when there is none, or
+/// its image is not in the store.
+fn approved_version(
+    ctx: &Ctx,
+    versions: &[darkroom_ledger::Version],
+    final_id: &str,
+) -> Option<Fixed> {
+    use darkroom_provenance::{Step, StepKind};
+    let approved = |id: &str| {
+        ctx.human
+            .get(id)
+            .and_then(|h| h.decision)
+            .is_some_and(|a| a == darkroom_ledger::HumanAction::Approve)
+    };
+    // Whether a version descends from the final (at most one step per version: no cycle).
+    let descends = |v: &darkroom_ledger::Version| -> bool {
+        let mut parent = v.parent.as_str();
+        for _ in 0..=versions.len() {
+            if parent == final_id {
+                return true;
+            }
+            match versions.iter().find(|x| x.id == parent) {
+                Some(x) => parent = x.parent.as_str(),
+                None => return false,
+            }
+        }
+        false
+    };
+    let chosen = versions
+        .iter()
+        .filter(|v| approved(&v.id) && descends(v))
+        .max_by(|a, b| a.at.total_cmp(&b.at))?;
+    // The path from the final down to the chosen version.
+    let mut path = vec![chosen];
+    while path[0].parent != final_id {
+        path.insert(0, versions.iter().find(|v| v.id == path[0].parent)?);
+    }
+    let steps = path
+        .iter()
+        .map(|v| {
+            let detail: serde_json::Value = v
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            let provider = detail["provider"].as_str().map(str::to_string);
+            let (kind, what) = match v.kind.as_str() {
+                "inpaint" => (
+                    StepKind::Inpainted,
+                    match &provider {
+                        Some(p) => format!("part repainted by {p} in review"),
+                        None => {
+                            "part filled from its surroundings in review (darkroom's local fill)"
+                                .to_string()
+                        }
+                    },
+                ),
+                "extend" => (
+                    StepKind::Extended,
+                    "extended in review (darkroom's local fill)".to_string(),
+                ),
+                "grade" => (
+                    StepKind::Graded,
+                    "graded toward the brand in review".to_string(),
+                ),
+                other => (StepKind::Typeset, format!("{other} in review")),
+            };
+            let mut step = Step::local(kind, what);
+            step.generative = provider.is_some() && v.attempt.is_some();
+            step.provider = provider;
+            step.params = vec![
+                ("version".to_string(), v.id.clone()),
+                ("by".to_string(), v.who.clone()),
+            ];
+            step
+        })
+        .collect();
+    let png = std::fs::read(ctx.store.find(&chosen.asset)?).ok()?;
+    let img = darkroom_imageops::decode_png(&png, &chosen.id, 1 << 26).ok()?;
+    Some(Fixed {
+        id: chosen.id.clone(),
+        width: img.width,
+        height: img.height,
+        png,
+        steps,
+    })
+}
+
 pub(crate) async fn all(
     ctx: &Arc<Ctx>,
     exec: &Exec,
@@ -600,6 +726,7 @@ pub(crate) async fn all(
         say(ctx, &format!("deliver: {} shot(s)", finished.len()));
     }
     let mut deliverables = Vec::new();
+    let versions = ctx.keep(ctx.ledger.versions()).unwrap_or_default();
     for s in shots {
         let Some(list) = finished.get(&s.id) else {
             continue;
@@ -608,11 +735,14 @@ pub(crate) async fn all(
             if exec.stop.load(Ordering::SeqCst) && ctx.fatal_set() {
                 break;
             }
+            // A version of the final a person approved in review is delivered in its place.
+            let fixed = approved_version(ctx, &versions, &call.row.id);
             // Review as a gate: only what a person approved leaves.
-            let approved = human
-                .get(&call.row.id)
-                .and_then(|h| h.decision)
-                .is_some_and(|a| a == darkroom_ledger::HumanAction::Approve);
+            let approved = fixed.is_some()
+                || human
+                    .get(&call.row.id)
+                    .and_then(|h| h.decision)
+                    .is_some_and(|a| a == darkroom_ledger::HumanAction::Approve);
             if ctx.campaign.review_required && !approved {
                 ctx.keep(ctx.ledger.record_decision(
                     &call.row.id,
@@ -639,7 +769,7 @@ pub(crate) async fn all(
                 }
             }
             let draft = fin.drafts.get(&call.row.id);
-            match deliver(ctx, exec, s, k, call, png, draft).await {
+            match deliver(ctx, exec, s, k, call, png, draft, fixed.as_ref()).await {
                 Ok(mut d) => deliverables.append(&mut d),
                 Err(why) => failed.push((s.id.clone(), why)),
             }
