@@ -80,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(overview))
         .route("/shot/{shot}", get(shot))
         .route("/asset/{attempt}", get(asset))
+        .route("/preview/{attempt}", get(preview))
         .route("/api/state", get(state))
         .route("/api/decide", post(decide))
         .route("/api/undo", post(undo))
@@ -160,7 +161,12 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
         header::REFERRER_POLICY,
         "no-referrer".parse().expect("static"),
     );
-    h.insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    // Pages and state are never cached; an image by id is immutable (an attempt's or a
+    // version's asset never changes), so it is cached for good by the browser (not by proxies:
+    // the URL carries the token).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    }
     // Nothing a campaign file says runs as code here: the page's one script carries a nonce,
     // no other script, inline handler or `javascript:` URL runs, no frame holds the page, and
     // nothing is read as another type than it is served as.
@@ -272,8 +278,67 @@ async fn asset(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response 
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "image/png")], Body::from(bytes)).into_response(),
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            Body::from(bytes),
+        )
+            .into_response(),
         Err(_) => (StatusCode::NOT_FOUND, "asset missing from the store").into_response(),
+    }
+}
+
+/// How an image by id is cached: by this browser only, for good.
+const IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+/// The longest side of a preview.
+pub const PREVIEW_SIDE: u32 = 384;
+
+/// A small JPEG of an attempt's or version's image for the grids (full resolution is for the
+/// loupe, the compare and 100 %): made once, when first shown, and kept beside the store by the
+/// asset's hash.
+async fn preview(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    let hash = match read(&app, move |l| l.asset_of(&id)).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Some(hash) = hash else {
+        return (StatusCode::NOT_FOUND, "no such asset").into_response();
+    };
+    let app2 = app.clone();
+    let made = tokio::task::spawn_blocking(move || -> Option<Vec<u8>> {
+        let dir = app2.store.root().join(".previews");
+        let file = dir.join(format!("{hash}-{PREVIEW_SIDE}.jpg"));
+        if let Ok(b) = std::fs::read(&file) {
+            return Some(b);
+        }
+        let png = std::fs::read(app2.store.find(&hash)?).ok()?;
+        let img = darkroom_imageops::decode_png(&png, &hash, 1 << 26).ok()?;
+        let (jpg, _) = darkroom_imageops::thumb::thumbnail_jpeg(&img, PREVIEW_SIDE, 82);
+        // Best effort: a preview that cannot be kept is made again next time.
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let tmp = dir.join(format!("{hash}-{PREVIEW_SIDE}.jpg.tmp"));
+            if std::fs::write(&tmp, &jpg).is_ok() {
+                let _ = std::fs::rename(&tmp, &file);
+            }
+        }
+        Some(jpg)
+    })
+    .await
+    .ok()
+    .flatten();
+    match made {
+        Some(jpg) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            Body::from(jpg),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "asset missing from the store").into_response(),
     }
 }
 
@@ -361,8 +426,9 @@ async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response 
         _ => None,
     };
     let rating = match (action, d.rating) {
-        (HumanAction::Rate, Some(r @ 1..=5)) => Some(r),
-        (HumanAction::Rate, _) => return bad("a rating is 1 to 5".into()),
+        // 0 clears a rating (a photo tool's "0").
+        (HumanAction::Rate, Some(r @ 0..=5)) => Some(r),
+        (HumanAction::Rate, _) => return bad("a rating is 1 to 5 (0 clears it)".into()),
         _ => None,
     };
     let assertion = match (action, d.assertion, d.holds) {

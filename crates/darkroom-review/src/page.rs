@@ -249,7 +249,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         "<header><a href=\"/?token={t}\">{c}</a> › <b>{s}</b> · <span id=progress></span> · press ? for keys</header>\
          <main><div class=filters>show: <a href=# data-f=all>all</a><a href=# data-f=awaiting>awaiting review</a>\
          <a href=# data-f=approve>approved</a><a href=# data-f=reject>rejected</a><a href=# data-f=rated>rated 4–5</a>\
-         <a href=# data-f=failed>failed an assertion</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span></div><div class=sheet id=sheet>",
+         <a href=# data-f=failed>failed an assertion</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span> <span id=toast></span></div><div class=sheet id=sheet>",
         t = esc(token),
         c = esc(campaign),
         s = esc(shot)
@@ -300,7 +300,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         let _ = write!(
             h,
             "<div class=\"card{class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\">\
-             <img loading=lazy src=\"/asset/{id}?token={t}\" alt=\"{tier} {id}\">\
+             <img loading=lazy src=\"/preview/{id}?token={t}\" data-full=\"/asset/{id}?token={t}\" alt=\"{tier} {id}\">\
              <div class=meta>{tier} · round {round} · {cost} · adherence {adh} · {gate}</div>\
              <div class=meta>person: <span class=human>{dec}</span> <span class=stars>{stars}</span></div>{sup}",
             id = esc(&a.id),
@@ -395,7 +395,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                 };
                 let _ = write!(
                     h,
-                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img src=\"/asset/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {what} · {cost} · {adh} · by {who}</div>",
+                    "<div class=version data-version=\"{id}\" style=\"margin-left:{m}px\"><a href=\"/asset/{id}?token={t}\" target=_blank><img loading=lazy src=\"/preview/{id}?token={t}\" alt=\"version {id}\" style=\"width:64px;vertical-align:middle\"></a> {what} · {cost} · {adh} · by {who}</div>",
                     id = esc(&v.id),
                     m = depth * 12,
                     t = esc(token),
@@ -409,7 +409,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
     let _ = write!(
         h,
         "</div></main><div id=overlay></div>\
-         <div id=help><b>Keys</b><br>← → previous / next<br>A approve · X reject (with a reason)<br>1–5 rate\
+         <div id=help><b>Keys</b><br>← → previous / next shown image<br>A or P approve (pick) · X reject (1–5 pick the reason)<br>1–5 rate · 0 clear the rating · T auto-advance after a decision\
          <br>C compare (press on two) · Z zoom to 100 %<br>I in-paint: paint a mask, say what goes there ([ ] brush size)<br>E extend to another aspect · G grade toward the brand · J judge again<br>U undo your last decision · Esc close · ? this help</div>\
          <form id=why><b>Why reject?</b><br>\
          <label><input type=radio name=r value=composition checked> wrong composition</label><br>\
@@ -451,13 +451,19 @@ function h(s){return String(s).replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>
 const cards=[...document.querySelectorAll('.card')];let cur=0,mark=null;const hist=[];
 function sel(i){if(!cards.length)return;cur=(i+cards.length)%cards.length;cards.forEach(c=>c.classList.remove('sel'));
 const c=cards[cur];c.classList.add('sel');c.scrollIntoView({block:'nearest'});}
+function visible(c){return !!c&&c.style.display!=='none';}
+function step(d){for(let n=1;n<=cards.length;n++){const i=((cur+d*n)%cards.length+cards.length)%cards.length;if(visible(cards[i])){sel(i);return;}}}
+function keepVisible(){if(!visible(cards[cur])){const i=cards.findIndex(visible);if(i>=0)sel(i);}}
+let auto=false;
+function toast(t){document.getElementById('toast').textContent=t;}
 async function api(path,body){const r=await fetch(path+'?token='+encodeURIComponent(TOKEN),{method:'POST',
 headers:{'content-type':'application/json'},body:JSON.stringify(body||{})});
 if(!r.ok)throw new Error(await r.text());return r.json();}
 function show(c,decision,reason){c.classList.remove('approve','reject');if(decision)c.classList.add(decision);
 c.querySelector('.human').textContent=decision==='approve'?'approved':decision==='reject'?'rejected ('+reason+')':'awaiting';}
-async function decide(action,extra){const c=cards[cur];if(!c)return;
-await api('/api/decide',Object.assign({attempt:c.dataset.id,action},extra||{}));await refresh();}
+async function decide(action,extra){const c=cards[cur];if(!visible(c))return;
+await api('/api/decide',Object.assign({attempt:c.dataset.id,action},extra||{}));await refresh();
+if(auto&&action!=='verdict')step(1);}
 async function refresh(){const r=await fetch('/api/state?shot='+encodeURIComponent(SHOT)+'&token='+encodeURIComponent(TOKEN));
 const s=await r.json();const by={};s.items.forEach(i=>by[i.attempt]=i);let done=0;
 cards.forEach(c=>{const i=by[c.dataset.id];if(!i)return;show(c,i.decision,i.reason);if(i.decision)done++;
@@ -468,9 +474,9 @@ const now=s.items.filter(i=>i.tier==='draft'||i.tier==='finish').length;
 document.getElementById('fresh').innerHTML=now>cards.length?'<b>'+(now-cards.length)+' new image(s) from the run</b> — <a href="">show them</a>':'';}
 const fq=document.getElementById('fq');
 [...new Set(cards.flatMap(c=>[...c.querySelectorAll('.q')].map(q=>q.dataset.q)))].forEach(q=>{const o=document.createElement('option');o.value=q;o.textContent=q;fq.appendChild(o);});
-fq.onchange=()=>{const q=fq.value;cards.forEach(c=>{c.style.display=!q||[...c.querySelectorAll('.q')].some(x=>x.dataset.q===q&&x.querySelector('.v-no'))?'':'none';});};
+fq.onchange=()=>{const q=fq.value;cards.forEach(c=>{c.style.display=!q||[...c.querySelectorAll('.q')].some(x=>x.dataset.q===q&&x.querySelector('.v-no'))?'':'none';});keepVisible();};
 function overlay(html){const o=document.getElementById('overlay');o.innerHTML=html;o.classList.toggle('on',!!html);}
-function src(c){return c.querySelector('img').getAttribute('src');}
+function src(c){return c.querySelector('img').dataset.full;}
 function compare(){const c=cards[cur];if(mark===null||mark===c){mark=c;return;}
 overlay('<p>compare: '+h(mark.dataset.id)+' (left, under the slider) and '+h(c.dataset.id)+'</p><div class=pair><img src="'+h(src(mark))+'"><img src="'+h(src(c))+'"></div>'+
 '<p>slider:</p><div class=cmp><img src="'+h(src(c))+'"><div class=top id=top><img src="'+h(src(mark))+'"></div></div><br><input type=range id=slide min=0 max=100 value=50>');
@@ -480,15 +486,19 @@ function zoom(){const c=cards[cur];overlay('<p>'+h(c.dataset.id)+' at 100 %</p><
 const why=document.getElementById('why');
 document.getElementById('whyok').onclick=async e=>{e.preventDefault();why.classList.remove('on');
 await decide('reject',{reason:why.querySelector('input[name=r]:checked').value,note:document.getElementById('note').value});};
-document.addEventListener('keydown',async e=>{if(why.classList.contains('on')){if(e.key==='Escape')why.classList.remove('on');return;}
+document.addEventListener('keydown',async e=>{if(why.classList.contains('on')){if(e.key==='Escape')why.classList.remove('on');
+else if('12345'.includes(e.key)&&e.key.length===1&&!(e.target.matches&&e.target.matches('#note'))){e.preventDefault();
+const r=why.querySelectorAll('input[name=r]')[+e.key-1];if(r){r.checked=true;r.focus();}}return;}
 if(e.target.matches&&e.target.matches('input,select,textarea')&&e.key!=='Escape')return;
 if(window.PAINTING&&PAINTING.key(e))return;
 const k=e.key.toLowerCase();
 if(k==='escape'){overlay('');document.getElementById('help').classList.remove('on');}
-else if(k==='arrowright')sel(cur+1);else if(k==='arrowleft')sel(cur-1);
-else if(k==='a')await decide('approve');else if(k==='x'){why.classList.add('on');why.querySelector('input[name=r]').focus();}
-else if('12345'.includes(k)&&k.length===1)await decide('rate',{rating:+k});
-else if(k==='u'){await api('/api/undo');await refresh();}
+else if(k==='arrowright')step(1);else if(k==='arrowleft')step(-1);
+else if(k==='a'||k==='p')await decide('approve');else if(k==='x'){if(visible(cards[cur])){why.classList.add('on');why.querySelector('input[name=r]').focus();}}
+else if('012345'.includes(k)&&k.length===1)await decide('rate',{rating:+k});
+else if(k==='t'){auto=!auto;toast('auto-advance '+(auto?'on':'off'));}
+else if(k==='u'){const r=await api('/api/undo');await refresh();
+toast(r.undone?'undid '+(r.action==='rate'?'a rating':r.action)+' of '+r.attempt:'nothing to undo');}
 else if(k==='c')compare();else if(k==='z')zoom();else if(k==='i')paint(cards[cur]);
 else if(k==='e')fixform('extend');else if(k==='g')fixform('grade');else if(k==='j')rejudge();
 else if(k==='?')document.getElementById('help').classList.toggle('on');});
@@ -496,7 +506,7 @@ cards.forEach((c,i)=>c.addEventListener('click',e=>{sel(i);const b=e.target.clos
 if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});}));
 document.querySelectorAll('.filters a').forEach(a=>a.onclick=e=>{e.preventDefault();const f=a.dataset.f;
 cards.forEach(c=>{const d=c.dataset.decision||'';c.style.display=(f==='all'||(f==='awaiting'&&!d)||f===d||
-(f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});});
+(f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});keepVisible();});
 sel(0);refresh();setInterval(refresh,3000);
 "#;
 

@@ -1446,3 +1446,199 @@ fn an_approved_version_is_delivered_in_its_finals_place() {
     assert!(err.contains("this run: 0 call(s) sent"), "{err}");
     assert_eq!(delivered(&d), vec![version]);
 }
+
+/// Issue 29 item 4, in part, in Chromium: with a filter on, ←/→ move only through the cards
+/// shown, so a key never decides on an image the person cannot see; P picks (approves), 0
+/// clears a rating, T turns on auto-advance (a decision moves to the next shown card), 1–5 pick
+/// a reject reason, and U says what it undid.
+#[test]
+fn culling_keys_move_only_through_shown_cards_and_say_what_they_did() {
+    if !chromium() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+        return;
+    }
+    let (d, _) = finished("review-culling", "");
+    let r = Review::start(&d);
+    let driver = {
+        let profile = d.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        Driver::start(&std::fs::canonicalize(&profile).unwrap())
+    };
+    let js = |script: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": script}),
+        )
+    };
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+    );
+    for _ in 0..100 {
+        if js("return document.querySelectorAll('.card').length")
+            .as_u64()
+            .unwrap_or(0)
+            >= 3
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let ids: Vec<String> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('.card')].map(c=>c.dataset.id)",
+    ))
+    .unwrap();
+    assert!(ids.len() >= 3, "{ids:?}");
+    // The first card approved (through the API), then only those awaiting review are shown:
+    // the selection leaves the hidden card, and ← → never land on it.
+    let ok = r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[0], "action": "approve"}),
+    );
+    assert_eq!(ok.0, 200, "{}", ok.1);
+    for _ in 0..100 {
+        if js("return document.querySelector('.card').dataset.decision").as_str() == Some("approve")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    js("document.querySelector('[data-f=awaiting]').click()");
+    let selected = || {
+        js("return document.querySelector('.card.sel').dataset.id")
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for k in [
+        "\u{E012}", "\u{E012}", "\u{E014}", "\u{E014}", "\u{E014}", "\u{E012}",
+    ] {
+        key(&driver, k);
+        seen.insert(selected());
+    }
+    assert!(
+        !seen.contains(&ids[0]),
+        "a hidden card was selected: {seen:?}"
+    );
+    // P picks the selected (shown) card.
+    let target = selected();
+    key(&driver, "p");
+    let rows = rows_become(&d, 2);
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str()),
+        (target.as_str(), "approve")
+    );
+    // 3 then 0: rated, then the rating cleared.
+    key(&driver, "3");
+    key(&driver, "0");
+    let rows = rows_become(&d, 4);
+    assert_eq!((rows[2].1.as_str(), rows[2].3), ("rate", Some(3)));
+    assert_eq!((rows[3].1.as_str(), rows[3].3), ("rate", Some(0)));
+    // U says what it undid.
+    key(&driver, "u");
+    let rows = rows_become(&d, 5);
+    assert_eq!(rows[4].1, "undo");
+    for _ in 0..100 {
+        if js("return document.getElementById('toast').textContent")
+            .as_str()
+            .unwrap_or("")
+            .starts_with("undid")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let said = js("return document.getElementById('toast').textContent");
+    assert!(
+        said.as_str().unwrap_or("").starts_with("undid a rating of"),
+        "{said}"
+    );
+    // Auto-advance: a decision moves the selection to the next shown card.
+    js("document.querySelector('[data-f=all]').click()");
+    key(&driver, "t");
+    let before = selected();
+    key(&driver, "4");
+    rows_become(&d, 6);
+    let mut after = selected();
+    for _ in 0..100 {
+        if after != before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        after = selected();
+    }
+    assert_ne!(after, before, "auto-advance moved on");
+    // X, then 2: the second reason (off-brand colour), then Enter.
+    let target = selected();
+    key(&driver, "x");
+    key(&driver, "2");
+    key(&driver, "\u{E007}");
+    let rows = rows_become(&d, 7);
+    assert_eq!(
+        (rows[6].0.as_str(), rows[6].1.as_str(), rows[6].2.as_deref()),
+        (target.as_str(), "reject", Some("off_brand"))
+    );
+}
+
+/// Issue 29 item 3, in part: the grids show small previews (a JPEG of at most 384 px, made once
+/// and kept), full resolution only where asked (the card's `data-full`: loupe, compare, 100 %),
+/// and images by id are cached by the browser for good while pages and state never are.
+#[test]
+fn grids_show_cached_previews_and_full_images_only_when_asked() {
+    let d = campaign("review-previews", "adherence = 0.0", "");
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let r = Review::start(&d);
+    let fin = finals(&d)[0].clone();
+    let get = |path: &str| -> (String, Vec<u8>) {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+        write!(
+            s,
+            "GET {path}?token={} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            r.token, r.port
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let at = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        (
+            String::from_utf8_lossy(&out[..at]).to_lowercase(),
+            out[at..].to_vec(),
+        )
+    };
+    let (head, jpg) = get(&format!("/preview/{fin}"));
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-type: image/jpeg"), "{head}");
+    assert!(head.contains("immutable"), "{head}");
+    assert_eq!(&jpg[..2], &[0xFF, 0xD8], "a JPEG");
+    let kept = files_under(&d.join("out/store/.previews"), &["jpg"]);
+    assert_eq!(kept.len(), 1, "made once and kept: {kept:?}");
+    let (_, again) = get(&format!("/preview/{fin}"));
+    assert_eq!(again, jpg);
+    let (head, png) = get(&format!("/asset/{fin}"));
+    assert!(
+        head.contains("immutable") && head.contains("image/png"),
+        "{head}"
+    );
+    assert_eq!(&png[1..4], b"PNG");
+    let (head, page) = get("/shot/hero");
+    assert!(head.contains("no-store"), "pages are not cached: {head}");
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains(&format!("src=\"/preview/{fin}?token=")),
+        "the grid shows previews"
+    );
+    assert!(
+        page.contains(&format!("data-full=\"/asset/{fin}?token=")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("src=\"/asset/{fin}")),
+        "no full image in the grid"
+    );
+    let (code, _) = r.raw("GET", &format!("/preview/nope?token={}", r.token), &[], "");
+    assert_eq!(code, 404);
+}
