@@ -394,29 +394,35 @@ impl Builder<'_> {
                 tone: if failed_n > 0 { "bad" } else { "good" }.into(),
             },
         ];
-        let (cut, presumed, late) = dump
-            .attempts
-            .iter()
-            .fold((0u64, 0.0, 0u64), |(n, p, l), a| {
-                (
-                    n + u64::from(a.interrupted),
-                    p + a.presumed,
-                    l + u64::from(a.late),
-                )
-            });
+        // Per provider: how many calls a crash or a takeover interrupted, what they may have
+        // cost twice, and how many ran twice for certain (a fenced process's late result).
+        let mut cut_by: BTreeMap<&str, (u64, f64, u64)> = BTreeMap::new();
+        for a in dump.attempts.iter().filter(|a| a.interrupted > 0) {
+            let e = cut_by.entry(a.provider.as_str()).or_default();
+            e.0 += u64::from(a.interrupted);
+            e.1 += a.presumed;
+            e.2 += u64::from(a.late);
+        }
+        let cut: u64 = cut_by.values().map(|x| x.0).sum();
         if cut > 0 {
+            let per: Vec<String> = cut_by
+                .iter()
+                .map(|(p, (n, presumed, late))| {
+                    format!(
+                        "{p}: {n}, may have cost {} twice{}",
+                        fmt_money(*presumed, unit),
+                        if *late > 0 {
+                            format!(", {late} ran twice")
+                        } else {
+                            String::new()
+                        }
+                    )
+                })
+                .collect();
             stats.push(Stat {
                 label: "Interrupted calls".into(),
                 value: cut.to_string(),
-                note: format!(
-                    "a crash or a takeover; may have cost {} twice{}",
-                    fmt_money(presumed, unit),
-                    if late > 0 {
-                        format!("; {late} ran twice")
-                    } else {
-                        String::new()
-                    }
-                ),
+                note: format!("a crash or a takeover; {}", per.join("; ")),
                 tone: "bad".into(),
             });
         }

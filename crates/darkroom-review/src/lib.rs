@@ -205,14 +205,21 @@ async fn read<T: Send + 'static>(
 }
 
 async fn overview(State(app): State<Arc<App>>) -> Response {
-    match read(&app, |l| Ok((l.dump()?, l.human_decisions()?, l.totals()?))).await {
-        Ok((dump, human, totals)) => {
+    match read(&app, |l| {
+        Ok((l.dump()?, l.human_decisions()?, l.totals()?, l.versions()?))
+    })
+    .await
+    {
+        Ok((dump, human, totals, versions)) => {
             let agree = darkroom_engine::agreement::measure(&dump, &dump.scores, &human);
             Html(page::overview(
                 &app.campaign,
                 &app.token,
-                &dump,
-                &human,
+                &page::Ledgered {
+                    dump: &dump,
+                    human: &human,
+                    versions: &versions,
+                },
                 &totals,
                 &agree,
                 (app.budget.0, &app.budget.1),

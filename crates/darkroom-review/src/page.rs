@@ -67,16 +67,57 @@ fn head(title: &str) -> String {
     )
 }
 
+/// What the overview reads from the ledger.
+pub struct Ledgered<'a> {
+    /// The ledger's rows.
+    pub dump: &'a Dump,
+    /// People's decisions.
+    pub human: &'a [HumanRecord],
+    /// Versions made in review.
+    pub versions: &'a [Version],
+}
+
+/// The version approved in review that is delivered in `id`'s place, if any: the latest
+/// approved among the versions made from it (and from those).
+pub fn superseding<'a>(
+    id: &str,
+    versions: &'a [Version],
+    st: &BTreeMap<String, darkroom_ledger::Standing>,
+) -> Option<&'a Version> {
+    let mut line = vec![id];
+    let mut found: Option<&Version> = None;
+    let mut looked = 0;
+    while let Some(parent) = line.pop() {
+        looked += 1;
+        if looked > versions.len() + 1 {
+            break;
+        }
+        for v in versions.iter().filter(|v| v.parent == parent) {
+            if st.get(&v.id).and_then(|x| x.decision) == Some(HumanAction::Approve)
+                && found.is_none_or(|f| v.at > f.at)
+            {
+                found = Some(v);
+            }
+            line.push(v.id.as_str());
+        }
+    }
+    found
+}
+
 /// The campaign overview: spend, and per shot what awaits review.
 pub fn overview(
     campaign: &str,
     token: &str,
-    dump: &Dump,
-    human: &[HumanRecord],
+    ledgered: &Ledgered<'_>,
     totals: &Totals,
     agree: &darkroom_engine::agreement::Agreement,
     budget: (Option<f64>, &str),
 ) -> String {
+    let Ledgered {
+        dump,
+        human,
+        versions,
+    } = *ledgered;
     let (cap, unit) = budget;
     let st = standing(human);
     let mut shots: BTreeMap<&str, (u32, u32, u32, u32, u32)> = BTreeMap::new();
@@ -86,6 +127,11 @@ pub fn overview(
             Tier::Draft => e.0 += 1,
             Tier::Finish => e.1 += 1,
             _ => continue,
+        }
+        // A final superseded by an approved version awaits nothing: the version is approved.
+        if a.tier == Tier::Finish && superseding(&a.id, versions, &st).is_some() {
+            e.3 += 1;
+            continue;
         }
         match st.get(&a.id).and_then(|s| s.decision) {
             Some(HumanAction::Approve) => e.3 += 1,
@@ -278,19 +324,9 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         let qs = questions(&a.params);
         let failed = findings.iter().any(|f| f["verdict"] == "no");
         // A version of this image a person approved is delivered in its place by the next run.
-        let superseded = {
-            let mut line = vec![a.id.as_str()];
-            let mut found = None;
-            while let Some(parent) = line.pop() {
-                for v in versions.iter().filter(|v| v.parent == parent) {
-                    if st.get(&v.id).and_then(|x| x.decision) == Some(HumanAction::Approve) {
-                        found = Some(v.id.as_str());
-                    }
-                    line.push(v.id.as_str());
-                }
-            }
-            found
-        };
+        let superseded = superseding(&a.id, versions, &st).map(|v| v.id.as_str());
+        // What the deliverables came from, as the last run delivered them.
+        let delivered = dump.deliverables.iter().any(|d| d.attempt == a.id);
         let class = match (superseded, s.decision) {
             (Some(_), _) => " superseded",
             (None, Some(HumanAction::Approve)) => " approve",
@@ -319,10 +355,14 @@ pub fn shot(p: &ShotPage<'_>) -> String {
                 _ => "awaiting".to_string(),
             },
             stars = "★".repeat(usize::from(s.rating.unwrap_or(0))),
-            sup = superseded.map_or(String::new(), |v| format!(
-                "<div class=meta>superseded: version {} was approved and is delivered in its place</div>",
-                esc(v)
-            )),
+            sup = match (superseded, delivered) {
+                (Some(v), _) => format!(
+                    "<div class=meta>superseded: version {} was approved and is delivered in its place</div>",
+                    esc(v)
+                ),
+                (None, true) => "<div class=meta><b>delivered</b></div>".to_string(),
+                (None, false) => String::new(),
+            },
         );
         for (i, q) in qs.iter().enumerate() {
             let f = findings.iter().find(|f| f["assertion"] == i);
@@ -511,18 +551,23 @@ sel(0);refresh();setInterval(refresh,3000);
 "#;
 
 const PAINT: &str = r#"
+async function reloadCard(id){try{const r=await fetch(location.pathname+'?token='+encodeURIComponent(TOKEN));
+const doc=new DOMParser().parseFromString(await r.text(),'text/html');
+const fresh=[...doc.querySelectorAll('.card')].find(c=>c.dataset.id===id);const old=cards.find(c=>c.dataset.id===id);
+if(fresh&&old){const ov=old.querySelector('.versions');if(ov)ov.remove();const v=fresh.querySelector('.versions');
+if(v)old.appendChild(document.importNode(v,true));}}catch(e){}await refresh();}
 function said(j){if(!j)return '';return ' — adherence '+(j.adherence==null?'–':j.adherence.toFixed(2))+(j.on_palette==null?'':', in brand colours '+Math.round(j.on_palette*100)+' %')+(j.no.length?'; no: '+h(j.no.join(' ')):'');}
 function shown(r){return (r.reused?'already made: ':'new version: ')+'<img id=fres style="width:160px;vertical-align:middle" src="/asset/'+encodeURIComponent(r.id)+'?token='+encodeURIComponent(TOKEN)+'">'+said(r.judged)+' (Esc to close)';}
 function fixform(kind){const c=cards[cur];if(!c)return;const id=c.dataset.id;
 const ask=kind==='extend'?['16:9','9:16','21:9','4:5','1:1'].map(a=>'<button class=fx data-v="'+a+'">'+a+'</button>').join(' ')
 :'strength <input id=fstr type=range min=0 max=1 step=0.05 value=0.5> <button class=fx>grade</button>';
 overlay('<p>'+(kind==='extend'?'extend '+h(id)+' to':'grade '+h(id)+' toward the brand')+': '+ask+'</p><p id=fout></p>');
-window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};
+window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');reloadCard(cards[cur].dataset.id);return true;}return false;}};
 document.querySelectorAll('#overlay .fx').forEach(b=>b.onclick=async()=>{document.getElementById('fout').textContent='working…';
 try{const body=kind==='extend'?{parent:id,kind,aspect:b.dataset.v}:{parent:id,kind,strength:+document.getElementById('fstr').value};
 document.getElementById('fout').innerHTML=shown(await api('/api/local',body));}catch(err){document.getElementById('fout').textContent=String(err.message||err);}});}
 async function rejudge(){const c=cards[cur];if(!c)return;try{const j=await api('/api/rejudge',{id:c.dataset.id});
-overlay('<p>judged '+h(c.dataset.id)+' again'+said(j)+' (Esc to close)</p>');window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;}};}
+overlay('<p>judged '+h(c.dataset.id)+' again'+said(j)+' (Esc to close)</p>');window.PAINTING={key:e=>{if(e.key==='Escape'){window.PAINTING=null;overlay('');reloadCard(cards[cur].dataset.id);return true;}return false;}};}
 catch(err){overlay('<p>'+h(String(err.message||err))+'</p>');}}
 function paint(c){if(!c)return;const id=c.dataset.id;
 overlay('<p>in-paint '+h(id)+': paint what should change — brush, eraser, [ and ] for the size, clear, invert, undo; then say what goes there.</p>'+
@@ -548,7 +593,7 @@ by('pinv').onclick=()=>{const d=g.getImageData(0,0,cv.width,cv.height);hist.push
 for(let i=0;i<d.data.length;i+=4){const on=d.data[i+3]>0;d.data[i]=255;d.data[i+1]=45;d.data[i+2]=45;d.data[i+3]=on?0:255;}g.putImageData(d,0,0);};
 window.PAINTING={key:e=>{if(e.key==='['){size=Math.max(2,size-4);by('psize').textContent=size;return true;}
 if(e.key===']'){size=Math.min(200,size+4);by('psize').textContent=size;return true;}
-if(e.key==='Escape'){window.PAINTING=null;overlay('');location.reload();return true;}return false;},
+if(e.key==='Escape'){window.PAINTING=null;overlay('');reloadCard(cards[cur].dataset.id);return true;}return false;},
 mask:()=>{const m=document.createElement('canvas');m.width=cv.width;m.height=cv.height;const mg=m.getContext('2d');
 const d=g.getImageData(0,0,cv.width,cv.height),o=mg.createImageData(cv.width,cv.height);
 for(let i=0;i<d.data.length;i+=4){const v=d.data[i+3]>0?255:0;o.data[i]=o.data[i+1]=o.data[i+2]=v;o.data[i+3]=255;}

@@ -1392,6 +1392,9 @@ fn an_approved_version_is_delivered_in_its_finals_place() {
     let old_bytes = std::fs::read(&file).unwrap();
     let version = {
         let r = Review::start(&d);
+        // Which final is delivered is said on its card (the spare's says nothing).
+        let (_, page) = r.raw("GET", &format!("/shot/hero?token={}", r.token), &[], "");
+        assert_eq!(page.matches("<b>delivered</b>").count(), 1, "{page}");
         let made = r.post(
             "/api/inpaint",
             serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": null}),
@@ -1438,6 +1441,13 @@ fn an_approved_version_is_delivered_in_its_finals_place() {
         assert!(
             page.contains("filled from the surroundings (the text typed is not used"),
             "the local fill's lineage says what it did: {page}"
+        );
+        // The overview counts the superseded final as decided, not as awaiting review.
+        let (_, over) = r.raw("GET", &format!("/?token={}", r.token), &[], "");
+        let awaiting = finals(&d).len() - 1;
+        assert!(
+            over.contains(&format!("<b id=awaiting>{awaiting}</b>")),
+            "only the spare awaits: {over}"
         );
     }
     // Nothing left to do: no call, the same bytes.
@@ -1641,4 +1651,79 @@ fn grids_show_cached_previews_and_full_images_only_when_asked() {
     );
     let (code, _) = r.raw("GET", &format!("/preview/nope?token={}", r.token), &[], "");
     assert_eq!(code, 404);
+}
+
+/// Issue 29 item 3, in part, in Chromium: closing a fix (Esc) updates the card in place — its
+/// new version listed under it — without reloading the page, so the selection and the filter
+/// stay as they were.
+#[test]
+fn closing_a_fix_updates_the_card_in_place_without_a_reload() {
+    if !chromium() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+        return;
+    }
+    let (d, _) = finished("review-in-place", "");
+    let r = Review::start(&d);
+    let driver = {
+        let profile = d.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        Driver::start(&std::fs::canonicalize(&profile).unwrap())
+    };
+    let js = |script: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": script}),
+        )
+    };
+    let until = |script: &str| {
+        for _ in 0..200 {
+            if js(script) == serde_json::json!(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("never: {script}");
+    };
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+    );
+    until("return document.querySelectorAll('.card').length >= 3");
+    // The first card approved, so that the "awaiting review" filter hides it; a marker a
+    // reload would lose; the filter on and a shown card selected.
+    let first = js("return document.querySelector('.card').dataset.id");
+    let ok = r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": first, "action": "approve"}),
+    );
+    assert_eq!(ok.0, 200, "{}", ok.1);
+    js("refresh()");
+    until("return document.querySelector('.card').dataset.decision === 'approve'");
+    js("window.MARK = 7; document.querySelector('[data-f=awaiting]').click();");
+    key(&driver, "\u{E014}");
+    let chosen = js("return document.querySelector('.card.sel').dataset.id");
+    key(&driver, "e");
+    until("return !!document.querySelector('#overlay .fx')");
+    js("[...document.querySelectorAll('#overlay .fx')].find(b => b.dataset.v === '16:9').click()");
+    until("return document.getElementById('fout')?.textContent?.includes('version') === true");
+    key(&driver, "\u{E00C}");
+    until("return !!document.querySelector('.card.sel .versions')");
+    assert_eq!(js("return window.MARK"), serde_json::json!(7), "no reload");
+    assert_eq!(
+        js("return document.querySelector('.card.sel').dataset.id"),
+        chosen
+    );
+    assert!(
+        js("return document.querySelector('.card.sel .versions').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("extended to 16:9")
+    );
+    assert_eq!(
+        js("return document.querySelector('.card').style.display"),
+        serde_json::json!("none"),
+        "the filter stays on"
+    );
 }

@@ -1292,6 +1292,14 @@ fn workers_killed_five_times_pay_the_vendor_exactly_what_the_ledger_says() {
         t.settled
     );
     assert!(cut >= 1, "the kills left calls in flight: {json}");
+    // The report says so too, per provider.
+    let (code, _, err) = go_env(&d, &["report", "c.toml"], &env);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(
+        page.contains("Interrupted calls") && page.contains(&format!("sim: {cut}, may have cost")),
+        "the report names the interrupted calls per provider"
+    );
     assert!(
         twice as u64 <= cut,
         "{twice} run twice, {cut} in flight at the kills"
