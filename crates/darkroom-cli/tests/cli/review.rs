@@ -725,6 +725,11 @@ fn review_required_delivers_only_what_a_person_approved() {
         err.contains("this run: 1 call(s) sent"),
         "the spare's finish only: {err}"
     );
+    assert!(
+        err.contains("from the next ranked draft (a person rejected the final)")
+            && !err.contains("failed"),
+        "a person's rejection is said as such, not as a failure: {err}"
+    );
     let second: Vec<String> = finals(&d).into_iter().filter(|f| *f != first[0]).collect();
     assert_eq!(second.len(), 1);
     assert_eq!(

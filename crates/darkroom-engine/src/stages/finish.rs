@@ -84,9 +84,19 @@ pub(crate) async fn waves(
             &if wave_no == 1 {
                 format!("finish: {}", count_calls(ctx, &wave))
             } else {
+                // Why these shots need another: a person's rejection is not a failure.
+                let why: std::collections::BTreeSet<&str> = wave
+                    .iter()
+                    .filter_map(|c| short.get(&c.row.shot).map(String::as_str))
+                    .collect();
                 format!(
-                    "finish: {} more (a finish failed; next ranked draft)",
-                    count_calls(ctx, &wave)
+                    "finish: {} more, from the next ranked draft ({})",
+                    count_calls(ctx, &wave),
+                    if why.is_empty() {
+                        "a final fell short".to_string()
+                    } else {
+                        why.into_iter().collect::<Vec<_>>().join("; ")
+                    }
                 )
             },
         );
