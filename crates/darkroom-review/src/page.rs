@@ -295,7 +295,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         "<header><a href=\"/?token={t}\">{c}</a> › <b>{s}</b> · <span id=progress></span> · press ? for keys</header>\
          <main><div class=filters>show: <a href=# data-f=all>all</a><a href=# data-f=awaiting>awaiting review</a>\
          <a href=# data-f=approve>approved</a><a href=# data-f=reject>rejected</a><a href=# data-f=rated>rated 4–5</a>\
-         <a href=# data-f=failed>failed an assertion</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span> <span id=toast></span></div><div class=sheet id=sheet>",
+         <a href=# data-f=failed>failed an assertion</a> · sort: <a href=# data-s=order>rank</a><a href=# data-s=adh>adherence</a><a href=# data-s=cost>cost</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span> <span id=toast></span></div><div class=sheet id=sheet>",
         t = esc(token),
         c = esc(campaign),
         s = esc(shot)
@@ -335,13 +335,15 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         };
         let _ = write!(
             h,
-            "<div class=\"card{class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\">\
+            "<div class=\"card{class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\" data-adh=\"{adh_n}\" data-cost=\"{cost_n}\">\
              <img loading=lazy src=\"/preview/{id}?token={t}\" data-full=\"/asset/{id}?token={t}\" alt=\"{tier} {id}\">\
              <div class=meta>{tier} · round {round} · {cost} · adherence {adh} · {gate}</div>\
              <div class=meta>person: <span class=human>{dec}</span> <span class=stars>{stars}</span></div>{sup}",
             id = esc(&a.id),
             tier = a.tier.as_str(),
             rating = s.rating.unwrap_or(0),
+            adh_n = layout.and_then(|x| x.value).unwrap_or(-1.0),
+            cost_n = a.cost.unwrap_or(0.0),
             t = esc(token),
             round = a.round,
             cost = a.cost.map_or("no cost".into(), |c| money(c, unit)),
@@ -542,11 +544,16 @@ toast(r.undone?'undid '+(r.action==='rate'?'a rating':r.action)+' of '+r.attempt
 else if(k==='c')compare();else if(k==='z')zoom();else if(k==='i')paint(cards[cur]);
 else if(k==='e')fixform('extend');else if(k==='g')fixform('grade');else if(k==='j')rejudge();
 else if(k==='?')document.getElementById('help').classList.toggle('on');});
-cards.forEach((c,i)=>c.addEventListener('click',e=>{sel(i);const b=e.target.closest('button[data-a]');
+cards.forEach(c=>c.addEventListener('click',e=>{sel(cards.indexOf(c));const b=e.target.closest('button[data-a]');
 if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});}));
 document.querySelectorAll('.filters a').forEach(a=>a.onclick=e=>{e.preventDefault();const f=a.dataset.f;
 cards.forEach(c=>{const d=c.dataset.decision||'';c.style.display=(f==='all'||(f==='awaiting'&&!d)||f===d||
 (f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});keepVisible();});
+cards.forEach((c,i)=>c.dataset.order=i);
+// Sorting reorders the sheet and the keys' order with it; the selection stays on its card.
+document.querySelectorAll('[data-s]').forEach(a=>a.onclick=e=>{e.preventDefault();const k=a.dataset.s;const id=cards[cur]&&cards[cur].dataset.id;
+cards.sort((x,y)=>k==='order'?x.dataset.order-y.dataset.order:k==='adh'?y.dataset.adh-x.dataset.adh:x.dataset.cost-y.dataset.cost);
+const sheet=document.getElementById('sheet');cards.forEach(c=>sheet.appendChild(c));const i=cards.findIndex(c=>c.dataset.id===id);sel(i<0?0:i);});
 sel(0);refresh();setInterval(refresh,3000);
 "#;
 

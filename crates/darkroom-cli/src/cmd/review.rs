@@ -19,6 +19,9 @@ pub struct Args {
     /// Open the URL in the desktop's browser.
     #[arg(long)]
     open: bool,
+    /// Who decides, recorded with every decision and version (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    reviewer: Option<String>,
 }
 
 /// A random token from the OS's generator, hex.
@@ -38,9 +41,23 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let store =
         darkroom_ledger::Store::open(out.join("store"), c.store.as_deref()).map_err(Fail::input)?;
     let token = token()?;
-    let who = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    let who = match a.reviewer.as_deref().map(str::trim) {
+        Some("") => {
+            return Err(Fail::Input(
+                "--reviewer: a name is required (or leave the flag out for the OS user)".into(),
+            ))
+        }
+        Some(name) if name.len() > 100 || name.chars().any(char::is_control) => {
+            return Err(Fail::Input(format!(
+                "--reviewer: `{}` is not a name (at most 100 characters, no control characters)",
+                name.escape_debug()
+            )))
+        }
+        Some(name) => name.to_string(),
+        None => std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
+    };
     // The campaign's providers that can in-paint, and the engine's one call path for them.
     let fixers: Vec<String> = c
         .providers

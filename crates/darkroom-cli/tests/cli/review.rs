@@ -18,9 +18,19 @@ impl Review {
 
     /// Started with more environment (a provider's key).
     fn start_with(dir: &Path, env: &[(&str, &str)]) -> Review {
+        Review::start_full(dir, env, &[])
+    }
+
+    /// Started with more arguments (`--reviewer NAME`).
+    fn start_args(dir: &Path, args: &[&str]) -> Review {
+        Review::start_full(dir, &[], args)
+    }
+
+    fn start_full(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Review {
         let mut child = bin()
             .current_dir(dir)
             .args(["review", "c.toml", "--port", "0"])
+            .args(args)
             .env("USER", "tester")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
@@ -1730,5 +1740,98 @@ fn closing_a_fix_updates_the_card_in_place_without_a_reload() {
         js("return document.querySelector('.card').style.display"),
         serde_json::json!("none"),
         "the filter stays on"
+    );
+}
+
+/// Issue 29 item 4, in part: the sheet sorts by rank, adherence or cost (the keys follow the
+/// new order), and `--reviewer NAME` is who every decision is recorded under.
+#[test]
+fn the_sheet_sorts_and_decisions_carry_the_reviewers_name() {
+    let (d, _) = finished("review-sort", "");
+    // A reviewer's name that is no name is refused before anything starts.
+    let o = bin()
+        .current_dir(&d)
+        .args(["review", "c.toml", "--port", "0", "--reviewer", " "])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--reviewer"));
+    let r = Review::start_args(&d, &["--reviewer", "Ana Lima"]);
+    let ids: Vec<String> = assets(&d).into_iter().map(|a| a.0).collect();
+    let ok = r.post(
+        "/api/decide",
+        serde_json::json!({"attempt": ids[0], "action": "approve"}),
+    );
+    assert_eq!(ok.0, 200, "{}", ok.1);
+    let rows = human_rows(&d);
+    assert_eq!(rows.last().unwrap().7, "Ana Lima");
+    let (_, page) = r.raw("GET", &format!("/shot/hero?token={}", r.token), &[], "");
+    assert!(
+        page.contains("data-s=adh") && page.contains("data-adh=\""),
+        "{page}"
+    );
+    if !chromium() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+        return;
+    }
+    let driver = {
+        let profile = d.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        Driver::start(&std::fs::canonicalize(&profile).unwrap())
+    };
+    let js = |script: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": script}),
+        )
+    };
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+    );
+    for _ in 0..100 {
+        if js("return document.querySelectorAll('.card').length")
+            .as_u64()
+            .unwrap_or(0)
+            >= 3
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    js("document.querySelector('[data-s=cost]').click()");
+    let costs: Vec<f64> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('#sheet .card')].map(c => +c.dataset.cost)",
+    ))
+    .unwrap();
+    assert!(
+        costs.windows(2).all(|w| w[0] <= w[1]),
+        "cheapest first: {costs:?}"
+    );
+    // → walks the sorted order.
+    let order: Vec<String> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('#sheet .card')].map(c => c.dataset.id)",
+    ))
+    .unwrap();
+    let before = js("return document.querySelector('.card.sel').dataset.id");
+    let at = order
+        .iter()
+        .position(|x| serde_json::json!(x) == before)
+        .unwrap();
+    key(&driver, "\u{E014}");
+    assert_eq!(
+        js("return document.querySelector('.card.sel').dataset.id"),
+        serde_json::json!(order[(at + 1) % order.len()])
+    );
+    js("document.querySelector('[data-s=adh]').click()");
+    let adh: Vec<f64> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('#sheet .card')].map(c => +c.dataset.adh)",
+    ))
+    .unwrap();
+    assert!(
+        adh.windows(2).all(|w| w[0] >= w[1]),
+        "most adherent first: {adh:?}"
     );
 }
