@@ -526,9 +526,15 @@ fn keep(
                 cost: unit(&r.cost),
                 model_version: r.model_version.clone(),
             };
-            // Best effort: where the temp folder is full too, the handle or a rebuy remain.
-            let _ = darkroom_ledger::journal::spill(&ctx.out, &spilled, &r.bytes, r.ext);
-            ctx.keep(ctx.ledger.settle_unkept(&row.id, booked, &e.to_string()));
+            // Where the temp folder cannot take it either, the attempt says so in the ledger
+            // (the handle or a rebuy remain); the run stops on the disk's error either way.
+            let why = match darkroom_ledger::journal::spill(&ctx.out, &spilled, &r.bytes, r.ext) {
+                Ok(()) => e.to_string(),
+                Err(se) => format!(
+                    "{e}; the paid result could not be kept aside either ({se}): run again to ask the vendor for it by its handle, or --rebuy"
+                ),
+            };
+            ctx.keep(ctx.ledger.settle_unkept(&row.id, booked, &why));
             ctx.fail(EngineError::Ledger(e));
             return Done::Failed(f);
         }

@@ -197,18 +197,7 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         t.tries,
         t.settled
     );
-    if matches!(
-        std::env::var("DARKROOM_LOG").as_deref(),
-        Ok("debug" | "trace")
-    ) {
-        // What the ledger cost in statements (SQLite; PostgreSQL's are in its own log).
-        let n = darkroom_ledger::sqlite_statements();
-        eprintln!(
-            "ledger: {n} SQLite statement(s) for {} call(s) sent ({:.1} per call)",
-            r.sent,
-            n as f64 / r.sent.max(1) as f64
-        );
-    }
+    say_statements(r.sent);
     if r.sent == 0 && r.complete() {
         eprintln!(
             "nothing to do: {} calls already done, {} deliverables up to date",
@@ -258,4 +247,19 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Under `DARKROOM_LOG=debug`: what the ledger cost in statements (SQLite; PostgreSQL's are in
+/// its own log), per call sent.
+fn say_statements(sent: u64) {
+    if matches!(
+        std::env::var("DARKROOM_LOG").as_deref(),
+        Ok("debug" | "trace")
+    ) {
+        let n = darkroom_ledger::sqlite_statements();
+        eprintln!(
+            "ledger: {n} SQLite statement(s) for {sent} call(s) sent ({:.1} per call)",
+            n as f64 / sent.max(1) as f64
+        );
+    }
 }

@@ -47,13 +47,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let runs = l.runs().map_err(|e| Fail::Internal(e.into()))?;
     let shots = l.shots().map_err(|e| Fail::Internal(e.into()))?;
     let awaiting = l.awaiting_review().map_err(|e| Fail::Internal(e.into()))?;
-    // A shot not delivered whose final waits for a person says so, rather than "planned".
-    let mut waiting = std::collections::BTreeSet::new();
-    for id in &awaiting {
-        if let Some(a) = l.attempt(id).map_err(|e| Fail::Internal(e.into()))? {
-            waiting.insert(a.shot);
-        }
-    }
+    let waiting = waiting_shots(&l, &awaiting)?;
     let standing = |x: &darkroom_ledger::ShotRecord| -> &'static str {
         if x.status != darkroom_ledger::ShotStatus::Delivered && waiting.contains(&x.id) {
             "awaiting_review"
@@ -207,4 +201,19 @@ fn print_interrupted(interrupted: &[darkroom_ledger::Interrupted], unit: &str) {
         }
     );
     }
+}
+
+/// The shots whose finals wait for a person: a shot not delivered among them says "awaiting
+/// review", rather than "planned".
+fn waiting_shots(
+    l: &darkroom_ledger::Ledger,
+    awaiting: &[String],
+) -> Result<std::collections::BTreeSet<String>, Fail> {
+    let mut waiting = std::collections::BTreeSet::new();
+    for id in awaiting {
+        if let Some(a) = l.attempt(id).map_err(|e| Fail::Internal(e.into()))? {
+            waiting.insert(a.shot);
+        }
+    }
+    Ok(waiting)
 }
