@@ -12,6 +12,16 @@ pub struct Siblings {
     pub threshold: u32,
 }
 
+/// The perceptual hash a novelty judgement measured, exactly (see [`NoveltyJudge`]'s metrics).
+pub fn phash_of(j: &Judgement) -> Option<u64> {
+    let half = |n: &str| {
+        j.metric(n)
+            .filter(|v| (0.0..=f64::from(u32::MAX)).contains(v))
+            .map(|v| v as u64)
+    };
+    Some(half("phash_hi")? << 32 | half("phash_lo")?)
+}
+
 /// The novelty judge.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoveltyJudge;
@@ -54,10 +64,48 @@ impl Judge<Siblings> for NoveltyJudge {
                 verdict,
                 evidence,
             }],
+            // The hash in two 32-bit halves: a metric is an f64, which keeps 53 bits, and a
+            // rounded hash would put near-duplicates a few bits apart.
             metrics: vec![
-                ("phash".into(), h as f64),
+                ("phash_hi".into(), f64::from((h >> 32) as u32)),
+                ("phash_lo".into(), f64::from(h as u32)),
                 ("nearest_distance".into(), nearest.map_or(64.0, f64::from)),
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_survives_its_metrics_exactly() {
+        // 2^63 + 1 is not an f64: stored whole, its low bit would be lost.
+        let w = 64;
+        let rgb: Vec<u8> = (0..w * w * 3).map(|i| ((i * 37) % 251) as u8).collect();
+        let img = ImageRef {
+            width: w as u32,
+            height: w as u32,
+            rgb: &rgb,
+        };
+        let j = NoveltyJudge.judge(img, &Siblings::default());
+        let h = phash::phash(&RgbImage {
+            width: w as u32,
+            height: w as u32,
+            rgb: rgb.clone(),
+            text: Vec::new(),
+        });
+        assert_eq!(phash_of(&j), Some(h));
+        let odd = (1u64 << 63) | 1;
+        let k = Judgement {
+            metrics: vec![
+                ("phash_hi".into(), f64::from((odd >> 32) as u32)),
+                ("phash_lo".into(), f64::from(odd as u32)),
+            ],
+            ..j
+        };
+        assert_eq!(phash_of(&k), Some(odd));
+        assert_ne!((odd as f64) as u64, odd, "why the halves");
     }
 }

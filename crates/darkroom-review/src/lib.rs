@@ -48,6 +48,8 @@ pub struct App {
     pub brand: Option<darkroom_color::brand::Brand>,
     /// The campaign's cap and the unit spend is counted in (`USD` or `credits`).
     pub budget: (Option<f64>, String),
+    /// `[gates] near_duplicate`: drafts this close (pHash bits) are stacked on the sheet.
+    pub near: u32,
 }
 
 /// How the app asks the engine for a paid fix (see [`App::fix`]).
@@ -82,6 +84,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/asset/{attempt}", get(asset))
         .route("/preview/{attempt}", get(preview))
         .route("/api/state", get(state))
+        .route("/api/card/{attempt}", get(card))
         .route("/api/decide", post(decide))
         .route("/api/undo", post(undo))
         .route("/api/inpaint", post(inpaint))
@@ -267,9 +270,44 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
                 versions: &versions,
                 fixers: &app.fixers,
                 unit: &app.budget.1,
+                near: app.near,
             }))
             .into_response()
         }
+        Err(r) => r,
+    }
+}
+
+/// One card's detail (its checklist, evidence, gate and cost) as JSON, for the sheet's panel.
+async fn card(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    let want = id.clone();
+    let read = read(&app, move |l| {
+        let Some(a) = l.attempt(&want)? else {
+            return Ok(None);
+        };
+        Ok(Some((l.dump_without_scores()?, l.scores_of_shot(&a.shot)?)))
+    })
+    .await;
+    match read {
+        Ok(Some((dump, scores))) => {
+            let p = page::ShotPage {
+                campaign: &app.campaign,
+                token: &app.token,
+                shot: "",
+                dump: &dump,
+                scores: &scores,
+                human: &[],
+                versions: &[],
+                fixers: &app.fixers,
+                unit: &app.budget.1,
+                near: app.near,
+            };
+            match page::card_detail(&p, &id) {
+                Some(v) => Json(v).into_response(),
+                None => (StatusCode::NOT_FOUND, "no such image").into_response(),
+            }
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such image").into_response(),
         Err(r) => r,
     }
 }

@@ -101,6 +101,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                 Some((cap, cur)) => (Some(*cap), cur.clone()),
                 None => (c.budget.credits, "credits".to_string()),
             },
+            near: c.gates.near_duplicate,
         }
     });
     match served {

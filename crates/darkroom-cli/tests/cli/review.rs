@@ -505,11 +505,33 @@ fn culling_by_keyboard_in_chromium_writes_exactly_what_the_person_did() {
     key(&driver, "u");
     let rows = rows_become(&d, 4);
     assert_eq!((rows[3].1.as_str(), rows[3].6.is_some()), ("undo", true));
-    // A person's verdict: the first card's second question is not true, says the person.
+    // A person's verdict: the first card's second question is not true, says the person. The
+    // checklist is in the panel beside the sheet, for the selected card (a click selects).
     driver.call(
         "POST",
         "/execute/sync",
-        serde_json::json!({"args": [], "script": "document.querySelectorAll('.card')[0].querySelectorAll('.q')[1].querySelector('button[data-h=\"0\"]').click(); return 1"}),
+        serde_json::json!({"args": [], "script": "document.querySelectorAll('.card')[0].click(); return 1"}),
+    );
+    let mut panel = serde_json::Value::Null;
+    for _ in 0..100 {
+        panel = driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": "const d = document.getElementById('detail'); return [d.dataset.id || '', d.querySelectorAll('.q').length]"}),
+        );
+        if panel[0] == ids[0].as_str() && panel[1].as_u64() > Some(1) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        panel[1].as_u64() > Some(1),
+        "the panel shows the checklist: {panel}"
+    );
+    driver.call(
+        "POST",
+        "/execute/sync",
+        serde_json::json!({"args": [], "script": "document.querySelectorAll('#detail .q')[1].querySelector('button[data-h=\"0\"]').click(); return 1"}),
     );
     let rows = rows_become(&d, 5);
     assert_eq!(
@@ -1350,6 +1372,7 @@ fn a_prompt_or_a_name_carrying_markup_never_runs_in_the_review_app() {
     assert!(cards > 0, "the page's script did not run");
     for keys in [
         &["z"][..],
+        &[" "],
         &["c", "\u{E014}", "c"],
         &["j"],
         &["e"],
@@ -1609,7 +1632,7 @@ fn culling_keys_move_only_through_shown_cards_and_say_what_they_did() {
 }
 
 /// Issue 29 item 3, in part: the grids show small previews (a JPEG of at most 384 px, made once
-/// and kept), full resolution only where asked (the card's `data-full`: loupe, compare, 100 %),
+/// and kept), full resolution only where asked (loupe, compare, 100 %),
 /// and images by id are cached by the browser for good while pages and state never are.
 #[test]
 fn grids_show_cached_previews_and_full_images_only_when_asked() {
@@ -1656,9 +1679,19 @@ fn grids_show_cached_previews_and_full_images_only_when_asked() {
         page.contains(&format!("src=\"/preview/{fin}?token=")),
         "the grid shows previews"
     );
+    // The checklist and its evidence come as JSON for the selected card's panel, not in
+    // every card of the grid.
+    let (head, detail) = get(&format!("/api/card/{fin}"));
+    assert!(head.contains("application/json"), "{head}");
+    let detail: serde_json::Value = serde_json::from_slice(&detail).unwrap();
     assert!(
-        page.contains(&format!("data-full=\"/asset/{fin}?token=")),
-        "{page}"
+        detail["checks"].as_array().is_some_and(|c| !c.is_empty())
+            && detail["checks"][0]["q"].as_str().is_some(),
+        "{detail}"
+    );
+    assert!(
+        !page.contains("data-full"),
+        "the full image's address is made when asked"
     );
     assert!(
         !page.contains(&format!("src=\"/asset/{fin}")),
@@ -1834,4 +1867,136 @@ fn the_sheet_sorts_and_decisions_carry_the_reviewers_name() {
         adh.windows(2).all(|w| w[0] >= w[1]),
         "most adherent first: {adh:?}"
     );
+}
+
+/// Issue 29 items 3 and 4, in Chromium: near-duplicate drafts (pHash within `[gates]
+/// near_duplicate`) are stacked under the first of them, skipped by the arrow keys until S
+/// opens the stack; Space opens the loupe (the full image on neutral grey) and → shows the
+/// next image in it; C on three images compares them side by side, and a zoom is applied to
+/// every pane alike.
+#[test]
+fn stacks_the_loupe_and_compare_work_by_keys() {
+    if !chromium() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+        return;
+    }
+    let d = campaign("review-loupe", "adherence = 0.0\nnear_duplicate = 64", "");
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let r = Review::start(&d);
+    let driver = {
+        let profile = d.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        Driver::start(&std::fs::canonicalize(&profile).unwrap())
+    };
+    let js = |script: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": script}),
+        )
+    };
+    let until = |script: &str| {
+        for _ in 0..200 {
+            if js(script) == serde_json::json!(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("never: {script}");
+    };
+    driver.call(
+        "POST",
+        "/url",
+        serde_json::json!({"url": format!("http://127.0.0.1:{}/shot/hero?token={}", r.port, r.token)}),
+    );
+    until("return document.querySelectorAll('.card').length >= 4 && !!document.querySelector('.card.sel')");
+    let cards: Vec<(String, String, String)> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('.card')].map(c => [c.dataset.id, c.dataset.tier, c.dataset.top || ''])",
+    ))
+    .unwrap();
+    let finals: Vec<&str> = cards
+        .iter()
+        .filter(|c| c.1 == "finish")
+        .map(|c| c.0.as_str())
+        .collect();
+    let drafts: Vec<&(String, String, String)> = cards.iter().filter(|c| c.1 == "draft").collect();
+    assert_eq!(drafts.len(), 3, "{cards:?}");
+    let top = drafts[0].0.as_str();
+    assert!(
+        drafts[0].2.is_empty() && drafts[1..].iter().all(|c| c.2 == top),
+        "the later drafts are stacked under the first: {cards:?}"
+    );
+    let selected = || {
+        js("return document.querySelector('.card.sel').dataset.id")
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Closed, the stack is one card: → goes from the last final to its top, then round again.
+    let mut seen = Vec::new();
+    for _ in 0..finals.len() + 1 {
+        key(&driver, "\u{E014}");
+        seen.push(selected());
+    }
+    assert!(
+        seen.iter().all(|s| drafts[1..].iter().all(|c| &c.0 != s)),
+        "a closed stack's cards were selected: {seen:?}"
+    );
+    assert!(seen.contains(&top.to_string()), "{seen:?}");
+    // S on its top opens it: → now reaches the stacked drafts.
+    js(&format!(
+        "const c = [...document.querySelectorAll('.card')].find(c => c.dataset.id === '{top}'); c.click(); return 1"
+    ));
+    key(&driver, "s");
+    key(&driver, "\u{E014}");
+    assert_eq!(selected(), drafts[1].0, "the stack is open");
+    assert_eq!(
+        js("return document.querySelector('.card .stk').textContent"),
+        serde_json::json!("−2 similar")
+    );
+    // The loupe: the selected image, full size, on neutral grey; → shows the next one.
+    key(&driver, " ");
+    until("return document.getElementById('loupe').classList.contains('on')");
+    assert_eq!(
+        js("return getComputedStyle(document.getElementById('loupe')).backgroundColor"),
+        serde_json::json!("rgb(128, 128, 128)")
+    );
+    assert!(js("return document.getElementById('limg').src")
+        .as_str()
+        .unwrap()
+        .contains(&format!("/asset/{}?", drafts[1].0)));
+    until("return document.getElementById('limg').complete && document.getElementById('limg').naturalWidth > 0");
+    screenshot(&driver, "review-loupe.png");
+    key(&driver, "\u{E014}");
+    assert!(js("return document.getElementById('limg').src")
+        .as_str()
+        .unwrap()
+        .contains(&format!("/asset/{}?", drafts[2].0)));
+    until("return typeof window.LOUPE_MS === 'number'");
+    key(&driver, "\u{E00C}");
+    until("return !document.getElementById('loupe').classList.contains('on')");
+    // Compare three: C on each; a zoom moves every pane alike.
+    key(&driver, "c");
+    key(&driver, "\u{E012}");
+    key(&driver, "c");
+    key(&driver, "\u{E012}");
+    key(&driver, "c");
+    until("return document.querySelectorAll('#overlay .pane img').length === 3");
+    key(&driver, "+");
+    key(&driver, "+");
+    let t: Vec<String> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('#overlay .pane img')].map(i => i.style.transform.replace(/scale\\([^)]*\\)/, ''))",
+    ))
+    .unwrap();
+    assert!(
+        t.iter().all(|x| x == &t[0]) && t[0] != "translate(0px, 0px) ",
+        "panes zoom and pan together: {t:?}"
+    );
+    assert_eq!(
+        js("return ZOOM.state().s"),
+        serde_json::json!(1.5625),
+        "two steps of 1.25"
+    );
+    screenshot(&driver, "review-compare-three.png");
 }

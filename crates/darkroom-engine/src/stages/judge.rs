@@ -140,7 +140,7 @@ pub(crate) fn judge(
         adherence: adherence.unwrap_or(1.0),
         on_palette: brand_j.as_ref().and_then(|b| b.score).unwrap_or(1.0),
         sharpness: quality.metric("sharpness").unwrap_or(0.0),
-        phash: novelty.metric("phash").map_or(0, |h| h as u64),
+        phash: darkroom_judges::novelty::phash_of(&novelty).unwrap_or(0),
         failed_questions,
         disagreements,
     };
