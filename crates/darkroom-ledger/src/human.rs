@@ -119,6 +119,62 @@ pub struct Version {
     pub at: f64,
 }
 
+/// Where a queued paid fix stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixState {
+    /// Waiting for the campaign's lock.
+    Queued,
+    /// Made: its version is recorded.
+    Made,
+    /// Tried and failed (the error says why); asking again queues or makes it anew.
+    Failed,
+}
+
+impl FixState {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixState::Queued => "queued",
+            FixState::Made => "made",
+            FixState::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> FixState {
+        match s {
+            "made" => FixState::Made,
+            "failed" => FixState::Failed,
+            _ => FixState::Queued,
+        }
+    }
+}
+
+/// A paid fix asked for in review while a run held the campaign (see the `queued_fixes`
+/// migration): what to make, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedFix {
+    /// The version it makes.
+    pub id: String,
+    /// The attempt or version it is made from.
+    pub parent: String,
+    /// What (`inpaint`).
+    pub kind: String,
+    /// The campaign's provider that makes it.
+    pub provider: String,
+    /// What goes there, as the person typed it.
+    pub prompt: String,
+    /// The mask's hash in the store (a PNG, white where the image changes).
+    pub mask: String,
+    /// Who asked.
+    pub who: String,
+    /// When (seconds since the epoch; set by the ledger).
+    pub at: f64,
+    /// Where it stands.
+    pub state: FixState,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
 /// The columns a [`HumanRecord`] is read from.
 const HUMAN_SELECT: &str =
     "SELECT id, attempt, action, reason, note, rating, assertion, verdict, undoes, who, at,
@@ -203,6 +259,62 @@ impl Ledger {
             )?
             .map(|r| version_row(&r))
             .transpose()
+        })
+    }
+
+    /// Queues a paid fix (see [`QueuedFix`]); `false` when it was already queued (or made).
+    /// One that failed before is queued again.
+    pub fn queue_fix(&self, q: &QueuedFix) -> Result<bool, LedgerError> {
+        self.with(|c| {
+            let n = c.exec(
+                "INSERT INTO queued_fixes (id, parent, kind, provider, prompt, mask, who, at, state, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', NULL)
+                 ON CONFLICT (id) DO UPDATE SET state = 'queued', error = NULL, who = excluded.who,
+                 at = excluded.at WHERE queued_fixes.state = 'failed'",
+                p![q.id, q.parent, q.kind, q.provider, q.prompt, q.mask, q.who, crate::now()],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Every queued fix, oldest first, in whatever state.
+    pub fn queued_fixes(&self) -> Result<Vec<QueuedFix>, LedgerError> {
+        self.with(|c| {
+            c.map(
+                "SELECT id, parent, kind, provider, prompt, mask, who, at, state, error
+                 FROM queued_fixes ORDER BY at, id",
+                p![],
+                |r| {
+                    Ok(QueuedFix {
+                        id: r.get(0)?,
+                        parent: r.get(1)?,
+                        kind: r.get(2)?,
+                        provider: r.get(3)?,
+                        prompt: r.get(4)?,
+                        mask: r.get(5)?,
+                        who: r.get(6)?,
+                        at: r.get(7)?,
+                        state: FixState::parse(&r.get::<String>(8)?),
+                        error: r.get(9)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// Closes a queued fix: made, or failed with why.
+    pub fn close_queued_fix(&self, id: &str, error: Option<&str>) -> Result<(), LedgerError> {
+        let state = if error.is_some() {
+            FixState::Failed
+        } else {
+            FixState::Made
+        };
+        self.with(|c| {
+            c.exec(
+                "UPDATE queued_fixes SET state = ?2, error = ?3 WHERE id = ?1",
+                p![id, state.as_str(), error],
+            )?;
+            Ok(())
         })
     }
 
@@ -302,6 +414,18 @@ impl Ledger {
     /// Every decision a person made, in order, each marked when a later undo took it back.
     pub fn human_decisions(&self) -> Result<Vec<HumanRecord>, LedgerError> {
         self.with(|c| c.map(&format!("{HUMAN_SELECT} ORDER BY id"), p![], human_row))
+    }
+
+    /// People's decisions on one attempt (or version), oldest first: its standing without
+    /// reading everyone else's.
+    pub fn human_decisions_of(&self, attempt: &str) -> Result<Vec<HumanRecord>, LedgerError> {
+        self.with(|c| {
+            c.map(
+                &format!("{HUMAN_SELECT} WHERE h.attempt = ?1 ORDER BY id"),
+                p![attempt],
+                human_row,
+            )
+        })
     }
 }
 

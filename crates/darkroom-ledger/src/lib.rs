@@ -46,7 +46,7 @@ use rusqlite::Connection;
 pub use accounts::CapChange;
 pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
 pub use error::LedgerError;
-pub use human::{standing, HumanDecision, HumanRecord, Standing, Version};
+pub use human::{standing, FixState, HumanDecision, HumanRecord, QueuedFix, Standing, Version};
 pub(crate) use location::connection_lost;
 pub use location::{mask_url, without_password, Location};
 pub use lock::{host_name, Holder, RunLock};
@@ -73,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_fencing.sql"),
     include_str!("../migrations/0012_decisions_once.sql"),
     include_str!("../migrations/0013_handles.sql"),
+    include_str!("../migrations/0014_queued_fixes.sql"),
 ];
 
 /// What an attempt is, when it is reserved.

@@ -44,6 +44,8 @@ pub struct App {
     /// Makes a paid fix through the engine's one call path (budget, ledger, retries): the
     /// provider's name and the request; the image and the attempt that paid for it.
     pub fix: Option<Box<FixFn>>,
+    /// Makes the queued paid fixes when the campaign's lock is free (polled).
+    pub drain: Option<Box<DrainFn>>,
     /// The campaign's brand: what a grade moves toward, and what the brand judge measures.
     pub brand: Option<darkroom_color::brand::Brand>,
     /// The campaign's cap and the unit spend is counted in (`USD` or `credits`).
@@ -53,9 +55,22 @@ pub struct App {
 }
 
 /// How the app asks the engine for a paid fix (see [`App::fix`]).
-pub type FixFn = dyn Fn(&str, darkroom_core::provider::Request) -> Result<(Vec<u8>, String), String>
+pub type FixFn = dyn Fn(&str, darkroom_core::provider::Request) -> Result<(Vec<u8>, String), FixFailure>
     + Send
     + Sync;
+
+/// Why a paid fix was not made.
+#[derive(Debug, Clone)]
+pub enum FixFailure {
+    /// Another process (a run) holds the campaign: the fix is queued.
+    Busy(String),
+    /// The call failed (the message says why).
+    Failed(String),
+}
+
+/// How the app makes the fixes it queued once the campaign is free: what was made, what
+/// failed and how many still wait (see `darkroom_engine::fix::make_queued`).
+pub type DrainFn = dyn Fn() -> Result<darkroom_engine::fix::MadeQueued, String> + Send + Sync;
 
 /// A review failure.
 #[derive(Debug, thiserror::Error)]
@@ -107,9 +122,42 @@ pub fn serve(port: u16, app_for: impl FnOnce(u16) -> App) -> Result<(), ReviewEr
             .map_err(|source| ReviewError::Bind { port, source })?;
         let got = listener.local_addr()?.port();
         let app = Arc::new(app_for(got));
+        tokio::spawn(drain_queued(app.clone()));
         axum::serve(listener, router(app)).await?;
         Ok(())
     })
+}
+
+/// Makes the paid fixes queued while a run held the campaign, as soon as the lock is free:
+/// looks every two seconds (a cheap read when nothing is queued).
+async fn drain_queued(app: Arc<App>) {
+    if app.drain.is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        let app = app.clone();
+        // A failure here is shown on the card (the fix's state); the loop goes on.
+        let _ = tokio::task::spawn_blocking(move || {
+            let waiting = app
+                .ledger
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .queued_fixes()
+                .map(|q| {
+                    q.iter()
+                        .any(|f| f.state == darkroom_ledger::FixState::Queued)
+                })
+                .unwrap_or(false);
+            if waiting {
+                if let Some(d) = &app.drain {
+                    let _ = d();
+                }
+            }
+        })
+        .await;
+    }
 }
 
 fn refuse(why: &'static str) -> Response {
@@ -241,8 +289,9 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
             l.scores_of_shot(&name)?,
             l.human_decisions()?,
             l.versions()?,
+            l.queued_fixes()?,
         ))
-        .and_then(|(dump, mut scores, human, versions)| {
+        .and_then(|(dump, mut scores, human, versions, queued)| {
             // The versions' own scores (judged when made) are filed under their ids.
             let ids: std::collections::BTreeSet<&str> =
                 versions.iter().map(|v| v.id.as_str()).collect();
@@ -251,12 +300,12 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
                     scores.push(s);
                 }
             })?;
-            Ok((dump, scores, human, versions))
+            Ok((dump, scores, human, versions, queued))
         })
     })
     .await
     {
-        Ok((dump, scores, human, versions)) => {
+        Ok((dump, scores, human, versions, queued)) => {
             if !dump.attempts.iter().any(|a| a.shot == shot) {
                 return (StatusCode::NOT_FOUND, "no such shot").into_response();
             }
@@ -268,6 +317,7 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
                 scores: &scores,
                 human: &human,
                 versions: &versions,
+                queued: &queued,
                 fixers: &app.fixers,
                 unit: &app.budget.1,
                 near: app.near,
@@ -298,6 +348,7 @@ async fn card(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
                 scores: &scores,
                 human: &[],
                 versions: &[],
+                queued: &[],
                 fixers: &app.fixers,
                 unit: &app.budget.1,
                 near: app.near,
@@ -497,20 +548,24 @@ async fn decide(State(app): State<Arc<App>>, Json(d): Json<Decide>) -> Response 
         if l.attempt(&attempt)?.and_then(|a| a.asset).is_none() && l.version(&attempt)?.is_none() {
             return Ok(None);
         }
-        l.record_human(&HumanDecision {
-            attempt,
+        let id = l.record_human(&HumanDecision {
+            attempt: attempt.clone(),
             action,
             reason,
             note,
             rating,
             assertion,
             who,
-        })
-        .map(Some)
+        })?;
+        // The image's standing as the ledger now has it, so the page shows the decision
+        // without reading every other card's.
+        let st = darkroom_ledger::standing(&l.human_decisions_of(&attempt)?);
+        let s = st.get(&attempt).cloned().unwrap_or_default();
+        Ok(Some((id, page::standing_json(&attempt, &s))))
     })
     .await;
     match res {
-        Ok(Some(id)) => Json(serde_json::json!({"id": id})).into_response(),
+        Ok(Some((id, item))) => Json(serde_json::json!({"id": id, "item": item})).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such asset").into_response(),
         Err(r) => r,
     }
@@ -625,19 +680,41 @@ async fn inpaint(State(app): State<Arc<App>>, Json(q): Json<Inpaint>) -> Respons
                         .collect();
                     let mask_png = darkroom_imageops::encode_png(img.width, img.height, &bw, &[])
                         .map_err(oops)?;
-                    let req = darkroom_core::provider::Request {
-                        prompt: q.prompt.clone(),
-                        seed: u64::from_str_radix(&id[..12], 16).unwrap_or(0),
-                        width: img.width,
-                        height: img.height,
-                        quality: darkroom_core::Quality::Finish,
-                        reference: Some(bytes.clone()),
-                        op: darkroom_core::provider::Op::Inpaint { mask: mask_png },
-                    };
-                    let (png, attempt) = fix(p, req).map_err(|e| {
-                        (StatusCode::BAD_GATEWAY, format!("the in-paint failed: {e}"))
-                    })?;
-                    (png, Some(attempt))
+                    let req = darkroom_engine::fix::inpaint_request(
+                        &id,
+                        (bytes.clone(), img.width, img.height),
+                        mask_png.clone(),
+                        &q.prompt,
+                    );
+                    match fix(p, req) {
+                        Ok((png, attempt)) => (png, Some(attempt)),
+                        // A run holds the campaign: the fix is kept and made when the lock is
+                        // free (by that run as it ends, or by this app), never refused.
+                        Err(FixFailure::Busy(why)) => {
+                            let (mask_hash, _) = app2.store.put(&mask_png, "png").map_err(oops)?;
+                            ledger()
+                                .queue_fix(&darkroom_ledger::QueuedFix {
+                                    id: id.clone(),
+                                    parent: q.parent.clone(),
+                                    kind: "inpaint".into(),
+                                    provider: p.clone(),
+                                    prompt: q.prompt.clone(),
+                                    mask: mask_hash,
+                                    who: app2.who.clone(),
+                                    at: 0.0,
+                                    state: darkroom_ledger::FixState::Queued,
+                                    error: None,
+                                })
+                                .map_err(oops)?;
+                            return Ok(serde_json::json!({"id": id, "queued": true, "why": why}));
+                        }
+                        Err(FixFailure::Failed(e)) => {
+                            return Err((
+                                StatusCode::BAD_GATEWAY,
+                                format!("the in-paint failed: {e}"),
+                            ))
+                        }
+                    }
                 }
             };
             let (asset, _) = app2.store.put(&png, "png").map_err(oops)?;
@@ -690,21 +767,6 @@ struct Local {
     strength: Option<f64>,
 }
 
-/// The prompt an asset answers to: its attempt's, or its version's root attempt's.
-fn prompt_of(l: &Ledger, id: &str) -> Result<Option<String>, darkroom_ledger::LedgerError> {
-    let mut id = id.to_string();
-    for _ in 0..64 {
-        if let Some(a) = l.attempt(&id)? {
-            return Ok(darkroom_engine::prompt_of_params(&a.params));
-        }
-        match l.version(&id)? {
-            Some(v) => id = v.parent,
-            None => return Ok(None),
-        }
-    }
-    Ok(None)
-}
-
 /// The image of an attempt or a version, from the store.
 fn image_of(
     app: &App,
@@ -727,29 +789,14 @@ fn image_of(
 /// Judges an asset with the layout judge (and the brand judge) against its prompt, records the
 /// scores under its id, and says what came out: adherence and the questions answered "no".
 fn judge_and_record(app: &App, id: &str) -> Result<serde_json::Value, (StatusCode, String)> {
-    use darkroom_judges::Judge as _;
     let (_, img) = image_of(app, id)?;
-    let prompt = {
-        let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
-        prompt_of(&l, id).map_err(oops)?
-    };
+    let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
+    let prompt = darkroom_engine::fix::prompt_of(&l, id).map_err(oops)?;
     let Some(scene) = prompt.and_then(|p| darkroom_prompt::parse(&p).ok()) else {
         return Err(unfit("no prompt to judge it against".into()));
     };
-    let view = darkroom_judges::ImageRef {
-        width: img.width,
-        height: img.height,
-        rgb: &img.rgb,
-    };
-    let mut all = vec![darkroom_judges::layout::LayoutJudge.judge(view, &scene)];
-    if let Some(b) = &app.brand {
-        all.push(darkroom_judges::brand::BrandJudge::new(b.clone()).judge(view, &()));
-    }
-    let l = app.ledger.lock().unwrap_or_else(|p| p.into_inner());
-    for j in &all {
-        let json = serde_json::to_string(j).map_err(oops)?;
-        l.record_score(id, &j.judge, j.score, &json).map_err(oops)?;
-    }
+    let all = darkroom_engine::fix::judge_version(&l, id, &img, &scene, app.brand.as_ref())
+        .map_err(oops)?;
     let no: Vec<String> = all[0]
         .findings
         .iter()

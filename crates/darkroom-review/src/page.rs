@@ -26,14 +26,23 @@ pub fn state_json(dump: &Dump, human: &[HumanRecord], shot: Option<&str>) -> ser
         .filter(|a| shot.is_none_or(|s| a.shot == s) && a.asset.is_some())
         .map(|a| {
             let s = st.get(&a.id).cloned().unwrap_or_default();
-            serde_json::json!({
-                "attempt": a.id, "shot": a.shot, "tier": a.tier.as_str(),
-                "decision": s.decision.map(|d| d.as_str()), "reason": s.reason, "rating": s.rating,
-                "verdicts": s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
-            })
+            let mut v = standing_json(&a.id, &s);
+            v["shot"] = a.shot.clone().into();
+            v["tier"] = a.tier.as_str().into();
+            v
         })
         .collect();
     serde_json::json!({ "items": items, "decisions": human.len() })
+}
+
+/// One image's standing as the page shows it: the decision, its reason, the rating and the
+/// person's answers to the checklist.
+pub fn standing_json(id: &str, s: &darkroom_ledger::Standing) -> serde_json::Value {
+    serde_json::json!({
+        "attempt": id,
+        "decision": s.decision.map(|d| d.as_str()), "reason": s.reason, "rating": s.rating,
+        "verdicts": s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
+    })
 }
 
 const STYLE: &str = r#"
@@ -242,6 +251,8 @@ pub struct ShotPage<'a> {
     pub human: &'a [HumanRecord],
     /// Versions made in review.
     pub versions: &'a [Version],
+    /// Paid fixes asked for while a run held the campaign, and what became of them.
+    pub queued: &'a [darkroom_ledger::QueuedFix],
     /// Providers that can in-paint.
     pub fixers: &'a [String],
     /// The unit spend is counted in (`USD`, or `credits`).
@@ -434,10 +445,30 @@ fn versions_html(p: &ShotPage<'_>, id: &str, h: &mut String) {
             stack.push((depth + 1, v.id.as_str()));
         }
     }
-    if line.is_empty() {
+    let waiting: Vec<&darkroom_ledger::QueuedFix> = p
+        .queued
+        .iter()
+        .filter(|q| q.parent == id && q.state != darkroom_ledger::FixState::Made)
+        .collect();
+    if line.is_empty() && waiting.is_empty() {
         return;
     }
     h.push_str("<div class=versions><b>versions</b>");
+    for q in waiting {
+        let state = match (&q.state, &q.error) {
+            (darkroom_ledger::FixState::Failed, Some(e)) => format!("failed: {}", esc(e)),
+            _ => "queued: a run holds the campaign; it is made (and paid) as soon as the run ends"
+                .to_string(),
+        };
+        let _ = write!(
+            h,
+            "<div class=\"version queued\" data-queued=\"{id}\">in-paint “{what}” ({pr}) · {state} · by {who}</div>",
+            id = esc(&q.id),
+            what = esc(&q.prompt),
+            pr = esc(&q.provider),
+            who = esc(&q.who),
+        );
+    }
     for (depth, v) in line {
         let detail: serde_json::Value = v
             .detail
@@ -650,12 +681,18 @@ q.append(el('span','v-'+v,v),' '+x.q,el('span','human',person((i.verdicts||{})[k
 if(!d.checks.length)det.append(el('div','meta','no checklist: the prompt names nothing the judges check'));}
 det.addEventListener('click',e=>{const b=e.target.closest('button[data-a]');if(b)decide('verdict',{assertion:+b.dataset.a,holds:b.dataset.h==='1'});});
 async function decide(action,extra){const c=cards[cur];if(!visible(c))return;
-await api('/api/decide',Object.assign({attempt:c.dataset.id,action},extra||{}));await refresh();
-if(auto&&action!=='verdict')step(1);}
-async function refresh(){const r=await fetch('/api/state?shot='+encodeURIComponent(SHOT)+'&token='+encodeURIComponent(TOKEN));
-const s=await r.json();const by={};s.items.forEach(i=>by[i.attempt]=i);ST=by;let done=0;
+const r=await api('/api/decide',Object.assign({attempt:c.dataset.id,action},extra||{}));
+// The answer carries the image's standing as recorded: shown at once; the rest of the sheet
+// follows with the next poll, started now.
+fence=polls;if(r.item){ST[r.item.attempt]=r.item;paintCard(c,r.item);paintPerson(r.item);if(loupe.classList.contains('on'))caption();}
+refresh();if(auto&&action!=='verdict')step(1);}
+function paintPerson(i){if(det.dataset.id===i.attempt)det.querySelectorAll('.q').forEach((q,k)=>{q.querySelector('.human').textContent=person(i.verdicts[k]);});}
+// A poll that started before a decision was answered would paint the sheet as it was: dropped.
+let polls=0,fence=0;
+async function refresh(){const my=++polls;const r=await fetch('/api/state?shot='+encodeURIComponent(SHOT)+'&token='+encodeURIComponent(TOKEN));
+const s=await r.json();if(my<=fence)return;const by={};s.items.forEach(i=>by[i.attempt]=i);ST=by;let done=0;
 cards.forEach(c=>{const i=by[c.dataset.id];if(!i)return;paintCard(c,i);if(i.decision)done++;});
-const i=by[det.dataset.id];if(i)det.querySelectorAll('.q').forEach((q,k)=>{q.querySelector('.human').textContent=person(i.verdicts[k]);});
+const i=by[det.dataset.id];if(i)paintPerson(i);
 if(loupe.classList.contains('on'))caption();
 document.getElementById('progress').textContent=done+' of '+cards.length+' decided';document.body.dataset.decisions=s.decisions;
 const now=s.items.filter(i=>i.tier==='draft'||i.tier==='finish').length;
@@ -782,6 +819,6 @@ for(let i=0;i<d.data.length;i+=4){const v=d.data[i+3]>0?255:0;o.data[i]=o.data[i
 mg.putImageData(o,0,0);return m.toDataURL('image/png');}};
 by('pgo').onclick=async()=>{by('pout').textContent='working…';
 try{const r=await api('/api/inpaint',{parent:id,mask:PAINTING.mask(),prompt:by('pprompt').value,provider:by('pprov').value||null});
-by('pout').innerHTML=(r.reused?'already made: ':'new version: ')+'<img id=pres style="width:120px;vertical-align:middle" src="/asset/'+encodeURIComponent(r.id)+'?token='+encodeURIComponent(TOKEN)+'"> (Esc to close)';}
+by('pout').innerHTML=r.queued?'queued: a run holds the campaign; it is made (and paid) as soon as the run ends (Esc to close)':(r.reused?'already made: ':'new version: ')+'<img id=pres style="width:120px;vertical-align:middle" src="/asset/'+encodeURIComponent(r.id)+'?token='+encodeURIComponent(TOKEN)+'"> (Esc to close)';}
 catch(err){by('pout').textContent=String(err.message||err);}};}
 "#;

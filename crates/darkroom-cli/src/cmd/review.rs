@@ -71,6 +71,16 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let fix = move |provider: &str, req: darkroom_core::provider::Request| {
         darkroom_engine::fix::fix(for_fix.clone(), std::path::Path::new("."), provider, req)
             .map(|f| (f.png, f.attempt))
+            .map_err(|e| match e {
+                darkroom_engine::EngineError::Ledger(
+                    l @ darkroom_ledger::LedgerError::Locked { .. },
+                ) => darkroom_review::FixFailure::Busy(l.to_string()),
+                e => darkroom_review::FixFailure::Failed(e.to_string()),
+            })
+    };
+    let for_drain = c.clone();
+    let drain = move || {
+        darkroom_engine::fix::make_queued(&for_drain, std::path::Path::new("."))
             .map_err(|e| e.to_string())
     };
     let served = darkroom_review::serve(a.port, |port| {
@@ -96,6 +106,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],
             fixers,
             fix: Some(Box::new(fix)),
+            drain: Some(Box::new(drain)),
             brand: c.brand.clone(),
             budget: match &c.budget.money {
                 Some((cap, cur)) => (Some(*cap), cur.clone()),

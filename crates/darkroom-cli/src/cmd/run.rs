@@ -205,6 +205,27 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
             r.deliverables.len()
         );
     }
+    // Paid fixes a person asked for in review while this run held the campaign: made now,
+    // under the lock, each through the one call path (a failed one is said and kept with why).
+    let queued = darkroom_engine::fix::make_queued(&c_for_report, base).map_err(Fail::engine)?;
+    if !queued.made.is_empty() || !queued.failed.is_empty() {
+        eprintln!(
+            "review: {} queued fix(es) made, {} failed{}",
+            queued.made.len(),
+            queued.failed.len(),
+            if queued.waiting > 0 {
+                format!(
+                    ", {} still queued (another process holds the campaign)",
+                    queued.waiting
+                )
+            } else {
+                String::new()
+            }
+        );
+        for (id, why) in &queued.failed {
+            eprintln!("failed: queued fix {id}: {why}");
+        }
+    }
     // The report is a view of the ledger: failing to write it loses no work, so it warns.
     match super::report::write(&c_for_report, None, false) {
         Ok(w) if w.skipped => eprintln!(

@@ -2000,3 +2000,103 @@ fn stacks_the_loupe_and_compare_work_by_keys() {
     );
     screenshot(&driver, "review-compare-three.png");
 }
+
+/// Issue 29 item 2: a paid fix asked for while a run holds the campaign is never refused: it
+/// is queued (the card says so), made once under the lock by the next `run`, and — asked while
+/// the app is up — made by the app as soon as the lock is free. The fake vendor's log is the
+/// ground truth: one call per fix, whoever made it, and the ledger holds exactly those calls.
+#[test]
+fn a_paid_fix_asked_while_a_run_holds_the_campaign_is_queued_then_made_once() {
+    use darkroom_fakes::Fake;
+    let forge = Fake::a1111();
+    let (d, fin) = finished(
+        "review-queued",
+        &format!(
+            "[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"",
+            forge.url
+        ),
+    );
+    let vendor_calls = || {
+        forge
+            .seen()
+            .iter()
+            .filter(|s| s.path.contains("img2img"))
+            .count()
+    };
+    let db = || rusqlite::Connection::open(d.join("out/darkroom.db")).unwrap();
+    let count = |sql: &str| -> i64 { db().query_row(sql, [], |r| r.get(0)).unwrap() };
+    // A run holds the campaign (its lock, as `run` takes it).
+    let lock = darkroom_ledger::RunLock::acquire(&d.join("out")).unwrap();
+    let body = serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": "forge"});
+    {
+        let r = Review::start(&d);
+        for _ in 0..2 {
+            let (code, text) = r.post("/api/inpaint", body.clone());
+            assert_eq!(code, 200, "{text}");
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["queued"], true, "{text}");
+        }
+        let page = whole_get(r.port, &format!("/shot/hero?token={}", r.token));
+        assert!(
+            page.contains("data-queued=") && page.contains("· queued: a run holds the campaign"),
+            "the card says the fix is queued"
+        );
+    }
+    assert_eq!(
+        vendor_calls(),
+        0,
+        "nothing is sent while the run holds the campaign"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM queued_fixes WHERE state = 'queued'"),
+        1
+    );
+    // The run ends; the next `run` makes it, under its lock.
+    drop(lock);
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("review: 1 queued fix(es) made, 0 failed"),
+        "{err}"
+    );
+    assert_eq!(vendor_calls(), 1, "made once");
+    assert_eq!(count("SELECT COUNT(*) FROM versions"), 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM queued_fixes WHERE state = 'made'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM scores s JOIN versions v ON v.id = s.attempt WHERE s.judge = 'layout'"),
+        1,
+        "judged as it is made"
+    );
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("queued fix"), "{err}");
+    assert_eq!(vendor_calls(), 1, "a second run makes nothing again");
+    // Asked while the app is up: the app makes it once the lock is free.
+    let lock = darkroom_ledger::RunLock::acquire(&d.join("out")).unwrap();
+    let r = Review::start(&d);
+    let other = serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a yellow cone", "provider": "forge"});
+    let (code, text) = r.post("/api/inpaint", other);
+    assert_eq!(code, 200, "{text}");
+    assert!(text.contains("\"queued\":true"), "{text}");
+    drop(lock);
+    // The app looks every two seconds; a bounded number of looks, not a deadline.
+    for _ in 0..600 {
+        if count("SELECT COUNT(*) FROM queued_fixes WHERE state = 'made'") == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(count("SELECT COUNT(*) FROM versions"), 2, "the app made it");
+    assert_eq!(vendor_calls(), 2);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM attempts WHERE tier = 'fix' AND status = 'done'"),
+        2,
+        "the ledger has exactly the vendor's calls"
+    );
+    let page = whole_get(r.port, &format!("/shot/hero?token={}", r.token));
+    assert!(!page.contains("data-queued="), "nothing left queued");
+    assert!(page.contains("in-paint “a yellow cone” (forge)"));
+}

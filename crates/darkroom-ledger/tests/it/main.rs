@@ -81,11 +81,11 @@ fn backends(name: &str) -> Vec<Backend> {
 fn migrations_apply_once_and_persist() {
     for b in backends("migrate") {
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 13, "{}", b.name());
+        assert_eq!(l.schema_version().unwrap(), 14, "{}", b.name());
         l.plan(&[row("a"), row("b")]).unwrap();
         drop(l);
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 13);
+        assert_eq!(l.schema_version().unwrap(), 14);
         assert_eq!(
             l.totals().unwrap().by_status,
             vec![("planned".to_string(), 2)]
@@ -114,7 +114,7 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 13);
+    assert_eq!(l.schema_version().unwrap(), 14);
     let decisions = l.dump().unwrap().decisions;
     assert_eq!(decisions.len(), 2, "the repeat folded: {decisions:?}");
     assert!((l.totals().unwrap().committed - 0.25).abs() < 1e-9);
@@ -595,5 +595,44 @@ fn racing_workers_on_planned_calls_never_exceed_the_cap_or_grant_a_call_twice() 
         );
         let t = one.totals().unwrap();
         assert!((t.committed - 37.0).abs() < 1e-9, "{}: {t:?}", b.name());
+    }
+}
+
+/// A paid fix queued in review (a run held the campaign): queued once however often it is
+/// asked, closed as made or failed, and a failed one can be queued again — on both backends.
+#[test]
+fn a_queued_fix_is_queued_once_and_closed() {
+    use darkroom_ledger::{FixState, QueuedFix};
+    for b in backends("queued-fix") {
+        let l = b.open();
+        let q = QueuedFix {
+            id: "v1".into(),
+            parent: "a".into(),
+            kind: "inpaint".into(),
+            provider: "forge".into(),
+            prompt: "a green cube".into(),
+            mask: "m".into(),
+            who: "ana".into(),
+            at: 0.0,
+            state: FixState::Queued,
+            error: None,
+        };
+        assert!(l.queue_fix(&q).unwrap(), "{}", b.name());
+        assert!(!l.queue_fix(&q).unwrap(), "asked twice, queued once");
+        assert_eq!(l.queued_fixes().unwrap().len(), 1);
+        l.close_queued_fix("v1", Some("the vendor said no"))
+            .unwrap();
+        let f = &l.queued_fixes().unwrap()[0];
+        assert_eq!(
+            (f.state, f.error.as_deref()),
+            (FixState::Failed, Some("the vendor said no"))
+        );
+        assert!(
+            l.queue_fix(&q).unwrap(),
+            "a failed fix asked again is queued again"
+        );
+        l.close_queued_fix("v1", None).unwrap();
+        assert!(!l.queue_fix(&q).unwrap(), "a made fix is not queued again");
+        assert_eq!(l.queued_fixes().unwrap()[0].state, FixState::Made);
     }
 }
