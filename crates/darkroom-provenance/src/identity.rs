@@ -449,14 +449,22 @@ fn make_local(dir: &Path) -> Result<(), ProvenanceError> {
     };
     let parent = dir.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent).map_err(werr)?;
-    let folder = dir
-        .ancestors()
-        .nth(2)
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
     let now = std::time::SystemTime::now();
+    // A random id tells two machines' local identities apart; a path would put the client's
+    // folder name into every file signed (and a campaign's name is not the signer's either).
+    let id = blake3::hash(
+        format!(
+            "{:?} {} {:?}",
+            now,
+            std::process::id(),
+            std::thread::current().id()
+        )
+        .as_bytes(),
+    )
+    .to_hex()[..8]
+        .to_string();
     let made = make_chain(&Chain {
-        signer: &format!("darkroom local signer ({folder})"),
+        signer: &format!("darkroom local signer {id}"),
         organization: Some("darkroom (local, untrusted)"),
         not_before: now - std::time::Duration::from_secs(3600),
         not_after: now + std::time::Duration::from_secs(5 * 365 * 86_400),

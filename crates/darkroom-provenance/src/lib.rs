@@ -19,7 +19,7 @@ pub mod verify;
 
 pub use identity::{Identity, Origin};
 pub use sign::{sign, without_manifest, Part, Role, Signed, Source, Step, StepKind, Story};
-pub use verify::{verify, State, Verified};
+pub use verify::{verify, verify_stream, well_formed, xmp_source_type, State, Verified};
 
 /// The two file formats darkroom delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,9 @@ pub enum Source {
     Generated,
     /// A supplied image extended or in-painted by a generative model.
     Composite,
+    /// Drawn by an algorithm that learned from no data (darkroom's offline `sketch`
+    /// renderer): IPTC's `algorithmicMedia`, not a trained model's output.
+    Algorithmic,
 }
 
 impl Source {
@@ -31,6 +34,7 @@ impl Source {
             Source::Composite => {
                 "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
             }
+            Source::Algorithmic => "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia",
         }
     }
 }

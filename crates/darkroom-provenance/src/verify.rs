@@ -86,33 +86,42 @@ pub fn verify(bytes: &[u8], trust: Option<&str>) -> Result<Verified, ProvenanceE
             "not a PNG or JPEG file (Content Credentials are read from those)".into(),
         ));
     };
+    verify_stream(format, Cursor::new(bytes), trust)
+}
+
+/// [`verify`] of a file read as a stream (a file handle): the reader seeks to the manifest
+/// and hashes the rest as it goes, so a large file is not held in memory whole.
+pub fn verify_stream(
+    format: Format,
+    stream: impl std::io::Read + std::io::Seek + Send,
+    trust: Option<&str>,
+) -> Result<Verified, ProvenanceError> {
     let ctx = crate::sign::context(trust)?;
-    let reader =
-        match c2pa::Reader::from_context(ctx).with_stream(format.mime(), Cursor::new(bytes)) {
-            Ok(r) => r,
-            Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {
-                return Ok(Verified {
-                    state: State::Absent,
-                    label: None,
-                    chain: vec![],
-                    problems: vec![],
-                    raw: Value::Null,
-                })
-            }
-            Err(e) => {
-                // A manifest that cannot even be parsed is a broken one, not an absent one.
-                return Ok(Verified {
-                    state: State::Invalid,
-                    label: None,
-                    chain: vec![],
-                    problems: vec![Problem {
-                        code: "manifest.unreadable".into(),
-                        explanation: e.to_string(),
-                    }],
-                    raw: Value::Null,
-                });
-            }
-        };
+    let reader = match c2pa::Reader::from_context(ctx).with_stream(format.mime(), stream) {
+        Ok(r) => r,
+        Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {
+            return Ok(Verified {
+                state: State::Absent,
+                label: None,
+                chain: vec![],
+                problems: vec![],
+                raw: Value::Null,
+            })
+        }
+        Err(e) => {
+            // A manifest that cannot even be parsed is a broken one, not an absent one.
+            return Ok(Verified {
+                state: State::Invalid,
+                label: None,
+                chain: vec![],
+                problems: vec![Problem {
+                    code: "manifest.unreadable".into(),
+                    explanation: e.to_string(),
+                }],
+                raw: Value::Null,
+            });
+        }
+    };
     let raw: Value = serde_json::from_str(&reader.json()).unwrap_or(Value::Null);
     let state = match reader.validation_state() {
         c2pa::ValidationState::Trusted => State::Trusted,
@@ -152,6 +161,95 @@ pub fn verify(bytes: &[u8], trust: Option<&str>) -> Result<Verified, ProvenanceE
         problems,
         raw,
     })
+}
+
+/// Walks a file's structure by its headers alone — a PNG's chunks (length, an ASCII type, up
+/// to `IEND`), a JPEG's marker segments up to the scan — seeking past their data, so that a
+/// file that only starts like an image is refused having read a few bytes, before the C2PA
+/// reader (which holds what it reads) sees it. `size` is the file's length.
+pub fn well_formed(
+    mut r: impl std::io::Read + std::io::Seek,
+    format: Format,
+    size: u64,
+) -> Result<(), String> {
+    use std::io::SeekFrom;
+    let mut head = [0u8; 8];
+    let read = |r: &mut dyn std::io::Read, n: usize, buf: &mut [u8; 8]| {
+        r.read_exact(&mut buf[..n]).map_err(|e| e.to_string())
+    };
+    match format {
+        Format::Png => {
+            let mut at = 8u64;
+            loop {
+                r.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+                read(&mut r, 8, &mut head).map_err(|_| {
+                    format!("not a whole PNG: it ends inside a chunk header at byte {at}")
+                })?;
+                let len = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+                let kind = &head[4..8];
+                if !kind.iter().all(u8::is_ascii_alphabetic) {
+                    return Err(format!(
+                        "not a well-formed PNG: no chunk type at byte {}",
+                        at + 4
+                    ));
+                }
+                at += 12 + len;
+                if at > size {
+                    return Err(format!(
+                        "not a whole PNG: the {} chunk runs past the end of the file",
+                        String::from_utf8_lossy(kind)
+                    ));
+                }
+                if kind == b"IEND" {
+                    return Ok(());
+                }
+            }
+        }
+        Format::Jpeg => {
+            let mut at = 2u64;
+            loop {
+                r.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+                read(&mut r, 4, &mut head).map_err(|_| {
+                    format!("not a whole JPEG: it ends inside a segment header at byte {at}")
+                })?;
+                if head[0] != 0xFF {
+                    return Err(format!("not a well-formed JPEG: no marker at byte {at}"));
+                }
+                match head[1] {
+                    // Fill bytes before a marker.
+                    0xFF => at += 1,
+                    // Markers without a length.
+                    0x01 | 0xD0..=0xD7 => at += 2,
+                    // The scan: the rest is entropy-coded data, hashed by the reader as it goes.
+                    0xDA | 0xD9 => return Ok(()),
+                    _ => {
+                        let len = u64::from(u16::from_be_bytes([head[2], head[3]]));
+                        at += 2 + len;
+                        if len < 2 || at > size {
+                            return Err(format!(
+                                "not a whole JPEG: the segment at byte {} runs past the end",
+                                at - 2 - len
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The IPTC digital source type an XMP packet in `bytes` declares (`trainedAlgorithmicMedia`,
+/// …), if any: what a file stripped of its Content Credentials may still say of itself.
+pub fn xmp_source_type(bytes: &[u8]) -> Option<String> {
+    const URL: &[u8] = b"cv.iptc.org/newscodes/digitalsourcetype/";
+    let at = bytes.windows(URL.len()).position(|w| w == URL)? + URL.len();
+    let term: String = bytes[at..]
+        .iter()
+        .take(64)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .map(|&b| b as char)
+        .collect();
+    (!term.is_empty()).then_some(term)
 }
 
 /// The manifest `label` and, depth first, its ingredients' manifests.

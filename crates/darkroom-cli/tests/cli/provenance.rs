@@ -39,8 +39,12 @@ fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
         assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
         let m = &v.chain[0];
         let steps = m.actions.join("\n");
+        // The offline renderer learned from no data: IPTC's algorithmicMedia, not a trained
+        // model's output.
         assert!(
-            steps.contains("c2pa.created") && steps.contains("trainedAlgorithmicMedia"),
+            steps.contains("c2pa.created")
+                && steps.contains("algorithmicMedia")
+                && !steps.contains("trainedAlgorithmicMedia"),
             "{steps}"
         );
         assert!(steps.contains("set the text \"SALE\""), "{steps}");
@@ -83,6 +87,10 @@ fn every_deliverable_png_and_jpeg_validates_and_names_its_manifest() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.matches("valid, untrusted signer").count(), 4, "{out}");
     assert!(out.contains("darkroom local signer"), "{out}");
+    // The local signer is named by a random id, never by a path (a client's folder name).
+    for l in out.lines().filter(|l| l.contains("signed by")) {
+        assert!(!l.contains('/') && !l.contains("cred-run"), "{l}");
+    }
     assert!(
         !out.contains("problem:"),
         "an untrusted signer is not a problem: {out}"
@@ -393,7 +401,7 @@ fn parameters_read_back_with_a1111s_rules_and_exiftool_sees_the_source_type() {
             .unwrap();
         let s = String::from_utf8_lossy(&o.stdout);
         assert!(
-            s.trim() == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+            s.trim() == "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia",
             "{}: {s}",
             f.display()
         );
@@ -490,4 +498,118 @@ fn a_providers_own_manifest_is_kept_inside_each_deliverable() {
             v.chain[0].actions
         );
     }
+}
+
+/// The chunks of a PNG without its C2PA manifest (`caBX`): what a site that strips metadata it
+/// does not know leaves, its XMP kept.
+fn without_c2pa_chunk(png: &[u8]) -> Vec<u8> {
+    let mut out = png[..8].to_vec();
+    let mut at = 8;
+    while at + 8 <= png.len() {
+        let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+        let end = at + 12 + len;
+        if &png[at + 4..at + 8] != b"caBX" {
+            out.extend_from_slice(&png[at..end]);
+        }
+        at = end;
+    }
+    out
+}
+
+/// Issue 30 item 6: `verify` takes folders (walked) and files, skips what is not an image with
+/// a note, refuses a file over `--max-mb` without reading it (a 1 GB file, sparse), says when a
+/// file stripped of its credentials still carries the AI label in its XMP, and `--require`
+/// makes a file without credentials fail.
+#[test]
+fn verify_walks_folders_skips_non_images_and_refuses_what_is_too_large() {
+    let d = run_campaign("cred-batch", "");
+    let (code, out, err) = go(&d, &["verify", "out/deliverables"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("valid, untrusted signer").count(), 4, "{out}");
+    assert!(
+        out.contains("manifest.json: skipped (not a PNG or JPEG)"),
+        "{out}"
+    );
+    let (code, out, _) = go(&d, &["verify", "--json", "out/deliverables"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let states: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "valid").count(),
+        4,
+        "{states:?}"
+    );
+    assert!(
+        states.iter().all(|s| *s == "valid" || *s == "skipped"),
+        "{states:?}"
+    );
+    // Stripped of its manifest, a deliverable still says what it is in its XMP.
+    let png = std::fs::read(d.join("out/deliverables/hero/hero-1-256x256.png")).unwrap();
+    std::fs::write(d.join("stripped.png"), without_c2pa_chunk(&png)).unwrap();
+    let (code, out, _) = go(&d, &["verify", "stripped.png"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("no Content Credentials")
+            && out.contains("its XMP still says DigitalSourceType algorithmicMedia"),
+        "{out}"
+    );
+    let (code, _, err) = go(&d, &["verify", "--require", "stripped.png"]);
+    assert_eq!(code, 1, "--require: {err}");
+    assert!(
+        err.contains("without Content Credentials (--require)"),
+        "{err}"
+    );
+    // A 1 GB file that starts like a PNG is not read.
+    {
+        let f = std::fs::File::create(d.join("huge.png")).unwrap();
+        use std::io::Write as _;
+        (&f).write_all(b"\x89PNG\r\n\x1a\n").unwrap();
+        f.set_len(1 << 30).unwrap();
+    }
+    let (code, out, err) = go(&d, &["verify", "huge.png", "stripped.png"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("huge.png: not checked: 1074 MB, over --max-mb 256 MB"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stripped.png: no Content Credentials"),
+        "the rest is checked: {out}"
+    );
+    // Under the limit, a file that only starts like a PNG is refused from its chunk headers,
+    // not handed whole to the reader.
+    let (code, out, _) = go(&d, &["verify", "huge.png", "--max-mb", "2000"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("huge.png: not checked: not a well-formed PNG"),
+        "{out}"
+    );
+    // A whole image passes the walk: PNG and JPEG deliverables, and a file cut short does not.
+    for f in files_under(&d.join("out/deliverables"), &["png", "jpg"]) {
+        let b = std::fs::read(&f).unwrap();
+        let fmt = darkroom_provenance::Format::sniff(&b).unwrap();
+        darkroom_provenance::well_formed(std::io::Cursor::new(&b), fmt, b.len() as u64)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let cut = &b[..b.len() / 2];
+        if fmt == darkroom_provenance::Format::Png {
+            assert!(darkroom_provenance::well_formed(
+                std::io::Cursor::new(cut),
+                fmt,
+                cut.len() as u64
+            )
+            .is_err());
+        }
+    }
+    // A path that is not there is an argument error, said with its name.
+    let (code, _, err) = go(&d, &["verify", "nowhere.png", "out/deliverables"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no such file or folder: `nowhere.png`"),
+        "{err}"
+    );
 }

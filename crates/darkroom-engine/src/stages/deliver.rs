@@ -394,7 +394,15 @@ fn encode(
     use darkroom_core::FileFormat;
     use darkroom_provenance::{meta, Format, Part, Role, Source, Step, StepKind, Story};
     let c = &ctx.campaign;
-    let xmp = meta::xmp(Source::Generated.iptc());
+    // What made the pixels: the offline renderer learned from nothing (IPTC's
+    // algorithmicMedia); every other provider is a trained model.
+    let source =
+        if c.providers[&c.finish.provider].kind == darkroom_core::catalog::ProviderKind::Sketch {
+            Source::Algorithmic
+        } else {
+            Source::Generated
+        };
+    let xmp = meta::xmp(source.iptc());
     let mut steps = f.steps.to_vec();
     let bytes = match format {
         FileFormat::Png => {
@@ -456,7 +464,7 @@ fn encode(
     };
     let story = Story {
         title: format!("{}.{}", f.name, format.ext()),
-        created: Some(Source::Generated),
+        created: Some(source),
         steps,
         parts: f
             .ingredients
