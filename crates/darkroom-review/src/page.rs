@@ -531,7 +531,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         "<header><a href=\"/?token={t}\">{c}</a> › <b>{s}</b> · <span id=progress></span> · press ? for keys</header>\
          <main><div class=filters>show: <a href=# data-f=all>all</a><a href=# data-f=awaiting>awaiting review</a>\
          <a href=# data-f=approve>approved</a><a href=# data-f=reject>rejected</a><a href=# data-f=rated>rated 4–5</a>\
-         <a href=# data-f=failed>failed an assertion</a> · sort: <a href=# data-s=order>rank</a><a href=# data-s=adh>adherence</a><a href=# data-s=cost>cost</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span> <span id=toast></span></div><div class=sheet id=sheet>",
+         <a href=# data-f=failed>failed an assertion</a> · sort: <a href=# data-s=order>as made</a><a href=# data-s=rank>rank</a><a href=# data-s=adh>adherence</a><a href=# data-s=cost>cost</a> <select id=fq><option value=\"\">failed this one…</option></select> <span id=fresh></span> <span id=toast></span></div><div class=sheet id=sheet>",
         t = esc(token),
         c = esc(campaign),
         s = esc(shot)
@@ -542,6 +542,14 @@ pub fn shot(p: &ShotPage<'_>) -> String {
     for top in under.values() {
         *stacked.entry(top).or_default() += 1;
     }
+    // Where the funnel ranked each draft (adherence, palette, sharpness), as its rank key.
+    let rank: BTreeMap<&str, &str> = p
+        .dump
+        .decisions
+        .iter()
+        .filter(|d| d.kind == "rank")
+        .filter_map(|d| Some((d.attempt.as_str(), d.rank_key.as_deref()?)))
+        .collect();
     let mut qs_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut all_qs: Vec<String> = Vec::new();
     for a in attempts {
@@ -570,7 +578,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         };
         let _ = write!(
             h,
-            "<div class=\"card{class}{stack_class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\" data-no=\"{no}\" data-adh=\"{adh_n}\" data-cost=\"{cost_n}\"{stack_attr}>\
+            "<div class=\"card{class}{stack_class}\" data-id=\"{id}\" data-tier=\"{tier}\" data-rating=\"{rating}\" data-failed=\"{failed}\" data-no=\"{no}\" data-adh=\"{adh_n}\" data-cost=\"{cost_n}\" data-rank=\"{rank_key}\"{stack_attr}>\
              <img loading=lazy decoding=async src=\"/preview/{id}?token={t}\" alt=\"{tier} {id}\">\
              <div class=meta>{tier} · r{round} · {cost} · {adh} {badge}</div>\
              <div class=meta><span class=human>{dec}</span> <span class=stars>{stars}</span></div>{sup}{stk}",
@@ -580,6 +588,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
             failed = !no.is_empty(),
             adh_n = adh.unwrap_or(-1.0),
             cost_n = a.cost.unwrap_or(0.0),
+            rank_key = esc(rank.get(a.id.as_str()).copied().unwrap_or("")),
             t = esc(token),
             round = a.round,
             cost = a.cost.map_or("no cost".into(), |c| money(c, p.unit)),
@@ -764,7 +773,11 @@ cards.forEach(c=>{const d=c.dataset.decision||'';c.style.display=(f==='all'||(f=
 (f==='rated'&&+c.dataset.rating>=4)||(f==='failed'&&c.dataset.failed==='true'))?'':'none';});keepVisible();});
 // Sorting reorders the sheet and the keys' order with it; the selection stays on its card.
 document.querySelectorAll('[data-s]').forEach(a=>a.onclick=e=>{e.preventDefault();const k=a.dataset.s;const id=cards[cur]&&cards[cur].dataset.id;
-cards.sort((x,y)=>k==='order'?ORDER.get(x)-ORDER.get(y):k==='adh'?y.dataset.adh-x.dataset.adh:x.dataset.cost-y.dataset.cost);
+// Rank: finals first, then drafts as the funnel ranked them (its key: adherence, palette,
+// sharpness), then the drafts it did not rank (failed a gate), as made.
+const byRank=(x,y)=>(x.dataset.tier!=='finish')-(y.dataset.tier!=='finish')||(!x.dataset.rank)-(!y.dataset.rank)||
+(y.dataset.rank>x.dataset.rank?1:y.dataset.rank<x.dataset.rank?-1:0)||ORDER.get(x)-ORDER.get(y);
+cards.sort((x,y)=>k==='order'?ORDER.get(x)-ORDER.get(y):k==='rank'?byRank(x,y):k==='adh'?y.dataset.adh-x.dataset.adh:x.dataset.cost-y.dataset.cost);
 cards.forEach(c=>sheet.appendChild(c));const i=cards.findIndex(c=>c.dataset.id===id);sel(i<0?0:i);});
 sel(0);refresh();setInterval(refresh,3000);
 "#;

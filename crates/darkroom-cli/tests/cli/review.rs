@@ -1867,6 +1867,31 @@ fn the_sheet_sorts_and_decisions_carry_the_reviewers_name() {
         adh.windows(2).all(|w| w[0] >= w[1]),
         "most adherent first: {adh:?}"
     );
+    // By rank: finals, then the drafts the funnel ranked, best key first, then the rest.
+    js("document.querySelector('[data-s=rank]').click()");
+    let ranked: Vec<(String, String)> = serde_json::from_value(js(
+        "return [...document.querySelectorAll('#sheet .card')].map(c => [c.dataset.tier, c.dataset.rank])",
+    ))
+    .unwrap();
+    let finals = ranked.iter().take_while(|r| r.0 == "finish").count();
+    assert!(
+        finals > 0 && ranked[finals..].iter().all(|r| r.0 == "draft"),
+        "{ranked:?}"
+    );
+    let keys: Vec<&str> = ranked[finals..]
+        .iter()
+        .map(|r| r.1.as_str())
+        .take_while(|k| !k.is_empty())
+        .collect();
+    assert!(!keys.is_empty(), "the funnel ranked drafts: {ranked:?}");
+    assert!(
+        keys.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {keys:?}"
+    );
+    assert!(
+        ranked[finals + keys.len()..].iter().all(|r| r.1.is_empty()),
+        "unranked last: {ranked:?}"
+    );
 }
 
 /// Issue 29 items 3 and 4, in Chromium: near-duplicate drafts (pHash within `[gates]
