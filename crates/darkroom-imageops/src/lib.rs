@@ -18,7 +18,7 @@ pub use decode::{
     decode, decode_with_alpha, read_image, read_image_with_alpha, DecodeError, Limits,
 };
 pub use png_io::{
-    decode_png, decode_png_alpha, encode_png, encode_png_rgba, read_png, write_png, PngError,
-    RgbImage,
+    decode_png, decode_png_alpha, encode_png, encode_png_rgba, png_text, read_png, with_png_text,
+    write_png, PngError, RgbImage,
 };
 pub use thumb::{encode_jpeg, thumbnail_jpeg};

@@ -267,3 +267,128 @@ mod tests {
         assert!(encode_png(2, 2, &[0; 5], &[]).is_err());
     }
 }
+
+/// The text chunks of a PNG (`tEXt`, and uncompressed or compressed `iTXt`), read from the
+/// chunks before its image data without decoding a pixel.
+pub fn png_text(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    dec.set_limits(png::Limits { bytes: 64 << 20 });
+    let Ok(reader) = dec.read_info() else {
+        return Vec::new();
+    };
+    let info = reader.info();
+    let mut text: Vec<(String, String)> = info
+        .uncompressed_latin1_text
+        .iter()
+        .map(|t| (t.keyword.clone(), t.text.clone()))
+        .collect();
+    for t in &info.utf8_text {
+        if let Ok(v) = t.get_text() {
+            text.push((t.keyword.clone(), v));
+        }
+    }
+    text
+}
+
+/// `png` with text chunks added after its header (`tEXt` for ASCII, uncompressed `iTXt`
+/// otherwise), a chunk of the same keyword already there replaced: how a label is carried onto
+/// a file another step encoded, without encoding its pixels again.
+pub fn with_png_text(png: &[u8], text: &[(&str, &str)]) -> Result<Vec<u8>, PngError> {
+    const SIG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let bad = |why: &str| PngError::Encode(format!("adding text to a PNG: {why}"));
+    if !png.starts_with(SIG) {
+        return Err(bad("not a PNG"));
+    }
+    let chunk = |kind: &[u8], data: &[u8]| -> Vec<u8> {
+        let mut c = Vec::with_capacity(data.len() + 12);
+        c.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        let mut h = crc32fast::Hasher::new();
+        h.update(kind);
+        h.update(data);
+        c.extend_from_slice(&h.finalize().to_be_bytes());
+        c
+    };
+    let keyword_of = |kind: &[u8], data: &[u8]| -> Option<Vec<u8>> {
+        (kind == b"tEXt" || kind == b"iTXt" || kind == b"zTXt")
+            .then(|| data.split(|&b| b == 0).next().unwrap_or(&[]).to_vec())
+    };
+    let replaced: Vec<&[u8]> = text.iter().map(|(k, _)| k.as_bytes()).collect();
+    let mut out = SIG.to_vec();
+    let mut at = SIG.len();
+    let mut added = false;
+    while at + 12 <= png.len() {
+        let len = u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]) as usize;
+        let end = at + 12 + len;
+        if end > png.len() {
+            return Err(bad("a chunk runs past the end"));
+        }
+        let kind = &png[at + 4..at + 8];
+        let data = &png[at + 8..at + 8 + len];
+        let dropped = keyword_of(kind, data).is_some_and(|k| replaced.contains(&k.as_slice()));
+        if !dropped {
+            out.extend_from_slice(&png[at..end]);
+        }
+        if kind == b"IHDR" && !added {
+            for (k, v) in text {
+                if k.is_empty() || k.len() > 79 || k.contains('\0') {
+                    return Err(bad("a keyword is 1 to 79 bytes without NUL"));
+                }
+                let c = if v.is_ascii() {
+                    chunk(b"tEXt", &[k.as_bytes(), b"\0", v.as_bytes()].concat())
+                } else {
+                    // iTXt: keyword, NUL, not compressed, method 0, no language, no
+                    // translated keyword, the UTF-8 text.
+                    chunk(
+                        b"iTXt",
+                        &[k.as_bytes(), b"\0\0\0\0\0", v.as_bytes()].concat(),
+                    )
+                };
+                out.extend_from_slice(&c);
+            }
+            added = true;
+        }
+        at = end;
+    }
+    if !added {
+        return Err(bad("no IHDR chunk"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn text_added_to_an_encoded_png_reads_back_and_replaces_its_namesake() {
+        let png = encode_png(2, 2, &[10; 12], &[("Software", "x"), ("parameters", "old")]).unwrap();
+        let out = with_png_text(
+            &png,
+            &[
+                ("parameters", "a cat\nSteps: 20"),
+                ("XML:com.adobe.xmp", "ünïcode"),
+            ],
+        )
+        .unwrap();
+        let t = png_text(&out);
+        assert!(t.contains(&("Software".into(), "x".into())), "{t:?}");
+        assert!(
+            t.contains(&("parameters".into(), "a cat\nSteps: 20".into())),
+            "{t:?}"
+        );
+        assert!(
+            t.contains(&("XML:com.adobe.xmp".into(), "ünïcode".into())),
+            "{t:?}"
+        );
+        assert_eq!(
+            t.iter().filter(|x| x.0 == "parameters").count(),
+            1,
+            "replaced: {t:?}"
+        );
+        // The pixels are untouched and the file decodes (every CRC right).
+        assert_eq!(decode_png(&out, "t", 100).unwrap().rgb, vec![10; 12]);
+        assert!(with_png_text(b"not a png", &[("a", "b")]).is_err());
+    }
+}

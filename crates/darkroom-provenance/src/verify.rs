@@ -242,8 +242,14 @@ pub fn well_formed(
 /// …), if any: what a file stripped of its Content Credentials may still say of itself.
 pub fn xmp_source_type(bytes: &[u8]) -> Option<String> {
     const URL: &[u8] = b"cv.iptc.org/newscodes/digitalsourcetype/";
-    let at = bytes.windows(URL.len()).position(|w| w == URL)? + URL.len();
-    let term: String = bytes[at..]
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    // Within the XMP packet only: a C2PA manifest names the same URL in CBOR, where the next
+    // field's bytes follow the term without a separator.
+    let start = find(bytes, b"<x:xmpmeta")?;
+    let len = find(&bytes[start..], b"</x:xmpmeta>")?;
+    let xmp = &bytes[start..start + len];
+    let at = find(xmp, URL)? + URL.len();
+    let term: String = xmp[at..]
         .iter()
         .take(64)
         .take_while(|b| b.is_ascii_alphanumeric())

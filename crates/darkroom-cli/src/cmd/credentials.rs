@@ -18,11 +18,12 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Signs `output` (already written) as `input` edited by `step`.
+    /// Marks `output` (already written) as `input` edited by `step`: the input's AI label is
+    /// carried onto it (XMP DigitalSourceType — a composite once a model's pixels join other
+    /// ones — and A1111's `parameters` text), then it is signed with the input as its parent
+    /// ingredient. The file is replaced only once all of that succeeded; when signing fails it
+    /// is removed, so no unsigned file is left where a signed one was asked for.
     pub fn mark(&self, input: &Path, output: &Path, step: Step) -> Result<(), Fail> {
-        if self.no_credentials {
-            return Ok(());
-        }
         let parent = std::fs::read(input)
             .map_err(|e| Fail::Input(format!("cannot read `{}`: {e}", input.display())))?;
         let bytes = std::fs::read(output)
@@ -30,6 +31,36 @@ impl Credentials {
         let Some(fmt) = Format::sniff(&bytes) else {
             return Ok(());
         };
+        let labelled = carry_label(&parent, bytes, step.generative)
+            .map_err(|e| Fail::Input(format!("`{}`: {e}", output.display())))?;
+        let signed = if self.no_credentials {
+            labelled
+        } else {
+            match self.sign(input, output, &parent, fmt, &labelled, step) {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = std::fs::remove_file(output);
+                    return Err(e);
+                }
+            }
+        };
+        let mut tmp = output.as_os_str().to_owned();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, &signed)
+            .and_then(|()| std::fs::rename(&tmp, output))
+            .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", output.display())))
+    }
+
+    /// The signed bytes of `bytes` (the output, labelled) as `parent` edited by `step`.
+    fn sign(
+        &self,
+        input: &Path,
+        output: &Path,
+        parent: &[u8],
+        fmt: Format,
+        bytes: &[u8],
+        step: Step,
+    ) -> Result<Vec<u8>, Fail> {
         let folder = output
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -42,7 +73,7 @@ impl Credentials {
         };
         // An input that is neither PNG nor JPEG (WebP) cannot be read as an ingredient by c2pa
         // here; the output is then marked as made by darkroom from the step alone.
-        let story = if Format::sniff(&parent).is_some() {
+        let story = if Format::sniff(parent).is_some() {
             Story {
                 title: title(output),
                 created: None,
@@ -50,7 +81,7 @@ impl Credentials {
                 parts: vec![Part {
                     title: title(input),
                     role: Role::Parent,
-                    bytes: &parent,
+                    bytes: parent,
                 }],
             }
         } else {
@@ -61,25 +92,63 @@ impl Credentials {
                 parts: vec![],
             }
         };
-        let signed = darkroom_provenance::sign(&id, fmt, &bytes, &story).map_err(|e| {
+        let signed = darkroom_provenance::sign(&id, fmt, bytes, &story).map_err(|e| {
             Fail::Input(format!(
-                "Content Credentials for `{}`: {e}",
+                "Content Credentials for `{}`: {e} (the output was removed: pass --no-credentials to write it unsigned)",
                 output.display()
             ))
         })?;
-        let mut tmp = output.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, &signed.bytes)
-            .and_then(|()| std::fs::rename(&tmp, output))
-            .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", output.display())))?;
         eprintln!(
             "signed {} ({}; {})",
             output.display(),
             signed.label,
             id.who()
         );
-        Ok(())
+        Ok(signed.bytes)
     }
+}
+
+/// The output PNG with the input's AI label carried over: its IPTC digital source type —
+/// kept as it was for a local edit, `compositeWithTrainedAlgorithmicMedia` when a model's
+/// pixels join pixels it did not make (a trained model's image extended by a model stays
+/// `trainedAlgorithmicMedia`) — and its `parameters` text. An input without a label gives an
+/// output without one, unless a model made some of its pixels.
+fn carry_label(parent: &[u8], out: Vec<u8>, generative: bool) -> Result<Vec<u8>, String> {
+    use darkroom_provenance::meta;
+    const TRAINED: &str = "trainedAlgorithmicMedia";
+    if Format::sniff(&out) != Some(Format::Png) {
+        return Ok(out);
+    }
+    let was = darkroom_provenance::xmp_source_type(parent);
+    let now = match (was.as_deref(), generative) {
+        (Some(TRAINED), _) => Some(TRAINED.to_string()),
+        (_, true) => Some("compositeWithTrainedAlgorithmicMedia".to_string()),
+        (w, false) => w.map(str::to_string),
+    };
+    let params = if Format::sniff(parent) == Some(Format::Png) {
+        darkroom_imageops::png_text(parent)
+            .into_iter()
+            .find(|(k, _)| k == "parameters")
+            .map(|(_, v)| v)
+    } else {
+        None
+    };
+    let xmp = now.map(|t| {
+        meta::xmp(&format!(
+            "http://cv.iptc.org/newscodes/digitalsourcetype/{t}"
+        ))
+    });
+    let mut text: Vec<(&str, &str)> = Vec::new();
+    if let Some(x) = &xmp {
+        text.push((meta::XMP_PNG_KEY, x));
+    }
+    if let Some(p) = &params {
+        text.push(("parameters", p));
+    }
+    if text.is_empty() {
+        return Ok(out);
+    }
+    darkroom_imageops::with_png_text(&out, &text).map_err(|e| e.to_string())
 }
 
 /// A step a provider did (from the `provider`/`model` pairs a remote result carries).

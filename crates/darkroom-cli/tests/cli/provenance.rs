@@ -613,3 +613,118 @@ fn verify_walks_folders_skips_non_images_and_refuses_what_is_too_large() {
         "{err}"
     );
 }
+
+/// DigitalSourceType of a file, as exiftool reads it ("" without one).
+fn exif_source(f: &Path) -> String {
+    let o = Command::new("exiftool")
+        .args(["-s", "-s", "-s", "-XMP-iptcExt:DigitalSourceType"])
+        .arg(f)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Issue 30 item 2: darkroom's own edits keep the AI label. `upscale` and `typeset` of a
+/// deliverable carry its XMP DigitalSourceType (read back with exiftool) and its `parameters`
+/// text, and chain it as the parent ingredient with its manifest; `--no-credentials` still
+/// carries the label; an edit that cannot be signed leaves no unsigned file behind.
+#[test]
+fn upscale_and_typeset_of_a_deliverable_keep_its_label_and_chain_it() {
+    if Command::new("exiftool").arg("-ver").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have exiftool");
+        return;
+    }
+    let d = scratch("cred-edits");
+    let campaign = CAMPAIGN.replace(
+        "kind = \"sketch\"",
+        "kind = \"sim\"\nmodel = \"fast-draft\"",
+    );
+    std::fs::write(d.join("c.toml"), campaign).unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let hero = d.join("out/deliverables/hero/hero-1-256x256.png");
+    const TRAINED: &str = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+    assert_eq!(exif_source(&hero), TRAINED, "a model's deliverable");
+    let params = |f: &Path| {
+        darkroom_imageops::png_text(&std::fs::read(f).unwrap())
+            .into_iter()
+            .find(|(k, _)| k == "parameters")
+            .map(|(_, v)| v)
+    };
+    let hero_s = hero.display().to_string();
+    let edits: [(&str, Vec<&str>); 2] = [
+        (
+            "up.png",
+            vec!["upscale", &hero_s, "--to", "2x", "-o", "up.png"],
+        ),
+        (
+            "typeset.png",
+            vec![
+                "typeset",
+                &hero_s,
+                "--text",
+                "OPEN",
+                "--box",
+                "0.2,0.3,0.8,0.7",
+                "-o",
+                "typeset.png",
+            ],
+        ),
+    ];
+    for (out, args) in &edits {
+        let (code, _, err) = go(&d, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let f = d.join(out);
+        assert_eq!(exif_source(&f), TRAINED, "{out} keeps the label");
+        assert_eq!(params(&f), params(&hero), "{out} keeps the parameters");
+        let v = darkroom_provenance::verify(&std::fs::read(&f).unwrap(), None).unwrap();
+        assert_eq!(v.state, State::Valid, "{out}: {:?}", v.problems);
+        assert_eq!(
+            v.chain.len(),
+            2,
+            "{out}: the deliverable's manifest is its ingredient's"
+        );
+        assert_eq!(v.chain[0].ingredients[0].1, "parentOf", "{out}");
+    }
+    // Unsigned, the label still goes with the file.
+    let (code, _, err) = go(
+        &d,
+        &[
+            "upscale",
+            &hero_s,
+            "--to",
+            "2x",
+            "-o",
+            "bare.png",
+            "--no-credentials",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(exif_source(&d.join("bare.png")), TRAINED);
+    // A certificate that cannot sign: the command fails and leaves no unsigned output.
+    let (code, _, err) = go_env(
+        &d,
+        &["upscale", &hero_s, "--to", "2x", "-o", "unsigned.png"],
+        &[
+            ("DARKROOM_C2PA_CERT", "not a certificate"),
+            ("DARKROOM_C2PA_KEY", "not a key"),
+        ],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        !d.join("unsigned.png").exists(),
+        "no unsigned file left: {err}"
+    );
+    // A local edit of a photo with no label adds none.
+    write_png(&d.join("photo.png"), 64, 64, |x, y| [x as u8, y as u8, 90]);
+    let (code, _, err) = go(
+        &d,
+        &["upscale", "photo.png", "--to", "2x", "-o", "photo-up.png"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        exif_source(&d.join("photo-up.png")),
+        "",
+        "a local edit of a photo is not AI media"
+    );
+}
