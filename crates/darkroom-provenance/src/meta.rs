@@ -68,6 +68,12 @@ pub fn a1111_parameters(g: &Generation) -> String {
 /// The XMP packet: IPTC `DigitalSourceType` and the creator tool. `source` is the IPTC URL
 /// ([`crate::Source::iptc`]).
 pub fn xmp(source: &str) -> String {
+    xmp_ai(source, None)
+}
+
+/// [`xmp`] naming the AI system that made the image and its version — IPTC 2025.1's
+/// `AISystemUsed` and `AISystemVersionUsed` — for DAM systems that read them.
+pub fn xmp_ai(source: &str, system: Option<(&str, Option<&str>)>) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -80,12 +86,22 @@ pub fn xmp(source: &str) -> String {
   <rdf:Description rdf:about=\"\"\n\
     xmlns:Iptc4xmpExt=\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\"\n\
     xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n\
-    Iptc4xmpExt:DigitalSourceType=\"{}\"\n\
+    Iptc4xmpExt:DigitalSourceType=\"{}\"\n{}\
     xmp:CreatorTool=\"{} {}\"/>\n\
  </rdf:RDF>\n\
 </x:xmpmeta>\n\
 <?xpacket end=\"r\"?>",
         esc(source),
+        system.map_or(String::new(), |(name, version)| {
+            format!(
+                "    Iptc4xmpExt:AISystemUsed=\"{}\"\n{}",
+                esc(name),
+                version.map_or(String::new(), |v| format!(
+                    "    Iptc4xmpExt:AISystemVersionUsed=\"{}\"\n",
+                    esc(v)
+                ))
+            )
+        }),
         crate::AGENT,
         crate::VERSION
     )

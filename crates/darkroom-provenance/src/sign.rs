@@ -244,9 +244,13 @@ pub(crate) fn sign_with(
             if !inputs.is_empty() {
                 a["parameters"] = json!({ "ingredientIds": inputs });
             }
-            // The step that made the image (the finish call) describes the creation itself.
+            // The step that made the image (the finish call) describes the creation itself,
+            // and its model is the agent that made it (darkroom is the claim's generator).
             if let Some(s) = story.steps.first().filter(|s| s.kind == StepKind::Created) {
                 merge(&mut a, s);
+                if let Some(m) = model_agent(s) {
+                    a["softwareAgent"] = m;
+                }
             }
             actions.push(a);
         }
@@ -271,6 +275,9 @@ pub(crate) fn sign_with(
         let mut a = json!({ "action": s.kind.action(), "softwareAgent": agent });
         if s.generative {
             a["digitalSourceType"] = json!(Source::Composite.iptc());
+            if let Some(m) = model_agent(s) {
+                a["softwareAgent"] = m;
+            }
         }
         merge(&mut a, s);
         actions.push(a);
@@ -293,6 +300,16 @@ pub(crate) fn sign_with(
 }
 
 /// The step's description, model and parameters, on its action.
+/// A model as a C2PA `softwareAgent`: its name (the provider's kind where it names none) and
+/// the version the provider reported.
+fn model_agent(s: &Step) -> Option<Value> {
+    let name = s.model.clone().or_else(|| s.provider.clone())?;
+    Some(match &s.model_version {
+        Some(v) => json!({ "name": name, "version": v }),
+        None => json!({ "name": name }),
+    })
+}
+
 fn merge(a: &mut Value, s: &Step) {
     a["description"] = json!(s.what);
     let mut p = a.get("parameters").cloned().unwrap_or_else(|| json!({}));

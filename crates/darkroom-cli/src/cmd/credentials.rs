@@ -133,10 +133,21 @@ fn carry_label(parent: &[u8], out: Vec<u8>, generative: bool) -> Result<Vec<u8>,
     } else {
         None
     };
-    let xmp = now.map(|t| {
-        meta::xmp(&format!(
-            "http://cv.iptc.org/newscodes/digitalsourcetype/{t}"
-        ))
+    // The parent's own packet when the type is unchanged (it names the AI system too).
+    let parent_xmp = (now == was && Format::sniff(parent) == Some(Format::Png))
+        .then(|| {
+            darkroom_imageops::png_text(parent)
+                .into_iter()
+                .find(|(k, _)| k == meta::XMP_PNG_KEY)
+                .map(|(_, v)| v)
+        })
+        .flatten();
+    let xmp = parent_xmp.or_else(|| {
+        now.map(|t| {
+            meta::xmp(&format!(
+                "http://cv.iptc.org/newscodes/digitalsourcetype/{t}"
+            ))
+        })
     });
     let mut text: Vec<(&str, &str)> = Vec::new();
     if let Some(x) = &xmp {

@@ -645,6 +645,23 @@ fn upscale_and_typeset_of_a_deliverable_keep_its_label_and_chain_it() {
     let hero = d.join("out/deliverables/hero/hero-1-256x256.png");
     const TRAINED: &str = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
     assert_eq!(exif_source(&hero), TRAINED, "a model's deliverable");
+    // IPTC 2025.1 names the AI system; the C2PA creation names the model as its agent.
+    let system = |f: &Path| {
+        let o = Command::new("exiftool")
+            .args(["-s", "-s", "-s", "-XMP-iptcExt:AISystemUsed"])
+            .arg(f)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    assert_eq!(system(&hero), "fast-draft");
+    let made = darkroom_provenance::verify(&std::fs::read(&hero).unwrap(), None).unwrap();
+    let created = made.chain[0]
+        .actions
+        .iter()
+        .find(|a| a.starts_with("c2pa.created"))
+        .unwrap();
+    assert!(created.contains("agent fast-draft"), "{created}");
     let params = |f: &Path| {
         darkroom_imageops::png_text(&std::fs::read(f).unwrap())
             .into_iter()
@@ -676,6 +693,7 @@ fn upscale_and_typeset_of_a_deliverable_keep_its_label_and_chain_it() {
         assert_eq!(code, 0, "{args:?}: {err}");
         let f = d.join(out);
         assert_eq!(exif_source(&f), TRAINED, "{out} keeps the label");
+        assert_eq!(system(&f), "fast-draft", "{out} names the system still");
         assert_eq!(params(&f), params(&hero), "{out} keeps the parameters");
         let v = darkroom_provenance::verify(&std::fs::read(&f).unwrap(), None).unwrap();
         assert_eq!(v.state, State::Valid, "{out}: {:?}", v.problems);

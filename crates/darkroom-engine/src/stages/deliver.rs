@@ -402,8 +402,19 @@ fn encode(
         } else {
             Source::Generated
         };
-    let xmp = meta::xmp(source.iptc());
     let mut steps = f.steps.to_vec();
+    // The AI system named in the XMP (IPTC 2025.1): the finish model and the version the
+    // provider reported; none for the offline renderer, which is not one.
+    let fp = &c.providers[&c.finish.provider];
+    let system = fp
+        .model_or_default()
+        .filter(|m| !m.is_empty())
+        .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
+    let system_version = steps.iter().find_map(|s| s.model_version.clone());
+    let xmp = meta::xmp_ai(
+        source.iptc(),
+        (source != Source::Algorithmic).then_some((system.as_str(), system_version.as_deref())),
+    );
     let bytes = match format {
         FileFormat::Png => {
             let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
