@@ -404,12 +404,17 @@ pub struct Provenance {
     pub cert: Option<String>,
     /// `key`: the private key's PEM file.
     pub key: Option<String>,
+    /// `include_prompt` (true by default): false keeps the AI marking (XMP, the signed
+    /// manifest, the generation settings) and leaves the prompt, the campaign's and the shot's
+    /// names and any typed text out of the delivered files.
+    pub include_prompt: bool,
 }
 
 impl Default for Provenance {
     fn default() -> Self {
         Provenance {
             enabled: true,
+            include_prompt: true,
             cert: None,
             key: None,
         }
@@ -1369,12 +1374,21 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     // [provenance]
     let mut provenance = Provenance::default();
     if let Some(p) = get("provenance") {
-        for (k, n) in v.keys(p, "provenance", &["enabled", "cert", "key"]) {
+        for (k, n) in v.keys(
+            p,
+            "provenance",
+            &["enabled", "cert", "key", "include_prompt"],
+        ) {
             let kp = format!("provenance.{k}");
             match k {
                 "enabled" => {
                     if let Some(b) = v.boolean(n, &kp) {
                         provenance.enabled = b;
+                    }
+                }
+                "include_prompt" => {
+                    if let Some(b) = v.boolean(n, &kp) {
+                        provenance.include_prompt = b;
                     }
                 }
                 "cert" => provenance.cert = v.string(n, &kp),

@@ -746,3 +746,46 @@ fn upscale_and_typeset_of_a_deliverable_keep_its_label_and_chain_it() {
         "a local edit of a photo is not AI media"
     );
 }
+
+/// Issue 30 item 5: `[provenance] include_prompt = false` keeps the marking (a valid signed
+/// manifest, the XMP source type, the generation settings) and leaves the prompt, the shot's
+/// name and the typed text out of every delivered file's bytes.
+#[test]
+fn include_prompt_false_keeps_the_marking_and_leaves_the_words_out() {
+    let d = run_campaign("cred-private", "[provenance]\ninclude_prompt = false\n");
+    let got = files_under(&d.join("out/deliverables"), &["png", "jpg"]);
+    assert_eq!(got.len(), 4);
+    let has = |b: &[u8], s: &str| b.windows(s.len()).any(|w| w == s.as_bytes());
+    for f in &got {
+        let b = std::fs::read(f).unwrap();
+        for word in ["kite", "green field", "SALE", "hero"] {
+            assert!(!has(&b, word), "{}: `{word}` is in the file", f.display());
+        }
+        let v = darkroom_provenance::verify(&b, None).unwrap();
+        assert_eq!(v.state, State::Valid, "{}: {:?}", f.display(), v.problems);
+        assert_eq!(
+            darkroom_provenance::xmp_source_type(&b).as_deref(),
+            Some("algorithmicMedia"),
+            "{}",
+            f.display()
+        );
+    }
+    let png = d.join("out/deliverables/hero/hero-1-256x256.png");
+    let params = darkroom_imageops::png_text(&std::fs::read(&png).unwrap())
+        .into_iter()
+        .find(|(k, _)| k == "parameters")
+        .unwrap()
+        .1;
+    let (prompt, _, pairs) = darkroom_provenance::meta::parse_parameters(&params);
+    assert_eq!(prompt, "", "{params}");
+    assert!(pairs.iter().any(|p| p.0 == "Seed"), "{params}");
+    // A value that is not a boolean is said with the key.
+    std::fs::write(
+        d.join("bad.toml"),
+        format!("{CAMPAIGN}[provenance]\ninclude_prompt = \"no\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = go(&d, &["check", "bad.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("provenance.include_prompt"), "{err}");
+}

@@ -402,7 +402,20 @@ fn encode(
         } else {
             Source::Generated
         };
+    // `[provenance] include_prompt = false`: the marking stays, the words do not — no prompt,
+    // campaign or shot name, typed text or in-paint words in the file.
+    let private = !c.provenance.include_prompt;
     let mut steps = f.steps.to_vec();
+    if private {
+        for s in &mut steps {
+            if matches!(s.kind, StepKind::Typeset | StepKind::Inpainted) {
+                s.what = match s.kind {
+                    StepKind::Typeset => "text set on the image".into(),
+                    _ => "part of the image repainted".into(),
+                };
+            }
+        }
+    }
     // The AI system named in the XMP (IPTC 2025.1): the finish model and the version the
     // provider reported; none for the offline renderer, which is not one.
     let fp = &c.providers[&c.finish.provider];
@@ -436,7 +449,11 @@ fn encode(
                 format!("darkroom {}", darkroom_provenance::VERSION),
             ));
             let parameters = meta::a1111_parameters(&meta::Generation {
-                prompt: call.req.prompt.clone(),
+                prompt: if private {
+                    String::new()
+                } else {
+                    call.req.prompt.clone()
+                },
                 negative: String::new(),
                 steps: None,
                 seed: call.req.seed,
@@ -444,19 +461,23 @@ fn encode(
                 model,
                 extra,
             });
-            let mut text = vec![
-                ("Software", "darkroom"),
-                ("campaign", c.name.as_str()),
-                ("shot", shot.id.as_str()),
-                ("prompt", call.req.prompt.as_str()),
+            let mut text = vec![("Software", "darkroom")];
+            if !private {
+                text.extend([
+                    ("campaign", c.name.as_str()),
+                    ("shot", shot.id.as_str()),
+                    ("prompt", call.req.prompt.as_str()),
+                ]);
+            }
+            text.extend([
                 ("seed", seed.as_str()),
                 ("attempt", f.attempt),
                 ("provider", c.finish.provider.as_str()),
                 ("aspect", f.aspect),
                 ("parameters", parameters.as_str()),
                 (meta::XMP_PNG_KEY, xmp.as_str()),
-            ];
-            if !typeset.is_empty() {
+            ]);
+            if !typeset.is_empty() && !private {
                 text.push(("typeset", typeset.as_str()));
             }
             darkroom_imageops::encode_png(img.width, img.height, &img.rgb, &text)
@@ -474,7 +495,12 @@ fn encode(
         return Ok((bytes, None));
     };
     let story = Story {
-        title: format!("{}.{}", f.name, format.ext()),
+        // The file's name carries the shot's: left out with the prompt.
+        title: if private {
+            format!("image-{}x{}.{}", img.width, img.height, format.ext())
+        } else {
+            format!("{}.{}", f.name, format.ext())
+        },
         created: Some(source),
         steps,
         parts: f
