@@ -207,6 +207,13 @@ pub trait Provider: Send + Sync {
     fn handles(&self) -> bool {
         false
     }
+    /// The generation settings this provider sends for `req`, under the keys AUTOMATIC1111's
+    /// infotext uses (`Steps`, `Sampler`, `CFG scale`, `Seed`), in that order: what a
+    /// deliverable's `parameters` text says, so that image sites read it and "send to
+    /// txt2img" reproduces it. A provider without steps or sampler has only its seed.
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        vec![("Seed".into(), req.seed.to_string())]
+    }
     /// [`Provider::generate`] under `handle` (chosen by darkroom, see [`Provider::handles`]):
     /// where the vendor names the call itself, `note` is told the vendor's name for it once the
     /// vendor has accepted the call and before its result is waited for.

@@ -21,4 +21,4 @@ pub use png_io::{
     decode_png, decode_png_alpha, encode_png, encode_png_rgba, png_text, read_png, with_png_text,
     write_png, PngError, RgbImage,
 };
-pub use thumb::{encode_jpeg, thumbnail_jpeg};
+pub use thumb::{encode_jpeg, thumbnail_jpeg, with_jpeg_user_comment};

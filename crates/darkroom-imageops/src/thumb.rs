@@ -55,6 +55,47 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8, xmp: Option<&str>) -> Result<Vec
     Ok(out)
 }
 
+/// `jpeg` with an EXIF segment holding `comment` as its UserComment, as AUTOMATIC1111 writes
+/// its `parameters` text into a JPEG (`piexif`'s "UNICODE" encoding: the prefix, then UTF-16
+/// big-endian) and as A1111, Civitai and exiftool read it back: after SOI, and after the APP0
+/// (JFIF) segment when there is one.
+pub fn with_jpeg_user_comment(mut jpeg: Vec<u8>, comment: &str) -> Result<Vec<u8>, String> {
+    if jpeg.get(..2) != Some(&[0xFF, 0xD8]) {
+        return Err("not a JPEG".into());
+    }
+    let text: Vec<u8> = comment.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    // A big-endian TIFF: IFD0 with one entry (the Exif IFD's offset), the Exif IFD with one
+    // entry (UserComment, UNDEFINED, at offset 44), then the comment.
+    let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x87, 0x69, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26]);
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x92, 0x86, 0, 7]);
+    tiff.extend_from_slice(&((8 + text.len()) as u32).to_be_bytes());
+    tiff.extend_from_slice(&44u32.to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(b"UNICODE\0");
+    tiff.extend_from_slice(&text);
+    let len = 2 + 6 + tiff.len();
+    if len > 0xFFFF {
+        return Err(format!(
+            "a comment of {} characters does not fit a JPEG's EXIF segment",
+            comment.chars().count()
+        ));
+    }
+    let mut at = 2;
+    if jpeg.get(2..4) == Some(&[0xFF, 0xE0]) {
+        at = 4 + usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
+    }
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend_from_slice(&(len as u16).to_be_bytes());
+    seg.extend_from_slice(b"Exif\0\0");
+    seg.extend_from_slice(&tiff);
+    jpeg.splice(at..at, seg);
+    Ok(jpeg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,10 +9,11 @@ pub struct Generation {
     pub prompt: String,
     /// The negative prompt, when there is one.
     pub negative: String,
-    /// Sampling steps, when the provider has them.
-    pub steps: Option<u32>,
-    /// Seed.
-    pub seed: u64,
+    /// The settings the provider sent, under A1111's keys and in its order (`Steps`,
+    /// `Sampler`, `CFG scale`, `Seed`): only those it has, the seed as sent.
+    pub settings: Vec<(String, String)>,
+    /// The checkpoint's hash, when the provider reported one (A1111's `Model hash`).
+    pub model_hash: Option<String>,
     /// Pixel size.
     pub size: (u32, u32),
     /// The model asked for.
@@ -34,12 +35,12 @@ fn quote(v: &str) -> String {
 /// The `parameters` text: prompt, `Negative prompt:` line, then `Steps: …, Seed: …, Size:
 /// WxH, Model: …` and the further pairs on one line (A1111's `create_infotext`).
 pub fn a1111_parameters(g: &Generation) -> String {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    if let Some(s) = g.steps {
-        pairs.push(("Steps".into(), s.to_string()));
-    }
-    pairs.push(("Seed".into(), g.seed.to_string()));
+    // A1111's order: Steps, Sampler, CFG scale, Seed, Size, Model hash, Model, the rest.
+    let mut pairs: Vec<(String, String)> = g.settings.clone();
     pairs.push(("Size".into(), format!("{}x{}", g.size.0, g.size.1)));
+    if let Some(h) = &g.model_hash {
+        pairs.push(("Model hash".into(), h.clone()));
+    }
     pairs.push(("Model".into(), g.model.clone()));
     pairs.extend(g.extra.iter().cloned());
     let line = pairs
@@ -200,8 +201,8 @@ mod tests {
         let g = Generation {
             prompt: "a red kite, left of a blue ball: product shot".into(),
             negative: String::new(),
-            steps: None,
-            seed: 424242,
+            settings: vec![("Seed".into(), "424242".into())],
+            model_hash: None,
             size: (2048, 1152),
             model: "gemini-3-pro-image-preview".into(),
             extra: vec![
@@ -230,8 +231,13 @@ mod tests {
         let g = Generation {
             prompt: "a cat".into(),
             negative: "blurry, text".into(),
-            steps: Some(30),
-            seed: 1,
+            settings: vec![
+                ("Steps".into(), "30".into()),
+                ("Sampler".into(), "Euler a".into()),
+                ("CFG scale".into(), "7".into()),
+                ("Seed".into(), "1".into()),
+            ],
+            model_hash: Some("31e35c80fc".into()),
             size: (512, 512),
             model: "sdxl".into(),
             extra: vec![],
@@ -239,6 +245,20 @@ mod tests {
         let (p, n, kv) = parse_parameters(&a1111_parameters(&g));
         assert_eq!((p.as_str(), n.as_str()), ("a cat", "blurry, text"));
         assert_eq!(kv[0], ("Steps".to_string(), "30".to_string()));
+        let keys: Vec<&str> = kv.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "Steps",
+                "Sampler",
+                "CFG scale",
+                "Seed",
+                "Size",
+                "Model hash",
+                "Model"
+            ],
+            "A1111's order"
+        );
     }
 
     #[test]

@@ -146,6 +146,12 @@ impl Provider for AnyProvider {
             _ => self.generate(req),
         }
     }
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        match self {
+            AnyProvider::A1111(p) => p.infotext(req),
+            _ => vec![("Seed".into(), req.seed.to_string())],
+        }
+    }
     fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {
         match self {
             AnyProvider::Sim(p) => p.collect(req, handle),

@@ -789,3 +789,100 @@ fn include_prompt_false_keeps_the_marking_and_leaves_the_words_out() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("provenance.include_prompt"), "{err}");
 }
+
+/// Issue 30 item 4: the `parameters` text is what the ecosystem reads. From an A1111 server:
+/// A1111's own order (Steps, Sampler, CFG scale, Seed, Size, Model hash, Model), the seed it
+/// was sent (darkroom's seed modulo 2^32) and the checkpoint's hash apart from its name; the
+/// JPEG carries the same text as its EXIF UserComment (read back by exiftool), and Civitai's
+/// A1111 detection (a `Steps: N` field) finds it.
+#[test]
+fn parameters_say_what_the_server_was_sent_in_png_and_jpeg() {
+    use darkroom_fakes::Fake;
+    let forge = Fake::a1111();
+    let d = scratch("cred-a1111");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"forge\"\noutput = \"out\"\n[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"\n\
+             [tiers.draft]\nprovider = \"forge\"\nsize = \"128\"\nvariants = 1\n[tiers.finish]\nprovider = \"forge\"\nsize = \"256\"\n\
+             [gates]\nadherence = 0.0\n[deliver]\nformats = [\"png\", \"jpeg\"]\n\
+             [[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\"]\n",
+            forge.url
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = go(&d, &["run", "c.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let png = d.join("out/deliverables/hero/hero-1-256x256.png");
+    let params = darkroom_imageops::png_text(&std::fs::read(&png).unwrap())
+        .into_iter()
+        .find(|(k, _)| k == "parameters")
+        .unwrap()
+        .1;
+    let (prompt, _, pairs) = darkroom_provenance::meta::parse_parameters(&params);
+    assert_eq!(prompt, "a red kite above a green field");
+    let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).take(7).collect();
+    assert_eq!(
+        keys,
+        [
+            "Steps",
+            "Sampler",
+            "CFG scale",
+            "Seed",
+            "Size",
+            "Model hash",
+            "Model"
+        ],
+        "{params}"
+    );
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|p| p.0 == k)
+            .map(|p| p.1.clone())
+            .unwrap()
+    };
+    let side: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(png.with_extension("json")).unwrap()).unwrap();
+    let seed = side["seed"].as_u64().unwrap();
+    assert_eq!(get("Seed"), (seed % (1 << 32)).to_string(), "the seed sent");
+    let sent: Vec<i64> = forge
+        .seen()
+        .iter()
+        .filter_map(|s| serde_json::from_slice::<serde_json::Value>(&s.body).ok())
+        .filter_map(|b| b["seed"].as_i64())
+        .collect();
+    assert!(
+        sent.contains(&get("Seed").parse::<i64>().unwrap()),
+        "{sent:?}"
+    );
+    assert_eq!(
+        (get("Model hash").as_str(), get("Model").as_str()),
+        ("31e35c80fc", "sd_xl_base_1.0")
+    );
+    assert_eq!(get("Steps"), "30");
+    // Civitai's reader takes a text as A1111's when it has `Steps: <number>`.
+    assert!(
+        params
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("Steps: 30, Sampler: Euler a"),
+        "{params}"
+    );
+    if Command::new("exiftool").arg("-ver").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have exiftool");
+        return;
+    }
+    let o = Command::new("exiftool")
+        .args(["-s", "-s", "-s", "-UserComment"])
+        .arg(png.with_extension("jpg"))
+        .output()
+        .unwrap();
+    let comment = String::from_utf8_lossy(&o.stdout).trim_end().to_string();
+    // exiftool prints the comment's line ends as dots.
+    assert_eq!(comment, params.replace('\n', "."), "the JPEG's UserComment");
+    let v = darkroom_provenance::verify(&std::fs::read(png.with_extension("jpg")).unwrap(), None)
+        .unwrap();
+    assert_eq!(v.state, State::Valid, "{:?}", v.problems);
+}

@@ -380,6 +380,13 @@ fn model_step(
     }
 }
 
+/// A checkpoint reported as A1111 does, `name [hash]`: its name and hash apart.
+fn split_hash(v: &str) -> Option<(&str, &str)> {
+    let (name, rest) = v.rsplit_once(" [")?;
+    let hash = rest.strip_suffix(']')?;
+    (!hash.is_empty() && hash.chars().all(|c| c.is_ascii_hexdigit())).then_some((name, hash))
+}
+
 /// Encodes one format of a deliverable with its metadata (darkroom's text chunks, the A1111
 /// `parameters` text and XMP in a PNG; XMP in a JPEG) and signs it when provenance is on.
 /// Returns the bytes and the manifest's label.
@@ -428,39 +435,44 @@ fn encode(
         source.iptc(),
         (source != Source::Algorithmic).then_some((system.as_str(), system_version.as_deref())),
     );
+    // The `parameters` text (A1111's infotext) for both formats: the provider's own settings
+    // (steps, sampler, CFG scale, the seed as sent), the size, the model — and a checkpoint's
+    // hash apart from its name, as "send to txt2img" needs them.
+    let version = steps.iter().find_map(|s| s.model_version.clone());
+    let (model, model_hash, version) = match version.as_deref().and_then(split_hash) {
+        Some((name, hash)) => (name.to_string(), Some(hash.to_string()), None),
+        None => (system.clone(), None, version),
+    };
+    let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
+    if let Some(v) = version {
+        extra.push(("Model version".into(), v));
+    }
+    extra.push((
+        "Software".into(),
+        format!("darkroom {}", darkroom_provenance::VERSION),
+    ));
+    let settings = ctx.providers.get(&c.finish.provider).map_or_else(
+        || vec![("Seed".into(), call.req.seed.to_string())],
+        |p| darkroom_core::provider::Provider::infotext(p.as_ref(), &call.req),
+    );
+    let parameters = meta::a1111_parameters(&meta::Generation {
+        prompt: if private {
+            String::new()
+        } else {
+            call.req.prompt.clone()
+        },
+        negative: String::new(),
+        settings,
+        model_hash,
+        size: (img.width, img.height),
+        model,
+        extra,
+    });
     let bytes = match format {
         FileFormat::Png => {
             let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
             let typeset = typeset.join(" / ");
             let seed = call.req.seed.to_string();
-            // A1111 readers expect a model name: the provider's kind where it has no models.
-            let fp = &c.providers[&c.finish.provider];
-            let model = fp
-                .model_or_default()
-                .filter(|m| !m.is_empty())
-                .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
-            let version = steps.iter().find_map(|s| s.model_version.clone());
-            let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
-            if let Some(v) = version {
-                extra.push(("Model version".into(), v));
-            }
-            extra.push((
-                "Software".into(),
-                format!("darkroom {}", darkroom_provenance::VERSION),
-            ));
-            let parameters = meta::a1111_parameters(&meta::Generation {
-                prompt: if private {
-                    String::new()
-                } else {
-                    call.req.prompt.clone()
-                },
-                negative: String::new(),
-                steps: None,
-                seed: call.req.seed,
-                size: (img.width, img.height),
-                model,
-                extra,
-            });
             let mut text = vec![("Software", "darkroom")];
             if !private {
                 text.extend([
@@ -488,7 +500,8 @@ fn encode(
                 StepKind::Converted,
                 format!("encoded as JPEG, quality {}", c.jpeg_quality),
             ));
-            darkroom_imageops::encode_jpeg(img, c.jpeg_quality, Some(&xmp))?
+            let jpeg = darkroom_imageops::encode_jpeg(img, c.jpeg_quality, Some(&xmp))?;
+            darkroom_imageops::with_jpeg_user_comment(jpeg, &parameters)?
         }
     };
     let Some(id) = &ctx.identity else {

@@ -49,18 +49,30 @@ impl A1111 {
         }
     }
 
+    /// What darkroom asks of the sampler for `req`: steps, CFG scale, sampler, and the seed
+    /// sent — A1111 seeds are 32-bit in practice (-1 = random), so darkroom's 64-bit seed is
+    /// sent modulo 2^32, and that is the seed that reproduces the image.
+    fn settings(req: &Request) -> (u32, u32, &'static str, u64) {
+        let steps = if req.quality == Quality::Finish {
+            30
+        } else {
+            20
+        };
+        (steps, 7, "Euler a", req.seed % (1 << 32))
+    }
+
     /// The common body of `txt2img` and `img2img`.
     pub fn body(&self, req: &Request) -> Value {
+        let (steps, cfg, sampler, seed) = A1111::settings(req);
         let mut b = json!({
             "prompt": req.prompt,
             "negative_prompt": "",
-            // A1111 seeds are 32-bit in practice (-1 = random): keep them reproducible.
-            "seed": req.seed % (1 << 32),
+            "seed": seed,
             "width": to8(req.width),
             "height": to8(req.height),
-            "steps": if req.quality == Quality::Finish { 30 } else { 20 },
-            "cfg_scale": 7,
-            "sampler_name": "Euler a",
+            "steps": steps,
+            "cfg_scale": cfg,
+            "sampler_name": sampler,
             "batch_size": 1,
             "n_iter": 1,
             "send_images": true,
@@ -231,6 +243,16 @@ fn error(status: u16, body: &[u8]) -> ProviderError {
 impl Provider for A1111 {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        let (steps, cfg, sampler, seed) = A1111::settings(req);
+        vec![
+            ("Steps".into(), steps.to_string()),
+            ("Sampler".into(), sampler.into()),
+            ("CFG scale".into(), cfg.to_string()),
+            ("Seed".into(), seed.to_string()),
+        ]
     }
 
     fn capabilities(&self) -> Capabilities {
