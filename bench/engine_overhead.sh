@@ -71,6 +71,6 @@ if [ "${1:-}" != "--skip-latency" ]; then
   campaign 39 5 2.0 8 > latency.toml
   rm -rf out
   t0=$(now); "$bin" run --realtime latency.toml > /dev/null 2> latency.log; t1=$(now)
-  calls=$(grep -o 'calls [0-9]*' latency.log | awk '{print $2}')
+  calls=$(grep -o 'this run: [0-9]*' latency.log | awk '{print $3}')
   awk -v c="$calls" -v a="$t0" -v b="$t1" 'BEGIN { bound = c / 8 * 2; printf "latency: %d calls at 2 s, concurrency 8: %.2f s wall, bound %.1f s, %+.1f%%\n", c, b-a, bound, 100*((b-a)/bound-1) }'
 fi
