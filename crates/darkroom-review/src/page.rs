@@ -8,14 +8,9 @@ use darkroom_ledger::{
     standing, AttemptStatus, Dump, HumanAction, HumanRecord, ScoreRecord, Tier, Totals, Version,
 };
 
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+/// Escapes text for HTML content and attributes: the one escaper the report, the recipe page
+/// and the review app share.
+pub use darkroom_report::svg::esc;
 
 /// The JSON the page polls: per attempt (of a shot), its standing decisions.
 pub fn state_json(dump: &Dump, human: &[HumanRecord], shot: Option<&str>) -> serde_json::Value {

@@ -146,12 +146,8 @@ fn shifts(
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+// The report's escaper (it escapes `'` too, so a single-quoted attribute is safe).
+use darkroom_report::svg::esc;
 
 /// The check as one self-contained HTML page (images inlined), in the report's look.
 fn html_page(
