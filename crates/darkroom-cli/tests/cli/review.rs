@@ -2125,3 +2125,63 @@ fn a_paid_fix_asked_while_a_run_holds_the_campaign_is_queued_then_made_once() {
     assert!(!page.contains("data-queued="), "nothing left queued");
     assert!(page.contains("in-paint “a yellow cone” (forge)"));
 }
+
+/// Issue 30 item 2, through review: an offline drawing (`sketch`, algorithmicMedia) repainted
+/// by a model in review and approved is delivered as a composite with trained algorithmic media
+/// (the file's XMP), its creation still the drawing's.
+#[test]
+fn a_drawing_a_model_repainted_is_delivered_as_a_composite() {
+    use darkroom_fakes::Fake;
+    let forge = Fake::a1111();
+    let d = scratch("review-composite");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[campaign]\nname = \"mix\"\noutput = \"out\"\n[providers.local]\nkind = \"sketch\"\n\
+             [providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"\n\
+             [tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 1\n[tiers.finish]\nprovider = \"local\"\nsize = \"128\"\n\
+             [gates]\nadherence = 0.0\n[[shots]]\nid = \"hero\"\nprompt = \"a red sphere\"\ndeliver = [\"1:1\"]\n",
+            forge.url
+        ),
+    )
+    .unwrap();
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    let fin = delivered(&d)[0].clone();
+    let file = files_under(&d.join("out/deliverables/hero"), &["png"])[0].clone();
+    let source = |f: &Path| darkroom_provenance::xmp_source_type(&std::fs::read(f).unwrap());
+    assert_eq!(source(&file).as_deref(), Some("algorithmicMedia"));
+    {
+        let r = Review::start(&d);
+        let made = r.post(
+            "/api/inpaint",
+            serde_json::json!({"parent": fin, "mask": mask_data_url(&d, 128, 128), "prompt": "a green cube", "provider": "forge"}),
+        );
+        assert_eq!(made.0, 200, "{}", made.1);
+        let id = serde_json::from_str::<serde_json::Value>(&made.1).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            r.post(
+                "/api/decide",
+                serde_json::json!({"attempt": id, "action": "approve"})
+            )
+            .0,
+            200
+        );
+    }
+    let (code, err) = run_in(&d);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        source(&file).as_deref(),
+        Some("compositeWithTrainedAlgorithmicMedia"),
+        "the file as a whole"
+    );
+    let v = darkroom_provenance::verify(&std::fs::read(&file).unwrap(), None).unwrap();
+    let steps = v.chain[0].actions.join("\n");
+    assert!(
+        steps.contains("c2pa.created") && steps.contains("; algorithmicMedia"),
+        "its creation is still the drawing's: {steps}"
+    );
+}

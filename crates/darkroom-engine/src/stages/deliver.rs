@@ -431,10 +431,29 @@ fn encode(
         .filter(|m| !m.is_empty())
         .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
     let system_version = steps.iter().find_map(|s| s.model_version.clone());
-    let xmp = meta::xmp_ai(
-        source.iptc(),
-        (source != Source::Algorithmic).then_some((system.as_str(), system_version.as_deref())),
-    );
+    // The file as a whole: an offline drawing a model then repainted in review (an approved
+    // paid in-paint) is a composite with trained algorithmic media, named by that model.
+    let later_model = steps
+        .iter()
+        .skip(1)
+        .find(|s| s.generative && s.kind != StepKind::Created);
+    let xmp = match (source, later_model) {
+        (Source::Algorithmic, Some(m)) => meta::xmp_ai(
+            Source::Composite.iptc(),
+            Some((
+                m.model
+                    .as_deref()
+                    .or(m.provider.as_deref())
+                    .unwrap_or("unknown"),
+                m.model_version.as_deref(),
+            )),
+        ),
+        (Source::Algorithmic, None) => meta::xmp_ai(source.iptc(), None),
+        _ => meta::xmp_ai(
+            source.iptc(),
+            Some((system.as_str(), system_version.as_deref())),
+        ),
+    };
     // The `parameters` text (A1111's infotext) for both formats: the provider's own settings
     // (steps, sampler, CFG scale, the seed as sent), the size, the model — and a checkpoint's
     // hash apart from its name, as "send to txt2img" needs them.
