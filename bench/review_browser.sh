@@ -78,26 +78,20 @@ print(f"shot page, {m[2]} cards: DOMContentLoaded {m[0]:.0f} ms, load {m[1]:.0f}
 cols = js("return getComputedStyle(document.getElementById('sheet')).gridTemplateColumns.split(' ').length")
 rows_on_screen = js("const c=document.querySelector('.card'); return Math.floor((innerHeight-c.getBoundingClientRect().top)/c.offsetHeight*10)/10")
 print(f"sheet at 1600x1000: {cols} columns x {rows_on_screen} rows on the first screen")
-# Scroll to the end, a screen at a time, letting the lazy images load.
-bytes_ = ajs("""const done=arguments[0];performance.setResourceTimingBufferSize(100000);
-(async()=>{const wait=()=>new Promise(r=>setTimeout(r,60));
+# Scrolls to the end a screen at a time, letting the lazy images load; the image bytes loaded.
+SCROLL = """(async()=>{const wait=()=>new Promise(r=>setTimeout(r,60));
 for(let y=0;y<document.body.scrollHeight;y+=innerHeight){scrollTo(0,y);await wait();
 const imgs=[...document.images].filter(i=>{const r=i.getBoundingClientRect();return r.bottom>0&&r.top<innerHeight&&i.loading==='lazy';});
 for(let k=0;k<100&&imgs.some(i=>!i.complete);k++)await wait();}
 const e=performance.getEntriesByType('resource').filter(e=>e.initiatorType==='img');
-done([e.length,e.reduce((a,x)=>a+(x.encodedBodySize||x.transferSize||0),0)]);})();""")
+done([e.length,e.reduce((a,x)=>a+(x.encodedBodySize||x.transferSize||0),0)]);})();"""
+bytes_ = ajs("const done=arguments[0];performance.setResourceTimingBufferSize(100000);" + SCROLL)
 stacked = js("return document.querySelectorAll('.card.stacked').length")
 print(f"scrolled to the end: {bytes_[0]} images, {bytes_[1]/1e6:.1f} MB of image bytes ({stacked} near-duplicates stacked)")
 # The worst case: every stack open, every card's preview loaded.
 call('POST', f"{s}/url", {"url": shot + "&open"})
-all_ = ajs("""const done=arguments[0];performance.setResourceTimingBufferSize(100000);
-document.querySelectorAll('.card.stacked').forEach(c=>c.classList.add('open'));
-(async()=>{const wait=()=>new Promise(r=>setTimeout(r,60));
-for(let y=0;y<document.body.scrollHeight;y+=innerHeight){scrollTo(0,y);await wait();
-const imgs=[...document.images].filter(i=>{const r=i.getBoundingClientRect();return r.bottom>0&&r.top<innerHeight&&i.loading==='lazy';});
-for(let k=0;k<100&&imgs.some(i=>!i.complete);k++)await wait();}
-const e=performance.getEntriesByType('resource').filter(e=>e.initiatorType==='img');
-done([e.length,e.reduce((a,x)=>a+(x.encodedBodySize||x.transferSize||0),0)]);})();""")
+all_ = ajs("const done=arguments[0];performance.setResourceTimingBufferSize(100000);"
+           "document.querySelectorAll('.card.stacked').forEach(c=>c.classList.add('open'));" + SCROLL)
 print(f"every stack open, scrolled to the end: {all_[0]} images, {all_[1]/1e6:.1f} MB of image bytes")
 call('POST', f"{s}/url", {"url": shot + "&keys"})
 keys = ajs("""const done=arguments[0];(async()=>{const out=[];

@@ -749,6 +749,10 @@ fn placeholders(s: &str) -> Vec<String> {
 }
 
 /// Parses and validates a campaign file. `file` names it in diagnostics.
+#[expect(
+    clippy::too_many_lines,
+    reason = "eleven table sections in one compile; one module per table is issue 32 item 1, not yet done"
+)]
 pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
     let doc = match toml_edit::ImDocument::parse(text) {
         Ok(d) => d,

@@ -291,6 +291,33 @@ impl Driver {
         }
     }
 
+    /// A driver with its own profile under `dir`.
+    fn in_dir(dir: &Path) -> Driver {
+        let profile = dir.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        Driver::start(&std::fs::canonicalize(&profile).unwrap())
+    }
+
+    /// Runs `script` in the page; what it returns.
+    fn js(&self, script: &str) -> serde_json::Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"args": [], "script": script}),
+        )
+    }
+
+    /// Waits, by a bounded number of looks (not a deadline), until `script` returns true.
+    fn until(&self, script: &str) {
+        for _ in 0..200 {
+            if self.js(script) == serde_json::json!(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("never: {script}");
+    }
+
     fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
         let p = format!("/session/{}{path}", self.session);
         let b = (method == "POST").then_some(&body);

@@ -185,17 +185,7 @@ pub fn decode_png_alpha(
     let frame = reader
         .next_frame(&mut buf)
         .map_err(|e| derr(e.to_string()))?;
-    let info = reader.info();
-    let mut text: Vec<(String, String)> = info
-        .uncompressed_latin1_text
-        .iter()
-        .map(|t| (t.keyword.clone(), t.text.clone()))
-        .collect();
-    for t in &info.utf8_text {
-        if let Ok(v) = t.get_text() {
-            text.push((t.keyword.clone(), v));
-        }
-    }
+    let text = text_of(reader.info());
     let data = &buf[..frame.buffer_size()];
     let alpha: Option<Vec<u8>> = match frame.color_type {
         png::ColorType::Rgba => Some(data.chunks_exact(4).map(|p| p[3]).collect()),
@@ -276,7 +266,11 @@ pub fn png_text(bytes: &[u8]) -> Vec<(String, String)> {
     let Ok(reader) = dec.read_info() else {
         return Vec::new();
     };
-    let info = reader.info();
+    text_of(reader.info())
+}
+
+/// The `tEXt` and `iTXt` chunks a decoder has read.
+fn text_of(info: &png::Info<'_>) -> Vec<(String, String)> {
     let mut text: Vec<(String, String)> = info
         .uncompressed_latin1_text
         .iter()

@@ -117,6 +117,10 @@ impl Ledger {
     /// flight: the grant is then [`Reservation::Resume`] with that handle, and the caller asks
     /// the vendor for its result (sending it again, under the same handle, only when the vendor
     /// says it never received it). The handle costs no statement of its own.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "every branch of a grant runs inside the one transaction that reserves it"
+    )]
     pub fn reserve_call(
         &self,
         row: &AttemptRow,

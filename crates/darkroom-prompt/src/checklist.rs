@@ -131,6 +131,10 @@ impl Builder<'_> {
 }
 
 /// Builds the checklist of a scene.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one assertion builder per part of the scene, side by side"
+)]
 pub fn build(scene: &Scene) -> Vec<Assertion> {
     let mut b = Builder {
         scene,

@@ -44,6 +44,7 @@ pub(crate) enum Dir {
 }
 
 /// Finds the phrase starting at `w[0]`, returning how many words it takes.
+#[expect(clippy::too_many_lines, reason = "a table of phrases as match arms")]
 pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
     use Phrase::*;
     use Predicate as P;

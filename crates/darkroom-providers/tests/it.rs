@@ -678,6 +678,10 @@ mod http_providers {
     }
 
     #[test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one scenario end to end against the fake server, its steps sharing it"
+    )]
     fn stability_generate_edit_upscale_outpaint_and_failures() {
         use darkroom_providers::stability::{Stability, Upscale};
         let key = "sk-stab-SECRET-0123456789";

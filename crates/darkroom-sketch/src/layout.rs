@@ -183,6 +183,10 @@ fn table_like(k: Kind) -> bool {
 }
 
 /// Lays the scene out. Returns the placed objects in entity order.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the renderer's placement rules in order over one layout"
+)]
 pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     let mut rng = Rng::new(seed, 1);
     let mut nodes: Vec<Node> = Vec::new();
@@ -553,6 +557,10 @@ fn open_colour(e: &Entity, seed: u64) -> Rgb8 {
     OPEN_COLOURS[r.below(OPEN_COLOURS.len())]
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the renderer's placement rules in order over one layout"
+)]
 fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
     let (p, d) = (n.pos, n.dims);
     let (w, h, dd) = (d.x, d.y, d.z);

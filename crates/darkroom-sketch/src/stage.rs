@@ -116,6 +116,10 @@ fn ground_for(setting: &[String]) -> Option<V3> {
 }
 
 /// Builds the camera, lights and environment for a scene and its placed objects.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the renderer's drawing passes in order over one canvas"
+)]
 pub fn stage(scene: &Scene, objects: &[Object], width: u32, height: u32, seed: u64) -> Stage {
     let mut rng = Rng::new(seed, 2);
     let aspect = width as f32 / height as f32;

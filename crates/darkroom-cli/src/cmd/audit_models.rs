@@ -133,6 +133,10 @@ const DEFAULT_PROMPTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Runs the command.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the model audit (or its HTML page) in the order it runs or reads; to be split with issue 32"
+)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let suite_dir = a
         .suite
@@ -418,6 +422,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     })
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the model audit (or its HTML page) in the order it runs or reads; to be split with issue 32"
+)]
 fn html_report(
     name: &str,
     repeats: u32,

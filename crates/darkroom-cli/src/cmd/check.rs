@@ -35,6 +35,10 @@ impl Args {
 }
 
 /// Runs the command: every problem in the file at once (exit 2), or the plan and its estimate.
+#[expect(
+    clippy::too_many_lines,
+    reason = "check says every part of the campaign in the order it prints them; to be split with issue 32"
+)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let c = match super::io::read_campaign(&a.campaign)? {
         Ok(c) => c,

@@ -125,23 +125,21 @@ fn carry_label(parent: &[u8], out: Vec<u8>, generative: bool) -> Result<Vec<u8>,
         (_, true) => Some("compositeWithTrainedAlgorithmicMedia".to_string()),
         (w, false) => w.map(str::to_string),
     };
-    let params = if Format::sniff(parent) == Some(Format::Png) {
+    // The parent's text chunks, read once.
+    let chunks = if Format::sniff(parent) == Some(Format::Png) {
         darkroom_imageops::png_text(parent)
-            .into_iter()
-            .find(|(k, _)| k == "parameters")
-            .map(|(_, v)| v)
     } else {
-        None
+        Vec::new()
     };
+    let chunk = |key: &str| {
+        chunks
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let params = chunk("parameters");
     // The parent's own packet when the type is unchanged (it names the AI system too).
-    let parent_xmp = (now == was && Format::sniff(parent) == Some(Format::Png))
-        .then(|| {
-            darkroom_imageops::png_text(parent)
-                .into_iter()
-                .find(|(k, _)| k == meta::XMP_PNG_KEY)
-                .map(|(_, v)| v)
-        })
-        .flatten();
+    let parent_xmp = (now == was).then(|| chunk(meta::XMP_PNG_KEY)).flatten();
     let xmp = parent_xmp.or_else(|| {
         now.map(|t| {
             meta::xmp(&format!(

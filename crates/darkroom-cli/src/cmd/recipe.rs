@@ -343,6 +343,10 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the recipe check's steps in order (lock, calls, judging, shifts, page); to be split with issue 32"
+)]
 fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let path = lock_path(&a.campaign);

@@ -205,36 +205,8 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
             r.deliverables.len()
         );
     }
-    // Paid fixes a person asked for in review while this run held the campaign: made now,
-    // under the lock, each through the one call path (a failed one is said and kept with why).
-    let queued = darkroom_engine::fix::make_queued(&c_for_report, base).map_err(Fail::engine)?;
-    if !queued.made.is_empty() || !queued.failed.is_empty() {
-        eprintln!(
-            "review: {} queued fix(es) made, {} failed{}",
-            queued.made.len(),
-            queued.failed.len(),
-            if queued.waiting > 0 {
-                format!(
-                    ", {} still queued (another process holds the campaign)",
-                    queued.waiting
-                )
-            } else {
-                String::new()
-            }
-        );
-        for (id, why) in &queued.failed {
-            eprintln!("failed: queued fix {id}: {why}");
-        }
-    }
-    // The report is a view of the ledger: failing to write it loses no work, so it warns.
-    match super::report::write(&c_for_report, None, false) {
-        Ok(w) if w.skipped => eprintln!(
-            "report: {} (unchanged: nothing new in the ledger)",
-            w.html.display()
-        ),
-        Ok(w) => eprintln!("report: {}", w.html.display()),
-        Err(e) => eprintln!("warning: the report was not written: {e}"),
-    }
+    make_queued_fixes(&c_for_report, base)?;
+    write_report(&c_for_report);
     for (shot, why) in &r.failed_shots {
         eprintln!("failed: {shot}: {why}");
     }
@@ -268,6 +240,45 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Paid fixes a person asked for in review while this run held the campaign: made now, under
+/// the lock, each through the one call path (a failed one is said and kept with why).
+fn make_queued_fixes(c: &darkroom_campaign::Campaign, base: &Path) -> Result<(), Fail> {
+    let queued = darkroom_engine::fix::make_queued(c, base).map_err(Fail::engine)?;
+    if queued.made.is_empty() && queued.failed.is_empty() {
+        return Ok(());
+    }
+    let waiting = if queued.waiting > 0 {
+        format!(
+            ", {} still queued (another process holds the campaign)",
+            queued.waiting
+        )
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "review: {} queued fix(es) made, {} failed{waiting}",
+        queued.made.len(),
+        queued.failed.len(),
+    );
+    for (id, why) in &queued.failed {
+        eprintln!("failed: queued fix {id}: {why}");
+    }
+    Ok(())
+}
+
+/// The report, rewritten from the ledger after a run: failing to write it loses no work, so it
+/// warns.
+fn write_report(c: &darkroom_campaign::Campaign) {
+    match super::report::write(c, None, false) {
+        Ok(w) if w.skipped => eprintln!(
+            "report: {} (unchanged: nothing new in the ledger)",
+            w.html.display()
+        ),
+        Ok(w) => eprintln!("report: {}", w.html.display()),
+        Err(e) => eprintln!("warning: the report was not written: {e}"),
+    }
 }
 
 /// Under `DARKROOM_LOG=debug`: what the ledger cost in statements (SQLite; PostgreSQL's are in

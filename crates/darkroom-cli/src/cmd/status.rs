@@ -18,6 +18,10 @@ pub struct Args {
 }
 
 /// Runs the command.
+#[expect(
+    clippy::too_many_lines,
+    reason = "status's sections in the order it prints them; to be split with issue 32"
+)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let unit = if c.budget.money.is_some() {

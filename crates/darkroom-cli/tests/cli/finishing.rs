@@ -132,6 +132,10 @@ fn grade_upscale_extend_inpaint() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario end to end against the fake servers, its steps sharing them"
+)]
 fn upscale_extend_and_inpaint_run_on_a_provider_when_asked() {
     use darkroom_fakes::{Fake, Script};
     const KEY: &str = "sk-FAKE-stability-key-5530";

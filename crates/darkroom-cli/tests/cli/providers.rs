@@ -3,6 +3,10 @@
 use super::*;
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario end to end against the fake servers, its steps sharing them"
+)]
 fn gemini_drafts_openai_finishes_on_fake_servers_and_the_key_never_shows() {
     use darkroom_fakes::{Fake, Script};
     const GKEY: &str = "AIzaFAKE-gemini-key-7731";

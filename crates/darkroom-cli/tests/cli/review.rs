@@ -429,6 +429,10 @@ fn screenshot(driver: &Driver, name: &str) {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one person's session in one Chromium page, its steps depending on the ones before"
+)]
 fn culling_by_keyboard_in_chromium_writes_exactly_what_the_person_did() {
     if !chromium() {
         return;
@@ -1507,18 +1511,8 @@ fn culling_keys_move_only_through_shown_cards_and_say_what_they_did() {
     }
     let (d, _) = finished("review-culling", "");
     let r = Review::start(&d);
-    let driver = {
-        let profile = d.join("chromium-profile");
-        std::fs::create_dir_all(&profile).unwrap();
-        Driver::start(&std::fs::canonicalize(&profile).unwrap())
-    };
-    let js = |script: &str| {
-        driver.call(
-            "POST",
-            "/execute/sync",
-            serde_json::json!({"args": [], "script": script}),
-        )
-    };
+    let driver = Driver::in_dir(&d);
+    let js = |script: &str| driver.js(script);
     driver.call(
         "POST",
         "/url",
@@ -1712,27 +1706,9 @@ fn closing_a_fix_updates_the_card_in_place_without_a_reload() {
     }
     let (d, _) = finished("review-in-place", "");
     let r = Review::start(&d);
-    let driver = {
-        let profile = d.join("chromium-profile");
-        std::fs::create_dir_all(&profile).unwrap();
-        Driver::start(&std::fs::canonicalize(&profile).unwrap())
-    };
-    let js = |script: &str| {
-        driver.call(
-            "POST",
-            "/execute/sync",
-            serde_json::json!({"args": [], "script": script}),
-        )
-    };
-    let until = |script: &str| {
-        for _ in 0..200 {
-            if js(script) == serde_json::json!(true) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("never: {script}");
-    };
+    let driver = Driver::in_dir(&d);
+    let js = |script: &str| driver.js(script);
+    let until = |script: &str| driver.until(script);
     driver.call(
         "POST",
         "/url",
@@ -1807,18 +1783,8 @@ fn the_sheet_sorts_and_decisions_carry_the_reviewers_name() {
         assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
         return;
     }
-    let driver = {
-        let profile = d.join("chromium-profile");
-        std::fs::create_dir_all(&profile).unwrap();
-        Driver::start(&std::fs::canonicalize(&profile).unwrap())
-    };
-    let js = |script: &str| {
-        driver.call(
-            "POST",
-            "/execute/sync",
-            serde_json::json!({"args": [], "script": script}),
-        )
-    };
+    let driver = Driver::in_dir(&d);
+    let js = |script: &str| driver.js(script);
     driver.call(
         "POST",
         "/url",
@@ -1909,27 +1875,9 @@ fn stacks_the_loupe_and_compare_work_by_keys() {
     let (code, err) = run_in(&d);
     assert_eq!(code, 0, "{err}");
     let r = Review::start(&d);
-    let driver = {
-        let profile = d.join("chromium-profile");
-        std::fs::create_dir_all(&profile).unwrap();
-        Driver::start(&std::fs::canonicalize(&profile).unwrap())
-    };
-    let js = |script: &str| {
-        driver.call(
-            "POST",
-            "/execute/sync",
-            serde_json::json!({"args": [], "script": script}),
-        )
-    };
-    let until = |script: &str| {
-        for _ in 0..200 {
-            if js(script) == serde_json::json!(true) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("never: {script}");
-    };
+    let driver = Driver::in_dir(&d);
+    let js = |script: &str| driver.js(script);
+    let until = |script: &str| driver.until(script);
     driver.call(
         "POST",
         "/url",

@@ -50,6 +50,10 @@ fn aspect_name(a: Aspect) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one shot's delivery in order (final or approved version, aspects, formats, records); to be split with issue 32"
+)]
 pub(crate) async fn deliver(
     ctx: &Ctx,
     exec: &Exec,
@@ -387,6 +391,82 @@ fn split_hash(v: &str) -> Option<(&str, &str)> {
     (!hash.is_empty() && hash.chars().all(|c| c.is_ascii_hexdigit())).then_some((name, hash))
 }
 
+/// The file's labels: its XMP packet (the IPTC source type of the file as a whole and the AI
+/// system that made it) and the `parameters` text (A1111's infotext).
+fn labels(
+    ctx: &Ctx,
+    call: &Call,
+    img: &RgbImage,
+    steps: &[darkroom_provenance::Step],
+    source: darkroom_provenance::Source,
+) -> (String, String) {
+    use darkroom_provenance::{meta, Source, StepKind};
+    let c = &ctx.campaign;
+    let private = !c.provenance.include_prompt;
+    // The AI system named in the XMP (IPTC 2025.1): the finish model and the version the
+    // provider reported; none for the offline renderer, which is not one.
+    let fp = &c.providers[&c.finish.provider];
+    let system = fp
+        .model_or_default()
+        .filter(|m| !m.is_empty())
+        .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
+    // The version the provider reported, once: the XMP's and the parameters'.
+    let reported = steps.iter().find_map(|s| s.model_version.clone());
+    // The file as a whole: an offline drawing a model then repainted in review (an approved
+    // paid in-paint) is a composite with trained algorithmic media, named by that model.
+    let later_model = steps
+        .iter()
+        .skip(1)
+        .find(|s| s.generative && s.kind != StepKind::Created);
+    let xmp = match (source, later_model) {
+        (Source::Algorithmic, Some(m)) => meta::xmp_ai(
+            Source::Composite.iptc(),
+            Some((
+                m.model
+                    .as_deref()
+                    .or(m.provider.as_deref())
+                    .unwrap_or("unknown"),
+                m.model_version.as_deref(),
+            )),
+        ),
+        (Source::Algorithmic, None) => meta::xmp_ai(source.iptc(), None),
+        _ => meta::xmp_ai(source.iptc(), Some((system.as_str(), reported.as_deref()))),
+    };
+    // The `parameters` text (A1111's infotext) for both formats: the provider's own settings
+    // (steps, sampler, CFG scale, the seed as sent), the size, the model — and a checkpoint's
+    // hash apart from its name, as "send to txt2img" needs them.
+    let (model, model_hash, version) = match reported.as_deref().and_then(split_hash) {
+        Some((name, hash)) => (name.to_string(), Some(hash.to_string()), None),
+        None => (system.clone(), None, reported.clone()),
+    };
+    let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
+    if let Some(v) = version {
+        extra.push(("Model version".into(), v));
+    }
+    extra.push((
+        "Software".into(),
+        format!("darkroom {}", darkroom_provenance::VERSION),
+    ));
+    let settings = ctx.providers.get(&c.finish.provider).map_or_else(
+        || vec![("Seed".into(), call.req.seed.to_string())],
+        |p| darkroom_core::provider::Provider::infotext(p.as_ref(), &call.req),
+    );
+    let parameters = meta::a1111_parameters(&meta::Generation {
+        prompt: if private {
+            String::new()
+        } else {
+            call.req.prompt.clone()
+        },
+        negative: String::new(),
+        settings,
+        model_hash,
+        size: (img.width, img.height),
+        model,
+        extra,
+    });
+    (xmp, parameters)
+}
+
 /// Encodes one format of a deliverable with its metadata (darkroom's text chunks, the A1111
 /// `parameters` text and XMP in a PNG; XMP in a JPEG) and signs it when provenance is on.
 /// Returns the bytes and the manifest's label.
@@ -423,70 +503,7 @@ fn encode(
             }
         }
     }
-    // The AI system named in the XMP (IPTC 2025.1): the finish model and the version the
-    // provider reported; none for the offline renderer, which is not one.
-    let fp = &c.providers[&c.finish.provider];
-    let system = fp
-        .model_or_default()
-        .filter(|m| !m.is_empty())
-        .map_or_else(|| fp.kind.as_str().to_string(), str::to_string);
-    let system_version = steps.iter().find_map(|s| s.model_version.clone());
-    // The file as a whole: an offline drawing a model then repainted in review (an approved
-    // paid in-paint) is a composite with trained algorithmic media, named by that model.
-    let later_model = steps
-        .iter()
-        .skip(1)
-        .find(|s| s.generative && s.kind != StepKind::Created);
-    let xmp = match (source, later_model) {
-        (Source::Algorithmic, Some(m)) => meta::xmp_ai(
-            Source::Composite.iptc(),
-            Some((
-                m.model
-                    .as_deref()
-                    .or(m.provider.as_deref())
-                    .unwrap_or("unknown"),
-                m.model_version.as_deref(),
-            )),
-        ),
-        (Source::Algorithmic, None) => meta::xmp_ai(source.iptc(), None),
-        _ => meta::xmp_ai(
-            source.iptc(),
-            Some((system.as_str(), system_version.as_deref())),
-        ),
-    };
-    // The `parameters` text (A1111's infotext) for both formats: the provider's own settings
-    // (steps, sampler, CFG scale, the seed as sent), the size, the model — and a checkpoint's
-    // hash apart from its name, as "send to txt2img" needs them.
-    let version = steps.iter().find_map(|s| s.model_version.clone());
-    let (model, model_hash, version) = match version.as_deref().and_then(split_hash) {
-        Some((name, hash)) => (name.to_string(), Some(hash.to_string()), None),
-        None => (system.clone(), None, version),
-    };
-    let mut extra = vec![("Provider".to_string(), c.finish.provider.clone())];
-    if let Some(v) = version {
-        extra.push(("Model version".into(), v));
-    }
-    extra.push((
-        "Software".into(),
-        format!("darkroom {}", darkroom_provenance::VERSION),
-    ));
-    let settings = ctx.providers.get(&c.finish.provider).map_or_else(
-        || vec![("Seed".into(), call.req.seed.to_string())],
-        |p| darkroom_core::provider::Provider::infotext(p.as_ref(), &call.req),
-    );
-    let parameters = meta::a1111_parameters(&meta::Generation {
-        prompt: if private {
-            String::new()
-        } else {
-            call.req.prompt.clone()
-        },
-        negative: String::new(),
-        settings,
-        model_hash,
-        size: (img.width, img.height),
-        model,
-        extra,
-    });
+    let (xmp, parameters) = labels(ctx, call, img, &steps, source);
     let bytes = match format {
         FileFormat::Png => {
             let typeset: Vec<&str> = shot.text.iter().map(|t| t.content.as_str()).collect();
