@@ -408,6 +408,10 @@ pub struct Provenance {
     /// manifest, the generation settings) and leaves the prompt, the campaign's and the shot's
     /// names and any typed text out of the delivered files.
     pub include_prompt: bool,
+    /// `tsa_url`: the RFC 3161 time-stamp authority every signature's token comes from (else
+    /// `DARKROOM_C2PA_TSA`; with neither, signatures carry no time-stamp and read as invalid
+    /// once their certificate expires).
+    pub tsa_url: Option<String>,
 }
 
 impl Default for Provenance {
@@ -417,6 +421,7 @@ impl Default for Provenance {
             include_prompt: true,
             cert: None,
             key: None,
+            tsa_url: None,
         }
     }
 }
@@ -1381,7 +1386,7 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         for (k, n) in v.keys(
             p,
             "provenance",
-            &["enabled", "cert", "key", "include_prompt"],
+            &["enabled", "cert", "key", "include_prompt", "tsa_url"],
         ) {
             let kp = format!("provenance.{k}");
             match k {
@@ -1396,6 +1401,20 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
                     }
                 }
                 "cert" => provenance.cert = v.string(n, &kp),
+                "tsa_url" => {
+                    let url = v.string(n, &kp);
+                    match url {
+                        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                            provenance.tsa_url = Some(u);
+                        }
+                        Some(u) => v.err(
+                            &n.span(),
+                            &kp,
+                            format!("`{u}` is not a URL: expected the http:// or https:// address of an RFC 3161 time-stamp authority, e.g. \"http://timestamp.digicert.com\""),
+                        ),
+                        None => {}
+                    }
+                }
                 _ => provenance.key = v.string(n, &kp),
             }
         }

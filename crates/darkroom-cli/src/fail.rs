@@ -23,6 +23,12 @@ impl Fail {
     pub fn engine(e: darkroom_engine::EngineError) -> Fail {
         use darkroom_engine::EngineError as E;
         match e {
+            // A time-stamp authority that does not answer: the work failed, the input was fine.
+            E::Provenance(darkroom_provenance::ProvenanceError::TimeStamp { .. }) => {
+                Fail::Remote(format!(
+                    "{e}; the run stopped before delivering unsigned files and is marked `error`; everything paid for is kept: run the same command again to resume"
+                ))
+            }
             E::NoShot(..)
             | E::NoBucket(..)
             | E::MissingKey(..)

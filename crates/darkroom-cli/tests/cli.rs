@@ -48,6 +48,34 @@ fn tesseract() -> bool {
     have
 }
 
+/// The Python with the reference readers other tools are built on (c2pa-python, sd-parsers):
+/// `DARKROOM_TEST_PYTHON`, which `.ci/run` sets after installing them in a virtual
+/// environment. In CI its absence fails the test; elsewhere the test says what it skipped.
+fn reference_python() -> Option<PathBuf> {
+    let p = std::env::var_os("DARKROOM_TEST_PYTHON").map(PathBuf::from);
+    if p.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set DARKROOM_TEST_PYTHON (.ci/run installs c2pa-python and sd-parsers)"
+        );
+        eprintln!("skipped the reference readers: DARKROOM_TEST_PYTHON is not set");
+    }
+    p
+}
+
+/// Runs `script` with the reference Python and `args`; its stdout as JSON.
+fn python_json(py: &Path, script: &str, args: &[&str]) -> serde_json::Value {
+    let o = Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
 /// Runs `darkroom ARGS` in `dir`: exit code, stdout, stderr.
 fn go(dir: &Path, args: &[&str]) -> (i32, String, String) {
     go_env(dir, args, &[])
@@ -69,6 +97,13 @@ fn go_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
 }
 
 /// A fresh, empty folder under `target/test-output/cli/<name>`.
+/// A seed from JSON: a number, or (past 2^53, where a double would change it) a string.
+fn seed_of(v: &serde_json::Value) -> u64 {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("not a seed: {v}"))
+}
+
 fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/test-output/cli")
@@ -387,6 +422,8 @@ mod parse;
 mod provenance;
 #[path = "cli/providers.rs"]
 mod providers;
+#[path = "cli/readers.rs"]
+mod readers;
 #[path = "cli/recipe.rs"]
 mod recipe;
 #[path = "cli/report.rs"]
@@ -406,6 +443,8 @@ mod usage;
 // Text in images: typesetting, its contrast plate, and routing text away from the model.
 #[path = "cli/text.rs"]
 mod text;
+#[path = "cli/timestamps.rs"]
+mod timestamps;
 // Several workers on a shared PostgreSQL ledger and S3 bucket.
 #[path = "cli/workers.rs"]
 mod workers;

@@ -210,9 +210,11 @@ pub trait Provider: Send + Sync {
     /// The generation settings this provider sends for `req`, under the keys AUTOMATIC1111's
     /// infotext uses (`Steps`, `Sampler`, `CFG scale`, `Seed`), in that order: what a
     /// deliverable's `parameters` text says, so that image sites read it and "send to
-    /// txt2img" reproduces it. A provider without steps or sampler has only its seed.
+    /// txt2img" reproduces it. Only what is sent: a hosted model that takes no seed, steps or
+    /// sampler (Gemini, OpenAI) has none of them.
     fn infotext(&self, req: &Request) -> Vec<(String, String)> {
-        vec![("Seed".into(), req.seed.to_string())]
+        let _ = req;
+        vec![]
     }
     /// [`Provider::generate`] under `handle` (chosen by darkroom, see [`Provider::handles`]):
     /// where the vendor names the call itself, `note` is told the vendor's name for it once the

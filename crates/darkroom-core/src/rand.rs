@@ -49,3 +49,38 @@ mod tests {
         assert!(SplitMix64(7).below(3) < 3);
     }
 }
+
+/// The largest integer a JSON reader that holds numbers as doubles (JavaScript, `jq`) reads
+/// exactly: 2^53 − 1.
+pub const JSON_SAFE_MAX: u64 = (1 << 53) - 1;
+
+/// A seed for JSON: a number when every reader reads it exactly, else its decimal digits as
+/// a string — a 64-bit seed written as a number comes back changed from JavaScript or `jq`,
+/// and no longer reproduces the image.
+pub fn seed_json(seed: u64) -> serde_json::Value {
+    if seed <= JSON_SAFE_MAX {
+        serde_json::Value::from(seed)
+    } else {
+        serde_json::Value::from(seed.to_string())
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_past_2_53_is_a_string() {
+        assert_eq!(seed_json(42), serde_json::json!(42));
+        assert_eq!(
+            seed_json(JSON_SAFE_MAX),
+            serde_json::json!(9_007_199_254_740_991u64)
+        );
+        assert_eq!(
+            seed_json(JSON_SAFE_MAX + 2),
+            serde_json::json!("9007199254740993")
+        );
+        // As a double, 2^53 + 1 reads back as 2^53: the reason for the string.
+        assert_eq!((JSON_SAFE_MAX + 2) as f64 as u64, JSON_SAFE_MAX + 1);
+    }
+}

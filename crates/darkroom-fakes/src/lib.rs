@@ -22,6 +22,7 @@ mod gemini;
 mod openai;
 pub mod services;
 mod stability;
+pub mod tsa;
 
 pub use comfyui::{COMFY_I2I, COMFY_T2I};
 
@@ -255,43 +256,7 @@ impl Fake {
     }
 
     fn serve(&self, conn: TcpStream) -> std::io::Result<()> {
-        let mut r = BufReader::new(conn.try_clone()?);
-        let mut line = String::new();
-        r.read_line(&mut line)?;
-        let mut it = line.split_whitespace();
-        let (method, path) = (
-            it.next().unwrap_or("").to_string(),
-            it.next().unwrap_or("").to_string(),
-        );
-        let mut headers = Vec::new();
-        let mut len = 0usize;
-        loop {
-            let mut h = String::new();
-            if r.read_line(&mut h)? == 0 {
-                break;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
-                if k == "content-length" {
-                    len = v.parse().unwrap_or(0);
-                }
-                headers.push((k, v));
-            }
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body)?;
-        let mut seen = Seen {
-            method,
-            path,
-            headers,
-            body,
-            at: std::time::Instant::now(),
-            verdict: Ok(()),
-        };
+        let mut seen = read_request(&conn)?;
         let answer = match self.vendor {
             Vendor::Gemini => self.gemini_answer(&mut seen),
             Vendor::OpenAi => self.openai_answer(&mut seen),
@@ -303,32 +268,7 @@ impl Fake {
         if let Some(d) = answer.delay {
             std::thread::sleep(d);
         }
-        let mut w = conn;
-        let reason = match answer.status {
-            200 => "OK",
-            202 => "Accepted",
-            400 => "Bad Request",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "Not Found",
-            413 => "Payload Too Large",
-            422 => "Unprocessable Entity",
-            429 => "Too Many Requests",
-            500 => "Internal Server Error",
-            _ => "Service Unavailable",
-        };
-        let mut head = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            answer.status,
-            answer.body.len()
-        );
-        for (k, v) in &answer.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        w.write_all(head.as_bytes())?;
-        w.write_all(&answer.body)?;
-        w.flush()
+        write_answer(conn, &answer)
     }
 
     /// The server dies after `n` requests (counting those seen so far): every later
@@ -362,6 +302,76 @@ impl Fake {
             .pop_front()
             .unwrap_or(Script::Ok)
     }
+}
+
+/// Reads one HTTP/1.1 request (headers, and a body of `Content-Length` bytes).
+fn read_request(conn: &TcpStream) -> std::io::Result<Seen> {
+    let mut r = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut it = line.split_whitespace();
+    let (method, path) = (
+        it.next().unwrap_or("").to_string(),
+        it.next().unwrap_or("").to_string(),
+    );
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 {
+            break;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+            if k == "content-length" {
+                len = v.parse().unwrap_or(0);
+            }
+            headers.push((k, v));
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body)?;
+    Ok(Seen {
+        method,
+        path,
+        headers,
+        body,
+        at: std::time::Instant::now(),
+        verdict: Ok(()),
+    })
+}
+
+/// Writes an answer and closes the connection.
+fn write_answer(mut w: TcpStream, answer: &Answer) -> std::io::Result<()> {
+    let reason = match answer.status {
+        200 => "OK",
+        202 => "Accepted",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        _ => "Service Unavailable",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        answer.status,
+        answer.body.len()
+    );
+    for (k, v) in &answer.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    w.write_all(head.as_bytes())?;
+    w.write_all(&answer.body)?;
+    w.flush()
 }
 
 /// `(name, filename, bytes)` of each part.

@@ -49,6 +49,8 @@ pub struct Identity {
     pub not_after: String,
     /// Where it came from.
     pub origin: Origin,
+    /// The time-stamp authority every signature's token comes from, when one is set.
+    tsa: Option<crate::Tsa>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for Identity {
             .field("alg", &self.alg)
             .field("subject", &self.subject)
             .field("origin", &self.origin)
+            .field("tsa", &self.tsa.as_ref().map(|t| &t.url))
             .field("key", &"****")
             .finish()
     }
@@ -246,6 +249,7 @@ impl Identity {
             key_pem,
             alg,
             origin,
+            tsa: None,
         };
         id.prove(cert_name, key_name)?;
         Ok(id)
@@ -293,7 +297,25 @@ impl Identity {
 
     /// A c2pa signer for this identity.
     pub(crate) fn signer(&self) -> Result<c2pa::BoxedSigner, c2pa::Error> {
-        c2pa::create_signer::from_keys(&self.chain_pem, &self.key_pem, self.alg, None)
+        let inner = c2pa::create_signer::from_keys(&self.chain_pem, &self.key_pem, self.alg, None)?;
+        Ok(match &self.tsa {
+            Some(tsa) => Box::new(crate::tsa::Stamping {
+                inner,
+                tsa: tsa.clone(),
+            }),
+            None => inner,
+        })
+    }
+
+    /// The same identity, its signatures time-stamped by `tsa` (or not, with `None`).
+    pub fn with_tsa(mut self, tsa: Option<crate::Tsa>) -> Identity {
+        self.tsa = tsa;
+        self
+    }
+
+    /// The time-stamp authority its signatures carry a token from, if any.
+    pub fn tsa(&self) -> Option<&crate::Tsa> {
+        self.tsa.as_ref()
     }
 
     /// A folder's local identity: loaded when it exists, made (once, atomically) when not.

@@ -9,17 +9,21 @@
 //!   once per output folder that readers show as untrusted; checked before anything is spent.
 //! - [`sign`]: a [`Story`] (how the file was made) signed into the file's bytes.
 //! - [`verify`]: a file's manifest chain in plain words, valid / invalid / untrusted and why.
+//! - [`tsa`]: RFC 3161 time-stamps from a time-stamp authority, so a signature outlives its
+//!   certificate.
 //! - [`meta`]: the metadata other tools read without C2PA: the AUTOMATIC1111 `parameters`
 //!   text and an XMP packet with the IPTC digital source type.
 
 pub mod identity;
 pub mod meta;
 pub mod sign;
+pub mod tsa;
 pub mod verify;
 
 pub use identity::{Identity, Origin};
 pub use sign::{sign, without_manifest, Part, Role, Signed, Source, Step, StepKind, Story};
-pub use verify::{verify, verify_stream, well_formed, xmp_source_type, State, Verified};
+pub use tsa::{Post, Tsa, TSA_VAR};
+pub use verify::{verify, verify_stream, well_formed, xmp_source_type, State, TimeStamp, Verified};
 
 /// The two file formats darkroom delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +78,16 @@ pub enum ProvenanceError {
         path: String,
         /// Why.
         source: std::io::Error,
+    },
+    /// The time-stamp authority gave no usable token, after every try: nothing is signed.
+    #[error("time-stamp authority `{url}` failed {tries} time(s): {why}; the file was not signed (set [provenance] tsa_url to one that answers, or remove it to sign without a time-stamp)")]
+    TimeStamp {
+        /// The TSA's URL.
+        url: String,
+        /// How many requests were sent.
+        tries: u32,
+        /// The last failure.
+        why: String,
     },
     /// The C2PA library refused to sign or read.
     #[error("C2PA: {0}")]

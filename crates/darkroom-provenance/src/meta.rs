@@ -9,8 +9,8 @@ pub struct Generation {
     pub prompt: String,
     /// The negative prompt, when there is one.
     pub negative: String,
-    /// The settings the provider sent, under A1111's keys and in its order (`Steps`,
-    /// `Sampler`, `CFG scale`, `Seed`): only those it has, the seed as sent.
+    /// The settings the provider sent, under A1111's keys (`Steps`, `Sampler`, `CFG scale`,
+    /// `Seed`, then any other): only those it has, the seed as sent.
     pub settings: Vec<(String, String)>,
     /// The checkpoint's hash, when the provider reported one (A1111's `Model hash`).
     pub model_hash: Option<String>,
@@ -22,6 +22,12 @@ pub struct Generation {
     pub extra: Vec<(String, String)>,
 }
 
+/// A1111's sampling keys, in its order.
+const SAMPLING: [&str; 4] = ["Steps", "Sampler", "CFG scale", "Seed"];
+
+/// What a sampling key says when the provider sent no such setting.
+pub const NOT_SENT: &str = "n/a";
+
 /// A value as A1111 writes it: quoted (JSON style) when it holds a comma, colon or quote, so
 /// its parser reads it back whole.
 fn quote(v: &str) -> String {
@@ -32,11 +38,32 @@ fn quote(v: &str) -> String {
     }
 }
 
-/// The `parameters` text: prompt, `Negative prompt:` line, then `Steps: …, Seed: …, Size:
-/// WxH, Model: …` and the further pairs on one line (A1111's `create_infotext`).
+/// The `parameters` text: prompt, `Negative prompt:` line, then `Steps: …, Sampler: …, CFG
+/// scale: …, Seed: …, Size: WxH, Model: …` and the further pairs on one line (A1111's
+/// `create_infotext`).
+///
+/// The four sampling keys are always written, `Steps` first: Civitai's reader takes a file
+/// only when its line starts with `Steps: `, and sd-parsers only when the line has a `Sampler`
+/// and three of its sampling keys. A value the provider did not send (a hosted model takes
+/// no steps, sampler, guidance scale or seed) is written [`NOT_SENT`], never made up.
 pub fn a1111_parameters(g: &Generation) -> String {
     // A1111's order: Steps, Sampler, CFG scale, Seed, Size, Model hash, Model, the rest.
-    let mut pairs: Vec<(String, String)> = g.settings.clone();
+    let sent = |k: &str| {
+        g.settings
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let mut pairs: Vec<(String, String)> = SAMPLING
+        .iter()
+        .map(|k| (k.to_string(), sent(k).unwrap_or_else(|| NOT_SENT.into())))
+        .collect();
+    pairs.extend(
+        g.settings
+            .iter()
+            .filter(|(k, _)| !SAMPLING.contains(&k.as_str()))
+            .cloned(),
+    );
     pairs.push(("Size".into(), format!("{}x{}", g.size.0, g.size.1)));
     if let Some(h) = &g.model_hash {
         pairs.push(("Model hash".into(), h.clone()));
@@ -223,7 +250,10 @@ mod tests {
             Some("v1, 2025-11"),
             "a quoted value keeps its comma"
         );
-        assert_eq!(get("Steps"), None);
+        // Not sent: said, not invented, and Steps first as Civitai's reader needs.
+        assert_eq!(kv[0], ("Steps".to_string(), NOT_SENT.to_string()), "{t}");
+        assert_eq!(get("Sampler"), Some(NOT_SENT));
+        assert_eq!(get("CFG scale"), Some(NOT_SENT));
     }
 
     #[test]

@@ -161,7 +161,16 @@ pub fn sign(
     story: &Story<'_>,
 ) -> Result<Signed, ProvenanceError> {
     let signer = id.signer().map_err(c2pa_err)?;
-    sign_with(signer.as_ref(), format, asset, story)
+    let tsa = id.tsa();
+    if let Some(t) = tsa {
+        // A failure left by an earlier signing is not this one's.
+        let _ = t.failure();
+    }
+    sign_with(signer.as_ref(), format, asset, story).map_err(|e| {
+        // c2pa flattens the time-stamp's failure into its own error; the TSA's is the one
+        // that says what to fix.
+        tsa.and_then(crate::Tsa::failure).unwrap_or(e)
+    })
 }
 
 pub(crate) fn sign_with(

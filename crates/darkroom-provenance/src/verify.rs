@@ -35,6 +35,32 @@ impl State {
     }
 }
 
+/// What the active manifest's RFC 3161 time-stamp says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStamp {
+    /// No time-stamp: the signature holds only while the signer's certificate is valid.
+    Absent,
+    /// A valid token from a TSA that chains to a given trust anchor: the signing time is
+    /// vouched for, and the certificate is checked at that time.
+    Trusted,
+    /// A valid token from a TSA on no trust list this reader was given (see `--trust`).
+    Untrusted,
+    /// A token that does not verify, or whose time is outside the signer's validity.
+    Invalid,
+}
+
+impl TimeStamp {
+    /// In a word, for `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeStamp::Absent => "absent",
+            TimeStamp::Trusted => "trusted",
+            TimeStamp::Untrusted => "untrusted",
+            TimeStamp::Invalid => "invalid",
+        }
+    }
+}
+
 /// A validation failure: its C2PA code and the reader's explanation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -74,6 +100,8 @@ pub struct Verified {
     pub chain: Vec<Manifest>,
     /// Failures, untrusted signers included.
     pub problems: Vec<Problem>,
+    /// The active manifest's time-stamp.
+    pub stamp: TimeStamp,
     /// The reader's full report (the `c2pa` crate's JSON).
     pub raw: Value,
 }
@@ -105,6 +133,7 @@ pub fn verify_stream(
                 label: None,
                 chain: vec![],
                 problems: vec![],
+                stamp: TimeStamp::Absent,
                 raw: Value::Null,
             })
         }
@@ -118,6 +147,7 @@ pub fn verify_stream(
                     code: "manifest.unreadable".into(),
                     explanation: e.to_string(),
                 }],
+                stamp: TimeStamp::Absent,
                 raw: Value::Null,
             });
         }
@@ -154,13 +184,36 @@ pub fn verify_stream(
     if let Some(l) = &label {
         walk(&raw["manifests"], l, &mut chain, &mut seen);
     }
+    let stamp = stamp_of(&vr["activeManifest"]);
     Ok(Verified {
         state,
         label,
         chain,
         problems,
+        stamp,
         raw,
     })
+}
+
+/// The time-stamp's standing from the reader's status codes (`timeStamp.trusted`,
+/// `timeStamp.untrusted`, `timeStamp.mismatch`, …) for one manifest.
+fn stamp_of(results: &Value) -> TimeStamp {
+    let codes: Vec<&str> = ["success", "informational", "failure"]
+        .iter()
+        .flat_map(|k| results[*k].as_array().into_iter().flatten())
+        .filter_map(|v| v["code"].as_str())
+        .filter(|c| c.starts_with("timeStamp."))
+        .collect();
+    let has = |c: &str| codes.contains(&c);
+    if has("timeStamp.mismatch") || has("timeStamp.malformed") || has("timeStamp.outsideValidity") {
+        TimeStamp::Invalid
+    } else if has("timeStamp.trusted") {
+        TimeStamp::Trusted
+    } else if codes.is_empty() {
+        TimeStamp::Absent
+    } else {
+        TimeStamp::Untrusted
+    }
 }
 
 /// Walks a file's structure by its headers alone — a PNG's chunks (length, an ASCII type, up
@@ -372,6 +425,7 @@ impl Verified {
                 State::Absent => "absent",
             },
             "label": self.label,
+            "time_stamp": self.stamp.as_str(),
             "problems": self.problems.iter().map(|p| json!({"code": p.code, "explanation": p.explanation})).collect::<Vec<_>>(),
             "chain": self.chain.iter().map(|m| json!({
                 "label": m.label, "title": m.title, "generator": m.generator, "signed_by": m.signed_by,
@@ -408,8 +462,22 @@ impl Verified {
                 "    written by {}, signed by {}",
                 m.generator, m.signed_by
             ));
-            if let Some(w) = &m.when {
-                out.push(format!("    signed at {w}"));
+            match (&m.when, i == 0, self.stamp) {
+                (Some(w), true, TimeStamp::Trusted) => out.push(format!(
+                    "    signed at {w} (RFC 3161 time-stamp from a trusted authority)"
+                )),
+                (Some(w), true, TimeStamp::Untrusted) => out.push(format!(
+                    "    signed at {w} (RFC 3161 time-stamp; its authority is on no trust list this reader was given, see --trust)"
+                )),
+                (_, true, TimeStamp::Invalid) => {
+                    out.push("    time-stamp: does not verify".to_string())
+                }
+                (None, true, _) => out.push(
+                    "    no time-stamp: the signature reads as valid only while the signer's certificate is"
+                        .to_string(),
+                ),
+                (Some(w), _, _) => out.push(format!("    signed at {w}")),
+                (None, false, _) => {}
             }
             for a in &m.actions {
                 out.push(format!("    step: {a}"));

@@ -149,7 +149,13 @@ impl Provider for AnyProvider {
     fn infotext(&self, req: &Request) -> Vec<(String, String)> {
         match self {
             AnyProvider::A1111(p) => p.infotext(req),
-            _ => vec![("Seed".into(), req.seed.to_string())],
+            AnyProvider::Sketch(p) => p.infotext(req),
+            AnyProvider::Sim(p) => p.infotext(req),
+            AnyProvider::Stability(p) => p.infotext(req),
+            AnyProvider::ComfyUi(p) => p.infotext(req),
+            AnyProvider::Gemini(p) => p.infotext(req),
+            AnyProvider::OpenAi(p) => p.infotext(req),
+            AnyProvider::Pool(p) => p.infotext(req),
         }
     }
     fn collect(&self, req: &Request, handle: &str) -> Result<Collected, ProviderError> {

@@ -135,6 +135,22 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             )
         }
     };
+    // Without a time-stamp, a signature reads as invalid the day its certificate expires.
+    let stamps = match darkroom_engine::tsa_url(Some(&c)) {
+        _ if !c.provenance.enabled => None,
+        Some(u) => Some(format!(
+            "time-stamped by `{}` (RFC 3161)",
+            darkroom_provenance::tsa::shown_url(&u)
+        )),
+        None => Some(format!(
+            "no time-stamp authority: the signatures read as invalid once the signing certificate expires; set [provenance] tsa_url or ${}",
+            darkroom_provenance::TSA_VAR
+        )),
+    };
+    let credentials = match stamps {
+        Some(s) => format!("{credentials}; {s}"),
+        None => credentials,
+    };
     let p = darkroom_campaign::plan::plan(&c);
     if a.json {
         print_json(&c, &p);
@@ -329,7 +345,7 @@ fn print_json(c: &darkroom_campaign::Campaign, p: &darkroom_campaign::plan::Plan
         "attempts": p.attempts.iter().map(|a| serde_json::json!({
             "id": a.id, "shot": a.shot, "tier": "draft", "round": 1, "variant": a.variant,
             "provider": a.provider, "kind": a.kind.as_str(), "model": a.model, "prompt": a.prompt,
-            "seed": a.seed, "width": a.width, "height": a.height, "quality": a.quality.to_string(),
+            "seed": darkroom_core::rand::seed_json(a.seed), "width": a.width, "height": a.height, "quality": a.quality.to_string(),
         })).collect::<Vec<_>>(),
         "estimate": {
             "draft_calls": e.draft_calls, "finish_calls": e.finish_calls,

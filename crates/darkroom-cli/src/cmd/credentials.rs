@@ -66,7 +66,8 @@ impl Credentials {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let id = darkroom_provenance::identity::resolve(&Default::default(), folder)
-            .map_err(|e| Fail::Input(format!("Content Credentials: {e}")))?;
+            .map_err(|e| Fail::Input(format!("Content Credentials: {e}")))?
+            .with_tsa(darkroom_engine::tsa_url(None).map(|u| darkroom_engine::time_stamper(&u)));
         let title = |p: &Path| {
             p.file_name()
                 .map_or_else(String::new, |f| f.to_string_lossy().to_string())
@@ -93,10 +94,15 @@ impl Credentials {
             }
         };
         let signed = darkroom_provenance::sign(&id, fmt, bytes, &story).map_err(|e| {
-            Fail::Input(format!(
-                "Content Credentials for `{}`: {e} (the output was removed: pass --no-credentials to write it unsigned)",
+            let msg = format!(
+                "Content Credentials for `{}`: {e} (no output was written: pass --no-credentials to write it unsigned)",
                 output.display()
-            ))
+            );
+            // A time-stamp authority that does not answer is not the user's input (exit 1).
+            match e {
+                darkroom_provenance::ProvenanceError::TimeStamp { .. } => Fail::Remote(msg),
+                _ => Fail::Input(msg),
+            }
         })?;
         eprintln!(
             "signed {} ({}; {})",

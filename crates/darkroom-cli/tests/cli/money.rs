@@ -1129,7 +1129,7 @@ fn check_json_lists_the_attempt_ids_run_records() {
             (
                 a["id"].as_str().unwrap().to_string(),
                 a["shot"].as_str().unwrap().to_string(),
-                a["seed"].as_u64().unwrap(),
+                crate::seed_of(&a["seed"]),
             )
         })
         .collect();

@@ -336,7 +336,7 @@ pub(crate) async fn deliver(
         let first = &written[0];
         let sidecar = serde_json::json!({
             "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
-            "attempt": attempt, "prompt": call.req.prompt, "seed": call.req.seed, "provider": c.finish.provider,
+            "attempt": attempt, "prompt": call.req.prompt, "seed": darkroom_core::rand::seed_json(call.req.seed), "provider": c.finish.provider,
             "model": c.providers[&c.finish.provider].model, "blake3": first.hash, "c2pa_manifest": first.c2pa,
             "files": files,
             "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": set,
@@ -572,8 +572,16 @@ fn encode(
         FileFormat::Png => Format::Png,
         FileFormat::Jpeg => Format::Jpeg,
     };
-    let signed = darkroom_provenance::sign(id, fmt, &bytes, &story)
-        .map_err(|e| format!("{} at {}: Content Credentials: {e}", shot.id, f.aspect))?;
+    let signed = darkroom_provenance::sign(id, fmt, &bytes, &story).map_err(|e| {
+        let msg = format!("{} at {}: Content Credentials: {e}", shot.id, f.aspect);
+        // A time-stamp authority that does not answer fails every later file the same way:
+        // the run stops (its paid work kept) instead of delivering files that are unsigned
+        // or whose signatures die with their certificate.
+        if matches!(e, darkroom_provenance::ProvenanceError::TimeStamp { .. }) {
+            ctx.fail(EngineError::Provenance(e));
+        }
+        msg
+    })?;
     Ok((signed.bytes, Some(signed.label)))
 }
 

@@ -4,6 +4,7 @@
 
 mod identity;
 mod signing;
+mod timestamp;
 
 use std::path::PathBuf;
 

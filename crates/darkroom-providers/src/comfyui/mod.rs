@@ -451,6 +451,12 @@ impl Provider for ComfyUi {
         darkroom_core::catalog::quote(darkroom_core::ProviderKind::ComfyUi, "", req).cost
     }
 
+    /// The seed set in the workflow (ComfyUI takes the whole 64 bits); its steps, sampler
+    /// and CFG are the workflow's own, not darkroom's to report.
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        vec![("Seed".into(), req.seed.to_string())]
+    }
+
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         self.send(req, None, &|_| {})
     }

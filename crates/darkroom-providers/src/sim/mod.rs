@@ -319,6 +319,11 @@ impl Provider for Sim {
         darkroom_core::catalog::quote(darkroom_core::ProviderKind::Sim, self.profile.name, req).cost
     }
 
+    /// The seed it simulates with, as given.
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        vec![("Seed".into(), req.seed.to_string())]
+    }
+
     fn replays(&self) -> bool {
         self.call_log.as_ref().is_some_and(|l| l.replay)
     }

@@ -50,6 +50,10 @@ impl Provider for Sketch {
     fn price(&self, req: &Request) -> Cost {
         darkroom_core::catalog::quote(darkroom_core::ProviderKind::Sketch, "", req).cost
     }
+    /// The seed it draws with, as given.
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        vec![("Seed".into(), req.seed.to_string())]
+    }
     fn generate(&self, req: &Request) -> Result<Generated, ProviderError> {
         let t = Instant::now();
         let scene = darkroom_prompt::parse(&req.prompt)

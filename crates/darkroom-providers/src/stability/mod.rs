@@ -598,6 +598,11 @@ impl Provider for Stability {
         darkroom_core::catalog::quote(darkroom_core::ProviderKind::Stability, &self.model, req).cost
     }
 
+    /// The seed as sent (Stability takes 1 to 4,294,967,294).
+    fn infotext(&self, req: &Request) -> Vec<(String, String)> {
+        vec![("Seed".into(), Self::seed(req.seed))]
+    }
+
     /// A creative upscale is accepted (and charged) at once and polled for by its generation
     /// id: a resume polls that id instead of paying again.
     fn handles(&self) -> bool {
