@@ -432,6 +432,8 @@ mod report;
 mod review;
 #[path = "cli/run.rs"]
 mod run;
+#[path = "cli/settled.rs"]
+mod settled;
 #[path = "cli/sharing.rs"]
 mod sharing;
 #[path = "cli/simulate.rs"]

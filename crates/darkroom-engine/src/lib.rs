@@ -200,6 +200,9 @@ pub struct RunReport {
     pub totals: Totals,
     /// Calls answered from the ledger instead of the provider (resumed work).
     pub reused: u64,
+    /// Shots left alone because nothing changed since their files were written (their calls
+    /// are not looked up, so not in `reused`).
+    pub unchanged: usize,
     /// Calls sent to a provider in this run, retries included.
     pub sent: u64,
     /// When the budget stopped the run: the cap, what was committed, and what the next call

@@ -136,7 +136,10 @@ fn the_campaign_delivers_every_shot_in_every_aspect_and_resumes_without_calls() 
     let again = run(c.clone(), &d, Options::default()).unwrap();
     assert!(again.complete());
     assert_eq!(again.totals.tries, tries, "no new provider calls");
-    assert!(again.reused > 0);
+    // Every shot is left alone: nothing changed since its files were written.
+    assert_eq!(again.unchanged, c.shots.len());
+    assert_eq!(again.sent, 0);
+    assert_eq!(again.deliverables.len(), r.deliverables.len());
 
     // From scratch elsewhere: byte-identical deliverables.
     let e = scratch("small-again");

@@ -34,6 +34,7 @@ mod lock;
 mod reading;
 mod remote;
 mod runs;
+mod settled;
 mod store;
 mod transfer;
 mod vocab;
@@ -50,6 +51,7 @@ pub use human::{standing, FixState, HumanDecision, HumanRecord, QueuedFix, Stand
 pub(crate) use location::connection_lost;
 pub use location::{mask_url, without_password, Location};
 pub use lock::{host_name, Holder, RunLock};
+pub use settled::{HumanMarks, Settled};
 pub use store::{content_hash, Store};
 pub use transfer::Moved;
 pub use vocab::{
@@ -74,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_decisions_once.sql"),
     include_str!("../migrations/0013_handles.sql"),
     include_str!("../migrations/0014_queued_fixes.sql"),
+    include_str!("../migrations/0015_settled.sql"),
 ];
 
 /// What an attempt is, when it is reserved.

@@ -195,6 +195,11 @@ impl Store {
         self.write_local(hash, &ext, &bytes).ok()
     }
 
+    /// Whether the store keeps its assets in a bucket (this machine's folder is then a cache).
+    pub fn has_bucket(&self) -> bool {
+        self.remote.is_some()
+    }
+
     /// The file of an asset in this machine's folder, if it is there (the bucket not asked).
     pub fn find_local(&self, hash: &str) -> Option<PathBuf> {
         if !well_formed(hash) {

@@ -199,9 +199,14 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
     );
     say_statements(r.sent);
     if r.sent == 0 && r.complete() {
+        // Calls of shots left alone as unchanged were not even looked up: the ledger's count.
+        let done = t
+            .by_status
+            .iter()
+            .find(|(s, _)| s == "done")
+            .map_or(r.reused, |(_, n)| *n);
         eprintln!(
-            "nothing to do: {} calls already done, {} deliverables up to date",
-            r.reused,
+            "nothing to do: {done} calls already done, {} deliverables up to date",
             r.deliverables.len()
         );
     }

@@ -380,6 +380,9 @@ fn a_damaged_stored_result_is_named_and_rebuy_repairs_it() {
     let last = b.len() - 1;
     b[last] ^= 0xFF;
     std::fs::write(&file, b).unwrap();
+    // A shot whose files are all delivered and unchanged is left alone without re-reading its
+    // stored results; with its deliverables gone it is worked on again, and reads them.
+    std::fs::remove_dir_all(d.join("out/deliverables")).unwrap();
     let (code, _, err) = go_env(
         &d,
         &["run", "c.toml", "--sim-call-log", &log_arg],

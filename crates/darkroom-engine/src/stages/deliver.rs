@@ -683,22 +683,25 @@ fn delivered_elsewhere(ctx: &Ctx, shot: &str) -> Vec<Deliverable> {
     let rows = ctx
         .keep(ctx.ledger.deliverables_of(shot))
         .unwrap_or_default();
-    rows.into_iter()
-        .map(|d| Deliverable {
-            path: ctx.out.join(&d.path),
-            shot: d.shot,
-            aspect: d.aspect,
-            width: d.width,
-            height: d.height,
-            attempt: d.attempt,
-            hash: d.hash,
-            format: match d.format.as_deref() {
-                Some("jpeg") => darkroom_core::FileFormat::Jpeg,
-                _ => darkroom_core::FileFormat::Png,
-            },
-            c2pa: d.c2pa,
-        })
-        .collect()
+    rows.into_iter().map(|d| from_record(ctx, d)).collect()
+}
+
+/// A deliverable as the ledger recorded it.
+pub(crate) fn from_record(ctx: &Ctx, d: darkroom_ledger::DeliverableRecord) -> Deliverable {
+    Deliverable {
+        path: ctx.out.join(&d.path),
+        shot: d.shot,
+        aspect: d.aspect,
+        width: d.width,
+        height: d.height,
+        attempt: d.attempt,
+        hash: d.hash,
+        format: match d.format.as_deref() {
+            Some("jpeg") => darkroom_core::FileFormat::Jpeg,
+            _ => darkroom_core::FileFormat::Png,
+        },
+        c2pa: d.c2pa,
+    }
 }
 
 /// Delivers every shot's finals in every aspect ratio, and says which shots ended with fewer

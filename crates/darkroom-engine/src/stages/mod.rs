@@ -13,6 +13,7 @@ pub(crate) mod draft;
 pub(crate) mod finish;
 pub(crate) mod judge;
 pub(crate) mod select;
+pub(crate) mod settled;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -78,14 +79,35 @@ impl Exec {
 async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let exec = Exec::new(&ctx)?;
     let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
+    let mut deliverables = Vec::new();
+    // Shots nothing changed for since their files were written are left alone.
+    let settle = settled::Settle::load(&ctx);
+    let mut unchanged = 0usize;
     let shots: Vec<Shot> = ctx
         .campaign
         .shots
         .iter()
         .filter(|s| ctx.opts.only.as_ref().is_none_or(|o| *o == s.id))
+        .filter(
+            |s| match settle.as_ref().and_then(|st| st.unchanged(&ctx, s)) {
+                Some(mut files) => {
+                    deliverables.append(&mut files);
+                    unchanged += 1;
+                    false
+                }
+                None => true,
+            },
+        )
         .cloned()
         .collect();
-    let mut deliverables = Vec::new();
+    if unchanged > 0 {
+        say(
+            &ctx,
+            &format!(
+                "{unchanged} shot(s) unchanged since their files were written: nothing to do for them"
+            ),
+        );
+    }
     let mut failed: Vec<(String, String)> = Vec::new();
     let mut awaiting_review: Vec<(String, String)> = Vec::new();
     let mut budget_stop = None;
@@ -151,6 +173,9 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
             );
         }
         let (mut d, mut f, mut w) = funnel(&ctx, &exec, brand.as_ref(), &shots[next..end]).await;
+        if let Some(st) = &settle {
+            st.record(&ctx, &shots[next..end], &d, &f, &w);
+        }
         deliverables.append(&mut d);
         failed.append(&mut f);
         awaiting_review.append(&mut w);
@@ -176,6 +201,7 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
         interrupted,
         totals: ctx.ledger.totals()?,
         reused: exec.reused.load(Ordering::Relaxed),
+        unchanged,
         sent: ctx.sent.load(Ordering::Relaxed),
         budget_stop,
         unit: ctx.unit(),

@@ -81,11 +81,11 @@ fn backends(name: &str) -> Vec<Backend> {
 fn migrations_apply_once_and_persist() {
     for b in backends("migrate") {
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 14, "{}", b.name());
+        assert_eq!(l.schema_version().unwrap(), 15, "{}", b.name());
         l.plan(&[row("a"), row("b")]).unwrap();
         drop(l);
         let l = b.open();
-        assert_eq!(l.schema_version().unwrap(), 14);
+        assert_eq!(l.schema_version().unwrap(), 15);
         assert_eq!(
             l.totals().unwrap().by_status,
             vec![("planned".to_string(), 2)]
@@ -114,7 +114,7 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
         c.pragma_update(None, "user_version", 1).unwrap();
     }
     let l = Ledger::open(&db).unwrap();
-    assert_eq!(l.schema_version().unwrap(), 14);
+    assert_eq!(l.schema_version().unwrap(), 15);
     let decisions = l.dump().unwrap().decisions;
     assert_eq!(decisions.len(), 2, "the repeat folded: {decisions:?}");
     assert!((l.totals().unwrap().committed - 0.25).abs() < 1e-9);
