@@ -162,10 +162,6 @@ pub fn sign(
 ) -> Result<Signed, ProvenanceError> {
     let signer = id.signer().map_err(c2pa_err)?;
     let tsa = id.tsa();
-    if let Some(t) = tsa {
-        // A failure left by an earlier signing is not this one's.
-        let _ = t.failure();
-    }
     sign_with(signer.as_ref(), format, asset, story).map_err(|e| {
         // c2pa flattens the time-stamp's failure into its own error; the TSA's is the one
         // that says what to fix.

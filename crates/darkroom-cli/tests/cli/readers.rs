@@ -129,18 +129,21 @@ fn check_readers(dir: &Path, stem: &str, want: &[(&str, &str)], prompt: &str) {
     }
 }
 
-#[test]
-fn image_sites_read_an_offline_deliverable_without_invented_settings() {
-    let d = scratch("readers-sketch");
+/// Runs a one-shot PNG+JPEG campaign on `provider` (a `[providers.NAME]` table's body) in a
+/// fresh folder; the shot's deliverables folder and its sidecar's seed.
+fn deliver_one(name: &str, provider: &str) -> (PathBuf, u64) {
+    let d = scratch(name);
     std::fs::write(
         d.join("c.toml"),
-        "[campaign]\nname = \"readers\"\noutput = \"out\"\n\
-[providers.local]\nkind = \"sketch\"\n\
-[tiers.draft]\nprovider = \"local\"\nsize = \"128\"\nvariants = 1\n\
-[tiers.finish]\nprovider = \"local\"\nsize = \"256\"\n\
+        format!(
+            "[campaign]\nname = \"readers\"\noutput = \"out\"\n\
+[providers.p]\n{provider}\n\
+[tiers.draft]\nprovider = \"p\"\nsize = \"128\"\nvariants = 1\n\
+[tiers.finish]\nprovider = \"p\"\nsize = \"256\"\n\
 [gates]\nadherence = 0.0\n\
 [deliver]\nformats = [\"png\", \"jpeg\"]\n\
-[[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\"]\n",
+[[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\"]\n"
+        ),
     )
     .unwrap();
     let (code, _, err) = go(&d, &["run", "c.toml"]);
@@ -148,7 +151,13 @@ fn image_sites_read_an_offline_deliverable_without_invented_settings() {
     let dir = d.join("out/deliverables/hero");
     let side: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("hero-1-256x256.json")).unwrap()).unwrap();
-    let seed = seed_of(&side["seed"]).to_string();
+    (dir, seed_of(&side["seed"]))
+}
+
+#[test]
+fn image_sites_read_an_offline_deliverable_without_invented_settings() {
+    let (dir, seed) = deliver_one("readers-sketch", "kind = \"sketch\"");
+    let seed = seed.to_string();
     check_readers(
         &dir,
         "hero-1-256x256",
@@ -167,27 +176,11 @@ fn image_sites_read_an_offline_deliverable_without_invented_settings() {
 #[test]
 fn image_sites_read_a_forge_deliverable_with_its_settings() {
     let forge = darkroom_fakes::Fake::a1111();
-    let d = scratch("readers-forge");
-    std::fs::write(
-        d.join("c.toml"),
-        format!(
-            "[campaign]\nname = \"readers\"\noutput = \"out\"\n\
-[providers.forge]\nkind = \"a1111\"\nbase_url = \"{}\"\n\
-[tiers.draft]\nprovider = \"forge\"\nsize = \"128\"\nvariants = 1\n\
-[tiers.finish]\nprovider = \"forge\"\nsize = \"256\"\n\
-[gates]\nadherence = 0.0\n\
-[deliver]\nformats = [\"png\", \"jpeg\"]\n\
-[[shots]]\nid = \"hero\"\nprompt = \"a red kite above a green field\"\ndeliver = [\"1:1\"]\n",
-            forge.url
-        ),
-    )
-    .unwrap();
-    let (code, _, err) = go(&d, &["run", "c.toml"]);
-    assert_eq!(code, 0, "{err}");
-    let dir = d.join("out/deliverables/hero");
-    let side: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("hero-1-256x256.json")).unwrap()).unwrap();
-    let sent = (seed_of(&side["seed"]) % (1 << 32)).to_string();
+    let (dir, seed) = deliver_one(
+        "readers-forge",
+        &format!("kind = \"a1111\"\nbase_url = \"{}\"", forge.url),
+    );
+    let sent = (seed % (1 << 32)).to_string();
     check_readers(
         &dir,
         "hero-1-256x256",
