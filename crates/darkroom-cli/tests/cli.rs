@@ -404,6 +404,8 @@ fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 mod audit_models;
 #[path = "cli/check.rs"]
 mod check;
+#[path = "cli/checklist.rs"]
+mod checklist;
 #[path = "cli/finishing.rs"]
 mod finishing;
 #[path = "cli/handles.rs"]

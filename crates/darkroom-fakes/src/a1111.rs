@@ -206,6 +206,7 @@ impl Fake {
         match self.next() {
             Script::Ok
             | Script::AnswerNo
+            | Script::AnswerNoAbout(_)
             | Script::RateLimited(_)
             | Script::Quota
             | Script::Refuse(_) => ok(w, h),

@@ -76,6 +76,7 @@ impl Fake {
             let text = match self.next() {
                 Script::Refuse(_) => "I can't help with that.".to_string(),
                 Script::AnswerNo => answer_all(question_text).replace(": yes", ": no"),
+                Script::AnswerNoAbout(words) => answer_about(question_text, words),
                 _ => answer_all(question_text),
             };
             return json_answer(
@@ -145,7 +146,7 @@ impl Fake {
             )
         };
         match self.next() {
-            Script::Ok | Script::AnswerNo => ok(w, h),
+            Script::Ok | Script::AnswerNo | Script::AnswerNoAbout(_) => ok(w, h),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..ok(w, h)
@@ -206,6 +207,86 @@ pub(crate) fn answer_all(text: &str) -> String {
         .map(|n| format!("{n}: yes"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// "N: no" to each numbered question whose subject is one of `words`, "N: yes" to the rest.
+pub(crate) fn answer_about(text: &str, words: &[&str]) -> String {
+    text.lines()
+        .filter_map(|l| {
+            let (n, q) = l.split_once(':')?;
+            let n = n.trim().parse::<u32>().ok()?;
+            let about = subject(q.trim()).iter().any(|w| {
+                let w = w.trim_end_matches('s');
+                words
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(w) || x.eq_ignore_ascii_case(&format!("{w}s")))
+            });
+            Some(format!("{n}: {}", if about { "no" } else { "yes" }))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The words naming what a checklist question asks after: the noun phrase after "Is there
+/// a", "Are there (exactly|at least|no) N", "Does the scene show a", or after the first "the"
+/// up to the verb or preposition that follows it ("Is the color red?" → "color").
+fn subject(q: &str) -> Vec<String> {
+    const STOP: &[&str] = &[
+        "is", "are", "say", "says", "have", "has", "made", "on", "in", "to", "above", "below",
+        "under", "between", "next", "behind", "a", "an", "the", "of", "lit", "at", "shown",
+        "viewed",
+    ];
+    // "Is the image in the style …?" asks about the picture's look, not after a thing.
+    if q.starts_with("Is the image in the style") {
+        return Vec::new();
+    }
+    let words: Vec<String> = q
+        .trim_end_matches('?')
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let start =
+        if words.starts_with(&["is".into(), "there".into()])
+            || words.starts_with(&["are".into(), "there".into()])
+        {
+            let mut k = 2;
+            while words.get(k).is_some_and(|w| {
+                matches!(w.as_str(), "a" | "an" | "exactly" | "at" | "least" | "no")
+            }) || words.get(k).is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "two"
+                        | "three"
+                        | "four"
+                        | "five"
+                        | "six"
+                        | "seven"
+                        | "eight"
+                        | "nine"
+                        | "ten"
+                        | "eleven"
+                        | "twelve"
+                ) || w.chars().all(|c| c.is_ascii_digit())
+            }) {
+                k += 1;
+            }
+            k
+        } else if words.starts_with(&["does".into(), "the".into(), "scene".into(), "show".into()]) {
+            5
+        } else if let Some(t) = words.iter().position(|w| w == "the") {
+            t + 1
+        } else {
+            return Vec::new();
+        };
+    words
+        .iter()
+        .skip(start)
+        .take_while(|w| !STOP.contains(&w.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// Validates a `generateContent` body; returns (aspectRatio, imageSize).
@@ -305,4 +386,20 @@ fn validate_gemini(v: &Value, model: &str) -> Result<(String, String), String> {
         }
     };
     Ok((aspect, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_no_about_the_named_words_only() {
+        let q = "1: Is there a forward?\n2: Is there a woman?\n3: Is the color red?\n\
+                 4: Are there exactly three images?\n5: Is the woman on the left side of the image?\n\
+                 6: Does the scene show a beach?";
+        assert_eq!(
+            answer_about(q, &["forward", "color", "image", "side"]),
+            "1: no\n2: yes\n3: no\n4: no\n5: yes\n6: yes"
+        );
+    }
 }

@@ -50,6 +50,10 @@ pub enum Script {
     NodeError,
     /// A vision answer of "N: no" to every numbered question (Gemini's text replies).
     AnswerNo,
+    /// A vision answer of "no" to every numbered question about one of these words (the thing
+    /// a question asks after: "Is there a forward?", "Is the color red?") and "yes" to the
+    /// rest: a model that truly sees no "forward" in the picture (Gemini and OpenAI replies).
+    AnswerNoAbout(&'static [&'static str]),
 }
 
 /// One request as the fake saw it.

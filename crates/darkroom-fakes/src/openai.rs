@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::gemini::answer_all;
+use crate::gemini::{answer_about, answer_all};
 use crate::{b64, json_answer, png, png_alpha_size, Answer, Fake, Script, Seen};
 
 impl Fake {
@@ -73,6 +73,7 @@ impl Fake {
                 }
                 let reply = match self.next() {
                     Script::Refuse(_) => "I'm sorry, I can't help with that.".to_string(),
+                    Script::AnswerNoAbout(words) => answer_about(&text, words),
                     _ => answer_all(&text),
                 };
                 return json_answer(
@@ -179,7 +180,7 @@ impl Fake {
             )
         };
         match self.next() {
-            Script::Ok | Script::AnswerNo => ok(w, h),
+            Script::Ok | Script::AnswerNo | Script::AnswerNoAbout(_) => ok(w, h),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..ok(w, h)

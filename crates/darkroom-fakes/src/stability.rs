@@ -417,7 +417,7 @@ impl Fake {
             answer(image_json(w, h, reason))
         };
         match self.next() {
-            Script::Ok | Script::AnswerNo | Script::Quota => success(w, h, "SUCCESS"),
+            Script::Ok | Script::AnswerNo | Script::AnswerNoAbout(_) | Script::Quota => success(w, h, "SUCCESS"),
             Script::Slow(d) => Answer {
                 delay: Some(d),
                 ..success(w, h, "SUCCESS")

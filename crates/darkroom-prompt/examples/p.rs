@@ -1,9 +1,8 @@
-//! Prints the parse of each argument (a development aid).
+//! Prints the scene a prompt becomes, as JSON: `cargo run --example p -- "a red cube"`.
 fn main() {
-    for a in std::env::args().skip(1) {
-        match darkroom_prompt::parse(&a) {
-            Ok(s) => println!("> {a}\n{}", darkroom_prompt::to_text(&s)),
-            Err(e) => println!("> {a}\nerror: {e}"),
-        }
+    let prompt = std::env::args().nth(1).unwrap_or_default();
+    match darkroom_prompt::parse(&prompt) {
+        Ok(s) => println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default()),
+        Err(e) => eprintln!("{e}"),
     }
 }

@@ -130,6 +130,45 @@ impl Builder<'_> {
     }
 }
 
+/// Styles and media a picture visibly has or lacks.
+const VISUAL_STYLES: &[&str] = &[
+    "photo",
+    "realistic",
+    "minimalist",
+    "isometric",
+    "watercolor",
+    "illustration",
+    "cartoon",
+    "anime",
+    "surreal",
+    "abstract",
+    "3d render",
+    "claymation",
+    "monochrome",
+    "painting",
+    "pencil",
+    "sketch",
+    "drawing",
+    "ink",
+    "pixel art",
+    "vector",
+    "low poly",
+    "line art",
+    "black and white",
+    "woodblock",
+    "pop art",
+    "comic",
+    "cubism",
+    "impressionis",
+    "in the style of",
+    "oil",
+];
+
+/// Whether a style is a look one can see rather than a tag ("artstation", "4k").
+fn visual_style(style: &str) -> bool {
+    VISUAL_STYLES.iter().any(|v| style.contains(v))
+}
+
 /// Builds the checklist of a scene.
 #[expect(
     clippy::too_many_lines,
@@ -152,6 +191,9 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
                 vec![e.id],
                 Some("0".into()),
             );
+            continue;
+        }
+        if e.kind == EntityKind::Setting {
             continue;
         }
         let q = if b.is_plural(e) {
@@ -279,7 +321,13 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             );
         }
         if let Some(s) = cam.shot {
-            let q = match (s, scene.entities.iter().find(|e| e.count != Some(0))) {
+            let q = match (
+                s,
+                scene
+                    .entities
+                    .iter()
+                    .find(|e| e.count != Some(0) && e.kind != EntityKind::Setting),
+            ) {
                 (Shot::CloseUp, Some(e)) => format!("Is it a close-up of the {}?", b.label(e)),
                 (Shot::CloseUp, None) => "Is it a close-up?".to_string(),
                 (Shot::Wide, _) => "Is it a wide shot that shows the whole scene?".to_string(),
@@ -342,6 +390,27 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
                 );
             }
         }
+    }
+    // The medium and style, when they are a look one can see ("watercolor", "3d render"); tags
+    // such as "artstation" or "4k" are not asked about.
+    for st in scene.style.iter().filter(|st| visual_style(st)) {
+        b.push(
+            AssertionKind::Style,
+            format!("Is the image in the style \"{st}\"?"),
+            vec![],
+            vec![],
+            Some(st.clone()),
+        );
+    }
+    // Scenery last, so a scene without its settings has a prefix of this checklist (the `sim`
+    // provider's ground truth is recorded against it). It is judged as present, nothing more.
+    for e in scene
+        .entities
+        .iter()
+        .filter(|e| e.kind == EntityKind::Setting)
+    {
+        let q = format!("Does the scene show {} {}?", article(&e.noun), e.noun);
+        b.push(AssertionKind::Entity, q, vec![], vec![e.id], None);
     }
     b.out
 }

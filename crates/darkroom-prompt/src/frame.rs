@@ -10,6 +10,7 @@
 //! adjectives out of noun phrases ("in a sunlit meadow": the scene is lit, the meadow stays a
 //! setting), and leaves everything else to the grammar.
 
+use crate::scene::{Decider, DropReason, Dropped};
 use crate::tokenize::{Kind, Tok};
 
 /// Medium nouns: "[a] [adjectives] MEDIUM of …" describes the picture.
@@ -52,6 +53,20 @@ const MEDIUM_ADJECTIVES: &[&str] = &[
     "life",
 ];
 
+/// Whether `w` may stand before a medium noun: the list, a style or tag word, or a word
+/// WordNet knows only as describing ("richly textured", "surrealist", "overhead", "zoomed out").
+fn medium_adjective(w: &str) -> bool {
+    if MEDIA.contains(&w) {
+        return false;
+    }
+    MEDIUM_ADJECTIVES.contains(&w)
+        || TAG_WORDS.contains(&w)
+        || crate::lexicon::style_word(w).is_some()
+        || crate::things::verb_inflection(w)
+        || crate::wordnet::lookup(w)
+            .is_some_and(|e| (e.adjective || e.adverb) && !e.noun.is_some_and(|n| n.physical()))
+}
+
 /// Phrases removed wherever they stand, longest first within each list: `(words, style)`.
 /// An empty style means the phrase is the caption's voice and is dropped.
 const PHRASES: &[(&str, &str)] = &[
@@ -85,6 +100,42 @@ const PHRASES: &[(&str, &str)] = &[
     ("one of them", ""),
     ("in mid-air", ""),
     ("in mid air", ""),
+    ("can be seen", ""),
+    ("could be seen", ""),
+    ("is seen", ""),
+    ("are seen", ""),
+    ("is visible", ""),
+    ("are visible", ""),
+    ("i can see", ""),
+    ("there is", ""),
+    ("there are", ""),
+];
+
+/// Directions and poses said as phrases: not things, wherever they stand.
+const DIRECTION_PHRASES: &[&str] = &[
+    "up in the air",
+    "in the air",
+    "into the air",
+    "in the distance",
+    "to the side",
+    "from the side",
+    "on its side",
+    "on their side",
+    "on his side",
+    "on her side",
+    "on its back",
+    "on his back",
+    "on her back",
+    "on their backs",
+    "facing forward",
+    "face forward",
+    "facing each other",
+    "looking forward",
+    "leaning forward",
+    "from the front",
+    "from the back",
+    "upside down",
+    "inside out",
 ];
 
 /// Positional idioms and the relation they mean.
@@ -238,11 +289,34 @@ pub(crate) struct Framing {
     pub styles: Vec<String>,
     /// A light adjective inside a noun phrase ("a sunlit meadow", "a sunny beach").
     pub daylight: bool,
+    /// The words taken out, each with why.
+    pub dropped: Vec<Dropped>,
+}
+
+/// Records the words of `toks` as dropped for `reason` (articles and "of" are grammar, not
+/// words about anything, and are not listed).
+fn drop_words(out: &mut Vec<Dropped>, toks: &[Tok], reason: DropReason) {
+    for t in toks {
+        let w = t.text.as_str();
+        if t.kind == Kind::Punct || matches!(w, "a" | "an" | "the" | "of") {
+            continue;
+        }
+        out.push(Dropped {
+            word: w.to_string(),
+            reason,
+            decided_by: Decider::Grammar,
+        });
+    }
 }
 
 /// Takes the picture's words out of `toks`; returns what they said.
 pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
     let mut styles = Vec::new();
+    let mut dropped = Vec::new();
+    // Midjourney-style flags and weights are about the generation.
+    let (flags, rest): (Vec<Tok>, Vec<Tok>) = toks.drain(..).partition(|t| t.kind == Kind::Flag);
+    *toks = rest;
+    drop_words(&mut dropped, &flags, DropReason::Flag);
     // Light adjectives inside a noun phrase light the scene and leave the phrase whole, so its
     // noun is still read as the setting or object it is.
     let mut daylight = false;
@@ -258,6 +332,24 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
             k += 1;
         }
     }
+    strip_phrases(toks, &mut styles, &mut dropped);
+    strip_medium(toks, &mut styles, &mut dropped);
+    strip_tags(toks, &mut styles, &mut dropped);
+    // Pronouns.
+    let (pronouns, rest): (Vec<Tok>, Vec<Tok>) = toks
+        .drain(..)
+        .partition(|t| t.kind == Kind::Word && PRONOUNS.contains(&t.text.as_str()));
+    *toks = rest;
+    drop_words(&mut dropped, &pronouns, DropReason::Voice);
+    Framing {
+        styles,
+        daylight,
+        dropped,
+    }
+}
+
+/// Phrases, idioms and "in the style of …", anywhere.
+fn strip_phrases(toks: &mut Vec<Tok>, styles: &mut Vec<String>, dropped: &mut Vec<Dropped>) {
     // Phrases and idioms, anywhere.
     let mut i = 0;
     while i < toks.len() {
@@ -265,11 +357,31 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
             .iter()
             .find_map(|(p, s)| at(toks, i, p).map(|n| (n, *s)))
         {
-            toks.drain(i..i + n);
+            let gone: Vec<Tok> = toks.drain(i..i + n).collect();
+            let reason = if style.is_empty() {
+                DropReason::Voice
+            } else {
+                DropReason::Style
+            };
+            drop_words(dropped, &gone, reason);
             if !style.is_empty() {
                 styles.push(style.to_string());
             }
             continue;
+        }
+        if let Some(n) = DIRECTION_PHRASES.iter().find_map(|p| at(toks, i, p)) {
+            let gone: Vec<Tok> = toks.drain(i..i + n).collect();
+            drop_words(dropped, &gone, DropReason::Direction);
+            continue;
+        }
+        // "white in color": the colour is the thing's; the word "color" is not a thing.
+        let after_colour = i > 0 && darkroom_color::named::lookup(&toks[i - 1].text).is_some();
+        if let Some(n) = at(toks, i, "in color").or_else(|| at(toks, i, "in colour")) {
+            if after_colour {
+                let gone: Vec<Tok> = toks.drain(i..i + n).collect();
+                drop_words(dropped, &gone, DropReason::Attribute);
+                continue;
+            }
         }
         if let Some((n, to)) = IDIOMS
             .iter()
@@ -287,21 +399,59 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
                 .map_or(toks.len(), |k| i + k);
             let who: Vec<String> = toks[i..end].iter().map(|t| t.text.clone()).collect();
             styles.push(who.join(" "));
-            toks.drain(i..end);
+            let gone: Vec<Tok> = toks.drain(i..end).collect();
+            drop_words(dropped, &gone, DropReason::Style);
             continue;
         }
         i += 1;
     }
+}
+
+/// The medium: "[a] [adjectives] MEDIUM of" at the start of a part.
+fn strip_medium(toks: &mut Vec<Tok>, styles: &mut Vec<String>, dropped: &mut Vec<Dropped>) {
     // The medium: "[a] [adjectives] MEDIUM of" at the start of a part.
     let mut i = 0;
     while i < toks.len() {
         let starts = i == 0 || toks[i - 1].kind == Kind::Punct;
         if starts {
             let mut k = i;
-            while toks.get(k).is_some_and(|t| {
-                t.kind == Kind::Word && MEDIUM_ADJECTIVES.contains(&t.text.as_str())
-            }) {
+            while toks
+                .get(k)
+                .is_some_and(|t| t.kind == Kind::Word && medium_adjective(&t.text))
+            {
                 k += 1;
+            }
+            // The listed adjectives alone, as before; the wider set only when a word the
+            // grammar's own style frame would not read stands among them ("an oil surrealist
+            // painting of"), and never before "shot" or "view", which the camera grammar reads.
+            let listed = toks[i..k]
+                .iter()
+                .all(|t| MEDIUM_ADJECTIVES.contains(&t.text.as_str()));
+            let wider = toks[i..k].iter().any(|t| {
+                !MEDIUM_ADJECTIVES.contains(&t.text.as_str())
+                    && crate::lexicon::style_word(&t.text).is_none()
+            });
+            let camera = toks
+                .get(k)
+                .is_some_and(|t| matches!(t.text.as_str(), "shot" | "view"));
+            if !listed && wider && camera && toks.get(k + 1).is_some_and(|t| t.text == "of") {
+                // "an overhead view of a truck": the camera grammar reads "overhead view";
+                // the article goes and "of" ends the part.
+                if matches!(toks[i].text.as_str(), "a" | "an" | "the") {
+                    toks.remove(i);
+                    k -= 1;
+                }
+                toks[k + 1] = Tok {
+                    kind: Kind::Punct,
+                    text: ",".into(),
+                    orig: "of".into(),
+                };
+                i = k + 2;
+                continue;
+            }
+            if !listed && (!wider || camera) {
+                i += 1;
+                continue;
             }
             let medium = toks
                 .get(k)
@@ -316,19 +466,30 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
                     if m.text != "view" && m.text != "shot" {
                         styles.push(words.join(" "));
                     }
-                    toks.drain(i..k + 2);
+                    let gone: Vec<Tok> = toks.drain(i..k + 2).collect();
+                    drop_words(dropped, &gone, DropReason::Medium);
                     continue;
                 }
             }
         }
         i += 1;
     }
+}
+
+/// Comma-separated parts made of style words.
+fn strip_tags(toks: &mut Vec<Tok>, styles: &mut Vec<String>, dropped: &mut Vec<Dropped>) {
     // Comma-separated parts made only of style words are tags; in a part that also speaks of
     // light, only the style words go. Never the first part: that is the subject.
     let tag = |t: &Tok| {
         t.kind == Kind::Word
             && (TAG_WORDS.contains(&t.text.as_str())
                 || crate::lexicon::style_word(&t.text).is_some())
+    };
+    // "Chinese ink", "detailed ink wash": a describing word beside a tag word.
+    let describing = |t: &Tok| {
+        t.kind == Kind::Word
+            && crate::wordnet::lookup(&t.text)
+                .is_some_and(|e| e.adjective && !e.noun.is_some_and(|n| n.physical()))
     };
     let light = |t: &Tok| t.kind == Kind::Word && LIGHT_WORDS.contains(&t.text.as_str());
     // Lighting adjectives the grammar reads ("soft light", "studio lighting").
@@ -341,46 +502,55 @@ pub(crate) fn strip(toks: &mut Vec<Tok>) -> Framing {
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
     let mut part: Vec<Tok> = Vec::new();
     let mut index = 0;
-    let flush =
-        |part: &mut Vec<Tok>, out: &mut Vec<Tok>, index: usize, styles: &mut Vec<String>| {
-            let is_tag = index > 0 && !part.is_empty() && part.iter().all(|t| tag(t) || light(t));
-            if !is_tag {
-                out.append(part);
-            } else if part.iter().any(light) {
-                out.extend(part.drain(..).filter(|t| !tag(t) || lighting(t)));
-            } else {
-                // Words the grammar knows keep its names ("4k" is "high resolution"); the others
-                // are one tag as written ("trending on artstation").
-                let mut rest = Vec::new();
-                for t in part.drain(..) {
-                    match crate::lexicon::style_word(&t.text) {
-                        Some(st) => styles.push(st.to_string()),
-                        None => rest.push(t.text),
-                    }
-                }
-                if !rest.is_empty() {
-                    styles.push(rest.join(" "));
-                }
-                // The comma before it goes too.
-                if out.last().is_some_and(|t| t.kind == Kind::Punct) {
-                    out.pop();
+    let flush = |part: &mut Vec<Tok>,
+                 out: &mut Vec<Tok>,
+                 index: usize,
+                 styles: &mut Vec<String>,
+                 dropped: &mut Vec<Dropped>| {
+        let is_tag = index > 0
+            && part.iter().any(tag)
+            && part.iter().all(|t| tag(t) || light(t) || describing(t));
+        if !is_tag {
+            out.append(part);
+        } else if part.iter().any(light) {
+            for t in part.drain(..) {
+                if !tag(&t) || lighting(&t) {
+                    out.push(t);
+                } else {
+                    drop_words(dropped, std::slice::from_ref(&t), DropReason::Style);
                 }
             }
-        };
+        } else {
+            drop_words(dropped, part, DropReason::Style);
+            // Words the grammar knows keep its names ("4k" is "high resolution"); the others
+            // are one tag as written ("trending on artstation").
+            let mut rest = Vec::new();
+            for t in part.drain(..) {
+                match crate::lexicon::style_word(&t.text) {
+                    Some(st) => styles.push(st.to_string()),
+                    None => rest.push(t.text),
+                }
+            }
+            if !rest.is_empty() {
+                styles.push(rest.join(" "));
+            }
+            // The comma before it goes too.
+            if out.last().is_some_and(|t| t.kind == Kind::Punct) {
+                out.pop();
+            }
+        }
+    };
     for t in toks.drain(..) {
         if t.kind == Kind::Punct {
-            flush(&mut part, &mut out, index, &mut styles);
+            flush(&mut part, &mut out, index, styles, dropped);
             out.push(t);
             index += 1;
         } else {
             part.push(t);
         }
     }
-    flush(&mut part, &mut out, index, &mut styles);
+    flush(&mut part, &mut out, index, styles, dropped);
     *toks = out;
-    // Pronouns.
-    toks.retain(|t| !(t.kind == Kind::Word && PRONOUNS.contains(&t.text.as_str())));
-    Framing { styles, daylight }
 }
 
 #[cfg(test)]

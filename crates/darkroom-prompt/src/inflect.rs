@@ -103,8 +103,17 @@ pub fn singular(word: &str) -> String {
     if INVARIANT.contains(&word) || word.len() < 3 || !word.ends_with('s') {
         return word.to_string();
     }
-    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") || word.ends_with("'s")
-    {
+    if word.ends_with("is") {
+        // "iris", "axis" are singular; "broccolis", "kiwis" are plurals of nouns WordNet knows.
+        let stem = &word[..word.len() - 1];
+        let noun = |w: &str| crate::wordnet::lookup(w).is_some_and(|e| e.noun.is_some());
+        return if noun(stem) && !noun(word) {
+            stem.to_string()
+        } else {
+            word.to_string()
+        };
+    }
+    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("'s") {
         return word.to_string();
     }
     let stem = |n: usize| word[..word.len() - n].to_string();

@@ -168,7 +168,9 @@ pub(crate) fn phrase(w: &[&str]) -> Option<(usize, Phrase)> {
         }
         // "light blue" is a colour, not lighting.
         ["light", c, ..] if darkroom_color::named::lookup(c).is_some() => return None,
-        ["light" | "lighting" | "lit" | "illuminated" | "lights", ..] => (1, LightWord),
+        // "lights" alone are lamps one can see ("string lights", "its lights on"), left to
+        // the noun grammar.
+        ["light" | "lighting" | "lit" | "illuminated", ..] => (1, LightWord),
         ["from", "the", "left", ..] => (3, From(Dir::Left)),
         ["from", "the", "right", ..] => (3, From(Dir::Right)),
         ["from", "behind", ..] => (2, From(Dir::Behind)),
@@ -678,6 +680,8 @@ pub(crate) fn compound(words: &str) -> bool {
     matches!(
         words,
         "teddy bear"
+            | "tv remote"
+            | "computer keyboard"
             | "wine glass"
             | "fire hydrant"
             | "traffic light"

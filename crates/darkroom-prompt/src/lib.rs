@@ -23,7 +23,9 @@ pub mod mutate;
 mod parse;
 pub mod scene;
 mod text;
+mod things;
 mod tokenize;
+mod wordnet;
 
 pub use blank::blank_text;
 pub use inflect::singular;

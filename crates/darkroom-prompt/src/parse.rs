@@ -16,11 +16,14 @@ use darkroom_color::{named, Rgb8};
 use crate::inflect;
 use crate::lexicon::{self, Dir, Phrase};
 use crate::scene::*;
+use crate::things::{self, Evidence, Verdict};
 use crate::tokenize::{tokenize, Kind, Tok};
 
 /// A noun phrase as read, before it is attached to the scene.
 #[derive(Debug, Default)]
 struct Np {
+    /// Token index where the phrase starts.
+    start: usize,
     count: Option<u32>,
     at_least: Option<u32>,
     counted: bool,
@@ -38,6 +41,8 @@ struct Np {
     orig: Vec<String>,
     /// Colour and material words, for setting descriptions ("white background").
     attr_words: Vec<String>,
+    /// The owner named in a possessive before the noun.
+    possessor: Option<String>,
 }
 
 #[derive(Debug)]
@@ -82,6 +87,17 @@ struct Parser<'a> {
     /// Token index just after the last noun phrase, to attach a quoted string that follows
     /// a noun directly (`a sign "OPEN"`).
     np_end: usize,
+    /// The last phrase was "holding", "wearing" or "carrying" something.
+    held: bool,
+    /// Inside a "with" list ("with magnets and photos"), until the clause or a relation ends it.
+    in_with: bool,
+    /// Token index just after a noun phrase that was dropped ("the back" of "the back of a
+    /// wagon"), so the "of" after it goes with it.
+    dropped_end: usize,
+    /// Text introduced by a dropped word ("the word OPEN") is written on nothing named.
+    text_free: bool,
+    /// Settings met, in order, with the words describing them, to become setting entities.
+    settings: Vec<(String, Vec<String>)>,
 }
 
 /// Parses the prompt's words into a scene without the checklist.
@@ -94,7 +110,7 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
         .map(|t| match t.kind {
             Kind::Word => t.text.as_str(),
             Kind::Quoted => "\"",
-            Kind::Punct => ",",
+            Kind::Punct | Kind::Flag => ",",
         })
         .collect();
     let mut p = Parser {
@@ -115,7 +131,13 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
         stack_top: None,
         related: false,
         np_end: usize::MAX,
+        held: false,
+        in_with: false,
+        dropped_end: usize::MAX,
+        text_free: false,
+        settings: Vec::new(),
     };
+    p.scene.dropped = framing.dropped;
     if framing.daylight {
         p.push_light(Lighting::Natural);
     }
@@ -123,8 +145,20 @@ pub(crate) fn parse_scene(prompt: &str) -> Scene {
         p.push_style(s);
     }
     p.run();
+    p.add_setting_entities();
     p.scene
 }
+
+/// Prepositions and links the grammar has no relation for.
+const PARTICLES: &[&str] = &[
+    "into", "through", "out", "up", "down", "off", "over", "past", "across", "along", "around",
+    "toward", "towards", "onto", "via", "during", "while", "where", "when", "as", "like", "from",
+    "by", "about", "after", "before", "because", "if", "than", "then", "so", "just", "also", "to",
+    "of", "for", "is", "are", "was", "were", "be", "been", "being", "can", "could", "will",
+    "would", "should", "may", "might", "must", "do", "does", "did", "not", "too", "very", "all",
+    "some", "any", "each", "every", "its", "their", "his", "her", "there", "here", "this", "that",
+    "these", "those", "which", "who", "what", "how", "why",
+];
 
 const CAMERA_TAIL: &[&str] = &[
     "shot",
@@ -191,16 +225,17 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 Kind::Quoted => {
-                    let attach = self.text_intro || self.np_end == i;
+                    let attach = !self.text_free && (self.text_intro || self.np_end == i);
                     self.add_text(self.toks[i].orig.clone(), attach);
                     i += 1;
                     continue;
                 }
-                Kind::Word => {}
+                // Flags are taken out by the framing pass.
+                Kind::Word | Kind::Flag => {}
             }
             if self.text_intro && !lexicon::function_word(self.words[i]) {
                 // Unquoted text after "that says": one word, as written.
-                self.add_text(self.toks[i].orig.clone(), true);
+                self.add_text(self.toks[i].orig.clone(), !self.text_free);
                 i += 1;
                 continue;
             }
@@ -236,6 +271,8 @@ impl<'a> Parser<'a> {
                     self.flush_prep();
                     self.join = Join::With;
                     self.negate = w == "without";
+                    self.held = matches!(w, "holding" | "wearing" | "carrying");
+                    self.in_with = true;
                     i += 1;
                     continue;
                 }
@@ -256,6 +293,8 @@ impl<'a> Parser<'a> {
                     });
                     match container {
                         Some(c) => self.container_of = Some(c),
+                        // "the back of", "a photo of": goes with the dropped phrase.
+                        None if self.dropped_end == i => {}
                         None => self.scene.unparsed.push(self.toks[i].orig.clone()),
                     }
                     i += 1;
@@ -282,8 +321,9 @@ impl<'a> Parser<'a> {
                 }
             }
             if self.verb_at(i) {
-                // A verb after its subject: not an object ("a child waves at a train").
-                self.scene.unparsed.push(self.toks[i].orig.clone());
+                // A verb after its subject: not an object ("a child waves at a train"), and
+                // an action the checklist does not check.
+                self.drop(i, DropReason::Act, Decider::Grammar);
                 i += 1;
                 continue;
             }
@@ -292,7 +332,7 @@ impl<'a> Parser<'a> {
                 i += used;
                 continue;
             }
-            self.scene.unparsed.push(self.toks[i].orig.clone());
+            self.not_a_thing(i);
             i += 1;
         }
         self.end_clause();
@@ -310,7 +350,41 @@ impl<'a> Parser<'a> {
 
     fn flush_prep(&mut self) {
         if let Some(p) = self.prep.take() {
-            self.scene.unparsed.push(p);
+            // "in a leather jacket", "at a table": a relation with no question of its own.
+            self.scene.dropped.push(Dropped {
+                word: p.to_lowercase(),
+                reason: DropReason::Relation,
+                decided_by: Decider::Grammar,
+            });
+        }
+    }
+
+    /// Records the word at `i` as dropped.
+    fn drop(&mut self, i: usize, reason: DropReason, decided_by: Decider) {
+        self.scene.dropped.push(Dropped {
+            word: self.words[i].to_string(),
+            reason,
+            decided_by,
+        });
+    }
+
+    /// A word that starts no phrase: a link word, a verb or an adjective standing alone is
+    /// dropped with why; anything else was not understood.
+    fn not_a_thing(&mut self, i: usize) {
+        let w = self.words[i];
+        if lexicon::function_word(w) || PARTICLES.contains(&w) {
+            self.drop(i, DropReason::Relation, Decider::Grammar);
+        } else if lexicon::verb_form(w) || things::verb_inflection(w) {
+            self.drop(i, DropReason::Act, Decider::Grammar);
+        } else if let Some(e) = crate::wordnet::lookup(w).filter(|e| e.noun.is_none()) {
+            let reason = if e.verb {
+                DropReason::Act
+            } else {
+                DropReason::Attribute
+            };
+            self.drop(i, reason, Decider::Lexicon);
+        } else {
+            self.scene.unparsed.push(self.toks[i].orig.clone());
         }
     }
 
@@ -335,6 +409,9 @@ impl<'a> Parser<'a> {
         self.text_intro = false;
         self.negate = false;
         self.container_of = None;
+        self.held = false;
+        self.in_with = false;
+        self.text_free = false;
     }
 
     fn relation_subjects(&mut self) -> Vec<usize> {
@@ -372,6 +449,7 @@ impl<'a> Parser<'a> {
                     self.scene.unparsed.extend(old.words);
                 }
                 self.flush_prep();
+                self.in_with = false;
                 self.pending = Some(Pending {
                     pred,
                     subjects,
@@ -610,6 +688,21 @@ impl<'a> Parser<'a> {
         }
         let w = self.words[j];
         let prev = self.words[j - 1];
+        // "a helicopter flies over": after "a" and one noun, a plural cannot be its head.
+        let singular_subject = j >= 2
+            && matches!(self.words[j - 2], "a" | "an")
+            && !lexicon::descriptive(prev)
+            && named::lookup(prev).is_none()
+            && self.toks[j - 2].kind == Kind::Word;
+        if singular_subject
+            && w.len() > 3
+            && w.ends_with('s')
+            && !w.ends_with("ss")
+            && crate::wordnet::lookup(&inflect::singular(w)).is_some_and(|e| e.verb)
+            && !lexicon::compound(&format!("{prev} {}", inflect::singular(w)))
+        {
+            return true;
+        }
         // After a determiner or an adjective the word is a noun ("a big wave").
         let after_subject = !matches!(
             prev,
@@ -623,6 +716,15 @@ impl<'a> Parser<'a> {
                 "huge" | "giant" | "tiny" | "little" | "tall" | "short" | "long"
             );
         if lexicon::verb_form(w) && after_subject {
+            return true;
+        }
+        // WordNet's inflections only after a word that can be a subject: a noun, not an
+        // adjective ("an open charging case") or a verb ("blowing bubbles").
+        let subject_before = crate::wordnet::lookup(prev)
+            .is_none_or(|e| e.noun.is_some() && !e.adjective)
+            && !lexicon::verb_form(prev)
+            && !things::verb_inflection(prev);
+        if after_subject && subject_before && things::verb_inflection(w) {
             return true;
         }
         lexicon::gerund_noun(w)
@@ -651,7 +753,10 @@ impl<'a> Parser<'a> {
         preset: Option<(Option<u32>, Option<u32>)>,
     ) -> Option<(Np, usize)> {
         let n = self.toks.len();
-        let mut np = Np::default();
+        let mut np = Np {
+            start,
+            ..Np::default()
+        };
         let mut j = start;
         if let Some((c, al)) = preset {
             np.count = c;
@@ -680,6 +785,8 @@ impl<'a> Parser<'a> {
         // Adjectives, then nouns; unknown words followed by more adjectives and a noun were
         // adjectives we do not know ("a glorbly red sphere"), and go to `unknown`.
         let mut last_attr: Option<(usize, &'static str)> = None;
+        // The last describing word, which may be the noun ("a large blue square").
+        let mut last_desc: Option<usize> = None;
         let mut noun_words: Vec<&str>;
         loop {
             while j < n && self.toks[j].kind == Kind::Word {
@@ -688,6 +795,23 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 if let Some((c, used)) = self.color_at(j) {
+                    // "a yellow orange": a two-word colour whose last word is a colour noun
+                    // ending the phrase is a colour and the fruit.
+                    let (c, used) = match named::lookup(w) {
+                        Some(rgb)
+                            if used == 2
+                                && lexicon::color_noun(self.words[j + 1])
+                                && (np.counted || np.definite)
+                                && (self.toks.get(j + 2).is_none_or(|t| t.kind != Kind::Word)
+                                    || self.words.get(j + 2).is_some_and(|x| {
+                                        matches!(*x, "and" | "or" | "with")
+                                            || lexicon::phrase(&self.words[j + 2..]).is_some()
+                                    })) =>
+                        {
+                            (Color::new(w, rgb), 1)
+                        }
+                        _ => (c, used),
+                    };
                     if np.color.is_none() {
                         np.color = Some(c.clone());
                     } else {
@@ -701,8 +825,20 @@ impl<'a> Parser<'a> {
                         j += 1;
                         continue;
                     }
-                    // "an orange orange": the second one is the fruit.
-                    if j < n && self.words[j] == w && lexicon::color_noun(w) {
+                    // "an orange orange", "a yellow orange": a colour noun after a colour that
+                    // ends the phrase is the fruit.
+                    let ends_after = |k: usize| {
+                        self.toks.get(k).is_none_or(|t| t.kind != Kind::Word)
+                            || self.words.get(k).is_some_and(|w| {
+                                lexicon::function_word(w)
+                                    || lexicon::phrase(&self.words[k..]).is_some()
+                            })
+                    };
+                    if j < n
+                        && lexicon::color_noun(self.words[j])
+                        && self.toks[j].kind == Kind::Word
+                        && (self.words[j] == w || ends_after(j + 1))
+                    {
                         break;
                     }
                     // "red-colored", "blue coloured"
@@ -738,6 +874,7 @@ impl<'a> Parser<'a> {
                 }
                 if lexicon::descriptive(w) {
                     np.modifiers.push(w.to_string());
+                    last_desc = Some(j);
                     j += 1;
                     continue;
                 }
@@ -811,11 +948,59 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        if noun_words.is_empty() && np.noun.is_none() && np.counted && last_desc == j.checked_sub(1)
+        {
+            // "a large blue square": a describing word that ends a counted phrase and is a
+            // thing in WordNet is its noun.
+            let w = self.words[j - 1];
+            let thing = crate::wordnet::lookup(w)
+                .and_then(|e| e.noun)
+                .is_some_and(|n| n.physical() || n.class == crate::wordnet::Class::Shape);
+            let ends = self.toks.get(j).is_none_or(|t| t.kind != Kind::Word)
+                || self.words.get(j).is_some_and(|n| lexicon::function_word(n));
+            if thing && ends && np.modifiers.last().map(String::as_str) == Some(w) {
+                np.modifiers.pop();
+                noun_words.push(w);
+            }
+        }
+        // "the Statue of Liberty", "the Tower of London": a name WordNet knows runs through "of".
+        if !noun_words.is_empty() && self.words.get(j) == Some(&"of") {
+            let named = (1..=2).rev().find_map(|n| {
+                let tail = self.words.get(j + 1..j + 1 + n)?;
+                if self.toks[j + 1..j + 1 + n]
+                    .iter()
+                    .any(|t| t.kind != Kind::Word)
+                {
+                    return None;
+                }
+                let head = noun_words[noun_words.len() - 1];
+                let name = format!("{head} of {}", tail.join(" "));
+                known_compound(&name).then_some((name, n))
+            });
+            if let Some((name, n)) = named {
+                j += 1 + n;
+                let before = noun_words.len() - 1;
+                np.modifiers
+                    .extend(noun_words[..before].iter().map(|w| (*w).to_string()));
+                np.noun = Some(name);
+                np.orig = self.orig(start, j - start);
+                return Some((np, j - start));
+            }
+        }
         if !noun_words.is_empty() {
-            let (noun, plural, unknown) = build_noun(&noun_words);
-            np.noun = Some(noun);
-            np.plural = plural;
-            np.unknown.extend(unknown);
+            let nw = build_noun(&noun_words);
+            np.noun = Some(nw.noun);
+            np.plural = nw.plural;
+            np.unknown.extend(nw.unknown);
+            np.modifiers.extend(nw.modifiers);
+            np.possessor = nw.possessor;
+            self.scene
+                .dropped
+                .extend(nw.dropped.into_iter().map(|(word, reason)| Dropped {
+                    word,
+                    reason,
+                    decided_by: Decider::Grammar,
+                }));
         }
         if j == start {
             return None;
@@ -860,6 +1045,7 @@ impl<'a> Parser<'a> {
             let mut desc = np.attr_words.clone();
             desc.push(noun.clone());
             self.scene.setting.push(desc.join(" "));
+            self.settings.push((noun.clone(), np.attr_words.clone()));
             if matches!(
                 noun.as_str(),
                 "background" | "backdrop" | "wall" | "seamless backdrop"
@@ -885,9 +1071,173 @@ impl<'a> Parser<'a> {
             self.np_end = end;
             return;
         }
+        let ev = self.evidence(&np, end);
+        // "a herd of dolphins" gathers; "a family of four posing" is the family.
+        let of_a_number = self
+            .words
+            .get(end + 1)
+            .and_then(|w| lexicon::count_word(w))
+            .is_some_and(|(n, _, _)| n.is_some_and(|n| n > 1))
+            && self.words.get(end + 2).is_none_or(|w| {
+                self.toks[end + 2].kind != Kind::Word
+                    || lexicon::function_word(w)
+                    || things::verb_inflection(w)
+            });
+        let gathers =
+            things::collective(&noun) && self.words.get(end) == Some(&"of") && !of_a_number;
+        // "a few feet in front of": a measure.
+        let measure = things::unit(&noun)
+            && self.words.get(end).is_some_and(|w| {
+                lexicon::function_word(w)
+                    || matches!(*w, "away" | "tall" | "long" | "wide" | "high" | "deep")
+                    || lexicon::phrase(&self.words[end..]).is_some()
+            });
+        let verdict = if gathers {
+            Verdict::Drop(DropReason::Collective, Decider::Grammar)
+        } else if measure {
+            Verdict::Drop(DropReason::Attribute, Decider::Grammar)
+        } else {
+            things::verdict(&noun, &ev)
+        };
+        let (kind, by) = match verdict {
+            Verdict::Thing(kind, by) => (kind, by),
+            Verdict::Drop(reason, decided_by) => {
+                if reason == DropReason::TextIntro {
+                    self.text_intro = true;
+                    self.text_free = true;
+                }
+                self.scene
+                    .dropped
+                    .extend(np.attr_words.iter().map(|w| Dropped {
+                        word: w.clone(),
+                        reason,
+                        decided_by,
+                    }));
+                self.scene.dropped.push(Dropped {
+                    word: noun,
+                    reason,
+                    decided_by,
+                });
+                self.dropped_end = end;
+                return;
+            }
+        };
+        let noun = things::person_noun(&noun).map_or(noun, str::to_string);
+        if let Some(owner) = np.possessor.clone().filter(|_| things::part(&noun)) {
+            self.add_possessor(owner, end);
+        }
         let id = self.resolve(&np, noun);
+        self.scene.entities[id].kind = kind;
+        self.scene.entities[id].decided_by = by;
         self.np_end = end;
         self.attach(id, true);
+        self.held = false;
+    }
+
+    /// "the moon's surface": the moon is in the picture too, as a thing of its own when the
+    /// lexicon and grammar say it is one (it takes no part in the clause's relations).
+    fn add_possessor(&mut self, owner: String, end: usize) {
+        let ev = Evidence {
+            determined: true,
+            ..Evidence::default()
+        };
+        let Verdict::Thing(kind, decided_by) = things::verdict(&owner, &ev) else {
+            return;
+        };
+        let _ = end;
+        if self.scene.entities.iter().any(|e| e.noun == owner) {
+            return;
+        }
+        let owner_np = Np {
+            definite: true,
+            ..Np::default()
+        };
+        let id = self.resolve(&owner_np, owner);
+        self.scene.entities[id].kind = kind;
+        self.scene.entities[id].decided_by = decided_by;
+    }
+
+    /// What the words around a noun phrase say about whether it is physical.
+    fn evidence(&self, np: &Np, end: usize) -> Evidence {
+        let next_word = self
+            .words
+            .get(end)
+            .copied()
+            .filter(|_| self.toks.get(end).is_some_and(|t| t.kind == Kind::Word));
+        let next_quoted = self.toks.get(end).is_some_and(|t| t.kind == Kind::Quoted);
+        let next_shouted = self.toks.get(end).is_some_and(|t| {
+            t.kind == Kind::Word && t.orig.chars().any(char::is_uppercase) && t.orig.len() > 1
+        });
+        let relation_after = matches!(
+            self.words.get(end..).and_then(lexicon::phrase),
+            Some((_, Phrase::Rel(_) | Phrase::Between))
+        );
+        let prev = np
+            .start
+            .checked_sub(1)
+            .filter(|&k| self.toks[k].kind == Kind::Word)
+            .map(|k| self.words[k]);
+        Evidence {
+            color: np.color.is_some(),
+            material_or_size: np.material.is_some() || np.size.is_some(),
+            several: np.counted && np.count.is_some_and(|c| c >= 2),
+            related: self.pending.is_some() || relation_after,
+            held: self.held,
+            bears_text: next_quoted
+                || next_word.is_some_and(|w| {
+                    matches!(
+                        w,
+                        "saying" | "says" | "reading" | "reads" | "labeled" | "labelled"
+                    )
+                }),
+            text_follows: next_quoted || next_shouted,
+            after_verb: prev.is_some_and(|w| {
+                lexicon::verb_form(w) || w.ends_with("ing") || lexicon::verbish(w)
+            }),
+            after_modal: prev.is_some_and(|w| {
+                matches!(
+                    w,
+                    "can" | "could" | "will" | "would" | "may" | "might" | "must" | "should"
+                )
+            }),
+            determined: np.definite || np.counted,
+            with: self.join == Join::With || self.in_with,
+            plural: np.plural,
+        }
+    }
+
+    /// Settings become entities of kind `setting`, after every other entity so no id moves.
+    /// A backdrop is not scenery (its colour is checked as the background).
+    fn add_setting_entities(&mut self) {
+        for (noun, attrs) in std::mem::take(&mut self.settings) {
+            let backdrop = matches!(
+                noun.as_str(),
+                "background"
+                    | "backdrop"
+                    | "seamless backdrop"
+                    | "void"
+                    | "darkness"
+                    | "interior"
+                    | "night"
+            );
+            if backdrop || self.scene.entities.iter().any(|e| e.noun == noun) {
+                continue;
+            }
+            let id = self.scene.entities.len();
+            self.scene.entities.push(Entity {
+                id,
+                noun,
+                count: Some(1),
+                count_at_least: None,
+                color: None,
+                material: None,
+                size: None,
+                position: None,
+                modifiers: attrs,
+                kind: EntityKind::Setting,
+                decided_by: Decider::Grammar,
+            });
+        }
     }
 
     /// Finds the entity a definite phrase refers to, or creates a new one.
@@ -930,6 +1280,8 @@ impl<'a> Parser<'a> {
             size: None,
             position: None,
             modifiers: Vec::new(),
+            kind: EntityKind::Object,
+            decided_by: Decider::Grammar,
         };
         merge_attrs(&mut e, np);
         self.scene.entities.push(e);
@@ -1065,24 +1417,95 @@ fn merge_attrs(e: &mut Entity, np: &Np) {
     }
 }
 
+/// A noun phrase's noun words, read.
+struct NounWords {
+    noun: String,
+    plural: bool,
+    /// Words before the noun WordNet knows as describing words ("punk rock", "tabby").
+    modifiers: Vec<String>,
+    /// Words around the noun that are not things, with why ("cartoon", "vector image" are the
+    /// picture's; "family" in "an owl family" gathers the owls).
+    dropped: Vec<(String, DropReason)>,
+    /// Words not understood.
+    unknown: Vec<String>,
+    /// The owner in a possessive ("the moon's surface" → "moon"), itself in the picture.
+    possessor: Option<String>,
+}
+
+/// Whether `words` is a multi-word noun: the grammar's list, or a physical WordNet compound.
+fn known_compound(words: &str) -> bool {
+    lexicon::compound(words)
+        || crate::wordnet::lookup(words)
+            .and_then(|e| e.noun)
+            .is_some_and(|n| n.physical())
+}
+
 /// Builds a noun from the noun words: known compounds, noun-noun compounds, else the last word
-/// with the words before it reported as not understood.
-fn build_noun(words: &[&str]) -> (String, bool, Vec<String>) {
+/// with the words before it kept as its modifiers when WordNet knows them, else reported as not
+/// understood. Medium words after the noun ("three guitars vector image") are the picture's.
+fn build_noun(words: &[&str]) -> NounWords {
+    let mut words = words.to_vec();
+    let mut dropped = Vec::new();
+    while words.len() > 1 {
+        let last = words[words.len() - 1];
+        if things::medium(&inflect::singular(last)) || lexicon::style_word(last).is_some() {
+            dropped.insert(0, (last.to_string(), DropReason::Medium));
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    // "an owl family": the owls are the things, the family gathers them.
+    if words.len() > 1 && things::gathering(&inflect::singular(words[words.len() - 1])) {
+        let gone = words.pop().unwrap_or_default();
+        dropped.push((gone.to_string(), DropReason::Collective));
+    }
     let last = words[words.len() - 1];
     let plural = inflect::is_plural(last);
     let head = inflect::singular(last);
+    // "a store front", "the car window": a direction word after a noun is a part, kept whole.
+    let part_of = words.len() > 1 && things::direction(&head);
     let mut parts: Vec<String> = vec![head];
     let mut k = words.len() - 1;
     while k > 0 {
         let prev = words[k - 1];
         let candidate = format!("{} {}", prev, parts.join(" "));
-        if lexicon::compound(&candidate) || lexicon::noun_modifier(prev) {
+        if known_compound(&candidate)
+            || lexicon::noun_modifier(prev)
+            || (part_of && parts.len() == 1)
+        {
             parts.insert(0, prev.to_string());
             k -= 1;
         } else {
             break;
         }
     }
-    let unknown = words[..k].iter().map(|w| (*w).to_string()).collect();
-    (parts.join(" "), plural, unknown)
+    let (mut modifiers, mut unknown) = (Vec::new(), Vec::new());
+    let mut possessor = None;
+    for (n, w) in words[..k].iter().enumerate() {
+        if let Some(owner) = w.strip_suffix("'s").filter(|o| !o.is_empty()) {
+            // The words before the owner describe it ("the train conductor's hat").
+            let mut owner_words: Vec<&str> = words[..n].to_vec();
+            owner_words.push(owner);
+            possessor = Some(build_noun(&owner_words).noun);
+            modifiers.clear();
+            unknown.clear();
+            continue;
+        }
+        if things::medium(w) || lexicon::style_word(w).is_some() {
+            dropped.push(((*w).to_string(), DropReason::Medium));
+        } else if crate::wordnet::lookup(w).is_some() || things::verb_inflection(w) {
+            modifiers.push((*w).to_string());
+        } else {
+            unknown.push((*w).to_string());
+        }
+    }
+    NounWords {
+        noun: parts.join(" "),
+        plural,
+        modifiers,
+        dropped,
+        unknown,
+        possessor,
+    }
 }

@@ -29,6 +29,120 @@ pub struct Scene {
     pub checklist: Vec<Assertion>,
     /// Words that were not understood, in prompt order. Never silently dropped.
     pub unparsed: Vec<String>,
+    /// Words understood and deliberately left out of the checklist, with why: the picture's
+    /// medium, a direction, an abstraction. Nothing is asked about them.
+    #[serde(default)]
+    pub dropped: Vec<Dropped>,
+}
+
+impl Scene {
+    /// The scene without its setting entities (and their checklist items): what a renderer
+    /// draws as objects and a simulated model can drop. Settings are always the last entities,
+    /// so no id or relation moves.
+    pub fn without_settings(&self) -> Scene {
+        let keep = self
+            .entities
+            .iter()
+            .position(|e| e.kind == EntityKind::Setting)
+            .unwrap_or(self.entities.len());
+        if keep == self.entities.len() {
+            return self.clone();
+        }
+        let mut s = self.clone();
+        s.entities.truncate(keep);
+        s.checklist = crate::checklist::build(&s);
+        s
+    }
+}
+
+/// A word the checklist does not ask about, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// The word as written (lowercase).
+    pub word: String,
+    /// Why it is not a thing to look for.
+    pub reason: DropReason,
+    /// Which of the two decided it.
+    pub decided_by: Decider,
+}
+
+/// Why a word is not a thing to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The picture's medium or format ("photo", "vector image", "oil painting", "4k").
+    Medium,
+    /// A style, movement or artist ("anime", "in the style of Van Gogh").
+    Style,
+    /// The caption's voice ("in this picture we can see") or a pronoun.
+    Voice,
+    /// A direction, a side or a part of the frame ("to the side", "facing forward", "the top of").
+    Direction,
+    /// A quality or measure ("color", "size", "texture").
+    Attribute,
+    /// An act, an event or a pose ("a jump", "tug-of-war", "collision").
+    Act,
+    /// An idea, feeling, state or message with nothing to point at ("love", "peace", "meaning").
+    Abstract,
+    /// A time of day or year ("night", "sunset", "day").
+    Time,
+    /// The word that introduces text to render ("the word OPEN").
+    TextIntro,
+    /// A Midjourney-style flag or weight (`--ar 16:9`, `::2`).
+    Flag,
+    /// Not a noun at all (an adjective or verb where a noun was expected: "blurry", "see").
+    NotANoun,
+    /// A collective or quantity before "of" ("a herd of", "a pile of"): the things follow.
+    Collective,
+    /// A relation or a link between clauses the checklist has no question for ("through",
+    /// "while", "as").
+    Relation,
+}
+
+impl DropReason {
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DropReason::Medium => "medium",
+            DropReason::Style => "style",
+            DropReason::Voice => "voice",
+            DropReason::Direction => "direction",
+            DropReason::Attribute => "attribute",
+            DropReason::Act => "act",
+            DropReason::Abstract => "abstract",
+            DropReason::Time => "time",
+            DropReason::TextIntro => "text_intro",
+            DropReason::Flag => "flag",
+            DropReason::NotANoun => "not_a_noun",
+            DropReason::Collective => "collective",
+            DropReason::Relation => "relation",
+        }
+    }
+}
+
+/// Which part of the parser decided what a word is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Decider {
+    /// The prompt's grammar: the word's place and the words around it.
+    #[default]
+    Grammar,
+    /// The WordNet prior: what the word most often means.
+    Lexicon,
+}
+
+/// What kind of thing an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// An object, animal, plant, food, vehicle…
+    #[default]
+    Object,
+    /// A person ("man", "astronaut", "someone").
+    Person,
+    /// The place or scenery the picture shows ("beach", "sky", "kitchen"). Not drawn as an
+    /// object; judged as present by judges that can see scenery, else undecided.
+    Setting,
 }
 
 /// One thing in the scene (possibly several copies of it, see `count`).
@@ -52,6 +166,12 @@ pub struct Entity {
     pub position: Option<Position>,
     /// Descriptive words that were understood but are not checked ("fluffy", "of water").
     pub modifiers: Vec<String>,
+    /// Object, person or setting.
+    #[serde(default)]
+    pub kind: EntityKind,
+    /// Whether the grammar or the lexicon made this noun a thing.
+    #[serde(default)]
+    pub decided_by: Decider,
 }
 
 /// A colour as the prompt named it, with its sRGB value.
@@ -460,6 +580,8 @@ pub enum AssertionKind {
     Lighting,
     /// Rendered text.
     Text,
+    /// The picture's medium or style ("watercolor", "3d render"): asked of a vision model only.
+    Style,
 }
 
 impl AssertionKind {
@@ -476,6 +598,7 @@ impl AssertionKind {
             AssertionKind::Camera => "camera",
             AssertionKind::Lighting => "lighting",
             AssertionKind::Text => "text",
+            AssertionKind::Style => "style",
         }
     }
 }

@@ -34,6 +34,11 @@ pub fn to_text(s: &Scene) -> String {
         if !e.modifiers.is_empty() {
             attrs.push(format!("also {}", e.modifiers.join(", ")));
         }
+        match e.kind {
+            EntityKind::Object => {}
+            EntityKind::Person => attrs.insert(0, "a person".into()),
+            EntityKind::Setting => attrs.insert(0, "the setting".into()),
+        }
         let _ = writeln!(o, "  #{} {} {}  {}", e.id, e.noun, count, attrs.join("; "));
     }
     let _ = writeln!(o, "relations:");
@@ -120,6 +125,19 @@ pub fn to_text(s: &Scene) -> String {
             deps
         );
     }
+    // What is not asked about, and why: a user sees what was not checked.
+    let dropped: Vec<String> = s
+        .dropped
+        .iter()
+        .map(|d| {
+            let by = match d.decided_by {
+                Decider::Grammar => "grammar",
+                Decider::Lexicon => "lexicon",
+            };
+            format!("{} ({}, {by})", d.word, d.reason.as_str())
+        })
+        .collect();
+    let _ = writeln!(o, "not checked: {}", list(dropped));
     let _ = writeln!(o, "unparsed: {}", list(s.unparsed.clone()));
     o
 }

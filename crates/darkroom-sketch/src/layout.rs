@@ -191,7 +191,12 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     let mut rng = Rng::new(seed, 1);
     let mut nodes: Vec<Node> = Vec::new();
     let mut copies: Vec<Vec<usize>> = vec![Vec::new(); scene.entities.len()];
-    for e in &scene.entities {
+    // Scenery is the ground and the sky, drawn from `scene.setting`, not an object.
+    for e in scene
+        .entities
+        .iter()
+        .filter(|e| e.kind != darkroom_prompt::EntityKind::Setting)
+    {
         let n = match e.count {
             Some(n) => n.min(12),
             None => (e.count_at_least.unwrap_or(2).max(3) + rng.below(2) as u32).min(12),

@@ -15,11 +15,12 @@
 //! Never from renderer internals; anything it cannot decide is `undecided`. Dependencies apply:
 //! an entity judged absent fails its attributes and relations.
 
+pub mod light;
 pub mod segment;
 
 use darkroom_color::{Lab, Rgb8};
 use darkroom_core::judge::{Finding, ImageRef, Judge, Judgement, Verdict};
-use darkroom_prompt::{AssertionKind, CameraAngle, Position, Predicate, Scene};
+use darkroom_prompt::{AssertionKind, CameraAngle, EntityKind, Position, Predicate, Scene};
 
 use segment::{segment, Region, Segmentation};
 
@@ -414,6 +415,10 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
             continue;
         };
         let ent = &scene.entities[e];
+        if ent.kind == EntityKind::Setting {
+            // Scenery has no colour region of its own to find: undecided, never "no".
+            continue;
+        }
         let v: Option<(Verdict, f64, String)> = match a.kind {
             AssertionKind::Entity | AssertionKind::Color => match find(e) {
                 None => None,
@@ -671,6 +676,7 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
     }
     // Dependencies: an assertion whose entity is judged absent fails with it.
     let mut findings = Vec::with_capacity(scene.checklist.len());
+    let tint = light::tint(&seg.pixels);
     for a in &scene.checklist {
         let absent = a
             .entities
@@ -692,6 +698,18 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                 0.0,
                 "not decidable from colour regions".to_string(),
             ),
+        };
+        // Under strongly tinted light a colour the light masks is undecided, never "no".
+        let masked = tint.filter(|t| {
+            verdict == Verdict::No
+                && matches!(a.kind, AssertionKind::Color | AssertionKind::Entity)
+                && a.entities
+                    .first()
+                    .is_some_and(|&e| colour_of[e].is_some_and(|c| t.masks(colours[c])))
+        });
+        let (verdict, evidence, confidence) = match masked {
+            Some(t) => (Verdict::Undecided, t.evidence(), 0.0),
+            None => (verdict, evidence, confidence),
         };
         findings.push(Finding {
             assertion: Some(a.id),

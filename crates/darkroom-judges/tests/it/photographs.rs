@@ -63,3 +63,49 @@ fn a_false_colour_claim_on_a_photograph_is_still_a_no() {
         assert_eq!(*verdict, Verdict::No, "{file}: {prompt:?}: {ev}");
     }
 }
+
+/// Photographs under strongly tinted light (`tests/photos/README.md`: blue hour, dusk, a sunset,
+/// a toned pier, a storm), labelled by hand with the rule written there: each claim below is true
+/// of the scene in neutral light (fog-grey water, white clouds, a grey road with white lines,
+/// grey pebbles). The pixels carry the light's colour, so the judge may not say "no".
+#[test]
+fn a_true_achromatic_claim_under_tinted_light_is_never_a_no() {
+    for (file, prompt) in [
+        ("bluehour.png", "a grey lake"),
+        ("dusk.png", "a grey lake"),
+        ("eveningglow.png", "grey pebbles under white clouds"),
+        ("bythewater.png", "white clouds above a lake"),
+        (
+            "storm.png",
+            "a grey road with white lines under grey clouds",
+        ),
+    ] {
+        let v = verdicts(file, prompt);
+        assert!(
+            v.iter()
+                .any(|(q, _, _)| q.contains("grey") || q.contains("white")),
+            "{file}: {prompt:?} makes a colour claim: {v:?}"
+        );
+        for (q, verdict, ev) in v {
+            assert_ne!(verdict, Verdict::No, "{file}: {prompt:?}: {q} — {ev}");
+        }
+    }
+}
+
+/// Tinted light masks only the colours it could have made: a saturated claim far from the
+/// light's hue is still answered "no" when nothing in the picture has it.
+#[test]
+fn a_false_colour_claim_far_from_the_lights_hue_is_still_a_no() {
+    for (file, prompt, question) in [
+        ("bluehour.png", "a red lake", "Is the lake red?"),
+        ("storm.png", "a red road", "Is the road red?"),
+        ("dusk.png", "a green lake", "Is the lake green?"),
+    ] {
+        let v = verdicts(file, prompt);
+        let (_, verdict, ev) = v
+            .iter()
+            .find(|x| x.0 == question)
+            .unwrap_or_else(|| panic!("{question} in {v:?}"));
+        assert_eq!(*verdict, Verdict::No, "{file}: {prompt:?}: {ev}");
+    }
+}

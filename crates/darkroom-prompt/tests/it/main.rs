@@ -8,3 +8,7 @@ mod table;
 mod contract;
 // Entity precision and recall on realistic prompts.
 mod realistic;
+// Entity precision and recall on held-back PartiPrompts.
+mod parti;
+// GenEval's 553 specs, parsed exactly.
+mod geneval;

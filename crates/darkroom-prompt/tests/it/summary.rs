@@ -8,9 +8,11 @@
 use darkroom_prompt::Scene;
 
 pub fn summary(s: &Scene) -> String {
+    // Setting entities repeat `set=`, which the table already shows.
     let ents: Vec<String> = s
         .entities
         .iter()
+        .filter(|e| e.kind != darkroom_prompt::EntityKind::Setting)
         .map(|e| {
             let mut t = e.noun.clone();
             match (e.count, e.count_at_least) {

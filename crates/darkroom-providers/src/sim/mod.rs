@@ -124,6 +124,7 @@ impl Profile {
     /// categories the scene has is dropped. A lower bound on the gate's pass rate, since a
     /// lenient adherence gate lets some drops through.
     pub fn keeps_all(&self, scene: &darkroom_prompt::Scene) -> f64 {
+        let scene = &scene.without_settings();
         let mut p = 1.0;
         if !scene.relations.is_empty() {
             p *= 1.0 - self.drops.relation;
@@ -450,8 +451,10 @@ impl Sim {
         if u < edge {
             return Err(ProviderError::Refused("content policy (simulated)".into()));
         }
+        // Scenery is not an object the model can drop or recolour.
         let mut scene = darkroom_prompt::parse(&req.prompt)
-            .map_err(|e| ProviderError::Invalid(e.to_string()))?;
+            .map_err(|e| ProviderError::Invalid(e.to_string()))?
+            .without_settings();
         // Instruction drops: each category independently, recorded as ground truth.
         let mut mutations: Vec<Mutation> = Vec::new();
         if !scene.relations.is_empty() && r.f() < p.drops.relation {

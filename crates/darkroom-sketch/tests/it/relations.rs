@@ -48,7 +48,9 @@ fn check(prompt: &str, seed: u64, w: u32, h: u32) -> Vec<String> {
     let mut errs = Vec::new();
     let st: Vec<_> = (0..scene.entities.len()).map(|e| stats(&img, e)).collect();
     for (e, s) in st.iter().enumerate() {
-        if s.n == 0 && scene.entities[e].count != Some(0) {
+        // Scenery is the ground and sky, not an object with pixels of its own.
+        let object = scene.entities[e].kind != darkroom_prompt::EntityKind::Setting;
+        if object && s.n == 0 && scene.entities[e].count != Some(0) {
             errs.push(format!("{} is not visible", scene.entities[e].noun));
         }
     }
