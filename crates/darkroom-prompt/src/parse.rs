@@ -836,6 +836,7 @@ impl<'a> Parser<'a> {
                     };
                     if j < n
                         && lexicon::color_noun(self.words[j])
+                        && named::lookup(self.words[j]).is_some()
                         && self.toks[j].kind == Kind::Word
                         && (self.words[j] == w || ends_after(j + 1))
                     {

@@ -2,7 +2,8 @@
 //!
 //! `tests/data/parti/sample.tsv` holds 330 prompts drawn stratified over PartiPrompts'
 //! challenges and categories and labelled by the rule in `RULE.md`, written before any tuning.
-//! Alternate rows are `tune` (the parser may be tuned on them) and `held` (measured only). Only
+//! Alternate rows are `tune` (the parser may be tuned on them) and `held` (measured only); 106
+//! more, `tune2`, were drawn and labelled later to tune on (`RULE.md`). Only
 //! the tune half's mistakes are written out (`target/test-output/parser-parti-tune.txt`); the
 //! held half reports its figures alone.
 //!
@@ -92,7 +93,7 @@ impl Tally {
 
 fn measure(split: &str) -> Tally {
     let mut t = Tally::default();
-    for r in rows().iter().filter(|r| r.split == split) {
+    for r in rows().iter().filter(|r| r.split.starts_with(split)) {
         let scene = darkroom_prompt::parse(&r.prompt).expect("parses");
         let found: BTreeSet<String> = scene
             .entities
@@ -146,7 +147,7 @@ fn write(name: &str, text: &str) {
 #[test]
 fn the_sample_is_what_rule_md_says() {
     let rows = rows();
-    assert_eq!(rows.len(), 330);
+    assert_eq!(rows.len(), 436);
     let held = rows.iter().filter(|r| r.split == "held").count();
     assert_eq!(held, 164);
     for challenge in [
