@@ -15,6 +15,11 @@ use crate::tokenize::{Kind, Tok};
 
 /// Medium nouns: "[a] [adjectives] MEDIUM of …" describes the picture.
 const MEDIA: &[&str] = &[
+    "engraving",
+    "etching",
+    "woodcut",
+    "linocut",
+    "lithograph",
     "photo",
     "photograph",
     "picture",
@@ -34,6 +39,22 @@ const MEDIA: &[&str] = &[
 
 /// Words that may stand before a medium noun ("an oil painting of", "a close up view of").
 const MEDIUM_ADJECTIVES: &[&str] = &[
+    "pen",
+    "ink",
+    "pencil",
+    "charcoal",
+    "crayon",
+    "chalk",
+    "marker",
+    "acrylic",
+    "gouache",
+    "wood",
+    "crosshatched",
+    "hatched",
+    "stippled",
+    "three",
+    "quarters",
+    "quarter",
     "a",
     "an",
     "the",
@@ -154,6 +175,14 @@ const IDIOMS: &[(&str, &str)] = &[
 
 /// Words that make up style tags (a comma-separated part made only of these is a tag).
 const TAG_WORDS: &[&str] = &[
+    "drawing",
+    "pen",
+    "pencil",
+    "charcoal",
+    "color",
+    "colour",
+    "and",
+    "engraving",
     "macro",
     "artstation",
     "trending",

@@ -873,6 +873,28 @@ impl<'a> Parser<'a> {
                     j += 1;
                     continue;
                 }
+                // "a diamond-shaped sign", "a heart shaped box": a describing pair.
+                if self.words.get(j + 1).is_some_and(|x| {
+                    matches!(
+                        *x,
+                        "shaped"
+                            | "sized"
+                            | "tipped"
+                            | "themed"
+                            | "patterned"
+                            | "print"
+                            | "striped"
+                    )
+                }) && self.toks[j + 1].kind == Kind::Word
+                    && self
+                        .words
+                        .get(j + 2)
+                        .is_some_and(|x| !lexicon::function_word(x))
+                {
+                    np.modifiers.push(format!("{}-{}", w, self.words[j + 1]));
+                    j += 2;
+                    continue;
+                }
                 if lexicon::descriptive(w) {
                     np.modifiers.push(w.to_string());
                     last_desc = Some(j);
@@ -949,7 +971,8 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        if noun_words.is_empty() && np.noun.is_none() && np.counted && last_desc == j.checked_sub(1)
+        let determined = np.counted || np.definite || self.join == Join::With;
+        if noun_words.is_empty() && np.noun.is_none() && determined && last_desc == j.checked_sub(1)
         {
             // "a large blue square": a describing word that ends a counted phrase and is a
             // thing in WordNet is its noun.

@@ -208,7 +208,8 @@ pub(crate) fn verdict(noun: &str, ev: &Evidence) -> Verdict {
     }
     let entry = lookup(noun);
     if let Some(e) = entry {
-        if ev.after_verb && e.adverb && !ev.determined {
+        let physical = e.noun.is_some_and(|n| n.physical());
+        if ev.after_verb && e.adverb && !ev.determined && !physical {
             return Verdict::Drop(DropReason::Direction, Decider::Grammar);
         }
         if ev.after_modal && e.verb && !ev.determined {
