@@ -1018,6 +1018,17 @@ impl<'a> Parser<'a> {
             np.unknown.extend(nw.unknown);
             np.modifiers.extend(nw.modifiers);
             np.possessor = nw.possessor;
+            // "three guitars vector image": the medium is the picture's style.
+            let media: Vec<&str> = nw
+                .dropped
+                .iter()
+                .filter(|(_, r)| *r == DropReason::Medium)
+                .map(|(w, _)| w.as_str())
+                .collect();
+            if !media.is_empty() {
+                let style = media.join(" ");
+                self.push_style(&style);
+            }
             self.scene
                 .dropped
                 .extend(nw.dropped.into_iter().map(|(word, reason)| Dropped {
@@ -1207,7 +1218,12 @@ impl<'a> Parser<'a> {
             several: np.counted && np.count.is_some_and(|c| c >= 2),
             related: self.pending.is_some() || relation_after,
             held: self.held,
+            // `a sign "OPEN"`, `an 'OPEN' sign`.
             bears_text: next_quoted
+                || np
+                    .start
+                    .checked_sub(1)
+                    .is_some_and(|k| self.toks[k].kind == Kind::Quoted)
                 || next_word.is_some_and(|w| {
                     matches!(
                         w,
