@@ -173,7 +173,8 @@ fn audit_judges_reports_precision_recall_and_undecided() {
 }
 
 #[test]
-fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_without_asking() {
+fn the_vision_judge_asks_a_fake_gemini_once_per_draft_and_final_on_budget_and_resumes_without_asking(
+) {
     use darkroom_fakes::Fake;
     let f = Fake::gemini("AIza-vision-key-55");
     let d = scratch("vision");
@@ -205,9 +206,9 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // One text-only generateContent per draft, each exactly as documented.
+    // One text-only generateContent per draft (3) and per final (1), each as documented.
     let asks = f.seen();
-    assert_eq!(asks.len(), 3);
+    assert_eq!(asks.len(), 4);
     assert!(f.rejected().is_empty(), "{:?}", f.rejected());
     let body: serde_json::Value = serde_json::from_slice(&asks[0].body).unwrap();
     assert_eq!(
@@ -221,10 +222,10 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
     // The judge calls are attempts in the ledger, with their cost.
     let v = status_json(&d, "c.toml");
     let judge_done = judge_calls_done(&v);
-    assert_eq!(judge_done, Some(3), "{v}");
+    assert_eq!(judge_done, Some(4), "{v}");
     let per_ask = 1400.0 * 0.30e-6 + 40.0 * 2.50e-6;
     assert!(
-        (v["spent"].as_f64().unwrap() - 3.0 * per_ask).abs() < 1e-9,
+        (v["spent"].as_f64().unwrap() - 4.0 * per_ask).abs() < 1e-9,
         "{v}"
     );
     // The report shows the vision verdicts; the text assertion the pixels cannot decide is yes.
@@ -240,7 +241,7 @@ fn the_vision_judge_asks_a_fake_gemini_once_per_draft_on_budget_and_resumes_with
     // Resume: the answers come from the ledger's store; nothing is asked again.
     let o = go();
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(f.seen().len(), 3, "no second ask");
+    assert_eq!(f.seen().len(), 4, "no second ask");
 }
 
 /// The vision judge on a server of the user's own that speaks OpenAI's API and takes no key
@@ -271,12 +272,12 @@ fn the_vision_judge_on_a_server_of_ones_own_needs_no_key_and_costs_nothing() {
     .unwrap();
     let (code, _, err) = go(&d, &["run", "c.toml"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(f.seen().len(), 3, "one ask per draft");
+    assert_eq!(f.seen().len(), 4, "one ask per draft and per final");
     assert!(f.rejected().is_empty(), "{:?}", f.rejected());
     assert!(f.seen().iter().all(|s| s.header("authorization").is_none()));
     let v = status_json(&d, "c.toml");
     let judge_done = judge_calls_done(&v);
-    assert_eq!(judge_done, Some(3), "{v}");
+    assert_eq!(judge_done, Some(4), "{v}");
     assert_eq!(v["spent"].as_f64(), Some(0.0), "{v}");
     let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
     assert!(

@@ -13,7 +13,7 @@ use darkroom_judges::brand::BrandJudge;
 use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
 use crate::scheduler::{count_calls, Call, Done, Exec};
-use crate::stages::judge::judge;
+use crate::stages::judge::{judge, vision_round};
 use crate::stages::say;
 use crate::stages::select::{gate, Ranked};
 use crate::Ctx;
@@ -100,12 +100,17 @@ pub(crate) async fn waves(
                 )
             },
         );
-        for (call, done) in exec.execute(wave).await {
+        let results = exec.execute(wave).await;
+        // The vision judge sees the finals too, as it saw the drafts: on a vendor's image its
+        // decided verdicts stand over the pixel judge's, at the gate that decides delivery.
+        let visions = vision_round(ctx, exec, &results).await;
+        for (call, done) in results {
             let shot = call.row.shot.clone();
             match done {
                 Done::Image(png) => {
                     // Finished images are judged again: a finish may lose what the draft had.
-                    let Some((scored, judgements)) = judge(ctx, brand, &call, &png, &[], None)
+                    let vision = visions.get(&call.row.id);
+                    let Some((scored, judgements)) = judge(ctx, brand, &call, &png, &[], vision)
                     else {
                         short.insert(shot, "the finished image could not be judged".into());
                         continue;
@@ -115,6 +120,15 @@ pub(crate) async fn waves(
                         &call.row.id,
                         judgements.iter().filter(|j| j.judge != "novelty"),
                     );
+                    // Where the judges disagreed on the final: kept, as for drafts.
+                    for d in &scored.disagreements {
+                        ctx.keep(ctx.ledger.record_decision(
+                            &call.row.id,
+                            DecisionKind::Disagreement,
+                            Reason::JudgesDisagree,
+                            Some(&d.detail()),
+                        ));
+                    }
                     let verdict = gate(ctx, &scored, false);
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,
