@@ -170,10 +170,6 @@ fn visual_style(style: &str) -> bool {
 }
 
 /// Builds the checklist of a scene.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one assertion builder per part of the scene, side by side"
-)]
 pub fn build(scene: &Scene) -> Vec<Assertion> {
     let mut b = Builder {
         scene,
@@ -304,6 +300,13 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
             Some(r.predicate.as_str().into()),
         );
     }
+    scene_items(&mut b, scene, &exists);
+    b.out
+}
+
+/// The scene-level items: camera, lighting, text, style, then the settings (last, so a scene
+/// without its settings has a prefix of the checklist).
+fn scene_items(b: &mut Builder<'_>, scene: &Scene, exists: &[Option<usize>]) {
     if let Some(cam) = &scene.camera {
         if let Some(a) = cam.angle {
             let q = match a {
@@ -412,7 +415,6 @@ pub fn build(scene: &Scene) -> Vec<Assertion> {
         let q = format!("Does the scene show {} {}?", article(&e.noun), e.noun);
         b.push(AssertionKind::Entity, q, vec![], vec![e.id], None);
     }
-    b.out
 }
 
 #[cfg(test)]

@@ -375,26 +375,9 @@ pub(crate) fn verb_inflection(w: &str) -> bool {
     if !w.is_ascii() {
         return false;
     }
-    let stems = |suffix: &str| -> Vec<String> {
-        let Some(stem) = w.strip_suffix(suffix) else {
-            return Vec::new();
-        };
-        if stem.len() < 2 {
-            return Vec::new();
-        }
-        let mut v = vec![stem.to_string(), format!("{stem}e")];
-        let b = stem.as_bytes();
-        if b.len() > 2 && b[b.len() - 1] == b[b.len() - 2] {
-            v.push(stem[..stem.len() - 1].to_string());
-        }
-        if let Some(s) = stem.strip_suffix('i') {
-            v.push(format!("{s}y"));
-        }
-        v
-    };
     let ing_or_ed = ["ing", "ed"]
         .iter()
-        .any(|suf| stems(suf).iter().any(|s| verb(s)));
+        .any(|suf| stems(w, suf).iter().any(|s| verb(s)));
     if ing_or_ed && !physical_noun(w) {
         return true;
     }
@@ -534,25 +517,27 @@ fn inflected_non_noun(w: &str) -> bool {
     }
     let non_noun =
         |base: &str| wordnet::lookup(base).is_some_and(|e| e.verb || e.adjective || e.adverb);
-    for suffix in ["ing", "ed", "ly", "er", "est"] {
-        if let Some(stem) = w.strip_suffix(suffix) {
-            if stem.len() < 2 {
-                continue;
-            }
-            let doubled = stem.len() > 2
-                && stem.as_bytes()[stem.len() - 1] == stem.as_bytes()[stem.len() - 2];
-            if non_noun(stem)
-                || non_noun(&format!("{stem}e"))
-                || (doubled && non_noun(&stem[..stem.len() - 1]))
-                || stem
-                    .strip_suffix('i')
-                    .is_some_and(|s| non_noun(&format!("{s}y")))
-            {
-                return true;
-            }
-        }
+    ["ing", "ed", "ly", "er", "est"]
+        .iter()
+        .any(|suf| stems(w, suf).iter().any(|s| non_noun(s)))
+}
+
+/// The base forms an ASCII word may come from once `suffix` is taken off: the stem, the stem
+/// with an "e" ("shaped" → "shape"), without a doubled last letter ("running" → "run"), and
+/// with "i" back to "y" ("tried" → "try"). Empty when the word does not end so.
+fn stems(w: &str, suffix: &str) -> Vec<String> {
+    let Some(stem) = w.strip_suffix(suffix).filter(|s| s.len() >= 2) else {
+        return Vec::new();
+    };
+    let mut v = vec![stem.to_string(), format!("{stem}e")];
+    let b = stem.as_bytes();
+    if b.len() > 2 && b[b.len() - 1] == b[b.len() - 2] {
+        v.push(stem[..stem.len() - 1].to_string());
     }
-    false
+    if let Some(s) = stem.strip_suffix('i') {
+        v.push(format!("{s}y"));
+    }
+    v
 }
 
 #[cfg(test)]

@@ -109,15 +109,7 @@ pub(crate) async fn rounds(
                 continue;
             };
             scores.extend(super::judge::score_rows(&call.row.id, judgements.iter()));
-            // Where the judges disagreed: kept, so the report and a reviewer can look.
-            for d in &scored.disagreements {
-                ctx.keep(ctx.ledger.record_decision(
-                    &call.row.id,
-                    DecisionKind::Disagreement,
-                    Reason::JudgesDisagree,
-                    Some(&d.detail()),
-                ));
-            }
+            super::judge::record_disagreements(ctx, &call.row.id, &scored);
             let tally = drafts.entry(shot.clone()).or_default();
             let best = |b: &mut Option<f64>, x: f64| *b = Some(b.map_or(x, |y: f64| y.max(x)));
             best(&mut tally.best_adherence, scored.adherence);

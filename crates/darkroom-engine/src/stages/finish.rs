@@ -120,15 +120,7 @@ pub(crate) async fn waves(
                         &call.row.id,
                         judgements.iter().filter(|j| j.judge != "novelty"),
                     );
-                    // Where the judges disagreed on the final: kept, as for drafts.
-                    for d in &scored.disagreements {
-                        ctx.keep(ctx.ledger.record_decision(
-                            &call.row.id,
-                            DecisionKind::Disagreement,
-                            Reason::JudgesDisagree,
-                            Some(&d.detail()),
-                        ));
-                    }
+                    super::judge::record_disagreements(ctx, &call.row.id, &scored);
                     let verdict = gate(ctx, &scored, false);
                     ctx.keep(ctx.ledger.record_decision(
                         &call.row.id,

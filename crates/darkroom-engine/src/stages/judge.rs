@@ -150,6 +150,19 @@ pub(crate) fn judge(
     Some((s, all))
 }
 
+/// Keeps where the pixel and vision judges disagreed on an image (a draft or a final), so the
+/// report and a reviewer can look.
+pub(crate) fn record_disagreements(ctx: &Ctx, attempt: &str, scored: &Scored) {
+    for d in &scored.disagreements {
+        ctx.keep(ctx.ledger.record_decision(
+            attempt,
+            darkroom_ledger::DecisionKind::Disagreement,
+            darkroom_ledger::Reason::JudgesDisagree,
+            Some(&d.detail()),
+        ));
+    }
+}
+
 /// The vision judge over a batch of drafts: one call per image, as many at once as the vision
 /// provider allows. Each call is an attempt of tier `judge` in the ledger: its worst case is
 /// reserved against the budget before it is sent, its reported cost settled after, and its reply

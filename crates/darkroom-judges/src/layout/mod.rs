@@ -676,7 +676,13 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
     }
     // Dependencies: an assertion whose entity is judged absent fails with it.
     let mut findings = Vec::with_capacity(scene.checklist.len());
-    let tint = light::tint(&seg.pixels);
+    // The light is estimated only when a colour is claimed: it masks nothing else.
+    let tint = scene
+        .entities
+        .iter()
+        .any(|e| e.color.is_some())
+        .then(|| light::tint(&seg.pixels))
+        .flatten();
     for a in &scene.checklist {
         let absent = a
             .entities

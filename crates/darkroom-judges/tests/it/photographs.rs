@@ -31,6 +31,16 @@ fn verdicts(file: &str, prompt: &str) -> Vec<(String, Verdict, String)> {
         .collect()
 }
 
+/// Asserts the judge answers `question` of `prompt` on `file` with "no".
+fn assert_no(file: &str, prompt: &str, question: &str) {
+    let v = verdicts(file, prompt);
+    let (_, verdict, ev) = v
+        .iter()
+        .find(|x| x.0 == question)
+        .unwrap_or_else(|| panic!("{question} in {v:?}"));
+    assert_eq!(*verdict, Verdict::No, "{file}: {prompt:?}: {ev}");
+}
+
 #[test]
 fn a_true_colour_claim_on_a_photograph_is_never_a_no() {
     for (file, prompt) in [
@@ -55,12 +65,7 @@ fn a_false_colour_claim_on_a_photograph_is_still_a_no() {
         ("garden.png", "a white flower", "Is the flower white?"),
         ("twowings.png", "a purple flower", "Is the flower purple?"),
     ] {
-        let v = verdicts(file, prompt);
-        let (_, verdict, ev) = v
-            .iter()
-            .find(|x| x.0 == question)
-            .unwrap_or_else(|| panic!("{question} in {v:?}"));
-        assert_eq!(*verdict, Verdict::No, "{file}: {prompt:?}: {ev}");
+        assert_no(file, prompt, question);
     }
 }
 
@@ -101,11 +106,6 @@ fn a_false_colour_claim_far_from_the_lights_hue_is_still_a_no() {
         ("storm.png", "a red road", "Is the road red?"),
         ("dusk.png", "a green lake", "Is the lake green?"),
     ] {
-        let v = verdicts(file, prompt);
-        let (_, verdict, ev) = v
-            .iter()
-            .find(|x| x.0 == question)
-            .unwrap_or_else(|| panic!("{question} in {v:?}"));
-        assert_eq!(*verdict, Verdict::No, "{file}: {prompt:?}: {ev}");
+        assert_no(file, prompt, question);
     }
 }

@@ -46,12 +46,7 @@ fn rows() -> Vec<Row> {
         .collect()
 }
 
-fn same(a: &str, b: &str) -> bool {
-    let head = |x: &str| darkroom_prompt::singular(x.rsplit(' ').next().unwrap_or(x));
-    a == b
-        || darkroom_prompt::singular(a) == darkroom_prompt::singular(b)
-        || ((a.contains(' ') || b.contains(' ')) && head(a) == head(b))
-}
+use crate::realistic::same;
 
 #[derive(Default)]
 struct Tally {

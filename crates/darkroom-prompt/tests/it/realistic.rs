@@ -31,7 +31,7 @@ fn table() -> Vec<(String, BTreeSet<String>, BTreeSet<String>)> {
 }
 
 /// The same noun: equal, the same singular, or one the head (last word) of the other.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     let head = |x: &str| darkroom_prompt::singular(x.rsplit(' ').next().unwrap_or(x));
     a == b
         || darkroom_prompt::singular(a) == darkroom_prompt::singular(b)
