@@ -8,8 +8,10 @@ pub enum Fail {
     /// the input was fine).
     Remote(String),
     /// A bug or an environment failure that is not the user's input (exit 3).
-    #[allow(dead_code)]
     Internal(anyhow::Error),
+    /// What went wrong was said already (every problem in a campaign file, one line each):
+    /// nothing more to print; the command exits with this code.
+    Said(std::process::ExitCode),
 }
 
 impl Fail {
@@ -31,8 +33,7 @@ impl Fail {
             }
             E::NoShot(..)
             | E::NoBucket(..)
-            | E::MissingKey(..)
-            | E::Workflow(..)
+            | E::Provider(..)
             | E::Font(..)
             | E::Provenance(..)
             | E::MissingResults { .. }
@@ -68,6 +69,7 @@ impl std::fmt::Display for Fail {
         match self {
             Fail::Input(m) | Fail::Remote(m) => f.write_str(m),
             Fail::Internal(e) => write!(f, "{e:#}"),
+            Fail::Said(_) => f.write_str("the problems above"),
         }
     }
 }

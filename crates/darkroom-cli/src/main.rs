@@ -166,5 +166,6 @@ fn main() -> ExitCode {
             eprintln!("internal error: {e:#}");
             ExitCode::from(3)
         }
+        Err(Fail::Said(code)) => code,
     }
 }

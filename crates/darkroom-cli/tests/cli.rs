@@ -304,21 +304,38 @@ impl Driver {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         assert!(ready, "chromedriver did not start");
-        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:loggingPrefs": {"browser": "ALL"},
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--allow-file-access-from-files", "--window-size=1280,900",
-                format!("--user-data-dir={}", user_data.display())
-            ]}
-        }}});
-        let v = http(port, "POST", "/session", Some(&caps)).expect("a session");
-        let session = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_string();
+        // Chromium can exit while starting when the machine is loaded (several browser tests
+        // beside a build); a session that was not created is asked for again, in a fresh
+        // profile folder, a bounded number of times.
+        let mut session = None;
+        let mut last = serde_json::Value::Null;
+        for attempt in 0..3 {
+            let profile = if attempt == 0 {
+                user_data.to_path_buf()
+            } else {
+                let p = user_data.join(format!("retry-{attempt}"));
+                std::fs::create_dir_all(&p).unwrap();
+                p
+            };
+            let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:loggingPrefs": {"browser": "ALL"},
+                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--allow-file-access-from-files", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display())
+                ]}
+            }}});
+            let v = http(port, "POST", "/session", Some(&caps)).expect("a session");
+            if let Some(id) = v["value"]["sessionId"].as_str() {
+                session = Some(id.to_string());
+                break;
+            }
+            last = v;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        let session = session.unwrap_or_else(|| panic!("no session after 3 tries: {last}"));
         Driver {
             child,
             port,

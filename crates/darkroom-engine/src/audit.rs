@@ -61,10 +61,8 @@ pub struct AuditOptions {
     pub rebuy: bool,
     /// Stop on Ctrl-C, SIGTERM or SIGHUP (calls in flight finish and are recorded).
     pub ctrl_c: bool,
-    /// One plain line as the audit starts.
-    pub progress: Option<fn(&str)>,
-    /// Called as each call ends: `(ended, total)`.
-    pub tick: Option<fn(usize, usize)>,
+    /// Told one plain line as the audit starts, and as each call ends.
+    pub progress: Option<std::sync::Arc<dyn crate::Progress>>,
 }
 
 /// One image's result.
@@ -193,7 +191,6 @@ pub fn audit_models(suite: Suite, opts: AuditOptions) -> Result<AuditReport, Eng
         ctrl_c: opts.ctrl_c,
         rebuy: opts.rebuy,
         progress: opts.progress,
-        tick: opts.tick,
         ..Options::default()
     };
     let session = crate::open(
@@ -241,15 +238,13 @@ async fn ask_all(ctx: &Arc<crate::Ctx>, suite: &Suite) -> Result<AuditReport, En
             }
         }
     }
-    if let Some(f) = ctx.opts.progress {
-        f(&format!(
-            "audit models: {} prompts × {} providers × {} repeats = {}",
-            suite.prompts.len(),
-            suite.providers.len(),
-            suite.repeats,
-            crate::scheduler::count_calls(ctx, &calls)
-        ));
-    }
+    ctx.opts.say(&format!(
+        "audit models: {} prompts × {} providers × {} repeats = {}",
+        suite.prompts.len(),
+        suite.providers.len(),
+        suite.repeats,
+        crate::scheduler::count_calls(ctx, &calls)
+    ));
     let done = exec.execute(calls).await;
     if let Some(e) = ctx.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);

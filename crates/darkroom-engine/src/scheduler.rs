@@ -130,9 +130,7 @@ impl Exec {
             handles.push(tokio::spawn(async move {
                 let d = one(&ctx, &sem, &stop, &reused, &denied, &c, was_done).await;
                 let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
-                if let Some(tick) = ctx.opts.tick {
-                    tick(n, total);
-                }
+                ctx.opts.tick(n, total);
                 (c, d)
             }));
         }
@@ -703,3 +701,17 @@ impl Exec {
         self.call(tier, 1, variant, shot, provider, req)
     }
 }
+
+/// The prompt an attempt was asked with, from its ledger row's `params` (written by the
+/// scheduler as `{"prompt", "width", "height", "quality"}`).
+pub fn prompt_of_params(params: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(params)
+        .ok()?
+        .get("prompt")?
+        .as_str()
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

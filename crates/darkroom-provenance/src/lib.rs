@@ -7,8 +7,8 @@
 //!
 //! - [`identity`]: who signs — the user's certificate chain and key, or a local identity made
 //!   once per output folder that readers show as untrusted; checked before anything is spent.
-//! - [`sign`]: a [`Story`] (how the file was made) signed into the file's bytes.
-//! - [`verify`]: a file's manifest chain in plain words, valid / invalid / untrusted and why.
+//! - [`mod@sign`]: a [`Story`] (how the file was made) signed into the file's bytes.
+//! - [`mod@verify`]: a file's manifest chain in plain words, valid / invalid / untrusted and why.
 //! - [`tsa`]: RFC 3161 time-stamps from a time-stamp authority, so a signature outlives its
 //!   certificate.
 //! - [`meta`]: the metadata other tools read without C2PA: the AUTOMATIC1111 `parameters`

@@ -8,6 +8,7 @@
 //!   attempt number, so runs, tests and `simulate` are reproducible.
 
 pub mod a1111;
+pub mod build;
 pub mod comfyui;
 pub mod gemini;
 pub mod http;

@@ -469,7 +469,7 @@ pub struct CheckOptions {
     /// Drafts per look: after each batch the test may stop.
     pub batch: u32,
     /// One plain line per step.
-    pub progress: Option<fn(&str)>,
+    pub progress: Option<std::sync::Arc<dyn darkroom_engine::Progress>>,
     /// Which draw of fresh drafts: the same epoch asks (and pays for) nothing twice, another
     /// draws new images. The CLI's default is the day, so a daily check is fresh each day.
     pub epoch: u64,
@@ -717,8 +717,8 @@ pub fn sample(
                 .map(|p| (c.draft.provider.clone(), p.clone()))
                 .collect(),
         };
-        if let Some(f) = opts.progress {
-            f(&format!(
+        if let Some(p) = &opts.progress {
+            p.line(&format!(
                 "recipe check: look {look}, {n} fresh draft(s) per open shot"
             ));
         }

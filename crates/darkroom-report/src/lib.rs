@@ -107,7 +107,7 @@ pub fn prune(dir: &Path, keep: &std::collections::BTreeSet<String>) -> Result<()
     Ok(())
 }
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
     /// The HTML file.

@@ -182,6 +182,131 @@ fn table_like(k: Kind) -> bool {
     matches!(k, Kind::Table)
 }
 
+/// A node and its ancestors, the node first.
+fn ancestors(nodes: &[Node], mut i: usize) -> Vec<usize> {
+    let mut path = vec![i];
+    while let Some(p) = nodes[i].parent {
+        path.push(p);
+        i = p;
+    }
+    path
+}
+
+/// A node's children placed in one way (on it, floating above it, under it).
+fn children(nodes: &[Node], p: usize, m: Mode) -> Vec<usize> {
+    (0..nodes.len())
+        .filter(|&i| nodes[i].parent == Some(p) && nodes[i].mode == m)
+        .collect()
+}
+
+/// Stacking: "on", "above" and "under" make a node the child of another.
+fn stack(scene: &Scene, copies: &[Vec<usize>], nodes: &mut Vec<Node>) {
+    let set_parent = |nodes: &mut Vec<Node>, child: usize, parent: usize, mode: Mode| {
+        if nodes[child].parent.is_some() || ancestors(nodes, parent).contains(&child) {
+            return;
+        }
+        nodes[child].parent = Some(parent);
+        nodes[child].mode = mode;
+    };
+    for r in &scene.relations {
+        let (subj, obj) = (&copies[r.subject], &copies[r.object]);
+        if subj.is_empty() || obj.is_empty() {
+            continue;
+        }
+        match r.predicate {
+            Predicate::On => {
+                for (i, &s) in subj.iter().enumerate() {
+                    set_parent(nodes, s, obj[i % obj.len()], Mode::OnTop);
+                }
+            }
+            Predicate::Above => {
+                for (i, &s) in subj.iter().enumerate() {
+                    set_parent(nodes, s, obj[i % obj.len()], Mode::Float);
+                }
+            }
+            Predicate::Under | Predicate::Below if table_like(nodes[obj[0]].kind) => {
+                for (i, &s) in subj.iter().enumerate() {
+                    set_parent(nodes, s, obj[i % obj.len()], Mode::UnderTable);
+                }
+            }
+            Predicate::Under | Predicate::Below => {
+                // "A below B" with B not a table: B floats above A.
+                for (i, &o) in obj.iter().enumerate() {
+                    set_parent(nodes, o, subj[i % subj.len()], Mode::Float);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Sizes: children fit their supports (top-down), every root is kept visible beside the largest,
+/// then footprints (bottom-up). Returns the nodes in breadth-first order and each footprint.
+fn fit_sizes(nodes: &mut [Node], roots: &[usize]) -> (Vec<usize>, Vec<f32>) {
+    let mut bfs: Vec<usize> = roots.to_vec();
+    bfs.extend((0..nodes.len()).filter(|&i| nodes[i].attached.is_some()));
+    let mut k = 0;
+    while k < bfs.len() {
+        let p = bfs[k];
+        k += 1;
+        let top = children(nodes, p, Mode::OnTop);
+        if !top.is_empty() {
+            let pd = nodes[p].dims;
+            let room = if nodes[p].kind == Kind::Sphere {
+                pd.x * 0.5
+            } else {
+                pd.x * 0.9
+            };
+            let total: f32 =
+                top.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.12 * (top.len() - 1) as f32;
+            let deep = top.iter().map(|&c| nodes[c].dims.z).fold(0.0, f32::max);
+            let s = (room / total).min(pd.z.max(0.3) * 1.2 / deep).min(1.0);
+            for &c in &top {
+                nodes[c].dims = nodes[c].dims * s;
+            }
+        }
+        let under = children(nodes, p, Mode::UnderTable);
+        if !under.is_empty() {
+            let pd = nodes[p].dims;
+            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>()
+                + 0.1 * (under.len() - 1) as f32;
+            let tallest = under.iter().map(|&c| nodes[c].dims.y).fold(0.0, f32::max);
+            let s = (pd.x * 0.75 / total).min(pd.y * 0.75 / tallest).min(1.0);
+            for &c in &under {
+                nodes[c].dims = nodes[c].dims * s;
+            }
+        }
+        for m in [Mode::OnTop, Mode::Float, Mode::UnderTable] {
+            bfs.extend(children(nodes, p, m));
+        }
+    }
+    // Keep every root visible next to the largest one.
+    let tallest = roots
+        .iter()
+        .map(|&r| nodes[r].dims.x.max(nodes[r].dims.y))
+        .fold(0.0, f32::max);
+    for &r in roots {
+        let m = nodes[r].dims.x.max(nodes[r].dims.y);
+        if m < tallest * 0.22 {
+            nodes[r].dims = nodes[r].dims * (tallest * 0.22 / m);
+        }
+    }
+    let mut footprint = vec![0.0f32; nodes.len()];
+    for &i in bfs.iter().rev() {
+        let own = nodes[i].dims.x;
+        let kids: f32 = children(nodes, i, Mode::OnTop)
+            .iter()
+            .map(|&c| footprint[c])
+            .sum::<f32>();
+        let float = children(nodes, i, Mode::Float)
+            .iter()
+            .map(|&c| footprint[c] + 0.15)
+            .sum::<f32>();
+        footprint[i] = own.max(kids).max(float);
+    }
+    (bfs, footprint)
+}
+
 /// Lays the scene out. Returns the placed objects in entity order.
 #[expect(
     clippy::too_many_lines,
@@ -220,51 +345,7 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     }
 
     // 1. Stacking.
-    let ancestors = |nodes: &[Node], mut i: usize| {
-        let mut path = vec![i];
-        while let Some(p) = nodes[i].parent {
-            path.push(p);
-            i = p;
-        }
-        path
-    };
-    let set_parent = |nodes: &mut Vec<Node>, child: usize, parent: usize, mode: Mode| {
-        if nodes[child].parent.is_some() || ancestors(nodes, parent).contains(&child) {
-            return;
-        }
-        nodes[child].parent = Some(parent);
-        nodes[child].mode = mode;
-    };
-    for r in &scene.relations {
-        let (subj, obj) = (&copies[r.subject], &copies[r.object]);
-        if subj.is_empty() || obj.is_empty() {
-            continue;
-        }
-        match r.predicate {
-            Predicate::On => {
-                for (i, &s) in subj.iter().enumerate() {
-                    set_parent(&mut nodes, s, obj[i % obj.len()], Mode::OnTop);
-                }
-            }
-            Predicate::Above => {
-                for (i, &s) in subj.iter().enumerate() {
-                    set_parent(&mut nodes, s, obj[i % obj.len()], Mode::Float);
-                }
-            }
-            Predicate::Under | Predicate::Below if table_like(nodes[obj[0]].kind) => {
-                for (i, &s) in subj.iter().enumerate() {
-                    set_parent(&mut nodes, s, obj[i % obj.len()], Mode::UnderTable);
-                }
-            }
-            Predicate::Under | Predicate::Below => {
-                // "A below B" with B not a table: B floats above A.
-                for (i, &o) in obj.iter().enumerate() {
-                    set_parent(&mut nodes, o, subj[i % subj.len()], Mode::Float);
-                }
-            }
-            _ => {}
-        }
-    }
+    stack(scene, &copies, &mut nodes);
 
     // 2. Ordering constraints, lifted to siblings.
     let sibling_pair = |nodes: &[Node], a: usize, b: usize| -> Option<(usize, usize)> {
@@ -386,72 +467,7 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     };
 
     // 3. Sizes: children fit their supports (top-down), then footprints (bottom-up).
-    let children = |nodes: &[Node], p: usize, m: Mode| -> Vec<usize> {
-        (0..nodes.len())
-            .filter(|&i| nodes[i].parent == Some(p) && nodes[i].mode == m)
-            .collect()
-    };
-    let mut bfs: Vec<usize> = roots.clone();
-    bfs.extend((0..nodes.len()).filter(|&i| nodes[i].attached.is_some()));
-    let mut k = 0;
-    while k < bfs.len() {
-        let p = bfs[k];
-        k += 1;
-        let top = children(&nodes, p, Mode::OnTop);
-        if !top.is_empty() {
-            let pd = nodes[p].dims;
-            let room = if nodes[p].kind == Kind::Sphere {
-                pd.x * 0.5
-            } else {
-                pd.x * 0.9
-            };
-            let total: f32 =
-                top.iter().map(|&c| nodes[c].dims.x).sum::<f32>() + 0.12 * (top.len() - 1) as f32;
-            let deep = top.iter().map(|&c| nodes[c].dims.z).fold(0.0, f32::max);
-            let s = (room / total).min(pd.z.max(0.3) * 1.2 / deep).min(1.0);
-            for &c in &top {
-                nodes[c].dims = nodes[c].dims * s;
-            }
-        }
-        let under = children(&nodes, p, Mode::UnderTable);
-        if !under.is_empty() {
-            let pd = nodes[p].dims;
-            let total: f32 = under.iter().map(|&c| nodes[c].dims.x).sum::<f32>()
-                + 0.1 * (under.len() - 1) as f32;
-            let tallest = under.iter().map(|&c| nodes[c].dims.y).fold(0.0, f32::max);
-            let s = (pd.x * 0.75 / total).min(pd.y * 0.75 / tallest).min(1.0);
-            for &c in &under {
-                nodes[c].dims = nodes[c].dims * s;
-            }
-        }
-        for m in [Mode::OnTop, Mode::Float, Mode::UnderTable] {
-            bfs.extend(children(&nodes, p, m));
-        }
-    }
-    // Keep every root visible next to the largest one.
-    let tallest = roots
-        .iter()
-        .map(|&r| nodes[r].dims.x.max(nodes[r].dims.y))
-        .fold(0.0, f32::max);
-    for &r in &roots {
-        let m = nodes[r].dims.x.max(nodes[r].dims.y);
-        if m < tallest * 0.22 {
-            nodes[r].dims = nodes[r].dims * (tallest * 0.22 / m);
-        }
-    }
-    let mut footprint = vec![0.0f32; nodes.len()];
-    for &i in bfs.iter().rev() {
-        let own = nodes[i].dims.x;
-        let kids: f32 = children(&nodes, i, Mode::OnTop)
-            .iter()
-            .map(|&c| footprint[c])
-            .sum::<f32>();
-        let float = children(&nodes, i, Mode::Float)
-            .iter()
-            .map(|&c| footprint[c] + 0.15)
-            .sum::<f32>();
-        footprint[i] = own.max(kids).max(float);
-    }
+    let (bfs, footprint) = fit_sizes(&mut nodes, &roots);
 
     // 4. Placing.
     let root_order = order(&roots, &mut rng, &nodes);

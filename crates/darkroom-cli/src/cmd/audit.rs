@@ -452,10 +452,6 @@ fn write_csv(path: &Path, rows: &[Row], drifts: &[f64], brand: &Brand) -> Result
 }
 
 /// The audit as an HTML report: the same look as a campaign's, one card per image.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one self-contained HTML page written top to bottom; its sections follow the page"
-)]
 fn html_report(
     a: &ImagesArgs,
     rows: &[Row],
@@ -473,53 +469,7 @@ fn html_report(
         .filter(|r| r.c.on_palette >= brand.min_on_palette)
         .count();
     let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / n;
-    let mut thumbs = Vec::new();
-    let cards: Vec<Card> = rows
-        .iter()
-        .zip(drifts)
-        .enumerate()
-        .map(|(i, (r, d))| {
-            let thumb = r.thumb.as_ref().map(|(bytes, size)| {
-                // Files are sorted, so the position names the thumbnail stably.
-                let name = format!("{i:05}.jpg");
-                thumbs.push(Thumb {
-                    name: name.clone(),
-                    bytes: bytes.clone(),
-                });
-                (name, *size)
-            });
-            let ok = r.c.on_palette >= brand.min_on_palette;
-            let mut scores = vec![
-                format!("on-palette {:.2}", r.c.on_palette),
-                format!("mean ΔE00 {:.1} · p95 {:.1}", r.c.mean_de, r.c.p95_de),
-                format!("sharpness {:.2}", r.sharpness),
-                format!(
-                    "clipped {:.1} % dark · {:.1} % light",
-                    r.clip_lo * 100.0,
-                    r.clip_hi * 100.0
-                ),
-                format!("drift {d:.2}"),
-                format!("{}×{}", r.width, r.height),
-            ];
-            if r.c.forbidden > 0.0 {
-                scores.insert(1, format!("forbidden {:.1} %", r.c.forbidden * 100.0));
-            }
-            Card {
-                title: r.file.clone(),
-                thumb: thumb.as_ref().map(|t| t.0.clone()),
-                thumb_size: thumb.map_or((0, 0), |t| t.1),
-                link: Some(darkroom_engine::report::relative(html_dir, &r.path)),
-                status: if ok { "passed" } else { "rejected" }.into(),
-                reason: if ok {
-                    "on-palette share meets the brand's minimum".into()
-                } else {
-                    format!("on-palette share below {:.2}", brand.min_on_palette)
-                },
-                scores,
-                verdicts: vec![],
-            }
-        })
-        .collect();
+    let (cards, thumbs) = image_cards(rows, drifts, brand, html_dir);
     let mut worst: Vec<usize> = (0..rows.len()).collect();
     worst.sort_by(|&i, &j| drifts[j].total_cmp(&drifts[i]).then(i.cmp(&j)));
     let mut sw = vec![darkroom_engine::report::brand_swatches(brand)];
@@ -541,43 +491,7 @@ fn html_report(
                 .collect(),
         });
     }
-    let mut tables = Vec::new();
-    if !dups.is_empty() {
-        tables.push(Table {
-            title: if dups.len() > SHOWN_GROUPS {
-                format!(
-                    "Near-duplicate groups: the {SHOWN_GROUPS} largest of {}",
-                    dups.len()
-                )
-            } else {
-                "Near-duplicate groups".into()
-            },
-            columns: vec![
-                "images".into(),
-                "largest link (pHash distance)".into(),
-                "files".into(),
-            ],
-            rows: dups
-                .iter()
-                .take(SHOWN_GROUPS)
-                .map(|g| {
-                    let d = describe_group(g, rows);
-                    vec![
-                        g.members.len().to_string(),
-                        g.max_link.to_string(),
-                        d[d.find(": ").map_or(0, |i| i + 2)..].to_string(),
-                    ]
-                })
-                .collect(),
-        });
-    }
-    if !errors.is_empty() {
-        tables.push(Table {
-            title: "Files that could not be read".into(),
-            columns: vec!["error".into()],
-            rows: errors.iter().map(|e| vec![e.clone()]).collect(),
-        });
-    }
+    let tables = tables(dups, rows, errors);
     let tone = |bad: bool| if bad { "bad" } else { "good" }.to_string();
     Report {
         title: a.dir.display().to_string(),
@@ -639,6 +553,107 @@ fn html_report(
         thumbs,
         ..Report::default()
     }
+}
+
+/// One card per image (its thumbnail named by its position: files are sorted).
+fn image_cards(
+    rows: &[Row],
+    drifts: &[f64],
+    brand: &Brand,
+    html_dir: &Path,
+) -> (Vec<darkroom_report::Card>, Vec<darkroom_report::Thumb>) {
+    use darkroom_report::*;
+    let mut thumbs = Vec::new();
+    let cards: Vec<Card> = rows
+        .iter()
+        .zip(drifts)
+        .enumerate()
+        .map(|(i, (r, d))| {
+            let thumb = r.thumb.as_ref().map(|(bytes, size)| {
+                // Files are sorted, so the position names the thumbnail stably.
+                let name = format!("{i:05}.jpg");
+                thumbs.push(Thumb {
+                    name: name.clone(),
+                    bytes: bytes.clone(),
+                });
+                (name, *size)
+            });
+            let ok = r.c.on_palette >= brand.min_on_palette;
+            let mut scores = vec![
+                format!("on-palette {:.2}", r.c.on_palette),
+                format!("mean ΔE00 {:.1} · p95 {:.1}", r.c.mean_de, r.c.p95_de),
+                format!("sharpness {:.2}", r.sharpness),
+                format!(
+                    "clipped {:.1} % dark · {:.1} % light",
+                    r.clip_lo * 100.0,
+                    r.clip_hi * 100.0
+                ),
+                format!("drift {d:.2}"),
+                format!("{}×{}", r.width, r.height),
+            ];
+            if r.c.forbidden > 0.0 {
+                scores.insert(1, format!("forbidden {:.1} %", r.c.forbidden * 100.0));
+            }
+            Card {
+                title: r.file.clone(),
+                thumb: thumb.as_ref().map(|t| t.0.clone()),
+                thumb_size: thumb.map_or((0, 0), |t| t.1),
+                link: Some(darkroom_engine::report::relative(html_dir, &r.path)),
+                status: if ok { "passed" } else { "rejected" }.into(),
+                reason: if ok {
+                    "on-palette share meets the brand's minimum".into()
+                } else {
+                    format!("on-palette share below {:.2}", brand.min_on_palette)
+                },
+                scores,
+                verdicts: vec![],
+            }
+        })
+        .collect();
+    (cards, thumbs)
+}
+
+/// The near-duplicate groups and the unreadable files, as tables.
+fn tables(dups: &[DupGroup], rows: &[Row], errors: &[String]) -> Vec<darkroom_report::Table> {
+    use darkroom_report::*;
+    let mut tables = Vec::new();
+    if !dups.is_empty() {
+        tables.push(Table {
+            title: if dups.len() > SHOWN_GROUPS {
+                format!(
+                    "Near-duplicate groups: the {SHOWN_GROUPS} largest of {}",
+                    dups.len()
+                )
+            } else {
+                "Near-duplicate groups".into()
+            },
+            columns: vec![
+                "images".into(),
+                "largest link (pHash distance)".into(),
+                "files".into(),
+            ],
+            rows: dups
+                .iter()
+                .take(SHOWN_GROUPS)
+                .map(|g| {
+                    let d = describe_group(g, rows);
+                    vec![
+                        g.members.len().to_string(),
+                        g.max_link.to_string(),
+                        d[d.find(": ").map_or(0, |i| i + 2)..].to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if !errors.is_empty() {
+        tables.push(Table {
+            title: "Files that could not be read".into(),
+            columns: vec!["error".into()],
+            rows: errors.iter().map(|e| vec![e.clone()]).collect(),
+        });
+    }
+    tables
 }
 
 #[cfg(test)]

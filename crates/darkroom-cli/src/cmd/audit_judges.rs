@@ -71,14 +71,15 @@ fn ask_vision(
     dir: &std::path::Path,
     cases: &[darkroom_judges::photos::Case],
 ) -> Result<(Vec<Option<darkroom_core::judge::Judgement>>, String, bool), Fail> {
-    let c = match super::io::read_campaign(campaign)? {
+    let c = match super::io::read_campaign(campaign) {
         Ok(c) => c,
-        Err(_) => {
+        Err(Fail::Said(_)) => {
             return Err(Fail::Input(format!(
                 "--vision {}: the campaign has problems (above)",
                 campaign.display()
             )))
         }
+        Err(e) => return Err(e),
     };
     let Some(name) = c.vision.clone() else {
         return Err(Fail::Input(format!(

@@ -133,10 +133,6 @@ const DEFAULT_PROMPTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Runs the command.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the model audit (or its HTML page) in the order it runs or reads; to be split with issue 32"
-)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let suite_dir = a
         .suite
@@ -144,26 +140,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .and_then(|p| p.parent())
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let (file, name) = match &a.suite {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Fail::Input(format!("cannot read suite `{}`: {e}", p.display())))?;
-            let f: SuiteFile = toml::from_str(&text).map_err(|e| {
-                Fail::Input(format!(
-                    "suite `{}`: {}",
-                    p.display(),
-                    e.to_string().replace('\n', " ")
-                ))
-            })?;
-            let name = f
-                .suite
-                .name
-                .clone()
-                .unwrap_or_else(|| p.display().to_string());
-            (f, name)
-        }
-        None => (SuiteFile::default(), "built-in suite".to_string()),
-    };
+    let (file, name) = read_suite(a.suite.as_deref())?;
     for out in [&a.html].into_iter().flatten() {
         super::io::check_writable(out)?;
     }
@@ -191,67 +168,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     } else {
         file.prompts.clone()
     };
-    let mut tables = file.providers.clone();
-    if tables.is_empty() {
-        for m in ["fast-draft", "pro"] {
-            tables.insert(
-                format!("sim-{m}"),
-                ProviderTable {
-                    kind: "sim".into(),
-                    model: Some(m.into()),
-                    api_key_env: None,
-                    base_url: None,
-                    timeout: None,
-                    concurrency: None,
-                    prices: None,
-                    workflow: None,
-                    inputs: Default::default(),
-                },
-            );
-        }
-    }
-    // Every provider problem at once, before any call.
-    let mut problems = Vec::new();
-    let mut providers = BTreeMap::new();
-    for (pname, t) in &tables {
-        let Some(kind) = darkroom_campaign::ProviderKind::parse(&t.kind) else {
-            problems.push(format!(
-                "providers.{pname}.kind: unknown `{}`; accepted: sketch, sim, gemini, openai, stability, comfyui, a1111",
-                t.kind
-            ));
-            continue;
-        };
-        let entry = darkroom_campaign::Provider {
-            name: pname.clone(),
-            kind,
-            model: t.model.clone(),
-            api_key_env: t.api_key_env.clone(),
-            base_url: t.base_url.clone(),
-            pool: Vec::new(),
-            timeout: t.timeout.unwrap_or(120.0),
-            concurrency: t.concurrency.unwrap_or(1).clamp(1, 64),
-            rate_limit: None,
-            sim: Default::default(),
-            prices: t.prices.map(|x| darkroom_campaign::Prices {
-                image: x.image,
-                k1: x.k1,
-                k2: x.k2,
-                k4: x.k4,
-            }),
-            workflow: t.workflow.as_ref().map(|w| suite_dir.join(w)),
-            inputs: t.inputs.clone(),
-        };
-        // Built here only to report every problem (a missing key, a bad workflow) at once.
-        match darkroom_engine::provider_for(pname, &entry) {
-            Ok(_) => {
-                providers.insert(pname.clone(), entry);
-            }
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Fail::Input(format!("{name}: {}", problems.join("; "))));
-    }
+    let providers = suite_providers(&file, &suite_dir, &name)?;
     if let Some(b) = a.budget {
         if !(b.is_finite() && b >= 0.0) {
             return Err(Fail::Input(format!(
@@ -293,8 +210,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             budget: a.budget,
             rebuy: a.rebuy,
             ctrl_c: true,
-            progress: Some(|line| eprintln!("{line}")),
-            tick: None,
+            progress: Some(std::sync::Arc::new(super::run::Lines)),
         },
     )
     .map_err(Fail::engine)?;
@@ -304,72 +220,9 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         .map(|n| darkroom_engine::audit::summarize(n, samples))
         .collect();
     if a.json {
-        let v: Vec<serde_json::Value> = summaries
-            .iter()
-            .map(|s| {
-                let cats: serde_json::Map<String, serde_json::Value> = s
-                    .categories
-                    .iter()
-                    .map(|(k, (y, n, u))| {
-                        let (lo, hi) = wilson(*y, *n);
-                        (k.clone(), serde_json::json!({"yes": y, "decided": n, "undecided": u, "rate": if *n > 0 { Some(*y as f64 / *n as f64) } else { None }, "wilson95": [lo, hi]}))
-                    })
-                    .collect();
-                serde_json::json!({
-                    "provider": s.provider, "images": s.images, "failed": s.failed,
-                    "not_asked": s.not_asked, "calls": s.calls,
-                    "spent_usd": s.spent, "successes": s.successes,
-                    "cpsa_usd": (s.successes > 0).then(|| s.spent / s.successes as f64),
-                    "latency_p50": s.latency.map(|l| l.0), "latency_p95": s.latency.map(|l| l.1),
-                    "categories": cats,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "suite": name, "repeats": repeats, "folder": out.display().to_string(),
-                "sent": r.sent, "reused": r.reused, "not_asked": r.not_asked(),
-                "spent_total_usd": r.spent_total,
-                "budget_stop": r.budget_stop.as_ref().map(|b| serde_json::json!({
-                    "cap": b.cap, "committed": b.committed, "needed": b.needed,
-                })),
-                "providers": v,
-            }))
-            .unwrap_or_default()
-        );
+        print_json(&r, &summaries, (&name, repeats, &out));
     } else {
-        for s in &summaries {
-            println!(
-                "{}: {} images ({} failed{}), {} calls, ${:.3}, {} successful, CPSA {}, latency p50 {} p95 {}",
-                s.provider,
-                s.images,
-                s.failed,
-                if s.not_asked > 0 { format!(", {} not asked", s.not_asked) } else { String::new() },
-                s.calls,
-                s.spent,
-                s.successes,
-                if s.successes > 0 { format!("${:.4}", s.spent / s.successes as f64) } else { "-".into() },
-                s.latency.map_or("-".into(), |l| format!("{:.2} s", l.0)),
-                s.latency.map_or("-".into(), |l| format!("{:.2} s", l.1)),
-            );
-            println!(
-                "  {:<10} {:>9} {:>7}  {:<15} {:>9}",
-                "category", "yes/dec", "rate", "Wilson 95 %", "undecided"
-            );
-            for (k, (y, n, u)) in &s.categories {
-                let (lo, hi) = wilson(*y, *n);
-                let rate = if *n > 0 {
-                    format!("{:.3}", *y as f64 / *n as f64)
-                } else {
-                    "-".into()
-                };
-                println!(
-                    "  {k:<10} {:>9} {rate:>7}  [{lo:.3}, {hi:.3}]  {u:>9}",
-                    format!("{y}/{n}")
-                );
-            }
-        }
+        print_text(&summaries);
     }
     if let Some(html) = &a.html {
         let store = darkroom_ledger::Store::new(out.join("store"));
@@ -422,10 +275,183 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     })
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the model audit (or its HTML page) in the order it runs or reads; to be split with issue 32"
-)]
+/// The suite file (or the built-in suite) and the suite's name.
+fn read_suite(suite: Option<&std::path::Path>) -> Result<(SuiteFile, String), Fail> {
+    Ok(match suite {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fail::Input(format!("cannot read suite `{}`: {e}", p.display())))?;
+            let f: SuiteFile = toml::from_str(&text).map_err(|e| {
+                Fail::Input(format!(
+                    "suite `{}`: {}",
+                    p.display(),
+                    e.to_string().replace('\n', " ")
+                ))
+            })?;
+            let name = f
+                .suite
+                .name
+                .clone()
+                .unwrap_or_else(|| p.display().to_string());
+            (f, name)
+        }
+        None => (SuiteFile::default(), "built-in suite".to_string()),
+    })
+}
+
+/// The suite's providers as campaign entries (two sim profiles when it names none); every
+/// problem with them (an unknown kind, a missing key, a bad workflow) at once.
+fn suite_providers(
+    file: &SuiteFile,
+    suite_dir: &std::path::Path,
+    name: &str,
+) -> Result<BTreeMap<String, darkroom_campaign::Provider>, Fail> {
+    let mut tables = file.providers.clone();
+    if tables.is_empty() {
+        for m in ["fast-draft", "pro"] {
+            tables.insert(
+                format!("sim-{m}"),
+                ProviderTable {
+                    kind: "sim".into(),
+                    model: Some(m.into()),
+                    api_key_env: None,
+                    base_url: None,
+                    timeout: None,
+                    concurrency: None,
+                    prices: None,
+                    workflow: None,
+                    inputs: Default::default(),
+                },
+            );
+        }
+    }
+    // Every provider problem at once, before any call.
+    let mut problems = Vec::new();
+    let mut providers = BTreeMap::new();
+    for (pname, t) in &tables {
+        let Some(kind) = darkroom_campaign::ProviderKind::parse(&t.kind) else {
+            let kinds: Vec<&str> = darkroom_campaign::ProviderKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
+            problems.push(format!(
+                "providers.{pname}.kind: unknown `{}`; accepted: {}",
+                t.kind,
+                kinds.join(", ")
+            ));
+            continue;
+        };
+        let entry = darkroom_campaign::Provider {
+            name: pname.clone(),
+            kind,
+            model: t.model.clone(),
+            api_key_env: t.api_key_env.clone(),
+            base_url: t.base_url.clone(),
+            pool: Vec::new(),
+            timeout: t.timeout.unwrap_or(120.0),
+            concurrency: t.concurrency.unwrap_or(1).clamp(1, 64),
+            rate_limit: None,
+            sim: Default::default(),
+            prices: t.prices.map(|x| darkroom_campaign::Prices {
+                image: x.image,
+                k1: x.k1,
+                k2: x.k2,
+                k4: x.k4,
+            }),
+            workflow: t.workflow.as_ref().map(|w| suite_dir.join(w)),
+            inputs: t.inputs.clone(),
+        };
+        // Built here only to report every problem (a missing key, a bad workflow) at once.
+        match darkroom_providers::build::provider(pname, &entry) {
+            Ok(_) => {
+                providers.insert(pname.clone(), entry);
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Fail::Input(format!("{name}: {}", problems.join("; "))));
+    }
+    Ok(providers)
+}
+
+/// The audit's figures as JSON, per provider and category.
+fn print_json(
+    r: &darkroom_engine::audit::AuditReport,
+    summaries: &[Summary],
+    (name, repeats, out): (&str, u32, &std::path::Path),
+) {
+    let v: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|s| {
+            let cats: serde_json::Map<String, serde_json::Value> = s
+                .categories
+                .iter()
+                .map(|(k, (y, n, u))| {
+                    let (lo, hi) = wilson(*y, *n);
+                    (k.clone(), serde_json::json!({"yes": y, "decided": n, "undecided": u, "rate": if *n > 0 { Some(*y as f64 / *n as f64) } else { None }, "wilson95": [lo, hi]}))
+                })
+                .collect();
+            serde_json::json!({
+                "provider": s.provider, "images": s.images, "failed": s.failed,
+                "not_asked": s.not_asked, "calls": s.calls,
+                "spent_usd": s.spent, "successes": s.successes,
+                "cpsa_usd": (s.successes > 0).then(|| s.spent / s.successes as f64),
+                "latency_p50": s.latency.map(|l| l.0), "latency_p95": s.latency.map(|l| l.1),
+                "categories": cats,
+            })
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "suite": name, "repeats": repeats, "folder": out.display().to_string(),
+            "sent": r.sent, "reused": r.reused, "not_asked": r.not_asked(),
+            "spent_total_usd": r.spent_total,
+            "budget_stop": r.budget_stop.as_ref().map(|b| serde_json::json!({
+                "cap": b.cap, "committed": b.committed, "needed": b.needed,
+            })),
+            "providers": v,
+        }))
+        .unwrap_or_default()
+    );
+}
+
+/// The audit's figures as text, per provider and category.
+fn print_text(summaries: &[Summary]) {
+    for s in summaries {
+        println!(
+            "{}: {} images ({} failed{}), {} calls, ${:.3}, {} successful, CPSA {}, latency p50 {} p95 {}",
+            s.provider,
+            s.images,
+            s.failed,
+            if s.not_asked > 0 { format!(", {} not asked", s.not_asked) } else { String::new() },
+            s.calls,
+            s.spent,
+            s.successes,
+            if s.successes > 0 { format!("${:.4}", s.spent / s.successes as f64) } else { "-".into() },
+            s.latency.map_or("-".into(), |l| format!("{:.2} s", l.0)),
+            s.latency.map_or("-".into(), |l| format!("{:.2} s", l.1)),
+        );
+        println!(
+            "  {:<10} {:>9} {:>7}  {:<15} {:>9}",
+            "category", "yes/dec", "rate", "Wilson 95 %", "undecided"
+        );
+        for (k, (y, n, u)) in &s.categories {
+            let (lo, hi) = wilson(*y, *n);
+            let rate = if *n > 0 {
+                format!("{:.3}", *y as f64 / *n as f64)
+            } else {
+                "-".into()
+            };
+            println!(
+                "  {k:<10} {:>9} {rate:>7}  [{lo:.3}, {hi:.3}]  {u:>9}",
+                format!("{y}/{n}")
+            );
+        }
+    }
+}
+
 fn html_report(
     name: &str,
     repeats: u32,
@@ -484,52 +510,7 @@ fn html_report(
             ]
         })
         .collect();
-    let mut charts: Vec<Chart> = summaries
-        .iter()
-        .map(|s| Chart::Bars {
-            id: format!("adherence-{}", s.provider),
-            title: format!(
-                "{}: adherence per checklist category (bars), Wilson 95 % in the labels",
-                s.provider
-            ),
-            y_label: "adherence".into(),
-            bars: s
-                .categories
-                .iter()
-                .filter(|(_, v)| v.1 > 0)
-                .map(|(k, (y, n, _))| {
-                    let (lo, hi) = wilson(*y, *n);
-                    Bar {
-                        label: k.clone(),
-                        value: *y as f64 / *n as f64,
-                        note: format!("{:.2}–{:.2}", lo, hi),
-                    }
-                })
-                .collect(),
-            max: 1.0,
-            reference: None,
-        })
-        .collect();
-    let groups = summaries
-        .iter()
-        .map(|s| {
-            let l: Vec<f64> = samples
-                .iter()
-                .filter(|x| x.provider == s.provider)
-                .filter_map(|x| match &x.outcome {
-                    SampleOutcome::Judged(j) => Some(j.latency),
-                    _ => None,
-                })
-                .collect();
-            (s.provider.clone(), l)
-        })
-        .collect();
-    charts.push(Chart::Histograms {
-        id: "latency".into(),
-        title: "Latency per provider".into(),
-        x_label: "seconds".into(),
-        groups,
-    });
+    let charts = charts(summaries, samples);
     let mut thumbs = Vec::new();
     let sections = summaries
         .iter()
@@ -537,68 +518,7 @@ fn html_report(
             let cards = samples
                 .iter()
                 .filter(|x| x.provider == s.provider)
-                .map(|x| {
-                    let pr = prompts.iter().find(|p| p.id == x.prompt);
-                    let title = format!("{} · #{}", x.prompt, x.repeat + 1);
-                    match &x.outcome {
-                        SampleOutcome::Judged(j) => {
-                            let png = j
-                                .asset
-                                .as_deref()
-                                .and_then(|h| store.find(h))
-                                .and_then(|p| std::fs::read(p).ok());
-                            let thumb = png
-                                .and_then(|png| {
-                                    darkroom_imageops::decode_png(&png, "t", 1 << 26).ok()
-                                })
-                                .map(|img| {
-                                    let (bytes, size) =
-                                        darkroom_imageops::thumbnail_jpeg(&img, 240, 78);
-                                    let name =
-                                        format!("{}-{}-{}.jpg", s.provider, x.prompt, x.repeat);
-                                    thumbs.push(Thumb {
-                                        name: name.clone(),
-                                        bytes,
-                                    });
-                                    (name, size)
-                                });
-                            Card {
-                                title,
-                                thumb: thumb.as_ref().map(|t| t.0.clone()),
-                                thumb_size: thumb.map_or((0, 0), |t| t.1),
-                                link: None,
-                                status: if j.success() { "passed" } else { "rejected" }.into(),
-                                reason: pr.map_or(String::new(), |p| {
-                                    format!("{}: {}", p.category, p.prompt)
-                                }),
-                                scores: vec![
-                                    format!("latency {:.2} s", j.latency),
-                                    format!("cost ${:.4}", j.usd),
-                                ],
-                                verdicts: j
-                                    .verdicts
-                                    .iter()
-                                    .map(|(cat, v, q, ev)| VerdictLine {
-                                        verdict: v.as_str().into(),
-                                        text: format!("[{cat}] {q} — {ev}"),
-                                    })
-                                    .collect(),
-                            }
-                        }
-                        SampleOutcome::Failed(e) => Card {
-                            title,
-                            status: "failed".into(),
-                            reason: e.clone(),
-                            ..Card::default()
-                        },
-                        SampleOutcome::NotAsked => Card {
-                            title,
-                            status: "not asked".into(),
-                            reason: "the budget stopped the audit first".into(),
-                            ..Card::default()
-                        },
-                    }
-                })
+                .map(|x| sample_card(x, &s.provider, prompts, store, &mut thumbs))
                 .collect();
             Section {
                 id: s.provider.clone(),
@@ -661,5 +581,122 @@ fn html_report(
         sections,
         thumbs,
         ..Report::default()
+    }
+}
+
+/// The audit page's charts: adherence per category for each provider, and latency.
+fn charts(summaries: &[Summary], samples: &[Sample]) -> Vec<darkroom_report::Chart> {
+    use darkroom_report::*;
+    let mut charts: Vec<Chart> = summaries
+        .iter()
+        .map(|s| Chart::Bars {
+            id: format!("adherence-{}", s.provider),
+            title: format!(
+                "{}: adherence per checklist category (bars), Wilson 95 % in the labels",
+                s.provider
+            ),
+            y_label: "adherence".into(),
+            bars: s
+                .categories
+                .iter()
+                .filter(|(_, v)| v.1 > 0)
+                .map(|(k, (y, n, _))| {
+                    let (lo, hi) = wilson(*y, *n);
+                    Bar {
+                        label: k.clone(),
+                        value: *y as f64 / *n as f64,
+                        note: format!("{:.2}–{:.2}", lo, hi),
+                    }
+                })
+                .collect(),
+            max: 1.0,
+            reference: None,
+        })
+        .collect();
+    let groups = summaries
+        .iter()
+        .map(|s| {
+            let l: Vec<f64> = samples
+                .iter()
+                .filter(|x| x.provider == s.provider)
+                .filter_map(|x| match &x.outcome {
+                    SampleOutcome::Judged(j) => Some(j.latency),
+                    _ => None,
+                })
+                .collect();
+            (s.provider.clone(), l)
+        })
+        .collect();
+    charts.push(Chart::Histograms {
+        id: "latency".into(),
+        title: "Latency per provider".into(),
+        x_label: "seconds".into(),
+        groups,
+    });
+    charts
+}
+
+/// One image's card on the audit page (its thumbnail added to `thumbs`).
+fn sample_card(
+    x: &Sample,
+    provider: &str,
+    prompts: &[PromptTable],
+    store: &darkroom_ledger::Store,
+    thumbs: &mut Vec<darkroom_report::Thumb>,
+) -> darkroom_report::Card {
+    use darkroom_report::*;
+    let pr = prompts.iter().find(|p| p.id == x.prompt);
+    let title = format!("{} · #{}", x.prompt, x.repeat + 1);
+    match &x.outcome {
+        SampleOutcome::Judged(j) => {
+            let png = j
+                .asset
+                .as_deref()
+                .and_then(|h| store.find(h))
+                .and_then(|p| std::fs::read(p).ok());
+            let thumb = png
+                .and_then(|png| darkroom_imageops::decode_png(&png, "t", 1 << 26).ok())
+                .map(|img| {
+                    let (bytes, size) = darkroom_imageops::thumbnail_jpeg(&img, 240, 78);
+                    let name = format!("{}-{}-{}.jpg", provider, x.prompt, x.repeat);
+                    thumbs.push(Thumb {
+                        name: name.clone(),
+                        bytes,
+                    });
+                    (name, size)
+                });
+            Card {
+                title,
+                thumb: thumb.as_ref().map(|t| t.0.clone()),
+                thumb_size: thumb.map_or((0, 0), |t| t.1),
+                link: None,
+                status: if j.success() { "passed" } else { "rejected" }.into(),
+                reason: pr.map_or(String::new(), |p| format!("{}: {}", p.category, p.prompt)),
+                scores: vec![
+                    format!("latency {:.2} s", j.latency),
+                    format!("cost ${:.4}", j.usd),
+                ],
+                verdicts: j
+                    .verdicts
+                    .iter()
+                    .map(|(cat, v, q, ev)| VerdictLine {
+                        verdict: v.as_str().into(),
+                        text: format!("[{cat}] {q} — {ev}"),
+                    })
+                    .collect(),
+            }
+        }
+        SampleOutcome::Failed(e) => Card {
+            title,
+            status: "failed".into(),
+            reason: e.clone(),
+            ..Card::default()
+        },
+        SampleOutcome::NotAsked => Card {
+            title,
+            status: "not asked".into(),
+            reason: "the budget stopped the audit first".into(),
+            ..Card::default()
+        },
     }
 }

@@ -35,27 +35,67 @@ impl Args {
 }
 
 /// Runs the command: every problem in the file at once (exit 2), or the plan and its estimate.
-#[expect(
-    clippy::too_many_lines,
-    reason = "check says every part of the campaign in the order it prints them; to be split with issue 32"
-)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let c = match super::io::read_campaign(&a.campaign)? {
-        Ok(c) => c,
+    let c = super::io::read_campaign(&a.campaign)?;
+    let (mut c, ledger, db) = match usable(&a, c) {
+        Ok(x) => x,
         Err(code) => return Ok(code),
     };
+    let shared = matches!(db, darkroom_ledger::Location::Postgres(_));
+    // Who sets each shot's text: `auto` reads the campaign's ledger when it has run.
+    let routing = darkroom_engine::text::route(&mut c, ledger.as_ref());
+    if let Err(e) = darkroom_engine::text::fonts(&c) {
+        let n = e.lines().count();
+        for line in e.lines() {
+            eprintln!("{}: {line}", a.campaign.display());
+        }
+        eprintln!("{n} problem(s); nothing was run");
+        return Ok(ExitCode::from(2));
+    }
+    let credentials = match credentials(&a, &c) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let p = darkroom_campaign::plan::plan(&c);
+    if a.json {
+        print_json(&c, &p);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_plan(&a, &c, &routing, &credentials, shared.then_some(&db));
+    let short = print_estimate(&c, &p);
+    if a.providers && !ping(&c) {
+        return Ok(ExitCode::from(1));
+    }
+    if short && a.strict {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The problems that stop a campaign before it runs, beyond its file's own: missing keys and
+/// provider files, a ledger or bucket that cannot be reached or used. Every one is said at once
+/// (exit 2); otherwise the campaign, its ledger when it has one, and where that is.
+fn usable(
+    a: &Args,
+    c: darkroom_campaign::Campaign,
+) -> Result<
+    (
+        darkroom_campaign::Campaign,
+        Option<darkroom_ledger::Ledger>,
+        darkroom_ledger::Location,
+    ),
+    ExitCode,
+> {
     // Keys are checked before anything could be spent; every missing one at once.
     let mut missing = darkroom_campaign::missing_keys(&c, |v| std::env::var(v).ok());
-    missing.extend(darkroom_engine::provider_file_problems(&c));
+    missing.extend(darkroom_providers::build::file_problems(&c));
     if !missing.is_empty() {
         for m in &missing {
             eprintln!("{}: {m}", a.campaign.display());
         }
         eprintln!("{} problem(s); nothing was run", missing.len());
-        return Ok(ExitCode::from(2));
+        return Err(ExitCode::from(2));
     }
-    // Who sets each shot's text: `auto` reads the campaign's ledger when it has run.
-    let mut c = c;
     let db = darkroom_engine::ledger_location(&c, std::path::Path::new(&c.output));
     // A shared ledger or bucket is reached now: an unreachable server, a wrong password or key,
     // another campaign's database is said here, before a run (a file ledger may not exist yet).
@@ -93,20 +133,17 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             eprintln!("{}: {u}", a.campaign.display());
         }
         eprintln!("{} problem(s); nothing was run", unusable.len());
-        return Ok(ExitCode::from(2));
+        return Err(ExitCode::from(2));
     }
-    let routing = darkroom_engine::text::route(&mut c, ledger.as_ref());
-    if let Err(e) = darkroom_engine::text::fonts(&c) {
-        let n = e.lines().count();
-        for line in e.lines() {
-            eprintln!("{}: {line}", a.campaign.display());
-        }
-        eprintln!("{n} problem(s); nothing was run");
-        return Ok(ExitCode::from(2));
-    }
+    Ok((c, ledger, db))
+}
+
+/// How the deliverables' Content Credentials will be signed and time-stamped, in words; a
+/// signing certificate that cannot sign is said (exit 2).
+fn credentials(a: &Args, c: &darkroom_campaign::Campaign) -> Result<String, ExitCode> {
     // A signing certificate that cannot sign (unreadable, expired, another key's) is said
     // before anything is spent. The local identity is only described: `check` writes nothing.
-    let signing = darkroom_engine::signing(&c);
+    let signing = darkroom_engine::signing(c);
     let out_dir = std::path::Path::new(&c.output);
     let credentials = if !c.provenance.enabled {
         "off ([provenance] enabled = false)".to_string()
@@ -125,7 +162,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
                 Err(e) => {
                     eprintln!("{}: provenance: {e}", a.campaign.display());
                     eprintln!("1 problem(s); nothing was run");
-                    return Ok(ExitCode::from(2));
+                    return Err(ExitCode::from(2));
                 }
             }
         } else {
@@ -136,7 +173,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         }
     };
     // Without a time-stamp, a signature reads as invalid the day its certificate expires.
-    let stamps = match darkroom_engine::tsa_url(Some(&c)) {
+    let stamps = match darkroom_engine::tsa_url(Some(c)) {
         _ if !c.provenance.enabled => None,
         Some(u) => Some(format!(
             "time-stamped by `{}` (RFC 3161)",
@@ -151,11 +188,18 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         Some(s) => format!("{credentials}; {s}"),
         None => credentials,
     };
-    let p = darkroom_campaign::plan::plan(&c);
-    if a.json {
-        print_json(&c, &p);
-        return Ok(ExitCode::SUCCESS);
-    }
+    Ok(credentials)
+}
+
+/// The plan in words: tiers, files, where the ledger and store are, each shot and who sets
+/// its text.
+fn print_plan(
+    a: &Args,
+    c: &darkroom_campaign::Campaign,
+    routing: &[darkroom_engine::text::Routing],
+    credentials: &str,
+    shared: Option<&darkroom_ledger::Location>,
+) {
     println!("campaign {} → {}", c.name, c.output);
     let on = |name: &str| {
         let p = &c.providers[name];
@@ -187,7 +231,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         "  files: {}; Content Credentials (C2PA): {credentials}",
         formats.join(" and ")
     );
-    if shared {
+    if let Some(db) = shared {
         println!(
             "  ledger: {db}, shared: run `darkroom worker {}` on each machine",
             a.campaign.display()
@@ -207,7 +251,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             s.prompt
         );
     }
-    for r in &routing {
+    for r in routing {
         let set: Vec<String> = c
             .shots
             .iter()
@@ -237,6 +281,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             ),
         }
     }
+}
+
+/// The plan's calls, cost and time, and the budget against them: whether the budget is short of
+/// the expected spend.
+fn print_estimate(c: &darkroom_campaign::Campaign, p: &darkroom_campaign::plan::Plan) -> bool {
     let e = &p.estimate;
     let spares = match e.finish_calls_worst - e.finish_calls {
         0 => String::new(),
@@ -250,10 +299,10 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         "plan: {} draft calls (first round), {} finish calls{spares}{delivery}, {} deliverables",
         e.draft_calls, e.finish_calls, e.deliverables
     );
-    let pass = darkroom_engine::expected_pass_rate(&c, std::path::Path::new("."));
+    let pass = darkroom_engine::expected_pass_rate(c, std::path::Path::new("."));
     // Time: what this campaign's ledger measured once there is one; a guess before.
     let time = match darkroom_engine::measured_seconds(
-        &c,
+        c,
         std::path::Path::new(""),
         e.draft_calls,
         e.finish_calls + e.deliver_calls,
@@ -302,27 +351,27 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             );
         }
     }
-    if a.providers {
-        println!("providers:");
-        let mut failed = 0;
-        for (name, r) in darkroom_engine::ping_providers(&c) {
-            match r {
-                Ok(what) => println!("  {name:<12} ok: {what}"),
-                Err(why) => {
-                    failed += 1;
-                    println!("  {name:<12} FAILED: {why}");
-                }
+    short
+}
+
+/// Pings every provider the campaign uses: whether all answered.
+fn ping(c: &darkroom_campaign::Campaign) -> bool {
+    println!("providers:");
+    let mut failed = 0;
+    for (name, r) in darkroom_providers::build::ping_used(c) {
+        match r {
+            Ok(what) => println!("  {name:<12} ok: {what}"),
+            Err(why) => {
+                failed += 1;
+                println!("  {name:<12} FAILED: {why}");
             }
         }
-        if failed > 0 {
-            eprintln!("{failed} provider(s) failed the health check");
-            return Ok(ExitCode::from(1));
-        }
     }
-    if short && a.strict {
-        return Ok(ExitCode::from(1));
+    if failed > 0 {
+        eprintln!("{failed} provider(s) failed the health check");
+        return false;
     }
-    Ok(ExitCode::SUCCESS)
+    true
 }
 
 /// The plan for scripts: what `run` will call first, with the ids it will record.

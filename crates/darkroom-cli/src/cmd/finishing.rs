@@ -214,15 +214,16 @@ fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Re
     let (Some(name), Some(file)) = (&via.provider, &via.campaign) else {
         return Ok(None);
     };
-    let c = match super::io::read_campaign(file)? {
+    let c = match super::io::read_campaign(file) {
         Ok(c) => c,
-        Err(_) => {
+        Err(Fail::Said(_)) => {
             return Err(Fail::Input(format!(
                 "campaign `{}` has errors; run `darkroom check {}`",
                 file.display(),
                 file.display()
             )))
         }
+        Err(e) => return Err(e),
     };
     let Some(entry) = c.providers.get(name) else {
         let names: Vec<&str> = c.providers.keys().map(String::as_str).collect();
@@ -232,7 +233,7 @@ fn remote(via: &Via, image: &Path, op: Op, want: (u32, u32)) -> Result<Option<Re
             names.join(", ")
         )));
     };
-    let p = darkroom_engine::provider_for(name, entry).map_err(Fail::input)?;
+    let p = darkroom_providers::build::provider(name, entry).map_err(Fail::input)?;
     if !p.supports(&op) {
         // Who can, from the catalogue.
         let able: Vec<&str> = darkroom_core::ProviderKind::ALL

@@ -57,10 +57,9 @@ pub fn check_png_out(path: &Path) -> Result<(), Fail> {
     check_writable(path)
 }
 
-/// Reads a campaign file; every problem in it is printed (one line each) and mapped to exit 2.
-pub fn read_campaign(
-    path: &Path,
-) -> Result<Result<darkroom_campaign::Campaign, std::process::ExitCode>, Fail> {
+/// Reads a campaign file; every problem in it is printed (one line each) and the command ends
+/// with exit 2 ([`Fail::Said`]).
+pub fn read_campaign(path: &Path) -> Result<darkroom_campaign::Campaign, Fail> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::Input(format!("cannot read campaign `{name}`: {e}")))?;
@@ -69,12 +68,9 @@ pub fn read_campaign(
             eprintln!("error: {line}");
         }
         eprintln!("{} problem(s) in {name}", d.items.len());
-        std::process::ExitCode::from(2)
-    });
-    match c {
-        Ok(c) => Ok(Ok(from_environment(c)?)),
-        Err(code) => Ok(Err(code)),
-    }
+        Fail::Said(std::process::ExitCode::from(2))
+    })?;
+    from_environment(c)
 }
 
 /// A campaign with what the environment says over its file: `DARKROOM_LEDGER` (a connection

@@ -29,10 +29,7 @@ pub struct Args {
 
 /// Runs the command: 0 when moved, 2 when it cannot be (nothing is changed then).
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let c = match super::io::read_campaign(&a.campaign)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let c = super::io::read_campaign(&a.campaign)?;
     let name = a.campaign.display().to_string();
     let out = PathBuf::from(&c.output);
     let file = out.join("darkroom.db");

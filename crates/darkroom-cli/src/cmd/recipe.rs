@@ -343,10 +343,6 @@ fn lock(a: LockArgs) -> Result<ExitCode, Fail> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the recipe check's steps in order (lock, calls, judging, shifts, page); to be split with issue 32"
-)]
 fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let path = lock_path(&a.campaign);
@@ -369,51 +365,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     let campaign_store = darkroom_ledger::Store::new(PathBuf::from(&c.output).join("store"));
     let audit_store =
         darkroom_ledger::Store::new(PathBuf::from(&c.output).join("recipe-check/store"));
-    let mut drift = Vec::new();
-    // The baseline images as the shifts and the page need them, taken while they are decoded.
-    let mut looked: BTreeMap<String, Looked> = BTreeMap::new();
-    for s in &lock.shots {
-        let store = if s.baseline_from == "audit" {
-            &audit_store
-        } else {
-            &campaign_store
-        };
-        let Some(shot) = c.shots.iter().find(|x| x.id == s.id) else {
-            continue;
-        };
-        let Ok(scene) = darkroom_prompt::parse(&shot.prompt) else {
-            continue;
-        };
-        let mut now: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
-        let seen = looked.entry(s.id.clone()).or_default();
-        for b in &s.baseline {
-            let Some(p) = store.find(&b.asset) else {
-                return Err(Fail::Input(format!(
-                    "`{file}`: shot `{}`: baseline image {} is no longer in the store",
-                    s.id, b.asset
-                )));
-            };
-            let bytes = std::fs::read(&p).map_err(|e| Fail::Internal(e.into()))?;
-            let img = darkroom_imageops::decode_png(&bytes, &b.attempt, 1 << 26)
-                .map_err(|e| Fail::Internal(anyhow::anyhow!("{e}")))?;
-            let j = darkroom_judges::layout::LayoutJudge.judge(
-                darkroom_judges::ImageRef {
-                    width: img.width,
-                    height: img.height,
-                    rgb: &img.rgb,
-                },
-                &scene,
-            );
-            seen.add(&img, &b.asset, 8);
-            let json = serde_json::to_string(&j).unwrap_or_default();
-            for (q, (d, y)) in darkroom_recipe::tally(&json) {
-                let e = now.entry(q).or_insert((0, 0));
-                e.0 += d;
-                e.1 += y;
-            }
-        }
-        drift.extend(darkroom_recipe::judge_drift(s, &now));
-    }
+    let (drift, mut looked) = judge_drift(&c, &lock, &file, (&campaign_store, &audit_store))?;
     // 2. Fresh drafts, a batch at a time.
     let out = PathBuf::from(&c.output).join("recipe-check");
     let (shots, spent) = darkroom_recipe::sample(
@@ -424,7 +376,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
             budget: a.budget,
             max_drafts: a.max_drafts,
             batch: a.batch,
-            progress: Some(|l| eprintln!("{l}")),
+            progress: Some(std::sync::Arc::new(super::run::Lines)),
             epoch: a.epoch.unwrap_or_else(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -480,66 +432,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        if lock.judges != darkroom_judges::VERSION {
-            println!(
-                "judges changed since the lock: `{}` → `{}`",
-                lock.judges,
-                darkroom_judges::VERSION
-            );
-        }
-        if drift.is_empty() {
-            println!("judge drift: none (the baseline images are judged as they were)");
-        }
-        for d in &drift {
-            println!(
-                "judge drift (not the model's doing: same images): {} {:?}: yes {} of {} decided, was {} of {}",
-                d.shot, d.question, d.now.1, d.now.0, d.locked.1, d.locked.0
-            );
-        }
-        for (s, v) in &versions {
-            println!("model version changed: {s}: the provider reported `{v}`, not in the lock");
-        }
-        for (s, sh) in shots.iter().zip(&all_shifts) {
-            println!(
-                "{}: {:?} after {} fresh draft(s)",
-                s.shot, s.verdict, s.drafts
-            );
-            println!(
-                "  palette shift {}; cost per draft {:.4} {} → {:.4} USD; latency p50 {} → {}",
-                sh.palette
-                    .map_or("– (no images)".into(), |p| format!("ΔE2000 {p:.1}")),
-                sh.cost.0,
-                sh.cost.2,
-                sh.cost.1,
-                sh.latency.0.map_or("–".into(), |l| format!("{l:.2} s")),
-                sh.latency.1.map_or("–".into(), |l| format!("{l:.2} s"))
-            );
-            for q in &s.questions {
-                let pct = |(y, n): (u64, u64)| {
-                    if n == 0 {
-                        "-".to_string()
-                    } else {
-                        format!("{:.0} %", 100.0 * y as f64 / n as f64)
-                    }
-                };
-                println!(
-                    "  {:<44} {:>5} ({}/{}, 95 % {:.2}–{:.2}) → {:>5} ({}/{}, {:.2}–{:.2})  p {:.3}, corrected {:.3}",
-                    q.question,
-                    pct(q.base),
-                    q.base.0,
-                    q.base.1,
-                    q.base_ci.0,
-                    q.base_ci.1,
-                    pct(q.now),
-                    q.now.0,
-                    q.now.1,
-                    q.now_ci.0,
-                    q.now_ci.1,
-                    q.p,
-                    q.p_adjusted
-                );
-            }
-        }
+        print_check(&lock, &drift, &versions, (&shots, &all_shifts));
         println!("fresh drafts cost ${spent:.3} (in {})", out.display());
     }
     Ok(if regressed {
@@ -547,6 +440,131 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The baseline images judged again with today's judges: what the judges now say differently
+/// of the same images (the judges' drift, not the model's), and what was seen of each image.
+fn judge_drift(
+    c: &darkroom_campaign::Campaign,
+    lock: &darkroom_recipe::Lock,
+    file: &str,
+    (campaign_store, audit_store): (&darkroom_ledger::Store, &darkroom_ledger::Store),
+) -> Result<(Vec<darkroom_recipe::Drift>, BTreeMap<String, Looked>), Fail> {
+    let mut drift = Vec::new();
+    // The baseline images as the shifts and the page need them, taken while they are decoded.
+    let mut looked: BTreeMap<String, Looked> = BTreeMap::new();
+    for s in &lock.shots {
+        let store = if s.baseline_from == "audit" {
+            audit_store
+        } else {
+            campaign_store
+        };
+        let Some(shot) = c.shots.iter().find(|x| x.id == s.id) else {
+            continue;
+        };
+        let Ok(scene) = darkroom_prompt::parse(&shot.prompt) else {
+            continue;
+        };
+        let mut now: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+        let seen = looked.entry(s.id.clone()).or_default();
+        for b in &s.baseline {
+            let Some(p) = store.find(&b.asset) else {
+                return Err(Fail::Input(format!(
+                    "`{file}`: shot `{}`: baseline image {} is no longer in the store",
+                    s.id, b.asset
+                )));
+            };
+            let bytes = std::fs::read(&p).map_err(|e| Fail::Internal(e.into()))?;
+            let img = darkroom_imageops::decode_png(&bytes, &b.attempt, 1 << 26)
+                .map_err(|e| Fail::Internal(anyhow::anyhow!("{e}")))?;
+            let j = darkroom_judges::layout::LayoutJudge.judge(
+                darkroom_judges::ImageRef {
+                    width: img.width,
+                    height: img.height,
+                    rgb: &img.rgb,
+                },
+                &scene,
+            );
+            seen.add(&img, &b.asset, 8);
+            let json = serde_json::to_string(&j).unwrap_or_default();
+            for (q, (d, y)) in darkroom_recipe::tally(&json) {
+                let e = now.entry(q).or_insert((0, 0));
+                e.0 += d;
+                e.1 += y;
+            }
+        }
+        drift.extend(darkroom_recipe::judge_drift(s, &now));
+    }
+    Ok((drift, looked))
+}
+
+/// What `recipe check` found, as text.
+fn print_check(
+    lock: &darkroom_recipe::Lock,
+    drift: &[darkroom_recipe::Drift],
+    versions: &[(String, String)],
+    (shots, all_shifts): (&[darkroom_recipe::ShotCheck], &[Shifts]),
+) {
+    if lock.judges != darkroom_judges::VERSION {
+        println!(
+            "judges changed since the lock: `{}` → `{}`",
+            lock.judges,
+            darkroom_judges::VERSION
+        );
+    }
+    if drift.is_empty() {
+        println!("judge drift: none (the baseline images are judged as they were)");
+    }
+    for d in drift {
+        println!(
+            "judge drift (not the model's doing: same images): {} {:?}: yes {} of {} decided, was {} of {}",
+            d.shot, d.question, d.now.1, d.now.0, d.locked.1, d.locked.0
+        );
+    }
+    for (s, v) in versions {
+        println!("model version changed: {s}: the provider reported `{v}`, not in the lock");
+    }
+    for (s, sh) in shots.iter().zip(all_shifts) {
+        println!(
+            "{}: {:?} after {} fresh draft(s)",
+            s.shot, s.verdict, s.drafts
+        );
+        println!(
+            "  palette shift {}; cost per draft {:.4} {} → {:.4} USD; latency p50 {} → {}",
+            sh.palette
+                .map_or("– (no images)".into(), |p| format!("ΔE2000 {p:.1}")),
+            sh.cost.0,
+            sh.cost.2,
+            sh.cost.1,
+            sh.latency.0.map_or("–".into(), |l| format!("{l:.2} s")),
+            sh.latency.1.map_or("–".into(), |l| format!("{l:.2} s"))
+        );
+        for q in &s.questions {
+            let pct = |(y, n): (u64, u64)| {
+                if n == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{:.0} %", 100.0 * y as f64 / n as f64)
+                }
+            };
+            println!(
+                "  {:<44} {:>5} ({}/{}, 95 % {:.2}–{:.2}) → {:>5} ({}/{}, {:.2}–{:.2})  p {:.3}, corrected {:.3}",
+                q.question,
+                pct(q.base),
+                q.base.0,
+                q.base.1,
+                q.base_ci.0,
+                q.base_ci.1,
+                pct(q.now),
+                q.now.0,
+                q.now.1,
+                q.now_ci.0,
+                q.now_ci.1,
+                q.p,
+                q.p_adjusted
+            );
+        }
+    }
 }
 
 /// Model versions the ledger has seen that the campaign's lock (if it has one) does not list:

@@ -46,10 +46,7 @@ pub fn write(
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let c = match super::io::read_campaign(&a.campaign)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let c = super::io::read_campaign(&a.campaign)?;
     // Asked for explicitly: always rebuilt.
     let w = write(&c, a.output.as_deref(), true)?;
     println!("{}", w.html.display());

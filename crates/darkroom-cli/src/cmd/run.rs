@@ -9,43 +9,67 @@ use std::sync::Mutex;
 
 use crate::fail::Fail;
 
-/// The current stage's bar (the engine reports through plain `fn` pointers, which cannot
-/// capture, so the bar lives here).
-static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
-
-/// A stage starts: the previous bar is left on screen, complete; a new one takes its line.
-fn bar_stage(line: &str) {
-    let mut slot = BAR.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(b) = slot.take() {
-        b.finish();
-    }
-    let b = indicatif::ProgressBar::new(0);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{msg:40} {bar:30} {pos}/{len} calls  {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    b.set_message(line.to_string());
-    *slot = Some(b);
+/// A terminal's progress: each stage's line with a bar of its calls under it.
+#[derive(Default)]
+struct Bars {
+    /// The current stage's bar.
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+    /// Where the current batch starts on the stage's bar (a stage may run several batches).
+    batch_base: std::sync::atomic::AtomicU64,
 }
 
-/// Where the current batch starts on the stage's bar (a stage may run several batches).
-static BATCH_BASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// A call of the current batch ended.
-fn bar_tick(ended: usize, total: usize) {
-    use std::sync::atomic::Ordering;
-    if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        if ended == 1 {
-            // A new batch: it adds its calls to the stage's bar.
-            let base = if b.length() == Some(0) {
-                0
-            } else {
-                b.position()
-            };
-            BATCH_BASE.store(base, Ordering::SeqCst);
-            b.set_length(base + total as u64);
+impl Bars {
+    /// Leaves the last bar on screen, complete.
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.finish();
         }
-        b.set_position(BATCH_BASE.load(Ordering::SeqCst) + ended as u64);
+    }
+}
+
+impl darkroom_engine::Progress for Bars {
+    /// A stage starts: the previous bar is left on screen, complete; a new one takes its line.
+    fn line(&self, line: &str) {
+        let mut slot = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = slot.take() {
+            b.finish();
+        }
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:40} {bar:30} {pos}/{len} calls  {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message(line.to_string());
+        *slot = Some(b);
+    }
+
+    /// A call of the current batch ended.
+    fn tick(&self, ended: usize, total: usize) {
+        use std::sync::atomic::Ordering;
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if ended == 1 {
+                // A new batch: it adds its calls to the stage's bar.
+                let base = if b.length() == Some(0) {
+                    0
+                } else {
+                    b.position()
+                };
+                self.batch_base.store(base, Ordering::SeqCst);
+                b.set_length(base + total as u64);
+            }
+            b.set_position(self.batch_base.load(Ordering::SeqCst) + ended as u64);
+        }
+    }
+}
+
+/// Plain lines on standard error, one per stage (not a terminal, or a command without bars).
+pub(crate) struct Lines;
+
+impl darkroom_engine::Progress for Lines {
+    fn line(&self, line: &str) {
+        eprintln!("{line}");
     }
 }
 
@@ -113,10 +137,7 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         return super::check::run(super::check::Args::from_path(a.campaign));
     }
     let campaign_arg = a.campaign.display().to_string();
-    let c = match super::io::read_campaign(&a.campaign)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let c = super::io::read_campaign(&a.campaign)?;
     if let Some(b) = a.budget {
         if !(b >= 0.0 && b.is_finite()) {
             return Err(Fail::Input(format!(
@@ -143,8 +164,9 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         "credits"
     };
     // Progress bars only on a terminal (and not with NO_COLOR's cousin TERM=dumb).
-    let bars =
-        std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let bars = (std::io::stderr().is_terminal()
+        && std::env::var("TERM").map_or(true, |t| t != "dumb"))
+    .then(|| std::sync::Arc::new(Bars::default()));
     // The output folder is already relative to the campaign file (resolved when it was read).
     let base = Path::new("");
     let start = Instant::now();
@@ -156,19 +178,17 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         ctrl_c: true,
         rebuy: a.rebuy,
         finish_from_draft: false,
-        progress: Some(if bars {
-            bar_stage
-        } else {
-            |line| eprintln!("{line}")
+        progress: Some(match &bars {
+            Some(b) => b.clone(),
+            None => std::sync::Arc::new(Lines),
         }),
-        tick: bars.then_some(bar_tick as fn(usize, usize)),
         lease: worker.as_ref().map(|w| w.1),
         worker: worker.map(|w| w.0),
         change_cap: a.change_cap,
     };
     let c_for_report = c.clone();
     let r = darkroom_engine::run(c, base, opts).map_err(Fail::engine)?;
-    if let Some(b) = BAR.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    if let Some(b) = &bars {
         b.finish();
     }
     for d in &r.deliverables {

@@ -40,10 +40,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
-    let c = match super::io::read_campaign(&a.campaign)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let c = super::io::read_campaign(&a.campaign)?;
     let base = std::env::temp_dir().join(format!("darkroom-simulate-{}", std::process::id()));
     std::fs::create_dir_all(&base).map_err(|e| {
         Fail::Input(format!(

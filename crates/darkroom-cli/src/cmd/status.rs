@@ -18,10 +18,6 @@ pub struct Args {
 }
 
 /// Runs the command.
-#[expect(
-    clippy::too_many_lines,
-    reason = "status's sections in the order it prints them; to be split with issue 32"
-)]
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
     let unit = if c.budget.money.is_some() {
@@ -62,20 +58,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let versions = super::recipe::model_version_changes(&a.campaign, &l);
     // Each pool server with the images it made (a server that made none is listed too).
     let made = l.backend_counts().map_err(|e| Fail::Internal(e.into()))?;
-    let servers: Vec<(String, String, u64)> = c
-        .providers
-        .iter()
-        .flat_map(|(name, p)| {
-            let made = &made;
-            p.pool.iter().map(move |url| {
-                let n = made
-                    .iter()
-                    .find(|(pn, b, _)| pn == name && b == url)
-                    .map_or(0, |x| x.2);
-                (name.clone(), url.clone(), n)
-            })
-        })
-        .collect();
+    let servers = pool_servers(&c, &made);
     let workers = l.workers().map_err(|e| Fail::Internal(e.into()))?;
     if a.json {
         let v = serde_json::json!({
@@ -96,47 +79,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("campaign {} ({})", c.name, l.location());
-    if let Some(last) = runs.last() {
-        let crashed = runs
-            .iter()
-            .filter(|r| r.status == darkroom_ledger::RunStatus::Crashed)
-            .count();
-        println!(
-            "runs {}{}; the last: {}",
-            runs.len(),
-            if crashed > 0 {
-                format!(" ({crashed} never ended: crashed or killed)")
-            } else {
-                String::new()
-            },
-            last.status.as_str().replace('_', " ")
-        );
-        if let Some(why) = &last.reason {
-            println!("  why: {why}");
-        }
-    }
-    for x in &shots {
-        let st = standing(x).replace('_', " ");
-        match &x.reason {
-            Some(why) => println!("  shot {:<20} {st} ({why})", x.id),
-            None => println!("  shot {:<20} {st}", x.id),
-        }
-    }
-    // One line per tier: "draft: 32 done, 1 failed".
-    let mut tiers: Vec<(String, Vec<String>)> = Vec::new();
-    for (t, st, n) in &s.by_tier {
-        let what = format!("{n} {st}");
-        match tiers.iter_mut().find(|(x, _)| x == t) {
-            Some(e) => e.1.push(what),
-            None => tiers.push((t.clone(), vec![what])),
-        }
-    }
-    if !tiers.is_empty() {
-        println!("images asked for, by tier:");
-        for (t, parts) in &tiers {
-            println!("  {:<9} {}", format!("{t}:"), parts.join(", "));
-        }
-    }
+    print_history(&runs, &shots, &standing, &s.by_tier);
     println!(
         "calls {} (retries included), {:.1}% of them succeeded",
         s.tries,
@@ -187,6 +130,75 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each pool server with the images it made (a server that made none is listed too).
+fn pool_servers(
+    c: &darkroom_campaign::Campaign,
+    made: &[(String, String, u64)],
+) -> Vec<(String, String, u64)> {
+    c.providers
+        .iter()
+        .flat_map(|(name, p)| {
+            p.pool.iter().map(move |url| {
+                let n = made
+                    .iter()
+                    .find(|(pn, b, _)| pn == name && b == url)
+                    .map_or(0, |x| x.2);
+                (name.clone(), url.clone(), n)
+            })
+        })
+        .collect()
+}
+
+/// How the runs ended, and where each shot stands.
+fn print_history(
+    runs: &[darkroom_ledger::RunRecord],
+    shots: &[darkroom_ledger::ShotRecord],
+    standing: &dyn Fn(&darkroom_ledger::ShotRecord) -> &'static str,
+    by_tier: &[(String, String, u64)],
+) {
+    if let Some(last) = runs.last() {
+        let crashed = runs
+            .iter()
+            .filter(|r| r.status == darkroom_ledger::RunStatus::Crashed)
+            .count();
+        println!(
+            "runs {}{}; the last: {}",
+            runs.len(),
+            if crashed > 0 {
+                format!(" ({crashed} never ended: crashed or killed)")
+            } else {
+                String::new()
+            },
+            last.status.as_str().replace('_', " ")
+        );
+        if let Some(why) = &last.reason {
+            println!("  why: {why}");
+        }
+    }
+    for x in shots {
+        let st = standing(x).replace('_', " ");
+        match &x.reason {
+            Some(why) => println!("  shot {:<20} {st} ({why})", x.id),
+            None => println!("  shot {:<20} {st}", x.id),
+        }
+    }
+    // One line per tier: "draft: 32 done, 1 failed".
+    let mut tiers: Vec<(String, Vec<String>)> = Vec::new();
+    for (t, st, n) in by_tier {
+        let what = format!("{n} {st}");
+        match tiers.iter_mut().find(|(x, _)| x == t) {
+            Some(e) => e.1.push(what),
+            None => tiers.push((t.clone(), vec![what])),
+        }
+    }
+    if !tiers.is_empty() {
+        println!("images asked for, by tier:");
+        for (t, parts) in &tiers {
+            println!("  {:<9} {}", format!("{t}:"), parts.join(", "));
+        }
+    }
 }
 
 /// Calls a crash or a takeover cut off, per provider: the vendor may have run them without their

@@ -50,10 +50,6 @@ fn aspect_name(a: Aspect) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[expect(
-    clippy::too_many_lines,
-    reason = "one shot's delivery in order (final or approved version, aspects, formats, records); to be split with issue 32"
-)]
 pub(crate) async fn deliver(
     ctx: &Ctx,
     exec: &Exec,
@@ -90,14 +86,6 @@ pub(crate) async fn deliver(
     if c.deliver_to.folder() {
         std::fs::create_dir_all(&dir).map_err(|e| fatal(&dir, e))?;
     }
-    // A file that cannot be written, here or in the bucket, ends the run as a full disk does.
-    let deliver_file = |path: &Path, bytes: &[u8]| -> Result<(), String> {
-        deliver_file(ctx, path, bytes).map_err(|e| {
-            let msg = e.to_string();
-            ctx.fail(e);
-            msg
-        })
-    };
     let can = ctx
         .providers
         .get(&c.finish.provider)
@@ -124,60 +112,6 @@ pub(crate) async fn deliver(
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
-        // Local reframing: each operation is a step of the file's story.
-        let local = || -> Result<(Vec<u8>, String, Vec<Step>), String> {
-            let mut steps = Vec::new();
-            let img =
-                darkroom_imageops::decode_png(png, source, 1 << 26).map_err(|e| e.to_string())?;
-            // A large change of aspect (16:9 to 9:16) is half a crop toward the subject and
-            // half an extension, so the subject keeps a sensible share of the frame.
-            let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
-                Some(r) => {
-                    steps.push(Step::local(
-                        StepKind::Cropped,
-                        format!("cropped toward the subject for {aspect}"),
-                    ));
-                    darkroom_imageops::fill::crop(&img, r)
-                }
-                None => img,
-            };
-            // Shrink first when the final is larger than its place in the delivered frame:
-            // the fill then works on the delivered size, not on a canvas up to 3× larger
-            // (a 2K 16:9 final extended to 9:16 was 7.5 megapixels of float buffers).
-            let s = (f64::from(w) / f64::from(img.width)).min(f64::from(h) / f64::from(img.height));
-            let img = if s < 1.0 {
-                let (sw, sh) = (
-                    ((f64::from(img.width) * s).round() as u32).max(1),
-                    ((f64::from(img.height) * s).round() as u32).max(1),
-                );
-                steps.push(Step::local(
-                    StepKind::Resized,
-                    format!("scaled to {sw}x{sh} (Lanczos3)"),
-                ));
-                darkroom_imageops::resize::lanczos3(&img, sw, sh)
-            } else {
-                img
-            };
-            let wide = darkroom_imageops::fill::extend(&img, aspect.ratio());
-            if (wide.width, wide.height) != (img.width, img.height) {
-                steps.push(Step::local(
-                    StepKind::Extended,
-                    format!("extended to {aspect} by darkroom's local fill"),
-                ));
-            }
-            let sized = if (wide.width, wide.height) == (w, h) {
-                wide
-            } else {
-                steps.push(Step::local(
-                    StepKind::Resized,
-                    format!("scaled to {w}x{h} (Lanczos3)"),
-                ));
-                darkroom_imageops::resize::lanczos3(&wide, w, h)
-            };
-            let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
-                .map_err(|e| e.to_string())?;
-            Ok((bytes, source.to_string(), steps))
-        };
         let (bytes, attempt, mut steps) = if (w, h) == made_at {
             (png.to_vec(), source.to_string(), made.clone())
         } else if rerenders || outpaints {
@@ -226,7 +160,7 @@ pub(crate) async fn deliver(
                         darkroom_ledger::Reason::OutpaintFailedExtendedLocally,
                         None,
                     ));
-                    let (b, a, s) = local()?;
+                    let (b, a, s) = reframe_locally(png, source, aspect, (w, h))?;
                     (b, a, made.iter().cloned().chain(s).collect())
                 }
                 Done::Failed(why) => return Err(format!("{} at {aspect}: {why}", shot.id)),
@@ -235,7 +169,7 @@ pub(crate) async fn deliver(
                 }
             }
         } else {
-            let (b, a, s) = local()?;
+            let (b, a, s) = reframe_locally(png, source, aspect, (w, h))?;
             (b, a, made.iter().cloned().chain(s).collect())
         };
         let mut img: RgbImage =
@@ -279,74 +213,177 @@ pub(crate) async fn deliver(
             steps: &steps,
             ingredients: &ingredients,
         };
-        let mut written = Vec::new();
-        for &format in &c.formats {
-            let (bytes, label) = encode(ctx, shot, call, &img, &file, format)?;
-            let path = dir.join(format!("{name}.{}", format.ext()));
-            deliver_file(&path, &bytes)?;
-            let (hash, _) = ctx.store.put(&bytes, format.ext()).map_err(|e| {
-                let msg = e.to_string();
-                ctx.fail(EngineError::Ledger(e));
-                msg
-            })?;
-            let rel = path
-                .strip_prefix(&ctx.out)
-                .unwrap_or(&path)
-                .display()
-                .to_string();
-            ctx.keep(
-                ctx.ledger
-                    .record_deliverable(&darkroom_ledger::DeliverableRecord {
-                        path: rel,
-                        shot: shot.id.clone(),
-                        attempt: attempt.clone(),
-                        aspect: asp.clone(),
-                        width: w,
-                        height: h,
-                        hash: hash.clone(),
-                        format: Some(format.as_str().to_string()),
-                        c2pa: label.clone(),
-                    }),
-            );
-            written.push(Deliverable {
-                shot: shot.id.clone(),
-                path,
-                aspect: asp.clone(),
-                width: w,
-                height: h,
-                attempt: attempt.clone(),
-                hash,
-                format,
-                c2pa: label,
-            });
-        }
+        let mut written = write_formats(ctx, shot, call, &img, &file, (&dir, (w, h)))?;
         // One sidecar per deliverable: what made it, and each file with its hash and the
         // label of its Content Credentials (a pipeline can check them without parsing images).
-        let files: Vec<serde_json::Value> = written
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "format": d.format.as_str(),
-                    "file": d.path.file_name().map(|f| f.to_string_lossy().to_string()),
-                    "blake3": d.hash,
-                    "c2pa_manifest": d.c2pa,
-                })
-            })
-            .collect();
-        let first = &written[0];
-        let sidecar = serde_json::json!({
-            "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": asp, "width": w, "height": h,
-            "attempt": attempt, "prompt": call.req.prompt, "seed": darkroom_core::rand::seed_json(call.req.seed), "provider": c.finish.provider,
-            "model": c.providers[&c.finish.provider].model, "blake3": first.hash, "c2pa_manifest": first.c2pa,
-            "files": files,
-            "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": set,
-        });
+        let sidecar = sidecar(ctx, shot, (k, call), &file, &written, (w, h), set);
         let side = dir.join(format!("{name}.json"));
         let side_text = serde_json::to_string_pretty(&sidecar).unwrap_or_default();
-        deliver_file(&side, side_text.as_bytes())?;
+        deliver_or_fail(ctx, &side, side_text.as_bytes())?;
         out.append(&mut written);
     }
     Ok(out)
+}
+
+/// Writes one deliverable in each of the campaign's formats (folder and bucket as asked), each
+/// recorded in the ledger.
+fn write_formats(
+    ctx: &Ctx,
+    shot: &Shot,
+    call: &Call,
+    img: &RgbImage,
+    file: &File,
+    (dir, (w, h)): (&Path, (u32, u32)),
+) -> Result<Vec<Deliverable>, String> {
+    let c = &ctx.campaign;
+    let mut written = Vec::new();
+    for &format in &c.formats {
+        let (bytes, label) = encode(ctx, shot, call, img, file, format)?;
+        let path = dir.join(format!("{}.{}", file.name, format.ext()));
+        deliver_or_fail(ctx, &path, &bytes)?;
+        let (hash, _) = ctx.store.put(&bytes, format.ext()).map_err(|e| {
+            let msg = e.to_string();
+            ctx.fail(EngineError::Ledger(e));
+            msg
+        })?;
+        let rel = path
+            .strip_prefix(&ctx.out)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        ctx.keep(
+            ctx.ledger
+                .record_deliverable(&darkroom_ledger::DeliverableRecord {
+                    path: rel,
+                    shot: shot.id.clone(),
+                    attempt: file.attempt.to_string(),
+                    aspect: file.aspect.to_string(),
+                    width: w,
+                    height: h,
+                    hash: hash.clone(),
+                    format: Some(format.as_str().to_string()),
+                    c2pa: label.clone(),
+                }),
+        );
+        written.push(Deliverable {
+            shot: shot.id.clone(),
+            path,
+            aspect: file.aspect.to_string(),
+            width: w,
+            height: h,
+            attempt: file.attempt.to_string(),
+            hash,
+            format,
+            c2pa: label,
+        });
+    }
+    Ok(written)
+}
+
+/// A deliverable's JSON sidecar: what made it, and each of its files with its hash and the
+/// label of its Content Credentials.
+fn sidecar(
+    ctx: &Ctx,
+    shot: &Shot,
+    (k, call): (usize, &Call),
+    file: &File,
+    written: &[Deliverable],
+    (w, h): (u32, u32),
+    set: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    let c = &ctx.campaign;
+    let files: Vec<serde_json::Value> = written
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "format": d.format.as_str(),
+                "file": d.path.file_name().map(|f| f.to_string_lossy().to_string()),
+                "blake3": d.hash,
+                "c2pa_manifest": d.c2pa,
+            })
+        })
+        .collect();
+    let first = &written[0];
+    let sidecar = serde_json::json!({
+        "campaign": c.name, "shot": shot.id, "final": k + 1, "aspect": file.aspect, "width": w, "height": h,
+        "attempt": file.attempt, "prompt": call.req.prompt, "seed": darkroom_core::rand::seed_json(call.req.seed), "provider": c.finish.provider,
+        "model": c.providers[&c.finish.provider].model, "blake3": first.hash, "c2pa_manifest": first.c2pa,
+        "files": files,
+        "prompt_written": shot.written, "text_by": shot.text_by.as_str(), "steps": set,
+    });
+    sidecar
+}
+
+/// Writes a delivered file, here or in the bucket; a file that cannot be written ends the run
+/// as a full disk does.
+fn deliver_or_fail(ctx: &Ctx, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    deliver_file(ctx, path, bytes).map_err(|e| {
+        let msg = e.to_string();
+        ctx.fail(e);
+        msg
+    })
+}
+
+/// Reframes a final to an aspect and pixel size on this machine (crop toward the subject,
+/// scale, extend by the local fill, scale), each operation a step of the file's story: the
+/// PNG, the attempt it came from, and the steps.
+fn reframe_locally(
+    png: &[u8],
+    source: &str,
+    aspect: Aspect,
+    (w, h): (u32, u32),
+) -> Result<(Vec<u8>, String, Vec<darkroom_provenance::Step>), String> {
+    use darkroom_provenance::{Step, StepKind};
+    let mut steps = Vec::new();
+    let img = darkroom_imageops::decode_png(png, source, 1 << 26).map_err(|e| e.to_string())?;
+    // A large change of aspect (16:9 to 9:16) is half a crop toward the subject and
+    // half an extension, so the subject keeps a sensible share of the frame.
+    let img = match darkroom_imageops::fill::reframe_crop(&img, aspect.ratio()) {
+        Some(r) => {
+            steps.push(Step::local(
+                StepKind::Cropped,
+                format!("cropped toward the subject for {aspect}"),
+            ));
+            darkroom_imageops::fill::crop(&img, r)
+        }
+        None => img,
+    };
+    // Shrink first when the final is larger than its place in the delivered frame:
+    // the fill then works on the delivered size, not on a canvas up to 3× larger
+    // (a 2K 16:9 final extended to 9:16 was 7.5 megapixels of float buffers).
+    let s = (f64::from(w) / f64::from(img.width)).min(f64::from(h) / f64::from(img.height));
+    let img = if s < 1.0 {
+        let (sw, sh) = (
+            ((f64::from(img.width) * s).round() as u32).max(1),
+            ((f64::from(img.height) * s).round() as u32).max(1),
+        );
+        steps.push(Step::local(
+            StepKind::Resized,
+            format!("scaled to {sw}x{sh} (Lanczos3)"),
+        ));
+        darkroom_imageops::resize::lanczos3(&img, sw, sh)
+    } else {
+        img
+    };
+    let wide = darkroom_imageops::fill::extend(&img, aspect.ratio());
+    if (wide.width, wide.height) != (img.width, img.height) {
+        steps.push(Step::local(
+            StepKind::Extended,
+            format!("extended to {aspect} by darkroom's local fill"),
+        ));
+    }
+    let sized = if (wide.width, wide.height) == (w, h) {
+        wide
+    } else {
+        steps.push(Step::local(
+            StepKind::Resized,
+            format!("scaled to {w}x{h} (Lanczos3)"),
+        ));
+        darkroom_imageops::resize::lanczos3(&wide, w, h)
+    };
+    let bytes = darkroom_imageops::encode_png(sized.width, sized.height, &sized.rgb, &[])
+        .map_err(|e| e.to_string())?;
+    Ok((bytes, source.to_string(), steps))
 }
 
 /// One deliverable's pixels-independent facts, for encoding and signing each format.

@@ -13,9 +13,9 @@ use darkroom_judges::brand::BrandJudge;
 use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
 use crate::scheduler::{count_calls, Done, Exec};
+use crate::stages::gates::{gate, restate};
 use crate::stages::judge::{judge, vision_round, Scored};
 use crate::stages::say;
-use crate::stages::select::{gate, restate, ShotDrafts};
 use crate::Ctx;
 
 /// What the draft rounds produced.
@@ -26,11 +26,81 @@ pub(crate) struct Drafted {
     pub tallies: BTreeMap<String, ShotDrafts>,
 }
 
+/// Why a shot's drafts gave nothing to promote: every call failed (which provider, which
+/// class, how many), or none of the judged drafts passed (which gate, by how much).
+#[derive(Default)]
+pub(crate) struct ShotDrafts {
+    pub(crate) calls: u32,
+    pub(crate) images: u32,
+    /// (provider, class) → (count, first message).
+    pub(crate) failures: BTreeMap<(String, String), (u32, String)>,
+    /// Reason code → count.
+    pub(crate) gates: BTreeMap<Reason, u32>,
+    pub(crate) best_adherence: Option<f64>,
+    pub(crate) best_on_palette: Option<f64>,
+    pub(crate) best_sharpness: Option<f64>,
+}
+
+impl ShotDrafts {
+    pub(crate) fn why(&self, ctx: &Ctx) -> String {
+        let failed: u32 = self.failures.values().map(|(n, _)| n).sum();
+        let calls: Vec<String> = self
+            .failures
+            .iter()
+            .map(|((provider, class), (n, msg))| {
+                let msg: String = msg.chars().take(320).collect();
+                format!("{n} × provider `{provider}` {class} ({msg})")
+            })
+            .collect();
+        if self.images == 0 && failed > 0 {
+            return format!(
+                "all {} draft call(s) failed: {}",
+                self.calls,
+                calls.join("; ")
+            );
+        }
+        if self.images == 0 {
+            return "no draft was made (the run stopped first)".into();
+        }
+        let g = &ctx.campaign.gates;
+        let mut parts = Vec::new();
+        for (reason, n) in &self.gates {
+            let detail = match *reason {
+                Reason::BelowAdherence => g
+                    .adherence
+                    .zip(self.best_adherence)
+                    .map(|(m, b)| format!("best adherence {b:.2} vs the gate's {m:.2}")),
+                Reason::BelowOnPalette => g
+                    .on_palette
+                    .zip(self.best_on_palette)
+                    .map(|(m, b)| format!("best on-palette share {b:.2} vs {m:.2}")),
+                Reason::BelowSharpness => g
+                    .sharpness
+                    .zip(self.best_sharpness)
+                    .map(|(m, b)| format!("best sharpness {b:.2} vs {m:.2}")),
+                _ => None,
+            };
+            parts.push(match detail {
+                Some(d) => format!("{n} {reason} ({d})"),
+                None => format!("{n} {reason}"),
+            });
+        }
+        let mut out = format!(
+            "no draft passed the gates: {} judged; {}",
+            self.images,
+            parts.join(", ")
+        );
+        if failed > 0 {
+            out.push_str(&format!(
+                "; and {failed} call(s) failed: {}",
+                calls.join("; ")
+            ));
+        }
+        out
+    }
+}
+
 /// Runs the draft rounds for a group of shots.
-#[expect(
-    clippy::too_many_lines,
-    reason = "a draft round's calls, judging and gates share the round's state; to be split with issue 32"
-)]
 pub(crate) async fn rounds(
     ctx: &Arc<Ctx>,
     exec: &Exec,
@@ -41,8 +111,6 @@ pub(crate) async fn rounds(
     let mut passing: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
     let mut refinement: BTreeMap<String, String> = BTreeMap::new();
     let mut drafts: BTreeMap<String, ShotDrafts> = BTreeMap::new();
-    // What people decided in review (a resumed run applies it).
-    let human = &ctx.human;
     // Draft rounds.
     for round in 1..=c.budget.max_rounds {
         let pending: Vec<_> = shots
@@ -119,63 +187,23 @@ pub(crate) async fn rounds(
                 j.judge == "novelty" && j.findings.iter().any(|f| f.verdict == Verdict::No)
             });
             let verdict = gate(ctx, &scored, near_dup);
-            // A person's decision in review overrides the gates: an approved draft is promoted
-            // though it failed them, a rejected one is not though it passed. The gates' own
-            // verdict is recorded all the same (it is what the judges said).
-            let person = human.get(&call.row.id).and_then(|h| h.decision);
-            let overridden = match (verdict, person) {
-                (Some(_), Some(HumanAction::Approve)) => Some(Reason::PersonApproved),
-                (None, Some(HumanAction::Reject)) => Some(Reason::PersonRejected),
-                _ => None,
-            };
-            if let Some(why) = overridden {
-                ctx.keep(ctx.ledger.record_decision(
-                    &call.row.id,
-                    DecisionKind::Review,
-                    why,
-                    Some(&scored.rank_key()),
-                ));
-            }
-            match verdict {
-                Some(reason) if overridden == Some(Reason::PersonApproved) => {
-                    gates.push((
-                        call.row.id.clone(),
-                        DecisionKind::Gate,
-                        reason,
-                        Some(scored.rank_key()),
-                    ));
-                    passing.entry(shot).or_default().push(scored);
-                }
-                None if overridden == Some(Reason::PersonRejected) => {
-                    gates.push((
-                        call.row.id.clone(),
-                        DecisionKind::Gate,
-                        Reason::Passed,
-                        Some(scored.rank_key()),
-                    ));
-                }
-                Some(reason) => {
+            let (recorded, outcome) = settle_gate(ctx, &call.row.id, &scored, verdict);
+            gates.push((
+                call.row.id.clone(),
+                DecisionKind::Gate,
+                recorded,
+                Some(scored.rank_key()),
+            ));
+            match outcome {
+                Gated::Pass => passing.entry(shot).or_default().push(scored),
+                Gated::Fail(reason) => {
                     *tally.gates.entry(reason).or_default() += 1;
-                    gates.push((
-                        call.row.id.clone(),
-                        DecisionKind::Gate,
-                        reason,
-                        Some(scored.rank_key()),
-                    ));
                     let e = best_failures.entry(shot).or_insert((-1.0, Vec::new()));
                     if scored.adherence > e.0 {
                         *e = (scored.adherence, scored.failed_questions.clone());
                     }
                 }
-                None => {
-                    gates.push((
-                        call.row.id.clone(),
-                        DecisionKind::Gate,
-                        Reason::Passed,
-                        Some(scored.rank_key()),
-                    ));
-                    passing.entry(shot).or_default().push(scored);
-                }
+                Gated::HeldBack => {}
             }
         }
         ctx.keep(ctx.ledger.record_scores_of(&scores));
@@ -194,5 +222,42 @@ pub(crate) async fn rounds(
     Drafted {
         passing,
         tallies: drafts,
+    }
+}
+
+/// What became of a judged draft at the gates.
+enum Gated {
+    /// It passed (or a person approved it): a candidate for promotion.
+    Pass,
+    /// It failed a gate, for this reason.
+    Fail(Reason),
+    /// It passed, but a person rejected it: not promoted, not a failure to refine from.
+    HeldBack,
+}
+
+/// Applies a person's decision in review over the gates' `verdict` (`None`: passed): an
+/// approved draft is promoted though it failed them, a rejected one is not though it passed.
+/// The override is recorded now; the gates' own verdict is returned to be recorded all the same
+/// (it is what the judges said), with what became of the draft.
+fn settle_gate(ctx: &Ctx, id: &str, scored: &Scored, verdict: Option<Reason>) -> (Reason, Gated) {
+    let person = ctx.human.get(id).and_then(|h| h.decision);
+    let overridden = match (verdict, person) {
+        (Some(_), Some(HumanAction::Approve)) => Some(Reason::PersonApproved),
+        (None, Some(HumanAction::Reject)) => Some(Reason::PersonRejected),
+        _ => None,
+    };
+    if let Some(why) = overridden {
+        ctx.keep(ctx.ledger.record_decision(
+            id,
+            DecisionKind::Review,
+            why,
+            Some(&scored.rank_key()),
+        ));
+    }
+    match verdict {
+        Some(reason) if overridden == Some(Reason::PersonApproved) => (reason, Gated::Pass),
+        None if overridden == Some(Reason::PersonRejected) => (Reason::Passed, Gated::HeldBack),
+        Some(reason) => (reason, Gated::Fail(reason)),
+        None => (Reason::Passed, Gated::Pass),
     }
 }

@@ -13,9 +13,10 @@ use darkroom_judges::brand::BrandJudge;
 use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
 use crate::scheduler::{count_calls, Call, Done, Exec};
+use crate::stages::gates::gate;
 use crate::stages::judge::{judge, vision_round};
 use crate::stages::say;
-use crate::stages::select::{gate, Ranked};
+use crate::stages::select::Ranked;
 use crate::Ctx;
 
 /// What finishing produced.

@@ -11,6 +11,7 @@
 pub(crate) mod deliver;
 pub(crate) mod draft;
 pub(crate) mod finish;
+pub(crate) mod gates;
 pub(crate) mod judge;
 pub(crate) mod select;
 pub(crate) mod settled;
@@ -70,7 +71,7 @@ impl Exec {
             reused: Arc::new(AtomicU64::new(0)),
         };
         if ctx.opts.ctrl_c {
-            listen_for_signals(&exec, ctx.opts.progress)?;
+            listen_for_signals(&exec, ctx.opts.progress.clone())?;
         }
         Ok(exec)
     }
@@ -259,22 +260,23 @@ async fn funnel(
 
 /// Reports progress, one plain line per stage, when the caller asked for it.
 pub(crate) fn say(ctx: &Ctx, line: &str) {
-    if let Some(f) = ctx.opts.progress {
-        f(line);
-    }
+    ctx.opts.say(line);
 }
 
 /// The first Ctrl-C (SIGINT) stops scheduling: calls in flight finish and are recorded, and the
 /// run ends with what it has. A second one exits at once; the calls it cuts off are left `sent`
 /// and reconciled by the next run. The handler is registered before this returns, so a signal
 /// that arrives after any progress line is always caught.
-fn listen_for_signals(exec: &Exec, progress: Option<fn(&str)>) -> Result<(), EngineError> {
+fn listen_for_signals(
+    exec: &Exec,
+    progress: Option<Arc<dyn crate::Progress>>,
+) -> Result<(), EngineError> {
     let (stop, interrupted) = (exec.stop.clone(), exec.interrupted.clone());
     let first = move |name: &str| {
         interrupted.store(true, Ordering::SeqCst);
         stop.store(true, Ordering::SeqCst);
-        if let Some(f) = progress {
-            f(&format!("interrupted ({name}): finishing the calls in flight, sending nothing new (Ctrl-C again to quit now)"));
+        if let Some(p) = &progress {
+            p.line(&format!("interrupted ({name}): finishing the calls in flight, sending nothing new (Ctrl-C again to quit now)"));
         }
     };
     // SIGTERM (docker stop, systemd, a CI cancel) and SIGHUP (a dropped SSH session) are asked

@@ -6,126 +6,13 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering;
 
-use darkroom_campaign::{Gates, Shot};
+use darkroom_campaign::Shot;
 use darkroom_ledger::{DecisionKind, Reason};
 
 use crate::scheduler::{Call, Exec};
 use crate::stages::draft::Drafted;
 use crate::stages::judge::Scored;
 use crate::Ctx;
-
-/// The gate of a campaign: `None` when the draft passes, else the reason code.
-pub(crate) fn gate(ctx: &Ctx, s: &Scored, near_dup: bool) -> Option<Reason> {
-    gate_with(
-        &ctx.campaign.gates,
-        ctx.campaign.brand.is_some(),
-        s,
-        near_dup,
-    )
-}
-
-/// The gate: `None` when the draft passes, else the first reason code in the order adherence,
-/// on-palette share (only with a brand), sharpness, near-duplicate.
-fn gate_with(g: &Gates, branded: bool, s: &Scored, near_dup: bool) -> Option<Reason> {
-    if g.adherence.is_some_and(|m| s.adherence < m) {
-        return Some(Reason::BelowAdherence);
-    }
-    if branded && g.on_palette.is_some_and(|m| s.on_palette < m) {
-        return Some(Reason::BelowOnPalette);
-    }
-    if g.sharpness.is_some_and(|m| s.sharpness < m) {
-        return Some(Reason::BelowSharpness);
-    }
-    if near_dup {
-        return Some(Reason::NearDuplicate);
-    }
-    None
-}
-
-/// "Is the sphere to the left of the cube?" → "the sphere to the left of the cube".
-pub(crate) fn restate(q: &str) -> String {
-    let q = q.trim_end_matches('?');
-    for p in ["Is there ", "Are there ", "Is ", "Are ", "Does ", "Do "] {
-        if let Some(rest) = q.strip_prefix(p) {
-            return rest.to_string();
-        }
-    }
-    q.to_string()
-}
-
-/// Why a shot's drafts gave nothing to promote: every call failed (which provider, which
-/// class, how many), or none of the judged drafts passed (which gate, by how much).
-#[derive(Default)]
-pub(crate) struct ShotDrafts {
-    pub(crate) calls: u32,
-    pub(crate) images: u32,
-    /// (provider, class) → (count, first message).
-    pub(crate) failures: BTreeMap<(String, String), (u32, String)>,
-    /// Reason code → count.
-    pub(crate) gates: BTreeMap<Reason, u32>,
-    pub(crate) best_adherence: Option<f64>,
-    pub(crate) best_on_palette: Option<f64>,
-    pub(crate) best_sharpness: Option<f64>,
-}
-
-impl ShotDrafts {
-    pub(crate) fn why(&self, ctx: &Ctx) -> String {
-        let failed: u32 = self.failures.values().map(|(n, _)| n).sum();
-        let calls: Vec<String> = self
-            .failures
-            .iter()
-            .map(|((provider, class), (n, msg))| {
-                let msg: String = msg.chars().take(320).collect();
-                format!("{n} × provider `{provider}` {class} ({msg})")
-            })
-            .collect();
-        if self.images == 0 && failed > 0 {
-            return format!(
-                "all {} draft call(s) failed: {}",
-                self.calls,
-                calls.join("; ")
-            );
-        }
-        if self.images == 0 {
-            return "no draft was made (the run stopped first)".into();
-        }
-        let g = &ctx.campaign.gates;
-        let mut parts = Vec::new();
-        for (reason, n) in &self.gates {
-            let detail = match *reason {
-                Reason::BelowAdherence => g
-                    .adherence
-                    .zip(self.best_adherence)
-                    .map(|(m, b)| format!("best adherence {b:.2} vs the gate's {m:.2}")),
-                Reason::BelowOnPalette => g
-                    .on_palette
-                    .zip(self.best_on_palette)
-                    .map(|(m, b)| format!("best on-palette share {b:.2} vs {m:.2}")),
-                Reason::BelowSharpness => g
-                    .sharpness
-                    .zip(self.best_sharpness)
-                    .map(|(m, b)| format!("best sharpness {b:.2} vs {m:.2}")),
-                _ => None,
-            };
-            parts.push(match detail {
-                Some(d) => format!("{n} {reason} ({d})"),
-                None => format!("{n} {reason}"),
-            });
-        }
-        let mut out = format!(
-            "no draft passed the gates: {} judged; {}",
-            self.images,
-            parts.join(", ")
-        );
-        if failed > 0 {
-            out.push_str(&format!(
-                "; and {failed} call(s) failed: {}",
-                calls.join("; ")
-            ));
-        }
-        out
-    }
-}
 
 /// Best first: adherence, on-palette share, sharpness (all descending), then the attempt id,
 /// so equal scores rank the same way in every run.
@@ -235,6 +122,8 @@ pub(crate) fn rank(ctx: &Ctx, exec: &Exec, shots: &[Shot], drafted: Drafted) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages::gates::{gate_with, restate};
+    use darkroom_campaign::Gates;
     use darkroom_core::provider::{Op, Request};
     use darkroom_ledger::{AttemptRow, Tier};
 

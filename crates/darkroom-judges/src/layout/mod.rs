@@ -1,6 +1,6 @@
 //! The layout judge: checklist assertions decided from pixels, without a model.
 //!
-//! 1. [`segment`] splits a working copy of the image (≤ 192 px) into colour regions in CIELAB:
+//! 1. [`segment()`] splits a working copy of the image (≤ 192 px) into colour regions in CIELAB:
 //!    neighbours join when they differ little in chroma and somewhat in lightness, so a shaded
 //!    sphere stays one region while object boundaries split; large border-touching regions are
 //!    the background.
@@ -166,7 +166,7 @@ fn hue_share(seg: &Segmentation, target: Lab, word: &str) -> (f64, f64) {
 
 /// Whether the picture has a patch of a colour (its word's hues, or for white, black and grey
 /// its lightness) large enough to be an object: at least 0.2 % of the image, with a connected
-/// patch of at least [`BLOB_MIN`]. On a claim of that colour, a judge that cannot tell which
+/// patch of at least `BLOB_MIN`. On a claim of that colour, a judge that cannot tell which
 /// pixels are the named object must then abstain rather than say "no" (the audit of a photo set
 /// counts these, as the most "no"s such a judge can give).
 pub fn colour_in_picture(seg: &Segmentation, colour: &darkroom_prompt::Color) -> bool {
@@ -322,13 +322,163 @@ impl LayoutJudge {
     }
 }
 
-/// Judges a scene against an existing segmentation (exposed for tests and the audit).
-#[expect(
-    clippy::too_many_lines,
-    reason = "one verdict per assertion kind, the kinds side by side in one match"
-)]
-pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
-    // Distinct prompt colours.
+/// The verdict on a claimed colour no object region has: "no" only on strong evidence (nothing
+/// in the image is of the colour's hue, or only scattered pixels are), otherwise undecided or a
+/// weak "no".
+fn colour_not_found(seg: &Segmentation, target: Lab, name: &str) -> (Verdict, f64, String) {
+    // "No" only on strong evidence: nothing in the image is of the colour's hue
+    // (or, for white, black and grey, of its lightness). A small, thin, shaded
+    // or out-of-focus object of that colour (a ladybird, dandelion seeds, bokeh)
+    // is not a region of its own, and a "no" would reject what is true.
+    let (share, blob) = hue_share(seg, target, name);
+    // A colour word names a range ("blue" is a turquoise sea too); a hex code
+    // names one colour, and a large area of a near hue named otherwise (a brand
+    // blue drawn as pure blue) is a different colour.
+    let precise = name.starts_with('#');
+    if share >= 0.002 && blob < BLOB_MIN {
+        // Pixels of the hue that touch no others of it are fringes, noise and
+        // colour casts: an object, however small or thin, is connected.
+        (
+            Verdict::No,
+            0.75,
+            format!(
+                "no region has the colour {name}; {:.1}% of the image is of its hue, but only scattered (the largest connected patch {:.2}%): not an object",
+                share * 100.0,
+                blob * 100.0
+            ),
+        )
+    } else if share >= 0.002 && (share < 0.05 || !precise) {
+        (
+            Verdict::Undecided,
+            0.0,
+            format!(
+                "no object region is named {name}, but {:.1}% of the image is of a {name}-like colour (small, thin, shaded or another shade of it?): undecided",
+                share * 100.0
+            ),
+        )
+    } else if share >= 0.05 {
+        // Weak: a large, shaded object of the exact colour may read as a
+        // near one. Below the gate's default threshold, so it is recorded but
+        // does not reject.
+        (
+            Verdict::No,
+            0.45,
+            format!(
+                "no region has the colour {name}: the {:.0}% of the image of a similar hue is a different colour (nearest regions are named otherwise)",
+                share * 100.0
+            ),
+        )
+    } else {
+        (
+            Verdict::No,
+            0.9,
+            format!(
+                "no region has the colour {name}, nor anything of its hue (nearest regions are named otherwise)"
+            ),
+        )
+    }
+}
+
+/// Whether regions sit where the prompt placed their entity (their area-weighted centre).
+fn position_verdict(regions: &[&Region], pos: Position) -> Option<(Verdict, f64, String)> {
+    let cx = regions.iter().map(|r| r.cx * r.area).sum::<f64>()
+        / regions.iter().map(|r| r.area).sum::<f64>();
+    let cy = regions.iter().map(|r| r.cy * r.area).sum::<f64>()
+        / regions.iter().map(|r| r.area).sum::<f64>();
+    let (yes, no) = match pos {
+        Position::Left => (cx < 0.45, cx > 0.55),
+        Position::Right => (cx > 0.55, cx < 0.45),
+        Position::Top => (cy < 0.45, cy > 0.55),
+        Position::Bottom => (cy > 0.55, cy < 0.45),
+        Position::Center => (
+            (cx - 0.5).abs() < 0.15 && (cy - 0.5).abs() < 0.2,
+            (cx - 0.5).abs() > 0.3,
+        ),
+        _ => (false, false),
+    };
+    let ev = format!(
+        "centre at ({:.0}%, {:.0}%) of the frame",
+        cx * 100.0,
+        cy * 100.0
+    );
+    if yes {
+        Some((Verdict::Yes, 0.8, ev))
+    } else if no {
+        Some((Verdict::No, 0.8, ev))
+    } else {
+        None
+    }
+}
+
+/// A camera-angle claim against the horizon's height in the frame.
+fn camera_verdict(
+    angle: Option<CameraAngle>,
+    value: Option<&str>,
+    horizon: Option<f64>,
+) -> Option<(Verdict, f64, String)> {
+    match (angle, value, horizon) {
+        (Some(CameraAngle::FromBelow), Some("from_below"), Some(h)) => Some(if h > 0.58 {
+            (
+                Verdict::Yes,
+                CAMERA_CONFIDENCE,
+                format!(
+                    "horizon at {:.0}% of the height: low, the camera looks up",
+                    h * 100.0
+                ),
+            )
+        } else if h < 0.42 {
+            (
+                Verdict::No,
+                CAMERA_CONFIDENCE,
+                format!("horizon at {:.0}% of the height: high", h * 100.0),
+            )
+        } else {
+            return None;
+        }),
+        (Some(CameraAngle::FromAbove), Some("from_above"), Some(h)) => Some(if h < 0.3 {
+            (
+                Verdict::Yes,
+                CAMERA_CONFIDENCE,
+                format!(
+                    "horizon at {:.0}% of the height: high, the camera looks down",
+                    h * 100.0
+                ),
+            )
+        } else if h > 0.55 {
+            (
+                Verdict::No,
+                CAMERA_CONFIDENCE,
+                format!("horizon at {:.0}% of the height: low", h * 100.0),
+            )
+        } else {
+            return None;
+        }),
+        (Some(CameraAngle::EyeLevel), Some("eye_level"), Some(h)) => {
+            Some(if (0.35..0.65).contains(&h) {
+                (
+                    Verdict::Yes,
+                    CAMERA_CONFIDENCE,
+                    format!("horizon at {:.0}% of the height", h * 100.0),
+                )
+            } else {
+                (
+                    Verdict::No,
+                    CAMERA_CONFIDENCE,
+                    format!(
+                        "horizon at {:.0}% of the height, far from the middle",
+                        h * 100.0
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The prompt's distinct colours, and which of them each entity has. Prompt colours closer
+/// than ΔE00 10 cannot be told apart in pixels: one class, and the entities sharing it are
+/// ambiguous (their counts and relations are left undecided).
+fn prompt_colours(scene: &Scene) -> (Vec<Lab>, Vec<Option<usize>>) {
     let mut colours: Vec<Lab> = Vec::new();
     let mut colour_of: Vec<Option<usize>> = Vec::new();
     for e in &scene.entities {
@@ -349,6 +499,31 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
             }
         }));
     }
+    (colours, colour_of)
+}
+
+/// Regions as evidence: where each is and how much of the image it covers.
+fn describe(r: &[&Region]) -> String {
+    r.iter()
+        .map(|x| {
+            format!(
+                "region at ({:.0}%, {:.0}%) {:.1}% of the image",
+                x.cx * 100.0,
+                x.cy * 100.0,
+                x.area * 100.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Judges a scene against an existing segmentation (exposed for tests and the audit).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one verdict per assertion kind, the kinds side by side in one match"
+)]
+pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
+    let (colours, colour_of) = prompt_colours(scene);
     let vocab = Vocab::new(&colours);
     // Name every object region.
     let named: Vec<(usize, f64)> = seg.regions.iter().map(|r| vocab.name(r.colour)).collect();
@@ -397,19 +572,6 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
     // Each decided verdict with its confidence (see `Finding::confidence`) and evidence.
     let mut verdicts: Vec<Option<(Verdict, f64, String)>> = vec![None; scene.checklist.len()];
     let mut present: Vec<Option<bool>> = vec![None; scene.entities.len()];
-    let describe = |r: &[&Region]| -> String {
-        r.iter()
-            .map(|x| {
-                format!(
-                    "region at ({:.0}%, {:.0}%) {:.1}% of the image",
-                    x.cx * 100.0,
-                    x.cy * 100.0,
-                    x.area * 100.0
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     for a in &scene.checklist {
         let Some(&e) = a.entities.first() else {
             continue;
@@ -441,59 +603,12 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
                     ))
                 }
                 Some(_) if a.kind == AssertionKind::Color => {
-                    let target = colours[colour_of[e].unwrap_or(0)];
                     let name = ent.color.as_ref().map_or("", |c| c.name.as_str());
-                    // "No" only on strong evidence: nothing in the image is of the colour's hue
-                    // (or, for white, black and grey, of its lightness). A small, thin, shaded
-                    // or out-of-focus object of that colour (a ladybird, dandelion seeds, bokeh)
-                    // is not a region of its own, and a "no" would reject what is true.
-                    let (share, blob) = hue_share(seg, target, name);
-                    // A colour word names a range ("blue" is a turquoise sea too); a hex code
-                    // names one colour, and a large area of a near hue named otherwise (a brand
-                    // blue drawn as pure blue) is a different colour.
-                    let precise = name.starts_with('#');
-                    if share >= 0.002 && blob < BLOB_MIN {
-                        // Pixels of the hue that touch no others of it are fringes, noise and
-                        // colour casts: an object, however small or thin, is connected.
-                        Some((
-                            Verdict::No,
-                            0.75,
-                            format!(
-                                "no region has the colour {name}; {:.1}% of the image is of its hue, but only scattered (the largest connected patch {:.2}%): not an object",
-                                share * 100.0,
-                                blob * 100.0
-                            ),
-                        ))
-                    } else if share >= 0.002 && (share < 0.05 || !precise) {
-                        Some((
-                            Verdict::Undecided,
-                            0.0,
-                            format!(
-                                "no object region is named {name}, but {:.1}% of the image is of a {name}-like colour (small, thin, shaded or another shade of it?): undecided",
-                                share * 100.0
-                            ),
-                        ))
-                    } else if share >= 0.05 {
-                        // Weak: a large, shaded object of the exact colour may read as a
-                        // near one. Below the gate's default threshold, so it is recorded but
-                        // does not reject.
-                        Some((
-                            Verdict::No,
-                            0.45,
-                            format!(
-                                "no region has the colour {name}: the {:.0}% of the image of a similar hue is a different colour (nearest regions are named otherwise)",
-                                share * 100.0
-                            ),
-                        ))
-                    } else {
-                        Some((
-                            Verdict::No,
-                            0.9,
-                            format!(
-                                "no region has the colour {name}, nor anything of its hue (nearest regions are named otherwise)"
-                            ),
-                        ))
-                    }
+                    Some(colour_not_found(
+                        seg,
+                        colours[colour_of[e].unwrap_or(0)],
+                        name,
+                    ))
                 }
                 // Absent: every object region is explained by the other entities' colours, and
                 // there are object regions to explain (a macro photograph where all is
@@ -574,33 +689,7 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
             }
             AssertionKind::Position => match (find(e), ent.position) {
                 (Some(f), Some(pos)) if !f.regions.is_empty() && !f.ambiguous => {
-                    let cx = f.regions.iter().map(|r| r.cx * r.area).sum::<f64>()
-                        / f.regions.iter().map(|r| r.area).sum::<f64>();
-                    let cy = f.regions.iter().map(|r| r.cy * r.area).sum::<f64>()
-                        / f.regions.iter().map(|r| r.area).sum::<f64>();
-                    let (yes, no) = match pos {
-                        Position::Left => (cx < 0.45, cx > 0.55),
-                        Position::Right => (cx > 0.55, cx < 0.45),
-                        Position::Top => (cy < 0.45, cy > 0.55),
-                        Position::Bottom => (cy > 0.55, cy < 0.45),
-                        Position::Center => (
-                            (cx - 0.5).abs() < 0.15 && (cy - 0.5).abs() < 0.2,
-                            (cx - 0.5).abs() > 0.3,
-                        ),
-                        _ => (false, false),
-                    };
-                    let ev = format!(
-                        "centre at ({:.0}%, {:.0}%) of the frame",
-                        cx * 100.0,
-                        cy * 100.0
-                    );
-                    if yes {
-                        Some((Verdict::Yes, 0.8, ev))
-                    } else if no {
-                        Some((Verdict::No, 0.8, ev))
-                    } else {
-                        None
-                    }
+                    position_verdict(&f.regions, pos)
                 }
                 _ => None,
             },
@@ -615,64 +704,7 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
         .filter(|a| a.kind == AssertionKind::Camera)
     {
         let angle = scene.camera.and_then(|c| c.angle);
-        let v = match (angle, a.value.as_deref(), seg.horizon) {
-            (Some(CameraAngle::FromBelow), Some("from_below"), Some(h)) => Some(if h > 0.58 {
-                (
-                    Verdict::Yes,
-                    CAMERA_CONFIDENCE,
-                    format!(
-                        "horizon at {:.0}% of the height: low, the camera looks up",
-                        h * 100.0
-                    ),
-                )
-            } else if h < 0.42 {
-                (
-                    Verdict::No,
-                    CAMERA_CONFIDENCE,
-                    format!("horizon at {:.0}% of the height: high", h * 100.0),
-                )
-            } else {
-                continue;
-            }),
-            (Some(CameraAngle::FromAbove), Some("from_above"), Some(h)) => Some(if h < 0.3 {
-                (
-                    Verdict::Yes,
-                    CAMERA_CONFIDENCE,
-                    format!(
-                        "horizon at {:.0}% of the height: high, the camera looks down",
-                        h * 100.0
-                    ),
-                )
-            } else if h > 0.55 {
-                (
-                    Verdict::No,
-                    CAMERA_CONFIDENCE,
-                    format!("horizon at {:.0}% of the height: low", h * 100.0),
-                )
-            } else {
-                continue;
-            }),
-            (Some(CameraAngle::EyeLevel), Some("eye_level"), Some(h)) => {
-                Some(if (0.35..0.65).contains(&h) {
-                    (
-                        Verdict::Yes,
-                        CAMERA_CONFIDENCE,
-                        format!("horizon at {:.0}% of the height", h * 100.0),
-                    )
-                } else {
-                    (
-                        Verdict::No,
-                        CAMERA_CONFIDENCE,
-                        format!(
-                            "horizon at {:.0}% of the height, far from the middle",
-                            h * 100.0
-                        ),
-                    )
-                })
-            }
-            _ => None,
-        };
-        verdicts[a.id] = v;
+        verdicts[a.id] = camera_verdict(angle, a.value.as_deref(), seg.horizon);
     }
     // Dependencies: an assertion whose entity is judged absent fails with it.
     let mut findings = Vec::with_capacity(scene.checklist.len());

@@ -163,20 +163,15 @@ impl Parser<'_> {
         lexicon::compound(&format!("{} {}", self.words[j], inflect::singular(nx)))
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the noun phrase grammar's cases in one place"
-    )]
-    pub(super) fn parse_np(
-        &mut self,
+    /// The counting words that open a noun phrase ("three", "the two", "several"), or the count
+    /// a caller already read (`preset`): the position after them.
+    fn count_prefix(
+        &self,
+        np: &mut Np,
         start: usize,
         preset: Option<(Option<u32>, Option<u32>)>,
-    ) -> Option<(Np, usize)> {
+    ) -> usize {
         let n = self.toks.len();
-        let mut np = Np {
-            start,
-            ..Np::default()
-        };
         let mut j = start;
         if let Some((c, al)) = preset {
             np.count = c;
@@ -202,6 +197,86 @@ impl Parser<'_> {
                 }
             }
         }
+        j
+    }
+
+    /// A colour of a noun phrase at `j` (one word or two): the position after it, and whether
+    /// the phrase's describing words end there (a colour noun after a colour is the thing:
+    /// "an orange orange").
+    fn colour_attr(&self, np: &mut Np, mut j: usize, c: Color, used: usize) -> (usize, bool) {
+        let n = self.toks.len();
+        let w = self.words[j];
+        // "a yellow orange": a two-word colour whose last word is a colour noun
+        // ending the phrase is a colour and the fruit.
+        let (c, used) = match named::lookup(w) {
+            Some(rgb)
+                if used == 2
+                    && lexicon::color_noun(self.words[j + 1])
+                    && (np.counted || np.definite)
+                    && (self.toks.get(j + 2).is_none_or(|t| t.kind != Kind::Word)
+                        || self.words.get(j + 2).is_some_and(|x| {
+                            matches!(*x, "and" | "or" | "with")
+                                || lexicon::phrase(&self.words[j + 2..]).is_some()
+                        })) =>
+            {
+                (Color::new(w, rgb), 1)
+            }
+            _ => (c, used),
+        };
+        if np.color.is_none() {
+            np.color = Some(c.clone());
+        } else {
+            np.extra_colors.push(c.name.clone());
+        }
+        np.attr_words.push(c.name);
+        j += used;
+        // "a red and green kite": both colours are the kite's.
+        if j + 1 < n && self.words[j] == "and" && self.color_at(j + 1).is_some() {
+            return (j + 1, false);
+        }
+        // "an orange orange", "a yellow orange": a colour noun after a colour that
+        // ends the phrase is the fruit.
+        let ends_after = |k: usize| {
+            self.toks.get(k).is_none_or(|t| t.kind != Kind::Word)
+                || self.words.get(k).is_some_and(|w| {
+                    lexicon::function_word(w) || lexicon::phrase(&self.words[k..]).is_some()
+                })
+        };
+        if j < n
+            && lexicon::color_noun(self.words[j])
+            && named::lookup(self.words[j]).is_some()
+            && self.toks[j].kind == Kind::Word
+            && (self.words[j] == w || ends_after(j + 1))
+        {
+            return (j, true);
+        }
+        // "red-colored", "blue coloured"
+        if j < n
+            && matches!(
+                self.words[j],
+                "colored" | "coloured" | "tinted" | "toned" | "hued"
+            )
+        {
+            j += 1;
+        }
+        (j, false)
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the noun phrase grammar's cases in one place"
+    )]
+    pub(super) fn parse_np(
+        &mut self,
+        start: usize,
+        preset: Option<(Option<u32>, Option<u32>)>,
+    ) -> Option<(Np, usize)> {
+        let n = self.toks.len();
+        let mut np = Np {
+            start,
+            ..Np::default()
+        };
+        let mut j = self.count_prefix(&mut np, start, preset);
         // Adjectives, then nouns; unknown words followed by more adjectives and a noun were
         // adjectives we do not know ("a glorbly red sphere"), and go to `unknown`.
         let mut last_attr: Option<(usize, &'static str)> = None;
@@ -215,61 +290,11 @@ impl Parser<'_> {
                     break;
                 }
                 if let Some((c, used)) = self.color_at(j) {
-                    // "a yellow orange": a two-word colour whose last word is a colour noun
-                    // ending the phrase is a colour and the fruit.
-                    let (c, used) = match named::lookup(w) {
-                        Some(rgb)
-                            if used == 2
-                                && lexicon::color_noun(self.words[j + 1])
-                                && (np.counted || np.definite)
-                                && (self.toks.get(j + 2).is_none_or(|t| t.kind != Kind::Word)
-                                    || self.words.get(j + 2).is_some_and(|x| {
-                                        matches!(*x, "and" | "or" | "with")
-                                            || lexicon::phrase(&self.words[j + 2..]).is_some()
-                                    })) =>
-                        {
-                            (Color::new(w, rgb), 1)
-                        }
-                        _ => (c, used),
-                    };
-                    if np.color.is_none() {
-                        np.color = Some(c.clone());
-                    } else {
-                        np.extra_colors.push(c.name.clone());
-                    }
-                    np.attr_words.push(c.name);
                     last_attr = Some((j, "color"));
-                    j += used;
-                    // "a red and green kite": both colours are the kite's.
-                    if j + 1 < n && self.words[j] == "and" && self.color_at(j + 1).is_some() {
-                        j += 1;
-                        continue;
-                    }
-                    // "an orange orange", "a yellow orange": a colour noun after a colour that
-                    // ends the phrase is the fruit.
-                    let ends_after = |k: usize| {
-                        self.toks.get(k).is_none_or(|t| t.kind != Kind::Word)
-                            || self.words.get(k).is_some_and(|w| {
-                                lexicon::function_word(w)
-                                    || lexicon::phrase(&self.words[k..]).is_some()
-                            })
-                    };
-                    if j < n
-                        && lexicon::color_noun(self.words[j])
-                        && named::lookup(self.words[j]).is_some()
-                        && self.toks[j].kind == Kind::Word
-                        && (self.words[j] == w || ends_after(j + 1))
-                    {
+                    let (next, ends) = self.colour_attr(&mut np, j, c, used);
+                    j = next;
+                    if ends {
                         break;
-                    }
-                    // "red-colored", "blue coloured"
-                    if j < n
-                        && matches!(
-                            self.words[j],
-                            "colored" | "coloured" | "tinted" | "toned" | "hued"
-                        )
-                    {
-                        j += 1;
                     }
                     continue;
                 }
