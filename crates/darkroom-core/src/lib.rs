@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod dsn;
 pub mod judge;
+pub mod money;
 pub mod provider;
 pub mod rand;
 pub mod text;

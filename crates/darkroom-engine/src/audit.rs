@@ -176,7 +176,7 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
         budget: Budget {
             credits: None,
             // Spend is counted in USD, whatever the providers bill in.
-            money: Some((budget.unwrap_or(f64::MAX), "USD".into())),
+            money: Some(budget.unwrap_or(f64::MAX)),
             max_rounds: 1,
         },
         shots: Vec::new(),

@@ -88,10 +88,6 @@ impl Ctx {
 
     /// The unit spend is counted in.
     pub(crate) fn unit(&self) -> &'static str {
-        if self.in_money {
-            "USD"
-        } else {
-            "credits"
-        }
+        darkroom_core::money::Unit::of(self.in_money).as_str()
     }
 }

@@ -176,22 +176,19 @@ pub(crate) fn open(
             return Err(EngineError::MissingResults {
                 count: missing.len(),
                 cost,
-                unit: if in_money { "USD" } else { "credits" },
+                unit: darkroom_core::money::Unit::of(in_money).as_str(),
                 store: store_dir(&out),
                 rebuy,
             });
         }
     }
-    let cap = opts
-        .budget
-        .or(campaign.budget.money.as_ref().map(|m| m.0))
-        .or(campaign.budget.credits);
+    let cap = opts.budget.or(campaign.budget.cap());
     // One cap per shared campaign, in its ledger: each worker applying its own file's cap would
     // let the most generous one spend for all.
     let cap = if ledger.is_shared() {
         ledger.agree_cap(
             cap,
-            if in_money { "USD" } else { "credits" },
+            darkroom_core::money::Unit::of(in_money).as_str(),
             opts.change_cap,
         )?
     } else {

@@ -138,7 +138,7 @@ fn rewrite(c: &Campaign, s: Strategy, output: &str) -> Campaign {
     ]);
     // No cap: the point is what each strategy costs to finish. Spend is counted in USD.
     c.budget.credits = None;
-    c.budget.money = Some((1e12, "USD".into()));
+    c.budget.money = Some(1e12);
     c.finish.provider = "pro".into();
     c.draft = match s {
         Strategy::Funnel => Tier {

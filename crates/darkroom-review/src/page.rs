@@ -259,7 +259,7 @@ pub struct ShotPage<'a> {
 
 /// A cost in the campaign's unit: dollars with a `$`, credits by name (text).
 fn money_text(cost: f64, unit: &str) -> String {
-    if unit == "USD" {
+    if unit == darkroom_core::money::Unit::Usd.as_str() {
         format!("${cost:.3}")
     } else {
         format!("{cost:.3} {unit}")

@@ -21,7 +21,7 @@ pub(super) fn check(v: &mut V<'_>, node: Option<&Node>) -> Budget {
                             // Prices are in USD: another currency would be compared with
                             // USD figures as if it were USD.
                             (Some(a), Some("USD"), None) if a.is_finite() && (0.0..=1e9).contains(&a) => {
-                                budget.money = Some((a, "USD".to_string()))
+                                budget.money = Some(a)
                             }
                             (Some(a), Some("USD"), None) => v.err(&n.span(), &kp, format!("`{s}`: the amount {a} is not between 0 and 1000000000")),
                             (Some(_), Some(c), None) if c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) => v.err(&n.span(), &kp, format!("`{s}`: only USD is accepted (providers price in USD), like \"5.00 USD\"; for {c}, convert the amount")),

@@ -251,10 +251,22 @@ pub struct Gates {
 pub struct Budget {
     /// Hard cap in credits.
     pub credits: Option<f64>,
-    /// Hard cap in money: amount and currency.
-    pub money: Option<(f64, String)>,
+    /// Hard cap in money, in USD (the one currency providers price in).
+    pub money: Option<f64>,
     /// Drafting rounds per shot at most.
     pub max_rounds: u32,
+}
+
+impl Budget {
+    /// The unit spend is counted in: USD when the cap is money, credits otherwise.
+    pub fn unit(&self) -> darkroom_core::money::Unit {
+        darkroom_core::money::Unit::of(self.money.is_some())
+    }
+
+    /// The cap in [`Budget::unit`], if there is one.
+    pub fn cap(&self) -> Option<f64> {
+        self.money.or(self.credits)
+    }
 }
 
 /// One thing to deliver, after template expansion.

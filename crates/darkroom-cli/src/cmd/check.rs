@@ -329,13 +329,13 @@ fn print_estimate(c: &darkroom_campaign::Campaign, p: &darkroom_campaign::plan::
     if let Some(cr) = c.budget.credits {
         println!("budget: {cr} credits");
     }
-    if let Some((m, cur)) = &c.budget.money {
-        println!("budget: {m:.2} {cur}");
+    if let Some(m) = c.budget.money {
+        println!("budget: {m:.2} {}", darkroom_core::money::Unit::Usd);
     }
     // The budget against the expected spend: a run with less finishes the shots it covers, in
     // order, and stops; said here, before anything is paid.
     let mut short = false;
-    let cap_usd = c.budget.money.as_ref().map(|m| m.0).or(c
+    let cap_usd = c.budget.money.or(c
         .budget
         .credits
         .map(|cr| cr * darkroom_core::provider::USD_PER_CREDIT));

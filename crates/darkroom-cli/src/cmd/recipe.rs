@@ -132,11 +132,7 @@ fn shifts(
     });
     // The lock's cost is in the ledger's unit (credits unless the budget is money); the check's
     // drafts are always counted in USD.
-    let unit = if lock.baseline_from == "audit" || in_money {
-        "USD"
-    } else {
-        "credits"
-    };
+    let unit = darkroom_core::money::Unit::of(lock.baseline_from == "audit" || in_money).as_str();
     Shifts {
         palette,
         cost: (lock.cost_mean, now.cost_mean_usd, unit),

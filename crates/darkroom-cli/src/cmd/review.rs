@@ -108,10 +108,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             fix: Some(Box::new(fix)),
             drain: Some(Box::new(drain)),
             brand: c.brand.clone(),
-            budget: match &c.budget.money {
-                Some((cap, cur)) => (Some(*cap), cur.clone()),
-                None => (c.budget.credits, "credits".to_string()),
-            },
+            budget: (c.budget.cap(), c.budget.unit().to_string()),
             near: c.gates.near_duplicate,
         }
     });

@@ -158,11 +158,7 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
             darkroom_engine::ledger_location(&c, Path::new(&c.output))
         );
     }
-    let unit = if c.budget.money.is_some() {
-        "USD"
-    } else {
-        "credits"
-    };
+    let unit = c.budget.unit().as_str();
     // Progress bars only on a terminal (and not with NO_COLOR's cousin TERM=dumb).
     let bars = (std::io::stderr().is_terminal()
         && std::env::var("TERM").map_or(true, |t| t != "dumb"))

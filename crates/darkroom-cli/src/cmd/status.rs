@@ -20,11 +20,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode, Fail> {
     let (c, l) = super::io::campaign_ledger(&a.campaign)?;
-    let unit = if c.budget.money.is_some() {
-        "USD"
-    } else {
-        "credits"
-    };
+    let unit = c.budget.unit().as_str();
     let s = l.status().map_err(|e| Fail::Internal(e.into()))?;
     let finished: u64 = s
         .by_tier

@@ -268,7 +268,7 @@ fn injected(json: &str) -> String {
 }
 
 fn fmt_money(v: f64, unit: &str) -> String {
-    if unit == "USD" {
+    if unit == darkroom_core::money::Unit::Usd.as_str() {
         format!("${v:.3}")
     } else {
         format!("{v:.2} credits")
@@ -552,11 +552,7 @@ impl Builder<'_> {
             scores.push(injected(d.2.as_deref().unwrap_or_default()));
         }
         if let Some(c) = a.cost.filter(|c| *c > 0.0) {
-            let unit = if self.campaign.budget.money.is_some() {
-                "USD"
-            } else {
-                "credits"
-            };
+            let unit = self.campaign.budget.unit().as_str();
             scores.push(format!("cost {}", fmt_money(c, unit)));
         }
         if let Some(l) = a.latency {

@@ -39,12 +39,8 @@ struct Figures<'d> {
 
 impl<'d> Figures<'d> {
     fn of(c: &Campaign, dump: &'d Dump) -> Figures<'d> {
-        let unit = if c.budget.money.is_some() {
-            "USD"
-        } else {
-            "credits"
-        };
-        let cap = c.budget.money.as_ref().map(|m| m.0).or(c.budget.credits);
+        let unit = c.budget.unit().as_str();
+        let cap = c.budget.cap();
 
         // Summary figures.
         let spent: f64 = dump.attempts.iter().filter_map(|a| a.cost).sum();
@@ -426,7 +422,7 @@ fn stats(dump: &Dump, f: &Figures) -> Vec<Stat> {
         Stat {
             label: "Spend".into(),
             // Providers price in both units at 1 credit = $0.01 (Stability's rate).
-            value: if unit == "USD" {
+            value: if unit == darkroom_core::money::Unit::Usd.as_str() {
                 format!("{} · {:.1} credits", fmt_money(spent, unit), spent * 100.0)
             } else {
                 format!("{} · ${:.3}", fmt_money(spent, unit), spent / 100.0)
