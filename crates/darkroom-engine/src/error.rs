@@ -18,12 +18,6 @@ pub enum EngineError {
     /// A provider cannot be made from its entry (its key is missing, its workflow is wrong).
     #[error(transparent)]
     Provider(#[from] darkroom_providers::build::BuildError),
-    /// The campaign has not run yet: there is no ledger to report on.
-    #[error("no ledger at `{0}`: run the campaign first (`darkroom run CAMPAIGN`)")]
-    NoLedger(String),
-    /// The report could not be written.
-    #[error(transparent)]
-    Report(#[from] darkroom_report::ReportError),
     /// A shot's text names a font that cannot be used.
     #[error("{0}")]
     Font(String),

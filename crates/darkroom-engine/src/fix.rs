@@ -90,7 +90,7 @@ pub fn fix(
             ctx.ledger.finish_run(run_id, RunStatus::FailedItems)?;
             Err(EngineError::CallFailed {
                 provider: provider.to_string(),
-                class: f.class,
+                class: f.class.to_string(),
                 message: f.message,
             })
         }

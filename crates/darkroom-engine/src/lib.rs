@@ -16,10 +16,10 @@
 //! `session` opens an output folder for work and `run` runs the funnel (`stages`) over it
 //! through the one call path (`scheduler`); [`estimate`] prices and times a campaign before
 //! it runs; `place` says where its ledger and store are; `signing` who signs its deliverables;
-//! [`report`], [`agreement`] and [`audit`] read what runs recorded; [`fix`] and [`photos`] are
-//! single calls through the same path.
+//! [`audit`] measures models through the same path; [`fix`] and [`photos`] are single calls
+//! through it. What runs recorded is read by `darkroom-readout` (the report, the judges against
+//! people).
 
-pub mod agreement;
 pub mod audit;
 mod ctx;
 mod error;
@@ -30,7 +30,6 @@ mod outcome;
 mod pace;
 pub mod photos;
 mod place;
-pub mod report;
 mod run;
 mod scheduler;
 mod session;
@@ -40,14 +39,13 @@ mod stages;
 pub mod text;
 
 pub(crate) use ctx::Ctx;
+pub use darkroom_ledger::prompt_of_params;
 pub use error::EngineError;
 pub use estimate::{expected_pass_rate, measured_seconds, priced};
 pub use options::{Options, Progress};
 pub use outcome::{BudgetStop, RunReport};
 pub use place::{delivery_problem, ledger_location, open_ledger, sharing_problem};
-pub use report::{write_report, ReportWritten, PAGE_SHOTS};
 pub use run::run;
-pub use scheduler::prompt_of_params;
 pub(crate) use session::open;
 pub use signing::{signing, signing_identity, time_stamper, tsa_url};
 pub use stages::deliver::Deliverable;

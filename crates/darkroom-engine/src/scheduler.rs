@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use darkroom_core::provider::{Collected, Provider, ProviderError, Request};
-use darkroom_ledger::{AttemptRow, DecisionKind, Outcome, Reason, Reservation, Tier};
+use darkroom_ledger::{AttemptRow, DecisionKind, ErrorClass, Outcome, Reason, Reservation, Tier};
 use darkroom_providers::AnyProvider;
 use tokio::sync::Semaphore;
 
@@ -30,16 +30,16 @@ pub(crate) struct Call {
 /// Why a call failed for good: the error class the scheduler acted on, and what happened.
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
-    /// `refused`, `auth`, `transient`, `rate_limited`, `invalid`, `unreachable`…
-    pub class: String,
+    /// The class the scheduler acted on.
+    pub class: ErrorClass,
     /// What happened.
     pub message: String,
 }
 
 impl Failure {
-    pub(crate) fn new(class: &str, message: impl Into<String>) -> Failure {
+    pub(crate) fn new(class: ErrorClass, message: impl Into<String>) -> Failure {
         Failure {
-            class: class.into(),
+            class,
             message: message.into(),
         }
     }
@@ -263,7 +263,7 @@ pub(crate) async fn scheduled(
     maybe_done: bool,
 ) -> Done {
     let Ok(mut permit) = sem.clone().acquire_owned().await else {
-        return Done::Failed(Failure::new("invalid", "scheduler closed"));
+        return Done::Failed(Failure::new(ErrorClass::Invalid, "scheduler closed"));
     };
     // A call the plan found done is reused without the budget guard's lock; one it found open is
     // not looked up again (if another worker finishes it meanwhile, the guard says so).
@@ -278,7 +278,7 @@ pub(crate) async fn scheduled(
     // Real services (and the simulator in real time) are waited for: rate limits, backoff.
     let wait = !is_sim || ctx.opts.realtime;
     let unit = |g: &darkroom_core::provider::Cost| if ctx.in_money { g.usd } else { g.credits };
-    let mut last = Failure::new("transient", "");
+    let mut last = Failure::new(ErrorClass::Transient, "");
     for k in 0..MAX_TRIES {
         if stop.load(Ordering::SeqCst) {
             return Done::OverBudget;
@@ -314,7 +314,9 @@ pub(crate) async fn scheduled(
             }
             permit = match sem.clone().acquire_owned().await {
                 Ok(p) => p,
-                Err(_) => return Done::Failed(Failure::new("invalid", "scheduler closed")),
+                Err(_) => {
+                    return Done::Failed(Failure::new(ErrorClass::Invalid, "scheduler closed"))
+                }
             };
             reserved = reserve();
         }
@@ -322,7 +324,10 @@ pub(crate) async fn scheduled(
         match reserved {
             // Waited for above; no reservation ends in a lease.
             Ok(Reservation::Leased { worker }) => {
-                return Done::Failed(Failure::new("leased", format!("held by worker {worker}")))
+                return Done::Failed(Failure::new(
+                    ErrorClass::Leased,
+                    format!("held by worker {worker}"),
+                ))
             }
             Ok(Reservation::Granted) => {
                 ctx.sent.fetch_add(1, Ordering::Relaxed);
@@ -335,7 +340,7 @@ pub(crate) async fn scheduled(
             Ok(Reservation::AlreadyDone) => return already_done(ctx, stop, reused, row).await,
             Ok(Reservation::Refused { message }) => {
                 return Done::Failed(Failure::new(
-                    "refused",
+                    ErrorClass::Refused,
                     format!("refused in an earlier run, not sent again: {message}"),
                 ))
             }
@@ -353,7 +358,7 @@ pub(crate) async fn scheduled(
                 return Done::OverBudget;
             }
             Err(e) => {
-                let f = Failure::new("ledger", e.to_string());
+                let f = Failure::new(ErrorClass::Ledger, e.to_string());
                 ctx.fail(EngineError::Ledger(e));
                 return Done::Failed(f);
             }
@@ -371,13 +376,15 @@ pub(crate) async fn scheduled(
                 // transient one, but named for what it is: the provider is unreachable, which
                 // no gate setting will fix.
                 let class = match &e {
-                    ProviderError::Transient(m) if m.starts_with("transport:") => "unreachable",
-                    other => other.class(),
+                    ProviderError::Transient(m) if m.starts_with("transport:") => {
+                        ErrorClass::Unreachable
+                    }
+                    other => class_of(other),
                 };
                 let outcome = match &e {
                     ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
                     other => Outcome::Failed {
-                        class: class.into(),
+                        class,
                         message: other.to_string(),
                     },
                 };
@@ -395,7 +402,7 @@ pub(crate) async fn scheduled(
         }
     }
     Done::Failed(Failure::new(
-        &last.class,
+        last.class,
         format!("gave up after {MAX_TRIES} tries: {}", last.message),
     ))
 }
@@ -480,7 +487,7 @@ async fn already_done(
                     row.id, row.tier, row.shot
                 ),
             };
-            let f = Failure::new("store", e.to_string());
+            let f = Failure::new(ErrorClass::Store, e.to_string());
             if !stop.load(Ordering::SeqCst) {
                 ctx.fail(EngineError::Ledger(e));
             }
@@ -510,7 +517,7 @@ fn keep(
             // run asks a vendor that keeps results instead of paying again. A provider that
             // replays answers the call sent again from its record, charged once: it is booked
             // then, as for a call a crash left in flight.
-            let f = Failure::new("io", e.to_string());
+            let f = Failure::new(ErrorClass::Io, e.to_string());
             let booked = if provider.replays() {
                 0.0
             } else {
@@ -627,7 +634,7 @@ async fn lease_ends(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Result<(), D
             Ok(true) => continue,
             Ok(false) => return Ok(()),
             Err(e) => {
-                let f = Failure::new("ledger", e.to_string());
+                let f = Failure::new(ErrorClass::Ledger, e.to_string());
                 ctx.fail(EngineError::Ledger(e));
                 return Err(Done::Failed(f));
             }
@@ -661,6 +668,18 @@ async fn paid_result(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Option<Vec<
     }
 }
 
+/// A provider's error as the class the scheduler acts on.
+fn class_of(e: &ProviderError) -> ErrorClass {
+    match e {
+        ProviderError::Transient(_) => ErrorClass::Transient,
+        ProviderError::RateLimited { .. } => ErrorClass::RateLimited,
+        ProviderError::Refused(_) => ErrorClass::Refused,
+        ProviderError::Auth(_) => ErrorClass::Auth,
+        ProviderError::Invalid(_) => ErrorClass::Invalid,
+        ProviderError::Quota(_) => ErrorClass::Quota,
+    }
+}
+
 /// "32 calls", or what of them the ledger already has: a rerun that calls nothing says so.
 pub(crate) fn count_calls(ctx: &Ctx, calls: &[Call]) -> String {
     let ids: Vec<&str> = calls.iter().map(|c| c.row.id.as_str()).collect();
@@ -685,7 +704,7 @@ impl Exec {
     /// A single finish-tier call for a delivery aspect (used by delivery).
     pub(crate) async fn one_call(&self, call: Call) -> Done {
         self.execute(vec![call]).await.into_iter().next().map_or(
-            Done::Failed(Failure::new("invalid", "no result")),
+            Done::Failed(Failure::new(ErrorClass::Invalid, "no result")),
             |(_, d)| d,
         )
     }
@@ -700,16 +719,6 @@ impl Exec {
     ) -> Call {
         self.call(tier, 1, variant, shot, provider, req)
     }
-}
-
-/// The prompt an attempt was asked with, from its ledger row's `params` (written by the
-/// scheduler as `{"prompt", "width", "height", "quality"}`).
-pub fn prompt_of_params(params: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(params)
-        .ok()?
-        .get("prompt")?
-        .as_str()
-        .map(str::to_string)
 }
 
 #[cfg(test)]

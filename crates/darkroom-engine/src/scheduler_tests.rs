@@ -134,7 +134,7 @@ fn transient_errors_are_retried_up_to_the_tries_allowed() {
     let Done::Failed(f) = &out[0].1 else {
         panic!("a call that always fails transiently fails");
     };
-    assert_eq!(f.class, "transient");
+    assert_eq!(f.class, darkroom_ledger::ErrorClass::Transient);
     let a = s.ctx.ledger.attempt(&out[0].0.row.id).unwrap().unwrap();
     assert_eq!(
         (a.status, a.tries),
@@ -163,7 +163,7 @@ fn a_refusal_is_never_retried() {
     let Done::Failed(f) = &out[0].1 else {
         panic!("a refused call fails");
     };
-    assert_eq!(f.class, "refused");
+    assert_eq!(f.class, darkroom_ledger::ErrorClass::Refused);
     let a = s.ctx.ledger.attempt(&out[0].0.row.id).unwrap().unwrap();
     assert_eq!((a.status, a.tries), (AttemptStatus::Refused, 1));
     assert_eq!(s.ctx.sent.load(Ordering::SeqCst), 1);

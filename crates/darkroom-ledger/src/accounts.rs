@@ -563,8 +563,8 @@ impl Ledger {
                 let has = asset.as_deref().is_some_and(|h| store.contains(h));
                 let (status, class, spent) = match (has, replays(&provider)) {
                     (true, _) => (AttemptStatus::Done, None, true),
-                    (false, false) => (AttemptStatus::Failed, Some("interrupted"), true),
-                    (false, true) => (AttemptStatus::Failed, Some("interrupted"), false),
+                    (false, false) => (AttemptStatus::Failed, Some(ErrorClass::Interrupted.as_str()), true),
+                    (false, true) => (AttemptStatus::Failed, Some(ErrorClass::Interrupted.as_str()), false),
                 };
                 // A call booked as "may have run" is kept apart (`presumed`): should its process
                 // be alive after all (paused, not dead), its late result replaces the booking.

@@ -262,3 +262,13 @@ pub(crate) fn dump(c: &mut dyn Sql, with_scores: bool) -> Result<Dump, LedgerErr
         assets,
     })
 }
+
+/// The prompt an attempt was asked with, from its ledger row's `params` (written by the
+/// engine's scheduler as `{"prompt", "width", "height", "quality"}`).
+pub fn prompt_of_params(params: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(params)
+        .ok()?
+        .get("prompt")?
+        .as_str()
+        .map(str::to_string)
+}

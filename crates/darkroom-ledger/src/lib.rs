@@ -45,7 +45,9 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 pub use accounts::CapChange;
-pub use dump::{AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord};
+pub use dump::{
+    prompt_of_params, AttemptRecord, DecisionRecord, DeliverableRecord, Dump, ScoreRecord,
+};
 pub use error::LedgerError;
 pub use human::{standing, FixState, HumanDecision, HumanRecord, QueuedFix, Standing, Version};
 pub(crate) use location::connection_lost;
@@ -55,7 +57,8 @@ pub use settled::{HumanMarks, Settled};
 pub use store::{content_hash, Store};
 pub use transfer::Moved;
 pub use vocab::{
-    AttemptStatus, DecisionKind, HumanAction, Reason, RejectReason, RunStatus, ShotStatus, Tier,
+    AttemptStatus, DecisionKind, ErrorClass, HumanAction, Reason, RejectReason, RunStatus,
+    ShotStatus, Tier,
 };
 pub(crate) use workers::lease_clock;
 pub use workers::{Claim, WorkerRecord};
@@ -119,8 +122,8 @@ pub enum Outcome {
     },
     /// Any other failure, with the class the scheduler acted on.
     Failed {
-        /// `transient`, `rate_limited`, `auth`, `invalid`, `interrupted`…
-        class: String,
+        /// Why, as the scheduler classed it.
+        class: ErrorClass,
         /// What happened (never containing a secret).
         message: String,
     },

@@ -107,6 +107,39 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Why a call failed: the class the scheduler acted on (retried or not), stored with the
+    /// attempt and shown by `status` and the report.
+    ErrorClass {
+        /// A 5xx, a timeout, a malformed reply: retried with backoff.
+        Transient = "transient",
+        /// A 429 with the vendor's hint: retried after it.
+        RateLimited = "rate_limited",
+        /// The vendor refused the request (its policy): never sent again.
+        Refused = "refused",
+        /// The key was refused.
+        Auth = "auth",
+        /// The request or the reply was not valid (a wrong size, an unsupported operation).
+        Invalid = "invalid",
+        /// A quota that waiting will not clear.
+        Quota = "quota",
+        /// The provider could not be reached (connection refused, DNS, reset).
+        Unreachable = "unreachable",
+        /// Another worker holds the call.
+        Leased = "leased",
+        /// The ledger could not record the call.
+        Ledger = "ledger",
+        /// The store could not keep the result.
+        Store = "store",
+        /// The disk could not take the result.
+        Io = "io",
+        /// A crash left the call in flight; reconciled.
+        Interrupted = "interrupted",
+        /// A paid result missing from the store, bought again.
+        Lost = "lost",
+    }
+}
+
+vocabulary! {
     /// Where a shot stands after the latest run that reached it.
     ShotStatus {
         /// Taken up, not delivered (yet).

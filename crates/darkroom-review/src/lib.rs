@@ -262,7 +262,7 @@ async fn overview(State(app): State<Arc<App>>) -> Response {
     .await
     {
         Ok((dump, human, totals, versions)) => {
-            let agree = darkroom_engine::agreement::measure(&dump, &dump.scores, &human);
+            let agree = darkroom_readout::agreement::measure(&dump, &dump.scores, &human);
             Html(page::overview(
                 &app.campaign,
                 &app.token,

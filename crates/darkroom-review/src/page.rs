@@ -122,7 +122,7 @@ pub fn overview(
     token: &str,
     ledgered: &Ledgered<'_>,
     totals: &Totals,
-    agree: &darkroom_engine::agreement::Agreement,
+    agree: &darkroom_readout::agreement::Agreement,
     budget: (Option<f64>, &str),
 ) -> String {
     let Ledgered {
@@ -192,7 +192,7 @@ pub fn overview(
         );
     } else {
         h.push_str("<table id=agreement><tr>");
-        for c in darkroom_engine::agreement::COLUMNS {
+        for c in darkroom_readout::agreement::COLUMNS {
             let _ = write!(h, "<th>{}</th>", esc(c));
         }
         h.push_str("</tr>");

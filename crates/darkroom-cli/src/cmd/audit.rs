@@ -472,7 +472,7 @@ fn html_report(
     let (cards, thumbs) = image_cards(rows, drifts, brand, html_dir);
     let mut worst: Vec<usize> = (0..rows.len()).collect();
     worst.sort_by(|&i, &j| drifts[j].total_cmp(&drifts[i]).then(i.cmp(&j)));
-    let mut sw = vec![darkroom_engine::report::brand_swatches(brand)];
+    let mut sw = vec![darkroom_readout::report::brand_swatches(brand)];
     for &i in worst.iter().take(12) {
         sw.push(SwatchRow {
             label: rows[i].file.clone(),
@@ -598,7 +598,7 @@ fn image_cards(
                 title: r.file.clone(),
                 thumb: thumb.as_ref().map(|t| t.0.clone()),
                 thumb_size: thumb.map_or((0, 0), |t| t.1),
-                link: Some(darkroom_engine::report::relative(html_dir, &r.path)),
+                link: Some(darkroom_readout::report::relative(html_dir, &r.path)),
                 status: if ok { "passed" } else { "rejected" }.into(),
                 reason: if ok {
                     "on-palette share meets the brand's minimum".into()

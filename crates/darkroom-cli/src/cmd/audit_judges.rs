@@ -51,11 +51,11 @@ fn human(campaign: &std::path::Path, json: bool) -> Result<ExitCode, Fail> {
     let (_, l) = super::io::campaign_ledger(campaign)?;
     let dump = l.dump().map_err(|e| Fail::Internal(e.into()))?;
     let people = l.human_decisions().map_err(|e| Fail::Internal(e.into()))?;
-    let a = darkroom_engine::agreement::measure(&dump, &dump.scores, &people);
+    let a = darkroom_readout::agreement::measure(&dump, &dump.scores, &people);
     if json {
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
     } else {
-        print!("{}", darkroom_engine::agreement::text(&a));
+        print!("{}", darkroom_readout::agreement::text(&a));
     }
     Ok(ExitCode::SUCCESS)
 }

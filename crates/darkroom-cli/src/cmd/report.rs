@@ -24,7 +24,7 @@ pub fn write(
     c: &darkroom_campaign::Campaign,
     output: Option<&Path>,
     force: bool,
-) -> Result<darkroom_engine::ReportWritten, Fail> {
+) -> Result<darkroom_readout::ReportWritten, Fail> {
     let base = Path::new("");
     let html = output.map_or_else(
         || base.join(&c.output).join("report.html"),
@@ -34,9 +34,9 @@ pub fn write(
         std::fs::create_dir_all(dir)
             .map_err(|e| Fail::Input(format!("cannot create `{}`: {e}", dir.display())))?;
     }
-    darkroom_engine::write_report(c, base, &html, force).map_err(|e| match e {
-        darkroom_engine::EngineError::NoLedger(..)
-        | darkroom_engine::EngineError::Report(darkroom_report::ReportError::Io { .. }) => {
+    darkroom_readout::write_report(c, base, &html, force).map_err(|e| match e {
+        darkroom_readout::ReadoutError::NoLedger(..)
+        | darkroom_readout::ReadoutError::Report(darkroom_report::ReportError::Io { .. }) => {
             Fail::Input(e.to_string())
         }
         e if e.is_io() => Fail::Input(e.to_string()),

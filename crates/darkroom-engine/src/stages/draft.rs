@@ -153,7 +153,7 @@ pub(crate) async fn rounds(
                 Done::Failed(f) => {
                     let e = tally
                         .failures
-                        .entry((call.row.provider.clone(), f.class.clone()))
+                        .entry((call.row.provider.clone(), f.class.to_string()))
                         .or_insert((0, f.message.clone()));
                     e.0 += 1;
                     continue;

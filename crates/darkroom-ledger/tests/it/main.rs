@@ -304,7 +304,7 @@ fn done_attempts_are_never_called_again_and_failures_are_recorded() {
         l.settle(
             "a",
             &Outcome::Failed {
-                class: "transient".into(),
+                class: darkroom_ledger::ErrorClass::Transient,
                 message: "HTTP 503".into(),
             },
             0.0,

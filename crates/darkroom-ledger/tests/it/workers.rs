@@ -276,7 +276,7 @@ fn a_paused_workers_late_result_is_fenced_and_its_actual_cost_replaces_the_presu
         w2.reserve(&row("y"), 2.0, None).unwrap();
         w2.settle("y", &done("y-b"), 2.0).unwrap();
         let failed = Outcome::Failed {
-            class: "transient".into(),
+            class: darkroom_ledger::ErrorClass::Transient,
             message: "503".into(),
         };
         a2.settle("y", &failed, 0.0).unwrap();
@@ -354,7 +354,7 @@ fn the_running_total_equals_the_sum_of_the_attempts_through_every_path() {
             model_version: None,
         };
         let failed = Outcome::Failed {
-            class: "transient".into(),
+            class: darkroom_ledger::ErrorClass::Transient,
             message: "503".into(),
         };
         for (i, id) in ["p", "q", "r", "s", "t"].iter().enumerate() {
@@ -506,7 +506,7 @@ fn a_call_sent_under_a_handle_is_asked_for_by_it_and_booked_once() {
             b.name()
         );
         let failed = Outcome::Failed {
-            class: "transient".into(),
+            class: darkroom_ledger::ErrorClass::Transient,
             message: "503".into(),
         };
         next.settle("z", &failed, 0.0).unwrap();

@@ -20,7 +20,7 @@ use darkroom_report::{
     Card, CheckItem, PageLink, Report, Section, Sheet, SwatchCell, SwatchRow, VerdictLine,
 };
 
-use crate::EngineError;
+use crate::ReadoutError;
 
 mod summary;
 
@@ -82,11 +82,11 @@ pub fn write_report(
     base: &Path,
     html: &Path,
     force: bool,
-) -> Result<ReportWritten, EngineError> {
+) -> Result<ReportWritten, ReadoutError> {
     let out = base.join(&campaign.output);
-    let db = crate::ledger_location(campaign, &out);
+    let db = darkroom_ledger::Location::of(campaign.ledger.as_deref(), &out);
     if !db.exists() {
-        return Err(EngineError::NoLedger(db.to_string()));
+        return Err(ReadoutError::NoLedger(db.to_string()));
     }
     let ledger = Ledger::open_at(&db, &campaign.name)?;
     let stem = html
@@ -113,7 +113,7 @@ pub fn write_report(
     let pages_name = format!("{stem}_pages");
     let thumbs_dir = html_dir.join(&thumbs_name);
     let pages_dir = html_dir.join(&pages_name);
-    let report_io = |e: darkroom_report::ReportError| EngineError::Report(e);
+    let report_io = |e: darkroom_report::ReportError| ReadoutError::Report(e);
     darkroom_report::ensure_dir(&thumbs_dir).map_err(report_io)?;
     let mut b = Builder {
         campaign,
@@ -197,7 +197,7 @@ pub fn write_report(
     }
     bytes += b.bytes;
     // Written last: a crash before this rebuilds the report next time.
-    std::fs::write(&stamp_path, stamp).map_err(|source| EngineError::Io {
+    std::fs::write(&stamp_path, stamp).map_err(|source| ReadoutError::Io {
         path: stamp_path.display().to_string(),
         source,
     })?;
@@ -291,7 +291,7 @@ impl Builder<'_> {
         dump: &Dump,
         s: &darkroom_campaign::Shot,
         decisions: &mut Decisions,
-    ) -> Result<Section, EngineError> {
+    ) -> Result<Section, ReadoutError> {
         let of: Vec<&AttemptRecord> = of_shot(&dump.attempts, |a| &a.shot, &s.id).iter().collect();
         // This shot's facts only: its judgements read now, its decisions taken from the index
         // (each shot's are used once).

@@ -57,7 +57,7 @@ pub fn measure(dump: &Dump, scores: &[ScoreRecord], human: &[HumanRecord]) -> Ag
     for a in &dump.attempts {
         let Some(s) = st.get(&a.id) else { continue };
         if !s.verdicts.is_empty() {
-            let prompt = crate::prompt_of_params(&a.params);
+            let prompt = darkroom_ledger::prompt_of_params(&a.params);
             let Some(scene) = prompt.and_then(|p| darkroom_prompt::parse(&p).ok()) else {
                 continue;
             };

@@ -15,7 +15,7 @@ use super::{
     brand_swatches, checklist_of, fmt_money, latest_reasons, pct, pct_f, relative, Builder,
     CHART_ITEMS,
 };
-use crate::EngineError;
+use crate::ReadoutError;
 
 /// The figures several parts of the summary share, counted once from the dump.
 struct Figures<'d> {
@@ -94,7 +94,7 @@ impl<'d> Figures<'d> {
 
 impl Builder<'_> {
     /// The index page without its shot sections: summary figures, tables, charts.
-    pub(super) fn summary(&mut self, dump: &Dump) -> Result<Report, EngineError> {
+    pub(super) fn summary(&mut self, dump: &Dump) -> Result<Report, ReadoutError> {
         let c = self.campaign;
         let f = Figures::of(c, dump);
         let stats = stats(dump, &f);
@@ -130,7 +130,7 @@ impl Builder<'_> {
     }
 
     /// How the judges agreed with people, from what people said in `darkroom review`.
-    fn people_table(&self, dump: &Dump) -> Result<Vec<Table>, EngineError> {
+    fn people_table(&self, dump: &Dump) -> Result<Vec<Table>, ReadoutError> {
         let mut tables = Vec::new();
         // Judges against people: from what people said in `darkroom review`.
         let people = self.ledger.human_decisions()?;
@@ -159,7 +159,7 @@ impl Builder<'_> {
         c: &Campaign,
         dump: &Dump,
         checklists: &BTreeMap<&str, Vec<CheckItem>>,
-    ) -> Result<Vec<Chart>, EngineError> {
+    ) -> Result<Vec<Chart>, ReadoutError> {
         let mut charts = Vec::new();
         let mut cats: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let mut on_palette = Vec::new();
