@@ -110,6 +110,25 @@ impl Ledger {
         })
     }
 
+    /// The model versions providers reported, per shot (each pair once, in shot then version
+    /// order), of one tier or of all: what the recipe lock's drift check needs, without the
+    /// dump of every attempt.
+    pub fn model_versions(
+        &self,
+        tier: Option<crate::Tier>,
+    ) -> Result<Vec<(String, String)>, LedgerError> {
+        let tier = tier.map(crate::Tier::as_str);
+        self.with(|c| {
+            c.map(
+                "SELECT DISTINCT shot, model_version FROM attempts
+                 WHERE model_version IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR tier = ?1)
+                 ORDER BY shot, model_version",
+                p![tier],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+    }
+
     /// Records a stored asset.
     pub fn record_asset(&self, hash: &str, path: &str, bytes: u64) -> Result<(), LedgerError> {
         self.with(|c| {

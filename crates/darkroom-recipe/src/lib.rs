@@ -387,13 +387,24 @@ pub fn judge_drift(shot: &ShotLock, now: &BTreeMap<usize, (u64, u64)>) -> Vec<Dr
 /// Model versions reported since the lock that it does not list: `(shot, version)`, from the
 /// attempts of `tier` (the campaign's drafts), or of every tier (a check folder's drafts).
 pub fn new_model_versions(lock: &Lock, dump: &Dump, tier: Option<Tier>) -> Vec<(String, String)> {
+    let seen: Vec<(String, String)> = dump
+        .attempts
+        .iter()
+        .filter(|a| tier.is_none_or(|t| a.tier == t))
+        .filter_map(|a| Some((a.shot.clone(), a.model_version.clone()?)))
+        .collect();
+    versions_not_locked(lock, &seen)
+}
+
+/// Of the `(shot, model version)` pairs a ledger reported ([`darkroom_ledger::Ledger::model_versions`]),
+/// the versions the lock does not list: `(locked shot, version)`, each once.
+pub fn versions_not_locked(lock: &Lock, reported: &[(String, String)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &lock.shots {
-        let mut seen: Vec<String> = dump
-            .attempts
+        let mut seen: Vec<String> = reported
             .iter()
-            .filter(|a| is_of(&a.shot, s) && tier.is_none_or(|t| a.tier == t))
-            .filter_map(|a| a.model_version.clone())
+            .filter(|(shot, _)| is_of(shot, s))
+            .map(|(_, v)| v.clone())
             .filter(|v| !s.model_versions.contains(v))
             .collect();
         seen.sort();

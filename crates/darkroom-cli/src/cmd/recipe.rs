@@ -576,7 +576,8 @@ pub fn model_version_changes(
     let Ok(lock) = darkroom_recipe::parse(&text, "") else {
         return Vec::new();
     };
-    l.dump()
-        .map(|d| darkroom_recipe::new_model_versions(&lock, &d, Some(darkroom_ledger::Tier::Draft)))
+    // The pairs the ledger reported, not a dump of every attempt (this runs after every run).
+    l.model_versions(Some(darkroom_ledger::Tier::Draft))
+        .map(|v| darkroom_recipe::versions_not_locked(&lock, &v))
         .unwrap_or_default()
 }

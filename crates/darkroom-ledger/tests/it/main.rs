@@ -636,3 +636,50 @@ fn a_queued_fix_is_queued_once_and_closed() {
         assert_eq!(l.queued_fixes().unwrap()[0].state, FixState::Made);
     }
 }
+
+/// The model versions providers reported, per shot and tier, each pair once: what the recipe
+/// lock's drift check reads after every run instead of a dump of every attempt.
+#[test]
+fn model_versions_are_listed_once_per_shot_and_tier() {
+    for b in backends("versions") {
+        let l = b.open();
+        let mut finish = row("f");
+        finish.tier = darkroom_ledger::Tier::Finish;
+        let mut other = row("o");
+        other.shot = "logo".into();
+        for (r, v) in [
+            (row("a"), Some("v1")),
+            (row("b"), Some("v1")),
+            (row("c"), Some("v2")),
+            (row("d"), None),
+            (finish, Some("v9")),
+            (other, Some("v1")),
+        ] {
+            assert_eq!(l.reserve(&r, 0.0, None).unwrap(), Reservation::Granted);
+            let done = Outcome::Done {
+                asset: format!("asset-{}", r.id),
+                model_version: v.map(str::to_string),
+            };
+            l.settle(&r.id, &done, 0.0).unwrap();
+        }
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(s, x)| (s.to_string(), x.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            l.model_versions(Some(darkroom_ledger::Tier::Draft))
+                .unwrap(),
+            pairs(&[("hero", "v1"), ("hero", "v2"), ("logo", "v1")])
+        );
+        assert_eq!(
+            l.model_versions(None).unwrap(),
+            pairs(&[
+                ("hero", "v1"),
+                ("hero", "v2"),
+                ("hero", "v9"),
+                ("logo", "v1")
+            ])
+        );
+    }
+}
