@@ -36,6 +36,8 @@ mod session;
 mod signing;
 pub mod simulate;
 mod stages;
+#[cfg(test)]
+mod testing;
 pub mod text;
 
 pub(crate) use ctx::Ctx;

@@ -4,7 +4,7 @@
 //! without being sent again. The vendor is the simulator with its call log: every request it
 //! executed and billed is a line there, the ground truth the ledger is compared with.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use darkroom_core::Quality;
@@ -12,43 +12,7 @@ use darkroom_ledger::{AttemptStatus, Tier};
 
 use super::{Call, Done, Exec};
 use crate::session::Session;
-use crate::Options;
-
-/// A scratch folder of this test process, emptied first.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("darkroom-scheduler-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Spend counted in USD (the ledger books credits when the cap is in credits).
-const USD: &str = "[budget]\nmoney = \"100 USD\"";
-
-/// The simulator never fails unless a test says so.
-const RELIABLE: &str = "failures = { transient = 0.0, refusal = 0.0, rate_limited = 0.0 }";
-
-/// A campaign with one `sim` provider (`extra`: its failure overrides) and `budget`.
-fn campaign(extra: &str, budget: &str) -> darkroom_campaign::Campaign {
-    let text = format!(
-        "[campaign]\nname = \"t\"\noutput = \"out\"\n{budget}\n\
-         [providers.s]\nkind = \"sim\"\nmodel = \"fast-draft\"\n{extra}\n\
-         [tiers.draft]\nprovider = \"s\"\nsize = \"512\"\nvariants = 1\n\
-         [tiers.finish]\nprovider = \"s\"\nsize = \"512\"\nkeep = 1\n\
-         [[shots]]\nid = \"a\"\nprompt = \"a red cube\"\n"
-    );
-    darkroom_campaign::load(&text, "t.toml").unwrap()
-}
-
-fn session(c: darkroom_campaign::Campaign, dir: &Path) -> Session {
-    let opts = Options {
-        sim_call_log: Some(dir.join("vendor.log")),
-        ..Options::default()
-    };
-    crate::open(c, dir.join("out"), opts, &|_| true, "rebuy").unwrap()
-}
+use crate::testing::{campaign, scratch, session, RELIABLE, USD};
 
 /// Makes `n` draft calls (distinct seeds) through the scheduler.
 fn make(s: &Session, n: u32) -> Vec<(Call, Done)> {

@@ -327,7 +327,7 @@ fn deliver_or_fail(ctx: &Ctx, path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// Reframes a final to an aspect and pixel size on this machine (crop toward the subject,
 /// scale, extend by the local fill, scale), each operation a step of the file's story: the
 /// PNG, the attempt it came from, and the steps.
-fn reframe_locally(
+pub(crate) fn reframe_locally(
     png: &[u8],
     source: &str,
     aspect: Aspect,

@@ -15,6 +15,8 @@ pub(crate) mod gates;
 pub(crate) mod judge;
 pub(crate) mod select;
 pub(crate) mod settled;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
