@@ -58,3 +58,69 @@ fn the_engine_and_the_binary_never_name_a_provider_variant() {
         found.join("\n")
     );
 }
+
+/// The `[dependencies]` of a workspace crate that are darkroom crates.
+fn darkroom_deps(crates: &Path, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+            continue;
+        }
+        if inside && line.starts_with("darkroom-") {
+            out.push(line.split(['.', ' ', '=']).next().unwrap_or("").to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn pure_crates_never_depend_on_crates_that_do_io() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // No file, process, network or database: the campaign's parse and validation, the prompt's
+    // grammar, colour science, the renderer and typesetting.
+    let pure = [
+        "darkroom-core",
+        "darkroom-color",
+        "darkroom-prompt",
+        "darkroom-campaign",
+        "darkroom-sketch",
+        "darkroom-typeset",
+    ];
+    let io = [
+        "darkroom-ledger",
+        "darkroom-providers",
+        "darkroom-engine",
+        "darkroom-readout",
+        "darkroom-review",
+        "darkroom-recipe",
+        "darkroom-ocr",
+        "darkroom-provenance",
+        "darkroom-fakes",
+    ];
+    // The reading itself works: the campaign crate's own darkroom dependencies are found.
+    assert_eq!(
+        darkroom_deps(&crates, "darkroom-campaign"),
+        ["darkroom-core", "darkroom-color", "darkroom-prompt"]
+    );
+    for p in pure {
+        let deps = darkroom_deps(&crates, p);
+        let wrong: Vec<&String> = deps.iter().filter(|d| io.contains(&d.as_str())).collect();
+        assert!(wrong.is_empty(), "{p} depends on {wrong:?}");
+        // Dependencies point down: a pure crate depends only on pure crates.
+        assert!(
+            deps.iter().all(|d| pure.contains(&d.as_str())),
+            "{p}: {deps:?}"
+        );
+    }
+    // The read side and the providers sit below the engine, never above it.
+    for c in ["darkroom-readout", "darkroom-providers", "darkroom-ledger"] {
+        assert!(
+            !darkroom_deps(&crates, c).contains(&"darkroom-engine".to_string()),
+            "{c} depends on the engine"
+        );
+    }
+}
