@@ -6,6 +6,12 @@
 //!   category (the scene is mutated before rendering and the mutation is reported), colour drift
 //!   and a price table. Every outcome is a deterministic function of the request and the
 //!   attempt number, so runs, tests and `simulate` are reproducible.
+//! - [`gemini`], [`openai`], [`stability`]: the vendors' HTTP APIs; [`a1111`] and [`comfyui`]:
+//!   self-hosted servers, several of which make one [`pool`]. [`http`] holds what they share
+//!   (the client, multipart bodies, reply checks, the key in a [`http::Secret`] that prints
+//!   `****`).
+//! - [`build`]: each provider made from its campaign entry, its files checked and its health
+//!   pinged — the one place above which no provider variant is named.
 
 pub mod a1111;
 pub mod build;
