@@ -372,25 +372,7 @@ pub(crate) async fn scheduled(
                 return keep(ctx, row, &provider, r, collected);
             }
             Err(e) => {
-                // A transport failure (connection refused, DNS, reset) is retried like any
-                // transient one, but named for what it is: the provider is unreachable, which
-                // no gate setting will fix.
-                let class = match &e {
-                    ProviderError::Transient(m) if m.starts_with("transport:") => {
-                        ErrorClass::Unreachable
-                    }
-                    other => class_of(other),
-                };
-                let outcome = match &e {
-                    ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
-                    other => Outcome::Failed {
-                        class,
-                        message: other.to_string(),
-                    },
-                };
-                // Failed calls are not charged by the providers modelled here.
-                ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
-                last = Failure::new(class, e.to_string());
+                last = settle_failure(ctx, row, &e);
                 // Real services get real backoff; the simulator's clock is simulated unless
                 // `--realtime` asks to wait.
                 match backoff(&e, k) {
@@ -666,6 +648,26 @@ async fn paid_result(ctx: &Arc<Ctx>, stop: &AtomicBool, id: &str) -> Option<Vec<
         waited += pause;
         pause = (pause * 2).min(Duration::from_secs(2));
     }
+}
+
+/// Settles a failed try in the ledger (failed calls are not charged by the providers modelled
+/// here) and returns it as the class the scheduler acts on. A transport failure (connection
+/// refused, DNS, reset) is retried like any transient one, but named for what it is: the
+/// provider is unreachable, which no gate setting will fix.
+fn settle_failure(ctx: &Ctx, row: &AttemptRow, e: &ProviderError) -> Failure {
+    let class = match e {
+        ProviderError::Transient(m) if m.starts_with("transport:") => ErrorClass::Unreachable,
+        other => class_of(other),
+    };
+    let outcome = match e {
+        ProviderError::Refused(m) => Outcome::Refused { message: m.clone() },
+        other => Outcome::Failed {
+            class,
+            message: other.to_string(),
+        },
+    };
+    ctx.keep(ctx.ledger.settle(&row.id, &outcome, 0.0));
+    Failure::new(class, e.to_string())
 }
 
 /// A provider's error as the class the scheduler acts on.

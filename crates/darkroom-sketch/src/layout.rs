@@ -307,6 +307,124 @@ fn fit_sizes(nodes: &mut [Node], roots: &[usize]) -> (Vec<usize>, Vec<f32>) {
     (bfs, footprint)
 }
 
+/// A bottle standing at `p`: a body, a shoulder and a neck.
+fn bottle(p: V3, w: f32, h: f32, mat: Mat) -> Vec<(Shape, Mat)> {
+    let mut parts = Vec::with_capacity(3);
+    let r = w / 2.0;
+    let body = h * 0.62;
+    parts.push((
+        Shape::Cylinder {
+            base: p,
+            r,
+            h: body,
+        },
+        mat,
+    ));
+    parts.push((
+        Shape::Cone {
+            base: p + v3(0.0, body, 0.0),
+            r,
+            h: h * 0.3,
+        },
+        mat,
+    ));
+    parts.push((
+        Shape::Cylinder {
+            base: p + v3(0.0, body + h * 0.12, 0.0),
+            r: r * 0.36,
+            h: h * 0.26,
+        },
+        mat,
+    ));
+
+    parts
+}
+
+/// Pairs of node indices.
+type Pairs = Vec<(usize, usize)>;
+
+/// Ordering constraints, lifted to siblings (where two stacks meet): which node goes left of
+/// which, which go next to each other; depth relations attach a free node in front of or behind
+/// another, or nudge it. Returns `(before, near)`.
+fn order_constraints(scene: &Scene, copies: &[Vec<usize>], nodes: &mut [Node]) -> (Pairs, Pairs) {
+    let sibling_pair = |nodes: &[Node], a: usize, b: usize| -> Option<(usize, usize)> {
+        let pa = ancestors(nodes, a);
+        let pb = ancestors(nodes, b);
+        // Walk down from the roots while the paths agree.
+        let (ra, rb): (Vec<usize>, Vec<usize>) = (
+            pa.iter().rev().copied().collect(),
+            pb.iter().rev().copied().collect(),
+        );
+        let mut k = 0;
+        while k < ra.len() && k < rb.len() && ra[k] == rb[k] {
+            k += 1;
+        }
+        if k >= ra.len() || k >= rb.len() {
+            return None; // one is an ancestor of the other
+        }
+        Some((ra[k], rb[k]))
+    };
+    let mut before: Vec<(usize, usize)> = Vec::new();
+    let mut near: Vec<(usize, usize)> = Vec::new();
+    let mut depth: Vec<(usize, usize, f32)> = Vec::new();
+    for r in &scene.relations {
+        for &s in &copies[r.subject] {
+            for &o in &copies[r.object] {
+                let Some((a, b)) = sibling_pair(nodes, s, o) else {
+                    continue;
+                };
+                match r.predicate {
+                    Predicate::LeftOf => before.push((a, b)),
+                    Predicate::RightOf => before.push((b, a)),
+                    Predicate::NextTo => near.push((a, b)),
+                    Predicate::InFrontOf => depth.push((a, b, -1.0)),
+                    Predicate::Behind => depth.push((a, b, 1.0)),
+                    Predicate::Between if r.object2 == Some(r.object) => {
+                        // Between two copies of one entity: the first copy on one side, the
+                        // others on the other.
+                        if o == copies[r.object][0] {
+                            before.push((b, a));
+                        } else {
+                            before.push((a, b));
+                        }
+                    }
+                    Predicate::Between => {
+                        before.push((b, a));
+                        if let Some(o2) = r.object2 {
+                            for &o2 in &copies[o2] {
+                                if let Some((a2, c)) = sibling_pair(nodes, s, o2) {
+                                    before.push((a2, c));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    before.sort_unstable();
+    before.dedup();
+    let constrained = |i: usize| {
+        before
+            .iter()
+            .chain(near.iter())
+            .any(|&(a, b)| a == i || b == i)
+    };
+    for &(a, b, sign) in &depth {
+        if nodes[a].parent.is_none()
+            && nodes[b].parent.is_none()
+            && !constrained(a)
+            && nodes[a].attached.is_none()
+        {
+            nodes[a].attached = Some((b, sign));
+        } else {
+            nodes[a].dz = sign;
+        }
+    }
+    (before, near)
+}
+
 /// Lays the scene out. Returns the placed objects in entity order.
 #[expect(
     clippy::too_many_lines,
@@ -348,81 +466,7 @@ pub fn layout(scene: &Scene, seed: u64) -> Vec<Object> {
     stack(scene, &copies, &mut nodes);
 
     // 2. Ordering constraints, lifted to siblings.
-    let sibling_pair = |nodes: &[Node], a: usize, b: usize| -> Option<(usize, usize)> {
-        let pa = ancestors(nodes, a);
-        let pb = ancestors(nodes, b);
-        // Walk down from the roots while the paths agree.
-        let (ra, rb): (Vec<usize>, Vec<usize>) = (
-            pa.iter().rev().copied().collect(),
-            pb.iter().rev().copied().collect(),
-        );
-        let mut k = 0;
-        while k < ra.len() && k < rb.len() && ra[k] == rb[k] {
-            k += 1;
-        }
-        if k >= ra.len() || k >= rb.len() {
-            return None; // one is an ancestor of the other
-        }
-        Some((ra[k], rb[k]))
-    };
-    let mut before: Vec<(usize, usize)> = Vec::new();
-    let mut near: Vec<(usize, usize)> = Vec::new();
-    let mut depth: Vec<(usize, usize, f32)> = Vec::new();
-    for r in &scene.relations {
-        for &s in &copies[r.subject] {
-            for &o in &copies[r.object] {
-                let Some((a, b)) = sibling_pair(&nodes, s, o) else {
-                    continue;
-                };
-                match r.predicate {
-                    Predicate::LeftOf => before.push((a, b)),
-                    Predicate::RightOf => before.push((b, a)),
-                    Predicate::NextTo => near.push((a, b)),
-                    Predicate::InFrontOf => depth.push((a, b, -1.0)),
-                    Predicate::Behind => depth.push((a, b, 1.0)),
-                    Predicate::Between if r.object2 == Some(r.object) => {
-                        // Between two copies of one entity: the first copy on one side, the
-                        // others on the other.
-                        if o == copies[r.object][0] {
-                            before.push((b, a));
-                        } else {
-                            before.push((a, b));
-                        }
-                    }
-                    Predicate::Between => {
-                        before.push((b, a));
-                        if let Some(o2) = r.object2 {
-                            for &o2 in &copies[o2] {
-                                if let Some((a2, c)) = sibling_pair(&nodes, s, o2) {
-                                    before.push((a2, c));
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    before.sort_unstable();
-    before.dedup();
-    let constrained = |i: usize| {
-        before
-            .iter()
-            .chain(near.iter())
-            .any(|&(a, b)| a == i || b == i)
-    };
-    for &(a, b, sign) in &depth {
-        if nodes[a].parent.is_none()
-            && nodes[b].parent.is_none()
-            && !constrained(a)
-            && nodes[a].attached.is_none()
-        {
-            nodes[a].attached = Some((b, sign));
-        } else {
-            nodes[a].dz = sign;
-        }
-    }
+    let (before, near) = order_constraints(scene, &copies, &mut nodes);
 
     // Groups: the roots (not attached), and the children of each node by mode.
     let roots: Vec<usize> = (0..nodes.len())
@@ -578,10 +622,7 @@ fn open_colour(e: &Entity, seed: u64) -> Rgb8 {
     OPEN_COLOURS[r.below(OPEN_COLOURS.len())]
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the renderer's placement rules in order over one layout"
-)]
+/// One placed node as the primitives the tracer draws, with its label and printed text.
 fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
     let (p, d) = (n.pos, n.dims);
     let (w, h, dd) = (d.x, d.y, d.z);
@@ -647,34 +688,7 @@ fn build(n: &Node, e: &Entity, mat: Mat, scene: &Scene) -> Object {
             },
             mat,
         )),
-        Kind::Bottle => {
-            let r = w / 2.0;
-            let body = h * 0.62;
-            parts.push((
-                Shape::Cylinder {
-                    base: p,
-                    r,
-                    h: body,
-                },
-                mat,
-            ));
-            parts.push((
-                Shape::Cone {
-                    base: p + v3(0.0, body, 0.0),
-                    r,
-                    h: h * 0.3,
-                },
-                mat,
-            ));
-            parts.push((
-                Shape::Cylinder {
-                    base: p + v3(0.0, body + h * 0.12, 0.0),
-                    r: r * 0.36,
-                    h: h * 0.26,
-                },
-                mat,
-            ));
-        }
+        Kind::Bottle => parts.extend(bottle(p, w, h, mat)),
         Kind::Table => {
             let t = (h * 0.08).max(0.05);
             parts.push((bx(p.x, p.y + h - t, p.z, w, t, dd), mat));

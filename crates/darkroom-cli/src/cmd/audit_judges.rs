@@ -161,48 +161,7 @@ fn photos(
     );
     let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     if json {
-        let cats: serde_json::Map<String, serde_json::Value> = r
-            .categories
-            .iter()
-            .map(|(k, f)| {
-                (
-                    k.clone(),
-                    serde_json::json!({
-                        "true_claims": f.true_claims, "true_decided": f.true_decided,
-                        "no_on_true": f.no_on_true,
-                        "no_share_of_decided_true": share(f.no_on_true, f.true_decided),
-                        "undecided_share_of_true": share(f.true_claims - f.true_decided, f.true_claims),
-                        "false_claims": f.false_claims, "caught": f.caught, "missed": f.missed,
-                        "recall_of_no": share(f.caught, f.false_claims),
-                    }),
-                )
-            })
-            .collect();
-        let (no, decided) = r
-            .categories
-            .values()
-            .fold((0, 0), |(n, d), f| (n + f.no_on_true, d + f.true_decided));
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "cases": cases.len(),
-                "images": cases.iter().map(|c| c.image.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
-                "true_prompts": r.true_prompts, "true_pass_default_gate": r.true_pass,
-                "pass_share": share(r.true_pass, r.true_prompts),
-                "no_share_of_decided_true": share(no, decided),
-                "categories": cats,
-                "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
-                "misses": r.misses.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
-                "vision_answered": r.vision_answered,
-                "disagreements": r.disagreements,
-                "vision": asked,
-                "colour_false_claims_with_the_colour_elsewhere": r.colour_elsewhere,
-                "colour_recall_ceiling_without_finding_objects": colour_ceiling(&r),
-                "no_by_confidence": r.no_by_confidence.iter().map(|(b, right, wrong)| serde_json::json!({"from": b, "right": right, "wrong": wrong})).collect::<Vec<_>>(),
-                "errors": r.errors,
-            }))
-            .unwrap_or_default()
-        );
+        print_photos_json(&r, &cases, asked.as_deref());
     } else {
         println!(
             "{} on {} labelled cases ({} images) in {}",
@@ -288,6 +247,57 @@ fn photos(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The photographs audit as JSON, per category, with every rejection and miss.
+fn print_photos_json(
+    r: &darkroom_judges::photos::PhotoReport,
+    cases: &[darkroom_judges::photos::Case],
+    asked: Option<&str>,
+) {
+    let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    let cats: serde_json::Map<String, serde_json::Value> = r
+        .categories
+        .iter()
+        .map(|(k, f)| {
+            (
+                k.clone(),
+                serde_json::json!({
+                    "true_claims": f.true_claims, "true_decided": f.true_decided,
+                    "no_on_true": f.no_on_true,
+                    "no_share_of_decided_true": share(f.no_on_true, f.true_decided),
+                    "undecided_share_of_true": share(f.true_claims - f.true_decided, f.true_claims),
+                    "false_claims": f.false_claims, "caught": f.caught, "missed": f.missed,
+                    "recall_of_no": share(f.caught, f.false_claims),
+                }),
+            )
+        })
+        .collect();
+    let (no, decided) = r
+        .categories
+        .values()
+        .fold((0, 0), |(n, d), f| (n + f.no_on_true, d + f.true_decided));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "cases": cases.len(),
+            "images": cases.iter().map(|c| c.image.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+            "true_prompts": r.true_prompts, "true_pass_default_gate": r.true_pass,
+            "pass_share": share(r.true_pass, r.true_prompts),
+            "no_share_of_decided_true": share(no, decided),
+            "categories": cats,
+            "rejections": r.rejections.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+            "misses": r.misses.iter().map(|(i, p, q, e)| serde_json::json!({"image": i, "prompt": p, "question": q, "evidence": e})).collect::<Vec<_>>(),
+            "vision_answered": r.vision_answered,
+            "disagreements": r.disagreements,
+            "vision": asked,
+            "colour_false_claims_with_the_colour_elsewhere": r.colour_elsewhere,
+            "colour_recall_ceiling_without_finding_objects": colour_ceiling(r),
+            "no_by_confidence": r.no_by_confidence.iter().map(|(b, right, wrong)| serde_json::json!({"from": b, "right": right, "wrong": wrong})).collect::<Vec<_>>(),
+            "errors": r.errors,
+        }))
+        .unwrap_or_default()
+    );
 }
 
 /// The most colour recall a pixel judge that cannot find objects can reach on the set.

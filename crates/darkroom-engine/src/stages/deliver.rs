@@ -102,13 +102,10 @@ pub(crate) async fn deliver(
     let made: Vec<Step> = std::iter::once(made_once)
         .chain(fixed.map(|f| f.steps.clone()).unwrap_or_default())
         .collect();
-    let vendor: Option<Vec<u8>> = ctx
-        .ledger
-        .upstream(&call.row.id)
-        .ok()
-        .flatten()
-        .and_then(|h| ctx.store.find(&h))
-        .and_then(|p| std::fs::read(p).ok());
+    // The same for every aspect: the draft, the final (as the vendor sent it when that carried
+    // Content Credentials) and the version a person approved.
+    let vendor = vendor_image(ctx, call);
+    let ingredients = ingredients(call, final_png, draft, vendor.as_deref(), fixed);
     let mut out = Vec::new();
     for &aspect in &shot.deliver {
         let (w, h) = resolve_dims(c.finish.size, Some(aspect)).map_err(|e| e.to_string())?;
@@ -172,40 +169,10 @@ pub(crate) async fn deliver(
             let (b, a, s) = reframe_locally(png, source, aspect, (w, h))?;
             (b, a, made.iter().cloned().chain(s).collect())
         };
-        let mut img: RgbImage =
-            darkroom_imageops::decode_png(&bytes, &attempt, 1 << 26).map_err(|e| e.to_string())?;
-        if (img.width, img.height) != (w, h) {
-            return Err(format!(
-                "{} at {aspect}: got {}x{}, asked {w}x{h}",
-                shot.id, img.width, img.height
-            ));
-        }
-        // The shot's texts, set last, in this aspect's safe area: every aspect gets them whole.
-        let set = crate::text::set_all(shot, &ctx.fonts, &mut img)?;
-        for t in &shot.text {
-            steps.push(Step::local(
-                StepKind::Typeset,
-                format!("set the text {:?}", t.content),
-            ));
-        }
+        let (img, set) =
+            sized_and_typeset(ctx, shot, (&bytes, &attempt), aspect, (w, h), &mut steps)?;
         let name = format!("{}-{}-{}x{}", shot.id, k + 1, w, h);
         let asp = aspect_name(aspect);
-        let mut ingredients: Vec<(String, &[u8])> = Vec::new();
-        if let Some((id, d)) = draft {
-            ingredients.push((format!("draft {id}"), d.as_slice()));
-        }
-        // The final as the provider sent it when that carried Content Credentials the stored
-        // image lost (a crop to the asked size): its manifest stays in the chain.
-        match &vendor {
-            Some(v) => ingredients.push((format!("final {} as sent", call.row.id), v.as_slice())),
-            None => ingredients.push((format!("final {}", call.row.id), final_png)),
-        }
-        if let Some(f) = fixed {
-            ingredients.push((
-                format!("version {} approved in review", f.id),
-                f.png.as_slice(),
-            ));
-        }
         let file = File {
             name: &name,
             aspect: &asp,
@@ -223,6 +190,68 @@ pub(crate) async fn deliver(
         out.append(&mut written);
     }
     Ok(out)
+}
+
+/// A deliverable's pixels, checked to be the asked size, with the shot's texts set last in
+/// this aspect's safe area (every aspect gets them whole), each a step of its story.
+fn sized_and_typeset(
+    ctx: &Ctx,
+    shot: &Shot,
+    (bytes, attempt): (&[u8], &str),
+    aspect: Aspect,
+    (w, h): (u32, u32),
+    steps: &mut Vec<darkroom_provenance::Step>,
+) -> Result<(RgbImage, Vec<serde_json::Value>), String> {
+    use darkroom_provenance::{Step, StepKind};
+    let mut img: RgbImage =
+        darkroom_imageops::decode_png(bytes, attempt, 1 << 26).map_err(|e| e.to_string())?;
+    if (img.width, img.height) != (w, h) {
+        return Err(format!(
+            "{} at {aspect}: got {}x{}, asked {w}x{h}",
+            shot.id, img.width, img.height
+        ));
+    }
+    let set = crate::text::set_all(shot, &ctx.fonts, &mut img)?;
+    for t in &shot.text {
+        steps.push(Step::local(
+            StepKind::Typeset,
+            format!("set the text {:?}", t.content),
+        ));
+    }
+    Ok((img, set))
+}
+
+/// The final as the provider sent it, when the ledger kept it (its Content Credentials, which
+/// the stored image lost to a crop to the asked size).
+fn vendor_image(ctx: &Ctx, call: &Call) -> Option<Vec<u8>> {
+    let hash = ctx.ledger.upstream(&call.row.id).ok().flatten()?;
+    std::fs::read(ctx.store.find(&hash)?).ok()
+}
+
+/// A deliverable's ingredients: the draft, the final (as the vendor sent it when that is kept,
+/// so its manifest stays in the chain) and the version a person approved in review.
+fn ingredients<'a>(
+    call: &Call,
+    final_png: &'a [u8],
+    draft: Option<&'a (String, Vec<u8>)>,
+    vendor: Option<&'a [u8]>,
+    fixed: Option<&'a Fixed>,
+) -> Vec<(String, &'a [u8])> {
+    let mut out: Vec<(String, &[u8])> = Vec::new();
+    if let Some((id, d)) = draft {
+        out.push((format!("draft {id}"), d.as_slice()));
+    }
+    match vendor {
+        Some(v) => out.push((format!("final {} as sent", call.row.id), v)),
+        None => out.push((format!("final {}", call.row.id), final_png)),
+    }
+    if let Some(f) = fixed {
+        out.push((
+            format!("version {} approved in review", f.id),
+            f.png.as_slice(),
+        ));
+    }
+    out
 }
 
 /// Writes one deliverable in each of the campaign's formats (folder and bucket as asked), each

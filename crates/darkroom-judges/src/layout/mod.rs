@@ -517,6 +517,69 @@ fn describe(r: &[&Region]) -> String {
         .join("; ")
 }
 
+/// The findings, one per checklist item: an assertion whose entity is judged absent fails with
+/// it, one nothing decided is undecided, and under strongly tinted light a colour the light masks
+/// is undecided, never "no".
+fn findings(
+    seg: &Segmentation,
+    scene: &Scene,
+    verdicts: &[Option<(Verdict, f64, String)>],
+    present: &[Option<bool>],
+    (colours, colour_of): (&[Lab], &[Option<usize>]),
+) -> Vec<Finding> {
+    // Dependencies: an assertion whose entity is judged absent fails with it.
+    let mut findings = Vec::with_capacity(scene.checklist.len());
+    // The light is estimated only when a colour is claimed: it masks nothing else.
+    let tint = scene
+        .entities
+        .iter()
+        .any(|e| e.color.is_some())
+        .then(|| light::tint(&seg.pixels))
+        .flatten();
+    for a in &scene.checklist {
+        let absent = a
+            .entities
+            .iter()
+            .find(|&&e| present[e] == Some(false) && a.kind != AssertionKind::Count);
+        let (verdict, confidence, evidence) = match (&verdicts[a.id], absent) {
+            (_, Some(&e)) if a.kind != AssertionKind::Entity => (
+                Verdict::No,
+                ABSENT_CONFIDENCE,
+                format!("depends on the {}, which is absent", scene.entities[e].noun),
+            ),
+            (Some((v, c, ev)), _) => (
+                *v,
+                if *v == Verdict::Undecided { 0.0 } else { *c },
+                ev.clone(),
+            ),
+            (None, _) => (
+                Verdict::Undecided,
+                0.0,
+                "not decidable from colour regions".to_string(),
+            ),
+        };
+        // Under strongly tinted light a colour the light masks is undecided, never "no".
+        let masked = tint.filter(|t| {
+            verdict == Verdict::No
+                && matches!(a.kind, AssertionKind::Color | AssertionKind::Entity)
+                && a.entities
+                    .first()
+                    .is_some_and(|&e| colour_of[e].is_some_and(|c| t.masks(colours[c])))
+        });
+        let (verdict, evidence, confidence) = match masked {
+            Some(t) => (Verdict::Undecided, t.evidence(), 0.0),
+            None => (verdict, evidence, confidence),
+        };
+        findings.push(Finding {
+            assertion: Some(a.id),
+            verdict,
+            evidence,
+            confidence,
+        });
+    }
+    findings
+}
+
 /// Judges a scene against an existing segmentation (exposed for tests and the audit).
 #[expect(
     clippy::too_many_lines,
@@ -706,56 +769,7 @@ pub fn judge_with(seg: &Segmentation, scene: &Scene) -> Judgement {
         let angle = scene.camera.and_then(|c| c.angle);
         verdicts[a.id] = camera_verdict(angle, a.value.as_deref(), seg.horizon);
     }
-    // Dependencies: an assertion whose entity is judged absent fails with it.
-    let mut findings = Vec::with_capacity(scene.checklist.len());
-    // The light is estimated only when a colour is claimed: it masks nothing else.
-    let tint = scene
-        .entities
-        .iter()
-        .any(|e| e.color.is_some())
-        .then(|| light::tint(&seg.pixels))
-        .flatten();
-    for a in &scene.checklist {
-        let absent = a
-            .entities
-            .iter()
-            .find(|&&e| present[e] == Some(false) && a.kind != AssertionKind::Count);
-        let (verdict, confidence, evidence) = match (&verdicts[a.id], absent) {
-            (_, Some(&e)) if a.kind != AssertionKind::Entity => (
-                Verdict::No,
-                ABSENT_CONFIDENCE,
-                format!("depends on the {}, which is absent", scene.entities[e].noun),
-            ),
-            (Some((v, c, ev)), _) => (
-                *v,
-                if *v == Verdict::Undecided { 0.0 } else { *c },
-                ev.clone(),
-            ),
-            (None, _) => (
-                Verdict::Undecided,
-                0.0,
-                "not decidable from colour regions".to_string(),
-            ),
-        };
-        // Under strongly tinted light a colour the light masks is undecided, never "no".
-        let masked = tint.filter(|t| {
-            verdict == Verdict::No
-                && matches!(a.kind, AssertionKind::Color | AssertionKind::Entity)
-                && a.entities
-                    .first()
-                    .is_some_and(|&e| colour_of[e].is_some_and(|c| t.masks(colours[c])))
-        });
-        let (verdict, evidence, confidence) = match masked {
-            Some(t) => (Verdict::Undecided, t.evidence(), 0.0),
-            None => (verdict, evidence, confidence),
-        };
-        findings.push(Finding {
-            assertion: Some(a.id),
-            verdict,
-            evidence,
-            confidence,
-        });
-    }
+    let findings = findings(seg, scene, &verdicts, &present, (&colours, &colour_of));
     let score = Judgement::adherence(&findings);
     let decided = findings
         .iter()

@@ -79,24 +79,9 @@ fn union(p: &mut [u32], a: u32, b: u32) {
     }
 }
 
-/// Segments an image.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the segmentation passes in order over shared buffers (the judge's hot path)"
-)]
-pub fn segment(img: ImageRef<'_>) -> Segmentation {
-    let (w, h) = (img.width as usize, img.height as usize);
-    if w == 0 || h == 0 || img.rgb.len() < w * h * 3 {
-        return Segmentation {
-            regions: Vec::new(),
-            width: 0,
-            height: 0,
-            horizon: None,
-            adjacent: Vec::new(),
-            pixels: Vec::new(),
-        };
-    }
-    // Area-average to the working size.
+/// The image area-averaged to the working size (its long side at most `WORK` pixels), in
+/// CIELAB: `(width, height, colours)`.
+fn working_lab(img: ImageRef<'_>, (w, h): (usize, usize)) -> (usize, usize, Vec<[f32; 3]>) {
     let s = (w.max(h) as f64 / WORK as f64).max(1.0);
     let (tw, th) = (
         ((w as f64 / s).round() as usize).max(1),
@@ -134,6 +119,27 @@ pub fn segment(img: ImageRef<'_>) -> Segmentation {
             [l.l as f32, l.a as f32, l.b as f32]
         })
         .collect();
+    (tw, th, lab)
+}
+
+/// Segments an image.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the segmentation passes in order over shared buffers (the judge's hot path)"
+)]
+pub fn segment(img: ImageRef<'_>) -> Segmentation {
+    let (w, h) = (img.width as usize, img.height as usize);
+    if w == 0 || h == 0 || img.rgb.len() < w * h * 3 {
+        return Segmentation {
+            regions: Vec::new(),
+            width: 0,
+            height: 0,
+            horizon: None,
+            adjacent: Vec::new(),
+            pixels: Vec::new(),
+        };
+    }
+    let (tw, th, lab) = working_lab(img, (w, h));
     let n = tw * th;
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let dist2 = |a: &[f32; 3], b: &[f32; 3]| {
