@@ -180,6 +180,8 @@ fn as_campaign(suite: &Suite, budget: Option<f64>) -> Campaign {
             max_rounds: 1,
         },
         shots: Vec::new(),
+        // Made here, not read from a file; an audit writes no report that would be stamped.
+        source_hash: 0,
     }
 }
 

@@ -17,9 +17,11 @@
 //! through the one call path (`scheduler`); [`estimate`] prices and times a campaign before
 //! it runs; `place` says where its ledger and store are; `signing` who signs its deliverables;
 //! [`audit`] measures models through the same path; [`fix`] and [`photos`] are single calls
-//! through it. What runs recorded is read by `darkroom-readout` (the report, the judges against
-//! people).
+//! through it; `after` is what a run leaves behind once its funnel is done (queued fixes, the
+//! report, the reported model versions). What runs recorded is read by `darkroom-readout` (the
+//! report, the judges against people).
 
+mod after;
 pub mod audit;
 mod ctx;
 mod error;
@@ -40,6 +42,7 @@ mod stages;
 mod testing;
 pub mod text;
 
+pub use after::{afterwards, Afterwards};
 pub(crate) use ctx::Ctx;
 pub use darkroom_ledger::prompt_of_params;
 pub use error::EngineError;

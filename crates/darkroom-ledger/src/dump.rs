@@ -4,7 +4,7 @@
 //! byte-identical.
 
 use crate::db::{p, Row, Sql};
-use crate::LedgerError;
+use crate::{DecisionKind, LedgerError, Reason};
 
 /// One attempt as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,10 +77,10 @@ pub struct ScoreRecord {
 pub struct DecisionRecord {
     /// The attempt.
     pub attempt: String,
-    /// `gate`, `rank`, `sim`, …
-    pub kind: String,
-    /// The reason code.
-    pub reason: String,
+    /// What the decision is about: a gate, a rank, the simulator's mutation, …
+    pub kind: DecisionKind,
+    /// Why it went the way it did.
+    pub reason: Reason,
     /// The ranking key (or the injected mutation for `sim`).
     pub rank_key: Option<String>,
 }
@@ -240,8 +240,8 @@ pub(crate) fn dump(c: &mut dyn Sql, with_scores: bool) -> Result<Dump, LedgerErr
         |r| {
             Ok(DecisionRecord {
                 attempt: r.get(0)?,
-                kind: r.get(1)?,
-                reason: r.get(2)?,
+                kind: r.get::<String>(1)?.parse().map_err(LedgerError::Value)?,
+                reason: r.get::<String>(2)?.parse().map_err(LedgerError::Value)?,
                 rank_key: r.get(3)?,
             })
         },

@@ -101,14 +101,17 @@ pub fn measure(dump: &Dump, scores: &[ScoreRecord], human: &[HumanRecord]) -> Ag
             }
         }
         let Some(person) = s.decision else { continue };
-        let gate = dump
-            .decisions
-            .iter()
-            .rfind(|d| d.attempt == a.id && (d.kind == "gate" || d.kind == "finish_gate"));
+        let gate = dump.decisions.iter().rfind(|d| {
+            d.attempt == a.id
+                && matches!(
+                    d.kind,
+                    darkroom_ledger::DecisionKind::Gate | darkroom_ledger::DecisionKind::FinishGate
+                )
+        });
         if let Some(g) = gate {
             let key = format!(
                 "gates {} · person {}",
-                if g.reason == "passed" {
+                if g.reason == darkroom_ledger::Reason::Passed {
                     "passed"
                 } else {
                     "failed"

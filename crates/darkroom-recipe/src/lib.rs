@@ -212,7 +212,10 @@ pub fn lock(
         let passed = dump
             .decisions
             .iter()
-            .filter(|d| d.kind == "gate" && d.reason == "passed")
+            .filter(|d| {
+                d.kind == darkroom_ledger::DecisionKind::Gate
+                    && d.reason == darkroom_ledger::Reason::Passed
+            })
             .filter(|d| drafts.iter().any(|a| a.id == d.attempt))
             .count() as u64;
         let mut lat: Vec<f64> = drafts.iter().filter_map(|a| a.latency).collect();
@@ -394,6 +397,24 @@ pub fn new_model_versions(lock: &Lock, dump: &Dump, tier: Option<Tier>) -> Vec<(
         .filter_map(|a| Some((a.shot.clone(), a.model_version.clone()?)))
         .collect();
     versions_not_locked(lock, &seen)
+}
+
+/// Where a campaign's recipe lock is: beside it, `<campaign>.lock`.
+pub fn lock_path(campaign: &std::path::Path) -> std::path::PathBuf {
+    campaign.with_extension("lock")
+}
+
+/// Of the `(shot, model version)` pairs a ledger reported, those the lock beside `campaign`
+/// does not list (see [`versions_not_locked`]). Nothing when there is no lock or it cannot be
+/// read: `recipe check` says why, and a run or `status` only warns of drift.
+pub fn versions_not_locked_beside(
+    campaign: &std::path::Path,
+    reported: &[(String, String)],
+) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(lock_path(campaign)) else {
+        return Vec::new();
+    };
+    parse(&text, "").map_or_else(|_| Vec::new(), |lock| versions_not_locked(&lock, reported))
 }
 
 /// Of the `(shot, model version)` pairs a ledger reported ([`darkroom_ledger::Ledger::model_versions`]),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use darkroom_ledger::{
-    standing, AttemptStatus, Dump, HumanAction, HumanRecord, ScoreRecord, Tier, Totals, Version,
+    standing, AttemptStatus, Dump, HumanAction, HumanRecord, Reason, ScoreRecord, Tier, Totals,
+    Version,
 };
 
 /// Escapes text for HTML content and attributes: the one escaper the report, the recipe page
@@ -273,30 +274,26 @@ fn money(cost: f64, unit: &str) -> String {
 
 /// What the funnel decided on each image, latest of each kind: its gate, where it ranked
 /// (promoted, spare, ranked out), and what a run did with a person's decision.
-fn funnel_said(dump: &Dump) -> BTreeMap<&str, BTreeMap<&str, &str>> {
-    let mut gate: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+fn funnel_said(dump: &Dump) -> BTreeMap<&str, BTreeMap<&'static str, Reason>> {
+    use darkroom_ledger::DecisionKind as K;
+    let mut gate: BTreeMap<&str, BTreeMap<&'static str, Reason>> = BTreeMap::new();
     for d in dump
         .decisions
         .iter()
-        .filter(|d| matches!(d.kind.as_str(), "gate" | "finish_gate" | "rank" | "review"))
+        .filter(|d| matches!(d.kind, K::Gate | K::FinishGate | K::Rank | K::Review))
     {
         gate.entry(d.attempt.as_str())
             .or_default()
-            .insert(d.kind.as_str(), d.reason.as_str());
+            .insert(d.kind.as_str(), d.reason);
     }
     gate
 }
 
 /// [`funnel_said`] of one image, in words.
-fn said_of(gate: &BTreeMap<&str, BTreeMap<&str, &str>>, id: &str) -> String {
+fn said_of(gate: &BTreeMap<&str, BTreeMap<&'static str, Reason>>, id: &str) -> String {
     gate.get(id).map_or("not gated".to_string(), |m| {
         m.iter()
-            .map(|(k, r)| {
-                let r = r
-                    .parse::<darkroom_ledger::Reason>()
-                    .map_or(*r, |x| x.text());
-                format!("{}: {r}", k.replace('_', " "))
-            })
+            .map(|(k, r)| format!("{}: {}", k.replace('_', " "), r.text()))
             .collect::<Vec<_>>()
             .join(" · ")
     })
@@ -542,7 +539,7 @@ pub fn shot(p: &ShotPage<'_>) -> String {
         .dump
         .decisions
         .iter()
-        .filter(|d| d.kind == "rank")
+        .filter(|d| d.kind == darkroom_ledger::DecisionKind::Rank)
         .filter_map(|d| Some((d.attempt.as_str(), d.rank_key.as_deref()?)))
         .collect();
     let mut qs_of: BTreeMap<String, Vec<String>> = BTreeMap::new();

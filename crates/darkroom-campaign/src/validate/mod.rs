@@ -415,6 +415,10 @@ pub struct Campaign {
     pub budget: Budget,
     /// Shots, expanded.
     pub shots: Vec<Shot>,
+    /// [`crate::plan::hash_u64`] of the text the campaign was read from: what a person wrote,
+    /// stable across releases (a stamp of derived output, such as the report's, says "the same
+    /// campaign" by it, never by the `Debug` form of this struct, which changes with the code).
+    pub source_hash: u64,
 }
 
 /// `[provenance]`: whether deliverables carry a signed C2PA manifest, and whose certificate
@@ -895,5 +899,6 @@ pub fn load(text: &str, file: &str) -> Result<Campaign, Diagnostics> {
         jpeg_quality,
         budget,
         shots,
+        source_hash: crate::plan::hash_u64(&[text]),
     })
 }

@@ -254,7 +254,7 @@ td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}tr.fail 
 
 /// The lock beside a campaign file: `c.toml` → `c.lock`.
 fn lock_path(campaign: &Path) -> PathBuf {
-    campaign.with_extension("lock")
+    darkroom_recipe::lock_path(campaign)
 }
 
 /// Runs the command.
@@ -561,23 +561,4 @@ fn print_check(
             );
         }
     }
-}
-
-/// Model versions the ledger has seen that the campaign's lock (if it has one) does not list:
-/// `(shot, version)`. Nothing when there is no lock or it cannot be read (`recipe check` says
-/// why).
-pub fn model_version_changes(
-    campaign: &Path,
-    l: &darkroom_ledger::Ledger,
-) -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(lock_path(campaign)) else {
-        return Vec::new();
-    };
-    let Ok(lock) = darkroom_recipe::parse(&text, "") else {
-        return Vec::new();
-    };
-    // The pairs the ledger reported, not a dump of every attempt (this runs after every run).
-    l.model_versions(Some(darkroom_ledger::Tier::Draft))
-        .map(|v| darkroom_recipe::versions_not_locked(&lock, &v))
-        .unwrap_or_default()
 }

@@ -137,6 +137,7 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
         return super::check::run(super::check::Args::from_path(a.campaign));
     }
     let campaign_arg = a.campaign.display().to_string();
+    let a_campaign = a.campaign.clone();
     let c = super::io::read_campaign(&a.campaign)?;
     if let Some(b) = a.budget {
         if !(b >= 0.0 && b.is_finite()) {
@@ -226,16 +227,16 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
             r.deliverables.len()
         );
     }
-    make_queued_fixes(&c_for_report, base)?;
-    write_report(&c_for_report);
+    let after = darkroom_engine::afterwards(&c_for_report, base).map_err(Fail::engine)?;
+    say_queued_fixes(&after.fixes);
+    say_report(&after.report);
     for (shot, why) in &r.failed_shots {
         eprintln!("failed: {shot}: {why}");
     }
     // The recipe lock's model versions: say once per shot when the provider reported another.
-    if let Ok(db) = darkroom_engine::open_ledger(&c_for_report, &base.join(&c_for_report.output)) {
-        for (shot, v) in super::recipe::model_version_changes(Path::new(&campaign_arg), &db) {
-            eprintln!("warning: {shot}: the provider reported model version `{v}`, not the one in the recipe lock (darkroom recipe check {campaign_arg})");
-        }
+    let reported = after.model_versions.unwrap_or_default();
+    for (shot, v) in darkroom_recipe::versions_not_locked_beside(&a_campaign, &reported) {
+        eprintln!("warning: {shot}: the provider reported model version `{v}`, not the one in the recipe lock (darkroom recipe check {campaign_arg})");
     }
     if !r.awaiting_review.is_empty() {
         let shots: std::collections::BTreeSet<&str> =
@@ -263,12 +264,11 @@ fn go(a: Args, worker: Option<(String, f64)>) -> Result<ExitCode, Fail> {
     })
 }
 
-/// Paid fixes a person asked for in review while this run held the campaign: made now, under
-/// the lock, each through the one call path (a failed one is said and kept with why).
-fn make_queued_fixes(c: &darkroom_campaign::Campaign, base: &Path) -> Result<(), Fail> {
-    let queued = darkroom_engine::fix::make_queued(c, base).map_err(Fail::engine)?;
+/// Paid fixes a person asked for in review while this run held the campaign, made by
+/// [`darkroom_engine::afterwards`] under the lock (a failed one is said and kept with why).
+fn say_queued_fixes(queued: &darkroom_engine::fix::MadeQueued) {
     if queued.made.is_empty() && queued.failed.is_empty() {
-        return Ok(());
+        return;
     }
     let waiting = if queued.waiting > 0 {
         format!(
@@ -286,13 +286,12 @@ fn make_queued_fixes(c: &darkroom_campaign::Campaign, base: &Path) -> Result<(),
     for (id, why) in &queued.failed {
         eprintln!("failed: queued fix {id}: {why}");
     }
-    Ok(())
 }
 
 /// The report, rewritten from the ledger after a run: failing to write it loses no work, so it
 /// warns.
-fn write_report(c: &darkroom_campaign::Campaign) {
-    match super::report::write(c, None, false) {
+fn say_report(w: &Result<darkroom_readout::ReportWritten, darkroom_readout::ReadoutError>) {
+    match w {
         Ok(w) if w.skipped => eprintln!(
             "report: {} (unchanged: nothing new in the ledger)",
             w.html.display()

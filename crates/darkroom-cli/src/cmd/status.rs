@@ -51,7 +51,11 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             x.status.as_str()
         }
     };
-    let versions = super::recipe::model_version_changes(&a.campaign, &l);
+    // The pairs the ledger reported, not a dump of every attempt.
+    let reported = l
+        .model_versions(Some(darkroom_ledger::Tier::Draft))
+        .map_err(|e| Fail::Internal(e.into()))?;
+    let versions = darkroom_recipe::versions_not_locked_beside(&a.campaign, &reported);
     // Each pool server with the images it made (a server that made none is listed too).
     let made = l.backend_counts().map_err(|e| Fail::Internal(e.into()))?;
     let servers = pool_servers(&c, &made);

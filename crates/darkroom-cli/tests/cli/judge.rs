@@ -343,11 +343,11 @@ fn the_vision_judges_verdict_stands_and_a_disagreement_is_recorded_and_shown() {
     let disagreements: Vec<_> = dump
         .decisions
         .iter()
-        .filter(|x| x.kind == "disagreement")
+        .filter(|x| x.kind == darkroom_ledger::DecisionKind::Disagreement)
         .collect();
     assert!(!disagreements.is_empty(), "{:?}", dump.decisions);
     for x in &disagreements {
-        assert_eq!(x.reason, "judges_disagree");
+        assert_eq!(x.reason, darkroom_ledger::Reason::JudgesDisagree);
         let v: serde_json::Value =
             serde_json::from_str(x.rank_key.as_deref().unwrap_or_default()).unwrap();
         assert_eq!(
@@ -360,8 +360,8 @@ fn the_vision_judges_verdict_stands_and_a_disagreement_is_recorded_and_shown() {
     assert!(dump
         .decisions
         .iter()
-        .filter(|x| x.kind == "gate")
-        .all(|x| x.reason == "below_adherence"));
+        .filter(|x| x.kind == darkroom_ledger::DecisionKind::Gate)
+        .all(|x| x.reason == darkroom_ledger::Reason::BelowAdherence));
     let page = std::fs::read_to_string(d.join("out/report.html")).unwrap();
     assert!(
         page.contains("judges disagree on “Is there a sphere?”")

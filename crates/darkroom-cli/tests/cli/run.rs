@@ -472,7 +472,7 @@ fn finishing_promotes_the_next_draft_only_when_a_finish_fails_and_judges_finishe
         dump.decisions
             .iter()
             .filter(|x| x.kind == kind)
-            .map(|x| x.reason.clone())
+            .map(|x| x.reason.as_str().to_string())
             .collect()
     };
 

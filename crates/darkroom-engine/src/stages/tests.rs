@@ -51,7 +51,11 @@ fn draft_rounds_go_on_while_no_draft_passes_and_record_every_gate() {
         .map(|a| a.round)
         .collect();
     assert_eq!(rounds, BTreeSet::from([1, 2]));
-    let gates = dump.decisions.iter().filter(|d| d.kind == "gate").count();
+    let gates = dump
+        .decisions
+        .iter()
+        .filter(|d| d.kind == darkroom_ledger::DecisionKind::Gate)
+        .count();
     assert_eq!(gates, 2, "each draft's gate decision is recorded once");
     // Why the shot has nothing to promote names the gate.
     let why = tally.why(&s.ctx);
@@ -101,7 +105,10 @@ fn a_passing_draft_is_promoted_and_finished_once() {
     let promoted: Vec<&str> = dump
         .decisions
         .iter()
-        .filter(|d| d.kind == "rank" && d.reason == "promoted")
+        .filter(|d| {
+            d.kind == darkroom_ledger::DecisionKind::Rank
+                && d.reason == darkroom_ledger::Reason::Promoted
+        })
         .map(|d| d.attempt.as_str())
         .collect();
     assert_eq!(promoted, vec![draft_id.as_str()]);

@@ -108,7 +108,7 @@ fn a_ledger_from_an_older_release_is_upgraded_in_place() {
                VALUES ('old', 'hero', 'draft', 1, 0, 'sim', 'm', 1, '{}', 'done', 0, 0.25);
              INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'gate', 'passed', NULL, 2.0);
              INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'gate', 'passed', NULL, 1.0);
-             INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'rank', 'ranked', 'k', 3.0);",
+             INSERT INTO decisions (attempt, kind, reason, rank_key, at) VALUES ('old', 'rank', 'promoted', 'k', 3.0);",
         )
         .unwrap();
         c.pragma_update(None, "user_version", 1).unwrap();

@@ -15,7 +15,7 @@ use darkroom_campaign::Campaign;
 use darkroom_color::palette::{palette, Swatch};
 use darkroom_core::judge::{Judgement, Verdict};
 use darkroom_imageops::{read_image, thumbnail_jpeg, Limits};
-use darkroom_ledger::{AttemptRecord, Dump, Ledger, Store, Tier};
+use darkroom_ledger::{AttemptRecord, DecisionKind, Dump, Ledger, Reason, Store, Tier};
 use darkroom_report::{
     Card, CheckItem, PageLink, Report, Section, Sheet, SwatchCell, SwatchRow, VerdictLine,
 };
@@ -43,11 +43,11 @@ pub fn reason_text(code: &str) -> &'static str {
 
 /// Each attempt's latest decision of a kind, as its reason code (an attempt judged again under
 /// gates changed between runs has an older one too).
-fn latest_reasons<'a>(dump: &'a Dump, kind: &str) -> Vec<&'a str> {
+fn latest_reasons(dump: &Dump, kind: DecisionKind) -> Vec<Reason> {
     dump.decisions
         .iter()
         .filter(|d| d.kind == kind)
-        .map(|d| (d.attempt.as_str(), d.reason.as_str()))
+        .map(|d| (d.attempt.as_str(), d.reason))
         .collect::<BTreeMap<_, _>>()
         .into_values()
         .collect()
@@ -57,7 +57,7 @@ fn latest_reasons<'a>(dump: &'a Dump, kind: &str) -> Vec<&'a str> {
 #[derive(Default)]
 struct Facts {
     judgements: BTreeMap<String, Judgement>,
-    decisions: Vec<(String, String, Option<String>)>,
+    decisions: Vec<(DecisionKind, Reason, Option<String>)>,
 }
 
 /// What [`write_report`] did.
@@ -97,7 +97,7 @@ pub fn write_report(
         "darkroom {}\nledger {}\ncampaign {:016x}\n",
         env!("CARGO_PKG_VERSION"),
         ledger.fingerprint()?,
-        darkroom_campaign::plan::hash_u64(&[&format!("{campaign:?}")])
+        campaign.source_hash
     );
     if !force && html.exists() && std::fs::read_to_string(&stamp_path).ok() == Some(stamp.clone()) {
         return Ok(ReportWritten {
@@ -462,12 +462,14 @@ impl Builder<'_> {
             .decisions
             .iter()
             .rev()
-            .find(|d| d.0 == "gate" || d.0 == "finish_gate");
-        let rank = f.decisions.iter().rev().find(|d| d.0 == "rank");
+            .find(|d| matches!(d.0, DecisionKind::Gate | DecisionKind::FinishGate));
+        let rank = f.decisions.iter().rev().find(|d| d.0 == DecisionKind::Rank);
         let (status, code) = match (a.status.as_str(), rank, gate) {
-            ("done", Some(r), _) => (r.1.clone(), r.1.clone()),
-            ("done", None, Some(g)) if g.1 == "passed" => ("passed".to_string(), g.1.clone()),
-            ("done", None, Some(g)) => ("rejected".to_string(), g.1.clone()),
+            ("done", Some(r), _) => (r.1.as_str().to_string(), r.1.as_str().to_string()),
+            ("done", None, Some(g)) if g.1 == Reason::Passed => {
+                ("passed".to_string(), g.1.as_str().to_string())
+            }
+            ("done", None, Some(g)) => ("rejected".to_string(), g.1.as_str().to_string()),
             ("done", None, None) => ("done".to_string(), String::new()),
             (other, _, _) => (other.to_string(), a.error_class.clone().unwrap_or_default()),
         };
@@ -500,11 +502,15 @@ impl Builder<'_> {
         if let Some(m) = &a.error_message {
             reason = format!("{reason} ({m})");
         }
-        for d in f.decisions.iter().filter(|d| d.0 == "deliver") {
-            reason = format!("{reason}; {}", reason_text(&d.1));
+        for d in f.decisions.iter().filter(|d| d.0 == DecisionKind::Deliver) {
+            reason = format!("{reason}; {}", d.1.text());
         }
         // The judges disagreed: said on the card, for a person's look.
-        for d in f.decisions.iter().filter(|d| d.0 == "disagreement") {
+        for d in f
+            .decisions
+            .iter()
+            .filter(|d| d.0 == DecisionKind::Disagreement)
+        {
             let v: serde_json::Value =
                 serde_json::from_str(d.2.as_deref().unwrap_or_default()).unwrap_or_default();
             reason = format!(
@@ -548,7 +554,7 @@ impl Builder<'_> {
         }
         // The rank key (adherence, on-palette, sharpness, then the id as a tie-break) stays in
         // the ledger: its parts are the scores above.
-        for d in f.decisions.iter().filter(|d| d.0 == "sim") {
+        for d in f.decisions.iter().filter(|d| d.0 == DecisionKind::Sim) {
             scores.push(injected(d.2.as_deref().unwrap_or_default()));
         }
         if let Some(c) = a.cost.filter(|c| *c > 0.0) {
@@ -623,17 +629,15 @@ fn checklist_of(prompt: &str) -> Vec<CheckItem> {
 }
 
 /// Attempt id → its decisions in the order they were made: `(kind, reason, rank key)`.
-type Decisions = BTreeMap<String, Vec<(String, String, Option<String>)>>;
+type Decisions = BTreeMap<String, Vec<(DecisionKind, Reason, Option<String>)>>;
 
 /// Each attempt's decisions in the order they were made.
 fn decisions_by_attempt(dump: &Dump) -> Decisions {
     let mut m: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for d in &dump.decisions {
-        m.entry(d.attempt.clone()).or_default().push((
-            d.kind.clone(),
-            d.reason.clone(),
-            d.rank_key.clone(),
-        ));
+        m.entry(d.attempt.clone())
+            .or_default()
+            .push((d.kind, d.reason, d.rank_key.clone()));
     }
     m
 }

@@ -8,7 +8,7 @@ use darkroom_campaign::Campaign;
 use darkroom_color::de2000;
 use darkroom_color::palette::{drift, Swatch};
 use darkroom_core::judge::{Judgement, Verdict};
-use darkroom_ledger::{AttemptRecord, AttemptStatus, Dump, Tier};
+use darkroom_ledger::{AttemptRecord, AttemptStatus, DecisionKind, Dump, Reason, Tier};
 use darkroom_report::{Bar, Chart, CheckItem, Report, Series, Stat, SwatchCell, SwatchRow, Table};
 
 use super::{
@@ -18,7 +18,7 @@ use super::{
 use crate::ReadoutError;
 
 /// The figures several parts of the summary share, counted once from the dump.
-struct Figures<'d> {
+struct Figures {
     unit: &'static str,
     cap: Option<f64>,
     spent: f64,
@@ -27,7 +27,7 @@ struct Figures<'d> {
     asked: u64,
     delivered: u64,
     /// Each draft's latest gate decision.
-    gated: Vec<&'d str>,
+    gated: Vec<Reason>,
     passed: u64,
     /// When the first call was sent (the ledger's clock).
     t0: f64,
@@ -37,8 +37,8 @@ struct Figures<'d> {
     failed_n: u64,
 }
 
-impl<'d> Figures<'d> {
-    fn of(c: &Campaign, dump: &'d Dump) -> Figures<'d> {
+impl Figures {
+    fn of(c: &Campaign, dump: &Dump) -> Figures {
         let unit = c.budget.unit().as_str();
         let cap = c.budget.cap();
 
@@ -51,8 +51,8 @@ impl<'d> Figures<'d> {
             .map(|s| s.finals as u64 * s.deliver.len().max(1) as u64)
             .sum();
         let delivered = dump.deliverables.len() as u64;
-        let gated = latest_reasons(dump, "gate");
-        let passed = gated.iter().filter(|r| **r == "passed").count() as u64;
+        let gated = latest_reasons(dump, DecisionKind::Gate);
+        let passed = gated.iter().filter(|r| **r == Reason::Passed).count() as u64;
         let t0 = dump
             .attempts
             .iter()
@@ -569,7 +569,7 @@ fn stage_table(c: &Campaign, dump: &Dump, f: &Figures) -> Vec<Table> {
             let promoted = dump
                 .decisions
                 .iter()
-                .filter(|d| d.kind == "rank" && d.reason == "promoted")
+                .filter(|d| d.kind == DecisionKind::Rank && d.reason == Reason::Promoted)
                 .count() as u64;
             rows.push(vec![
                 "promotion".into(),
@@ -580,9 +580,12 @@ fn stage_table(c: &Campaign, dump: &Dump, f: &Figures) -> Vec<Table> {
             ]);
         } else {
             // Finished images are judged again; a failure promotes a spare.
-            let finish_gated = latest_reasons(dump, "finish_gate");
+            let finish_gated = latest_reasons(dump, DecisionKind::FinishGate);
             if !finish_gated.is_empty() {
-                let ok = finish_gated.iter().filter(|r| **r == "passed").count() as u64;
+                let ok = finish_gated
+                    .iter()
+                    .filter(|r| **r == Reason::Passed)
+                    .count() as u64;
                 rows.push(vec![
                     "finish gates".into(),
                     who,
