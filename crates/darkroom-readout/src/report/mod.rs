@@ -457,69 +457,7 @@ impl Builder<'_> {
             },
             None => (None, None),
         };
-        // A draft's gate, or a finished image's (finishes are judged again).
-        let gate = f
-            .decisions
-            .iter()
-            .rev()
-            .find(|d| matches!(d.0, DecisionKind::Gate | DecisionKind::FinishGate));
-        let rank = f.decisions.iter().rev().find(|d| d.0 == DecisionKind::Rank);
-        let (status, code) = match (a.status.as_str(), rank, gate) {
-            ("done", Some(r), _) => (r.1.as_str().to_string(), r.1.as_str().to_string()),
-            ("done", None, Some(g)) if g.1 == Reason::Passed => {
-                ("passed".to_string(), g.1.as_str().to_string())
-            }
-            ("done", None, Some(g)) => ("rejected".to_string(), g.1.as_str().to_string()),
-            ("done", None, None) => ("done".to_string(), String::new()),
-            (other, _, _) => (other.to_string(), a.error_class.clone().unwrap_or_default()),
-        };
-        // The plain words; the code itself stays in the ledger (and in `status --json`).
-        let mut reason = match reason_text(&code) {
-            "" => code.clone(),
-            t => t.to_string(),
-        };
-        // A draft the adherence gate rejected says which verdicts did it, first thing.
-        if code == "below_adherence" {
-            let mut why: Vec<String> = Vec::new();
-            for name in ["vision", "layout"] {
-                let Some(j) = f.judgements.get(name) else {
-                    continue;
-                };
-                for fi in j.findings.iter().filter(|x| x.verdict == Verdict::No) {
-                    let Some(q) = fi.assertion.and_then(|i| checklist.get(i)) else {
-                        continue;
-                    };
-                    let line = format!("“{}” no ({name})", q.question);
-                    if !why.iter().any(|w| w.contains(&q.question)) {
-                        why.push(line);
-                    }
-                }
-            }
-            if !why.is_empty() {
-                reason = format!("{reason}: {}", why.join(", "));
-            }
-        }
-        if let Some(m) = &a.error_message {
-            reason = format!("{reason} ({m})");
-        }
-        for d in f.decisions.iter().filter(|d| d.0 == DecisionKind::Deliver) {
-            reason = format!("{reason}; {}", d.1.text());
-        }
-        // The judges disagreed: said on the card, for a person's look.
-        for d in f
-            .decisions
-            .iter()
-            .filter(|d| d.0 == DecisionKind::Disagreement)
-        {
-            let v: serde_json::Value =
-                serde_json::from_str(d.2.as_deref().unwrap_or_default()).unwrap_or_default();
-            reason = format!(
-                "{reason}; judges disagree on “{}”: the pixels say {}, the vision model says {}; the vision model's verdict stands — worth a look",
-                v["question"].as_str().unwrap_or("?"),
-                v["pixel"].as_str().unwrap_or("?"),
-                v["vision"].as_str().unwrap_or("?"),
-            );
-        }
+        let (status, reason) = status_and_reason(a, f, checklist);
         let mut scores = Vec::new();
         let j = &f.judgements;
         if let Some(l) = j.get("layout") {
@@ -626,6 +564,76 @@ fn checklist_of(prompt: &str) -> Vec<CheckItem> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A card's status (its rank, else its gate's verdict, else the attempt's status) and its
+/// reason in plain words: the code's meaning, which verdicts failed the adherence gate, the
+/// vendor's error, how an aspect was delivered, and where the judges disagreed.
+fn status_and_reason(a: &AttemptRecord, f: &Facts, checklist: &[CheckItem]) -> (String, String) {
+    // A draft's gate, or a finished image's (finishes are judged again).
+    let gate = f
+        .decisions
+        .iter()
+        .rev()
+        .find(|d| matches!(d.0, DecisionKind::Gate | DecisionKind::FinishGate));
+    let rank = f.decisions.iter().rev().find(|d| d.0 == DecisionKind::Rank);
+    let (status, code) = match (a.status.as_str(), rank, gate) {
+        ("done", Some(r), _) => (r.1.as_str().to_string(), r.1.as_str().to_string()),
+        ("done", None, Some(g)) if g.1 == Reason::Passed => {
+            ("passed".to_string(), g.1.as_str().to_string())
+        }
+        ("done", None, Some(g)) => ("rejected".to_string(), g.1.as_str().to_string()),
+        ("done", None, None) => ("done".to_string(), String::new()),
+        (other, _, _) => (other.to_string(), a.error_class.clone().unwrap_or_default()),
+    };
+    // The plain words; the code itself stays in the ledger (and in `status --json`).
+    let mut reason = match reason_text(&code) {
+        "" => code.clone(),
+        t => t.to_string(),
+    };
+    // A draft the adherence gate rejected says which verdicts did it, first thing.
+    if code == "below_adherence" {
+        let mut why: Vec<String> = Vec::new();
+        for name in ["vision", "layout"] {
+            let Some(j) = f.judgements.get(name) else {
+                continue;
+            };
+            for fi in j.findings.iter().filter(|x| x.verdict == Verdict::No) {
+                let Some(q) = fi.assertion.and_then(|i| checklist.get(i)) else {
+                    continue;
+                };
+                let line = format!("“{}” no ({name})", q.question);
+                if !why.iter().any(|w| w.contains(&q.question)) {
+                    why.push(line);
+                }
+            }
+        }
+        if !why.is_empty() {
+            reason = format!("{reason}: {}", why.join(", "));
+        }
+    }
+    if let Some(m) = &a.error_message {
+        reason = format!("{reason} ({m})");
+    }
+    for d in f.decisions.iter().filter(|d| d.0 == DecisionKind::Deliver) {
+        reason = format!("{reason}; {}", d.1.text());
+    }
+    // The judges disagreed: said on the card, for a person's look.
+    for d in f
+        .decisions
+        .iter()
+        .filter(|d| d.0 == DecisionKind::Disagreement)
+    {
+        let v: serde_json::Value =
+            serde_json::from_str(d.2.as_deref().unwrap_or_default()).unwrap_or_default();
+        reason = format!(
+            "{reason}; judges disagree on “{}”: the pixels say {}, the vision model says {}; the vision model's verdict stands — worth a look",
+            v["question"].as_str().unwrap_or("?"),
+            v["pixel"].as_str().unwrap_or("?"),
+            v["vision"].as_str().unwrap_or("?"),
+        );
+    }
+    (status, reason)
 }
 
 /// Attempt id → its decisions in the order they were made: `(kind, reason, rank key)`.
