@@ -13,7 +13,9 @@
 //!
 //! Reading a lock is parse (TOML, every problem named with the file), then validate against the
 //! campaign (same campaign, every shot still there, each recipe unchanged); both do no IO.
+//! [`page`] turns a check into the report model that `darkroom-report` renders.
 
+pub mod page;
 pub mod stats;
 
 use std::collections::BTreeMap;

@@ -55,8 +55,9 @@ pub struct CheckArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-    /// Also write an HTML page: per shot the verdict, baseline against now per question (the
-    /// failing ones highlighted), the shifts, and baseline and fresh drafts side by side.
+    /// Also write an HTML page in the report's look (thumbnails in `<stem>_files/` beside it):
+    /// per shot the verdict, baseline against now per question (the failing ones marked), the
+    /// shifts, and baseline and fresh drafts side by side.
     #[arg(long)]
     html: Option<PathBuf>,
 }
@@ -65,7 +66,7 @@ pub struct CheckArgs {
 /// of every image's pixels for the palette.
 #[derive(Default)]
 struct Looked {
-    thumbs: Vec<Vec<u8>>,
+    thumbs: Vec<(Vec<u8>, (u32, u32))>,
     pixels: Vec<u8>,
 }
 
@@ -79,7 +80,7 @@ impl Looked {
         }
         if self.thumbs.len() < n {
             self.thumbs
-                .push(darkroom_imageops::thumbnail_jpeg(img, 192, 80).0);
+                .push(darkroom_imageops::thumbnail_jpeg(img, 192, 80));
         }
     }
 
@@ -98,15 +99,7 @@ impl Looked {
     }
 }
 
-/// The shifts of a shot between its baseline and today's drafts: palette (ΔE2000 drift of the
-/// dominant colours), cost per draft and median latency.
-struct Shifts {
-    palette: Option<f64>,
-    cost: (f64, f64, &'static str),
-    latency: (Option<f64>, Option<f64>),
-    base_thumbs: Vec<Vec<u8>>,
-    fresh_thumbs: Vec<Vec<u8>>,
-}
+use darkroom_recipe::page::Shifts;
 
 /// `base`: the baseline images, looked at once while judging them again for drift.
 fn shifts(
@@ -140,116 +133,6 @@ fn shifts(
         base_thumbs,
         fresh_thumbs,
     }
-}
-
-// The report's escaper (it escapes `'` too, so a single-quoted attribute is safe).
-use darkroom_report::svg::esc;
-
-/// The check as one self-contained HTML page (images inlined), in the report's look.
-fn html_page(
-    c: &darkroom_campaign::Campaign,
-    shots: &[darkroom_recipe::ShotCheck],
-    shifts: &[Shifts],
-    drift: &[darkroom_recipe::Drift],
-    versions: &[(String, String)],
-) -> String {
-    use base64::Engine as _;
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>recipe check: {}</title>\n\
-<style>body{{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1a1a1a;background:#fafaf7}}\
-h1{{font-size:1.4em}}h2{{margin-top:2em}}table{{border-collapse:collapse;margin:.5em 0}}\
-td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}tr.fail td{{background:#fde2e2;font-weight:600}}\
-.v-regressed{{color:#b00020}}.v-unchanged{{color:#1b5e20}}.v-improved{{color:#0d47a1}}.v-inconclusive{{color:#795548}}\
-.pair{{display:grid;grid-template-columns:1fr 1fr;gap:1em}}.pair img{{width:96px;height:96px;object-fit:cover;margin:2px;border-radius:3px}}\
-.note{{color:#555}}</style>\n<h1>recipe check: {}</h1>\n",
-        esc(&c.name),
-        esc(&c.name)
-    ));
-    h.push_str(&format!(
-        "<p class=\"note\">judges {}; {} judge drift; {} model version change(s)</p>\n",
-        esc(darkroom_judges::VERSION),
-        if drift.is_empty() { "no" } else { "some" },
-        versions.len()
-    ));
-    for d in drift {
-        h.push_str(&format!(
-            "<p>judge drift (same images, not the model's doing): {} “{}”: yes {} of {}, was {} of {}</p>\n",
-            esc(&d.shot), esc(&d.question), d.now.1, d.now.0, d.locked.1, d.locked.0
-        ));
-    }
-    for (s, v) in versions {
-        h.push_str(&format!(
-            "<p>model version changed: {}: the provider reported <code>{}</code>, not in the lock</p>\n",
-            esc(s),
-            esc(v)
-        ));
-    }
-    for (s, sh) in shots.iter().zip(shifts) {
-        let verdict = format!("{:?}", s.verdict).to_lowercase();
-        h.push_str(&format!(
-            "<h2 id=\"{}\">{} <span class=\"v-{verdict}\">{verdict}</span></h2>\n<p>{} fresh draft(s). ",
-            esc(&s.shot), esc(&s.shot), s.drafts
-        ));
-        match sh.palette {
-            Some(p) => h.push_str(&format!("Palette shift ΔE2000 {p:.1}. ")),
-            None => h.push_str("Palette shift: no images to compare. "),
-        }
-        h.push_str(&format!(
-            "Cost per draft {:.4} {} → {:.4} USD. Latency p50 {} → {}.</p>\n",
-            sh.cost.0,
-            sh.cost.2,
-            sh.cost.1,
-            sh.latency.0.map_or("–".into(), |l| format!("{l:.2} s")),
-            sh.latency.1.map_or("–".into(), |l| format!("{l:.2} s"))
-        ));
-        h.push_str("<table><tr><th>question</th><th>category</th><th>baseline</th><th>now</th><th>p (Holm)</th></tr>\n");
-        for q in &s.questions {
-            let rate = |(y, n): (u64, u64)| {
-                if n == 0 {
-                    None
-                } else {
-                    Some(y as f64 / n as f64)
-                }
-            };
-            // A failing question: its pass rate fell and the corrected test says it is real.
-            let fell = matches!((rate(q.base), rate(q.now)), (Some(b), Some(n)) if n < b);
-            let fail = fell
-                && (q.p_adjusted < 0.05
-                    || s.verdict == darkroom_recipe::Verdict::Regressed && q.p < 0.05);
-            let pct = |r: Option<f64>, (y, n): (u64, u64), ci: (f64, f64)| match r {
-                Some(r) => format!("{:.0} % ({y}/{n}, {:.2}–{:.2})", r * 100.0, ci.0, ci.1),
-                None => "–".into(),
-            };
-            h.push_str(&format!(
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>\n",
-                if fail { " class=\"fail\"" } else { "" },
-                esc(&q.question),
-                esc(&q.category),
-                pct(rate(q.base), q.base, q.base_ci),
-                pct(rate(q.now), q.now, q.now_ci),
-                q.p_adjusted
-            ));
-        }
-        h.push_str("</table>\n<div class=\"pair\"><div><h3>baseline</h3>");
-        for t in &sh.base_thumbs {
-            h.push_str(&format!(
-                "<img alt=\"baseline draft\" src=\"data:image/jpeg;base64,{}\">",
-                b64(t)
-            ));
-        }
-        h.push_str("</div><div><h3>now</h3>");
-        for t in &sh.fresh_thumbs {
-            h.push_str(&format!(
-                "<img alt=\"fresh draft\" src=\"data:image/jpeg;base64,{}\">",
-                b64(t)
-            ));
-        }
-        h.push_str("</div></div>\n");
-    }
-    h.push_str("</html>\n");
-    h
 }
 
 /// The lock beside a campaign file: `c.toml` → `c.lock`.
@@ -407,9 +290,15 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fail> {
         })
         .collect();
     if let Some(path) = &a.html {
-        let page = html_page(&c, &shots, &all_shifts, &drift, &versions);
-        std::fs::write(path, page)
-            .map_err(|e| Fail::Input(format!("cannot write `{}`: {e}", path.display())))?;
+        let page = darkroom_recipe::page::check_report(&darkroom_recipe::page::Checked {
+            campaign: &c.name,
+            judges: darkroom_judges::VERSION,
+            shots: &shots,
+            shifts: &all_shifts,
+            drift: &drift,
+            versions: &versions,
+        });
+        darkroom_report::write(&page, path).map_err(Fail::input)?;
         eprintln!("wrote {}", path.display());
     }
     if a.json {

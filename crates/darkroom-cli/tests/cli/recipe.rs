@@ -105,15 +105,23 @@ fn a_model_update_that_drops_relations_is_a_regression() {
     let page = std::fs::read_to_string(d.join("check.html")).unwrap();
     let failing: Vec<&str> = page
         .lines()
-        .filter(|l| l.starts_with("<tr class=\"fail\">"))
+        .filter(|l| l.starts_with("<tr><td>fails</td>"))
         .collect();
     assert!(
         !failing.is_empty() && failing.iter().all(|l| l.contains("<td>relation</td>")),
         "{failing:?}"
     );
-    assert!(page.contains("<span class=\"v-regressed\">regressed</span>"));
-    assert!(page.matches("alt=\"baseline draft\"").count() >= 4);
-    assert!(page.matches("alt=\"fresh draft\"").count() >= 4);
+    assert!(page.contains(
+        "<div class=\"stat bad\"><div class=\"label\">pair</div><div class=\"value\">regressed</div>"
+    ));
+    // The drafts side by side, each thumbnail a file beside the page.
+    assert!(page.matches("alt=\"baseline draft ").count() >= 4);
+    assert!(page.matches("alt=\"fresh draft ").count() >= 4);
+    let thumbs = std::fs::read_dir(d.join("check_files")).unwrap().count();
+    assert_eq!(
+        thumbs,
+        page.matches("alt=\"baseline draft ").count() + page.matches("alt=\"fresh draft ").count()
+    );
     assert!(page.contains("Palette shift ΔE2000"));
 }
 
