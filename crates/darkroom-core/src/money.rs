@@ -1,7 +1,9 @@
 //! The unit a campaign counts its spend in. Providers price in USD; a campaign whose budget is
 //! `money = "5.00 USD"` counts in dollars, one whose budget is `credits` counts in credits at
 //! [`crate::provider::USD_PER_CREDIT`]. Everything that prints or records an amount asks the
-//! campaign's [`Unit`] instead of spelling the currency itself.
+//! campaign's [`Unit`] instead of spelling the currency itself, and an amount that leaves the
+//! ledger for a person (a cap, why the budget stopped a run, a card's cost) is a [`Money`]: the
+//! figure with its unit, so it can never be printed in the wrong one.
 
 /// The unit spend is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +48,51 @@ impl std::fmt::Display for Unit {
     }
 }
 
+/// An amount in a unit: a cap, a committed total, a call's cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Money {
+    /// The figure.
+    pub amount: f64,
+    /// What it counts.
+    pub unit: Unit,
+}
+
+impl Money {
+    /// `amount` counted in `unit`.
+    pub const fn new(amount: f64, unit: Unit) -> Money {
+        Money { amount, unit }
+    }
+
+    /// The same unit, another amount (what is left of a cap, a share of a total).
+    pub const fn with(self, amount: f64) -> Money {
+        Money {
+            amount,
+            unit: self.unit,
+        }
+    }
+
+    /// What is left of `self` after `spent` (never below zero), in `self`'s unit.
+    pub fn left_after(self, spent: Money) -> Money {
+        debug_assert_eq!(self.unit, spent.unit, "amounts in two units");
+        self.with((self.amount - spent.amount).max(0.0))
+    }
+
+    /// Printed with `decimals` digits: `$1.50` for dollars, `150.0 credits` for credits.
+    pub fn shown(self, decimals: usize) -> String {
+        match self.unit {
+            Unit::Usd => format!("${:.*}", decimals, self.amount),
+            Unit::Credits => format!("{:.*} credits", decimals, self.amount),
+        }
+    }
+}
+
+/// Three decimals and the unit's name: `1.500 USD`, `150.000 credits`.
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} {}", self.amount, self.unit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +104,16 @@ mod tests {
         }
         assert_eq!(Unit::parse("EUR"), None);
         assert_eq!(Unit::of(true).to_string(), "USD");
+    }
+
+    #[test]
+    fn money_prints_in_its_own_unit() {
+        let cap = Money::new(2.0, Unit::Usd);
+        assert_eq!(cap.to_string(), "2.000 USD");
+        assert_eq!(cap.shown(2), "$2.00");
+        assert_eq!(cap.left_after(cap.with(2.5)).amount, 0.0);
+        let credits = Money::new(150.0, Unit::Credits);
+        assert_eq!(credits.shown(1), "150.0 credits");
+        assert_eq!(credits.left_after(credits.with(50.0)), credits.with(100.0));
     }
 }

@@ -87,7 +87,12 @@ impl Ctx {
     }
 
     /// The unit spend is counted in.
-    pub(crate) fn unit(&self) -> &'static str {
-        darkroom_core::money::Unit::of(self.in_money).as_str()
+    pub(crate) fn unit(&self) -> darkroom_core::money::Unit {
+        darkroom_core::money::Unit::of(self.in_money)
+    }
+
+    /// `amount` in the campaign's unit.
+    pub(crate) fn money(&self, amount: f64) -> darkroom_core::money::Money {
+        darkroom_core::money::Money::new(amount, self.unit())
     }
 }

@@ -58,8 +58,8 @@ pub enum EngineError {
         count: usize,
         /// What they cost when they were bought.
         cost: f64,
-        /// `USD` or `credits`.
-        unit: &'static str,
+        /// What `cost` counts.
+        unit: darkroom_core::money::Unit,
         /// The store folder.
         store: String,
         /// The command that re-buys them.

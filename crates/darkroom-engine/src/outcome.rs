@@ -1,4 +1,5 @@
 //! What a run did: its deliverables, failures, spend, and why it stopped.
+use darkroom_core::money::{Money, Unit};
 use darkroom_ledger::Totals;
 
 use crate::Deliverable;
@@ -26,21 +27,21 @@ pub struct RunReport {
     /// When the budget stopped the run: the cap, what was committed, and what the next call
     /// (or the next shot, expected) needed.
     pub budget_stop: Option<BudgetStop>,
-    /// The unit spend is counted in: `USD` or `credits`.
-    pub unit: &'static str,
+    /// The unit spend is counted in.
+    pub unit: Unit,
     /// Finals kept back until a person approves them (`[review] required`): `(shot, attempt)`.
     pub awaiting_review: Vec<(String, String)>,
 }
 
-/// Why the budget stopped a run, in the campaign's unit.
+/// Why the budget stopped a run, each amount in the campaign's unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetStop {
     /// The cap.
-    pub cap: f64,
+    pub cap: Money,
     /// Spent and reserved when it stopped.
-    pub committed: f64,
+    pub committed: Money,
     /// What the refused call's worst case needed, or the next shot's expected cost.
-    pub needed: f64,
+    pub needed: Money,
     /// What needed it (a call's tier and shot, or a shot not started).
     pub what: String,
 }
@@ -50,11 +51,11 @@ impl std::fmt::Display for BudgetStop {
         write!(
             f,
             "cap {:.3}, committed {:.3}, left {:.3}; {} needed {:.3}",
-            self.cap,
-            self.committed,
-            (self.cap - self.committed).max(0.0),
+            self.cap.amount,
+            self.committed.amount,
+            self.cap.left_after(self.committed).amount,
             self.what,
-            self.needed
+            self.needed.amount
         )
     }
 }

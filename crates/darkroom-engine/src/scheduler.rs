@@ -349,9 +349,9 @@ pub(crate) async fn scheduled(
                 let mut slot = denied.lock().unwrap_or_else(|p| p.into_inner());
                 if slot.is_none() {
                     *slot = Some(crate::BudgetStop {
-                        cap: ctx.cap.unwrap_or(0.0),
-                        committed,
-                        needed,
+                        cap: ctx.money(ctx.cap.unwrap_or(0.0)),
+                        committed: ctx.money(committed),
+                        needed: ctx.money(needed),
                         what: format!("the next call ({} of `{}`)", row.tier, row.shot),
                     });
                 }

@@ -176,19 +176,19 @@ pub(crate) fn open(
             return Err(EngineError::MissingResults {
                 count: missing.len(),
                 cost,
-                unit: darkroom_core::money::Unit::of(in_money).as_str(),
+                unit: darkroom_core::money::Unit::of(in_money),
                 store: store_dir(&out),
                 rebuy,
             });
         }
     }
-    let cap = opts.budget.or(campaign.budget.cap());
+    let cap = opts.budget.or(campaign.budget.cap().map(|m| m.amount));
     // One cap per shared campaign, in its ledger: each worker applying its own file's cap would
     // let the most generous one spend for all.
     let cap = if ledger.is_shared() {
         ledger.agree_cap(
             cap,
-            darkroom_core::money::Unit::of(in_money).as_str(),
+            darkroom_core::money::Unit::of(in_money),
             opts.change_cap,
         )?
     } else {

@@ -182,10 +182,16 @@ fn the_budget_stops_the_run_cleanly_and_is_never_exceeded() {
     // It stopped because the next thing did not fit, and says what that needed.
     let stop = r.budget_stop.clone().expect("the stop says why");
     assert!(
-        stop.committed + stop.needed > 1.4435,
+        stop.committed.amount + stop.needed.amount > 1.4435,
         "stopped although {stop} fits"
     );
-    assert!((stop.cap - 1.4435).abs() < 1e-12, "{stop}");
+    assert!((stop.cap.amount - 1.4435).abs() < 1e-12, "{stop}");
+    // The campaign counts money: every amount of the stop says so.
+    let usd = darkroom_core::money::Unit::Usd;
+    assert_eq!(
+        [stop.cap.unit, stop.committed.unit, stop.needed.unit],
+        [usd; 3]
+    );
     assert!(
         !r.totals
             .by_status

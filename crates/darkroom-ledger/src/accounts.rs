@@ -737,9 +737,10 @@ impl Ledger {
     pub fn agree_cap(
         &self,
         cap: Option<f64>,
-        unit: &str,
+        unit: darkroom_core::money::Unit,
         change: bool,
     ) -> Result<Option<f64>, LedgerError> {
+        let unit = unit.as_str();
         let who = self.worker.clone().unwrap_or_else(|| "a run".into());
         let at = self.path.clone();
         let shown = |c: Option<f64>, u: &str| {
@@ -795,7 +796,10 @@ impl Ledger {
                         by: r.get(1)?,
                         from: r.get(2)?,
                         to: r.get(3)?,
-                        unit: r.get(4)?,
+                        unit: r
+                            .get::<Option<String>>(4)?
+                            .as_deref()
+                            .and_then(darkroom_core::money::Unit::parse),
                     })
                 },
             )
@@ -849,8 +853,8 @@ pub struct CapChange {
     pub from: Option<f64>,
     /// The cap after.
     pub to: f64,
-    /// Its unit.
-    pub unit: Option<String>,
+    /// Its unit (none in a ledger from before units were recorded).
+    pub unit: Option<darkroom_core::money::Unit>,
 }
 
 /// Settled cost plus the reservations of calls in flight: the account's running total, which

@@ -48,8 +48,11 @@ pub struct App {
     pub drain: Option<Box<DrainFn>>,
     /// The campaign's brand: what a grade moves toward, and what the brand judge measures.
     pub brand: Option<darkroom_color::brand::Brand>,
-    /// The campaign's cap and the unit spend is counted in (`USD` or `credits`).
-    pub budget: (Option<f64>, String),
+    /// The campaign's cap and the unit spend is counted in.
+    pub budget: (
+        Option<darkroom_core::money::Money>,
+        darkroom_core::money::Unit,
+    ),
     /// `[gates] near_duplicate`: drafts this close (pHash bits) are stacked on the sheet.
     pub near: u32,
 }
@@ -273,7 +276,7 @@ async fn overview(State(app): State<Arc<App>>) -> Response {
                 },
                 &totals,
                 &agree,
-                (app.budget.0, &app.budget.1),
+                app.budget,
             ))
             .into_response()
         }
@@ -319,7 +322,7 @@ async fn shot(State(app): State<Arc<App>>, Path(shot): Path<String>) -> Response
                 versions: &versions,
                 queued: &queued,
                 fixers: &app.fixers,
-                unit: &app.budget.1,
+                unit: app.budget.1,
                 near: app.near,
             }))
             .into_response()
@@ -350,7 +353,7 @@ async fn card(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
                 versions: &[],
                 queued: &[],
                 fixers: &app.fixers,
-                unit: &app.budget.1,
+                unit: app.budget.1,
                 near: app.near,
             };
             match page::card_detail(&p, &id) {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use darkroom_core::money::{Money, Unit};
 use darkroom_ledger::{
     standing, AttemptStatus, Dump, HumanAction, HumanRecord, Reason, ScoreRecord, Tier, Totals,
     Version,
@@ -124,7 +125,7 @@ pub fn overview(
     ledgered: &Ledgered<'_>,
     totals: &Totals,
     agree: &darkroom_readout::agreement::Agreement,
-    budget: (Option<f64>, &str),
+    budget: (Option<Money>, Unit),
 ) -> String {
     let Ledgered {
         dump,
@@ -167,15 +168,15 @@ pub fn overview(
         esc(campaign),
         totals.settled,
         human.len(),
-        unit = esc(unit),
+        unit = unit.as_str(),
         files = dump.deliverables.len(),
         cpsa = if dump.deliverables.is_empty() {
             "–".to_string()
         } else {
             format!("{:.3}", totals.settled / dump.deliverables.len() as f64)
         },
-        left = cap.map_or("–".to_string(), |c| format!("{:.2}", (c - totals.committed).max(0.0))),
-        cap_note = cap.map_or("no cap set".to_string(), |c| format!("of {c:.2} {} (reserved calls counted)", esc(unit))),
+        left = cap.map_or("–".to_string(), |c| format!("{:.2}", c.left_after(c.with(totals.committed)).amount)),
+        cap_note = cap.map_or("no cap set".to_string(), |c| format!("of {:.2} {} (reserved calls counted)", c.amount, c.unit)),
     );
     for (shot, (d, f, w, ap, rj)) in &shots {
         let _ = write!(
@@ -252,23 +253,19 @@ pub struct ShotPage<'a> {
     /// Providers that can in-paint.
     pub fixers: &'a [String],
     /// The unit spend is counted in (`USD`, or `credits`).
-    pub unit: &'a str,
+    pub unit: Unit,
     /// The pHash distance at or below which two drafts are near-duplicates (`[gates]
     /// near_duplicate`): they are stacked under the first of them.
     pub near: u32,
 }
 
 /// A cost in the campaign's unit: dollars with a `$`, credits by name (text).
-fn money_text(cost: f64, unit: &str) -> String {
-    if unit == darkroom_core::money::Unit::Usd.as_str() {
-        format!("${cost:.3}")
-    } else {
-        format!("{cost:.3} {unit}")
-    }
+fn money_text(cost: f64, unit: Unit) -> String {
+    Money::new(cost, unit).shown(3)
 }
 
 /// [`money_text`], escaped for HTML.
-fn money(cost: f64, unit: &str) -> String {
+fn money(cost: f64, unit: Unit) -> String {
     esc(&money_text(cost, unit))
 }
 

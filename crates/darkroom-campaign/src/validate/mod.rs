@@ -263,9 +263,11 @@ impl Budget {
         darkroom_core::money::Unit::of(self.money.is_some())
     }
 
-    /// The cap in [`Budget::unit`], if there is one.
-    pub fn cap(&self) -> Option<f64> {
-        self.money.or(self.credits)
+    /// The cap, in [`Budget::unit`], if there is one.
+    pub fn cap(&self) -> Option<darkroom_core::money::Money> {
+        self.money
+            .or(self.credits)
+            .map(|a| darkroom_core::money::Money::new(a, self.unit()))
     }
 }
 

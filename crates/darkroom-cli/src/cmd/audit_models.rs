@@ -409,7 +409,8 @@ fn print_json(
             "sent": r.sent, "reused": r.reused, "not_asked": r.not_asked(),
             "spent_total_usd": r.spent_total,
             "budget_stop": r.budget_stop.as_ref().map(|b| serde_json::json!({
-                "cap": b.cap, "committed": b.committed, "needed": b.needed,
+                "cap": b.cap.amount, "committed": b.committed.amount, "needed": b.needed.amount,
+                "unit": b.cap.unit.as_str(),
             })),
             "providers": v,
         }))

@@ -108,7 +108,7 @@ pub fn run(a: Args) -> Result<ExitCode, Fail> {
             fix: Some(Box::new(fix)),
             drain: Some(Box::new(drain)),
             brand: c.brand.clone(),
-            budget: (c.budget.cap(), c.budget.unit().to_string()),
+            budget: (c.budget.cap(), c.budget.unit()),
             near: c.gates.near_duplicate,
         }
     });

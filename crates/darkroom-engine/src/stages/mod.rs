@@ -146,9 +146,9 @@ async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
                 // cannot be afforded.
                 if expected[next] > 0.0 && !has_work(&ctx, &shots[next].id) {
                     budget_stop = Some(crate::BudgetStop {
-                        cap,
-                        committed,
-                        needed: expected[next],
+                        cap: ctx.money(cap),
+                        committed: ctx.money(committed),
+                        needed: ctx.money(expected[next]),
                         what: format!("shot `{}` (expected, drafts and finish)", shots[next].id),
                     });
                     break;

@@ -267,11 +267,12 @@ fn injected(json: &str) -> String {
     }
 }
 
-fn fmt_money(v: f64, unit: &str) -> String {
-    if unit == darkroom_core::money::Unit::Usd.as_str() {
-        format!("${v:.3}")
-    } else {
-        format!("{v:.2} credits")
+/// An amount as the report prints it: dollars to the tenth of a cent, credits to the hundredth.
+fn fmt_money(v: f64, unit: darkroom_core::money::Unit) -> String {
+    let m = darkroom_core::money::Money::new(v, unit);
+    match unit {
+        darkroom_core::money::Unit::Usd => m.shown(3),
+        darkroom_core::money::Unit::Credits => m.shown(2),
     }
 }
 
@@ -496,7 +497,7 @@ impl Builder<'_> {
             scores.push(injected(d.2.as_deref().unwrap_or_default()));
         }
         if let Some(c) = a.cost.filter(|c| *c > 0.0) {
-            let unit = self.campaign.budget.unit().as_str();
+            let unit = self.campaign.budget.unit();
             scores.push(format!("cost {}", fmt_money(c, unit)));
         }
         if let Some(l) = a.latency {

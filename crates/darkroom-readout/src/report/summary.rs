@@ -8,6 +8,7 @@ use darkroom_campaign::Campaign;
 use darkroom_color::de2000;
 use darkroom_color::palette::{drift, Swatch};
 use darkroom_core::judge::{Judgement, Verdict};
+use darkroom_core::money::{Money, Unit};
 use darkroom_ledger::{AttemptRecord, AttemptStatus, DecisionKind, Dump, Reason, Tier};
 use darkroom_report::{Bar, Chart, CheckItem, Report, Series, Stat, SwatchCell, SwatchRow, Table};
 
@@ -19,8 +20,8 @@ use crate::ReadoutError;
 
 /// The figures several parts of the summary share, counted once from the dump.
 struct Figures {
-    unit: &'static str,
-    cap: Option<f64>,
+    unit: Unit,
+    cap: Option<Money>,
     spent: f64,
     tries: u64,
     /// Files asked for (finals × aspects).
@@ -39,7 +40,7 @@ struct Figures {
 
 impl Figures {
     fn of(c: &Campaign, dump: &Dump) -> Figures {
-        let unit = c.budget.unit().as_str();
+        let unit = c.budget.unit();
         let cap = c.budget.cap();
 
         // Summary figures.
@@ -422,15 +423,19 @@ fn stats(dump: &Dump, f: &Figures) -> Vec<Stat> {
         Stat {
             label: "Spend".into(),
             // Providers price in both units at 1 credit = $0.01 (Stability's rate).
-            value: if unit == darkroom_core::money::Unit::Usd.as_str() {
+            value: if unit == Unit::Usd {
                 format!("{} · {:.1} credits", fmt_money(spent, unit), spent * 100.0)
             } else {
                 format!("{} · ${:.3}", fmt_money(spent, unit), spent / 100.0)
             },
             note: cap.map_or("no cap".into(), |cap| {
-                format!("of {} cap ({})", fmt_money(cap, unit), pct_f(spent, cap))
+                format!(
+                    "of {} cap ({})",
+                    fmt_money(cap.amount, unit),
+                    pct_f(spent, cap.amount)
+                )
             }),
-            tone: if cap.is_some_and(|cap| spent > cap + 1e-9) {
+            tone: if cap.is_some_and(|cap| spent > cap.amount + 1e-9) {
                 "bad".into()
             } else {
                 String::new()
@@ -517,7 +522,7 @@ fn stats(dump: &Dump, f: &Figures) -> Vec<Stat> {
             tone: "bad".into(),
         });
     }
-    if let Some(cap) = cap {
+    if let Some(cap) = cap.map(|m| m.amount) {
         stats.push(Stat {
             label: "Budget used".into(),
             value: pct_f(spent, cap),
@@ -614,7 +619,7 @@ fn stage_table(c: &Campaign, dump: &Dump, f: &Figures) -> Vec<Table> {
 }
 
 /// Spend per tier, provider and model.
-fn spend_table(dump: &Dump, unit: &str) -> Vec<Table> {
+fn spend_table(dump: &Dump, unit: Unit) -> Vec<Table> {
     let mut tables = Vec::new();
     let mut spend_rows: BTreeMap<(String, String, String), (u64, u64, f64)> = BTreeMap::new();
     for a in &dump.attempts {
@@ -712,10 +717,11 @@ fn burn_chart(dump: &Dump, f: &Figures) -> Vec<Chart> {
             format!("Credit burn over time, cumulative by tier ({unit})")
         },
         x_label: "seconds since the first call".into(),
-        y_label: unit.into(),
+        y_label: unit.as_str().into(),
         series,
         step: true,
         reference: cap
+            .map(|m| m.amount)
             .filter(|cap| *cap <= spent * 4.0)
             .map(|cap| (cap, "budget cap".into())),
     });
