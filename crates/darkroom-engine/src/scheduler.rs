@@ -74,6 +74,8 @@ pub(crate) struct Exec {
     /// Set by Ctrl-C (with `stop`): nothing new is sent, calls in flight finish and are recorded.
     pub(crate) interrupted: Arc<AtomicBool>,
     pub(crate) reused: Arc<AtomicU64>,
+    /// Permits to look at an image beside the calls ([`Exec::execute_looked`]): one per core.
+    pub(crate) lookers: Arc<Semaphore>,
 }
 
 impl Exec {
@@ -108,6 +110,21 @@ impl Exec {
 
     /// Runs calls concurrently within each provider's limit.
     pub(crate) async fn execute(&self, calls: Vec<Call>) -> Vec<(Call, Done)> {
+        self.execute_looked::<()>(calls, None)
+            .await
+            .into_iter()
+            .map(|(c, d, _)| (c, d))
+            .collect()
+    }
+
+    /// [`Exec::execute`], and `look` at each image as soon as it arrives, on the runtime's
+    /// blocking pool: what needs only the image (the pixel judges) runs beside the calls still
+    /// in flight and on every core, instead of after the batch on one.
+    pub(crate) async fn execute_looked<T: Send + 'static>(
+        &self,
+        calls: Vec<Call>,
+        look: Option<Look<T>>,
+    ) -> Vec<(Call, Done, Option<T>)> {
         // Queued now: the time until each call gets a concurrency slot is its queue wait.
         let rows: Vec<AttemptRow> = calls.iter().map(|c| c.row.clone()).collect();
         // Planned in a few statements, which also say which calls are done already: only those
@@ -127,11 +144,24 @@ impl Exec {
             let denied = self.denied.clone();
             let ended = ended.clone();
             let was_done = done.contains(&c.row.id);
+            let look = look.clone();
+            let lookers = self.lookers.clone();
             handles.push(tokio::spawn(async move {
                 let d = one(&ctx, &sem, &stop, &reused, &denied, &c, was_done).await;
                 let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
                 ctx.opts.tick(n, total);
-                (c, d)
+                let seen = match (look, &d) {
+                    (Some(f), Done::Image(png)) => {
+                        let _permit = lookers.acquire().await;
+                        let (call, png) = (c.clone(), png.clone());
+                        tokio::task::spawn_blocking(move || f(&call, &png))
+                            .await
+                            .ok()
+                            .flatten()
+                    }
+                    _ => None,
+                };
+                (c, d, seen)
             }));
         }
         let mut out = Vec::with_capacity(handles.len());
@@ -143,6 +173,9 @@ impl Exec {
         out
     }
 }
+
+/// What [`Exec::execute_looked`] runs on each image as it arrives (`None`: nothing to say).
+pub(crate) type Look<T> = Arc<dyn Fn(&Call, &[u8]) -> Option<T> + Send + Sync>;
 
 /// What a provider call brought back, whatever it was asked.
 pub(crate) struct Reply {

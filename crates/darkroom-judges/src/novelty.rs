@@ -38,40 +38,46 @@ impl Judge<Siblings> for NoveltyJudge {
             rgb: image.rgb.to_vec(),
             text: Vec::new(),
         };
-        let h = phash::phash(&img);
-        let nearest = sib.hashes.iter().map(|&s| phash::hamming(h, s)).min();
-        let (verdict, evidence) = match nearest {
-            None => (Verdict::Yes, "no sibling yet".to_string()),
-            Some(d) if d <= sib.threshold => (
-                Verdict::No,
-                format!(
-                    "pHash distance {d} to a sibling (≤ {} is a near-duplicate)",
-                    sib.threshold
-                ),
+        judge_hash(phash::phash(&img), sib)
+    }
+}
+
+/// The novelty judgement of an image whose perceptual hash is `h`: what [`NoveltyJudge`] says,
+/// for a caller that hashed the image earlier (beside other work) and knows its siblings only
+/// now.
+pub fn judge_hash(h: u64, sib: &Siblings) -> Judgement {
+    let nearest = sib.hashes.iter().map(|&s| phash::hamming(h, s)).min();
+    let (verdict, evidence) = match nearest {
+        None => (Verdict::Yes, "no sibling yet".to_string()),
+        Some(d) if d <= sib.threshold => (
+            Verdict::No,
+            format!(
+                "pHash distance {d} to a sibling (≤ {} is a near-duplicate)",
+                sib.threshold
             ),
-            Some(d) => (
-                Verdict::Yes,
-                format!("nearest sibling at pHash distance {d}"),
-            ),
-        };
-        Judgement {
-            judge: "novelty".into(),
-            score: Some(nearest.map_or(1.0, |d| (f64::from(d) / 32.0).min(1.0))),
-            findings: vec![Finding {
-                assertion: None,
-                // A measurement against a threshold: as sure as the measurement.
-                confidence: 1.0,
-                verdict,
-                evidence,
-            }],
-            // The hash in two 32-bit halves: a metric is an f64, which keeps 53 bits, and a
-            // rounded hash would put near-duplicates a few bits apart.
-            metrics: vec![
-                ("phash_hi".into(), f64::from((h >> 32) as u32)),
-                ("phash_lo".into(), f64::from(h as u32)),
-                ("nearest_distance".into(), nearest.map_or(64.0, f64::from)),
-            ],
-        }
+        ),
+        Some(d) => (
+            Verdict::Yes,
+            format!("nearest sibling at pHash distance {d}"),
+        ),
+    };
+    Judgement {
+        judge: "novelty".into(),
+        score: Some(nearest.map_or(1.0, |d| (f64::from(d) / 32.0).min(1.0))),
+        findings: vec![Finding {
+            assertion: None,
+            // A measurement against a threshold: as sure as the measurement.
+            confidence: 1.0,
+            verdict,
+            evidence,
+        }],
+        // The hash in two 32-bit halves: a metric is an f64, which keeps 53 bits, and a
+        // rounded hash would put near-duplicates a few bits apart.
+        metrics: vec![
+            ("phash_hi".into(), f64::from((h >> 32) as u32)),
+            ("phash_lo".into(), f64::from(h as u32)),
+            ("nearest_distance".into(), nearest.map_or(64.0, f64::from)),
+        ],
     }
 }
 

@@ -12,9 +12,9 @@ use darkroom_core::judge::Verdict;
 use darkroom_judges::brand::BrandJudge;
 use darkroom_ledger::{DecisionKind, HumanAction, Reason, Tier};
 
-use crate::scheduler::{count_calls, Done, Exec};
+use crate::scheduler::{count_calls, Call, Done, Exec, Look};
 use crate::stages::gates::{gate, restate};
-use crate::stages::judge::{judge, vision_round, Scored};
+use crate::stages::judge::{look, settle, vision_round, Looked, Scored};
 use crate::stages::say;
 use crate::Ctx;
 
@@ -104,7 +104,7 @@ impl ShotDrafts {
 pub(crate) async fn rounds(
     ctx: &Arc<Ctx>,
     exec: &Exec,
-    brand: Option<&BrandJudge>,
+    brand: Option<&Arc<BrandJudge>>,
     shots: &[Shot],
 ) -> Drafted {
     let c = &ctx.campaign;
@@ -140,12 +140,17 @@ pub(crate) async fn rounds(
                 count_calls(ctx, &calls)
             ),
         );
-        let results = exec.execute(calls).await;
-        let visions = vision_round(ctx, exec, &results).await;
+        // The pixel judges look at each draft as it arrives, beside the calls still in flight.
+        let looker: Look<Looked> = {
+            let brand = brand.cloned();
+            Arc::new(move |call: &Call, png: &[u8]| look(brand.as_deref(), call, png))
+        };
+        let results = exec.execute_looked(calls, Some(looker)).await;
+        let visions = vision_round(ctx, exec, results.iter().map(|(c, d, _)| (c, d))).await;
         let mut best_failures: BTreeMap<String, (f64, Vec<String>)> = BTreeMap::new();
         // The batch's scores and gate decisions, written in a statement each after it.
         let (mut gates, mut scores) = (Vec::new(), Vec::new());
-        for (call, done) in results {
+        for (call, done, looked) in results {
             let tally = drafts.entry(call.row.shot.clone()).or_default();
             tally.calls += 1;
             let png = match done {
@@ -166,16 +171,19 @@ pub(crate) async fn rounds(
                 .get(&shot)
                 .map(|v| v.iter().map(|s| s.phash).collect())
                 .unwrap_or_default();
-            let Some((scored, judgements)) = judge(
-                ctx,
-                brand,
-                &call,
-                &png,
-                &siblings,
-                visions.get(&call.row.id),
-            ) else {
+            // Looked at already, unless the image arrived while the pool was gone (shutdown).
+            let Some(looked) = looked.or_else(|| look(brand.map(AsRef::as_ref), &call, &png))
+            else {
                 continue;
             };
+            let (scored, judgements) = settle(
+                ctx,
+                &call,
+                &png,
+                looked,
+                &siblings,
+                visions.get(&call.row.id),
+            );
             scores.extend(super::judge::score_rows(&call.row.id, judgements.iter()));
             super::judge::record_disagreements(ctx, &call.row.id, &scored);
             let tally = drafts.entry(shot.clone()).or_default();

@@ -104,7 +104,7 @@ pub(crate) async fn waves(
         let results = exec.execute(wave).await;
         // The vision judge sees the finals too, as it saw the drafts: on a vendor's image its
         // decided verdicts stand over the pixel judge's, at the gate that decides delivery.
-        let visions = vision_round(ctx, exec, &results).await;
+        let visions = vision_round(ctx, exec, results.iter().map(|(c, d)| (c, d))).await;
         for (call, done) in results {
             let shot = call.row.shot.clone();
             match done {

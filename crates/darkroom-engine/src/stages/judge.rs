@@ -10,7 +10,7 @@ use darkroom_core::judge::{ImageRef, Judge, Judgement, Verdict};
 use darkroom_core::provider::ProviderError;
 use darkroom_judges::brand::BrandJudge;
 use darkroom_judges::layout::LayoutJudge;
-use darkroom_judges::novelty::{NoveltyJudge, Siblings};
+use darkroom_judges::novelty::Siblings;
 use darkroom_judges::quality::{QualityJudge, Requested};
 use darkroom_ledger::{AttemptRow, Tier};
 use darkroom_providers::AnyProvider;
@@ -61,14 +61,20 @@ impl Scored {
     }
 }
 
-pub(crate) fn judge(
-    ctx: &Ctx,
-    brand: Option<&BrandJudge>,
-    call: &Call,
-    png: &[u8],
-    siblings: &[u64],
-    vision: Option<&Judgement>,
-) -> Option<(Scored, Vec<Judgement>)> {
+/// What the pixel judges see in an image on its own: its checklist, and the layout, quality
+/// and brand judgements and perceptual hash. It needs neither the image's siblings nor a vision
+/// model's answers, so it is computed as each image arrives, on the runtime's blocking pool,
+/// beside the calls still in flight ([`crate::scheduler::Exec::execute_looked`]).
+pub(crate) struct Looked {
+    scene: darkroom_prompt::Scene,
+    layout: Judgement,
+    quality: Judgement,
+    brand: Option<Judgement>,
+    phash: u64,
+}
+
+/// [`Looked`] of an image (`None`: it does not decode, or its prompt does not parse).
+pub(crate) fn look(brand: Option<&BrandJudge>, call: &Call, png: &[u8]) -> Option<Looked> {
     let img = darkroom_imageops::decode_png(png, &call.row.id, 1 << 26).ok()?;
     let view = ImageRef {
         width: img.width,
@@ -84,14 +90,53 @@ pub(crate) fn judge(
             height: call.req.height,
         },
     );
-    let novelty = NoveltyJudge.judge(
-        view,
+    Some(Looked {
+        brand: brand.map(|b| b.judge(view, &())),
+        phash: darkroom_imageops::phash::phash(&img),
+        scene,
+        layout,
+        quality,
+    })
+}
+
+/// Judges an image: [`look`], then [`settle`].
+pub(crate) fn judge(
+    ctx: &Ctx,
+    brand: Option<&BrandJudge>,
+    call: &Call,
+    png: &[u8],
+    siblings: &[u64],
+    vision: Option<&Judgement>,
+) -> Option<(Scored, Vec<Judgement>)> {
+    let looked = look(brand, call, png)?;
+    Some(settle(ctx, call, png, looked, siblings, vision))
+}
+
+/// The judgement of an image once its siblings and the vision model's answers are known: the
+/// novelty verdict against the siblings, the pixel and vision verdicts merged, a person's
+/// answers over both, and the scores the gates read.
+pub(crate) fn settle(
+    ctx: &Ctx,
+    call: &Call,
+    png: &[u8],
+    looked: Looked,
+    siblings: &[u64],
+    vision: Option<&Judgement>,
+) -> (Scored, Vec<Judgement>) {
+    let Looked {
+        scene,
+        layout,
+        quality,
+        brand: brand_j,
+        phash,
+    } = looked;
+    let novelty = darkroom_judges::novelty::judge_hash(
+        phash,
         &Siblings {
             hashes: siblings.to_vec(),
             threshold: ctx.campaign.gates.near_duplicate,
         },
     );
-    let brand_j = brand.map(|b| b.judge(view, &()));
     // With a vision judge, adherence counts each checklist item once. On a render of the
     // built-in renderer (flat colours, clean edges) the pixel judge's decided verdict stands and
     // the vision model fills what it could not decide; on anything else the vision model's
@@ -140,14 +185,14 @@ pub(crate) fn judge(
         adherence: adherence.unwrap_or(1.0),
         on_palette: brand_j.as_ref().and_then(|b| b.score).unwrap_or(1.0),
         sharpness: quality.metric("sharpness").unwrap_or(0.0),
-        phash: darkroom_judges::novelty::phash_of(&novelty).unwrap_or(0),
+        phash,
         failed_questions,
         disagreements,
     };
     let mut all = vec![layout, quality, novelty];
     all.extend(brand_j);
     all.extend(vision.cloned());
-    Some((s, all))
+    (s, all)
 }
 
 /// Keeps where the pixel and vision judges disagreed on an image (a draft or a final), so the
@@ -167,10 +212,10 @@ pub(crate) fn record_disagreements(ctx: &Ctx, attempt: &str, scored: &Scored) {
 /// provider allows. Each call is an attempt of tier `judge` in the ledger: its worst case is
 /// reserved against the budget before it is sent, its reported cost settled after, and its reply
 /// stored, so a resumed run reuses the answer instead of asking again.
-pub(crate) async fn vision_round(
+pub(crate) async fn vision_round<'a>(
     ctx: &Arc<Ctx>,
     exec: &Exec,
-    results: &[(Call, Done)],
+    results: impl Iterator<Item = (&'a Call, &'a Done)>,
 ) -> BTreeMap<String, Judgement> {
     let mut handles = Vec::new();
     for (call, done) in results {

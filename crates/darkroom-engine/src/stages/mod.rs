@@ -71,6 +71,11 @@ impl Exec {
             denied: Arc::new(std::sync::Mutex::new(None)),
             interrupted: Arc::new(AtomicBool::new(false)),
             reused: Arc::new(AtomicU64::new(0)),
+            // One image looked at per core at a time: enough to fill them, and a bound on the
+            // decoded images held at once however many calls end together.
+            lookers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            )),
         };
         if ctx.opts.ctrl_c {
             listen_for_signals(&exec, ctx.opts.progress.clone())?;
@@ -81,7 +86,11 @@ impl Exec {
 
 async fn run_async(ctx: Arc<Ctx>) -> Result<RunReport, EngineError> {
     let exec = Exec::new(&ctx)?;
-    let brand = ctx.campaign.brand.clone().map(BrandJudge::new);
+    let brand = ctx
+        .campaign
+        .brand
+        .clone()
+        .map(|b| Arc::new(BrandJudge::new(b)));
     let mut deliverables = Vec::new();
     // Shots nothing changed for since their files were written are left alone.
     let settle = settled::Settle::load(&ctx);
@@ -247,12 +256,12 @@ fn expected_cost(ctx: &Ctx, s: &Shot) -> f64 {
 async fn funnel(
     ctx: &Arc<Ctx>,
     exec: &Exec,
-    brand: Option<&BrandJudge>,
+    brand: Option<&Arc<BrandJudge>>,
     shots: &[Shot],
 ) -> deliver::Delivered {
     let drafted = draft::rounds(ctx, exec, brand, shots).await;
     let mut ranked = select::rank(ctx, exec, shots, drafted);
-    let finished = finish::waves(ctx, exec, brand, shots, &mut ranked).await;
+    let finished = finish::waves(ctx, exec, brand.map(AsRef::as_ref), shots, &mut ranked).await;
     let (deliverables, mut failed, awaiting) = deliver::all(ctx, exec, shots, &finished).await;
     failed.extend(ranked.failed);
     failed.sort();
