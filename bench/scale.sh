@@ -48,6 +48,15 @@ TOML
 /usr/bin/time -f "run: %e s wall, %M kB peak RSS" "$BIN" run c.toml > /dev/null 2> run.log || true
 grep -E "deliverables in|run:|report" run.log | tail -4
 echo "report: index $(stat -c %s out/report.html) B; $(ls out/report_pages 2>/dev/null | wc -l) shot pages, largest $(ls -S out/report_pages 2>/dev/null | head -1 | xargs -I{} stat -c %s out/report_pages/{} 2>/dev/null || echo 0) B; thumbnails $(du -sb out/report_files | cut -f1) B in $(ls out/report_files | wc -l) files"
-/usr/bin/time -f "report: %e s wall, %M kB peak RSS" "$BIN" report c.toml > /dev/null 2> report.log; tail -1 report.log
+# `report` rebuilds every page; the images' thumbnails and palettes the run's report kept
+# (`.report.previews`) are not decoded again.
+/usr/bin/time -f "report (rebuilt, images kept): %e s wall, %M kB peak RSS" "$BIN" report c.toml > /dev/null 2> report.log; tail -1 report.log
+# From nothing: every image decoded, every thumbnail made.
+rm -rf out/report_files out/.report.previews
+/usr/bin/time -f "report (from nothing): %e s wall, %M kB peak RSS" "$BIN" report c.toml > /dev/null 2> report.log; tail -1 report.log
 /usr/bin/time -f "rerun: %e s wall, %M kB peak RSS" "$BIN" run c.toml > /dev/null 2> rerun.log || true
 grep -E "report|rerun:" rerun.log | tail -2
+# One shot more: the run makes its calls and the report decodes only its images.
+printf '[[shots]]\nid = "one-more"\nprompt = "a green cube on a white background"\ndeliver = ["1:1"]\n' >> c.toml
+/usr/bin/time -f "one shot more: %e s wall (its calls, its files, the report), %M kB peak RSS" "$BIN" run c.toml > /dev/null 2> more.log || true
+grep -E "report|one shot more:" more.log | tail -2

@@ -22,6 +22,7 @@ use darkroom_report::{
 
 use crate::ReadoutError;
 
+mod previews;
 mod summary;
 
 /// Shots per page: a campaign with more gets an index page and pages of this many shots.
@@ -93,6 +94,7 @@ pub fn write_report(
         .file_stem()
         .map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());
     let stamp_path = html.with_file_name(format!(".{stem}.stamp"));
+    let previews_path = html.with_file_name(format!(".{stem}.previews"));
     let stamp = format!(
         "darkroom {}\nledger {}\ncampaign {:016x}\n",
         env!("CARGO_PKG_VERSION"),
@@ -125,6 +127,7 @@ pub fn write_report(
         thumbs: BTreeMap::new(),
         palettes: BTreeMap::new(),
         bytes: 0,
+        previews: previews::read(&previews_path, THUMB_SIDE, THUMB_QUALITY),
     };
     let paged = campaign.shots.len() > PAGE_SHOTS;
     let mut decisions = decisions_by_attempt(&dump);
@@ -196,6 +199,14 @@ pub fn write_report(
         let _ = std::fs::remove_dir_all(&pages_dir);
     }
     bytes += b.bytes;
+    // What the next rebuild need not decode again: every image with a thumbnail on the page.
+    let kept: previews::Previews = std::mem::take(&mut b.palettes)
+        .into_iter()
+        .filter_map(|(hash, pal)| Some((b.thumbs.get(&thumb_name(&hash)).copied()?, hash, pal)))
+        .map(|(size, hash, pal)| (hash, (size, pal)))
+        .collect();
+    // Not written, the next rebuild only decodes again: nothing to stop for.
+    let _ = previews::write(&previews_path, THUMB_SIDE, THUMB_QUALITY, &kept);
     // Written last: a crash before this rebuilds the report next time.
     std::fs::write(&stamp_path, stamp).map_err(|source| ReadoutError::Io {
         path: stamp_path.display().to_string(),
@@ -230,6 +241,8 @@ struct Builder<'a> {
     thumbs: BTreeMap<String, (u32, u32)>,
     /// Each image's dominant palette (by hash), the only thing kept of a decoded image.
     palettes: BTreeMap<String, Vec<Swatch>>,
+    /// What the last build kept of each image ([`previews`]): used instead of decoding it.
+    previews: previews::Previews,
     /// Thumbnail bytes written.
     bytes: u64,
 }
@@ -417,6 +430,16 @@ impl Builder<'_> {
 
     fn load_file(&mut self, path: &Path, hash: &str) -> &Vec<Swatch> {
         if !self.palettes.contains_key(hash) {
+            // Seen by the last build, its thumbnail still there: nothing to decode.
+            let name = thumb_name(hash);
+            if let Some((size, pal)) = self.previews.remove(hash) {
+                if let Ok(m) = std::fs::metadata(self.thumbs_dir.join(&name)) {
+                    self.bytes += m.len();
+                    self.thumbs.insert(name, size);
+                    self.palettes.insert(hash.to_string(), pal);
+                    return &self.palettes[hash];
+                }
+            }
             let pal = match read_image(path, Limits::default()) {
                 Ok(img) => {
                     let name = thumb_name(hash);
