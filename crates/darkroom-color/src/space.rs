@@ -38,7 +38,7 @@ pub const RGB_TO_XYZ: [[f64; 3]; 3] = [
 
 /// XYZ → linear sRGB: the exact inverse of [`RGB_TO_XYZ`] (so conversions round-trip).
 // Printed with 17 significant digits so the f64 values are exact inverses.
-#[allow(clippy::excessive_precision)]
+#[expect(clippy::excessive_precision)]
 pub const XYZ_TO_RGB: [[f64; 3]; 3] = [
     [
         3.240_625_477_320_053_8,

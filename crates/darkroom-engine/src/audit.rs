@@ -304,7 +304,6 @@ async fn ask_all(ctx: &Arc<crate::Ctx>, suite: &Suite) -> Result<AuditReport, En
 }
 
 /// The layout judge's verdict on each checklist assertion of the image.
-#[allow(clippy::type_complexity)]
 fn judge(
     png: &[u8],
     scene: Option<&darkroom_prompt::Scene>,

@@ -283,7 +283,7 @@ const LEASE_POLL: Duration = Duration::from_millis(250);
 /// the result stored and settled with its cost and latency, the error classified, and a retry by
 /// class with the provider's hint (transient: exponential backoff; rate limited: the hint;
 /// refused, auth, invalid: never).
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn scheduled(
     ctx: &Arc<Ctx>,
     sem: &Arc<Semaphore>,

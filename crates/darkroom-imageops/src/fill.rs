@@ -13,7 +13,7 @@
 //! Pixels outside the mask are never changed.
 
 // Pixel loops here index several parallel buffers (values, masks, results) by position.
-#![allow(clippy::needless_range_loop)]
+#![expect(clippy::needless_range_loop)]
 
 use rayon::prelude::*;
 

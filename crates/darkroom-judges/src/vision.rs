@@ -160,7 +160,6 @@ impl Judge<Scene> for VisionJudge {
 /// The verdict on each checklist item from the pixel judge's `layout` findings and the vision
 /// judge's, and the items decided oppositely `(assertion, pixel, vision)`. `renders`: the image
 /// is the built-in renderer's, where the pixel judge's decided verdicts stand.
-#[allow(clippy::type_complexity)]
 pub fn merge(
     layout: &[Finding],
     vision: Option<&Judgement>,

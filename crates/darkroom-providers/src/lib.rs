@@ -61,7 +61,6 @@ impl AnyProvider {
     }
 
     /// Asks a vision model about an image (the vision judge); `None` for providers that cannot.
-    #[allow(clippy::type_complexity)]
     pub fn ask(
         &self,
         instructions: &str,

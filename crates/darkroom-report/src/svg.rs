@@ -167,7 +167,7 @@ pub fn render(chart: &Chart) -> String {
     s
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 fn lines(
     s: &mut String,
     id: &str,

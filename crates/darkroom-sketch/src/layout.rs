@@ -49,7 +49,7 @@ pub struct Object {
     pub entity: usize,
     /// Which copy of that entity.
     pub copy: u32,
-    #[allow(dead_code)] // read by tests and kept for the report's legend
+    #[expect(dead_code)] // read by tests and kept for the report's legend
     pub kind: Kind,
     /// Primitives with their materials.
     pub parts: Vec<(Shape, Mat)>,

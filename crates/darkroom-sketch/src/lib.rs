@@ -90,8 +90,6 @@ pub enum RenderError {
 }
 
 /// Renders a scene.
-// Pixel loops index neighbours and two buffers by position, so ranges read better than zips.
-#[allow(clippy::needless_range_loop)]
 pub fn render(scene: &Scene, opts: &Options) -> Result<Image, RenderError> {
     let (w, h) = (opts.width, opts.height);
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {

@@ -65,7 +65,6 @@ const DEFAULT_GATE: f64 = 0.8;
 
 /// What the vision judge of `campaign` answered about each case (by index), and a line saying
 /// what it cost.
-#[allow(clippy::type_complexity)]
 fn ask_vision(
     campaign: &std::path::Path,
     dir: &std::path::Path,

@@ -49,7 +49,7 @@ fn aspect_name(a: Aspect) -> String {
     a.to_string()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn deliver(
     ctx: &Ctx,
     exec: &Exec,
