@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${DARKROOM_BIN:-$ROOT/target/release/darkroom}"
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release -q)
 PY="${PYTHON:-${DARKROOM_TEST_PYTHON:-python3}}"
 W="$(mktemp -d)"
@@ -31,7 +32,8 @@ best() { # label, command…
   local label="$1"; shift
   local t m bt=999 bm=0
   for _ in 1 2 3; do
-    read -r t m < <( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -o time.txt -f "%e %M" "$@" >/dev/null 2>&1
+    read -r t m < time.txt
     bt=$(awk -v a="$t" -v b="$bt" 'BEGIN { print (a < b) ? a : b }')
     bm=$(( m > bm ? m : bm ))
   done

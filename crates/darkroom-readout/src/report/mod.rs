@@ -129,6 +129,15 @@ pub fn write_report(
         bytes: 0,
         previews: previews::read(&previews_path, THUMB_SIDE, THUMB_QUALITY),
     };
+    // Images new since the last build: decoded and thumbnailed on every core first, so the
+    // pages below find every one kept.
+    let new = b.not_kept(&dump);
+    b.previews.extend(previews::make(
+        new,
+        &thumbs_dir,
+        (THUMB_SIDE, THUMB_QUALITY),
+        thumb_name,
+    ));
     let paged = campaign.shots.len() > PAGE_SHOTS;
     let mut decisions = decisions_by_attempt(&dump);
     let mut index = b.summary(&dump)?;
@@ -426,6 +435,29 @@ impl Builder<'_> {
             Some(p) => self.load_file(&p, hash),
             None => self.palettes.entry(hash.to_string()).or_default(),
         }
+    }
+
+    /// The images the pages will show (every stored attempt's, every delivered file) that the
+    /// last build did not keep, with their files.
+    fn not_kept(&self, dump: &Dump) -> Vec<(String, PathBuf)> {
+        let kept =
+            |h: &str| self.previews.contains_key(h) && self.thumbs_dir.join(thumb_name(h)).exists();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for a in &dump.attempts {
+            let Some(h) = &a.asset else { continue };
+            if !kept(h) && seen.insert(h.as_str()) {
+                if let Some(p) = self.store.find(h) {
+                    out.push((h.clone(), p));
+                }
+            }
+        }
+        for d in &dump.deliverables {
+            if !kept(&d.hash) && seen.insert(d.hash.as_str()) {
+                out.push((d.hash.clone(), self.out.join(&d.path)));
+            }
+        }
+        out
     }
 
     fn load_file(&mut self, path: &Path, hash: &str) -> &Vec<Swatch> {

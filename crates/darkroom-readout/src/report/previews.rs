@@ -6,7 +6,10 @@
 //! damaged file only means the images are read again.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use darkroom_imageops::{read_image, thumbnail_jpeg, Limits};
+use rayon::prelude::*;
 
 use darkroom_color::palette::Swatch;
 use darkroom_color::space::Lab;
@@ -22,6 +25,32 @@ pub(super) type Preview = ((u32, u32), Vec<Swatch>);
 
 /// Image hash → its [`Preview`].
 pub(super) type Previews = BTreeMap<String, Preview>;
+
+/// Makes the previews of images not kept yet, on every core: each decoded, its thumbnail
+/// written into `dir` as `name(hash)`, its palette measured. An image that cannot be read or
+/// whose thumbnail cannot be written is left out (the page then tries it again, alone).
+pub(super) fn make(
+    images: Vec<(String, PathBuf)>,
+    dir: &Path,
+    (side, quality): (u32, u8),
+    name: fn(&str) -> String,
+) -> Vec<(String, Preview)> {
+    images
+        .into_par_iter()
+        .filter_map(|(hash, path)| {
+            let img = read_image(&path, Limits::default()).ok()?;
+            let (bytes, size) = thumbnail_jpeg(&img, side, quality);
+            std::fs::write(dir.join(name(&hash)), &bytes).ok()?;
+            let pal = darkroom_color::palette::palette(
+                &img.rgb,
+                img.width as usize,
+                img.height as usize,
+                5,
+            );
+            Some((hash, (size, pal)))
+        })
+        .collect()
+}
 
 /// Reads the previews file; empty when there is none or it was made otherwise.
 pub(super) fn read(path: &Path, side: u32, quality: u8) -> Previews {
