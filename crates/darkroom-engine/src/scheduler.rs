@@ -151,6 +151,13 @@ impl Exec {
                 let n = ended.fetch_add(1, Ordering::SeqCst) + 1;
                 ctx.opts.tick(n, total);
                 let seen = match (look, &d) {
+                    // A small image is looked at here: handing it to another thread costs
+                    // more than the look (64 px drafts: a tenth of a millisecond).
+                    (Some(f), Done::Image(png))
+                        if u64::from(c.req.width) * u64::from(c.req.height) <= SMALL_LOOK =>
+                    {
+                        f(&c, png)
+                    }
                     (Some(f), Done::Image(png)) => {
                         let _permit = lookers.acquire().await;
                         let (call, png) = (c.clone(), png.clone());
@@ -173,6 +180,10 @@ impl Exec {
         out
     }
 }
+
+/// Pixels at or below which [`Exec::execute_looked`] looks at an image on the task that
+/// received it instead of the blocking pool.
+const SMALL_LOOK: u64 = 128 * 128;
 
 /// What [`Exec::execute_looked`] runs on each image as it arrives (`None`: nothing to say).
 pub(crate) type Look<T> = Arc<dyn Fn(&Call, &[u8]) -> Option<T> + Send + Sync>;
