@@ -42,6 +42,20 @@ impl Ledger {
         self.with(|c| dump::scores_of_shot(c, shot))
     }
 
+    /// Per shot, a mark of its attempts' scores (how many, how long their verdicts, the sum of
+    /// their values), in one query: it changes when any of the shot's judgements does, so a
+    /// reader can rebuild only what shows the shots that changed.
+    pub fn score_marks(&self) -> Result<std::collections::BTreeMap<String, String>, LedgerError> {
+        self.with(|c| {
+            let rows = c.map(
+                "SELECT a.shot, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(LENGTH(s.verdicts)), 0) AS BIGINT), COALESCE(SUM(s.value), 0) FROM scores s JOIN attempts a ON a.id = s.attempt GROUP BY a.shot",
+                p![],
+                |r| Ok((r.get::<String>(0)?, format!("{:?}", r.0))),
+            )?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
     /// A fingerprint of everything a report shows: equal fingerprints, equal reports (for the
     /// same campaign file), so an unchanged ledger's report need not be rebuilt.
     pub fn fingerprint(&self) -> Result<String, LedgerError> {

@@ -683,3 +683,32 @@ fn model_versions_are_listed_once_per_shot_and_tier() {
         );
     }
 }
+
+/// A shot's score mark moves when one of its judgements is added, and only that shot's: what
+/// the report reads to rebuild only the pages whose shots changed.
+#[test]
+fn score_marks_move_with_a_shots_judgements_only() {
+    for b in backends("score-marks") {
+        let l = b.open();
+        let mut other = row("o");
+        other.shot = "logo".into();
+        for r in [row("a"), other] {
+            assert_eq!(l.reserve(&r, 0.0, None).unwrap(), Reservation::Granted);
+            let done = Outcome::Done {
+                asset: format!("asset-{}", r.id),
+                model_version: None,
+            };
+            l.settle(&r.id, &done, 0.0).unwrap();
+        }
+        l.record_score("a", "layout", Some(0.5), "{\"v\":1}")
+            .unwrap();
+        l.record_score("o", "layout", None, "{}").unwrap();
+        let before = l.score_marks().unwrap();
+        assert_eq!(before.len(), 2, "{before:?}");
+        l.record_score("a", "quality", Some(0.25), "{\"sharp\":1}")
+            .unwrap();
+        let after = l.score_marks().unwrap();
+        assert_ne!(before["hero"], after["hero"]);
+        assert_eq!(before["logo"], after["logo"]);
+    }
+}

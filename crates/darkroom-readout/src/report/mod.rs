@@ -8,7 +8,7 @@
 //! more than [`PAGE_SHOTS`] shots gets an index page plus one page per [`PAGE_SHOTS`] shots
 //! (`<stem>_pages/`). A report whose ledger and campaign have not changed is not rebuilt.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use darkroom_campaign::Campaign;
@@ -143,51 +143,33 @@ pub fn write_report(
     let mut index = b.summary(&dump)?;
     let mut bytes = 0;
     let mut pages = Vec::new();
+    let mut paged_out = Paged::default();
     if paged {
         darkroom_report::ensure_dir(&pages_dir).map_err(report_io)?;
         b.html_dir = pages_dir.clone();
-        for (n, chunk) in campaign.shots.chunks(PAGE_SHOTS).enumerate() {
-            let name = format!("{:04}.html", n + 1);
-            let mut sections = Vec::with_capacity(chunk.len());
-            for s in chunk {
-                sections.push(b.section(&dump, s, &mut decisions)?);
-            }
-            let (first, last) = (n * PAGE_SHOTS + 1, n * PAGE_SHOTS + chunk.len());
-            let delivered: usize = chunk
-                .iter()
-                .map(|s| of_shot(&dump.deliverables, |d| &d.shot, &s.id).len())
-                .sum();
-            let page = Report {
-                title: format!("{} · shots {first}–{last}", campaign.name),
-                kind: "campaign".into(),
-                subtitle: format!(
-                    "shots {first}–{last} of {} · {delivered} files delivered",
-                    campaign.shots.len()
-                ),
-                sections,
-                home: format!(
-                    "../{}",
-                    html.file_name()
-                        .map_or_else(|| "report.html".into(), |n| n.to_string_lossy())
-                ),
-                ..Report::default()
-            };
-            bytes += darkroom_report::write_html(
-                &page,
-                &pages_dir.join(&name),
-                &format!("../{thumbs_name}"),
-            )
-            .map_err(report_io)?;
-            pages.push(PageLink {
-                title: format!("shots {first}–{last}"),
-                href: format!("{pages_name}/{name}"),
-                note: format!(
-                    "{} … {}",
-                    chunk.first().map_or("", |s| s.id.as_str()),
-                    chunk.last().map_or("", |s| s.id.as_str())
-                ),
-            });
-        }
+        let home = html.file_name().map_or_else(
+            || "report.html".into(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let paging = Paging {
+            // What of the campaign a page shows besides its shots (each shot's definition is in
+            // its own page's mark): another shot added changes only the page it lands on.
+            base: format!(
+                "darkroom {}\ncampaign {:?} in {}\nhome {home}\nthumbs {thumbs_name}\n",
+                env!("CARGO_PKG_VERSION"),
+                campaign.name,
+                campaign.budget.unit()
+            ),
+            home,
+            dir: pages_dir.clone(),
+            dir_name: pages_name,
+            thumbs_name: thumbs_name.clone(),
+            scores: ledger.score_marks()?,
+            force,
+        };
+        paged_out = b.pages(&paging, &dump, &mut decisions)?;
+        pages = std::mem::take(&mut paged_out.links);
+        bytes += paged_out.bytes;
         b.html_dir = html_dir.clone();
     } else {
         for s in &campaign.shots {
@@ -198,22 +180,17 @@ pub fn write_report(
     index.pages = pages;
     let n_pages = index.pages.len();
     bytes += darkroom_report::write_html(&index, html, &thumbs_name).map_err(report_io)?;
-    let keep: std::collections::BTreeSet<String> = b.thumbs.keys().cloned().collect();
+    let mut keep: BTreeSet<String> = b.thumbs.keys().cloned().collect();
+    keep.extend(paged_out.kept_thumbs.iter().cloned());
     darkroom_report::prune(&thumbs_dir, &keep).map_err(report_io)?;
     if paged {
-        let keep: std::collections::BTreeSet<String> =
-            (1..=n_pages).map(|n| format!("{n:04}.html")).collect();
-        darkroom_report::prune(&pages_dir, &keep).map_err(report_io)?;
+        darkroom_report::prune(&pages_dir, &paged_out.files).map_err(report_io)?;
     } else if pages_dir.exists() {
         let _ = std::fs::remove_dir_all(&pages_dir);
     }
     bytes += b.bytes;
     // What the next rebuild need not decode again: every image with a thumbnail on the page.
-    let kept: previews::Previews = std::mem::take(&mut b.palettes)
-        .into_iter()
-        .filter_map(|(hash, pal)| Some((b.thumbs.get(&thumb_name(&hash)).copied()?, hash, pal)))
-        .map(|(size, hash, pal)| (hash, (size, pal)))
-        .collect();
+    let kept = b.previews_to_keep(&paged_out.kept_thumbs);
     // Not written, the next rebuild only decodes again: nothing to stop for.
     let _ = previews::write(&previews_path, THUMB_SIDE, THUMB_QUALITY, &kept);
     // Written last: a crash before this rebuilds the report next time.
@@ -235,6 +212,34 @@ fn of_shot<'d, T>(items: &'d [T], shot_of: impl Fn(&T) -> &str, shot: &str) -> &
     let lo = items.partition_point(|x| shot_of(x) < shot);
     let hi = lo + items[lo..].partition_point(|x| shot_of(x) == shot);
     &items[lo..hi]
+}
+
+/// How the pages of a large campaign are written ([`Builder::pages`]).
+struct Paging {
+    /// What every page's mark starts with: the version, the campaign file, the names.
+    base: String,
+    /// The index page's file name, linked from every page.
+    home: String,
+    /// The pages' folder and its name relative to the index.
+    dir: PathBuf,
+    dir_name: String,
+    /// The thumbnails' folder, relative to the index.
+    thumbs_name: String,
+    /// [`Ledger::score_marks`].
+    scores: BTreeMap<String, String>,
+    /// Rebuild every page, changed or not.
+    force: bool,
+}
+
+/// What [`Builder::pages`] wrote and kept.
+#[derive(Default)]
+struct Paged {
+    links: Vec<PageLink>,
+    bytes: u64,
+    /// Thumbnails of the pages kept as they were.
+    kept_thumbs: BTreeSet<String>,
+    /// Every page's file and stamp: what the pages' folder keeps.
+    files: BTreeSet<String>,
 }
 
 struct Builder<'a> {
@@ -435,6 +440,93 @@ impl Builder<'_> {
             Some(p) => self.load_file(&p, hash),
             None => self.palettes.entry(hash.to_string()).or_default(),
         }
+    }
+
+    /// The pages of a large campaign's shots, [`PAGE_SHOTS`] a page: a page whose shots show
+    /// nothing new since it was written ([`page_mark`]) is kept as it is, with its thumbnails.
+    fn pages(
+        &mut self,
+        p: &Paging,
+        dump: &Dump,
+        decisions: &mut Decisions,
+    ) -> Result<Paged, ReadoutError> {
+        let mut out = Paged::default();
+        for (n, chunk) in self.campaign.shots.chunks(PAGE_SHOTS).enumerate() {
+            let name = format!("{:04}.html", n + 1);
+            let stamp_name = format!(".{name}.stamp");
+            out.files.extend([name.clone(), stamp_name.clone()]);
+            let (first, last) = (n * PAGE_SHOTS + 1, n * PAGE_SHOTS + chunk.len());
+            let delivered: usize = chunk
+                .iter()
+                .map(|s| of_shot(&dump.deliverables, |d| &d.shot, &s.id).len())
+                .sum();
+            let link = PageLink {
+                title: format!("shots {first}–{last}"),
+                href: format!("{}/{name}", p.dir_name),
+                note: format!(
+                    "{} … {}",
+                    chunk.first().map_or("", |s| s.id.as_str()),
+                    chunk.last().map_or("", |s| s.id.as_str())
+                ),
+            };
+            let mark = page_mark(&p.base, (n, chunk), dump, decisions, &p.scores);
+            let stamp_path = p.dir.join(&stamp_name);
+            // Nothing its shots show changed since it was written: kept, with its thumbnails.
+            if !p.force && p.dir.join(&name).exists() {
+                if let Some(thumbs) = page_unchanged(&stamp_path, &mark) {
+                    out.kept_thumbs.extend(thumbs);
+                    out.links.push(link);
+                    continue;
+                }
+            }
+            let mut sections = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                sections.push(self.section(dump, s, decisions)?);
+            }
+            let used: Vec<String> = sections
+                .iter()
+                .flat_map(|s| &s.sheets)
+                .flat_map(|sh| &sh.cards)
+                .filter_map(|c| c.thumb.clone())
+                .collect();
+            let page = Report {
+                title: format!("{} · shots {first}–{last}", self.campaign.name),
+                kind: "campaign".into(),
+                // Not "of N": another shot added would change every page, not only its own.
+                subtitle: format!("shots {first}–{last} · {delivered} files delivered"),
+                sections,
+                home: format!("../{}", p.home),
+                ..Report::default()
+            };
+            out.bytes += darkroom_report::write_html(
+                &page,
+                &p.dir.join(&name),
+                &format!("../{}", p.thumbs_name),
+            )
+            .map_err(ReadoutError::Report)?;
+            // Not written, the page is only built again next time: nothing to stop for.
+            let _ = std::fs::write(&stamp_path, format!("{mark}\n{}", used.join("\n")));
+            out.links.push(link);
+        }
+        Ok(out)
+    }
+
+    /// What the next build need not decode again: every image with a thumbnail on a page
+    /// built now, and those of the pages kept as they were (not looked at this time).
+    fn previews_to_keep(&mut self, kept_thumbs: &BTreeSet<String>) -> previews::Previews {
+        let mut kept: previews::Previews = std::mem::take(&mut self.palettes)
+            .into_iter()
+            .filter_map(|(hash, pal)| {
+                Some((self.thumbs.get(&thumb_name(&hash)).copied()?, hash, pal))
+            })
+            .map(|(size, hash, pal)| (hash, (size, pal)))
+            .collect();
+        kept.extend(
+            std::mem::take(&mut self.previews)
+                .into_iter()
+                .filter(|(hash, _)| kept_thumbs.contains(&thumb_name(hash))),
+        );
+        kept
     }
 
     /// The images the pages will show (every stored attempt's, every delivered file) that the
@@ -690,6 +782,39 @@ fn status_and_reason(a: &AttemptRecord, f: &Facts, checklist: &[CheckItem]) -> (
         );
     }
     (status, reason)
+}
+
+/// What a page of shots shows, as one hash: the report's version, the campaign's name and unit, the page's place, and its shots' definitions, attempts, decisions, deliverables and
+/// scores. Equal marks, equal pages (a `Debug` form is hashed, and the version with it).
+fn page_mark(
+    base: &str,
+    (n, chunk): (usize, &[darkroom_campaign::Shot]),
+    dump: &Dump,
+    decisions: &Decisions,
+    scores: &BTreeMap<String, String>,
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(base.as_bytes());
+    h.update(format!("page {n}\n").as_bytes());
+    for s in chunk {
+        h.update(format!("{s:?}\n").as_bytes());
+        for a in of_shot(&dump.attempts, |a| &a.shot, &s.id) {
+            h.update(format!("{a:?}\n{:?}\n", decisions.get(&a.id)).as_bytes());
+        }
+        for d in of_shot(&dump.deliverables, |d| &d.shot, &s.id) {
+            h.update(format!("{d:?}\n").as_bytes());
+        }
+        h.update(format!("{:?}\n", scores.get(&s.id)).as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The thumbnails a page written with `mark` uses, if its stamp says so (`None`: it changed, or
+/// its stamp is missing or unreadable, and the page is built again).
+fn page_unchanged(stamp: &Path, mark: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(stamp).ok()?;
+    let mut lines = text.lines();
+    (lines.next()? == mark).then(|| lines.map(str::to_string).collect())
 }
 
 /// Attempt id → its decisions in the order they were made: `(kind, reason, rank key)`.

@@ -350,6 +350,52 @@ fn a_large_campaign_gets_an_index_and_shot_pages_and_an_unchanged_report_is_not_
         std::fs::read_to_string(d.join("out/report.html")).unwrap(),
         index
     );
+    // One shot more: only its page is written again. A mark put in the first page's file
+    // survives the run (that page was kept as it was), and every thumbnail it shows is still
+    // there.
+    let first_page = d.join("out/report_pages/0001.html");
+    let page_one = std::fs::read_to_string(&first_page).unwrap();
+    std::fs::write(&first_page, format!("{page_one}<!-- kept -->")).unwrap();
+    let mut toml = std::fs::read_to_string(d.join("c.toml")).unwrap();
+    toml.push_str("[[shots]]\nid = \"one-more\"\nprompt = \"a green cube\"\n");
+    std::fs::write(d.join("c.toml"), toml).unwrap();
+    let more = bin()
+        .current_dir(&d)
+        .args(["run", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        more.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&more.stderr)
+    );
+    let kept = std::fs::read_to_string(&first_page).unwrap();
+    assert!(
+        kept.ends_with("<!-- kept -->"),
+        "the first page was rewritten"
+    );
+    for src in kept.split("src=\"../report_files/").skip(1) {
+        let name = &src[..src.find('"').unwrap()];
+        assert!(d.join("out/report_files").join(name).exists(), "{name}");
+    }
+    let second = std::fs::read_to_string(d.join("out/report_pages/0002.html")).unwrap();
+    assert_eq!(second.matches("<section class=\"item\"").count(), 11);
+    assert!(second.contains("id=\"s-one-more\""));
+    let index = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    assert!(index.contains("<a href=\"report_pages/0002.html\">shots 101–111</a>"));
+    // A page kept is the page a rebuild writes: `report` rebuilds every page, to those bytes.
+    let r = bin()
+        .current_dir(&d)
+        .args(["report", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&first_page).unwrap(), page_one);
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/report_pages/0002.html")).unwrap(),
+        second
+    );
 }
 
 #[test]
