@@ -12,9 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use darkroom_campaign::Campaign;
-use darkroom_color::palette::{palette, Swatch};
+use darkroom_color::palette::Swatch;
 use darkroom_core::judge::{Judgement, Verdict};
-use darkroom_imageops::{read_image, thumbnail_jpeg, Limits};
 use darkroom_ledger::{AttemptRecord, DecisionKind, Dump, Ledger, Reason, Store, Tier};
 use darkroom_report::{
     Card, CheckItem, PageLink, Report, Section, Sheet, SwatchCell, SwatchRow, VerdictLine,
@@ -360,28 +359,22 @@ impl Builder<'_> {
             title: "Drafts".into(),
             cards,
         });
-        let finishes: Vec<Card> = of
-            .iter()
-            .filter(|a| a.tier == Tier::Finish)
-            .map(|a| self.card(a, fact(&a.id), &checklist))
-            .collect();
-        if !finishes.is_empty() {
-            sheets.push(Sheet {
-                title: "Finish tier".into(),
-                cards: finishes,
-            });
-        }
-        // Calls made for delivery: re-renders at an aspect, out-paints.
-        let extra: Vec<Card> = of
-            .iter()
-            .filter(|a| a.tier == Tier::Deliver)
-            .map(|a| self.card(a, fact(&a.id), &checklist))
-            .collect();
-        if !extra.is_empty() {
-            sheets.push(Sheet {
-                title: "Delivery calls".into(),
-                cards: extra,
-            });
+        // The finals, then the calls made for delivery (re-renders at an aspect, out-paints).
+        for (tier, title) in [
+            (Tier::Finish, "Finish tier"),
+            (Tier::Deliver, "Delivery calls"),
+        ] {
+            let cards: Vec<Card> = of
+                .iter()
+                .filter(|a| a.tier == tier)
+                .map(|a| self.card(a, fact(&a.id), &checklist))
+                .collect();
+            if !cards.is_empty() {
+                sheets.push(Sheet {
+                    title: title.into(),
+                    cards,
+                });
+            }
         }
         let delivered: Vec<Card> = of_shot(&dump.deliverables, |d| &d.shot, &s.id)
             .iter()
@@ -564,21 +557,20 @@ impl Builder<'_> {
                     return &self.palettes[hash];
                 }
             }
-            let pal = match read_image(path, Limits::default()) {
-                Ok(img) => {
-                    let name = thumb_name(hash);
-                    if !self.thumbs.contains_key(&name) {
-                        let (bytes, size) = thumbnail_jpeg(&img, THUMB_SIDE, THUMB_QUALITY);
-                        // A thumbnail that cannot be written shows as "no image"; the page
-                        // is still written, and says so nowhere worse than a missing file.
-                        if std::fs::write(self.thumbs_dir.join(&name), &bytes).is_ok() {
-                            self.bytes += bytes.len() as u64;
-                            self.thumbs.insert(name, size);
-                        }
+            // Not made before the pages (see `previews::make`): made now, alone.
+            let pal = match previews::of_image(path, (THUMB_SIDE, THUMB_QUALITY)) {
+                Some((bytes, (size, pal))) => {
+                    // A thumbnail that cannot be written shows as "no image"; the page is
+                    // still written, and says so nowhere worse than a missing file.
+                    if !self.thumbs.contains_key(&name)
+                        && std::fs::write(self.thumbs_dir.join(&name), &bytes).is_ok()
+                    {
+                        self.bytes += bytes.len() as u64;
+                        self.thumbs.insert(name, size);
                     }
-                    palette(&img.rgb, img.width as usize, img.height as usize, 5)
+                    pal
                 }
-                Err(_) => Vec::new(),
+                None => Vec::new(),
             };
             self.palettes.insert(hash.to_string(), pal);
         }

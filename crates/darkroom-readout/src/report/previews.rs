@@ -38,18 +38,21 @@ pub(super) fn make(
     images
         .into_par_iter()
         .filter_map(|(hash, path)| {
-            let img = read_image(&path, Limits::default()).ok()?;
-            let (bytes, size) = thumbnail_jpeg(&img, side, quality);
+            let (bytes, preview) = of_image(&path, (side, quality))?;
             std::fs::write(dir.join(name(&hash)), &bytes).ok()?;
-            let pal = darkroom_color::palette::palette(
-                &img.rgb,
-                img.width as usize,
-                img.height as usize,
-                5,
-            );
-            Some((hash, (size, pal)))
+            Some((hash, preview))
         })
         .collect()
+}
+
+/// One image's preview, and its thumbnail's encoded bytes: the image decoded once, its
+/// thumbnail made and its five-colour palette measured (`None`: it cannot be read).
+pub(super) fn of_image(path: &Path, (side, quality): (u32, u8)) -> Option<(Vec<u8>, Preview)> {
+    let img = read_image(path, Limits::default()).ok()?;
+    let (bytes, size) = thumbnail_jpeg(&img, side, quality);
+    let pal =
+        darkroom_color::palette::palette(&img.rgb, img.width as usize, img.height as usize, 5);
+    Some((bytes, (size, pal)))
 }
 
 /// Reads the previews file; empty when there is none or it was made otherwise.
